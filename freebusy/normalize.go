@@ -1,0 +1,215 @@
+package freebusy
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// InvertedPolicy says what Normalize does with an interval whose End is
+// before its Start.
+type InvertedPolicy uint8
+
+const (
+	// DropInverted drops inverted intervals and counts them in
+	// NormalizeReport.Inverted. It is the default because the one inverted
+	// period seen in the wild (Domino DAS, notes-freebusy.md §2.2.6) is a
+	// block that ended just before the window, clipped at its start only:
+	// swapping it would invent busy time.
+	DropInverted InvertedPolicy = iota
+	// SwapInverted swaps Start and End, for sources known to write periods
+	// backwards.
+	SwapInverted
+	// RejectInverted makes Normalize fail with an *IntervalError.
+	RejectInverted
+)
+
+// NormalizeOptions tune Normalize. The zero value is the documented default.
+type NormalizeOptions struct {
+	// Inverted is the policy for intervals with End before Start.
+	Inverted InvertedPolicy
+}
+
+// NormalizeReport counts what Normalize changed, so that nothing a source
+// sent disappears without a trace.
+type NormalizeReport struct {
+	// Empty counts zero-length intervals dropped.
+	Empty int
+	// Inverted counts inverted intervals dropped or swapped.
+	Inverted int
+	// Clipped counts intervals cut at the window's edge.
+	Clipped int
+	// Outside counts intervals dropped for lying wholly outside the window.
+	Outside int
+}
+
+// Conditions an IntervalError can report.
+var (
+	ErrInvertedInterval = errors.New("freebusy: interval ends before it starts")
+	ErrInvalidStatus    = errors.New("freebusy: undeclared status")
+)
+
+// IntervalError reports an interval Normalize refused.
+type IntervalError struct {
+	// Index is the position of the interval in the input.
+	Index int
+	// Interval is the offending interval.
+	Interval Interval
+	// Err is ErrInvertedInterval or ErrInvalidStatus.
+	Err error
+}
+
+// Error implements error.
+func (e *IntervalError) Error() string {
+	return fmt.Sprintf("%v: interval %d (%s)", e.Err, e.Index, e.Interval)
+}
+
+// Unwrap returns the condition.
+func (e *IntervalError) Unwrap() error { return e.Err }
+
+// Is makes every IntervalError match ErrInvalid.
+func (e *IntervalError) Is(target error) bool { return target == ErrInvalid }
+
+// Normalize returns ivs in canonical form over the window [start, end):
+// converted to UTC; inverted intervals handled by opt.Inverted; empty ones
+// dropped; clipped to the window; overlaps resolved so that each instant has
+// the status of highest Precedence among the intervals covering it; Free
+// time removed (uncovered time is free); adjacent intervals of the same
+// status joined. The result is sorted and non-overlapping. ivs is not
+// modified.
+//
+// Errors: a *QueryError (ErrEmptyWindow) when start is not before end, and an
+// *IntervalError for an undeclared status or, under RejectInverted, an
+// inverted interval.
+func Normalize(ivs []Interval, start, end time.Time, opt NormalizeOptions) ([]Interval, NormalizeReport, error) {
+	var rep NormalizeReport
+	if !start.Before(end) {
+		return nil, rep, &QueryError{Field: "Start", Detail: "normalize window is empty or inverted", Err: ErrEmptyWindow}
+	}
+	ws, we := instantOf(start), instantOf(end)
+	edges := make([]edge, 0, 2*len(ivs))
+	for i, iv := range ivs {
+		if !iv.Status.Valid() {
+			return nil, rep, &IntervalError{Index: i, Interval: iv, Err: ErrInvalidStatus}
+		}
+		s, e := instantOf(iv.Start), instantOf(iv.End)
+		switch c := s.compare(e); {
+		case c == 0:
+			rep.Empty++
+			continue
+		case c > 0:
+			rep.Inverted++
+			switch opt.Inverted {
+			case SwapInverted:
+				s, e = e, s
+			case RejectInverted:
+				return nil, rep, &IntervalError{Index: i, Interval: iv, Err: ErrInvertedInterval}
+			default:
+				continue
+			}
+		}
+		if e.compare(ws) <= 0 || s.compare(we) >= 0 {
+			rep.Outside++
+			continue
+		}
+		clipped := false
+		if s.compare(ws) < 0 {
+			s, clipped = ws, true
+		}
+		if e.compare(we) > 0 {
+			e, clipped = we, true
+		}
+		if clipped {
+			rep.Clipped++
+		}
+		edges = append(edges, edge{at: s, status: iv.Status, delta: 1}, edge{at: e, status: iv.Status, delta: -1})
+	}
+	return sweep(edges), rep, nil
+}
+
+// Normalize brings s.Intervals into canonical form over s's window with the
+// default options, and converts the window to UTC. See Normalize.
+func (s *Schedule) Normalize() (NormalizeReport, error) {
+	ivs, rep, err := Normalize(s.Intervals, s.Start, s.End, NormalizeOptions{})
+	if err != nil {
+		return rep, err
+	}
+	s.Start, s.End, s.Intervals = s.Start.UTC(), s.End.UTC(), ivs
+	return rep, nil
+}
+
+// instant is a UTC instant as seconds and nanoseconds, which sorts and
+// compares far faster than time.Time and covers its whole range.
+type instant struct {
+	sec  int64
+	nsec int32
+}
+
+func instantOf(t time.Time) instant { return instant{sec: t.Unix(), nsec: int32(t.Nanosecond())} }
+
+func (a instant) time() time.Time { return time.Unix(a.sec, int64(a.nsec)).UTC() }
+
+func (a instant) compare(b instant) int {
+	switch {
+	case a.sec < b.sec:
+		return -1
+	case a.sec > b.sec:
+		return 1
+	case a.nsec < b.nsec:
+		return -1
+	case a.nsec > b.nsec:
+		return 1
+	}
+	return 0
+}
+
+// edge is where one interval starts (delta +1) or ends (delta -1).
+type edge struct {
+	at     instant
+	status Status
+	delta  int8
+}
+
+// sweep turns interval edges into canonical intervals: at every point the
+// covering status of highest precedence wins; Free is dropped; equal
+// neighbours are joined.
+func sweep(edges []edge) []Interval {
+	if len(edges) == 0 {
+		return nil
+	}
+	slices.SortFunc(edges, func(a, b edge) int { return a.at.compare(b.at) })
+	var active [numStatuses]int
+	var out []Interval
+	cur := Free // status of the segment being built; Free means "none"
+	var curStart instant
+	for i := 0; i < len(edges); {
+		at := edges[i].at
+		for ; i < len(edges) && edges[i].at.compare(at) == 0; i++ {
+			active[edges[i].status] += int(edges[i].delta)
+		}
+		next := topStatus(&active)
+		if next == cur {
+			continue
+		}
+		if cur != Free {
+			out = append(out, Interval{Start: curStart.time(), End: at.time(), Status: cur})
+		}
+		cur, curStart = next, at
+	}
+	return out
+}
+
+// topStatus returns the active status of highest precedence, with Free for
+// "nothing active" (uncovered time is free).
+func topStatus(active *[numStatuses]int) Status {
+	for _, s := range byPrecedence {
+		if active[s] > 0 {
+			return s
+		}
+	}
+	return Free
+}
+
+// byPrecedence lists the statuses from highest precedence to lowest.
+var byPrecedence = [numStatuses]Status{OutOfOffice, Busy, Tentative, WorkingElsewhere, Free, Unknown}

@@ -1,0 +1,198 @@
+package freebusy
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Detail is how much a query asks to know about each busy stretch.
+type Detail uint8
+
+const (
+	// DetailStatus asks for status intervals only. It is the zero value and
+	// all that most gateways should ever pass on.
+	DetailStatus Detail = iota
+	// DetailFull also asks for Schedule.Events (subject, location and flags),
+	// which a Source supplies only where its own policy allows; a Source that
+	// cannot or may not answers as for DetailStatus.
+	DetailFull
+)
+
+// String returns "status" or "full".
+func (d Detail) String() string {
+	switch d {
+	case DetailStatus:
+		return "status"
+	case DetailFull:
+		return "full"
+	}
+	return fmt.Sprintf("Detail(%d)", uint8(d))
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (d Detail) MarshalText() ([]byte, error) {
+	if d > DetailFull {
+		return nil, &ParseError{Kind: "detail", Input: d.String()}
+	}
+	return []byte(d.String()), nil
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (d *Detail) UnmarshalText(text []byte) error {
+	switch string(text) {
+	case "status", "":
+		*d = DetailStatus
+	case "full":
+		*d = DetailFull
+	default:
+		return &ParseError{Kind: "detail", Input: string(text)}
+	}
+	return nil
+}
+
+// DefaultGranularity is the slot length used when Query.Granularity is zero:
+// 30 minutes, the EWS and Graph default.
+const DefaultGranularity = 30 * time.Minute
+
+// Query asks for the free/busy of several attendees over one window.
+type Query struct {
+	// Attendees are the people (or rooms) asked about, in the form the
+	// answering Source understands (an SMTP address, a Notes name). Results
+	// come back in this order.
+	Attendees []string `json:"attendees"`
+	// Start and End bound the window [Start, End).
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+	// Granularity is the slot length for slot-based views (availability
+	// view, merged free/busy). Zero means DefaultGranularity. It must be a
+	// whole number of minutes.
+	Granularity time.Duration `json:"granularity,omitempty"`
+	// Detail is the requested level of detail.
+	Detail Detail `json:"detail,omitempty"`
+}
+
+// Slot returns the effective slot length: Granularity, or DefaultGranularity
+// when that is zero.
+func (q Query) Slot() time.Duration {
+	if q.Granularity == 0 {
+		return DefaultGranularity
+	}
+	return q.Granularity
+}
+
+// Limits bounds what Validate accepts. The zero value of a field means "use
+// the value in DefaultLimits".
+type Limits struct {
+	// MaxWindow is the longest window allowed.
+	MaxWindow time.Duration
+	// MaxAttendees is the largest number of attendees in one query.
+	MaxAttendees int
+	// MinGranularity and MaxGranularity bound Query.Granularity.
+	MinGranularity time.Duration
+	MaxGranularity time.Duration
+}
+
+// DefaultLimits are the limits Query.Validate applies: 62 days, 100
+// attendees (the EWS per-request maximum), granularity 5 to 1440 minutes
+// (the EWS MergedFreeBusyIntervalInMinutes range).
+var DefaultLimits = Limits{
+	MaxWindow:      62 * 24 * time.Hour,
+	MaxAttendees:   100,
+	MinGranularity: 5 * time.Minute,
+	MaxGranularity: 1440 * time.Minute,
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxWindow <= 0 {
+		l.MaxWindow = DefaultLimits.MaxWindow
+	}
+	if l.MaxAttendees <= 0 {
+		l.MaxAttendees = DefaultLimits.MaxAttendees
+	}
+	if l.MinGranularity <= 0 {
+		l.MinGranularity = DefaultLimits.MinGranularity
+	}
+	if l.MaxGranularity <= 0 {
+		l.MaxGranularity = DefaultLimits.MaxGranularity
+	}
+	return l
+}
+
+// Conditions a QueryError can report. Each *QueryError matches its condition
+// and ErrInvalidQuery with errors.Is.
+var (
+	ErrInvalidQuery      = errors.New("freebusy: invalid query")
+	ErrNoAttendees       = errors.New("freebusy: no attendees")
+	ErrEmptyAttendee     = errors.New("freebusy: empty attendee")
+	ErrDuplicateAttendee = errors.New("freebusy: duplicate attendee")
+	ErrTooManyAttendees  = errors.New("freebusy: too many attendees")
+	ErrEmptyWindow       = errors.New("freebusy: empty or inverted window")
+	ErrWindowTooLong     = errors.New("freebusy: window too long")
+	ErrBadGranularity    = errors.New("freebusy: granularity out of range")
+)
+
+// QueryError reports why a Query is not valid.
+type QueryError struct {
+	// Field names the offending field ("Attendees", "Start", "Granularity").
+	Field string
+	// Detail says what was wrong with it, for people.
+	Detail string
+	// Err is the condition: one of ErrNoAttendees, ErrEmptyAttendee,
+	// ErrDuplicateAttendee, ErrTooManyAttendees, ErrEmptyWindow,
+	// ErrWindowTooLong, ErrBadGranularity.
+	Err error
+}
+
+// Error implements error.
+func (e *QueryError) Error() string {
+	return fmt.Sprintf("%v: %s: %s", e.Err, e.Field, e.Detail)
+}
+
+// Unwrap returns the condition.
+func (e *QueryError) Unwrap() error { return e.Err }
+
+// Is makes every QueryError match ErrInvalidQuery and ErrInvalid.
+func (e *QueryError) Is(target error) bool {
+	return target == ErrInvalidQuery || target == ErrInvalid
+}
+
+// Validate checks q against DefaultLimits. See Limits.Validate.
+func (q Query) Validate() error { return DefaultLimits.Validate(q) }
+
+// Validate checks q: at least one attendee, none empty, no duplicates
+// (compared case-insensitively), no more than MaxAttendees; a window with
+// Start before End and no longer than MaxWindow; a granularity of zero or a
+// whole number of minutes within [MinGranularity, MaxGranularity]. It returns
+// the first problem found as a *QueryError.
+func (l Limits) Validate(q Query) error {
+	l = l.withDefaults()
+	if len(q.Attendees) == 0 {
+		return &QueryError{Field: "Attendees", Detail: "none given", Err: ErrNoAttendees}
+	}
+	if len(q.Attendees) > l.MaxAttendees {
+		return &QueryError{Field: "Attendees", Detail: fmt.Sprintf("%d given, at most %d allowed", len(q.Attendees), l.MaxAttendees), Err: ErrTooManyAttendees}
+	}
+	seen := make(map[string]int, len(q.Attendees))
+	for i, a := range q.Attendees {
+		if strings.TrimSpace(a) == "" {
+			return &QueryError{Field: "Attendees", Detail: fmt.Sprintf("attendee %d is empty", i), Err: ErrEmptyAttendee}
+		}
+		key := strings.ToLower(a)
+		if j, dup := seen[key]; dup {
+			return &QueryError{Field: "Attendees", Detail: fmt.Sprintf("attendees %d and %d are the same", j, i), Err: ErrDuplicateAttendee}
+		}
+		seen[key] = i
+	}
+	if !q.Start.Before(q.End) {
+		return &QueryError{Field: "Start", Detail: fmt.Sprintf("window %s to %s is empty or inverted", q.Start.UTC().Format(time.RFC3339), q.End.UTC().Format(time.RFC3339)), Err: ErrEmptyWindow}
+	}
+	if d := q.End.Sub(q.Start); d > l.MaxWindow {
+		return &QueryError{Field: "End", Detail: fmt.Sprintf("window of %s exceeds %s", d, l.MaxWindow), Err: ErrWindowTooLong}
+	}
+	if g := q.Granularity; g != 0 && (g < l.MinGranularity || g > l.MaxGranularity || g%time.Minute != 0) {
+		return &QueryError{Field: "Granularity", Detail: fmt.Sprintf("%s is not a whole number of minutes in [%s, %s]", g, l.MinGranularity, l.MaxGranularity), Err: ErrBadGranularity}
+	}
+	return nil
+}

@@ -1,0 +1,210 @@
+package freebusy
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// WorkingHours are an attendee's regular working times: weekly periods of
+// wall-clock time in one IANA time zone. Expansion into instants uses the
+// zone's tzdata rules, so a 09:00 start stays 09:00 local across a DST
+// change (the old connector's hard-coded DST tables shifted it by an hour).
+type WorkingHours struct {
+	// Location is the zone the periods are in. It must be a real zone
+	// (time.LoadLocation), not time.Local.
+	Location *time.Location
+	// Periods are the working periods of a week.
+	Periods []WorkingPeriod
+}
+
+// WorkingPeriod is the same stretch of wall-clock time on some weekdays.
+type WorkingPeriod struct {
+	// Days are the weekdays the period applies to.
+	Days []time.Weekday
+	// Start and End are offsets from local midnight (9*time.Hour for 09:00);
+	// 0 <= Start < End <= 24h.
+	Start time.Duration
+	End   time.Duration
+}
+
+// ErrBadWorkingHours is matched by every error WorkingHours.Validate returns.
+var ErrBadWorkingHours = errors.New("freebusy: invalid working hours")
+
+// Validate reports whether w can be expanded: a location, and periods with
+// valid weekdays and 0 <= Start < End <= 24h.
+func (w *WorkingHours) Validate() error {
+	if w.Location == nil {
+		return fmt.Errorf("%w: no location", ErrBadWorkingHours)
+	}
+	for i, p := range w.Periods {
+		if p.Start < 0 || p.End > 24*time.Hour || p.Start >= p.End {
+			return fmt.Errorf("%w: period %d runs from %s to %s", ErrBadWorkingHours, i, p.Start, p.End)
+		}
+		for _, d := range p.Days {
+			if d < time.Sunday || d > time.Saturday {
+				return fmt.Errorf("%w: period %d has weekday %d", ErrBadWorkingHours, i, d)
+			}
+		}
+	}
+	return nil
+}
+
+// Expand returns the working time inside [start, end) as sorted,
+// non-overlapping UTC intervals with status Free. Each local day in the
+// window is visited in w.Location, so days of 23 or 25 hours come out right.
+// It returns an error only when w is invalid.
+func (w *WorkingHours) Expand(start, end time.Time) ([]Interval, error) {
+	if err := w.Validate(); err != nil {
+		return nil, err
+	}
+	if !start.Before(end) {
+		return nil, nil
+	}
+	loc := w.Location
+	ls := start.In(loc)
+	// Periods never cross local midnight (End <= 24h), so visiting the local
+	// days from the one containing start is enough.
+	day := time.Date(ls.Year(), ls.Month(), ls.Day(), 0, 0, 0, 0, loc)
+	var out []Interval
+	for ; day.Before(end); day = time.Date(day.Year(), day.Month(), day.Day()+1, 0, 0, 0, 0, loc) {
+		for _, p := range w.Periods {
+			if !hasDay(p.Days, day.Weekday()) {
+				continue
+			}
+			ps := wallClock(day, p.Start)
+			pe := wallClock(day, p.End)
+			if iv, ok := NewInterval(ps, pe, Free).Clip(start.UTC(), end.UTC()); ok {
+				out = append(out, iv)
+			}
+		}
+	}
+	return mergeSame(out), nil
+}
+
+// wallClock returns the instant at local wall-clock offset d after the local
+// midnight of day, in day's location. It goes through time.Date so that DST
+// gaps and overlaps follow the zone's rules.
+func wallClock(day time.Time, d time.Duration) time.Time {
+	h := int(d / time.Hour)
+	m := int(d % time.Hour / time.Minute)
+	s := int(d % time.Minute / time.Second)
+	return time.Date(day.Year(), day.Month(), day.Day(), h, m, s, 0, day.Location())
+}
+
+func hasDay(days []time.Weekday, d time.Weekday) bool {
+	for _, x := range days {
+		if x == d {
+			return true
+		}
+	}
+	return false
+}
+
+// mergeSame sorts intervals and joins overlapping or touching ones; all must
+// share one status.
+func mergeSame(ivs []Interval) []Interval {
+	if len(ivs) < 2 {
+		return ivs
+	}
+	sortIntervals(ivs)
+	out := ivs[:1]
+	for _, iv := range ivs[1:] {
+		last := &out[len(out)-1]
+		if !iv.Start.After(last.End) {
+			if iv.End.After(last.End) {
+				last.End = iv.End
+			}
+			continue
+		}
+		out = append(out, iv)
+	}
+	return out
+}
+
+type workingHoursJSON struct {
+	TimeZone string              `json:"timeZone"`
+	Periods  []workingPeriodJSON `json:"periods"`
+}
+
+type workingPeriodJSON struct {
+	Days  []string `json:"days"`
+	Start string   `json:"start"`
+	End   string   `json:"end"`
+}
+
+// MarshalJSON writes {"timeZone":"Europe/Berlin","periods":[{"days":
+// ["monday"],"start":"09:00","end":"17:00"}]}.
+func (w WorkingHours) MarshalJSON() ([]byte, error) {
+	if err := w.Validate(); err != nil {
+		return nil, err
+	}
+	j := workingHoursJSON{TimeZone: w.Location.String(), Periods: make([]workingPeriodJSON, len(w.Periods))}
+	for i, p := range w.Periods {
+		days := make([]string, len(p.Days))
+		for k, d := range p.Days {
+			days[k] = strings.ToLower(d.String())
+		}
+		j.Periods[i] = workingPeriodJSON{Days: days, Start: formatClock(p.Start), End: formatClock(p.End)}
+	}
+	return json.Marshal(j)
+}
+
+// UnmarshalJSON reads what MarshalJSON writes, loading the zone with
+// time.LoadLocation.
+func (w *WorkingHours) UnmarshalJSON(data []byte) error {
+	var j workingHoursJSON
+	if err := json.Unmarshal(data, &j); err != nil {
+		return err
+	}
+	loc, err := time.LoadLocation(j.TimeZone)
+	if err != nil || j.TimeZone == "" || j.TimeZone == "Local" {
+		return fmt.Errorf("%w: unknown time zone %q", ErrBadWorkingHours, j.TimeZone)
+	}
+	out := WorkingHours{Location: loc, Periods: make([]WorkingPeriod, len(j.Periods))}
+	for i, p := range j.Periods {
+		var wp WorkingPeriod
+		for _, name := range p.Days {
+			d, ok := parseWeekday(name)
+			if !ok {
+				return fmt.Errorf("%w: unknown weekday %q", ErrBadWorkingHours, name)
+			}
+			wp.Days = append(wp.Days, d)
+		}
+		if wp.Start, err = parseClock(p.Start); err != nil {
+			return err
+		}
+		if wp.End, err = parseClock(p.End); err != nil {
+			return err
+		}
+		out.Periods[i] = wp
+	}
+	if err := out.Validate(); err != nil {
+		return err
+	}
+	*w = out
+	return nil
+}
+
+func parseWeekday(name string) (time.Weekday, bool) {
+	for d := time.Sunday; d <= time.Saturday; d++ {
+		if strings.EqualFold(name, d.String()) {
+			return d, true
+		}
+	}
+	return 0, false
+}
+
+func formatClock(d time.Duration) string {
+	return fmt.Sprintf("%02d:%02d", int(d/time.Hour), int(d%time.Hour/time.Minute))
+}
+
+func parseClock(s string) (time.Duration, error) {
+	var h, m int
+	if n, err := fmt.Sscanf(s, "%2d:%2d", &h, &m); n != 2 || err != nil || len(s) != 5 || h < 0 || h > 24 || m < 0 || m > 59 || (h == 24 && m != 0) {
+		return 0, fmt.Errorf("%w: bad clock time %q", ErrBadWorkingHours, s)
+	}
+	return time.Duration(h)*time.Hour + time.Duration(m)*time.Minute, nil
+}
