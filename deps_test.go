@@ -1,0 +1,180 @@
+package calbridge_test
+
+import (
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The import rules of DESIGN.md ("The house"), as a statement of policy in
+// the spirit of the Go tree's go/build/deps_test.go: change the table in
+// review, never to make a build pass. Only non-test files count; tests may
+// also import testify and goleak.
+const module = "github.com/calbridge/calbridge"
+
+const (
+	goical = "github.com/emersion/go-ical"
+	zap    = "go.uber.org/zap"
+)
+
+// allowed maps a package pattern (a directory, or a directory followed by
+// "/..." for it and everything below) to the non-standard-library imports
+// its files may use. Patterns are matched most specific first.
+var allowed = map[string][]string{
+	".":                       {},
+	"freebusy":                {goical, zap},
+	"notes":                   {module + "/freebusy", module + "/internal/...", goical, zap},
+	"exchange":                {module + "/freebusy", module + "/internal/...", goical, zap},
+	"transport":               {module + "/freebusy", zap},
+	"transport/transporttest": {module + "/transport", module + "/freebusy", zap},
+	"internal/...":            {module + "/internal/...", goical, zap},
+	"examples/...":            {module + "/...", goical, zap},
+}
+
+func TestImportRules(t *testing.T) {
+	pkgs := packageImports(t)
+	require.Contains(t, pkgs, "freebusy", "the walk must find the packages")
+	for dir, imports := range pkgs {
+		rule, ok := ruleFor(dir)
+		if !assert.True(t, ok, "package %q has no import rule in deps_test.go", dir) {
+			continue
+		}
+		for _, imp := range imports {
+			if isStandard(imp) {
+				continue
+			}
+			assert.True(t, matchesAny(imp, allowed[rule]), "package %q (rule %q) must not import %q", dir, rule, imp)
+		}
+	}
+}
+
+// TestNothingImportsExamples keeps library code independent of the programs.
+func TestNothingImportsExamples(t *testing.T) {
+	for dir, imports := range packageImports(t) {
+		if strings.HasPrefix(dir, "examples/") {
+			continue
+		}
+		for _, imp := range imports {
+			assert.False(t, strings.HasPrefix(imp, module+"/examples"), "%q imports %q", dir, imp)
+		}
+	}
+}
+
+// TestRootIsDocsOnly: the root package holds documentation, no code.
+func TestRootIsDocsOnly(t *testing.T) {
+	matches, err := filepath.Glob("*.go")
+	require.NoError(t, err)
+	for _, m := range matches {
+		if strings.HasSuffix(m, "_test.go") {
+			continue
+		}
+		assert.Equal(t, "doc.go", m, "the root package is documentation only")
+	}
+}
+
+func TestRulesMatch(t *testing.T) {
+	for _, tc := range []struct {
+		dir, rule string
+	}{
+		{"freebusy", "freebusy"},
+		{"transport/transporttest", "transport/transporttest"},
+		{"internal/xmlutil", "internal/..."},
+		{"examples/chaos", "examples/..."},
+	} {
+		got, ok := ruleFor(tc.dir)
+		assert.True(t, ok, tc.dir)
+		assert.Equal(t, tc.rule, got, tc.dir)
+	}
+	_, ok := ruleFor("transport/other")
+	assert.False(t, ok, "an unlisted package must not inherit a rule")
+	assert.True(t, matchesAny(module+"/internal/x/y", []string{module + "/internal/..."}))
+	assert.False(t, matchesAny(module+"/notes", []string{module + "/freebusy"}))
+	assert.True(t, isStandard("net/http"))
+	assert.False(t, isStandard("go.uber.org/zap"))
+}
+
+// packageImports returns, for every package directory of the module
+// (relative, slash-separated), the imports of its non-test Go files.
+func packageImports(t *testing.T) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	fset := token.NewFileSet()
+	err := filepath.WalkDir(".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if p != "." && (strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") || name == "testdata") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
+			return nil
+		}
+		src, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		f, err := parser.ParseFile(fset, p, src, parser.ImportsOnly)
+		if err != nil {
+			return err
+		}
+		dir := filepath.ToSlash(filepath.Dir(p))
+		if _, ok := out[dir]; !ok {
+			out[dir] = nil
+		}
+		for _, imp := range f.Imports {
+			v, err := strconv.Unquote(imp.Path.Value)
+			if err != nil {
+				return err
+			}
+			out[dir] = append(out[dir], v)
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	return out
+}
+
+func ruleFor(dir string) (string, bool) {
+	if _, ok := allowed[dir]; ok {
+		return dir, true
+	}
+	for d := dir; d != "." && d != "/"; d = path.Dir(d) {
+		if _, ok := allowed[d+"/..."]; ok {
+			return d + "/...", true
+		}
+	}
+	return "", false
+}
+
+func matchesAny(imp string, patterns []string) bool {
+	for _, p := range patterns {
+		if base, ok := strings.CutSuffix(p, "/..."); ok {
+			if imp == base || strings.HasPrefix(imp, base+"/") {
+				return true
+			}
+		} else if imp == p || !strings.HasPrefix(p, module) && strings.HasPrefix(imp, p+"/") {
+			// A third-party module grants its sub-packages (zapcore);
+			// a package of ours grants only itself.
+			return true
+		}
+	}
+	return false
+}
+
+func isStandard(imp string) bool {
+	first, _, _ := strings.Cut(imp, "/")
+	return !strings.Contains(first, ".")
+}
