@@ -52,6 +52,9 @@ var (
 
 // IntervalError reports an interval Normalize refused.
 type IntervalError struct {
+	// Attendee names the schedule the interval came from, when the operation
+	// works on several (MergeGroup, FindFreeTime); it is empty otherwise.
+	Attendee string
 	// Index is the position of the interval in the input.
 	Index int
 	// Interval is the offending interval.
@@ -62,6 +65,9 @@ type IntervalError struct {
 
 // Error implements error.
 func (e *IntervalError) Error() string {
+	if e.Attendee != "" {
+		return fmt.Sprintf("%v: %q: interval %d (%s)", e.Err, e.Attendee, e.Index, e.Interval)
+	}
 	return fmt.Sprintf("%v: interval %d (%s)", e.Err, e.Index, e.Interval)
 }
 
@@ -125,7 +131,7 @@ func Normalize(ivs []Interval, start, end time.Time, opt NormalizeOptions) ([]In
 		}
 		edges = append(edges, edge{at: s, status: iv.Status, delta: 1}, edge{at: e, status: iv.Status, delta: -1})
 	}
-	return sweep(edges), rep, nil
+	return sweep(edges, &byPrecedence), rep, nil
 }
 
 // Normalize brings s.Intervals into canonical form over s's window with the
@@ -172,9 +178,9 @@ type edge struct {
 }
 
 // sweep turns interval edges into canonical intervals: at every point the
-// covering status of highest precedence wins; Free is dropped; equal
-// neighbours are joined.
-func sweep(edges []edge) []Interval {
+// covering status that comes first in order wins; Free is dropped; equal
+// neighbours are joined. edges is sorted in place.
+func sweep(edges []edge, order *[numStatuses]Status) []Interval {
 	if len(edges) == 0 {
 		return nil
 	}
@@ -188,7 +194,7 @@ func sweep(edges []edge) []Interval {
 		for ; i < len(edges) && edges[i].at.compare(at) == 0; i++ {
 			active[edges[i].status] += int(edges[i].delta)
 		}
-		next := topStatus(&active)
+		next := topStatus(&active, order)
 		if next == cur {
 			continue
 		}
@@ -200,10 +206,10 @@ func sweep(edges []edge) []Interval {
 	return out
 }
 
-// topStatus returns the active status of highest precedence, with Free for
-// "nothing active" (uncovered time is free).
-func topStatus(active *[numStatuses]int) Status {
-	for _, s := range byPrecedence {
+// topStatus returns the active status that comes first in order, with Free
+// for "nothing active" (uncovered time is free).
+func topStatus(active *[numStatuses]int, order *[numStatuses]Status) Status {
+	for _, s := range order {
 		if active[s] > 0 {
 			return s
 		}

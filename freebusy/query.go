@@ -122,6 +122,10 @@ func (l Limits) withDefaults() Limits {
 
 // Conditions a QueryError can report. Each *QueryError matches its condition
 // and ErrInvalidQuery with errors.Is.
+//
+// The operations on the model (Normalize, AvailabilityView, MergeGroup,
+// FindFreeTime) report bad arguments with the same type and conditions, so
+// that one errors.Is test covers a bad window wherever it came from.
 var (
 	ErrInvalidQuery      = errors.New("freebusy: invalid query")
 	ErrNoAttendees       = errors.New("freebusy: no attendees")
@@ -131,17 +135,25 @@ var (
 	ErrEmptyWindow       = errors.New("freebusy: empty or inverted window")
 	ErrWindowTooLong     = errors.New("freebusy: window too long")
 	ErrBadGranularity    = errors.New("freebusy: granularity out of range")
+	// ErrBadDuration: a meeting duration that is not positive
+	// (FreeTimeRequest.Duration).
+	ErrBadDuration = errors.New("freebusy: bad duration")
+	// ErrBadOption: an option outside its documented range
+	// (ViewOptions.WorkingElsewhereDigit, FreeTimeRequest.Max).
+	ErrBadOption = errors.New("freebusy: bad option")
 )
 
-// QueryError reports why a Query is not valid.
+// QueryError reports why a Query, or the arguments of an operation on the
+// model (a window, a slot length, a free-time request), are not valid.
 type QueryError struct {
-	// Field names the offending field ("Attendees", "Start", "Granularity").
+	// Field names the offending field or argument ("Attendees", "Start",
+	// "Granularity", "slot", "Duration").
 	Field string
 	// Detail says what was wrong with it, for people.
 	Detail string
 	// Err is the condition: one of ErrNoAttendees, ErrEmptyAttendee,
 	// ErrDuplicateAttendee, ErrTooManyAttendees, ErrEmptyWindow,
-	// ErrWindowTooLong, ErrBadGranularity.
+	// ErrWindowTooLong, ErrBadGranularity, ErrBadDuration, ErrBadOption.
 	Err error
 }
 

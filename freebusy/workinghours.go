@@ -33,11 +33,15 @@ type WorkingPeriod struct {
 // ErrBadWorkingHours is matched by every error WorkingHours.Validate returns.
 var ErrBadWorkingHours = errors.New("freebusy: invalid working hours")
 
-// Validate reports whether w can be expanded: a location, and periods with
-// valid weekdays and 0 <= Start < End <= 24h.
+// Validate reports whether w can be expanded: a location other than
+// time.Local (whose meaning depends on the machine), and periods with valid
+// weekdays and 0 <= Start < End <= 24h.
 func (w *WorkingHours) Validate() error {
 	if w.Location == nil {
 		return fmt.Errorf("%w: no location", ErrBadWorkingHours)
+	}
+	if w.Location == time.Local {
+		return fmt.Errorf("%w: location is time.Local, not a named zone", ErrBadWorkingHours)
 	}
 	for i, p := range w.Periods {
 		if p.Start < 0 || p.End > 24*time.Hour || p.Start >= p.End {
