@@ -33,9 +33,10 @@ func (iv Interval) Contains(t time.Time) bool {
 }
 
 // Overlaps reports whether iv and o share at least one instant. Touching
-// intervals ([9:00,10:00) and [10:00,11:00)) do not overlap.
+// intervals ([9:00,10:00) and [10:00,11:00)) do not overlap, and an empty or
+// inverted interval overlaps nothing.
 func (iv Interval) Overlaps(o Interval) bool {
-	return iv.Start.Before(o.End) && o.Start.Before(iv.End)
+	return iv.Start.Before(o.End) && o.Start.Before(iv.End) && !iv.Empty() && !o.Empty()
 }
 
 // Clip returns the part of iv inside [start, end), and false when nothing of

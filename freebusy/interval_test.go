@@ -1,0 +1,85 @@
+package freebusy
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestNewIntervalConvertsToUTC(t *testing.T) {
+	berlin := mustLoad(t, "Europe/Berlin")
+	iv := NewInterval(time.Date(2024, 3, 5, 9, 0, 0, 0, berlin), time.Date(2024, 3, 5, 10, 0, 0, 0, berlin), Busy)
+	assert.Equal(t, time.UTC, iv.Start.Location())
+	assert.Equal(t, time.UTC, iv.End.Location())
+	assert.Equal(t, tm(t, "08:00"), iv.Start)
+	assert.Equal(t, tm(t, "09:00"), iv.End)
+	assert.Equal(t, time.Hour, iv.Duration())
+	assert.Equal(t, "2024-03-05T08:00:00Z/2024-03-05T09:00:00Z busy", iv.String())
+
+	inv := NewInterval(tm(t, "10:00"), tm(t, "09:00"), Busy)
+	assert.Equal(t, tm(t, "10:00"), inv.Start, "NewInterval does not reorder")
+	assert.Equal(t, -time.Hour, inv.Duration())
+	assert.True(t, inv.Empty())
+}
+
+func TestIntervalPredicates(t *testing.T) {
+	nine := Interval{Start: tm(t, "09:00"), End: tm(t, "10:00"), Status: Busy}
+	tests := []struct {
+		name     string
+		other    Interval
+		overlaps bool
+	}{
+		{"touching after", Interval{Start: tm(t, "10:00"), End: tm(t, "11:00")}, false},
+		{"touching before", Interval{Start: tm(t, "08:00"), End: tm(t, "09:00")}, false},
+		{"one ns inside", Interval{Start: tm(t, "08:00"), End: tm(t, "09:00").Add(1)}, true},
+		{"contained", Interval{Start: tm(t, "09:15"), End: tm(t, "09:45")}, true},
+		{"containing", Interval{Start: tm(t, "08:00"), End: tm(t, "11:00")}, true},
+		{"same", nine, true},
+		{"empty inside", Interval{Start: tm(t, "09:30"), End: tm(t, "09:30")}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.overlaps, nine.Overlaps(tt.other))
+			assert.Equal(t, tt.overlaps, tt.other.Overlaps(nine), "symmetric")
+		})
+	}
+	assert.True(t, nine.Contains(tm(t, "09:00")), "start is inside")
+	assert.False(t, nine.Contains(tm(t, "10:00")), "end is outside")
+	assert.False(t, nine.Contains(tm(t, "08:59")))
+	assert.False(t, nine.Empty())
+	assert.True(t, Interval{}.Empty())
+}
+
+func TestIntervalClip(t *testing.T) {
+	iv := Interval{Start: tm(t, "09:00"), End: tm(t, "12:00"), Status: Tentative}
+	tests := []struct {
+		name       string
+		from, to   string
+		want       Interval
+		wantInside bool
+	}{
+		{"inside", "08:00", "13:00", iv, true},
+		{"cut start", "10:00", "13:00", Interval{Start: tm(t, "10:00"), End: tm(t, "12:00"), Status: Tentative}, true},
+		{"cut both", "10:00", "11:00", Interval{Start: tm(t, "10:00"), End: tm(t, "11:00"), Status: Tentative}, true},
+		{"touching", "12:00", "13:00", Interval{}, false},
+		{"before", "06:00", "07:00", Interval{}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := iv.Clip(tm(t, tt.from), tm(t, tt.to))
+			assert.Equal(t, tt.wantInside, ok)
+			if ok {
+				assert.Equal(t, tt.want, got)
+			}
+		})
+	}
+}
+
+func TestIntervalInvertedOverlapsNothing(t *testing.T) {
+	wide := Interval{Start: tm(t, "09:00"), End: tm(t, "12:00")}
+	inv := Interval{Start: tm(t, "10:00"), End: tm(t, "09:30")}
+	assert.False(t, wide.Overlaps(inv))
+	assert.False(t, inv.Overlaps(wide))
+	assert.False(t, inv.Contains(tm(t, "09:45")))
+}

@@ -1,0 +1,133 @@
+package freebusy
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func validQuery(t testing.TB) Query {
+	return Query{Attendees: []string{"a@example.com", "b@example.com"}, Start: tm(t, "08:00"), End: tm(t, "d+1 08:00")}
+}
+
+func TestQuerySlot(t *testing.T) {
+	assert.Equal(t, 30*time.Minute, Query{}.Slot(), "zero means the EWS/Graph default")
+	assert.Equal(t, 15*time.Minute, Query{Granularity: 15 * time.Minute}.Slot())
+}
+
+func TestQueryValidate(t *testing.T) {
+	many := make([]string, 101)
+	for i := range many {
+		many[i] = fmt.Sprintf("u%d@example.com", i)
+	}
+	tests := []struct {
+		name   string
+		modify func(q *Query)
+		cond   error
+		field  string
+	}{
+		{"valid", func(q *Query) {}, nil, ""},
+		{"valid granularity bounds 5", func(q *Query) { q.Granularity = 5 * time.Minute }, nil, ""},
+		{"valid granularity bounds 1440", func(q *Query) { q.Granularity = 1440 * time.Minute }, nil, ""},
+		{"valid 62 days", func(q *Query) { q.End = q.Start.Add(62 * 24 * time.Hour) }, nil, ""},
+		{"valid 100 attendees", func(q *Query) { q.Attendees = many[:100] }, nil, ""},
+		{"no attendees", func(q *Query) { q.Attendees = nil }, ErrNoAttendees, "Attendees"},
+		{"empty attendee", func(q *Query) { q.Attendees = []string{"a", " "} }, ErrEmptyAttendee, "Attendees"},
+		{"duplicate ignoring case", func(q *Query) { q.Attendees = []string{"A@Example.com", "a@example.com"} }, ErrDuplicateAttendee, "Attendees"},
+		{"101 attendees", func(q *Query) { q.Attendees = many }, ErrTooManyAttendees, "Attendees"},
+		{"empty window", func(q *Query) { q.End = q.Start }, ErrEmptyWindow, "Start"},
+		{"inverted window", func(q *Query) { q.Start, q.End = q.End, q.Start }, ErrEmptyWindow, "Start"},
+		{"62 days and a second", func(q *Query) { q.End = q.Start.Add(62*24*time.Hour + time.Second) }, ErrWindowTooLong, "End"},
+		{"granularity 4m", func(q *Query) { q.Granularity = 4 * time.Minute }, ErrBadGranularity, "Granularity"},
+		{"granularity 1441m", func(q *Query) { q.Granularity = 1441 * time.Minute }, ErrBadGranularity, "Granularity"},
+		{"granularity not whole minutes", func(q *Query) { q.Granularity = 15*time.Minute + time.Second }, ErrBadGranularity, "Granularity"},
+		{"negative granularity", func(q *Query) { q.Granularity = -30 * time.Minute }, ErrBadGranularity, "Granularity"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			q := validQuery(t)
+			tt.modify(&q)
+			err := q.Validate()
+			if tt.cond == nil {
+				assert.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			qe, ok := errors.AsType[*QueryError](err)
+			require.True(t, ok, "want *QueryError, got %T", err)
+			assert.Equal(t, tt.field, qe.Field)
+			assert.NotEmpty(t, qe.Detail)
+			assert.ErrorIs(t, err, tt.cond)
+			assert.ErrorIs(t, err, ErrInvalidQuery)
+			assert.ErrorIs(t, err, ErrInvalid)
+			assert.Equal(t, ReasonInvalid, ReasonOf(err))
+			assert.Contains(t, err.Error(), tt.cond.Error())
+		})
+	}
+}
+
+func TestLimitsValidate(t *testing.T) {
+	tight := Limits{MaxWindow: 7 * 24 * time.Hour, MaxAttendees: 2, MinGranularity: 15 * time.Minute, MaxGranularity: 60 * time.Minute}
+	tests := []struct {
+		name   string
+		limits Limits
+		modify func(q *Query)
+		cond   error
+	}{
+		{"tight accepts", tight, func(q *Query) { q.Granularity = 15 * time.Minute }, nil},
+		{"tight window", tight, func(q *Query) { q.End = q.Start.Add(8 * 24 * time.Hour) }, ErrWindowTooLong},
+		{"tight attendees", tight, func(q *Query) { q.Attendees = append(q.Attendees, "c") }, ErrTooManyAttendees},
+		{"tight min granularity", tight, func(q *Query) { q.Granularity = 10 * time.Minute }, ErrBadGranularity},
+		{"tight max granularity", tight, func(q *Query) { q.Granularity = 90 * time.Minute }, ErrBadGranularity},
+		{"tight zero granularity is the default", tight, func(q *Query) { q.Granularity = 0 }, nil},
+		{"zero limits mean defaults", Limits{}, func(q *Query) { q.End = q.Start.Add(63 * 24 * time.Hour) }, ErrWindowTooLong},
+		{"zero limits accept defaults", Limits{}, func(q *Query) { q.End = q.Start.Add(62 * 24 * time.Hour) }, nil},
+		{"wide window", Limits{MaxWindow: 400 * 24 * time.Hour}, func(q *Query) { q.End = q.Start.Add(365 * 24 * time.Hour) }, nil},
+		{"one field set, others default", Limits{MaxAttendees: 1}, func(q *Query) { q.Granularity = 4 * time.Minute }, ErrTooManyAttendees},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			q := validQuery(t)
+			tt.modify(&q)
+			err := tt.limits.Validate(q)
+			if tt.cond == nil {
+				assert.NoError(t, err)
+				return
+			}
+			assert.ErrorIs(t, err, tt.cond)
+			assert.ErrorIs(t, err, ErrInvalidQuery)
+		})
+	}
+}
+
+func TestQueryJSONRoundTrip(t *testing.T) {
+	berlin := mustLoad(t, "Europe/Berlin")
+	q := Query{
+		Attendees:   []string{"a@example.com", "CN=Jane Doe/O=Acme"},
+		Start:       time.Date(2024, 3, 5, 9, 0, 0, 0, berlin),
+		End:         time.Date(2024, 3, 6, 9, 0, 0, 0, berlin),
+		Granularity: 15 * time.Minute,
+		Detail:      DetailFull,
+	}
+	b, err := json.Marshal(q)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"attendees":["a@example.com","CN=Jane Doe/O=Acme"],"start":"2024-03-05T09:00:00+01:00","end":"2024-03-06T09:00:00+01:00","granularity":900000000000,"detail":"full"}`, string(b))
+	var back Query
+	require.NoError(t, json.Unmarshal(b, &back))
+	assert.Equal(t, q.Attendees, back.Attendees)
+	assert.True(t, q.Start.Equal(back.Start))
+	assert.True(t, q.End.Equal(back.End))
+	assert.Equal(t, q.Granularity, back.Granularity)
+	assert.Equal(t, q.Detail, back.Detail)
+
+	b, err = json.Marshal(Query{Attendees: []string{"a"}, Start: day0, End: day0.Add(time.Hour)})
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"attendees":["a"],"start":"2024-03-05T00:00:00Z","end":"2024-03-05T01:00:00Z"}`, string(b), "defaults are omitted")
+
+	assert.Error(t, json.Unmarshal([]byte(`{"detail":"most"}`), &back))
+}
