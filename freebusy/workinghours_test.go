@@ -27,8 +27,8 @@ func TestWorkingHoursExpandAcrossDST(t *testing.T) {
 		after   time.Duration
 		dayLong time.Duration // length of the local day of the change
 	}{
-		{"Europe/Berlin", "2024-03-31", time.Hour, 2 * time.Hour, 23 * time.Hour},  // spring forward 02:00 -> 03:00
-		{"Europe/Berlin", "2024-10-27", 2 * time.Hour, time.Hour, 25 * time.Hour},  // fall back 03:00 -> 02:00
+		{"Europe/Berlin", "2024-03-31", time.Hour, 2 * time.Hour, 23 * time.Hour}, // spring forward 02:00 -> 03:00
+		{"Europe/Berlin", "2024-10-27", 2 * time.Hour, time.Hour, 25 * time.Hour}, // fall back 03:00 -> 02:00
 		{"America/New_York", "2024-03-10", -5 * time.Hour, -4 * time.Hour, 23 * time.Hour},
 		{"America/New_York", "2024-11-03", -4 * time.Hour, -5 * time.Hour, 25 * time.Hour},
 	}
