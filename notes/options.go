@@ -24,6 +24,7 @@ type options struct {
 	concurrency int
 	limits      freebusy.Limits
 	now         func() time.Time
+	das         dasOptions // DAS client and handler knobs, see dasoptions.go
 }
 
 func newOptions(opts []Option) options {
