@@ -1,0 +1,458 @@
+package exchange
+
+import (
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/calbridge/calbridge/freebusy"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func utc(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return t.UTC()
+}
+
+func unhex(s string) []byte {
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+func iv(start, end string, st freebusy.Status) freebusy.Interval {
+	return freebusy.Interval{Start: utc(start), End: utc(end), Status: st}
+}
+
+// exchange-freebusy.md §7 item 1 and §1.3.
+func TestPublicFolderMonthKey(t *testing.T) {
+	tests := []struct {
+		key   int32
+		month string
+	}{
+		{32130, "2008-02-01T00:00:00Z"}, // spec 4.4 (Feb 2008), LE 82 7D 00 00
+		{32387, "2024-03-01T00:00:00Z"},
+		{32388, "2024-04-01T00:00:00Z"},
+	}
+	for _, tt := range tests {
+		got, err := ParsePublicFolderMonth(tt.key)
+		require.NoError(t, err)
+		assert.Equal(t, utc(tt.month), got, "key %d", tt.key)
+		assert.Equal(t, tt.key, PublicFolderMonth(utc(tt.month).Add(40*time.Hour)))
+	}
+	// §1.7: the month value for Feb 2008 as int32 LE.
+	assert.Equal(t, unhex("827D0000"), binary.LittleEndian.AppendUint32(nil, uint32(PublicFolderMonth(utc("2008-02-02T20:00:00Z")))))
+
+	for _, bad := range []int32{2024 * 16, 2024*16 + 13, 2024*16 + 15, 1600*16 + 1, 10000*16 + 1, -5} {
+		_, err := ParsePublicFolderMonth(bad)
+		assert.ErrorIs(t, err, ErrPublicFolderMonth, "key %d", bad)
+		assert.ErrorIs(t, err, freebusy.ErrInvalid)
+	}
+}
+
+// exchange-freebusy.md §7 item 6 and §1.7 (published range, timestamp).
+func TestMinutesSince1601(t *testing.T) {
+	tests := []struct {
+		at      string
+		minutes int32
+		le      string
+	}{
+		{"2024-03-01T00:00:00Z", 222562080, "2007440D"},
+		{"2024-05-01T00:00:00Z", 222649920, "405E450D"},
+		{"2008-02-01T00:00:00Z", 214104960, "80FBC20C"},
+		{"1970-01-01T00:00:00Z", 194074560, ""},
+	}
+	for _, tt := range tests {
+		got, err := MinutesSince1601(utc(tt.at))
+		require.NoError(t, err)
+		assert.Equal(t, tt.minutes, got, tt.at)
+		assert.Equal(t, utc(tt.at), TimeFromMinutesSince1601(tt.minutes))
+		if tt.le != "" {
+			assert.Equal(t, unhex(tt.le), binary.LittleEndian.AppendUint32(nil, uint32(got)), tt.at)
+		}
+	}
+	_, err := MinutesSince1601(utc("2024-03-01T00:00:30Z"))
+	assert.ErrorIs(t, err, ErrPublicFolderRange)
+	_, err = MinutesSince1601(time.Date(1600, 12, 31, 0, 0, 0, 0, time.UTC))
+	assert.ErrorIs(t, err, ErrPublicFolderRange)
+	_, err = MinutesSince1601(time.Date(9000, 1, 1, 0, 0, 0, 0, time.UTC))
+	assert.ErrorIs(t, err, ErrPublicFolderRange, "beyond int32 minutes")
+
+	// §1.7: RangeTimestamp 2024-03-01T00:00Z.
+	assert.Equal(t, uint64(133537248000000000), FileTime(utc("2024-03-01T00:00:00Z")))
+	assert.Equal(t, utc("2024-03-01T00:00:00Z"), TimeFromFileTime(133537248000000000))
+	assert.Equal(t, uint64(0), FileTime(time.Date(1500, 1, 1, 0, 0, 0, 0, time.UTC)))
+	ts := time.Date(2024, 3, 1, 12, 34, 56, 789012300, time.UTC)
+	assert.Equal(t, ts, TimeFromFileTime(FileTime(ts)))
+}
+
+// exchange-freebusy.md §7 items 2 and 3 ([MS-OXOPFFB] 4.4 and §1.7).
+func TestDecodePublicFolderBlob(t *testing.T) {
+	tests := []struct {
+		name  string
+		month int32
+		blob  string
+		want  []freebusy.Interval
+	}{
+		{"spec 4.4.1 one hour", 32130, "500A8C0A", []freebusy.Interval{iv("2008-02-02T20:00:00Z", "2008-02-02T21:00:00Z", freebusy.Busy)}},
+		{"spec 4.4.2 back to back", 32130, "500AC80A", []freebusy.Interval{iv("2008-02-02T20:00:00Z", "2008-02-02T22:00:00Z", freebusy.Busy)}},
+		{"unsigned minutes past 32767", 32387, "24AE60AE", []freebusy.Interval{iv("2024-03-31T23:00:00Z", "2024-04-01T00:00:00Z", freebusy.Busy)}},
+		{"zero-length record dropped", 32388, "000000009C18F618", []freebusy.Interval{iv("2024-04-05T09:00:00Z", "2024-04-05T10:30:00Z", freebusy.Busy)}},
+		{"inverted record dropped", 32388, "F6189C18", nil},
+		{"trailing partial record ignored", 32130, "500A8C0A50", []freebusy.Interval{iv("2008-02-02T20:00:00Z", "2008-02-02T21:00:00Z", freebusy.Busy)}},
+		{"empty blob", 32130, "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := DecodePublicFolderBlob(tt.month, unhex(tt.blob), freebusy.Busy)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+	_, err := DecodePublicFolderBlob(0, unhex("500A8C0A"), freebusy.Busy)
+	assert.ErrorIs(t, err, ErrPublicFolderMonth)
+	_, err = DecodePublicFolderBlob(32130, make([]byte, MaxPublicFolderBlobLen+4), freebusy.Busy)
+	assert.ErrorIs(t, err, ErrPublicFolderTooLarge)
+}
+
+// sampleSchedule holds the three events of exchange-freebusy.md §1.7: busy
+// Mar 5, tentative across the Mar/Apr boundary, OOF Apr 10-12 2024.
+func sampleSchedule() freebusy.Schedule {
+	return freebusy.Schedule{
+		Attendee: "danw@example.com",
+		Start:    utc("2024-03-01T00:00:00Z"),
+		End:      utc("2024-05-01T00:00:00Z"),
+		Intervals: []freebusy.Interval{
+			iv("2024-03-05T09:00:00Z", "2024-03-05T10:30:00Z", freebusy.Busy),
+			iv("2024-03-31T23:00:00Z", "2024-04-01T01:00:00Z", freebusy.Tentative),
+			iv("2024-04-10T00:00:00Z", "2024-04-12T00:00:00Z", freebusy.OutOfOffice),
+		},
+		AsOf: utc("2024-03-01T00:00:00Z"),
+	}
+}
+
+// sampleMessage is the full property set of exchange-freebusy.md §1.7 (and
+// §7 items 4 and 5: the tentative block split at the month boundary, merged
+// holding busy and OOF but not tentative).
+func sampleMessage() *PublicFolderMessage {
+	return &PublicFolderMessage{
+		Subject:           "USER-/CN=RECIPIENTS/CN=DANW",
+		MessageClass:      "IPM.Post",
+		EmailAddress:      "/o=Ximian XCS/ou=XCS/cn=Recipients/cn=danw",
+		PublishStart:      222562080,
+		PublishEnd:        222649920,
+		RangeTimestamp:    133537248000000000,
+		MonthsBusy:        []int32{32387},
+		FreeBusyBusy:      [][]byte{unhex("9C18F618")},
+		MonthsTentative:   []int32{32387, 32388},
+		FreeBusyTentative: [][]byte{unhex("24AE60AE"), unhex("00003C00")},
+		MonthsAway:        []int32{32388},
+		FreeBusyAway:      [][]byte{unhex("A032E03D")},
+		MonthsMerged:      []int32{32387, 32388},
+		FreeBusyMerged:    [][]byte{unhex("9C18F618"), unhex("A032E03D")},
+	}
+}
+
+func TestEncodePublicFolderGolden(t *testing.T) {
+	s := sampleSchedule()
+	got, err := EncodePublicFolder(&s, PublicFolderEncodeOptions{Owner: "/o=Ximian XCS/ou=XCS/cn=Recipients/cn=danw"})
+	require.NoError(t, err)
+	assert.Equal(t, sampleMessage(), got)
+}
+
+func TestDecodePublicFolderGolden(t *testing.T) {
+	got, err := DecodePublicFolder(sampleMessage(), PublicFolderDecodeOptions{Attendee: "danw@example.com"})
+	require.NoError(t, err)
+	want := sampleSchedule()
+	assert.Equal(t, want, got, "the split tentative block is re-joined")
+}
+
+// exchange-freebusy.md §1.7: back-to-back busy time is coalesced into one
+// record ("+ busy 10:30-11:00 same day" → 9C 18 14 19).
+func TestEncodePublicFolderCoalesces(t *testing.T) {
+	s := freebusy.Schedule{
+		Start: utc("2024-03-01T00:00:00Z"), End: utc("2024-05-01T00:00:00Z"),
+		Intervals: []freebusy.Interval{
+			iv("2024-03-05T09:00:00Z", "2024-03-05T10:30:00Z", freebusy.Busy),
+			iv("2024-03-05T10:30:00Z", "2024-03-05T11:00:00Z", freebusy.Busy),
+		},
+	}
+	m, err := EncodePublicFolder(&s, PublicFolderEncodeOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, []int32{32387}, m.MonthsBusy)
+	assert.Equal(t, [][]byte{unhex("9C181419")}, m.FreeBusyBusy)
+	assert.Nil(t, m.MonthsTentative, "Outlook style leaves empty pairs unset")
+	assert.Nil(t, m.FreeBusyAway)
+	assert.Empty(t, m.Subject)
+	assert.Zero(t, m.RangeTimestamp)
+
+	// [MS-OXOPFFB] 4.4.2: 12:00-13:00 and 13:00-14:00 PST on 2 Feb 2008.
+	s = freebusy.Schedule{
+		Start: utc("2008-02-01T00:00:00Z"), End: utc("2008-04-01T00:00:00Z"),
+		Intervals: []freebusy.Interval{
+			iv("2008-02-02T20:00:00Z", "2008-02-02T21:00:00Z", freebusy.Busy),
+			iv("2008-02-02T21:00:00Z", "2008-02-02T22:00:00Z", freebusy.Busy),
+		},
+	}
+	m, err = EncodePublicFolder(&s, PublicFolderEncodeOptions{EmptyPairs: true})
+	require.NoError(t, err)
+	assert.Equal(t, []int32{32130}, m.MonthsBusy)
+	assert.Equal(t, [][]byte{unhex("500AC80A")}, m.FreeBusyBusy)
+	assert.Equal(t, int32(214104960), m.PublishStart)
+	assert.NotNil(t, m.MonthsTentative, "Exchange style writes empty pairs")
+	assert.Empty(t, m.MonthsTentative)
+	assert.NotNil(t, m.FreeBusyAway)
+}
+
+func TestEncodePublicFolderEdges(t *testing.T) {
+	window := func(ivs ...freebusy.Interval) freebusy.Schedule {
+		return freebusy.Schedule{Start: utc("2024-01-01T00:00:00Z"), End: utc("2024-04-01T00:00:00Z"), Intervals: ivs}
+	}
+	t.Run("whole month spans", func(t *testing.T) {
+		// Jan 31 12:00 to Mar 1 06:00: Jan tail, all of February (29 days
+		// in 2024 = 41760 minutes), Mar head.
+		s := window(iv("2024-01-31T12:00:00Z", "2024-03-01T06:00:00Z", freebusy.Busy))
+		m, err := EncodePublicFolder(&s, PublicFolderEncodeOptions{})
+		require.NoError(t, err)
+		assert.Equal(t, []int32{2024*16 + 1, 2024*16 + 2, 2024*16 + 3}, m.MonthsBusy)
+		want := [][]byte{
+			AppendPublicFolderBlob(nil, []PublicFolderBlock{{30*1440 + 720, 31 * 1440}}),
+			AppendPublicFolderBlob(nil, []PublicFolderBlock{{0, 29 * 1440}}),
+			AppendPublicFolderBlob(nil, []PublicFolderBlock{{0, 360}}),
+		}
+		assert.Equal(t, want, m.FreeBusyBusy)
+		back, err := DecodePublicFolder(m, PublicFolderDecodeOptions{})
+		require.NoError(t, err)
+		assert.Equal(t, s.Intervals, back.Intervals)
+	})
+	t.Run("rounded outward to minutes", func(t *testing.T) {
+		s := window(freebusy.Interval{Start: utc("2024-01-02T09:00:30Z"), End: utc("2024-01-02T09:59:01Z"), Status: freebusy.Busy})
+		m, err := EncodePublicFolder(&s, PublicFolderEncodeOptions{})
+		require.NoError(t, err)
+		assert.Equal(t, [][]byte{AppendPublicFolderBlob(nil, []PublicFolderBlock{{1440 + 540, 1440 + 600}})}, m.FreeBusyBusy)
+	})
+	t.Run("clipped to the published range", func(t *testing.T) {
+		s := window(iv("2023-12-31T22:00:00Z", "2024-01-01T02:00:00Z", freebusy.OutOfOffice))
+		m, err := EncodePublicFolder(&s, PublicFolderEncodeOptions{})
+		require.NoError(t, err)
+		assert.Equal(t, []int32{2024*16 + 1}, m.MonthsAway)
+		assert.Equal(t, [][]byte{unhex("0000" + "7800")}, m.FreeBusyAway)
+	})
+	t.Run("adjacent busy and oof join in merged only", func(t *testing.T) {
+		s := window(iv("2024-01-02T09:00:00Z", "2024-01-02T10:00:00Z", freebusy.Busy), iv("2024-01-02T10:00:00Z", "2024-01-02T11:00:00Z", freebusy.OutOfOffice))
+		m, err := EncodePublicFolder(&s, PublicFolderEncodeOptions{})
+		require.NoError(t, err)
+		assert.Equal(t, [][]byte{AppendPublicFolderBlob(nil, []PublicFolderBlock{{1980, 2040}})}, m.FreeBusyBusy)
+		assert.Equal(t, [][]byte{AppendPublicFolderBlob(nil, []PublicFolderBlock{{2040, 2100}})}, m.FreeBusyAway)
+		assert.Equal(t, [][]byte{AppendPublicFolderBlob(nil, []PublicFolderBlock{{1980, 2100}})}, m.FreeBusyMerged)
+	})
+	t.Run("working elsewhere is published as free", func(t *testing.T) {
+		s := window(iv("2024-01-02T09:00:00Z", "2024-01-02T17:00:00Z", freebusy.WorkingElsewhere))
+		m, err := EncodePublicFolder(&s, PublicFolderEncodeOptions{})
+		require.NoError(t, err)
+		assert.Nil(t, m.MonthsBusy)
+		assert.Nil(t, m.MonthsMerged)
+		assert.Nil(t, m.MonthsTentative)
+	})
+	t.Run("unknown is refused by default", func(t *testing.T) {
+		s := window(iv("2024-01-02T09:00:00Z", "2024-01-02T17:00:00Z", freebusy.Unknown))
+		_, err := EncodePublicFolder(&s, PublicFolderEncodeOptions{})
+		assert.ErrorIs(t, err, ErrPublicFolderUnknown)
+		m, err := EncodePublicFolder(&s, PublicFolderEncodeOptions{UnknownAs: freebusy.Tentative})
+		require.NoError(t, err)
+		assert.Equal(t, []int32{2024*16 + 1}, m.MonthsTentative)
+	})
+	t.Run("errors", func(t *testing.T) {
+		failed := freebusy.Failed("x", utc("2024-01-01T00:00:00Z"), utc("2024-02-01T00:00:00Z"), freebusy.ReasonTimeout, nil)
+		_, err := EncodePublicFolder(&failed, PublicFolderEncodeOptions{})
+		assert.ErrorIs(t, err, ErrInvalidPublicFolder)
+		s := window()
+		_, err = EncodePublicFolder(&s, PublicFolderEncodeOptions{Owner: "danw@example.com"})
+		assert.ErrorIs(t, err, ErrInvalidAddress)
+		_, err = EncodePublicFolder(&s, PublicFolderEncodeOptions{PublishStart: utc("2024-02-01T00:00:00Z"), PublishEnd: utc("2024-01-01T00:00:00Z")})
+		assert.ErrorIs(t, err, ErrPublicFolderRange)
+		_, err = EncodePublicFolder(&s, PublicFolderEncodeOptions{PublishStart: utc("2024-01-01T00:00:01Z"), PublishEnd: utc("2024-02-01T00:00:00Z")})
+		assert.ErrorIs(t, err, ErrPublicFolderRange)
+		bad := window(freebusy.Interval{Start: utc("2024-01-02T09:00:00Z"), End: utc("2024-01-02T10:00:00Z"), Status: freebusy.Status(42)})
+		_, err = EncodePublicFolder(&bad, PublicFolderEncodeOptions{})
+		assert.ErrorIs(t, err, freebusy.ErrInvalid)
+	})
+}
+
+func TestDecodePublicFolderRules(t *testing.T) {
+	base := func() *PublicFolderMessage {
+		return &PublicFolderMessage{PublishStart: 222562080, PublishEnd: 222649920} // Mar 1 to May 1 2024
+	}
+	t.Run("outside the published range is unknown", func(t *testing.T) {
+		m := sampleMessage()
+		s, err := DecodePublicFolder(m, PublicFolderDecodeOptions{Start: utc("2024-02-20T00:00:00Z"), End: utc("2024-05-10T00:00:00Z")})
+		require.NoError(t, err)
+		assert.Equal(t, "/o=Ximian XCS/ou=XCS/cn=Recipients/cn=danw", s.Attendee)
+		require.Len(t, s.Intervals, 5)
+		assert.Equal(t, iv("2024-02-20T00:00:00Z", "2024-03-01T00:00:00Z", freebusy.Unknown), s.Intervals[0])
+		assert.Equal(t, iv("2024-05-01T00:00:00Z", "2024-05-10T00:00:00Z", freebusy.Unknown), s.Intervals[4])
+		assert.Equal(t, freebusy.Unknown, s.StatusAt(utc("2024-02-25T12:00:00Z")))
+		assert.Equal(t, freebusy.Free, s.StatusAt(utc("2024-03-25T12:00:00Z")))
+	})
+	t.Run("absent and empty pairs", func(t *testing.T) {
+		m := base()
+		m.MonthsBusy, m.FreeBusyBusy = []int32{}, [][]byte{}
+		m.MonthsAway, m.FreeBusyAway = []int32{32387}, [][]byte{{}}
+		s, err := DecodePublicFolder(m, PublicFolderDecodeOptions{})
+		require.NoError(t, err)
+		assert.Empty(t, s.Intervals)
+		assert.True(t, s.AsOf.IsZero())
+	})
+	t.Run("merged only reads as busy, away wins", func(t *testing.T) {
+		m := base()
+		m.MonthsMerged, m.FreeBusyMerged = []int32{32387}, [][]byte{AppendPublicFolderBlob(nil, []PublicFolderBlock{{6300, 6420}})}
+		m.MonthsAway, m.FreeBusyAway = []int32{32387}, [][]byte{AppendPublicFolderBlob(nil, []PublicFolderBlock{{6360, 6420}})}
+		s, err := DecodePublicFolder(m, PublicFolderDecodeOptions{})
+		require.NoError(t, err)
+		assert.Equal(t, []freebusy.Interval{
+			iv("2024-03-05T09:00:00Z", "2024-03-05T10:00:00Z", freebusy.Busy),
+			iv("2024-03-05T10:00:00Z", "2024-03-05T11:00:00Z", freebusy.OutOfOffice),
+		}, s.Intervals)
+	})
+	t.Run("kopano zero-length record at month end", func(t *testing.T) {
+		// §1.4: a block ending at 00:00 on the 1st is written as
+		// [start, month max] plus [0, 0] in the next month.
+		m := base()
+		m.MonthsBusy = []int32{32387, 32388}
+		m.FreeBusyBusy = [][]byte{unhex("24AE60AE"), unhex("00000000")}
+		s, err := DecodePublicFolder(m, PublicFolderDecodeOptions{})
+		require.NoError(t, err)
+		assert.Equal(t, []freebusy.Interval{iv("2024-03-31T23:00:00Z", "2024-04-01T00:00:00Z", freebusy.Busy)}, s.Intervals)
+	})
+	t.Run("blocks outside the range are clipped", func(t *testing.T) {
+		m := base()
+		m.MonthsBusy = []int32{32386, 32389}
+		m.FreeBusyBusy = [][]byte{unhex("00003C00"), unhex("00003C00")}
+		s, err := DecodePublicFolder(m, PublicFolderDecodeOptions{Start: utc("2024-02-01T00:00:00Z"), End: utc("2024-06-01T00:00:00Z")})
+		require.NoError(t, err)
+		assert.Equal(t, []freebusy.Interval{
+			iv("2024-02-01T00:00:00Z", "2024-03-01T00:00:00Z", freebusy.Unknown),
+			iv("2024-05-01T00:00:00Z", "2024-06-01T00:00:00Z", freebusy.Unknown),
+		}, s.Intervals)
+	})
+	errCases := []struct {
+		name string
+		edit func(m *PublicFolderMessage)
+		cond error
+		tag  PublicFolderTag
+	}{
+		{"unset range", func(m *PublicFolderMessage) { m.PublishStart, m.PublishEnd = 0, 0 }, ErrPublicFolderRange, PidTagFreeBusyPublishStart},
+		{"inverted range", func(m *PublicFolderMessage) { m.PublishEnd = m.PublishStart - 1 }, ErrPublicFolderRange, PidTagFreeBusyPublishEnd},
+		{"count mismatch", func(m *PublicFolderMessage) { m.MonthsTentative = []int32{32387} }, ErrPublicFolderMismatch, PidTagScheduleInfoMonthsTentative},
+		{"bad month", func(m *PublicFolderMessage) {
+			m.MonthsMerged, m.FreeBusyMerged = []int32{32387, 2024 * 16}, [][]byte{nil, nil}
+		}, ErrPublicFolderMonth, PidTagScheduleInfoMonthsMerged},
+		{"too many months", func(m *PublicFolderMessage) {
+			m.MonthsBusy, m.FreeBusyBusy = make([]int32, MaxPublicFolderMonths+1), make([][]byte, MaxPublicFolderMonths+1)
+		}, ErrPublicFolderTooLarge, PidTagScheduleInfoMonthsBusy},
+		{"blob too long", func(m *PublicFolderMessage) {
+			m.MonthsAway, m.FreeBusyAway = []int32{32387}, [][]byte{make([]byte, MaxPublicFolderBlobLen+1)}
+		}, ErrPublicFolderTooLarge, PidTagScheduleInfoFreeBusyAway},
+	}
+	for _, tt := range errCases {
+		t.Run(tt.name, func(t *testing.T) {
+			m := base()
+			tt.edit(m)
+			_, err := DecodePublicFolder(m, PublicFolderDecodeOptions{})
+			require.Error(t, err)
+			assert.ErrorIs(t, err, tt.cond)
+			assert.ErrorIs(t, err, ErrInvalidPublicFolder)
+			var pe *PublicFolderError
+			require.True(t, errors.As(err, &pe))
+			assert.Equal(t, tt.tag, pe.Tag)
+		})
+	}
+}
+
+// Encoding then decoding any canonical busy/tentative/OOF schedule on whole
+// minutes gives it back.
+func TestPublicFolderRoundTrip(t *testing.T) {
+	s := freebusy.Schedule{
+		Attendee: "a", Start: utc("2024-01-01T00:00:00Z"), End: utc("2025-01-01T00:00:00Z"),
+	}
+	at := s.Start
+	statuses := []freebusy.Status{freebusy.Busy, freebusy.Tentative, freebusy.OutOfOffice}
+	for i := 0; at.Before(s.End); i++ {
+		st := statuses[i%3]
+		end := at.Add(time.Duration(37+i%500) * time.Minute * 7)
+		if end.After(s.End) {
+			end = s.End
+		}
+		s.Intervals = append(s.Intervals, freebusy.Interval{Start: at, End: end, Status: st})
+		at = end.Add(time.Duration(1+i%90) * time.Hour)
+	}
+	_, err := s.Normalize()
+	require.NoError(t, err)
+	m, err := EncodePublicFolder(&s, PublicFolderEncodeOptions{})
+	require.NoError(t, err)
+	assert.Len(t, m.MonthsMerged, 12)
+	back, err := DecodePublicFolder(m, PublicFolderDecodeOptions{Attendee: "a"})
+	require.NoError(t, err)
+	assert.Equal(t, s.Intervals, back.Intervals)
+}
+
+func FuzzDecodePublicFolderBlob(f *testing.F) {
+	f.Add(int32(32130), unhex("500A8C0A"))
+	f.Add(int32(32130), unhex("500AC80A"))
+	f.Add(int32(32387), unhex("9C18F61824AE60AE"))
+	f.Add(int32(32388), unhex("00003C00A032E03D00000000"))
+	f.Add(int32(32388), unhex("FFFFFFFF0000"))
+	f.Add(int32(0), []byte{})
+	f.Fuzz(func(t *testing.T, month int32, blob []byte) {
+		ivs, err := DecodePublicFolderBlob(month, blob, freebusy.Busy)
+		if err != nil {
+			var pe *PublicFolderError
+			if !errors.As(err, &pe) || !errors.Is(err, ErrInvalidPublicFolder) {
+				t.Fatalf("error %v is not a *PublicFolderError", err)
+			}
+			return
+		}
+		if len(ivs) > len(blob)/4 {
+			t.Fatalf("%d intervals from %d bytes", len(ivs), len(blob))
+		}
+		base, _ := ParsePublicFolderMonth(month)
+		for _, x := range ivs {
+			if !x.Start.Before(x.End) || x.Start.Before(base) || x.End.After(base.Add(65535*time.Minute)) {
+				t.Fatalf("interval %s out of bounds for month %d", x, month)
+			}
+		}
+		// Whatever decodes re-encodes (within one published range covering
+		// the month and the overflow of 16-bit minutes) and decodes the same.
+		s := freebusy.Schedule{Start: base, End: base.AddDate(0, 3, 0), Intervals: ivs}
+		if _, err := s.Normalize(); err != nil {
+			t.Fatal(err)
+		}
+		m, err := EncodePublicFolder(&s, PublicFolderEncodeOptions{})
+		if err != nil {
+			if errors.Is(err, ErrPublicFolderRange) {
+				return // the range is beyond int32 minutes (years past 5684)
+			}
+			t.Fatal(err)
+		}
+		back, err := DecodePublicFolder(m, PublicFolderDecodeOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(back.Intervals) != len(s.Intervals) {
+			t.Fatalf("round trip: %d intervals, want %d", len(back.Intervals), len(s.Intervals))
+		}
+		for i := range s.Intervals {
+			if !back.Intervals[i].Start.Equal(s.Intervals[i].Start) || !back.Intervals[i].End.Equal(s.Intervals[i].End) {
+				t.Fatalf("round trip: %s, want %s", back.Intervals[i], s.Intervals[i])
+			}
+		}
+	})
+}
