@@ -24,7 +24,8 @@ type options struct {
 	concurrency int
 	limits      freebusy.Limits
 	now         func() time.Time
-	das         dasOptions // DAS client and handler knobs, see dasoptions.go
+	das         dasOptions      // DAS client and handler knobs, see dasoptions.go
+	cal         calendarOptions // calendar Source knobs, see calendaroptions.go
 }
 
 func newOptions(opts []Option) options {
