@@ -232,18 +232,18 @@ func (d LegacyDN) PublicFolderSubject() string {
 // case-insensitively. Since publishers upper-case the subject, the common
 // names come back upper-cased; compare the result with Equal.
 func LegacyDNFromPublicFolder(folder, subject string) (LegacyDN, error) {
-	site, ok := cutPrefixFold(folder, "EX:")
+	site, ok := addrCutPrefixFold(folder, "EX:")
 	if !ok {
 		return LegacyDN{}, addressErr(kindLegacyDN, folder, ErrAddressSyntax, "site folder name does not start with \"EX:\"")
 	}
-	tail, ok := cutPrefixFold(subject, "USER-")
+	tail, ok := addrCutPrefixFold(subject, "USER-")
 	if !ok {
 		return LegacyDN{}, addressErr(kindLegacyDN, subject, ErrAddressSyntax, "free/busy subject does not start with \"USER-\"")
 	}
 	return ParseLegacyDN(site + tail)
 }
 
-func cutPrefixFold(s, prefix string) (string, bool) {
+func addrCutPrefixFold(s, prefix string) (string, bool) {
 	if len(s) < len(prefix) || !strings.EqualFold(s[:len(prefix)], prefix) {
 		return s, false
 	}

@@ -163,9 +163,6 @@ func pfErr(tag PublicFolderTag, index int, cond error, format string, args ...an
 	return &PublicFolderError{Tag: tag, Index: index, Detail: fmt.Sprintf(format, args...), Err: cond}
 }
 
-// epoch1601 is 1601-01-01T00:00Z, the origin of MAPI minutes and FILETIMEs.
-var epoch1601 = time.Date(1601, 1, 1, 0, 0, 0, 0, time.UTC)
-
 // unixMinutes1601 is 1970-01-01 in minutes since 1601 (§7 item 6).
 const unixMinutes1601 = 194074560
 
@@ -387,10 +384,10 @@ func DecodePublicFolder(m *PublicFolderMessage, opt PublicFolderDecodeOptions) (
 	}
 	ivs = kept
 	if start.Before(pubStart) {
-		ivs = append(ivs, freebusy.Interval{Start: start, End: minTime(pubStart, end), Status: freebusy.Unknown})
+		ivs = append(ivs, freebusy.Interval{Start: start, End: pfMinTime(pubStart, end), Status: freebusy.Unknown})
 	}
 	if end.After(pubEnd) {
-		ivs = append(ivs, freebusy.Interval{Start: maxTime(pubEnd, start), End: end, Status: freebusy.Unknown})
+		ivs = append(ivs, freebusy.Interval{Start: pfMaxTime(pubEnd, start), End: end, Status: freebusy.Unknown})
 	}
 	canon, _, err := freebusy.Normalize(ivs, start, end, freebusy.NormalizeOptions{})
 	if err != nil {
@@ -411,14 +408,14 @@ func DecodePublicFolder(m *PublicFolderMessage, opt PublicFolderDecodeOptions) (
 	return s, nil
 }
 
-func minTime(a, b time.Time) time.Time {
+func pfMinTime(a, b time.Time) time.Time {
 	if a.Before(b) {
 		return a
 	}
 	return b
 }
 
-func maxTime(a, b time.Time) time.Time {
+func pfMaxTime(a, b time.Time) time.Time {
 	if a.After(b) {
 		return a
 	}
@@ -512,7 +509,7 @@ func EncodePublicFolder(s *freebusy.Schedule, opt PublicFolderEncodeOptions) (*P
 			}
 			st = opt.UnknownAs
 		}
-		iv.Start, iv.End = floorMinute(iv.Start), ceilMinute(iv.End)
+		iv.Start, iv.End = pfFloorMinute(iv.Start), pfCeilMinute(iv.End)
 		switch st {
 		case freebusy.Busy:
 			busy = append(busy, iv)
@@ -531,9 +528,9 @@ func EncodePublicFolder(s *freebusy.Schedule, opt PublicFolderEncodeOptions) (*P
 	return m, nil
 }
 
-func floorMinute(t time.Time) time.Time { return t.Truncate(time.Minute) }
+func pfFloorMinute(t time.Time) time.Time { return t.Truncate(time.Minute) }
 
-func ceilMinute(t time.Time) time.Time {
+func pfCeilMinute(t time.Time) time.Time {
 	if f := t.Truncate(time.Minute); !f.Equal(t) {
 		return f.Add(time.Minute)
 	}
@@ -569,7 +566,7 @@ func encodePublicFolderSet(ivs []freebusy.Interval, empty bool) ([]int32, [][]by
 		for cur := iv.Start; cur.Before(iv.End); {
 			monthStart := time.Date(cur.Year(), cur.Month(), 1, 0, 0, 0, 0, time.UTC)
 			next := monthStart.AddDate(0, 1, 0)
-			stop := minTime(iv.End, next)
+			stop := pfMinTime(iv.End, next)
 			block := PublicFolderBlock{
 				Start: uint16(cur.Sub(monthStart) / time.Minute),
 				End:   uint16(stop.Sub(monthStart) / time.Minute),

@@ -10,7 +10,7 @@ import (
 // benchPublicFolderSchedule is a year of a busy calendar: eight meetings on
 // every weekday, some tentative, a week out of office each quarter.
 func benchPublicFolderSchedule() freebusy.Schedule {
-	s := freebusy.Schedule{Attendee: "bench", Start: utc("2024-01-01T00:00:00Z"), End: utc("2025-01-01T00:00:00Z")}
+	s := freebusy.Schedule{Attendee: "bench", Start: pfTime("2024-01-01T00:00:00Z"), End: pfTime("2025-01-01T00:00:00Z")}
 	for day := s.Start; day.Before(s.End); day = day.AddDate(0, 0, 1) {
 		if day.Weekday() == time.Saturday || day.Weekday() == time.Sunday {
 			continue

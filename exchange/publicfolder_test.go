@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func utc(s string) time.Time {
+func pfTime(s string) time.Time {
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
 		panic(err)
@@ -20,7 +20,7 @@ func utc(s string) time.Time {
 	return t.UTC()
 }
 
-func unhex(s string) []byte {
+func pfHex(s string) []byte {
 	b, err := hex.DecodeString(s)
 	if err != nil {
 		panic(err)
@@ -28,8 +28,8 @@ func unhex(s string) []byte {
 	return b
 }
 
-func iv(start, end string, st freebusy.Status) freebusy.Interval {
-	return freebusy.Interval{Start: utc(start), End: utc(end), Status: st}
+func pfIv(start, end string, st freebusy.Status) freebusy.Interval {
+	return freebusy.Interval{Start: pfTime(start), End: pfTime(end), Status: st}
 }
 
 // exchange-freebusy.md §7 item 1 and §1.3.
@@ -45,11 +45,11 @@ func TestPublicFolderMonthKey(t *testing.T) {
 	for _, tt := range tests {
 		got, err := ParsePublicFolderMonth(tt.key)
 		require.NoError(t, err)
-		assert.Equal(t, utc(tt.month), got, "key %d", tt.key)
-		assert.Equal(t, tt.key, PublicFolderMonth(utc(tt.month).Add(40*time.Hour)))
+		assert.Equal(t, pfTime(tt.month), got, "key %d", tt.key)
+		assert.Equal(t, tt.key, PublicFolderMonth(pfTime(tt.month).Add(40*time.Hour)))
 	}
 	// §1.7: the month value for Feb 2008 as int32 LE.
-	assert.Equal(t, unhex("827D0000"), binary.LittleEndian.AppendUint32(nil, uint32(PublicFolderMonth(utc("2008-02-02T20:00:00Z")))))
+	assert.Equal(t, pfHex("827D0000"), binary.LittleEndian.AppendUint32(nil, uint32(PublicFolderMonth(pfTime("2008-02-02T20:00:00Z")))))
 
 	for _, bad := range []int32{2024 * 16, 2024*16 + 13, 2024*16 + 15, 1600*16 + 1, 10000*16 + 1, -5} {
 		_, err := ParsePublicFolderMonth(bad)
@@ -71,15 +71,15 @@ func TestMinutesSince1601(t *testing.T) {
 		{"1970-01-01T00:00:00Z", 194074560, ""},
 	}
 	for _, tt := range tests {
-		got, err := MinutesSince1601(utc(tt.at))
+		got, err := MinutesSince1601(pfTime(tt.at))
 		require.NoError(t, err)
 		assert.Equal(t, tt.minutes, got, tt.at)
-		assert.Equal(t, utc(tt.at), TimeFromMinutesSince1601(tt.minutes))
+		assert.Equal(t, pfTime(tt.at), TimeFromMinutesSince1601(tt.minutes))
 		if tt.le != "" {
-			assert.Equal(t, unhex(tt.le), binary.LittleEndian.AppendUint32(nil, uint32(got)), tt.at)
+			assert.Equal(t, pfHex(tt.le), binary.LittleEndian.AppendUint32(nil, uint32(got)), tt.at)
 		}
 	}
-	_, err := MinutesSince1601(utc("2024-03-01T00:00:30Z"))
+	_, err := MinutesSince1601(pfTime("2024-03-01T00:00:30Z"))
 	assert.ErrorIs(t, err, ErrPublicFolderRange)
 	_, err = MinutesSince1601(time.Date(1600, 12, 31, 0, 0, 0, 0, time.UTC))
 	assert.ErrorIs(t, err, ErrPublicFolderRange)
@@ -87,8 +87,8 @@ func TestMinutesSince1601(t *testing.T) {
 	assert.ErrorIs(t, err, ErrPublicFolderRange, "beyond int32 minutes")
 
 	// §1.7: RangeTimestamp 2024-03-01T00:00Z.
-	assert.Equal(t, uint64(133537248000000000), FileTime(utc("2024-03-01T00:00:00Z")))
-	assert.Equal(t, utc("2024-03-01T00:00:00Z"), TimeFromFileTime(133537248000000000))
+	assert.Equal(t, uint64(133537248000000000), FileTime(pfTime("2024-03-01T00:00:00Z")))
+	assert.Equal(t, pfTime("2024-03-01T00:00:00Z"), TimeFromFileTime(133537248000000000))
 	assert.Equal(t, uint64(0), FileTime(time.Date(1500, 1, 1, 0, 0, 0, 0, time.UTC)))
 	ts := time.Date(2024, 3, 1, 12, 34, 56, 789012300, time.UTC)
 	assert.Equal(t, ts, TimeFromFileTime(FileTime(ts)))
@@ -102,22 +102,22 @@ func TestDecodePublicFolderBlob(t *testing.T) {
 		blob  string
 		want  []freebusy.Interval
 	}{
-		{"spec 4.4.1 one hour", 32130, "500A8C0A", []freebusy.Interval{iv("2008-02-02T20:00:00Z", "2008-02-02T21:00:00Z", freebusy.Busy)}},
-		{"spec 4.4.2 back to back", 32130, "500AC80A", []freebusy.Interval{iv("2008-02-02T20:00:00Z", "2008-02-02T22:00:00Z", freebusy.Busy)}},
-		{"unsigned minutes past 32767", 32387, "24AE60AE", []freebusy.Interval{iv("2024-03-31T23:00:00Z", "2024-04-01T00:00:00Z", freebusy.Busy)}},
-		{"zero-length record dropped", 32388, "000000009C18F618", []freebusy.Interval{iv("2024-04-05T09:00:00Z", "2024-04-05T10:30:00Z", freebusy.Busy)}},
+		{"spec 4.4.1 one hour", 32130, "500A8C0A", []freebusy.Interval{pfIv("2008-02-02T20:00:00Z", "2008-02-02T21:00:00Z", freebusy.Busy)}},
+		{"spec 4.4.2 back to back", 32130, "500AC80A", []freebusy.Interval{pfIv("2008-02-02T20:00:00Z", "2008-02-02T22:00:00Z", freebusy.Busy)}},
+		{"unsigned minutes past 32767", 32387, "24AE60AE", []freebusy.Interval{pfIv("2024-03-31T23:00:00Z", "2024-04-01T00:00:00Z", freebusy.Busy)}},
+		{"zero-length record dropped", 32388, "000000009C18F618", []freebusy.Interval{pfIv("2024-04-05T09:00:00Z", "2024-04-05T10:30:00Z", freebusy.Busy)}},
 		{"inverted record dropped", 32388, "F6189C18", nil},
-		{"trailing partial record ignored", 32130, "500A8C0A50", []freebusy.Interval{iv("2008-02-02T20:00:00Z", "2008-02-02T21:00:00Z", freebusy.Busy)}},
+		{"trailing partial record ignored", 32130, "500A8C0A50", []freebusy.Interval{pfIv("2008-02-02T20:00:00Z", "2008-02-02T21:00:00Z", freebusy.Busy)}},
 		{"empty blob", 32130, "", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := DecodePublicFolderBlob(tt.month, unhex(tt.blob), freebusy.Busy)
+			got, err := DecodePublicFolderBlob(tt.month, pfHex(tt.blob), freebusy.Busy)
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, got)
 		})
 	}
-	_, err := DecodePublicFolderBlob(0, unhex("500A8C0A"), freebusy.Busy)
+	_, err := DecodePublicFolderBlob(0, pfHex("500A8C0A"), freebusy.Busy)
 	assert.ErrorIs(t, err, ErrPublicFolderMonth)
 	_, err = DecodePublicFolderBlob(32130, make([]byte, MaxPublicFolderBlobLen+4), freebusy.Busy)
 	assert.ErrorIs(t, err, ErrPublicFolderTooLarge)
@@ -128,14 +128,14 @@ func TestDecodePublicFolderBlob(t *testing.T) {
 func sampleSchedule() freebusy.Schedule {
 	return freebusy.Schedule{
 		Attendee: "danw@example.com",
-		Start:    utc("2024-03-01T00:00:00Z"),
-		End:      utc("2024-05-01T00:00:00Z"),
+		Start:    pfTime("2024-03-01T00:00:00Z"),
+		End:      pfTime("2024-05-01T00:00:00Z"),
 		Intervals: []freebusy.Interval{
-			iv("2024-03-05T09:00:00Z", "2024-03-05T10:30:00Z", freebusy.Busy),
-			iv("2024-03-31T23:00:00Z", "2024-04-01T01:00:00Z", freebusy.Tentative),
-			iv("2024-04-10T00:00:00Z", "2024-04-12T00:00:00Z", freebusy.OutOfOffice),
+			pfIv("2024-03-05T09:00:00Z", "2024-03-05T10:30:00Z", freebusy.Busy),
+			pfIv("2024-03-31T23:00:00Z", "2024-04-01T01:00:00Z", freebusy.Tentative),
+			pfIv("2024-04-10T00:00:00Z", "2024-04-12T00:00:00Z", freebusy.OutOfOffice),
 		},
-		AsOf: utc("2024-03-01T00:00:00Z"),
+		AsOf: pfTime("2024-03-01T00:00:00Z"),
 	}
 }
 
@@ -151,13 +151,13 @@ func sampleMessage() *PublicFolderMessage {
 		PublishEnd:        222649920,
 		RangeTimestamp:    133537248000000000,
 		MonthsBusy:        []int32{32387},
-		FreeBusyBusy:      [][]byte{unhex("9C18F618")},
+		FreeBusyBusy:      [][]byte{pfHex("9C18F618")},
 		MonthsTentative:   []int32{32387, 32388},
-		FreeBusyTentative: [][]byte{unhex("24AE60AE"), unhex("00003C00")},
+		FreeBusyTentative: [][]byte{pfHex("24AE60AE"), pfHex("00003C00")},
 		MonthsAway:        []int32{32388},
-		FreeBusyAway:      [][]byte{unhex("A032E03D")},
+		FreeBusyAway:      [][]byte{pfHex("A032E03D")},
 		MonthsMerged:      []int32{32387, 32388},
-		FreeBusyMerged:    [][]byte{unhex("9C18F618"), unhex("A032E03D")},
+		FreeBusyMerged:    [][]byte{pfHex("9C18F618"), pfHex("A032E03D")},
 	}
 }
 
@@ -179,16 +179,16 @@ func TestDecodePublicFolderGolden(t *testing.T) {
 // record ("+ busy 10:30-11:00 same day" → 9C 18 14 19).
 func TestEncodePublicFolderCoalesces(t *testing.T) {
 	s := freebusy.Schedule{
-		Start: utc("2024-03-01T00:00:00Z"), End: utc("2024-05-01T00:00:00Z"),
+		Start: pfTime("2024-03-01T00:00:00Z"), End: pfTime("2024-05-01T00:00:00Z"),
 		Intervals: []freebusy.Interval{
-			iv("2024-03-05T09:00:00Z", "2024-03-05T10:30:00Z", freebusy.Busy),
-			iv("2024-03-05T10:30:00Z", "2024-03-05T11:00:00Z", freebusy.Busy),
+			pfIv("2024-03-05T09:00:00Z", "2024-03-05T10:30:00Z", freebusy.Busy),
+			pfIv("2024-03-05T10:30:00Z", "2024-03-05T11:00:00Z", freebusy.Busy),
 		},
 	}
 	m, err := EncodePublicFolder(&s, PublicFolderEncodeOptions{})
 	require.NoError(t, err)
 	assert.Equal(t, []int32{32387}, m.MonthsBusy)
-	assert.Equal(t, [][]byte{unhex("9C181419")}, m.FreeBusyBusy)
+	assert.Equal(t, [][]byte{pfHex("9C181419")}, m.FreeBusyBusy)
 	assert.Nil(t, m.MonthsTentative, "Outlook style leaves empty pairs unset")
 	assert.Nil(t, m.FreeBusyAway)
 	assert.Empty(t, m.Subject)
@@ -196,16 +196,16 @@ func TestEncodePublicFolderCoalesces(t *testing.T) {
 
 	// [MS-OXOPFFB] 4.4.2: 12:00-13:00 and 13:00-14:00 PST on 2 Feb 2008.
 	s = freebusy.Schedule{
-		Start: utc("2008-02-01T00:00:00Z"), End: utc("2008-04-01T00:00:00Z"),
+		Start: pfTime("2008-02-01T00:00:00Z"), End: pfTime("2008-04-01T00:00:00Z"),
 		Intervals: []freebusy.Interval{
-			iv("2008-02-02T20:00:00Z", "2008-02-02T21:00:00Z", freebusy.Busy),
-			iv("2008-02-02T21:00:00Z", "2008-02-02T22:00:00Z", freebusy.Busy),
+			pfIv("2008-02-02T20:00:00Z", "2008-02-02T21:00:00Z", freebusy.Busy),
+			pfIv("2008-02-02T21:00:00Z", "2008-02-02T22:00:00Z", freebusy.Busy),
 		},
 	}
 	m, err = EncodePublicFolder(&s, PublicFolderEncodeOptions{EmptyPairs: true})
 	require.NoError(t, err)
 	assert.Equal(t, []int32{32130}, m.MonthsBusy)
-	assert.Equal(t, [][]byte{unhex("500AC80A")}, m.FreeBusyBusy)
+	assert.Equal(t, [][]byte{pfHex("500AC80A")}, m.FreeBusyBusy)
 	assert.Equal(t, int32(214104960), m.PublishStart)
 	assert.NotNil(t, m.MonthsTentative, "Exchange style writes empty pairs")
 	assert.Empty(t, m.MonthsTentative)
@@ -214,12 +214,12 @@ func TestEncodePublicFolderCoalesces(t *testing.T) {
 
 func TestEncodePublicFolderEdges(t *testing.T) {
 	window := func(ivs ...freebusy.Interval) freebusy.Schedule {
-		return freebusy.Schedule{Start: utc("2024-01-01T00:00:00Z"), End: utc("2024-04-01T00:00:00Z"), Intervals: ivs}
+		return freebusy.Schedule{Start: pfTime("2024-01-01T00:00:00Z"), End: pfTime("2024-04-01T00:00:00Z"), Intervals: ivs}
 	}
 	t.Run("whole month spans", func(t *testing.T) {
 		// Jan 31 12:00 to Mar 1 06:00: Jan tail, all of February (29 days
 		// in 2024 = 41760 minutes), Mar head.
-		s := window(iv("2024-01-31T12:00:00Z", "2024-03-01T06:00:00Z", freebusy.Busy))
+		s := window(pfIv("2024-01-31T12:00:00Z", "2024-03-01T06:00:00Z", freebusy.Busy))
 		m, err := EncodePublicFolder(&s, PublicFolderEncodeOptions{})
 		require.NoError(t, err)
 		assert.Equal(t, []int32{2024*16 + 1, 2024*16 + 2, 2024*16 + 3}, m.MonthsBusy)
@@ -234,20 +234,20 @@ func TestEncodePublicFolderEdges(t *testing.T) {
 		assert.Equal(t, s.Intervals, back.Intervals)
 	})
 	t.Run("rounded outward to minutes", func(t *testing.T) {
-		s := window(freebusy.Interval{Start: utc("2024-01-02T09:00:30Z"), End: utc("2024-01-02T09:59:01Z"), Status: freebusy.Busy})
+		s := window(freebusy.Interval{Start: pfTime("2024-01-02T09:00:30Z"), End: pfTime("2024-01-02T09:59:01Z"), Status: freebusy.Busy})
 		m, err := EncodePublicFolder(&s, PublicFolderEncodeOptions{})
 		require.NoError(t, err)
 		assert.Equal(t, [][]byte{AppendPublicFolderBlob(nil, []PublicFolderBlock{{1440 + 540, 1440 + 600}})}, m.FreeBusyBusy)
 	})
 	t.Run("clipped to the published range", func(t *testing.T) {
-		s := window(iv("2023-12-31T22:00:00Z", "2024-01-01T02:00:00Z", freebusy.OutOfOffice))
+		s := window(pfIv("2023-12-31T22:00:00Z", "2024-01-01T02:00:00Z", freebusy.OutOfOffice))
 		m, err := EncodePublicFolder(&s, PublicFolderEncodeOptions{})
 		require.NoError(t, err)
 		assert.Equal(t, []int32{2024*16 + 1}, m.MonthsAway)
-		assert.Equal(t, [][]byte{unhex("0000" + "7800")}, m.FreeBusyAway)
+		assert.Equal(t, [][]byte{pfHex("0000" + "7800")}, m.FreeBusyAway)
 	})
 	t.Run("adjacent busy and oof join in merged only", func(t *testing.T) {
-		s := window(iv("2024-01-02T09:00:00Z", "2024-01-02T10:00:00Z", freebusy.Busy), iv("2024-01-02T10:00:00Z", "2024-01-02T11:00:00Z", freebusy.OutOfOffice))
+		s := window(pfIv("2024-01-02T09:00:00Z", "2024-01-02T10:00:00Z", freebusy.Busy), pfIv("2024-01-02T10:00:00Z", "2024-01-02T11:00:00Z", freebusy.OutOfOffice))
 		m, err := EncodePublicFolder(&s, PublicFolderEncodeOptions{})
 		require.NoError(t, err)
 		assert.Equal(t, [][]byte{AppendPublicFolderBlob(nil, []PublicFolderBlock{{1980, 2040}})}, m.FreeBusyBusy)
@@ -255,7 +255,7 @@ func TestEncodePublicFolderEdges(t *testing.T) {
 		assert.Equal(t, [][]byte{AppendPublicFolderBlob(nil, []PublicFolderBlock{{1980, 2100}})}, m.FreeBusyMerged)
 	})
 	t.Run("working elsewhere is published as free", func(t *testing.T) {
-		s := window(iv("2024-01-02T09:00:00Z", "2024-01-02T17:00:00Z", freebusy.WorkingElsewhere))
+		s := window(pfIv("2024-01-02T09:00:00Z", "2024-01-02T17:00:00Z", freebusy.WorkingElsewhere))
 		m, err := EncodePublicFolder(&s, PublicFolderEncodeOptions{})
 		require.NoError(t, err)
 		assert.Nil(t, m.MonthsBusy)
@@ -263,7 +263,7 @@ func TestEncodePublicFolderEdges(t *testing.T) {
 		assert.Nil(t, m.MonthsTentative)
 	})
 	t.Run("unknown is refused by default", func(t *testing.T) {
-		s := window(iv("2024-01-02T09:00:00Z", "2024-01-02T17:00:00Z", freebusy.Unknown))
+		s := window(pfIv("2024-01-02T09:00:00Z", "2024-01-02T17:00:00Z", freebusy.Unknown))
 		_, err := EncodePublicFolder(&s, PublicFolderEncodeOptions{})
 		assert.ErrorIs(t, err, ErrPublicFolderUnknown)
 		m, err := EncodePublicFolder(&s, PublicFolderEncodeOptions{UnknownAs: freebusy.Tentative})
@@ -271,17 +271,17 @@ func TestEncodePublicFolderEdges(t *testing.T) {
 		assert.Equal(t, []int32{2024*16 + 1}, m.MonthsTentative)
 	})
 	t.Run("errors", func(t *testing.T) {
-		failed := freebusy.Failed("x", utc("2024-01-01T00:00:00Z"), utc("2024-02-01T00:00:00Z"), freebusy.ReasonTimeout, nil)
+		failed := freebusy.Failed("x", pfTime("2024-01-01T00:00:00Z"), pfTime("2024-02-01T00:00:00Z"), freebusy.ReasonTimeout, nil)
 		_, err := EncodePublicFolder(&failed, PublicFolderEncodeOptions{})
 		assert.ErrorIs(t, err, ErrInvalidPublicFolder)
 		s := window()
 		_, err = EncodePublicFolder(&s, PublicFolderEncodeOptions{Owner: "danw@example.com"})
 		assert.ErrorIs(t, err, ErrInvalidAddress)
-		_, err = EncodePublicFolder(&s, PublicFolderEncodeOptions{PublishStart: utc("2024-02-01T00:00:00Z"), PublishEnd: utc("2024-01-01T00:00:00Z")})
+		_, err = EncodePublicFolder(&s, PublicFolderEncodeOptions{PublishStart: pfTime("2024-02-01T00:00:00Z"), PublishEnd: pfTime("2024-01-01T00:00:00Z")})
 		assert.ErrorIs(t, err, ErrPublicFolderRange)
-		_, err = EncodePublicFolder(&s, PublicFolderEncodeOptions{PublishStart: utc("2024-01-01T00:00:01Z"), PublishEnd: utc("2024-02-01T00:00:00Z")})
+		_, err = EncodePublicFolder(&s, PublicFolderEncodeOptions{PublishStart: pfTime("2024-01-01T00:00:01Z"), PublishEnd: pfTime("2024-02-01T00:00:00Z")})
 		assert.ErrorIs(t, err, ErrPublicFolderRange)
-		bad := window(freebusy.Interval{Start: utc("2024-01-02T09:00:00Z"), End: utc("2024-01-02T10:00:00Z"), Status: freebusy.Status(42)})
+		bad := window(freebusy.Interval{Start: pfTime("2024-01-02T09:00:00Z"), End: pfTime("2024-01-02T10:00:00Z"), Status: freebusy.Status(42)})
 		_, err = EncodePublicFolder(&bad, PublicFolderEncodeOptions{})
 		assert.ErrorIs(t, err, freebusy.ErrInvalid)
 	})
@@ -293,14 +293,14 @@ func TestDecodePublicFolderRules(t *testing.T) {
 	}
 	t.Run("outside the published range is unknown", func(t *testing.T) {
 		m := sampleMessage()
-		s, err := DecodePublicFolder(m, PublicFolderDecodeOptions{Start: utc("2024-02-20T00:00:00Z"), End: utc("2024-05-10T00:00:00Z")})
+		s, err := DecodePublicFolder(m, PublicFolderDecodeOptions{Start: pfTime("2024-02-20T00:00:00Z"), End: pfTime("2024-05-10T00:00:00Z")})
 		require.NoError(t, err)
 		assert.Equal(t, "/o=Ximian XCS/ou=XCS/cn=Recipients/cn=danw", s.Attendee)
 		require.Len(t, s.Intervals, 5)
-		assert.Equal(t, iv("2024-02-20T00:00:00Z", "2024-03-01T00:00:00Z", freebusy.Unknown), s.Intervals[0])
-		assert.Equal(t, iv("2024-05-01T00:00:00Z", "2024-05-10T00:00:00Z", freebusy.Unknown), s.Intervals[4])
-		assert.Equal(t, freebusy.Unknown, s.StatusAt(utc("2024-02-25T12:00:00Z")))
-		assert.Equal(t, freebusy.Free, s.StatusAt(utc("2024-03-25T12:00:00Z")))
+		assert.Equal(t, pfIv("2024-02-20T00:00:00Z", "2024-03-01T00:00:00Z", freebusy.Unknown), s.Intervals[0])
+		assert.Equal(t, pfIv("2024-05-01T00:00:00Z", "2024-05-10T00:00:00Z", freebusy.Unknown), s.Intervals[4])
+		assert.Equal(t, freebusy.Unknown, s.StatusAt(pfTime("2024-02-25T12:00:00Z")))
+		assert.Equal(t, freebusy.Free, s.StatusAt(pfTime("2024-03-25T12:00:00Z")))
 	})
 	t.Run("absent and empty pairs", func(t *testing.T) {
 		m := base()
@@ -318,8 +318,8 @@ func TestDecodePublicFolderRules(t *testing.T) {
 		s, err := DecodePublicFolder(m, PublicFolderDecodeOptions{})
 		require.NoError(t, err)
 		assert.Equal(t, []freebusy.Interval{
-			iv("2024-03-05T09:00:00Z", "2024-03-05T10:00:00Z", freebusy.Busy),
-			iv("2024-03-05T10:00:00Z", "2024-03-05T11:00:00Z", freebusy.OutOfOffice),
+			pfIv("2024-03-05T09:00:00Z", "2024-03-05T10:00:00Z", freebusy.Busy),
+			pfIv("2024-03-05T10:00:00Z", "2024-03-05T11:00:00Z", freebusy.OutOfOffice),
 		}, s.Intervals)
 	})
 	t.Run("kopano zero-length record at month end", func(t *testing.T) {
@@ -327,20 +327,20 @@ func TestDecodePublicFolderRules(t *testing.T) {
 		// [start, month max] plus [0, 0] in the next month.
 		m := base()
 		m.MonthsBusy = []int32{32387, 32388}
-		m.FreeBusyBusy = [][]byte{unhex("24AE60AE"), unhex("00000000")}
+		m.FreeBusyBusy = [][]byte{pfHex("24AE60AE"), pfHex("00000000")}
 		s, err := DecodePublicFolder(m, PublicFolderDecodeOptions{})
 		require.NoError(t, err)
-		assert.Equal(t, []freebusy.Interval{iv("2024-03-31T23:00:00Z", "2024-04-01T00:00:00Z", freebusy.Busy)}, s.Intervals)
+		assert.Equal(t, []freebusy.Interval{pfIv("2024-03-31T23:00:00Z", "2024-04-01T00:00:00Z", freebusy.Busy)}, s.Intervals)
 	})
 	t.Run("blocks outside the range are clipped", func(t *testing.T) {
 		m := base()
 		m.MonthsBusy = []int32{32386, 32389}
-		m.FreeBusyBusy = [][]byte{unhex("00003C00"), unhex("00003C00")}
-		s, err := DecodePublicFolder(m, PublicFolderDecodeOptions{Start: utc("2024-02-01T00:00:00Z"), End: utc("2024-06-01T00:00:00Z")})
+		m.FreeBusyBusy = [][]byte{pfHex("00003C00"), pfHex("00003C00")}
+		s, err := DecodePublicFolder(m, PublicFolderDecodeOptions{Start: pfTime("2024-02-01T00:00:00Z"), End: pfTime("2024-06-01T00:00:00Z")})
 		require.NoError(t, err)
 		assert.Equal(t, []freebusy.Interval{
-			iv("2024-02-01T00:00:00Z", "2024-03-01T00:00:00Z", freebusy.Unknown),
-			iv("2024-05-01T00:00:00Z", "2024-06-01T00:00:00Z", freebusy.Unknown),
+			pfIv("2024-02-01T00:00:00Z", "2024-03-01T00:00:00Z", freebusy.Unknown),
+			pfIv("2024-05-01T00:00:00Z", "2024-06-01T00:00:00Z", freebusy.Unknown),
 		}, s.Intervals)
 	})
 	errCases := []struct {
@@ -381,7 +381,7 @@ func TestDecodePublicFolderRules(t *testing.T) {
 // minutes gives it back.
 func TestPublicFolderRoundTrip(t *testing.T) {
 	s := freebusy.Schedule{
-		Attendee: "a", Start: utc("2024-01-01T00:00:00Z"), End: utc("2025-01-01T00:00:00Z"),
+		Attendee: "a", Start: pfTime("2024-01-01T00:00:00Z"), End: pfTime("2025-01-01T00:00:00Z"),
 	}
 	at := s.Start
 	statuses := []freebusy.Status{freebusy.Busy, freebusy.Tentative, freebusy.OutOfOffice}
@@ -405,11 +405,11 @@ func TestPublicFolderRoundTrip(t *testing.T) {
 }
 
 func FuzzDecodePublicFolderBlob(f *testing.F) {
-	f.Add(int32(32130), unhex("500A8C0A"))
-	f.Add(int32(32130), unhex("500AC80A"))
-	f.Add(int32(32387), unhex("9C18F61824AE60AE"))
-	f.Add(int32(32388), unhex("00003C00A032E03D00000000"))
-	f.Add(int32(32388), unhex("FFFFFFFF0000"))
+	f.Add(int32(32130), pfHex("500A8C0A"))
+	f.Add(int32(32130), pfHex("500AC80A"))
+	f.Add(int32(32387), pfHex("9C18F61824AE60AE"))
+	f.Add(int32(32388), pfHex("00003C00A032E03D00000000"))
+	f.Add(int32(32388), pfHex("FFFFFFFF0000"))
 	f.Add(int32(0), []byte{})
 	f.Fuzz(func(t *testing.T, month int32, blob []byte) {
 		ivs, err := DecodePublicFolderBlob(month, blob, freebusy.Busy)
