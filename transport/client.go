@@ -1,0 +1,741 @@
+package transport
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/calbridge/calbridge/freebusy"
+)
+
+// Client is the reconnect-safe RPC client: a Transport that carries
+// free/busy queries to a Server over JSON-RPC 2.0 (PROTOCOL.md). See the
+// package documentation for its state machine, retry rule and fail-fast
+// behaviour. A Client is safe for concurrent use; its zero value is not
+// usable, call NewClient.
+type Client struct {
+	addrs  []string
+	o      clientOptions
+	budget *retryBudget
+
+	ready atomic.Pointer[clientConn] // the Ready connection: the calls' lock-free fast path
+
+	mu            sync.Mutex
+	state         State
+	stateCh       chan struct{} // closed and replaced on every transition
+	lastErr       error
+	addr          string
+	conn          *clientConn
+	retired       []*clientConn // draining connections still finishing calls
+	waiting       int
+	lastAttempt   time.Time // start of the latest attempt: rate-limits eager attempts
+	cancelAttempt context.CancelFunc
+	closed        bool
+
+	kick      chan struct{} // wakes the owner: Connect, a call in Idle, an eager attempt
+	closing   chan struct{}
+	ownerDone chan struct{}
+	closeOnce sync.Once
+
+	dials, dialFailures, reconnects, retries, throttled, calls, callFailures atomic.Uint64
+	inFlight                                                                atomic.Int64
+}
+
+// NewClient returns a Client for the servers at addrs (host:port), tried in
+// round-robin order on failure. It validates the configuration and starts
+// the connection goroutine, but does not dial: the client starts Idle, and
+// the first call or Connect starts connecting. Close releases it.
+func NewClient(addrs []string, opts ...Option) (*Client, error) {
+	if len(addrs) == 0 {
+		return nil, configError("no server address")
+	}
+	for _, a := range addrs {
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			return nil, configError(fmt.Sprintf("bad server address %q: %v", a, err))
+		}
+	}
+	o := defaultClientOptions()
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if err := o.validate(); err != nil {
+		return nil, err
+	}
+	if o.dialer == nil {
+		o.dialer = defaultDialer(o.hbInterval + o.hbTimeout)
+	}
+	c := &Client{
+		addrs:     append([]string(nil), addrs...),
+		o:         o,
+		budget:    newRetryBudget(o.budgetRatio, o.budgetMinPerSecond, o.now()),
+		stateCh:   make(chan struct{}),
+		addr:      addrs[0],
+		kick:      make(chan struct{}, 1),
+		closing:   make(chan struct{}),
+		ownerDone: make(chan struct{}),
+	}
+	go c.run()
+	return c, nil
+}
+
+// defaultDialer is a *net.Dialer with TCP keepalive (15 s idle, 5 s
+// probes, 4 probes) and, on Linux, TCP_USER_TIMEOUT so that unacknowledged
+// writes abort the connection (gRFC A18).
+func defaultDialer(userTimeout time.Duration) *net.Dialer {
+	d := &net.Dialer{KeepAliveConfig: net.KeepAliveConfig{Enable: true, Idle: 15 * time.Second, Interval: 5 * time.Second, Count: 4}}
+	if userTimeout > 0 {
+		d.Control = userTimeoutControl(userTimeout)
+	}
+	return d
+}
+
+// FreeBusy implements freebusy.Source: Call with the client's default call
+// options.
+func (c *Client) FreeBusy(ctx context.Context, q freebusy.Query) ([]freebusy.Schedule, error) {
+	return c.Call(ctx, q)
+}
+
+// Call asks the server for q's free/busy. The query is validated locally
+// first (a *freebusy.QueryError). Failures of the connection are retried on
+// a fresh connection within ctx's deadline, up to WithMaxAttempts attempts
+// and within the retry budget; the final error is then a *CallError. An
+// error answer from the server is a *freebusy.Error whose Cause is the
+// *RemoteError; it is retried only when its reason is temporary. While the
+// client is in TransientFailure a call fails at once with an Unavailable
+// *freebusy.Error carrying the last connection error, unless it waits for
+// ready. After Close, Call returns ErrClosed.
+func (c *Client) Call(ctx context.Context, q freebusy.Query, opts ...CallOption) ([]freebusy.Schedule, error) {
+	co := callOptions{waitForReady: c.o.waitForReady}
+	for _, opt := range opts {
+		opt(&co)
+	}
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	c.calls.Add(1)
+	c.inFlight.Add(1)
+	defer c.inFlight.Add(-1)
+	raw, err := c.do(ctx, MethodFreeBusy, q, co)
+	if err != nil {
+		c.callFailures.Add(1)
+		return nil, err
+	}
+	var res FreeBusyResult
+	if err := json.Unmarshal(raw, &res); err != nil {
+		c.callFailures.Add(1)
+		return nil, &freebusy.Error{Reason: freebusy.ReasonInternal, Message: "transport: malformed free/busy result: " + err.Error(), Cause: fmt.Errorf("%w: %v", ErrProtocol, err)}
+	}
+	if err := freebusy.CheckResult(q, res.Schedules); err != nil {
+		c.callFailures.Add(1)
+		return nil, err
+	}
+	return res.Schedules, nil
+}
+
+// Ping sends calbridge.ping on the current connection and returns the
+// round-trip time. Like a call, it fails fast while disconnected.
+func (c *Client) Ping(ctx context.Context) (time.Duration, error) {
+	start := time.Now()
+	if _, err := c.do(ctx, MethodPing, nil, callOptions{waitForReady: c.o.waitForReady}); err != nil {
+		return 0, err
+	}
+	return time.Since(start), nil
+}
+
+// Per-call retry delays for temporary server errors without a retry hint:
+// 25 ms, doubling, ±20 %.
+const (
+	retryBaseDelay  = 25 * time.Millisecond
+	maxTransparent  = 8
+	retryMultiplier = 2
+)
+
+// do runs one call with the retry rule.
+func (c *Client) do(ctx context.Context, method string, params any, co callOptions) (json.RawMessage, error) {
+	var expiry int64 // for calls without a deadline: the default call timeout
+	var waitDeadline time.Time
+	if _, ok := ctx.Deadline(); !ok {
+		waitDeadline = time.Now().Add(c.o.callTimeout)
+	}
+	c.budget.deposit()
+	attempts, transparent := 0, 0
+	for {
+		cc := c.ready.Load()
+		if cc == nil {
+			var err error
+			if cc, err = c.getConn(ctx, co.waitForReady, waitDeadline); err != nil {
+				return nil, err
+			}
+		}
+		attempts++
+		if !waitDeadline.IsZero() {
+			expiry = int64(time.Until(waitDeadline)) + cc.mono()
+		}
+		raw, err := cc.roundTrip(ctx, method, params, expiry)
+		if err == nil {
+			return raw, nil
+		}
+		var delay time.Duration
+		budgeted := true
+		switch e := err.(type) {
+		case *RemoteError:
+			if e.Code == CodeShuttingDown {
+				cc.drain()
+			}
+			if e.NotProcessed && (e.Code == CodeShuttingDown || e.Code == CodeOverloaded) {
+				budgeted = false // the server proves it did not run the call
+				if e.Code == CodeOverloaded {
+					delay = c.retryDelay(attempts, e.Info.RetryAfter)
+				}
+			} else if !e.Reason.Temporary() {
+				return nil, e.asFreeBusyError()
+			} else {
+				delay = c.retryDelay(attempts, e.Info.RetryAfter)
+			}
+			if attempts >= c.o.maxAttempts {
+				return nil, e.asFreeBusyError()
+			}
+		case *CallError:
+			if errors.Is(e.Err, ErrClosed) || c.isClosed() {
+				return nil, ErrClosed
+			}
+			if ctx.Err() != nil || errors.Is(e.Err, errCallTimeout) {
+				return nil, finalCallError(e, attempts)
+			}
+			if !e.MaySent && transparent < maxTransparent {
+				// Never left the client: retry at no cost (gRPC A6 transparent retry).
+				attempts--
+				transparent++
+				continue
+			}
+			if attempts >= c.o.maxAttempts {
+				return nil, finalCallError(e, attempts)
+			}
+		default:
+			return nil, err
+		}
+		if budgeted && !c.budget.withdraw(c.o.now()) {
+			c.throttled.Add(1)
+			return nil, finalError(err, attempts)
+		}
+		c.retries.Add(1)
+		if delay > 0 {
+			if dl, ok := ctx.Deadline(); ok && time.Until(dl) < delay {
+				return nil, finalError(err, attempts)
+			}
+			t := time.NewTimer(delay)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return nil, finalError(err, attempts)
+			case <-c.closing:
+				t.Stop()
+				return nil, ErrClosed
+			}
+		}
+	}
+}
+
+// retryDelay returns the wait before retrying after a temporary server
+// error: the server's hint, or a short jittered exponential delay.
+func (c *Client) retryDelay(attempt int, hint time.Duration) time.Duration {
+	if hint > 0 {
+		return hint
+	}
+	d := retryBaseDelay
+	for i := 1; i < attempt; i++ {
+		d *= retryMultiplier
+	}
+	return time.Duration(float64(d) * (0.8 + 0.4*c.o.rand()))
+}
+
+func finalCallError(e *CallError, attempts int) error {
+	ce := *e
+	ce.Attempts = attempts
+	return &ce
+}
+
+func finalError(err error, attempts int) error {
+	switch e := err.(type) {
+	case *CallError:
+		return finalCallError(e, attempts)
+	case *RemoteError:
+		return e.asFreeBusyError()
+	}
+	return err
+}
+
+func (c *Client) isClosed() bool {
+	select {
+	case <-c.closing:
+		return true
+	default:
+		return false
+	}
+}
+
+// getConn returns a usable connection, waiting for one according to the
+// state: Idle and Connecting wait for the attempt; TransientFailure fails
+// fast (unless waitForReady), except that a call may trigger an immediate
+// attempt at most once per eager interval and then waits for it.
+func (c *Client) getConn(ctx context.Context, waitForReady bool, deadline time.Time) (*clientConn, error) {
+	var timer <-chan time.Time
+	if !deadline.IsZero() {
+		t := time.NewTimer(time.Until(deadline))
+		defer t.Stop()
+		timer = t.C
+	}
+	counted := false
+	defer func() {
+		if counted {
+			c.mu.Lock()
+			c.waiting--
+			c.mu.Unlock()
+		}
+	}()
+	for {
+		c.mu.Lock()
+		switch c.state {
+		case Ready:
+			if cc := c.conn; cc != nil && cc.usable() {
+				c.mu.Unlock()
+				return cc, nil
+			}
+		case Shutdown:
+			c.mu.Unlock()
+			return nil, ErrClosed
+		case Idle:
+			c.kickLocked()
+		case Connecting:
+		case TransientFailure:
+			if now := time.Now(); now.Sub(c.lastAttempt) >= c.o.eagerInterval {
+				c.lastAttempt = now
+				c.kickLocked()
+			} else if !waitForReady {
+				err := c.lastErr
+				c.mu.Unlock()
+				return nil, unavailable("transport: not connected", err)
+			}
+		}
+		if !counted {
+			if c.waiting >= c.o.maxWaiting {
+				c.mu.Unlock()
+				return nil, unavailable("transport: not connected", ErrQueueFull)
+			}
+			c.waiting++
+			counted = true
+		}
+		ch := c.stateCh
+		c.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return nil, c.waitError(ctx.Err())
+		case <-timer:
+			return nil, c.waitError(errCallTimeout)
+		}
+	}
+}
+
+// waitError is the error of a call whose deadline passed while it waited
+// for a connection.
+func (c *Client) waitError(cause error) error {
+	c.mu.Lock()
+	last := c.lastErr
+	c.mu.Unlock()
+	msg := "transport: no connection before the deadline"
+	if last != nil {
+		msg += "; last connection error: " + last.Error()
+	}
+	return &freebusy.Error{Reason: freebusy.ReasonOf(cause), Message: msg, Cause: cause}
+}
+
+// kickLocked wakes the owner goroutine without blocking. c.mu is held.
+func (c *Client) kickLocked() {
+	select {
+	case c.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Connect makes an Idle client start connecting, and a client waiting out
+// its backoff attempt again at once. It does not block.
+func (c *Client) Connect() {
+	c.mu.Lock()
+	if c.state == Idle || c.state == TransientFailure {
+		c.kickLocked()
+	}
+	c.mu.Unlock()
+}
+
+// State returns the current state.
+func (c *Client) State() State {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state
+}
+
+// Stats returns a snapshot of the state and counters.
+func (c *Client) Stats() Stats {
+	c.mu.Lock()
+	s := Stats{State: c.state, LastError: c.lastErr, Addr: c.addr, Waiting: c.waiting}
+	c.mu.Unlock()
+	s.Dials = c.dials.Load()
+	s.DialFailures = c.dialFailures.Load()
+	s.Reconnects = c.reconnects.Load()
+	s.Retries = c.retries.Load()
+	s.RetriesThrottled = c.throttled.Load()
+	s.Calls = c.calls.Load()
+	s.CallFailures = c.callFailures.Load()
+	s.InFlight = int(c.inFlight.Load())
+	return s
+}
+
+// WaitForStateChange waits until the state differs from from, or ctx ends.
+// It reports whether the state changed. As in gRPC, a change may already be
+// stale when the caller looks: callers re-read State.
+func (c *Client) WaitForStateChange(ctx context.Context, from State) bool {
+	for {
+		c.mu.Lock()
+		if c.state != from {
+			c.mu.Unlock()
+			return true
+		}
+		ch := c.stateCh
+		c.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return false
+		}
+	}
+}
+
+// Close shuts the client down: it interrupts any dial, handshake, backoff
+// wait and heartbeat, fails every pending and waiting call with ErrClosed,
+// closes the connection, and returns once every goroutine the client
+// started has exited. It is idempotent and always returns nil.
+func (c *Client) Close() error {
+	c.closeOnce.Do(func() {
+		c.mu.Lock()
+		c.closed = true
+		if c.cancelAttempt != nil {
+			c.cancelAttempt()
+		}
+		c.mu.Unlock()
+		close(c.closing)
+	})
+	<-c.ownerDone
+	return nil
+}
+
+// setState makes a transition, checked against the table; it installs or
+// clears the Ready connection, wakes every waiter, logs one line and calls
+// the callback.
+func (c *Client) setState(to State, err error, addr string, cc *clientConn) {
+	c.mu.Lock()
+	from := c.state
+	if from == to || !LegalTransition(from, to) {
+		c.mu.Unlock()
+		if from != to {
+			c.o.log.DPanic("transport: illegal state transition", zap.Stringer("from", from), zap.Stringer("to", to))
+		}
+		return
+	}
+	c.state = to
+	if err != nil {
+		c.lastErr = err
+	}
+	c.addr = addr
+	c.conn = cc
+	c.ready.Store(cc)
+	close(c.stateCh)
+	c.stateCh = make(chan struct{})
+	if to == TransientFailure {
+		select { // only kicks made during this backoff count
+		case <-c.kick:
+		default:
+		}
+	}
+	c.mu.Unlock()
+
+	level := zapcore.InfoLevel
+	if to == TransientFailure {
+		level = zapcore.WarnLevel
+	}
+	if ce := c.o.log.Check(level, "transport: state change"); ce != nil {
+		fields := []zap.Field{zap.Stringer("from", from), zap.Stringer("to", to), zap.String("addr", addr)}
+		if err != nil {
+			fields = append(fields, zap.Error(err))
+		}
+		ce.Write(fields...)
+	}
+	if c.o.onState != nil {
+		c.o.onState(StateChange{From: from, To: to, Err: err, Addr: addr, At: c.o.now()})
+	}
+}
+
+// run is the owner goroutine: the only code that dials, installs and
+// discards connections and changes state.
+func (c *Client) run() {
+	defer close(c.ownerDone)
+	retries := 0
+	idx := 0
+	everReady := false
+	var lastErr error
+
+	select {
+	case <-c.kick:
+	case <-c.closing:
+		c.shutdown(nil)
+		return
+	}
+	for {
+		c.pruneRetired()
+		// Connecting: one pass over the addresses, starting with the
+		// current one, moving on round-robin after each failure.
+		c.setState(Connecting, nil, c.addrs[idx], nil)
+		start := time.Now()
+		var cc *clientConn
+		var err error
+		for i := 0; i < len(c.addrs); i++ {
+			c.mu.Lock()
+			c.lastAttempt = time.Now()
+			c.addr = c.addrs[idx]
+			c.mu.Unlock()
+			cc, err = c.connect(c.addrs[idx], c.o.backoff.ConnectTimeout(retries))
+			if err == nil || c.isClosed() {
+				break
+			}
+			c.dialFailures.Add(1)
+			idx = (idx + 1) % len(c.addrs)
+		}
+		if c.isClosed() {
+			if cc != nil {
+				cc.fail(&CallError{Op: "call", Addr: cc.addr, Err: ErrClosed})
+				cc.wg.Wait()
+			}
+			c.shutdown(nil)
+			return
+		}
+		if err != nil {
+			lastErr = err
+			next := start.Add(c.o.backoff.Delay(retries, c.o.rand()))
+			retries++
+			c.setState(TransientFailure, err, c.addrs[idx], nil)
+			if !c.sleepUntil(next) {
+				c.shutdown(nil)
+				return
+			}
+			continue
+		}
+
+		retries = 0 // the server's handshake reply proves it accepted us
+		if everReady {
+			c.reconnects.Add(1)
+		}
+		everReady = true
+		cc.start()
+		c.setState(Ready, nil, cc.addr, cc)
+
+		select {
+		case <-cc.done:
+			lastErr = cc.failure()
+			cc.wg.Wait()
+		case <-cc.goaway:
+			lastErr = &CallError{Op: "read", Addr: cc.addr, Err: errServerDraining}
+			c.mu.Lock()
+			c.retired = append(c.retired, cc)
+			c.mu.Unlock()
+			idx = (idx + 1) % len(c.addrs)
+		case <-c.closing:
+			cc.fail(&CallError{Op: "call", Addr: cc.addr, MaySent: true, Err: ErrClosed})
+			cc.wg.Wait()
+			c.shutdown(nil)
+			return
+		}
+		if time.Since(cc.readyAt) >= c.o.backoff.BaseDelay {
+			// A connection that worked and broke: reconnect at once.
+			c.setState(Connecting, lastErr, cc.addr, nil)
+			continue
+		}
+		// A connection that broke right after its handshake: back off, so
+		// that a server that accepts and drops cannot make us spin.
+		next := time.Now().Add(c.o.backoff.Delay(retries, c.o.rand()))
+		retries++
+		c.setState(TransientFailure, lastErr, cc.addr, nil)
+		if !c.sleepUntil(next) {
+			c.shutdown(nil)
+			return
+		}
+	}
+}
+
+// sleepUntil waits out a backoff: until t, a kick (Connect or an eager
+// call), or Close. It reports false on Close.
+func (c *Client) sleepUntil(t time.Time) bool {
+	timer := time.NewTimer(time.Until(t))
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-c.kick:
+		return true
+	case <-c.closing:
+		return false
+	}
+}
+
+// pruneRetired forgets draining connections that have died.
+func (c *Client) pruneRetired() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	live := c.retired[:0]
+	for _, cc := range c.retired {
+		select {
+		case <-cc.done:
+			cc.wg.Wait()
+		default:
+			live = append(live, cc)
+		}
+	}
+	clear(c.retired[len(live):])
+	c.retired = live
+}
+
+// shutdown closes draining connections and enters Shutdown.
+func (c *Client) shutdown(err error) {
+	c.mu.Lock()
+	retired := c.retired
+	c.retired = nil
+	c.mu.Unlock()
+	for _, cc := range retired {
+		cc.fail(&CallError{Op: "call", Addr: cc.addr, MaySent: true, Err: ErrClosed})
+		cc.wg.Wait()
+	}
+	c.mu.Lock()
+	addr := c.addr
+	c.mu.Unlock()
+	c.setState(Shutdown, err, addr, nil)
+}
+
+// connect dials addr and completes the TLS and calbridge.hello handshakes
+// within timeout. Close interrupts it.
+func (c *Client) connect(addr string, timeout time.Duration) (*clientConn, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil, ErrClosed
+	}
+	c.cancelAttempt = cancel
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		c.cancelAttempt = nil
+		c.mu.Unlock()
+	}()
+
+	c.dials.Add(1)
+	dctx, dcancel := context.WithTimeout(ctx, c.o.dialTimeout)
+	nc, err := c.o.dialer.DialContext(dctx, "tcp", addr)
+	dcancel()
+	if err != nil {
+		return nil, &CallError{Op: "dial", Addr: addr, Err: err}
+	}
+	hctx, hcancel := context.WithTimeout(ctx, c.o.handshakeTimeout)
+	defer hcancel()
+	if c.o.tls != nil {
+		cfg := c.o.tls
+		if cfg.ServerName == "" {
+			cfg = cfg.Clone()
+			cfg.ServerName, _, _ = net.SplitHostPort(addr)
+		}
+		tc := tls.Client(nc, cfg)
+		if err := tc.HandshakeContext(hctx); err != nil {
+			_ = nc.Close()
+			return nil, &CallError{Op: "handshake", Addr: addr, Err: err}
+		}
+		nc = tc
+	}
+	br, hello, err := c.hello(hctx, nc)
+	if err != nil {
+		_ = nc.Close()
+		return nil, &CallError{Op: "handshake", Addr: addr, Err: err}
+	}
+	maxReq := hello.MaxMessageBytes
+	if maxReq <= 0 {
+		maxReq = DefaultServerMaxMessageBytes
+	}
+	return newClientConn(c, nc, br, addr, maxReq), nil
+}
+
+// hello runs the calbridge.hello exchange (id 0) under ctx's deadline.
+func (c *Client) hello(ctx context.Context, nc net.Conn) (*bufio.Reader, HelloResult, error) {
+	var hr HelloResult
+	dl, _ := ctx.Deadline()
+	if err := nc.SetDeadline(dl); err != nil {
+		return nil, hr, err
+	}
+	stop := context.AfterFunc(ctx, func() { _ = nc.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+
+	e := getEncoder()
+	err := e.request(0, MethodHello, HelloParams{Version: ProtocolVersion, Token: c.o.token, Client: "calbridge-go"})
+	if err == nil {
+		_, err = nc.Write(e.buf.Bytes())
+	}
+	putEncoder(e)
+	if err != nil {
+		return nil, hr, ctxOr(ctx, err)
+	}
+	br := bufio.NewReaderSize(nc, 32<<10)
+	var scratch []byte
+	line, err := readLine(br, c.o.maxMessageBytes, &scratch)
+	if err != nil {
+		return nil, hr, ctxOr(ctx, err)
+	}
+	var resp wireResponse
+	if err := json.Unmarshal(line, &resp); err != nil {
+		return nil, hr, fmt.Errorf("%w: hello reply: %v", ErrProtocol, err)
+	}
+	if resp.Error != nil {
+		return nil, hr, newRemoteError(resp.Error)
+	}
+	if id, ok := parseID(resp.ID); !ok || id != 0 {
+		return nil, hr, fmt.Errorf("%w: hello reply with id %s", ErrProtocol, resp.ID)
+	}
+	if err := json.Unmarshal(resp.Result, &hr); err != nil {
+		return nil, hr, fmt.Errorf("%w: hello result: %v", ErrProtocol, err)
+	}
+	if hr.Version != ProtocolVersion {
+		return nil, hr, fmt.Errorf("%w: server chose version %d, client speaks %d", ErrVersionMismatch, hr.Version, ProtocolVersion)
+	}
+	if !stop() {
+		return nil, hr, ctxOr(ctx, context.Canceled)
+	}
+	if err := nc.SetDeadline(time.Time{}); err != nil {
+		return nil, hr, err
+	}
+	return br, hr, nil
+}
+
+// ctxOr prefers ctx's error, which says why an I/O call was interrupted.
+func ctxOr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("%w (%v)", ctx.Err(), err)
+	}
+	return err
+}

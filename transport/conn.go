@@ -1,0 +1,367 @@
+package transport
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/calbridge/calbridge/freebusy"
+)
+
+// clientConn is one established connection: requests are multiplexed over
+// it by id, one reader goroutine delivers replies to the pending map, writes
+// are serialized with a deadline, and a monitor goroutine sends heartbeats
+// and expires calls that have no deadline of their own. Any I/O or framing
+// error fails every pending call at once and kills the connection; the
+// Client's owner goroutine then replaces it.
+type clientConn struct {
+	c        *Client
+	nc       net.Conn
+	br       *bufio.Reader
+	addr     string
+	maxReq   int       // the server's request size limit, from the hello result
+	epoch    time.Time // monotonic base of lastRead and deadlines
+	lastRead atomic.Int64
+
+	nextID atomic.Uint64
+
+	wmu sync.Mutex // serializes writes
+
+	mu       sync.Mutex
+	pending  map[uint64]*pendingCall
+	dead     bool
+	draining bool
+	err      error
+
+	done    chan struct{} // closed when the connection is dead
+	goaway  chan struct{} // closed when the server announced it is draining
+	goOnce  sync.Once
+	wg      sync.WaitGroup // reader and monitor
+	readyAt time.Time
+}
+
+// pendingCall is one request awaiting its reply. The reader (or fail, or
+// the monitor) fills exactly one of result, rerr and err, then sends on ch.
+type pendingCall struct {
+	ch       chan struct{}
+	result   json.RawMessage
+	rerr     *RemoteError
+	err      error
+	deadline int64 // monotonic expiry for calls without a context deadline; 0 none
+}
+
+var pendingPool = sync.Pool{New: func() any { return &pendingCall{ch: make(chan struct{}, 1)} }}
+
+func getPending() *pendingCall { return pendingPool.Get().(*pendingCall) }
+
+// putPending recycles pc; only call it once pc's reply has been received,
+// when nothing else refers to it.
+func putPending(pc *pendingCall) {
+	*pc = pendingCall{ch: pc.ch}
+	pendingPool.Put(pc)
+}
+
+func newClientConn(c *Client, nc net.Conn, br *bufio.Reader, addr string, maxReq int) *clientConn {
+	cc := &clientConn{
+		c:       c,
+		nc:      nc,
+		br:      br,
+		addr:    addr,
+		maxReq:  maxReq,
+		epoch:   time.Now(),
+		pending: make(map[uint64]*pendingCall),
+		done:    make(chan struct{}),
+		goaway:  make(chan struct{}),
+		readyAt: time.Now(),
+	}
+	cc.lastRead.Store(cc.mono())
+	return cc
+}
+
+// start launches the reader and the monitor.
+func (cc *clientConn) start() {
+	cc.wg.Add(2)
+	go cc.readLoop()
+	go cc.monitor()
+}
+
+func (cc *clientConn) mono() int64 { return int64(time.Since(cc.epoch)) }
+
+// usable reports whether new calls may use the connection.
+func (cc *clientConn) usable() bool {
+	cc.mu.Lock()
+	ok := !cc.dead && !cc.draining
+	cc.mu.Unlock()
+	return ok
+}
+
+// failure returns the error that killed the connection.
+func (cc *clientConn) failure() error {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	return cc.err
+}
+
+// fail kills the connection: it closes the socket and fails every pending
+// call with err. Only the first call has an effect.
+func (cc *clientConn) fail(err error) {
+	cc.mu.Lock()
+	if cc.dead {
+		cc.mu.Unlock()
+		return
+	}
+	cc.dead = true
+	cc.err = err
+	pending := cc.pending
+	cc.pending = nil
+	cc.mu.Unlock()
+
+	cc.c.ready.CompareAndSwap(cc, nil)
+	_ = cc.nc.Close()
+	for _, pc := range pending {
+		pc.err = err
+		pc.ch <- struct{}{}
+	}
+	close(cc.done)
+}
+
+// drain marks the connection as going away: the server refused a call
+// because it is shutting down. No new call uses it; calls in flight finish.
+func (cc *clientConn) drain() {
+	cc.mu.Lock()
+	cc.draining = true
+	idle := len(cc.pending) == 0
+	cc.mu.Unlock()
+	cc.c.ready.CompareAndSwap(cc, nil)
+	cc.goOnce.Do(func() { close(cc.goaway) })
+	if idle {
+		cc.fail(&CallError{Op: "read", Addr: cc.addr, MaySent: false, Err: errServerDraining})
+	}
+}
+
+var errServerDraining = fmt.Errorf("server is shutting down")
+
+// errNotSent is returned by roundTrip when the connection died before the
+// request could be written: the caller may retry it anywhere.
+var errNotSent = &CallError{Op: "call", MaySent: false, Err: ErrConnectionLost}
+
+// roundTrip sends one request and waits for its reply, ctx's end, or the
+// connection's death. It returns the raw result, a *RemoteError, or a
+// *CallError.
+func (cc *clientConn) roundTrip(ctx context.Context, method string, params any, noDeadlineExpiry int64) (json.RawMessage, error) {
+	id := cc.nextID.Add(1)
+	e := getEncoder()
+	if err := e.request(id, method, params); err != nil {
+		putEncoder(e)
+		return nil, &freebusy.Error{Reason: freebusy.ReasonInvalid, Message: "transport: cannot encode request: " + err.Error(), Cause: err}
+	}
+	if e.buf.Len() > cc.maxReq {
+		n := e.buf.Len()
+		putEncoder(e)
+		return nil, &freebusy.Error{Reason: freebusy.ReasonInvalid, Message: fmt.Sprintf("transport: request of %d bytes exceeds the server's limit of %d", n, cc.maxReq), Cause: ErrMessageTooLarge}
+	}
+	pc := getPending()
+	pc.deadline = noDeadlineExpiry
+	cc.mu.Lock()
+	if cc.dead || cc.draining {
+		cc.mu.Unlock()
+		putEncoder(e)
+		putPending(pc)
+		return nil, errNotSent
+	}
+	cc.pending[id] = pc
+	cc.mu.Unlock()
+
+	n, werr := cc.write(e.buf.Bytes())
+	putEncoder(e)
+	if werr != nil {
+		cc.mu.Lock()
+		_, mine := cc.pending[id]
+		delete(cc.pending, id)
+		cc.mu.Unlock()
+		ce := &CallError{Op: "write", Addr: cc.addr, MaySent: true, Err: werr}
+		cc.fail(ce)
+		if !mine { // fail got there first and delivered to pc
+			<-pc.ch
+		}
+		return nil, &CallError{Op: "write", Addr: cc.addr, MaySent: n > 0, Err: werr}
+	}
+
+	select {
+	case <-pc.ch:
+		res, rerr, err := pc.result, pc.rerr, pc.err
+		putPending(pc)
+		if rerr != nil {
+			return nil, rerr
+		}
+		return res, err
+	case <-ctx.Done():
+		cc.mu.Lock()
+		delete(cc.pending, id)
+		cc.mu.Unlock()
+		// pc may still receive a reply; it is left to the garbage collector.
+		return nil, &CallError{Op: "call", Addr: cc.addr, MaySent: true, Err: ctx.Err()}
+	}
+}
+
+// write writes one message under the write lock with the write deadline.
+func (cc *clientConn) write(b []byte) (int, error) {
+	cc.wmu.Lock()
+	defer cc.wmu.Unlock()
+	if err := cc.nc.SetWriteDeadline(time.Now().Add(cc.c.o.writeTimeout)); err != nil {
+		return 0, err
+	}
+	return cc.nc.Write(b)
+}
+
+// readLoop is the connection's only reader.
+func (cc *clientConn) readLoop() {
+	defer cc.wg.Done()
+	var scratch []byte
+	for {
+		line, err := readLine(cc.br, cc.c.o.maxMessageBytes, &scratch)
+		if err != nil {
+			if err == errLineTooLong {
+				err = fmt.Errorf("%w: response over %d bytes", ErrMessageTooLarge, cc.c.o.maxMessageBytes)
+			}
+			cc.fail(&CallError{Op: "read", Addr: cc.addr, MaySent: true, Err: err})
+			return
+		}
+		cc.lastRead.Store(cc.mono())
+		if len(line) == 0 {
+			continue
+		}
+		var resp wireResponse
+		if err := json.Unmarshal(line, &resp); err != nil {
+			cc.fail(&CallError{Op: "read", Addr: cc.addr, MaySent: true, Err: fmt.Errorf("%w: %v", ErrProtocol, err)})
+			return
+		}
+		id, ok := parseID(resp.ID)
+		if !ok {
+			// A reply that names no request: the server reports a
+			// connection-level error (PROTOCOL.md "Framing").
+			var cause error = fmt.Errorf("%w: response with id %s", ErrProtocol, resp.ID)
+			if resp.Error != nil {
+				cause = newRemoteError(resp.Error)
+			}
+			cc.fail(&CallError{Op: "read", Addr: cc.addr, MaySent: true, Err: cause})
+			return
+		}
+		cc.mu.Lock()
+		pc := cc.pending[id]
+		delete(cc.pending, id)
+		cc.mu.Unlock()
+		if pc == nil {
+			continue // a reply to a call that gave up, or to a heartbeat
+		}
+		switch {
+		case resp.Error != nil:
+			pc.rerr = newRemoteError(resp.Error)
+		case resp.Result != nil:
+			pc.result = resp.Result
+		default:
+			pc.err = &CallError{Op: "read", Addr: cc.addr, MaySent: true, Err: fmt.Errorf("%w: response without result or error", ErrProtocol)}
+		}
+		pc.ch <- struct{}{}
+	}
+}
+
+// parseID parses a non-negative integer id.
+func parseID(raw json.RawMessage) (uint64, bool) {
+	if len(raw) == 0 || len(raw) > 20 {
+		return 0, false
+	}
+	var n uint64
+	for _, c := range raw {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		d := uint64(c - '0')
+		if n > (1<<64-1-d)/10 {
+			return 0, false
+		}
+		n = n*10 + d
+	}
+	return n, true
+}
+
+// monitor sends heartbeats and expires calls without a deadline. Liveness
+// is any message read: a ping is sent when nothing was read for the
+// heartbeat interval, and the connection is declared dead when nothing
+// arrives within the heartbeat timeout after it.
+func (cc *clientConn) monitor() {
+	defer cc.wg.Done()
+	interval, timeout := cc.c.o.hbInterval, cc.c.o.hbTimeout
+	tick := time.Second
+	if interval > 0 {
+		tick = min(tick, max(min(interval, timeout)/4, time.Millisecond))
+	}
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	var pingSent int64 = -1
+	for {
+		select {
+		case <-cc.done:
+			return
+		case <-t.C:
+		}
+		now := cc.mono()
+		if interval > 0 {
+			last := cc.lastRead.Load()
+			if pingSent >= 0 {
+				if last >= pingSent {
+					pingSent = -1
+				} else if time.Duration(now-pingSent) >= timeout {
+					cc.fail(&CallError{Op: "heartbeat", Addr: cc.addr, MaySent: true, Err: ErrHeartbeatTimeout})
+					return
+				}
+			}
+			if pingSent < 0 && time.Duration(now-last) >= interval {
+				pingSent = now
+				if err := cc.ping(); err != nil {
+					cc.fail(&CallError{Op: "write", Addr: cc.addr, MaySent: true, Err: err})
+					return
+				}
+			}
+		}
+		cc.expire(now)
+	}
+}
+
+// ping writes a heartbeat request. Its reply is recognized by the reader as
+// a reply to no pending call and only refreshes lastRead.
+func (cc *clientConn) ping() error {
+	e := getEncoder()
+	defer putEncoder(e)
+	if err := e.request(cc.nextID.Add(1), MethodPing, nil); err != nil {
+		return err
+	}
+	_, err := cc.write(e.buf.Bytes())
+	return err
+}
+
+// expire fails pending calls whose default call timeout has passed.
+func (cc *clientConn) expire(now int64) {
+	var expired []*pendingCall
+	cc.mu.Lock()
+	for id, pc := range cc.pending {
+		if pc.deadline != 0 && now >= pc.deadline {
+			delete(cc.pending, id)
+			expired = append(expired, pc)
+		}
+	}
+	cc.mu.Unlock()
+	for _, pc := range expired {
+		pc.err = &CallError{Op: "call", Addr: cc.addr, MaySent: true, Err: errCallTimeout}
+		pc.ch <- struct{}{}
+	}
+}
+
+// errCallTimeout is the cause given to a call without a context deadline
+// that outlived the client's call timeout.
+var errCallTimeout = fmt.Errorf("transport: no reply within the call timeout: %w", context.DeadlineExceeded)

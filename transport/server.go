@@ -1,0 +1,528 @@
+package transport
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/calbridge/calbridge/freebusy"
+)
+
+// Server serves a freebusy.Source over the calbridge protocol (JSON-RPC 2.0,
+// one message per line; PROTOCOL.md) on any net.Listener. For TLS, wrap
+// the listener with tls.NewListener; for mutual TLS, set the tls.Config's
+// ClientAuth to tls.RequireAndVerifyClientCert and ClientCAs.
+//
+// Every connection must start with calbridge.hello; other calls before it
+// are refused. Per connection the server bounds message size and calls in
+// flight, sets read and write deadlines, runs calbridge.freebusy calls
+// concurrently and answers pings inline, and closes the connection on any
+// write or framing error. Shutdown stops accepting, drains calls in flight
+// and then closes; Close closes at once.
+type Server struct {
+	src freebusy.Source
+	o   serverOptions
+
+	mu        sync.Mutex
+	listeners map[net.Listener]struct{}
+	conns     map[*serverConn]struct{}
+	closed    bool
+
+	shuttingDown atomic.Bool
+	wg           sync.WaitGroup // connection goroutines and calls
+	serveWG      sync.WaitGroup // Serve loops
+}
+
+// NewServer returns a Server answering from src.
+func NewServer(src freebusy.Source, opts ...ServerOption) *Server {
+	o := serverOptions{
+		log:              zap.NewNop(),
+		maxMessageBytes:  DefaultServerMaxMessageBytes,
+		maxInFlight:      DefaultServerMaxInFlight,
+		readTimeout:      DefaultServerReadTimeout,
+		writeTimeout:     DefaultServerWriteTimeout,
+		callTimeout:      DefaultServerCallTimeout,
+		handshakeTimeout: DefaultServerHandshakeTimeout,
+		name:             "calbridge",
+	}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return &Server{src: src, o: o, listeners: map[net.Listener]struct{}{}, conns: map[*serverConn]struct{}{}}
+}
+
+// Serve accepts connections on l until Shutdown or Close, and then returns
+// ErrServerClosed. Temporary accept errors are retried with a short
+// backoff; any other accept error is returned. Serve closes l on return.
+func (s *Server) Serve(l net.Listener) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		_ = l.Close()
+		return ErrServerClosed
+	}
+	s.listeners[l] = struct{}{}
+	s.serveWG.Add(1)
+	s.mu.Unlock()
+	defer s.serveWG.Done()
+	defer func() {
+		s.mu.Lock()
+		delete(s.listeners, l)
+		s.mu.Unlock()
+		_ = l.Close()
+	}()
+
+	var delay time.Duration
+	for {
+		nc, err := l.Accept()
+		if err != nil {
+			if s.shuttingDown.Load() {
+				return ErrServerClosed
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, errTooManyFiles) {
+				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+				s.o.log.Warn("transport: accept error; retrying", zap.Error(err), zap.Duration("delay", delay))
+				time.Sleep(delay)
+				continue
+			}
+			return fmt.Errorf("transport: accept: %w", err)
+		}
+		delay = 0
+		if !s.track(nc) {
+			return ErrServerClosed
+		}
+	}
+}
+
+// errTooManyFiles matches EMFILE-like accept errors by message, since
+// the syscall errno differs across systems.
+var errTooManyFiles = errors.New("too many open files")
+
+// track registers and starts a connection, or refuses it when shutting down.
+func (s *Server) track(nc net.Conn) bool {
+	sc := &serverConn{s: s, nc: nc, sem: make(chan struct{}, s.o.maxInFlight)}
+	sc.ctx, sc.cancel = context.WithCancel(context.Background())
+	s.mu.Lock()
+	if s.closed || s.shuttingDown.Load() {
+		s.mu.Unlock()
+		sc.cancel()
+		_ = nc.Close()
+		return false
+	}
+	s.conns[sc] = struct{}{}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	go sc.serve()
+	return true
+}
+
+// Shutdown stops accepting, refuses new calls (CodeShuttingDown, not
+// processed), waits for the calls in flight to finish, and closes every
+// connection. If ctx ends first, it closes everything at once, cancelling
+// the calls still running, and returns ctx's error.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.shuttingDown.Store(true)
+	s.closeListeners()
+	t := time.NewTicker(5 * time.Millisecond)
+	defer t.Stop()
+	for {
+		if s.closeIdle() {
+			s.wait()
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			s.closeAll()
+			s.wait()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// Close closes the listeners and every connection at once, cancelling the
+// calls in flight, and waits for the server's goroutines (which requires
+// the Source to honour its context).
+func (s *Server) Close() error {
+	s.shuttingDown.Store(true)
+	s.closeListeners()
+	s.closeAll()
+	s.wait()
+	return nil
+}
+
+func (s *Server) closeListeners() {
+	s.mu.Lock()
+	s.closed = true
+	for l := range s.listeners {
+		_ = l.Close()
+	}
+	s.mu.Unlock()
+}
+
+// closeIdle closes connections with no call in flight and reports whether
+// none is left.
+func (s *Server) closeIdle() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for sc := range s.conns {
+		if sc.inFlight.Load() == 0 {
+			sc.close()
+		}
+	}
+	return len(s.conns) == 0
+}
+
+func (s *Server) closeAll() {
+	s.mu.Lock()
+	for sc := range s.conns {
+		sc.close()
+	}
+	s.mu.Unlock()
+}
+
+func (s *Server) wait() {
+	s.serveWG.Wait()
+	s.wg.Wait()
+}
+
+func (s *Server) forget(sc *serverConn) {
+	s.mu.Lock()
+	delete(s.conns, sc)
+	s.mu.Unlock()
+}
+
+// serverConn is one accepted connection.
+type serverConn struct {
+	s      *Server
+	nc     net.Conn
+	ctx    context.Context // cancelled when the connection closes; parent of calls
+	cancel context.CancelFunc
+
+	sem      chan struct{} // calls in flight
+	inFlight atomic.Int32
+
+	wmu       sync.Mutex
+	closeOnce sync.Once
+	helloDone bool // only the reader goroutine touches it
+}
+
+func (sc *serverConn) close() {
+	sc.closeOnce.Do(func() {
+		sc.cancel()
+		_ = sc.nc.Close()
+	})
+}
+
+// serve is the connection's reader loop.
+func (sc *serverConn) serve() {
+	s := sc.s
+	defer s.wg.Done()
+	defer s.forget(sc)
+	defer sc.close()
+
+	br := bufio.NewReaderSize(sc.nc, 32<<10)
+	var scratch []byte
+	for {
+		timeout := s.o.readTimeout
+		if !sc.helloDone {
+			timeout = s.o.handshakeTimeout
+		}
+		if err := sc.nc.SetReadDeadline(time.Now().Add(timeout)); err != nil {
+			return
+		}
+		line, err := readLine(br, s.o.maxMessageBytes, &scratch)
+		if err != nil {
+			if err == errLineTooLong {
+				sc.writeError(nil, &wireError{Code: CodeMessageTooLarge, Message: fmt.Sprintf("message exceeds %d bytes", s.o.maxMessageBytes), Data: reasonData(freebusy.ReasonInvalid, 0)})
+			}
+			return
+		}
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		if !sc.handle(line) {
+			return
+		}
+	}
+}
+
+// handle dispatches one message and reports whether to keep reading.
+func (sc *serverConn) handle(line []byte) bool {
+	if line[0] == '[' {
+		return sc.handleBatch(line)
+	}
+	var req wireRequest
+	if err := json.Unmarshal(line, &req); err != nil {
+		// Not JSON: the framing can no longer be trusted (PROTOCOL.md "Framing").
+		sc.writeError(nil, &wireError{Code: CodeParseError, Message: "parse error: " + err.Error(), Data: reasonData(freebusy.ReasonInvalid, 0)})
+		return false
+	}
+	resp, _, keep := sc.dispatch(&req, nil)
+	if resp != nil {
+		sc.writeLine(resp)
+	}
+	return keep
+}
+
+// dispatch runs one request. Inline methods (hello, ping, refusals) return
+// their response line (nil for notifications); calbridge.freebusy runs on
+// its own goroutine (async) and writes its response itself, or, inside a
+// batch, sends it (nil for a notification) to out. keep is false when the
+// connection must be closed after the response.
+func (sc *serverConn) dispatch(req *wireRequest, out chan<- []byte) (resp []byte, async, keep bool) {
+	s := sc.s
+	notification := req.ID == nil
+	if req.JSONRPC != "2.0" || req.Method == "" || (!notification && !validID(req.ID)) {
+		id := req.ID
+		if !validID(id) {
+			id = nil
+		}
+		return sc.errorLine(id, &wireError{Code: CodeInvalidRequest, Message: `invalid request: want {"jsonrpc":"2.0","method":...,"id":...}`, Data: reasonData(freebusy.ReasonInvalid, 0)}), false, true
+	}
+	reply := func(b []byte) []byte {
+		if notification {
+			return nil
+		}
+		return b
+	}
+	if !sc.helloDone && req.Method != MethodHello {
+		return reply(sc.errorLine(req.ID, &wireError{Code: CodeHandshakeRequired, Message: "handshake required: call " + MethodHello + " first", Data: reasonData(freebusy.ReasonInvalid, 0)})), false, true
+	}
+	switch req.Method {
+	case MethodHello:
+		var p HelloParams
+		if err := strictUnmarshal(req.Params, &p); err != nil {
+			return reply(sc.errorLine(req.ID, &wireError{Code: CodeInvalidParams, Message: "invalid hello params: " + err.Error(), Data: reasonData(freebusy.ReasonInvalid, 0)})), false, true
+		}
+		if p.Version < MinProtocolVersion || p.Version > ProtocolVersion {
+			s.o.log.Warn("transport: refused client: protocol version skew", zap.Int("clientVersion", p.Version), zap.String("remote", sc.nc.RemoteAddr().String()))
+			d, _ := json.Marshal(ErrorData{Reason: freebusy.ReasonUnavailable, Supported: supportedVersions()})
+			return sc.errorLine(req.ID, &wireError{Code: CodeVersionMismatch, Message: fmt.Sprintf("protocol version %d not supported; this server speaks %d to %d", p.Version, MinProtocolVersion, ProtocolVersion), Data: d}), false, false
+		}
+		if s.o.token != "" && subtle.ConstantTimeCompare([]byte(p.Token), []byte(s.o.token)) != 1 {
+			s.o.log.Warn("transport: refused client: bad token", zap.String("remote", sc.nc.RemoteAddr().String()))
+			return sc.errorLine(req.ID, &wireError{Code: CodeUnauthorized, Message: "unauthorized: missing or wrong token", Data: reasonData(freebusy.ReasonAccessDenied, 0)}), false, false
+		}
+		sc.helloDone = true
+		return reply(sc.resultLine(req.ID, HelloResult{Version: ProtocolVersion, Server: s.o.name, MaxMessageBytes: s.o.maxMessageBytes})), false, true
+	case MethodPing:
+		return reply(sc.resultLine(req.ID, struct{}{})), false, true
+	case MethodFreeBusy:
+		if s.shuttingDown.Load() {
+			return reply(sc.errorLine(req.ID, &wireError{Code: CodeShuttingDown, Message: "server shutting down; call not processed", Data: reasonData(freebusy.ReasonUnavailable, 0)})), false, true
+		}
+		select {
+		case sc.sem <- struct{}{}:
+		default:
+			return reply(sc.errorLine(req.ID, &wireError{Code: CodeOverloaded, Message: fmt.Sprintf("too many calls in flight (limit %d); call not processed", cap(sc.sem)), Data: reasonData(freebusy.ReasonThrottled, 0)})), false, true
+		}
+		var q freebusy.Query
+		if err := strictUnmarshal(req.Params, &q); err != nil {
+			<-sc.sem
+			return reply(sc.errorLine(req.ID, &wireError{Code: CodeInvalidParams, Message: "invalid query: " + err.Error(), Data: reasonData(freebusy.ReasonInvalid, 0)})), false, true
+		}
+		sc.inFlight.Add(1)
+		s.wg.Add(1)
+		id := req.ID
+		go func() {
+			defer s.wg.Done()
+			b := reply(sc.freeBusy(id, q))
+			<-sc.sem
+			if out != nil {
+				out <- b
+			} else if b != nil {
+				sc.writeLine(b)
+			}
+			sc.inFlight.Add(-1)
+		}()
+		return nil, true, true
+	}
+	return reply(sc.errorLine(req.ID, &wireError{Code: CodeMethodNotFound, Message: "method not found: " + req.Method, Data: reasonData(freebusy.ReasonInvalid, 0)})), false, true
+}
+
+// handleBatch serves a JSON-RPC batch (specification §6): the responses
+// are written as one array once every call of the batch has finished.
+func (sc *serverConn) handleBatch(line []byte) bool {
+	var reqs []json.RawMessage
+	if err := json.Unmarshal(line, &reqs); err != nil {
+		sc.writeError(nil, &wireError{Code: CodeParseError, Message: "parse error: " + err.Error(), Data: reasonData(freebusy.ReasonInvalid, 0)})
+		return false
+	}
+	if len(reqs) == 0 {
+		sc.writeError(nil, &wireError{Code: CodeInvalidRequest, Message: "invalid request: empty batch", Data: reasonData(freebusy.ReasonInvalid, 0)})
+		return true
+	}
+	out := make(chan []byte, len(reqs))
+	var lines [][]byte
+	async := 0
+	keep := true
+	for _, raw := range reqs {
+		var req wireRequest
+		if raw[0] != '{' || json.Unmarshal(raw, &req) != nil {
+			lines = append(lines, sc.errorLine(nil, &wireError{Code: CodeInvalidRequest, Message: "invalid request in batch", Data: reasonData(freebusy.ReasonInvalid, 0)}))
+			continue
+		}
+		resp, isAsync, k := sc.dispatch(&req, out)
+		if isAsync {
+			async++
+		}
+		if resp != nil {
+			lines = append(lines, resp)
+		}
+		if !k {
+			keep = false
+			break
+		}
+	}
+	if async == 0 {
+		sc.writeBatch(lines)
+		return keep
+	}
+	sc.inFlight.Add(1)
+	sc.s.wg.Add(1)
+	go func() {
+		defer sc.s.wg.Done()
+		defer sc.inFlight.Add(-1)
+		for range async {
+			if b := <-out; b != nil {
+				lines = append(lines, b)
+			}
+		}
+		sc.writeBatch(lines)
+	}()
+	return keep
+}
+
+// freeBusy runs one query against the Source and returns the response line.
+func (sc *serverConn) freeBusy(id json.RawMessage, q freebusy.Query) []byte {
+	s := sc.s
+	if err := q.Validate(); err != nil {
+		return sc.errorLine(id, errorObject(err))
+	}
+	ctx, cancel := context.WithTimeout(sc.ctx, s.o.callTimeout)
+	defer cancel()
+	out, err := s.src.FreeBusy(ctx, q)
+	if err == nil {
+		err = freebusy.CheckResult(q, out)
+	}
+	if err != nil {
+		if r := freebusy.ReasonOf(err); r == freebusy.ReasonInternal {
+			s.o.log.Error("transport: source failed", zap.Error(err))
+		}
+		return sc.errorLine(id, errorObject(err))
+	}
+	return sc.resultLine(id, FreeBusyResult{Schedules: out})
+}
+
+// errorObject maps a Source error to its JSON-RPC error object.
+func errorObject(err error) *wireError {
+	r := freebusy.ReasonOf(err)
+	var retry time.Duration
+	msg := err.Error()
+	if fe, ok := errors.AsType[*freebusy.Error](err); ok {
+		retry = fe.RetryAfter
+		msg = fe.Reason.String()
+		if fe.Message != "" {
+			msg += ": " + fe.Message
+		}
+	}
+	return &wireError{Code: CodeForReason(r), Message: msg, Data: reasonData(r, retry)}
+}
+
+func reasonData(r freebusy.Reason, retry time.Duration) json.RawMessage {
+	d, _ := json.Marshal(ErrorData{Reason: r, RetryAfter: retry})
+	return d
+}
+
+func supportedVersions() []int {
+	v := make([]int, 0, ProtocolVersion-MinProtocolVersion+1)
+	for i := MinProtocolVersion; i <= ProtocolVersion; i++ {
+		v = append(v, i)
+	}
+	return v
+}
+
+// strictUnmarshal decodes params, refusing unknown fields and trailing data,
+// so that a misspelt member is an error rather than silently ignored. An
+// absent params member decodes as {}.
+func strictUnmarshal(params json.RawMessage, v any) error {
+	if len(params) == 0 || string(params) == "null" {
+		params = json.RawMessage("{}")
+	}
+	if params[0] != '{' {
+		return errors.New("params must be an object")
+	}
+	d := json.NewDecoder(bytes.NewReader(params))
+	d.DisallowUnknownFields()
+	if err := d.Decode(v); err != nil {
+		return err
+	}
+	if d.More() {
+		return errors.New("trailing data after params")
+	}
+	return nil
+}
+
+func (sc *serverConn) resultLine(id json.RawMessage, v any) []byte {
+	e := getEncoder()
+	defer putEncoder(e)
+	if err := e.result(id, v); err != nil {
+		e.buf.Reset()
+		_ = e.error(id, &wireError{Code: CodeInternalError, Message: "cannot encode result: " + err.Error(), Data: reasonData(freebusy.ReasonInternal, 0)})
+	}
+	return bytes.Clone(e.buf.Bytes())
+}
+
+func (sc *serverConn) errorLine(id json.RawMessage, we *wireError) []byte {
+	e := getEncoder()
+	defer putEncoder(e)
+	_ = e.error(id, we)
+	return bytes.Clone(e.buf.Bytes())
+}
+
+func (sc *serverConn) writeError(id json.RawMessage, we *wireError) {
+	sc.writeLine(sc.errorLine(id, we))
+}
+
+// writeLine writes one message with the write deadline; any error closes
+// the connection (net/rpc ignored such errors and left clients hanging:
+// Nomad #23305).
+func (sc *serverConn) writeLine(b []byte) {
+	sc.wmu.Lock()
+	defer sc.wmu.Unlock()
+	if err := sc.nc.SetWriteDeadline(time.Now().Add(sc.s.o.writeTimeout)); err != nil {
+		sc.close()
+		return
+	}
+	if _, err := sc.nc.Write(b); err != nil {
+		sc.close()
+	}
+}
+
+func (sc *serverConn) writeBatch(lines [][]byte) {
+	if len(lines) == 0 {
+		return
+	}
+	var b bytes.Buffer
+	b.WriteByte('[')
+	for i, l := range lines {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.Write(bytes.TrimSuffix(l, []byte("\n")))
+	}
+	b.WriteString("]\n")
+	sc.writeLine(b.Bytes())
+}

@@ -1,0 +1,307 @@
+package transport
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/calbridge/calbridge/freebusy"
+)
+
+// The wire protocol: JSON-RPC 2.0 (https://www.jsonrpc.org/specification),
+// one message per line. PROTOCOL.md is the normative description; the
+// names here follow its sections.
+
+// ProtocolVersion is the calbridge wire protocol version this package speaks
+// (PROTOCOL.md "Handshake and versioning"). A server refuses a hello whose
+// version lies outside [MinProtocolVersion, ProtocolVersion].
+const ProtocolVersion = 1
+
+// MinProtocolVersion is the oldest protocol version a Server accepts.
+const MinProtocolVersion = 1
+
+// Method names (PROTOCOL.md "Methods").
+const (
+	// MethodHello is the handshake; it must be the first call on a connection.
+	MethodHello = "calbridge.hello"
+	// MethodPing answers with an empty object; clients use it as a heartbeat.
+	MethodPing = "calbridge.ping"
+	// MethodFreeBusy answers a free/busy query.
+	MethodFreeBusy = "calbridge.freebusy"
+)
+
+// JSON-RPC error codes (PROTOCOL.md "Error codes"). The first five are the
+// JSON-RPC 2.0 specification's own (§5.1); the rest lie in its range for
+// implementation-defined server errors, -32000 to -32099.
+const (
+	CodeParseError     = -32700 // invalid JSON: the connection is closed after the reply
+	CodeInvalidRequest = -32600 // valid JSON, but not a JSON-RPC 2.0 request
+	CodeMethodNotFound = -32601 // unknown method
+	CodeInvalidParams  = -32602 // params do not decode, or the query is invalid (reason "invalid")
+	CodeInternalError  = -32603 // the source failed for an unclassified reason (reason "internal")
+
+	CodeUnknownAttendee = -32001 // reason "unknown-attendee"
+	CodeAccessDenied    = -32002 // reason "access-denied"
+	CodeTimeout         = -32003 // reason "timeout"
+	CodeUnavailable     = -32004 // reason "unavailable"
+	CodeThrottled       = -32005 // reason "throttled"
+
+	CodeHandshakeRequired = -32010 // a call before a successful calbridge.hello
+	CodeVersionMismatch   = -32011 // hello with an unsupported protocol version
+	CodeUnauthorized      = -32012 // hello with a missing or wrong token
+	CodeOverloaded        = -32013 // too many calls in flight on this connection; not processed
+	CodeShuttingDown      = -32014 // the server is draining; not processed
+	CodeMessageTooLarge   = -32015 // a message exceeded the size limit; the connection is closed
+)
+
+// codeTable maps each error code to the freebusy reason it carries and
+// whether the server guarantees it did not run the call.
+var codeTable = map[int]struct {
+	reason       freebusy.Reason
+	notProcessed bool
+}{
+	CodeParseError:        {freebusy.ReasonInvalid, true},
+	CodeInvalidRequest:    {freebusy.ReasonInvalid, true},
+	CodeMethodNotFound:    {freebusy.ReasonInvalid, true},
+	CodeInvalidParams:     {freebusy.ReasonInvalid, true},
+	CodeInternalError:     {freebusy.ReasonInternal, false},
+	CodeUnknownAttendee:   {freebusy.ReasonUnknownAttendee, false},
+	CodeAccessDenied:      {freebusy.ReasonAccessDenied, false},
+	CodeTimeout:           {freebusy.ReasonTimeout, false},
+	CodeUnavailable:       {freebusy.ReasonUnavailable, false},
+	CodeThrottled:         {freebusy.ReasonThrottled, false},
+	CodeHandshakeRequired: {freebusy.ReasonInvalid, true},
+	CodeVersionMismatch:   {freebusy.ReasonUnavailable, true},
+	CodeUnauthorized:      {freebusy.ReasonAccessDenied, true},
+	CodeOverloaded:        {freebusy.ReasonThrottled, true},
+	CodeShuttingDown:      {freebusy.ReasonUnavailable, true},
+	CodeMessageTooLarge:   {freebusy.ReasonInvalid, true},
+}
+
+// CodeForReason returns the JSON-RPC error code for a freebusy reason:
+// the inverse of the reason column of the code table for the reasons a
+// Source can return.
+func CodeForReason(r freebusy.Reason) int {
+	switch r {
+	case freebusy.ReasonUnknownAttendee:
+		return CodeUnknownAttendee
+	case freebusy.ReasonAccessDenied:
+		return CodeAccessDenied
+	case freebusy.ReasonTimeout:
+		return CodeTimeout
+	case freebusy.ReasonUnavailable:
+		return CodeUnavailable
+	case freebusy.ReasonThrottled:
+		return CodeThrottled
+	case freebusy.ReasonInvalid:
+		return CodeInvalidParams
+	}
+	return CodeInternalError
+}
+
+// ReasonForCode returns the freebusy reason an error code carries, and
+// ReasonInternal for codes outside the table.
+func ReasonForCode(code int) freebusy.Reason {
+	if e, ok := codeTable[code]; ok {
+		return e.reason
+	}
+	return freebusy.ReasonInternal
+}
+
+// HelloParams are the params of calbridge.hello (PROTOCOL.md "calbridge.hello").
+type HelloParams struct {
+	// Version is the protocol version the client speaks.
+	Version int `json:"version"`
+	// Token is the shared secret, when the server requires one.
+	Token string `json:"token,omitempty"`
+	// Client names the client software, for the server's logs.
+	Client string `json:"client,omitempty"`
+}
+
+// HelloResult is the result of calbridge.hello.
+type HelloResult struct {
+	// Version is the protocol version the server will speak on this connection.
+	Version int `json:"version"`
+	// Server names the server software.
+	Server string `json:"server"`
+	// MaxMessageBytes is the largest request line the server accepts.
+	MaxMessageBytes int `json:"maxMessageBytes"`
+}
+
+// FreeBusyResult is the result of calbridge.freebusy: one schedule per
+// attendee, in query order, in freebusy.Schedule's JSON form.
+type FreeBusyResult struct {
+	Schedules []freebusy.Schedule `json:"schedules"`
+}
+
+// ErrorData is the data member of every error object this server sends
+// (PROTOCOL.md "Error codes"): the freebusy reason by name, the retry hint in
+// nanoseconds, and for version skew the versions the server accepts.
+type ErrorData struct {
+	Reason     freebusy.Reason `json:"reason"`
+	RetryAfter time.Duration   `json:"retryAfter,omitempty"`
+	Supported  []int           `json:"supported,omitempty"`
+}
+
+// wireError is a JSON-RPC 2.0 error object (specification §5.1).
+type wireError struct {
+	Code    int             `json:"code"`
+	Message string          `json:"message"`
+	Data    json.RawMessage `json:"data,omitempty"`
+}
+
+// wireRequest is a JSON-RPC 2.0 request object (specification §4). ID is nil
+// when the member is absent (a notification) and "null" when it is null.
+type wireRequest struct {
+	JSONRPC string          `json:"jsonrpc"`
+	ID      json.RawMessage `json:"id"`
+	Method  string          `json:"method"`
+	Params  json.RawMessage `json:"params"`
+}
+
+// wireResponse is a JSON-RPC 2.0 response object (specification §5).
+type wireResponse struct {
+	JSONRPC string          `json:"jsonrpc"`
+	ID      json.RawMessage `json:"id"`
+	Result  json.RawMessage `json:"result"`
+	Error   *wireError      `json:"error"`
+}
+
+// encoder is a reusable buffer with a JSON encoder bound to it, so that a
+// message costs one encoding pass and no intermediate copies.
+type encoder struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+var encoderPool = sync.Pool{New: func() any {
+	e := new(encoder)
+	e.enc = json.NewEncoder(&e.buf)
+	e.enc.SetEscapeHTML(false)
+	return e
+}}
+
+func getEncoder() *encoder {
+	e := encoderPool.Get().(*encoder)
+	e.buf.Reset()
+	return e
+}
+
+func putEncoder(e *encoder) {
+	if e.buf.Cap() > 1<<20 { // do not pin huge buffers
+		return
+	}
+	encoderPool.Put(e)
+}
+
+// value appends v's JSON without the encoder's trailing newline.
+func (e *encoder) value(v any) error {
+	if err := e.enc.Encode(v); err != nil {
+		return err
+	}
+	e.buf.Truncate(e.buf.Len() - 1)
+	return nil
+}
+
+// request writes a request line: {"jsonrpc":"2.0","id":N,"method":M[,"params":P]}\n.
+func (e *encoder) request(id uint64, method string, params any) error {
+	e.buf.WriteString(`{"jsonrpc":"2.0","id":`)
+	var num [20]byte
+	e.buf.Write(strconv.AppendUint(num[:0], id, 10))
+	e.buf.WriteString(`,"method":"`)
+	e.buf.WriteString(method) // method names are constants without escapes
+	e.buf.WriteByte('"')
+	if params != nil {
+		e.buf.WriteString(`,"params":`)
+		if err := e.value(params); err != nil {
+			return err
+		}
+	}
+	e.buf.WriteString("}\n")
+	return nil
+}
+
+// result writes a success response line echoing the raw request id.
+func (e *encoder) result(id json.RawMessage, result any) error {
+	e.buf.WriteString(`{"jsonrpc":"2.0","id":`)
+	e.buf.Write(id)
+	e.buf.WriteString(`,"result":`)
+	if err := e.value(result); err != nil {
+		return err
+	}
+	e.buf.WriteString("}\n")
+	return nil
+}
+
+// error writes an error response line echoing the raw request id (null when
+// the id could not be read).
+func (e *encoder) error(id json.RawMessage, we *wireError) error {
+	if len(id) == 0 {
+		id = nullID
+	}
+	e.buf.WriteString(`{"jsonrpc":"2.0","id":`)
+	e.buf.Write(id)
+	e.buf.WriteString(`,"error":`)
+	if err := e.value(we); err != nil {
+		return err
+	}
+	e.buf.WriteString("}\n")
+	return nil
+}
+
+var nullID = json.RawMessage("null")
+
+// errLineTooLong is returned by readLine for a message over the limit.
+var errLineTooLong = errors.New("message too large")
+
+// readLine returns the next newline-terminated message without its line
+// terminator ("\n" or "\r\n"). The slice is valid until the next call. A
+// message longer than max bytes yields errLineTooLong; the rest of the
+// stream is then unusable and the caller must close the connection.
+func readLine(br *bufio.Reader, max int, scratch *[]byte) ([]byte, error) {
+	line, err := br.ReadSlice('\n')
+	if err == bufio.ErrBufferFull {
+		acc := append((*scratch)[:0], line...)
+		for err == bufio.ErrBufferFull {
+			if len(acc) > max {
+				return nil, errLineTooLong
+			}
+			line, err = br.ReadSlice('\n')
+			acc = append(acc, line...)
+		}
+		*scratch = acc
+		line = acc
+	}
+	if err != nil {
+		if errors.Is(err, io.EOF) && len(line) > 0 {
+			return nil, fmt.Errorf("unterminated message at end of stream: %w", err)
+		}
+		return nil, err
+	}
+	line = line[:len(line)-1]
+	if n := len(line); n > 0 && line[n-1] == '\r' {
+		line = line[:n-1]
+	}
+	if len(line) > max {
+		return nil, errLineTooLong
+	}
+	return line, nil
+}
+
+// validID reports whether raw is a JSON-RPC id: a string, a number or null.
+func validID(raw json.RawMessage) bool {
+	if len(raw) == 0 {
+		return false
+	}
+	switch c := raw[0]; {
+	case c == '"', c == 'n', c == '-', c >= '0' && c <= '9':
+		return true
+	}
+	return false
+}
