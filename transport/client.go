@@ -48,7 +48,7 @@ type Client struct {
 	closeOnce sync.Once
 
 	dials, dialFailures, reconnects, retries, throttled, calls, callFailures atomic.Uint64
-	inFlight                                                                atomic.Int64
+	inFlight                                                                 atomic.Int64
 }
 
 // NewClient returns a Client for the servers at addrs (host:port), tried in
