@@ -1,0 +1,626 @@
+package freebusy
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-ical"
+	"github.com/teambition/rrule-go"
+)
+
+// Decoding ordinary calendars (VEVENT, RFC 5545 §3.6.1) into busy time.
+//
+// Recurrence is expanded with teambition/rrule-go directly rather than
+// go-ical's Component.RecurrenceSet, which at the commit we use reads EXDATE
+// twice (once as RDATE), ignores RDATE, fails on comma-separated EXDATE
+// lists, and resolves TZID only through time.LoadLocation (no VTIMEZONE, no
+// Windows ids).
+
+// DefaultMaxOccurrences is the cap on the instances expanded from one
+// recurring event when CalendarOptions.MaxOccurrences is zero. Radicale uses
+// the same figure (peers.md §5).
+const DefaultMaxOccurrences = 10000
+
+// maxReportedProblems bounds CalendarReport.Problems and UnknownZones.
+const maxReportedProblems = 16
+
+// Properties that carry Outlook's busy status (exchange-freebusy.md §4.2).
+const (
+	propCDOBusyStatus = "X-MICROSOFT-CDO-BUSYSTATUS"
+	propMSNBusyStatus = "X-MICROSOFT-MSNCALENDAR-BUSYSTATUS"
+)
+
+// CalendarOptions tune DecodeCalendar. The zero value reads floating and
+// all-day times in UTC, caps expansion at DefaultMaxOccurrences and applies
+// the generic rules only.
+type CalendarOptions struct {
+	// Location is the calendar owner's zone: floating date-times (no TZID,
+	// no "Z") and all-day dates are read in it, and so is any TZID that
+	// cannot be resolved (counted in CalendarReport.ZoneFallbacks). Nil
+	// means UTC; it is never the machine's zone.
+	Location *time.Location
+	// MaxOccurrences caps the instances expanded from one recurring event,
+	// counted from its first instance (not from the window), which bounds
+	// the work hostile input can cause. Zero means DefaultMaxOccurrences.
+	// Events that hit it are counted in CalendarReport.Truncated.
+	MaxOccurrences int
+	// Classify, if set, is called once per VEVENT component (a recurring
+	// event once, each RECURRENCE-ID override once) after the generic rules
+	// have set ev.Status. It returns the status to use, or false to skip the
+	// component (counted in CalendarReport.Skipped). It is the hook for
+	// side-specific properties such as X-LOTUS-APPTTYPE.
+	Classify ClassifyFunc
+}
+
+// ClassifyFunc decides the status of a calendar component, or skips it by
+// returning false. See CalendarOptions.Classify.
+type ClassifyFunc func(ev *CalendarEvent) (Status, bool)
+
+// CalendarEvent is what a ClassifyFunc sees of one VEVENT component.
+type CalendarEvent struct {
+	// UID is the component's UID (RFC 5545 §3.8.4.7), possibly empty.
+	UID string
+	// Start and End are the first instance (DTSTART and its end), UTC.
+	Start, End time.Time
+	// AllDay is set when DTSTART is a DATE (VALUE=DATE).
+	AllDay bool
+	// Status is the status the generic rules chose (see DecodeCalendar).
+	Status Status
+	// Props maps each upper-case property name to its first raw value
+	// (unescaped text is not decoded). The map is the hook's to read only.
+	Props map[string]string
+	// Recurring is set for a component with RRULE or RDATE.
+	Recurring bool
+	// RecurrenceID is the instance an override replaces (RECURRENCE-ID),
+	// UTC, or zero for other components.
+	RecurrenceID time.Time
+}
+
+// CalendarReport counts what DecodeCalendar read, skipped and could not
+// use, so that nothing is dropped silently.
+type CalendarReport struct {
+	// Events counts the VEVENT components read.
+	Events int
+	// Occurrences counts the instances that overlap the window, free ones
+	// included.
+	Occurrences int
+	// Free counts those instances that block no time (TRANSP:TRANSPARENT,
+	// STATUS:CANCELLED, busy status FREE).
+	Free int
+	// Skipped counts components the Classify hook skipped.
+	Skipped int
+	// Invalid counts components skipped because of bad data; Problems
+	// describes the first few.
+	Invalid int
+	// Overrides counts RECURRENCE-ID components; OrphanOverrides those
+	// without a recurring component of the same UID (used as single
+	// events).
+	Overrides, OrphanOverrides int
+	// Truncated counts recurring components whose expansion stopped at
+	// MaxOccurrences.
+	Truncated int
+	// UnsupportedRecurrences counts RRULEs with an HOURLY, MINUTELY or
+	// SECONDLY frequency, of which only DTSTART (and RDATEs) are used:
+	// rrule-go can loop without end on some of them, and calendars do not
+	// use them for meetings.
+	UnsupportedRecurrences int
+	// ZoneFallbacks counts date-times whose TZID could not be resolved and
+	// were read in CalendarOptions.Location; UnknownZones lists those TZIDs
+	// (the first few, each once).
+	ZoneFallbacks int
+	UnknownZones  []string
+	// Problems holds the first few problems behind Invalid, as *ParseError
+	// with the line of the component or property.
+	Problems []error
+	// Normalize is the report of the final Normalize over the window.
+	Normalize NormalizeReport
+}
+
+// DecodeCalendar reads the VEVENT components of one or more iCalendar
+// objects from r and returns the owner's busy time in the window [start,
+// end), in canonical form (see Normalize), with a report.
+//
+// Each component's status comes from, in order of precedence:
+//  1. X-MICROSOFT-CDO-BUSYSTATUS (or its import-only synonym
+//     X-MICROSOFT-MSNCALENDAR-BUSYSTATUS): FREE, TENTATIVE, BUSY, OOF or
+//     OUTOFOFFICE (Exchange 2000/2003), WORKINGELSEWHERE
+//     (exchange-freebusy.md §4.2);
+//  2. STATUS:CANCELLED is free;
+//  3. TRANSP:TRANSPARENT is free;
+//  4. STATUS:TENTATIVE is tentative;
+//  5. anything else is busy;
+//
+// then CalendarOptions.Classify may change it or skip the component.
+//
+// Times: DTSTART with TZID is read in that zone (IANA name, Windows id,
+// or the file's VTIMEZONE), UTC times as UTC, floating times and all-day
+// dates in CalendarOptions.Location. The end is DTEND, or DTSTART plus
+// DURATION (days nominal, hours exact), or one day for an all-day event,
+// or nothing (an instant, which blocks no time). Recurrence follows RRULE,
+// RDATE and EXDATE (lists and VALUE=DATE included), with RECURRENCE-ID
+// components replacing the instance they name; RANGE=THISANDFUTURE is read
+// as that instance only.
+//
+// Errors: a *QueryError when the window is empty, a *ParseError (matching
+// ErrInvalid) when the input is not iCalendar, and read errors from r.
+// Bad components do not fail the call: they are counted in the report.
+func DecodeCalendar(r io.Reader, start, end time.Time, opt CalendarOptions) ([]Interval, CalendarReport, error) {
+	var rep CalendarReport
+	if !start.Before(end) {
+		return nil, rep, &QueryError{Field: "Start", Detail: "calendar window is empty or inverted", Err: ErrEmptyWindow}
+	}
+	data, err := readAllLimited(r)
+	if err != nil {
+		return nil, rep, err
+	}
+	owner := opt.Location
+	if owner == nil {
+		owner = time.UTC
+	}
+	maxOcc := opt.MaxOccurrences
+	if maxOcc <= 0 {
+		maxOcc = DefaultMaxOccurrences
+	}
+	var events []*ical.Component
+	defs := map[string]*ical.Component{}
+	err = decodeCalendars(data, func(cal *ical.Calendar) error {
+		for _, c := range cal.Children {
+			switch c.Name {
+			case ical.CompEvent:
+				events = append(events, c)
+			case ical.CompTimezone:
+				if p := firstProp(c.Props, ical.PropTimezoneID); p != nil {
+					defs[p.Value] = c
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, rep, err
+	}
+	d := &calDecoder{
+		data:   data,
+		start:  start,
+		end:    end,
+		owner:  owner,
+		maxOcc: maxOcc,
+		opt:    opt,
+		rep:    &rep,
+		zones:  &zoneResolver{owner: owner, defs: defs, cache: map[string]*time.Location{}, rep: &rep},
+	}
+	d.decode(events)
+	ivs, nr, err := Normalize(d.ivs, start, end, NormalizeOptions{})
+	if err != nil {
+		// Only an undeclared status from Classify can get here; the
+		// window was checked above.
+		return nil, rep, err
+	}
+	rep.Normalize = nr
+	return ivs, rep, nil
+}
+
+// calDecoder holds the state of one DecodeCalendar call.
+type calDecoder struct {
+	data       []byte
+	start, end time.Time
+	owner      *time.Location
+	maxOcc     int
+	opt        CalendarOptions
+	rep        *CalendarReport
+	zones      *zoneResolver
+	ivs        []Interval
+}
+
+// vevent is a parsed VEVENT component.
+type vevent struct {
+	comp         *ical.Component
+	ordinal      int
+	uid          string
+	start        time.Time      // first instance, in its zone
+	loc          *time.Location // zone of DTSTART: recurrence follows its wall clock
+	allDay       bool
+	length       icalDuration
+	status       Status
+	recurring    bool
+	override     bool
+	recurrenceID time.Time
+}
+
+func (d *calDecoder) decode(comps []*ical.Component) {
+	evs := make([]*vevent, 0, len(comps))
+	overridden := map[string]map[int64]bool{}
+	masters := map[string]bool{}
+	for i, c := range comps {
+		d.rep.Events++
+		ev, err := d.parse(c, i)
+		if err != nil {
+			d.problem(err)
+			continue
+		}
+		if ev.override {
+			d.rep.Overrides++
+			m := overridden[ev.uid]
+			if m == nil {
+				m = map[int64]bool{}
+				overridden[ev.uid] = m
+			}
+			m[ev.recurrenceID.Unix()] = true
+		} else {
+			masters[ev.uid] = true
+		}
+		if !d.classify(ev) {
+			continue
+		}
+		evs = append(evs, ev)
+	}
+	for _, ev := range evs {
+		switch {
+		case ev.override:
+			if !masters[ev.uid] {
+				d.rep.OrphanOverrides++
+			}
+			d.emit(ev.start, ev.length.addTo(ev.start), ev.status)
+		case ev.recurring:
+			if err := d.expand(ev, overridden[ev.uid]); err != nil {
+				d.problem(err)
+			}
+		default:
+			d.emit(ev.start, ev.length.addTo(ev.start), ev.status)
+		}
+	}
+}
+
+// problem counts an invalid component and keeps the first few errors.
+func (d *calDecoder) problem(err error) {
+	d.rep.Invalid++
+	if len(d.rep.Problems) < maxReportedProblems {
+		d.rep.Problems = append(d.rep.Problems, err)
+	}
+}
+
+// fail builds the *ParseError for property prop of the ordinal-th VEVENT.
+func (d *calDecoder) fail(ordinal int, prop, input string, cause error) error {
+	return &ParseError{Kind: "VEVENT " + prop, Input: input, Line: componentLine(d.data, ical.CompEvent, ordinal, prop, 0), Err: cause}
+}
+
+var (
+	errNoDTStart   = errors.New("VEVENT has no DTSTART")
+	errBadTime     = errors.New("malformed DATE or DATE-TIME")
+	errRecurrence  = errors.New("recurrence rule cannot be expanded")
+	errBadStatus   = errors.New("Classify returned an undeclared status")
+	errRRulePanics = errors.New("rrule-go failed on this rule")
+)
+
+// parse reads one VEVENT's times and generic status.
+func (d *calDecoder) parse(c *ical.Component, ordinal int) (*vevent, error) {
+	ev := &vevent{comp: c, ordinal: ordinal}
+	if p := firstProp(c.Props, ical.PropUID); p != nil {
+		ev.uid = p.Value
+	}
+	dtstart := firstProp(c.Props, ical.PropDateTimeStart)
+	if dtstart == nil {
+		return nil, d.fail(ordinal, "", ev.uid, errNoDTStart)
+	}
+	start, isDate, loc, err := d.timeValue(dtstart, dtstart.Value)
+	if err != nil {
+		return nil, d.fail(ordinal, ical.PropDateTimeStart, dtstart.Value, err)
+	}
+	ev.start, ev.allDay, ev.loc = start, isDate, loc
+	switch {
+	case firstProp(c.Props, ical.PropDateTimeEnd) != nil:
+		p := firstProp(c.Props, ical.PropDateTimeEnd)
+		end, endIsDate, _, err := d.timeValue(p, p.Value)
+		if err != nil {
+			return nil, d.fail(ordinal, ical.PropDateTimeEnd, p.Value, err)
+		}
+		if isDate && endIsDate {
+			// Whole days: nominal, so that every instance ends at
+			// midnight whatever the DST changes in between.
+			ev.length.days = int(dateOnly(end).Sub(dateOnly(start)) / (24 * time.Hour))
+		} else {
+			ev.length.exact = end.Sub(start)
+		}
+	case firstProp(c.Props, ical.PropDuration) != nil:
+		p := firstProp(c.Props, ical.PropDuration)
+		dur, err := parseDuration(strings.ToUpper(p.Value))
+		if err != nil {
+			return nil, d.fail(ordinal, ical.PropDuration, p.Value, err)
+		}
+		ev.length = dur
+	case isDate:
+		ev.length.days = 1
+	}
+	ev.status = genericStatus(c.Props)
+	ev.recurring = len(c.Props[ical.PropRecurrenceRule]) > 0 || len(c.Props[ical.PropRecurrenceDates]) > 0
+	if p := firstProp(c.Props, ical.PropRecurrenceID); p != nil {
+		rid, _, _, err := d.timeValue(p, p.Value)
+		if err != nil {
+			return nil, d.fail(ordinal, ical.PropRecurrenceID, p.Value, err)
+		}
+		ev.override, ev.recurring, ev.recurrenceID = true, false, rid
+	}
+	return ev, nil
+}
+
+// dateOnly returns t's date at midnight UTC, for counting whole days.
+func dateOnly(t time.Time) time.Time {
+	y, m, day := t.Date()
+	return time.Date(y, m, day, 0, 0, 0, 0, time.UTC)
+}
+
+// classify applies CalendarOptions.Classify, reporting whether to keep ev.
+func (d *calDecoder) classify(ev *vevent) bool {
+	if d.opt.Classify == nil {
+		return true
+	}
+	props := make(map[string]string, len(ev.comp.Props))
+	for name, l := range ev.comp.Props {
+		if len(l) > 0 {
+			props[name] = l[0].Value
+		}
+	}
+	ce := &CalendarEvent{
+		UID:       ev.uid,
+		Start:     ev.start.UTC(),
+		End:       ev.length.addTo(ev.start).UTC(),
+		AllDay:    ev.allDay,
+		Status:    ev.status,
+		Props:     props,
+		Recurring: ev.recurring,
+	}
+	if ev.override {
+		ce.RecurrenceID = ev.recurrenceID.UTC()
+	}
+	st, keep := d.opt.Classify(ce)
+	if !keep {
+		d.rep.Skipped++
+		return false
+	}
+	if !st.Valid() {
+		d.problem(d.fail(ev.ordinal, "", ev.uid, errBadStatus))
+		return false
+	}
+	ev.status = st
+	return true
+}
+
+// genericStatus applies the rules listed on DecodeCalendar.
+func genericStatus(props ical.Props) Status {
+	for _, name := range [...]string{propCDOBusyStatus, propMSNBusyStatus} {
+		if p := firstProp(props, name); p != nil {
+			switch strings.ToUpper(strings.TrimSpace(p.Value)) {
+			case "FREE":
+				return Free
+			case "TENTATIVE":
+				return Tentative
+			case "BUSY":
+				return Busy
+			case "OOF", "OUTOFOFFICE":
+				return OutOfOffice
+			case "WORKINGELSEWHERE":
+				return WorkingElsewhere
+			}
+		}
+	}
+	status, transp := "", ""
+	if p := firstProp(props, ical.PropStatus); p != nil {
+		status = strings.ToUpper(strings.TrimSpace(p.Value))
+	}
+	if p := firstProp(props, ical.PropTransparency); p != nil {
+		transp = strings.ToUpper(strings.TrimSpace(p.Value))
+	}
+	switch {
+	case status == "CANCELLED":
+		return Free
+	case transp == "TRANSPARENT":
+		return Free
+	case status == "TENTATIVE":
+		return Tentative
+	}
+	return Busy
+}
+
+// timeValue reads one DATE or DATE-TIME value of property p (p's value or
+// one element of a list): a DATE in the owner's zone, a UTC DATE-TIME, or a
+// local one in p's TZID or, floating, in the owner's zone. It returns the
+// zone the value's wall clock belongs to.
+func (d *calDecoder) timeValue(p *ical.Prop, v string) (t time.Time, isDate bool, loc *time.Location, err error) {
+	v = strings.TrimSpace(v)
+	vt := firstParam(p.Params, ical.ParamValue)
+	if strings.EqualFold(vt, "DATE") || vt == "" && len(v) == 8 {
+		f, ok := parseDateFields(v)
+		if !ok {
+			return t, false, nil, errBadTime
+		}
+		return f.in(d.owner), true, d.owner, nil
+	}
+	if t, ok := parseUTCDateTime(v); ok {
+		return t, false, time.UTC, nil
+	}
+	f, ok := parseDateTimeFields(v)
+	if !ok {
+		return t, false, nil, errBadTime
+	}
+	loc = d.owner
+	if tzid := firstParam(p.Params, ical.ParamTimezoneID); tzid != "" {
+		loc = d.zones.location(tzid)
+	}
+	return f.in(loc), false, loc, nil
+}
+
+// emit adds one instance if it lies in the window. Empty and inverted
+// instances that start in the window are kept for Normalize to count.
+func (d *calDecoder) emit(start, end time.Time, st Status) {
+	overlaps := start.Before(d.end) && end.After(d.start)
+	degenerate := !end.After(start) && !start.Before(d.start) && start.Before(d.end)
+	if !overlaps && !degenerate {
+		return
+	}
+	d.rep.Occurrences++
+	if st == Free {
+		d.rep.Free++
+		return
+	}
+	d.ivs = append(d.ivs, Interval{Start: start.UTC(), End: end.UTC(), Status: st})
+}
+
+// expand emits the instances of a recurring event inside the window,
+// skipping excluded instances and those an override replaces.
+func (d *calDecoder) expand(ev *vevent, overridden map[int64]bool) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = d.fail(ev.ordinal, ical.PropRecurrenceRule, ev.uid, fmt.Errorf("%w: %v", errRRulePanics, r))
+		}
+	}()
+	var set rrule.Set
+	// DTSTART is always the first instance (RFC 5545 §3.8.5.3), even when
+	// the rule does not match it; the set drops the duplicate.
+	set.RDate(ev.start)
+	if p := firstProp(ev.comp.Props, ical.PropRecurrenceRule); p != nil {
+		rule, supported, err := d.rule(ev, p.Value)
+		if err != nil {
+			return d.fail(ev.ordinal, ical.PropRecurrenceRule, p.Value, err)
+		}
+		if supported {
+			set.RRule(rule)
+		} else {
+			d.rep.UnsupportedRecurrences++
+		}
+	}
+	for _, p := range ev.comp.Props[ical.PropRecurrenceDates] {
+		for v := range strings.SplitSeq(p.Value, ",") {
+			if i := strings.IndexByte(v, '/'); i >= 0 { // VALUE=PERIOD: its start
+				v = v[:i]
+			}
+			t, _, _, err := d.timeValue(&ical.Prop{Name: p.Name, Params: withoutPeriodValue(p.Params)}, v)
+			if err != nil {
+				return d.fail(ev.ordinal, ical.PropRecurrenceDates, p.Value, err)
+			}
+			set.RDate(t)
+		}
+	}
+	type day struct {
+		y int
+		m time.Month
+		d int
+	}
+	var exDays map[day]bool
+	for _, p := range ev.comp.Props[ical.PropExceptionDates] {
+		for v := range strings.SplitSeq(p.Value, ",") {
+			t, isDate, _, err := d.timeValue(&p, v)
+			if err != nil {
+				return d.fail(ev.ordinal, ical.PropExceptionDates, p.Value, err)
+			}
+			if isDate && !ev.allDay {
+				// A date excludes the instance on that day.
+				if exDays == nil {
+					exDays = map[day]bool{}
+				}
+				y, m, dd := t.Date()
+				exDays[day{y, m, dd}] = true
+				continue
+			}
+			set.ExDate(t)
+		}
+	}
+	next := set.Iterator()
+	for n := 0; ; n++ {
+		t, ok := next()
+		if !ok || !t.Before(d.end) {
+			return nil
+		}
+		if n >= d.maxOcc {
+			d.rep.Truncated++
+			return nil
+		}
+		if exDays != nil {
+			y, m, dd := t.In(d.owner).Date()
+			if exDays[day{y, m, dd}] {
+				continue
+			}
+		}
+		if overridden[t.Unix()] {
+			continue
+		}
+		d.emit(t, ev.length.addTo(t), ev.status)
+	}
+}
+
+// withoutPeriodValue drops VALUE=PERIOD so that the start of an RDATE
+// period reads as a DATE-TIME.
+func withoutPeriodValue(p ical.Params) ical.Params {
+	if !strings.EqualFold(firstParam(p, ical.ParamValue), "PERIOD") {
+		return p
+	}
+	q := make(ical.Params, len(p))
+	for k, v := range p {
+		if k != ical.ParamValue {
+			q[k] = v
+		}
+	}
+	return q
+}
+
+// rule builds the RRULE of ev in ev's zone. It reports supported=false for
+// sub-daily frequencies (see CalendarReport.UnsupportedRecurrences).
+func (d *calDecoder) rule(ev *vevent, value string) (*rrule.RRule, bool, error) {
+	value = strings.ToUpper(strings.TrimSpace(value))
+	opt, err := rrule.StrToROptionInLocation(value, ev.loc)
+	if err != nil {
+		return nil, false, fmt.Errorf("%w: %v", errRecurrence, err)
+	}
+	if opt.Freq > rrule.DAILY {
+		return nil, false, nil
+	}
+	opt.Dtstart = ev.start
+	// UNTIL as a DATE on a timed event: the whole day counts.
+	for part := range strings.SplitSeq(value, ";") {
+		if u, ok := strings.CutPrefix(part, "UNTIL="); ok && len(u) == 8 && !ev.allDay {
+			opt.Until = opt.Until.AddDate(0, 0, 1).Add(-time.Second)
+		}
+	}
+	if impossibleRule(opt) {
+		return nil, false, fmt.Errorf("%w: no date matches BYMONTH and BYMONTHDAY", errRecurrence)
+	}
+	r, err := newRRule(*opt)
+	if err != nil {
+		return nil, false, fmt.Errorf("%w: %v", errRecurrence, err)
+	}
+	return r, true, nil
+}
+
+// impossibleRule spots rules that match no day at all, on which rrule-go
+// would iterate to the year 9999 before giving up: BYMONTHDAY values that
+// no BYMONTH month has.
+func impossibleRule(opt *rrule.ROption) bool {
+	if len(opt.Bymonthday) == 0 {
+		return false
+	}
+	months := opt.Bymonth
+	if len(months) == 0 {
+		return false
+	}
+	for _, m := range months {
+		maxDay := daysInMonth(2000, m) // 2000 is a leap year: Feb 29 exists
+		for _, md := range opt.Bymonthday {
+			if md <= maxDay && md >= -maxDay {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// newRRule is rrule.NewRRule with rrule-go's panics turned into errors.
+func newRRule(opt rrule.ROption) (r *rrule.RRule, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			r, err = nil, fmt.Errorf("%w: %v", errRRulePanics, p)
+		}
+	}()
+	return rrule.NewRRule(opt)
+}

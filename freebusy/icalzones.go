@@ -1,0 +1,347 @@
+package freebusy
+
+import (
+	"encoding/binary"
+	"errors"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-ical"
+	"github.com/teambition/rrule-go"
+)
+
+// Time-zone resolution for TZID parameters (RFC 5545 §3.2.19). Zones are
+// always real tzdata or the file's own VTIMEZONE rules, never hand-written
+// offsets, and never time.Local.
+
+// windowsZones maps the common Windows time-zone ids (the names Outlook and
+// Exchange write in TZID) to IANA ids, following the "001" (primary
+// territory) rows of CLDR's windowsZones.xml. Read only.
+var windowsZones = map[string]string{
+	"Dateline Standard Time":          "Etc/GMT+12",
+	"Hawaiian Standard Time":          "Pacific/Honolulu",
+	"Alaskan Standard Time":           "America/Anchorage",
+	"Pacific Standard Time":           "America/Los_Angeles",
+	"US Mountain Standard Time":       "America/Phoenix",
+	"Mountain Standard Time":          "America/Denver",
+	"Central America Standard Time":   "America/Guatemala",
+	"Central Standard Time":           "America/Chicago",
+	"Central Standard Time (Mexico)":  "America/Mexico_City",
+	"Canada Central Standard Time":    "America/Regina",
+	"SA Pacific Standard Time":        "America/Bogota",
+	"Eastern Standard Time":           "America/New_York",
+	"US Eastern Standard Time":        "America/Indianapolis",
+	"Atlantic Standard Time":          "America/Halifax",
+	"SA Western Standard Time":        "America/La_Paz",
+	"Newfoundland Standard Time":      "America/St_Johns",
+	"E. South America Standard Time":  "America/Sao_Paulo",
+	"Argentina Standard Time":         "America/Buenos_Aires",
+	"UTC":                             "Etc/UTC",
+	"GMT Standard Time":               "Europe/London",
+	"Greenwich Standard Time":         "Atlantic/Reykjavik",
+	"W. Europe Standard Time":         "Europe/Berlin",
+	"Central Europe Standard Time":    "Europe/Budapest",
+	"Romance Standard Time":           "Europe/Paris",
+	"Central European Standard Time":  "Europe/Warsaw",
+	"W. Central Africa Standard Time": "Africa/Lagos",
+	"GTB Standard Time":               "Europe/Bucharest",
+	"E. Europe Standard Time":         "Europe/Chisinau",
+	"FLE Standard Time":               "Europe/Kiev",
+	"Israel Standard Time":            "Asia/Jerusalem",
+	"Egypt Standard Time":             "Africa/Cairo",
+	"South Africa Standard Time":      "Africa/Johannesburg",
+	"Turkey Standard Time":            "Europe/Istanbul",
+	"Russian Standard Time":           "Europe/Moscow",
+	"Arab Standard Time":              "Asia/Riyadh",
+	"Arabian Standard Time":           "Asia/Dubai",
+	"Iran Standard Time":              "Asia/Tehran",
+	"Pakistan Standard Time":          "Asia/Karachi",
+	"India Standard Time":             "Asia/Calcutta",
+	"Nepal Standard Time":             "Asia/Katmandu",
+	"Bangladesh Standard Time":        "Asia/Dhaka",
+	"SE Asia Standard Time":           "Asia/Bangkok",
+	"China Standard Time":             "Asia/Shanghai",
+	"Singapore Standard Time":         "Asia/Singapore",
+	"Taipei Standard Time":            "Asia/Taipei",
+	"W. Australia Standard Time":      "Australia/Perth",
+	"Tokyo Standard Time":             "Asia/Tokyo",
+	"Korea Standard Time":             "Asia/Seoul",
+	"Cen. Australia Standard Time":    "Australia/Adelaide",
+	"AUS Central Standard Time":       "Australia/Darwin",
+	"E. Australia Standard Time":      "Australia/Brisbane",
+	"AUS Eastern Standard Time":       "Australia/Sydney",
+	"New Zealand Standard Time":       "Pacific/Auckland",
+}
+
+// zoneResolver resolves TZIDs for one DecodeCalendar call and caches the
+// answers.
+type zoneResolver struct {
+	owner *time.Location
+	defs  map[string]*ical.Component // VTIMEZONE by TZID
+	cache map[string]*time.Location  // nil: unresolvable
+	rep   *CalendarReport
+}
+
+// location returns the zone for tzid: an IANA name (also as the tail of a
+// "/mozilla.org/.../Europe/Berlin" style path), a Windows id, the
+// X-LIC-LOCATION of the file's VTIMEZONE, or a zone built from that
+// VTIMEZONE's rules. When none works, it counts a fallback, records the
+// TZID, and returns the owner's zone.
+func (z *zoneResolver) location(tzid string) *time.Location {
+	loc, seen := z.cache[tzid]
+	if !seen {
+		loc = z.resolve(tzid)
+		z.cache[tzid] = loc
+		if loc == nil && len(z.rep.UnknownZones) < maxReportedProblems {
+			z.rep.UnknownZones = append(z.rep.UnknownZones, tzid)
+		}
+	}
+	if loc == nil {
+		z.rep.ZoneFallbacks++
+		return z.owner
+	}
+	return loc
+}
+
+func (z *zoneResolver) resolve(tzid string) *time.Location {
+	name := strings.TrimSpace(strings.Trim(tzid, "\""))
+	if loc := loadIANA(name); loc != nil {
+		return loc
+	}
+	// "/mozilla.org/20050126_1/America/New_York", "/citadel.org/.../Europe/Paris"
+	for i := 0; i < len(name); i++ {
+		if name[i] == '/' {
+			if loc := loadIANA(name[i+1:]); loc != nil {
+				return loc
+			}
+		}
+	}
+	if iana, ok := windowsZones[name]; ok {
+		if loc := loadIANA(iana); loc != nil {
+			return loc
+		}
+	}
+	def := z.defs[tzid]
+	if def == nil {
+		return nil
+	}
+	if p := firstProp(def.Props, "X-LIC-LOCATION"); p != nil {
+		if loc := loadIANA(p.Value); loc != nil {
+			return loc
+		}
+	}
+	loc, err := vtimezoneLocation(tzid, def)
+	if err != nil {
+		return nil
+	}
+	return loc
+}
+
+// loadIANA loads an IANA zone, refusing the names time.LoadLocation maps to
+// something else ("" is UTC, "Local" is the machine's zone).
+func loadIANA(name string) *time.Location {
+	if name == "" || strings.EqualFold(name, "Local") {
+		return nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil
+	}
+	return loc
+}
+
+// Limits on building a zone from VTIMEZONE rules.
+const (
+	vtzHorizonYear     = 2100 // transitions are generated up to this year
+	vtzMaxTransitions  = 4096
+	vtzMaxObservances  = 16
+	vtzMaxOffsetSecond = 26 * 3600
+)
+
+var errVTimezone = errors.New("VTIMEZONE cannot be turned into a zone")
+
+// transition is one onset of an observance.
+type transition struct {
+	at   int64 // Unix seconds
+	zone int   // index into the zone types
+}
+
+// zoneType is one local-time type of a TZif file.
+type zoneType struct {
+	offset int
+	isDST  bool
+	name   string
+}
+
+// vtimezoneLocation builds a *time.Location from a VTIMEZONE's STANDARD and
+// DAYLIGHT observances (RFC 5545 §3.6.5): each onset (DTSTART, RRULE, RDATE,
+// in the local time before the change) becomes a transition of a TZif
+// file, read by time.LoadLocationFromTZData. Used only for TZIDs that are
+// neither IANA nor Windows names, such as Outlook's display names.
+func vtimezoneLocation(tzid string, def *ical.Component) (*time.Location, error) {
+	if len(def.Children) == 0 || len(def.Children) > vtzMaxObservances {
+		return nil, errVTimezone
+	}
+	var types []zoneType
+	var trans []transition
+	firstFrom, firstAt := 0, int64(1<<62)
+	for _, obs := range def.Children {
+		if obs.Name != ical.CompTimezoneStandard && obs.Name != ical.CompTimezoneDaylight {
+			continue
+		}
+		from, ok1 := utcOffsetProp(obs.Props, ical.PropTimezoneOffsetFrom)
+		to, ok2 := utcOffsetProp(obs.Props, ical.PropTimezoneOffsetTo)
+		start := firstProp(obs.Props, ical.PropDateTimeStart)
+		if !ok1 || !ok2 || start == nil {
+			return nil, errVTimezone
+		}
+		f, ok := parseDateTimeFields(start.Value)
+		if !ok {
+			return nil, errVTimezone
+		}
+		name := ""
+		if p := firstProp(obs.Props, ical.PropTimezoneName); p != nil {
+			name = p.Value
+		}
+		types = append(types, zoneType{offset: to, isDST: obs.Name == ical.CompTimezoneDaylight, name: name})
+		typ := len(types) - 1
+		onsets, err := observanceOnsets(f.in(time.UTC), obs.Props)
+		if err != nil {
+			return nil, err
+		}
+		for _, wall := range onsets {
+			at := wall.Unix() - int64(from)
+			trans = append(trans, transition{at: at, zone: typ})
+			if at < firstAt {
+				firstAt, firstFrom = at, from
+			}
+		}
+		if len(trans) > vtzMaxTransitions {
+			return nil, errVTimezone
+		}
+	}
+	if len(types) == 0 {
+		return nil, errVTimezone
+	}
+	sort.Slice(trans, func(i, j int) bool { return trans[i].at < trans[j].at })
+	// Type 0 is the time before the first onset, so that Go's lookup of
+	// earlier instants finds it.
+	initial := zoneType{offset: firstFrom, name: ""}
+	types = append([]zoneType{initial}, types...)
+	for i := range trans {
+		trans[i].zone++
+	}
+	return time.LoadLocationFromTZData(tzid, tzif(types, trans))
+}
+
+// observanceOnsets expands an observance's onsets as wall-clock times
+// (written in UTC only as a neutral carrier), up to vtzHorizonYear.
+func observanceOnsets(start time.Time, props ical.Props) ([]time.Time, error) {
+	onsets := []time.Time{start}
+	for _, p := range props[ical.PropRecurrenceDates] {
+		for _, v := range strings.Split(p.Value, ",") {
+			f, ok := parseDateTimeFields(v)
+			if !ok {
+				return nil, errVTimezone
+			}
+			onsets = append(onsets, f.in(time.UTC))
+		}
+	}
+	p := firstProp(props, ical.PropRecurrenceRule)
+	if p == nil {
+		return onsets, nil
+	}
+	opt, err := rrule.StrToROptionInLocation(strings.ToUpper(p.Value), time.UTC)
+	if err != nil || opt.Freq != rrule.YEARLY && opt.Freq != rrule.MONTHLY {
+		return nil, errVTimezone
+	}
+	opt.Dtstart = start
+	rule, err := newRRule(*opt)
+	if err != nil {
+		return nil, errVTimezone
+	}
+	horizon := time.Date(vtzHorizonYear, 1, 1, 0, 0, 0, 0, time.UTC)
+	next := rule.Iterator()
+	for len(onsets) < vtzMaxTransitions {
+		t, ok := next()
+		if !ok || t.After(horizon) {
+			break
+		}
+		if !t.Equal(start) {
+			onsets = append(onsets, t)
+		}
+	}
+	return onsets, nil
+}
+
+// utcOffsetProp parses an RFC 5545 §3.3.14 UTC-OFFSET ("-0500", "+053000").
+func utcOffsetProp(props ical.Props, name string) (int, bool) {
+	p := firstProp(props, name)
+	if p == nil {
+		return 0, false
+	}
+	v := p.Value
+	if len(v) != 5 && len(v) != 7 || v[0] != '+' && v[0] != '-' {
+		return 0, false
+	}
+	h, ok1 := atoiFixed(v[1:3])
+	m, ok2 := atoiFixed(v[3:5])
+	s, ok3 := 0, true
+	if len(v) == 7 {
+		s, ok3 = atoiFixed(v[5:7])
+	}
+	if !ok1 || !ok2 || !ok3 || m > 59 || s > 59 {
+		return 0, false
+	}
+	off := h*3600 + m*60 + s
+	if off > vtzMaxOffsetSecond {
+		return 0, false
+	}
+	if v[0] == '-' {
+		off = -off
+	}
+	return off, true
+}
+
+// tzif encodes zone types and transitions as a version 2 TZif file (RFC 8536)
+// with an empty version 1 block.
+func tzif(types []zoneType, trans []transition) []byte {
+	var chars []byte
+	nameIdx := make([]int, len(types))
+	for i, t := range types {
+		nameIdx[i] = len(chars)
+		name := t.name
+		if name == "" || len(name) > 12 {
+			name = "UTC" + strconv.Itoa(t.offset/60)
+		}
+		chars = append(chars, name...)
+		chars = append(chars, 0)
+	}
+	var b []byte
+	header := func(timecnt, typecnt, charcnt int) {
+		b = append(b, "TZif2"...)
+		b = append(b, make([]byte, 15)...)
+		for _, n := range []int{0, 0, 0, timecnt, typecnt, charcnt} {
+			b = binary.BigEndian.AppendUint32(b, uint32(n))
+		}
+	}
+	header(0, 0, 0)
+	header(len(trans), len(types), len(chars))
+	for _, t := range trans {
+		b = binary.BigEndian.AppendUint64(b, uint64(t.at))
+	}
+	for _, t := range trans {
+		b = append(b, byte(t.zone))
+	}
+	for i, t := range types {
+		b = binary.BigEndian.AppendUint32(b, uint32(int32(t.offset)))
+		dst := byte(0)
+		if t.isDST {
+			dst = 1
+		}
+		b = append(b, dst, byte(nameIdx[i]))
+	}
+	return append(b, chars...)
+}

@@ -1,0 +1,694 @@
+package freebusy
+
+import (
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-ical"
+)
+
+// VFREEBUSY (RFC 5545 §3.6.4) encoding and decoding.
+//
+// The status mapping, in one table (exchange-freebusy.md §4.3 and §6):
+//
+//	Status            FREEBUSY parameters written           Read by other clients as
+//	Busy              FBTYPE=BUSY                           BUSY
+//	Tentative         FBTYPE=BUSY-TENTATIVE                 BUSY-TENTATIVE
+//	OutOfOffice       FBTYPE=BUSY-UNAVAILABLE               BUSY-UNAVAILABLE
+//	WorkingElsewhere  FBTYPE=FREE;X-CALBRIDGE-FBTYPE=       FREE
+//	                  working-elsewhere
+//	Unknown           FBTYPE=X-CALBRIDGE-UNKNOWN            BUSY (RFC 5545 §3.2.9)
+//	Free              (no period: uncovered time is free)   FREE
+//
+// The two extensions are chosen for how they degrade. RFC 5545 §3.2.9 says
+// an FBTYPE value a client does not recognise must be treated as BUSY.
+// Unknown ("no data") must never read as free (notes-freebusy.md §7.3,
+// peers.md §7 item 2), so it is an x-name FBTYPE: everyone else sees BUSY,
+// the safe reading, and calbridge sees Unknown. WorkingElsewhere is
+// available time (Status.Available), so an x-name FBTYPE would hide it as
+// BUSY; instead it is written as FREE, which is what Graph's availabilityView
+// and MS-OXCICAL's TRANSP export make of it, with an x-param that only
+// calbridge reads. Both survive a round trip through calbridge.
+//
+// FBTYPE is always written, because Thunderbird shows "no information" when
+// it is missing although RFC 5545 defaults it to BUSY (peers.md §3.7).
+// Periods are written one per FREEBUSY line in start/end form, UTC, because
+// several periods per line break some parsers (peers.md §4).
+
+// iCalendar names calbridge defines. They are documented on
+// EncodeVFreeBusy.
+const (
+	// paramCalbridgeFBType refines FBTYPE with a Status name.
+	paramCalbridgeFBType = "X-CALBRIDGE-FBTYPE"
+	// fbTypeCalbridgeUnknown is the FBTYPE of Unknown (no data) periods.
+	fbTypeCalbridgeUnknown = "X-CALBRIDGE-UNKNOWN"
+	// fbTypeCalbridgeWorkingElsewhere is accepted on input as another
+	// spelling of WorkingElsewhere.
+	fbTypeCalbridgeWorkingElsewhere = "X-CALBRIDGE-WORKING-ELSEWHERE"
+	// propCalbridgeError marks a failed schedule: its value is the message,
+	// its parameters the reason and retry hint.
+	propCalbridgeError       = "X-CALBRIDGE-ERROR"
+	paramCalbridgeReason     = "X-CALBRIDGE-REASON"
+	paramCalbridgeRetryAfter = "X-CALBRIDGE-RETRY-AFTER"
+	// propCalbridgeStale carries Schedule.Stale.
+	propCalbridgeStale = "X-CALBRIDGE-STALE"
+	// propRequestStatus is RFC 5545 §3.8.8.3 REQUEST-STATUS.
+	propRequestStatus = "REQUEST-STATUS"
+)
+
+// FBTYPE values of RFC 5545 §3.2.9.
+const (
+	fbTypeFree            = "FREE"
+	fbTypeBusy            = "BUSY"
+	fbTypeBusyTentative   = "BUSY-TENTATIVE"
+	fbTypeBusyUnavailable = "BUSY-UNAVAILABLE"
+)
+
+// DefaultProdID is the PRODID written when VFreeBusyOptions.ProdID is empty.
+const DefaultProdID = "-//calbridge//calbridge freebusy//EN"
+
+// ErrNoSchedules is returned by EncodeVFreeBusy for an empty batch: an
+// iCalendar object needs at least one component (RFC 5545 §3.6).
+var ErrNoSchedules = errors.New("freebusy: no schedules to encode")
+
+// ErrNoStamp is returned by EncodeVFreeBusy when a schedule has no AsOf and
+// VFreeBusyOptions.Stamp is zero: DTSTAMP is required (RFC 5545 §3.6.4).
+var ErrNoStamp = errors.New("freebusy: VFREEBUSY needs a DTSTAMP: schedule has no AsOf and VFreeBusyOptions.Stamp is zero")
+
+// VFreeBusyOptions tune EncodeVFreeBusy. The zero value is usable when every
+// schedule has AsOf set.
+type VFreeBusyOptions struct {
+	// Stamp is the DTSTAMP of schedules whose AsOf is zero. DTSTAMP reads
+	// back as Schedule.AsOf.
+	Stamp time.Time
+	// Organizer, if set, is written as ORGANIZER (a cal-address; a bare
+	// e-mail address gets "mailto:").
+	Organizer string
+	// ProdID is the calendar's PRODID; empty means DefaultProdID.
+	ProdID string
+	// Method, if set, is the calendar's METHOD (RFC 5546: "REPLY" for an
+	// answer to a free/busy request, "PUBLISH" for published data).
+	Method string
+}
+
+// EncodeVFreeBusy writes schedules as one iCalendar object holding one
+// VFREEBUSY (RFC 5545 §3.6.4) per schedule, in order, with lines folded at
+// 75 octets (§3.1).
+//
+// Each VFREEBUSY has UID (derived from the attendee and window, so output is
+// deterministic), DTSTAMP (Schedule.AsOf, else opt.Stamp), DTSTART and DTEND
+// (the window), ATTENDEE (with "mailto:" added when the attendee has no URI
+// scheme), ORGANIZER when set, and one FREEBUSY line per interval of the
+// schedule's canonical form (Normalize with default options; the schedule
+// itself is not modified), with FBTYPE as in the table at the top of this
+// file. All times are UTC.
+//
+// Extensions, all ignorable by other clients:
+//   - X-CALBRIDGE-STALE:TRUE when Schedule.Stale is set.
+//   - A failed schedule (Err set) has no data: it gets one
+//     FBTYPE=X-CALBRIDGE-UNKNOWN period over its whole window, so that other
+//     clients read it as busy rather than free; an
+//     X-CALBRIDGE-ERROR;X-CALBRIDGE-REASON=<reason>[;X-CALBRIDGE-RETRY-AFTER=<duration>]:<message>
+//     property that DecodeVFreeBusy turns back into Schedule.Err; and an
+//     RFC 5546 REQUEST-STATUS (3.7 for an unknown attendee, 3.8 for access
+//     denied, 5.1 otherwise) for iTIP-aware clients.
+//
+// Not carried: Schedule.Events and WorkingHours, and sub-second precision.
+//
+// Errors: ErrNoSchedules, ErrNoStamp (wrapped with the schedule's index), a
+// *QueryError from Normalize for a schedule whose window is empty or
+// inverted (wrapped likewise), a *ParseError for a time outside years
+// 0-9999 or text iCalendar cannot carry, and write errors from w.
+func EncodeVFreeBusy(w io.Writer, schedules []Schedule, opt VFreeBusyOptions) error {
+	if len(schedules) == 0 {
+		return ErrNoSchedules
+	}
+	cal := ical.NewCalendar()
+	prodID := opt.ProdID
+	if prodID == "" {
+		prodID = DefaultProdID
+	}
+	cal.Props.SetText(ical.PropProductID, prodID)
+	cal.Props.SetText(ical.PropVersion, "2.0")
+	if opt.Method != "" {
+		cal.Props.SetText(ical.PropMethod, opt.Method)
+	}
+	params := fbTypeParams()
+	var buf []byte
+	for i := range schedules {
+		comp, err := encodeSchedule(&schedules[i], i, opt, params, &buf)
+		if err != nil {
+			return fmt.Errorf("freebusy: encode schedule %d: %w", i, err)
+		}
+		cal.Children = append(cal.Children, comp)
+	}
+	if err := ical.NewEncoder(newFoldWriter(w)).Encode(cal); err != nil {
+		return fmt.Errorf("freebusy: encode VFREEBUSY: %w", err)
+	}
+	return nil
+}
+
+// fbTypeParams returns the FREEBUSY parameters of each status. One map per
+// status is shared by all the FREEBUSY properties of an encode call: the
+// encoder only reads them.
+func fbTypeParams() [numStatuses]ical.Params {
+	return [numStatuses]ical.Params{
+		Unknown:          {ical.ParamFreeBusyType: {fbTypeCalbridgeUnknown}},
+		Free:             {ical.ParamFreeBusyType: {fbTypeFree}},
+		Tentative:        {ical.ParamFreeBusyType: {fbTypeBusyTentative}},
+		Busy:             {ical.ParamFreeBusyType: {fbTypeBusy}},
+		OutOfOffice:      {ical.ParamFreeBusyType: {fbTypeBusyUnavailable}},
+		WorkingElsewhere: {ical.ParamFreeBusyType: {fbTypeFree}, paramCalbridgeFBType: {statusNames[WorkingElsewhere]}},
+	}
+}
+
+func encodeSchedule(s *Schedule, index int, opt VFreeBusyOptions, params [numStatuses]ical.Params, buf *[]byte) (*ical.Component, error) {
+	comp := ical.NewComponent(ical.CompFreeBusy)
+	stamp := s.AsOf
+	if stamp.IsZero() {
+		stamp = opt.Stamp
+	}
+	if stamp.IsZero() {
+		return nil, ErrNoStamp
+	}
+	if err := setUTC(comp.Props, ical.PropDateTimeStamp, stamp, buf); err != nil {
+		return nil, err
+	}
+	comp.Props.Set(&ical.Prop{Name: ical.PropUID, Params: ical.Params{}, Value: scheduleUID(s, index)})
+	if err := setUTC(comp.Props, ical.PropDateTimeStart, s.Start, buf); err != nil {
+		return nil, err
+	}
+	if err := setUTC(comp.Props, ical.PropDateTimeEnd, s.End, buf); err != nil {
+		return nil, err
+	}
+	if s.Attendee != "" {
+		if err := checkText(s.Attendee); err != nil {
+			return nil, err
+		}
+		comp.Props.Set(&ical.Prop{Name: ical.PropAttendee, Params: ical.Params{}, Value: calAddress(s.Attendee)})
+	}
+	if opt.Organizer != "" {
+		if err := checkText(opt.Organizer); err != nil {
+			return nil, err
+		}
+		comp.Props.Set(&ical.Prop{Name: ical.PropOrganizer, Params: ical.Params{}, Value: calAddress(opt.Organizer)})
+	}
+	if s.Stale {
+		comp.Props.Set(&ical.Prop{Name: propCalbridgeStale, Params: ical.Params{}, Value: "TRUE"})
+	}
+	if s.Err != nil {
+		encodeFailure(comp.Props, s, params, buf)
+		return comp, nil
+	}
+	ivs, _, err := Normalize(s.Intervals, s.Start, s.End, NormalizeOptions{})
+	if err != nil {
+		return nil, err
+	}
+	fb := make([]ical.Prop, 0, len(ivs))
+	for _, iv := range ivs {
+		*buf = appendPeriod((*buf)[:0], iv.Start, iv.End)
+		fb = append(fb, ical.Prop{Name: ical.PropFreeBusy, Params: params[iv.Status], Value: string(*buf)})
+	}
+	if len(fb) > 0 {
+		comp.Props[ical.PropFreeBusy] = fb
+	}
+	return comp, nil
+}
+
+// encodeFailure writes a failed schedule: an Unknown period over the window,
+// X-CALBRIDGE-ERROR and REQUEST-STATUS.
+func encodeFailure(props ical.Props, s *Schedule, params [numStatuses]ical.Params, buf *[]byte) {
+	if s.Start.Before(s.End) {
+		*buf = appendPeriod((*buf)[:0], s.Start, s.End)
+		props.Set(&ical.Prop{Name: ical.PropFreeBusy, Params: params[Unknown], Value: string(*buf)})
+	}
+	e := &ical.Prop{Name: propCalbridgeError, Params: ical.Params{}}
+	e.Params.Set(paramCalbridgeReason, s.Err.Reason.String())
+	if s.Err.RetryAfter > 0 {
+		secs := int64((s.Err.RetryAfter + time.Second - 1) / time.Second)
+		e.Params.Set(paramCalbridgeRetryAfter, "PT"+strconv.FormatInt(secs, 10)+"S")
+	}
+	e.Value = escapeText(s.Err.Message)
+	props.Set(e)
+	props.Set(&ical.Prop{Name: propRequestStatus, Params: ical.Params{}, Value: requestStatus(s.Err.Reason)})
+}
+
+// requestStatus returns the RFC 5546 §3.6 REQUEST-STATUS for a failure.
+func requestStatus(r Reason) string {
+	switch r {
+	case ReasonUnknownAttendee:
+		return "3.7;Invalid calendar user"
+	case ReasonAccessDenied:
+		return "3.8;No authority"
+	}
+	return "5.1;Service unavailable"
+}
+
+// setUTC sets a DATE-TIME property in UTC form.
+func setUTC(props ical.Props, name string, t time.Time, buf *[]byte) error {
+	if y := t.UTC().Year(); y < 0 || y > 9999 {
+		return &ParseError{Kind: name, Input: t.String(), Err: errors.New("year outside 0-9999 cannot be written in iCalendar")}
+	}
+	*buf = appendUTCDateTime((*buf)[:0], t)
+	props.Set(&ical.Prop{Name: name, Params: ical.Params{}, Value: string(*buf)})
+	return nil
+}
+
+// scheduleUID derives a stable UID from the attendee, window and position.
+func scheduleUID(s *Schedule, index int) string {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%s\x00%d\x00%d\x00%d", s.Attendee, s.Start.Unix(), s.End.Unix(), index)
+	return fmt.Sprintf("%016x@calbridge", h.Sum64())
+}
+
+// calAddress turns an attendee into an RFC 5545 §3.3.3 CAL-ADDRESS: values
+// with a URI scheme are kept, anything else gets "mailto:".
+func calAddress(a string) string {
+	if hasURIScheme(a) {
+		return a
+	}
+	return "mailto:" + a
+}
+
+// hasURIScheme reports whether s starts with an RFC 3986 scheme and colon.
+func hasURIScheme(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+		case i > 0 && (c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.'):
+		case i > 0 && c == ':':
+			return true
+		default:
+			return false
+		}
+	}
+	return false
+}
+
+// attendeeOf is the inverse of calAddress for mailto: addresses.
+func attendeeOf(v string) string {
+	if len(v) >= 7 && strings.EqualFold(v[:7], "mailto:") {
+		return v[7:]
+	}
+	return v
+}
+
+// checkText refuses control characters, which no property value may carry
+// unescaped.
+func checkText(s string) error {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 && c != '\t' || c == 0x7f {
+			return &ParseError{Kind: "cal-address", Input: s, Offset: i, Err: errors.New("control character")}
+		}
+	}
+	return nil
+}
+
+// escapeText escapes an RFC 5545 §3.3.11 TEXT value. Line breaks (CR, LF,
+// CRLF) become "\n"; other control characters, which TEXT cannot carry,
+// become spaces.
+func escapeText(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\\', ';', ',':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case '\r':
+			if i+1 < len(s) && s[i+1] == '\n' {
+				i++
+			}
+			b.WriteString(`\n`)
+		case '\n':
+			b.WriteString(`\n`)
+		default:
+			if c < 0x20 && c != '\t' || c == 0x7f {
+				c = ' '
+			}
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// VFreeBusyReport counts what DecodeVFreeBusy read and what it dropped or
+// reinterpreted, so that nothing disappears without a trace.
+type VFreeBusyReport struct {
+	// Components counts the VFREEBUSY components read.
+	Components int
+	// Merged counts components folded into the schedule of an earlier one
+	// for the same attendee (servers that write one VFREEBUSY per interval,
+	// peers.md §3.8).
+	Merged int
+	// Periods counts the FREEBUSY periods read (several may share a line).
+	Periods int
+	// UnknownTypes counts periods whose FBTYPE calbridge does not know,
+	// read as Busy as RFC 5545 §3.2.9 requires.
+	UnknownTypes int
+	// Ignored counts other components (VEVENT, VTIMEZONE, ...) skipped.
+	Ignored int
+	// Normalize sums the Normalize reports of the schedules: Domino DAS's
+	// inverted first period (notes-freebusy.md §2.2.6) is dropped and
+	// counted in Normalize.Inverted.
+	Normalize NormalizeReport
+}
+
+// DecodeVFreeBusy reads every VFREEBUSY (RFC 5545 §3.6.4) of one or more
+// iCalendar objects from r and returns one Schedule per attendee, in order
+// of first appearance, in canonical form (see Schedule.Normalize, default
+// options), and a report of what was read and dropped.
+//
+// It accepts what peers write (notes-freebusy.md §2.2.4, peers.md §3-§4):
+// FREEBUSY periods in start/end and start/duration form, several periods per
+// line, FBTYPE missing (BUSY), several VFREEBUSY components for the same
+// attendee (merged: their windows are joined), one VFREEBUSY per interval
+// with the interval in DTSTART/DTEND and FBTYPE as a property (Radicale),
+// no ATTENDEE at all (Domino DAS: the schedule's Attendee is ""), and the
+// calbridge extensions written by EncodeVFreeBusy. "mailto:" is stripped
+// from attendees. DTSTAMP becomes Schedule.AsOf (the latest, when merged).
+// A component without DTSTART or DTEND gets the span of its periods as its
+// window. Without X-CALBRIDGE-ERROR, a REQUEST-STATUS of 3.7, 3.8 or 5.x
+// marks the schedule failed (unknown attendee, access denied, unavailable).
+//
+// Errors are *ParseError (matching ErrInvalid): Kind "iCalendar" for
+// malformed iCalendar, "FREEBUSY" or the property name for a bad value, with
+// the line where go-ical's unfolding allows it to be found. Read errors
+// from r are returned as they are.
+func DecodeVFreeBusy(r io.Reader) ([]Schedule, VFreeBusyReport, error) {
+	var rep VFreeBusyReport
+	data, err := readAllLimited(r)
+	if err != nil {
+		return nil, rep, err
+	}
+	d := vfbDecoder{data: data, rep: &rep, byAttendee: map[string]int{}}
+	if err := decodeCalendars(data, d.calendar); err != nil {
+		return nil, rep, err
+	}
+	for i := range d.out {
+		s := &d.out[i]
+		if s.Err != nil {
+			s.Intervals = nil
+			continue
+		}
+		if s.Start.IsZero() || s.End.IsZero() {
+			inferWindow(s)
+		}
+		if !s.Start.Before(s.End) {
+			if len(s.Intervals) > 0 {
+				return nil, rep, &ParseError{Kind: "VFREEBUSY", Input: s.Attendee, Line: componentLine(data, ical.CompFreeBusy, d.first[i], "", 0), Err: errors.New("window is empty or inverted")}
+			}
+			s.Intervals = nil
+			continue
+		}
+		nr, err := s.Normalize()
+		if err != nil {
+			return nil, rep, &ParseError{Kind: "VFREEBUSY", Input: s.Attendee, Line: componentLine(data, ical.CompFreeBusy, d.first[i], "", 0), Err: err}
+		}
+		addNormalizeReport(&rep.Normalize, nr)
+	}
+	return d.out, rep, nil
+}
+
+// inferWindow sets a missing window edge from the span of the intervals.
+func inferWindow(s *Schedule) {
+	var lo, hi time.Time
+	for i, iv := range s.Intervals {
+		a, b := iv.Start, iv.End
+		if b.Before(a) {
+			a, b = b, a
+		}
+		if i == 0 || a.Before(lo) {
+			lo = a
+		}
+		if i == 0 || b.After(hi) {
+			hi = b
+		}
+	}
+	if s.Start.IsZero() {
+		s.Start = lo
+	}
+	if s.End.IsZero() {
+		s.End = hi
+	}
+}
+
+func addNormalizeReport(sum *NormalizeReport, r NormalizeReport) {
+	sum.Empty += r.Empty
+	sum.Inverted += r.Inverted
+	sum.Clipped += r.Clipped
+	sum.Outside += r.Outside
+}
+
+// vfbDecoder turns decoded VFREEBUSY components into schedules.
+type vfbDecoder struct {
+	data       []byte
+	rep        *VFreeBusyReport
+	out        []Schedule
+	first      []int          // ordinal of the first component of each schedule, for errors
+	byAttendee map[string]int // lower-cased attendee -> index in out
+	ordinal    int            // VFREEBUSY components seen, for locating errors
+}
+
+func (d *vfbDecoder) calendar(cal *ical.Calendar) error {
+	for _, comp := range cal.Children {
+		if comp.Name != ical.CompFreeBusy {
+			d.rep.Ignored++
+			continue
+		}
+		err := d.component(comp, d.ordinal)
+		d.ordinal++
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fail builds the *ParseError for property prop (its n-th occurrence) of the
+// ordinal-th VFREEBUSY.
+func (d *vfbDecoder) fail(ordinal int, prop string, n int, input string, offset int, cause error) error {
+	return &ParseError{Kind: prop, Input: input, Offset: offset, Line: componentLine(d.data, ical.CompFreeBusy, ordinal, prop, n), Err: cause}
+}
+
+func (d *vfbDecoder) component(comp *ical.Component, ordinal int) error {
+	d.rep.Components++
+	props := comp.Props
+	attendee := ""
+	if p := firstProp(props, ical.PropAttendee); p != nil {
+		attendee = attendeeOf(p.Value)
+	}
+	key := strings.ToLower(attendee)
+	idx, merged := d.byAttendee[key]
+	if merged {
+		d.rep.Merged++
+	} else {
+		idx = len(d.out)
+		d.byAttendee[key] = idx
+		d.out = append(d.out, Schedule{Attendee: attendee})
+		d.first = append(d.first, ordinal)
+	}
+	s := &d.out[idx]
+
+	start, err := d.utcProp(props, ical.PropDateTimeStart, ordinal)
+	if err != nil {
+		return err
+	}
+	end, err := d.utcProp(props, ical.PropDateTimeEnd, ordinal)
+	if err != nil {
+		return err
+	}
+	stamp, err := d.utcProp(props, ical.PropDateTimeStamp, ordinal)
+	if err != nil {
+		return err
+	}
+	if !start.IsZero() && (s.Start.IsZero() || start.Before(s.Start)) {
+		s.Start = start
+	}
+	if !end.IsZero() && (s.End.IsZero() || end.After(s.End)) {
+		s.End = end
+	}
+	if stamp.After(s.AsOf) {
+		s.AsOf = stamp
+	}
+	if p := firstProp(props, propCalbridgeStale); p != nil && strings.EqualFold(p.Value, "TRUE") {
+		s.Stale = true
+	}
+	if e, err := d.failure(props, attendee, ordinal); err != nil {
+		return err
+	} else if e != nil && s.Err == nil {
+		s.Err = e
+	}
+
+	fbProps := props[ical.PropFreeBusy]
+	if len(fbProps) == 0 {
+		// Radicale's shape: the interval is the component's own window and
+		// FBTYPE is a property.
+		if p := firstProp(props, ical.ParamFreeBusyType); p != nil && !start.IsZero() && !end.IsZero() {
+			st := d.fbStatus(p.Value, "")
+			d.rep.Periods++
+			s.Intervals = append(s.Intervals, Interval{Start: start, End: end, Status: st})
+		}
+		return nil
+	}
+	if cap(s.Intervals) == 0 {
+		s.Intervals = make([]Interval, 0, len(fbProps))
+	}
+	for n := range fbProps {
+		p := &fbProps[n]
+		st := d.fbStatus(firstParam(p.Params, ical.ParamFreeBusyType), firstParam(p.Params, paramCalbridgeFBType))
+		value := p.Value
+		offset := 0
+		for {
+			period := value
+			comma := strings.IndexByte(value, ',')
+			if comma >= 0 {
+				period = value[:comma]
+			}
+			ps, pe, err := parsePeriod(period)
+			if err != nil {
+				var pe *ParseError
+				if errors.As(err, &pe) {
+					return d.fail(ordinal, ical.PropFreeBusy, n, p.Value, offset+pe.Offset, pe.Err)
+				}
+				return d.fail(ordinal, ical.PropFreeBusy, n, p.Value, offset, err)
+			}
+			d.rep.Periods++
+			s.Intervals = append(s.Intervals, Interval{Start: ps, End: pe, Status: st})
+			if comma < 0 {
+				break
+			}
+			value = value[comma+1:]
+			offset += comma + 1
+		}
+	}
+	return nil
+}
+
+// fbStatus maps an FBTYPE value (RFC 5545 §3.2.9) and calbridge's refining
+// x-param to a Status. Unrecognised FBTYPE values read as Busy and are
+// counted.
+func (d *vfbDecoder) fbStatus(fbType, refine string) Status {
+	if refine != "" {
+		if st, err := ParseStatus(refine); err == nil {
+			return st
+		}
+	}
+	switch {
+	case fbType == "" || strings.EqualFold(fbType, fbTypeBusy):
+		return Busy
+	case strings.EqualFold(fbType, fbTypeBusyTentative):
+		return Tentative
+	case strings.EqualFold(fbType, fbTypeBusyUnavailable):
+		return OutOfOffice
+	case strings.EqualFold(fbType, fbTypeFree):
+		return Free
+	case strings.EqualFold(fbType, fbTypeCalbridgeUnknown):
+		return Unknown
+	case isWorkingElsewhereFBType(fbType):
+		return WorkingElsewhere
+	}
+	d.rep.UnknownTypes++
+	return Busy
+}
+
+// isWorkingElsewhereFBType accepts calbridge's x-name and the spellings of
+// other Exchange bridges (evolution-ews writes "X-Working elsewhere",
+// exchange-freebusy.md §4.3).
+func isWorkingElsewhereFBType(v string) bool {
+	if !strings.HasPrefix(strings.ToUpper(v), "X-") {
+		return false
+	}
+	norm := strings.Map(func(r rune) rune {
+		switch r {
+		case ' ', '-', '_':
+			return -1
+		}
+		return r
+	}, strings.ToUpper(v[2:]))
+	return norm == "WORKINGELSEWHERE" || norm == "CALBRIDGEWORKINGELSEWHERE"
+}
+
+// failure reads X-CALBRIDGE-ERROR, or failing that a failing
+// REQUEST-STATUS.
+func (d *vfbDecoder) failure(props ical.Props, attendee string, ordinal int) (*Error, error) {
+	if p := firstProp(props, propCalbridgeError); p != nil {
+		e := &Error{Attendee: attendee, Reason: ReasonInternal}
+		if r, err := ParseReason(strings.ToLower(firstParam(p.Params, paramCalbridgeReason))); err == nil && r != ReasonNone {
+			e.Reason = r
+		}
+		if v := firstParam(p.Params, paramCalbridgeRetryAfter); v != "" {
+			dur, err := parseDuration(v)
+			if err != nil || dur.days < 0 || dur.exact < 0 {
+				return nil, d.fail(ordinal, propCalbridgeError, 0, v, 0, errBadDuration)
+			}
+			e.RetryAfter = time.Duration(dur.days)*24*time.Hour + dur.exact
+		}
+		msg, err := p.Text()
+		if err != nil {
+			msg = p.Value
+		}
+		e.Message = msg
+		return e, nil
+	}
+	for _, p := range props[propRequestStatus] {
+		code, text, _ := strings.Cut(p.Value, ";")
+		text, _, _ = strings.Cut(text, ";")
+		var reason Reason
+		switch {
+		case code == "3.7":
+			reason = ReasonUnknownAttendee
+		case code == "3.8":
+			reason = ReasonAccessDenied
+		case strings.HasPrefix(code, "5."):
+			reason = ReasonUnavailable
+		default:
+			continue
+		}
+		return &Error{Attendee: attendee, Reason: reason, Message: text}, nil
+	}
+	return nil, nil
+}
+
+// utcProp reads a DATE-TIME property that RFC 5545 §3.6.4 wants in UTC. A
+// local time with TZID is converted when the zone loads; a floating time is
+// read as UTC. A missing property gives the zero time.
+func (d *vfbDecoder) utcProp(props ical.Props, name string, ordinal int) (time.Time, error) {
+	p := firstProp(props, name)
+	if p == nil {
+		return time.Time{}, nil
+	}
+	if t, ok := parseUTCDateTime(p.Value); ok {
+		return t, nil
+	}
+	t, err := p.DateTime(time.UTC)
+	if err != nil || strings.EqualFold(firstParam(p.Params, ical.ParamTimezoneID), "Local") {
+		if err == nil {
+			err = errors.New("TZID=Local names no zone")
+		}
+		return time.Time{}, d.fail(ordinal, name, 0, p.Value, 0, err)
+	}
+	return t.UTC(), nil
+}
+
+// firstProp returns the first property named name (upper case), or nil.
+func firstProp(props ical.Props, name string) *ical.Prop {
+	if l := props[name]; len(l) > 0 {
+		return &l[0]
+	}
+	return nil
+}
+
+// firstParam returns the first value of parameter name (upper case).
+func firstParam(params ical.Params, name string) string {
+	if v := params[name]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
