@@ -31,6 +31,10 @@ func MergeGroup(schedules []Schedule, start, end time.Time) ([]Interval, error) 
 		return nil, &QueryError{Field: "Start", Detail: "group window is empty or inverted", Err: ErrEmptyWindow}
 	}
 	start, end = start.UTC(), end.UTC()
+	if ws, we := instantOf(start), instantOf(end); keyable(ws, we) {
+		return mergeGroupKeys(schedules, start, end)
+	}
+	// A window too long for keys (over 36 years): sort edge structs.
 	var edges []edge
 	for i := range schedules {
 		var err error
@@ -76,4 +80,56 @@ func appendScheduleEdges(edges []edge, s *Schedule, start, end time.Time) ([]edg
 		edges = append(edges, edge{at: instantOf(iv.Start), status: iv.Status, delta: 1}, edge{at: instantOf(iv.End), status: iv.Status, delta: -1})
 	}
 	return edges, nil
+}
+
+// mergeGroupKeys is MergeGroup for windows that fit keys: each attendee's
+// intervals are swept into canonical segments (by Precedence), whose edges
+// then go into one group sweep (by byConservative).
+func mergeGroupKeys(schedules []Schedule, start, end time.Time) ([]Interval, error) {
+	origin, limit := instantOf(start), instantOf(end)
+	span := limit.nanosSince(origin)
+	n := 0
+	for i := range schedules {
+		n += len(schedules[i].Intervals)
+	}
+	group := make([]uint64, 0, 2*n+4*len(schedules))
+	var scratch []uint64
+	unknown := func(from, to int64) {
+		if from < to {
+			group = append(group, startKey(from, Unknown), endKey(to, Unknown))
+		}
+	}
+	for i := range schedules {
+		s := &schedules[i]
+		ws, we := instantOf(s.Start), instantOf(s.End)
+		if ws.compare(origin) < 0 {
+			ws = origin
+		}
+		if we.compare(limit) > 0 {
+			we = limit
+		}
+		if s.Err != nil || ws.compare(we) >= 0 {
+			unknown(0, span)
+			continue
+		}
+		unknown(0, ws.nanosSince(origin))
+		unknown(we.nanosSince(origin), span)
+		var rep NormalizeReport
+		var err error
+		scratch, err = appendKeys(scratch[:0], s.Intervals, origin, ws, we, NormalizeOptions{}, &rep)
+		if err != nil {
+			if ie, ok := err.(*IntervalError); ok {
+				ie.Attendee = s.Attendee
+			}
+			return nil, err
+		}
+		sweepKeys(scratch, &byPrecedence, func(from, to int64, st Status) {
+			group = append(group, startKey(from, st), endKey(to, st))
+		})
+	}
+	var out []Interval
+	sweepKeys(group, &byConservative, func(from, to int64, st Status) {
+		out = append(out, Interval{Start: start.Add(time.Duration(from)), End: start.Add(time.Duration(to)), Status: st})
+	})
+	return out, nil
 }
