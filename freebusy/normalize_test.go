@@ -98,8 +98,8 @@ func TestNormalizeConvertsToUTC(t *testing.T) {
 	berlin := mustLoad(t, "Europe/Berlin")
 	ny := mustLoad(t, "America/New_York")
 	in := []Interval{
-		{Start: time.Date(2024, 3, 5, 10, 0, 0, 0, berlin), End: time.Date(2024, 3, 5, 11, 0, 0, 0, berlin), Status: Busy},   // 09-10 UTC
-		{Start: time.Date(2024, 3, 5, 5, 0, 0, 0, ny), End: time.Date(2024, 3, 5, 6, 0, 0, 0, ny), Status: Busy},             // 10-11 UTC
+		{Start: time.Date(2024, 3, 5, 10, 0, 0, 0, berlin), End: time.Date(2024, 3, 5, 11, 0, 0, 0, berlin), Status: Busy},  // 09-10 UTC
+		{Start: time.Date(2024, 3, 5, 5, 0, 0, 0, ny), End: time.Date(2024, 3, 5, 6, 0, 0, 0, ny), Status: Busy},            // 10-11 UTC
 		{Start: time.Date(2024, 3, 5, 12, 0, 0, 0, berlin), End: time.Date(2024, 3, 5, 7, 30, 0, 0, ny), Status: Tentative}, // 11:00-12:30 UTC
 	}
 	got, _, err := Normalize(in, time.Date(2024, 3, 5, 9, 0, 0, 0, berlin), time.Date(2024, 3, 5, 18, 0, 0, 0, berlin), NormalizeOptions{})
