@@ -68,7 +68,7 @@ func NewDASDateTime(t time.Time) DASDateTime {
 // Instant returns the instant d denotes. UTC is honoured; a TZID is resolved
 // with time.LoadLocation (real tzdata). An exDateTime with neither is read
 // as UTC, as IBM's sample clients do (notes-freebusy.md §2.2.6); one with
-// both, an unknown zone, or a malformed date or time is a
+// both, an unknown zone (or "Local"), or a malformed date or time is a
 // *freebusy.ParseError of Kind "DAS exDateTime".
 func (d DASDateTime) Instant() (time.Time, error) {
 	fail := func(err error) (time.Time, error) {
@@ -83,7 +83,8 @@ func (d DASDateTime) Instant() (time.Time, error) {
 	loc := time.UTC
 	if d.TZID != "" {
 		l, err := time.LoadLocation(d.TZID)
-		if err != nil {
+		// "Local" would be this machine's zone, which the sender cannot mean.
+		if err != nil || d.TZID == "Local" {
 			return fail(fmt.Errorf("notes: unknown tzid %q", d.TZID))
 		}
 		loc = l

@@ -58,6 +58,7 @@ func TestDASDateTimeInstantErrors(t *testing.T) {
 	}{
 		{"utc and tzid", DASDateTime{Date: "2013-11-05", Time: "22:00:00", UTC: true, TZID: "Europe/Paris"}},
 		{"unknown tzid", DASDateTime{Date: "2013-11-05", Time: "22:00:00", TZID: "Mars/Olympus"}},
+		{"machine-local tzid", DASDateTime{Date: "2013-11-05", Time: "22:00:00", TZID: "Local"}},
 		{"hyphenated time (the Ruby driver's bug, §2.2.6)", DASDateTime{Date: "2013-11-05", Time: "22-00-00", UTC: true}},
 		{"short date", DASDateTime{Date: "2013-11-5", Time: "22:00:00", UTC: true}},
 		{"fraction", DASDateTime{Date: "2013-11-05", Time: "22:00:00.000", UTC: true}},
