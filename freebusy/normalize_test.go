@@ -223,6 +223,64 @@ func TestNormalizeMatchesPerMinuteReference(t *testing.T) {
 	}
 }
 
+// TestNormalizeLargeAndLongMatchReference runs the property test on the
+// other paths of the sweep: inputs large enough for the radix sort, and a
+// window too long for keys (40 years), which sorts edge structs.
+func TestNormalizeLargeAndLongMatchReference(t *testing.T) {
+	const windowMin = 240
+	start := day0.Add(8 * time.Hour)
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, tc := range []struct {
+		name string
+		end  time.Time
+		n    int
+	}{
+		{"radix", start.Add(windowMin * time.Minute), 600},
+		{"long window", start.AddDate(40, 0, 0), 20},
+		{"long window, many", start.AddDate(40, 0, 0), 600},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for iter := range 30 {
+				in := randomMinuteIntervals(rng, start, -30, windowMin+30, tc.n)
+				got, _, err := Normalize(in, start, tc.end, NormalizeOptions{})
+				require.NoError(t, err)
+				assertCanonical(t, got, start, tc.end)
+				if tc.end.After(start.Add(windowMin * time.Minute)) {
+					for _, iv := range got {
+						require.False(t, iv.End.After(start.Add((windowMin+120)*time.Minute)), "nothing invented past the input")
+					}
+				}
+				require.Equal(t, referenceMinutes(in, start, windowMin, DropInverted), expandMinutes(got, start, windowMin), "iteration %d", iter)
+			}
+		})
+	}
+}
+
+func TestSortKeys(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	gens := map[string]func() uint64{
+		"full range":     rng.Uint64,
+		"short window":   func() uint64 { return rng.Uint64N(1<<40) << keyShift },
+		"few values":     func() uint64 { return rng.Uint64N(4) },
+		"all equal":      func() uint64 { return 42 },
+		"high bits only": func() uint64 { return rng.Uint64N(8) << 60 },
+	}
+	for name, gen := range gens {
+		t.Run(name, func(t *testing.T) {
+			for _, n := range []int{0, 1, radixMin - 1, radixMin, 5000} {
+				keys := make([]uint64, n)
+				for i := range keys {
+					keys[i] = gen()
+				}
+				want := slices.Clone(keys)
+				slices.Sort(want)
+				sortKeys(keys)
+				require.Equal(t, want, keys, "n=%d", n)
+			}
+		})
+	}
+}
+
 // randomMinuteIntervals returns n intervals with edges on whole minutes in
 // [lo, hi) minutes from origin, some of them inverted or empty.
 func randomMinuteIntervals(rng *rand.Rand, origin time.Time, lo, hi, n int) []Interval {
