@@ -31,7 +31,7 @@ func TestProfileDefaultWorkingHours(t *testing.T) {
 	ivs, err := wh.Expand(time.Date(2024, 3, 8, 0, 0, 0, 0, time.UTC), time.Date(2024, 3, 12, 0, 0, 0, 0, time.UTC))
 	require.NoError(t, err)
 	require.Len(t, ivs, 4)
-	assert.Equal(t, time.Date(2024, 3, 8, 14, 0, 0, 0, time.UTC), ivs[0].Start) // Fri, EST
+	assert.Equal(t, time.Date(2024, 3, 8, 14, 0, 0, 0, time.UTC), ivs[0].Start)  // Fri, EST
 	assert.Equal(t, time.Date(2024, 3, 11, 13, 0, 0, 0, time.UTC), ivs[2].Start) // Mon, EDT
 }
 
