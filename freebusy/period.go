@@ -172,7 +172,7 @@ func parseDuration(s string) (icalDuration, error) {
 	}
 	inTime := false
 	var seconds int64
-	units := 0
+	units, timeUnits := 0, 0
 	for i < len(s) {
 		if s[i] == 'T' {
 			if inTime {
@@ -197,6 +197,9 @@ func parseDuration(s string) (icalDuration, error) {
 		unit := s[j]
 		i = j + 1
 		units++
+		if inTime {
+			timeUnits++
+		}
 		switch {
 		case !inTime && unit == 'W':
 			d.days += int(n) * 7
@@ -215,7 +218,7 @@ func parseDuration(s string) (icalDuration, error) {
 			return d, errDurationRange
 		}
 	}
-	if units == 0 {
+	if units == 0 || inTime && timeUnits == 0 {
 		return d, errBadDuration
 	}
 	d.exact = time.Duration(seconds) * time.Second
