@@ -1,0 +1,331 @@
+package exchange
+
+import (
+	"strings"
+	"time"
+
+	"github.com/calbridge/calbridge/freebusy"
+)
+
+// viewOptions are the availability-view options of EWS MergedFreeBusy:
+// EWS documents no digit for WorkingElsewhere (§2.6, §6), so it is written
+// as '0', the digit Graph uses, since working elsewhere is available time.
+var viewOptions = freebusy.ViewOptions{}
+
+// isLegacyDN reports whether an attendee is a legacyExchangeDN ("/o=...",
+// §5.1), which EWS wants with RoutingType EX.
+func isLegacyDN(a string) bool {
+	return len(a) > 3 && strings.EqualFold(a[:3], "/o=")
+}
+
+// NewAvailabilityRequest builds the request the calbridge client sends for
+// q: the window as wall times in UTC with a UTC TimeZone in the body and a
+// "UTC" TimeZoneContext header (both, as exchangelib sends them, §2.2),
+// RequestServerVersion Exchange2013 (to get WorkingElsewhere back),
+// FreeBusyMerged for freebusy.DetailStatus and DetailedMerged for
+// DetailFull, q's slot as the merged interval, and one Required mailbox per
+// attendee: SMTP, or EX for a legacyExchangeDN.
+func NewAvailabilityRequest(q freebusy.Query) *AvailabilityRequest {
+	tz := UTCTimeZone()
+	view := ViewFreeBusyMerged
+	if q.Detail == freebusy.DetailFull {
+		view = ViewDetailedMerged
+	}
+	req := &AvailabilityRequest{
+		ServerVersion:   ServerVersion,
+		TimeZoneContext: "UTC",
+		TimeZone:        &tz,
+		Mailboxes:       make([]MailboxData, len(q.Attendees)),
+		FreeBusyViewOptions: &FreeBusyViewOptions{
+			StartTime:                       LocalDateTime(q.Start, time.UTC),
+			EndTime:                         LocalDateTime(q.End, time.UTC),
+			MergedFreeBusyIntervalInMinutes: int(q.Slot() / time.Minute),
+			RequestedView:                   view,
+		},
+	}
+	exclude := false
+	for i, a := range q.Attendees {
+		rt := "SMTP"
+		if isLegacyDN(a) {
+			rt = "EX"
+		}
+		req.Mailboxes[i] = MailboxData{Email: EmailAddress{Address: a, RoutingType: rt}, AttendeeType: "Required", ExcludeConflicts: &exclude}
+	}
+	return req
+}
+
+// Schedules converts a response to q into canonical schedules, one per
+// attendee in query order (the response lists mailboxes in request order,
+// §2.4). loc is the request's zone, in which date-times without an offset
+// are read (UTC for requests built by NewAvailabilityRequest).
+//
+// Per mailbox:
+//   - an Error ResponseMessage becomes a failed schedule whose reason comes
+//     from the response-code table (ErrorMailRecipientNotFound is
+//     ReasonUnknownAttendee, ErrorServerBusy ReasonThrottled with the
+//     BackOffMilliseconds hint as RetryAfter, ...) and whose cause is a
+//     *ResponseError;
+//   - views with a CalendarEventArray (FreeBusy, FreeBusyMerged, Detailed,
+//     DetailedMerged) give intervals from the events, which carry exact
+//     times (NoData events are Unknown time, Free events are dropped);
+//   - MergedOnly views give intervals from MergedFreeBusy at q's slot
+//     ('4' is Unknown; WorkingElsewhere has no digit and reads as free);
+//   - a view with neither (None, or MergedOnly without digits) is Unknown
+//     over the whole window: no data is never free;
+//   - WorkingHours are converted into the owner's zone (see
+//     SerializableTimeZone.Location); Events are filled for
+//     freebusy.DetailFull queries from CalendarEventDetails.
+//
+// The result is normalized. A response with a different number of
+// mailboxes is an error (*DecodeError, ErrNotAvailability).
+func (resp *AvailabilityResponse) Schedules(q freebusy.Query, loc *time.Location) ([]freebusy.Schedule, error) {
+	if len(resp.Responses) != len(q.Attendees) {
+		return nil, &DecodeError{Message: "response", Element: "FreeBusyResponseArray", Err: ErrNotAvailability,
+			Detail: "response has " + itoa(len(resp.Responses)) + " mailboxes for " + itoa(len(q.Attendees)) + " requested"}
+	}
+	start, end := q.Start.UTC(), q.End.UTC()
+	zones := zoneCache{}
+	out := make([]freebusy.Schedule, len(q.Attendees))
+	for i, a := range q.Attendees {
+		out[i] = scheduleOf(a, &resp.Responses[i], q, start, end, loc, &zones)
+	}
+	return out, nil
+}
+
+// zoneCache remembers the locations of the working-hours zones of one
+// response: the mailboxes of one organisation mostly share a zone.
+type zoneCache struct {
+	tz  []SerializableTimeZone
+	loc []*time.Location
+	err []error
+}
+
+func (c *zoneCache) location(tz SerializableTimeZone, year int) (*time.Location, error) {
+	for i := range c.tz {
+		if c.tz[i] == tz {
+			return c.loc[i], c.err[i]
+		}
+	}
+	loc, err := tz.Location(year)
+	c.tz, c.loc, c.err = append(c.tz, tz), append(c.loc, loc), append(c.err, err)
+	return loc, err
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}
+
+func scheduleOf(attendee string, fr *FreeBusyResponse, q freebusy.Query, start, end time.Time, loc *time.Location, zones *zoneCache) freebusy.Schedule {
+	rm := &fr.ResponseMessage
+	if rm.Class == ClassError || (rm.Class == "" && rm.Code != "" && rm.Code != NoError) {
+		code := rm.Code
+		if code == "" || code == NoError {
+			code = ErrorFreeBusyGenerationFailed
+		}
+		re := &ResponseError{Mailbox: attendee, Code: code, Message: rm.MessageText, BackOff: rm.MessageXML.BackOff}
+		s := freebusy.Failed(attendee, start, end, re.Reason(), re)
+		s.Err.RetryAfter = re.BackOff
+		return s
+	}
+	s := freebusy.Schedule{Attendee: attendee, Start: start, End: end}
+	v := &fr.View
+	var ivs []freebusy.Interval
+	switch {
+	case v.CalendarEvents != nil || (v.ViewType.HasEvents() && v.MergedFreeBusy == ""):
+		ivs = make([]freebusy.Interval, 0, len(v.CalendarEvents))
+		for k := range v.CalendarEvents {
+			ev := &v.CalendarEvents[k]
+			st, ok := ev.BusyType.Status()
+			if !ok {
+				st = freebusy.Unknown // a BusyType this package does not know: no data, never free
+			}
+			if st == freebusy.Free {
+				continue
+			}
+			ivs = append(ivs, freebusy.Interval{Start: ev.StartTime.In(loc), End: ev.EndTime.In(loc), Status: st})
+		}
+		if q.Detail == freebusy.DetailFull && v.ViewType.Detailed() {
+			s.Events = eventsOf(v.CalendarEvents, loc)
+		}
+	case v.MergedFreeBusy != "":
+		parsed, err := freebusy.ParseAvailabilityView(v.MergedFreeBusy, start, q.Slot(), viewOptions)
+		if err != nil {
+			return freebusy.Failed(attendee, start, end, freebusy.ReasonInvalid, &ResponseError{Mailbox: attendee, Code: ErrorFreeBusyGenerationFailed, Message: "invalid MergedFreeBusy: " + err.Error()})
+		}
+		ivs = parsed
+	default:
+		ivs = []freebusy.Interval{{Start: start, End: end, Status: freebusy.Unknown}}
+	}
+	s.Intervals = ivs
+	if _, err := s.Normalize(); err != nil {
+		return freebusy.Failed(attendee, start, end, freebusy.ReasonInvalid, err)
+	}
+	if v.WorkingHours != nil {
+		if wh, err := v.WorkingHours.canonical(start.Year(), zones); err == nil {
+			s.WorkingHours = wh
+		}
+	}
+	return s
+}
+
+func eventsOf(evs []CalendarEvent, loc *time.Location) []freebusy.Event {
+	out := make([]freebusy.Event, 0, len(evs))
+	for i := range evs {
+		ev := &evs[i]
+		st, ok := ev.BusyType.Status()
+		if !ok {
+			st = freebusy.Unknown
+		}
+		e := freebusy.Event{Start: ev.StartTime.In(loc), End: ev.EndTime.In(loc), Status: st}
+		if d := ev.Details; d != nil {
+			e.ID, e.Subject, e.Location = d.ID, d.Subject, d.Location
+			e.Private, e.Meeting, e.Recurring, e.Exception, e.Reminder = d.IsPrivate, d.IsMeeting, d.IsRecurring, d.IsException, d.IsReminderSet
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// Canonical converts working hours into the owner's zone (§2.3: WorkingHours
+// is expressed in the mailbox owner's zone, given by its own TimeZone), for
+// the rules in effect in year. Periods that are empty or out of range are
+// dropped. It fails when the TimeZone is invalid.
+func (wh *WorkingHours) Canonical(year int) (*freebusy.WorkingHours, error) {
+	return wh.canonical(year, &zoneCache{})
+}
+
+func (wh *WorkingHours) canonical(year int, zones *zoneCache) (*freebusy.WorkingHours, error) {
+	loc, err := zones.location(wh.TimeZone, year)
+	if err != nil {
+		return nil, err
+	}
+	out := &freebusy.WorkingHours{Location: loc}
+	for _, p := range wh.Periods {
+		if p.StartTimeInMinutes < 0 || p.EndTimeInMinutes > 1440 || p.StartTimeInMinutes >= p.EndTimeInMinutes || len(p.Days) == 0 {
+			continue
+		}
+		out.Periods = append(out.Periods, freebusy.WorkingPeriod{
+			Days:  append([]time.Weekday(nil), p.Days...),
+			Start: time.Duration(p.StartTimeInMinutes) * time.Minute,
+			End:   time.Duration(p.EndTimeInMinutes) * time.Minute,
+		})
+	}
+	return out, nil
+}
+
+// WorkingHoursOf converts canonical working hours into EWS WorkingHours,
+// with the owner's zone as a SerializableTimeZone for year. Periods are
+// rounded down to whole minutes. It returns nil for nil.
+func WorkingHoursOf(w *freebusy.WorkingHours, year int) *WorkingHours {
+	if w == nil {
+		return nil
+	}
+	out := &WorkingHours{TimeZone: NewSerializableTimeZone(w.Location, year)}
+	for _, p := range w.Periods {
+		out.Periods = append(out.Periods, WorkingPeriod{
+			Days:               append([]time.Weekday(nil), p.Days...),
+			StartTimeInMinutes: int(p.Start / time.Minute),
+			EndTimeInMinutes:   int(p.End / time.Minute),
+		})
+	}
+	return out
+}
+
+// ViewParams say how FreeBusyResponseOf renders a schedule.
+type ViewParams struct {
+	// View is the view to write. Detailed views fall back to their
+	// non-detailed form (§2.5) when the schedule has no Events.
+	View FreeBusyViewType
+	// Start, End and Slot are the request's window and merged interval.
+	Start, End time.Time
+	Slot       time.Duration
+	// Location is the request's zone: event times are written as wall
+	// times in it (§2.4), UTC when nil.
+	Location *time.Location
+}
+
+// FreeBusyResponseOf renders one schedule as an EWS FreeBusyResponse:
+//   - a failed schedule becomes an Error ResponseMessage with the code of
+//     its reason from the response-code table (ReasonUnknownAttendee is
+//     ErrorMailRecipientNotFound with ExceptionCode 5009, ReasonThrottled
+//     ErrorServerBusy with BackOffMilliseconds from RetryAfter, ...) and a
+//     view of type None (§2.4);
+//   - merged views get MergedFreeBusy at p.Slot (WorkingElsewhere as '0');
+//   - event views get one CalendarEvent per interval (Unknown as NoData),
+//     or, in Detailed views, per schedule Event with its details (private
+//     items keep only their flags);
+//   - event views get WorkingHours in the owner's zone.
+func FreeBusyResponseOf(s *freebusy.Schedule, p ViewParams) FreeBusyResponse {
+	if s.Err != nil {
+		code := CodeFor(s.Err.Reason)
+		rm := ResponseMessage{Class: ClassError, Code: code, MessageText: s.Err.Message}
+		if code == ErrorMailRecipientNotFound {
+			rm.MessageXML.ExceptionCode = 5009
+		}
+		if code == ErrorServerBusy {
+			rm.MessageXML.BackOff = s.Err.RetryAfter
+		}
+		return FreeBusyResponse{ResponseMessage: rm, View: FreeBusyView{ViewType: ViewNone}}
+	}
+	loc := p.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	view := p.View
+	if view.Detailed() && s.Events == nil {
+		view = view.WithoutDetails()
+	}
+	fr := FreeBusyResponse{ResponseMessage: ResponseMessage{Class: ClassSuccess, Code: NoError}, View: FreeBusyView{ViewType: view}}
+	ivs, _, err := freebusy.Normalize(s.Intervals, p.Start, p.End, freebusy.NormalizeOptions{})
+	if err != nil {
+		return FreeBusyResponseOf(&freebusy.Schedule{Err: freebusy.NewError(s.Attendee, freebusy.ReasonInternal, err)}, p)
+	}
+	if view.Merged() {
+		merged, err := freebusy.AvailabilityView(ivs, p.Start, p.End, p.Slot, viewOptions)
+		if err != nil {
+			return FreeBusyResponseOf(&freebusy.Schedule{Err: freebusy.NewError(s.Attendee, freebusy.ReasonInternal, err)}, p)
+		}
+		fr.View.MergedFreeBusy = merged
+	}
+	if view.HasEvents() {
+		if view.Detailed() {
+			fr.View.CalendarEvents = make([]CalendarEvent, 0, len(s.Events))
+			for _, e := range s.Events {
+				ce := CalendarEvent{StartTime: LocalDateTime(e.Start, loc), EndTime: LocalDateTime(e.End, loc), BusyType: BusyTypeOf(e.Status)}
+				d := &CalendarEventDetails{IsMeeting: e.Meeting, IsRecurring: e.Recurring, IsException: e.Exception, IsReminderSet: e.Reminder, IsPrivate: e.Private}
+				if !e.Private {
+					d.ID, d.Subject, d.Location = e.ID, e.Subject, e.Location
+				}
+				ce.Details = d
+				fr.View.CalendarEvents = append(fr.View.CalendarEvents, ce)
+			}
+		} else {
+			fr.View.CalendarEvents = make([]CalendarEvent, 0, len(ivs))
+			for _, iv := range ivs {
+				fr.View.CalendarEvents = append(fr.View.CalendarEvents, CalendarEvent{
+					StartTime: LocalDateTime(iv.Start, loc), EndTime: LocalDateTime(iv.End, loc), BusyType: BusyTypeOf(iv.Status),
+				})
+			}
+		}
+		fr.View.WorkingHours = WorkingHoursOf(s.WorkingHours, p.Start.In(loc).Year())
+	}
+	return fr
+}
