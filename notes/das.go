@@ -89,11 +89,46 @@ func (d DASDateTime) Instant() (time.Time, error) {
 		}
 		loc = l
 	}
-	t, err := time.ParseInLocation("2006-01-02T15:04:05", d.Date+"T"+d.Time, loc)
-	if err != nil {
+	t, ok := parseDateClock(d.Date, d.Time, loc)
+	if !ok {
 		return fail(errDateTimeShape)
 	}
 	return t.UTC(), nil
+}
+
+// parseDateClock parses "YYYY-MM-DD" and "HH:MM:SS" in loc, strictly: every
+// digit present and every field in range (no 24:00:00, no February 30th,
+// no leap second). It is hand-written because it runs twice per busy
+// period and time.Parse dominated decoding.
+func parseDateClock(date, clock string, loc *time.Location) (time.Time, bool) {
+	if len(date) != 10 || date[4] != '-' || date[7] != '-' || len(clock) != 8 || clock[2] != ':' || clock[5] != ':' {
+		return time.Time{}, false
+	}
+	num := func(s string) int {
+		n := 0
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			if c < '0' || c > '9' {
+				return -1
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n
+	}
+	y, mo, d := num(date[:4]), num(date[5:7]), num(date[8:])
+	h, mi, sec := num(clock[:2]), num(clock[3:5]), num(clock[6:])
+	if y < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59 {
+		return time.Time{}, false
+	}
+	if d > daysIn(time.Month(mo), y) {
+		return time.Time{}, false
+	}
+	return time.Date(y, time.Month(mo), d, h, mi, sec, 0, loc), true
+}
+
+// daysIn returns the number of days of month m in year y.
+func daysIn(m time.Month, y int) int {
+	return time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }
 
 // String returns d as "date time" plus "Z" or the tzid, for messages.

@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
+	"strconv"
 
 	"github.com/calbridge/calbridge/freebusy"
 )
@@ -22,7 +22,8 @@ const MaxDASDocumentBytes = 4 << 20
 var (
 	// ErrDASTooLarge: the document exceeds the size bound.
 	ErrDASTooLarge = errors.New("notes: DAS document too large")
-	// ErrDASMissingKey: a required key (start, end) is absent or null.
+	// ErrDASMissingKey: a required exDateTime (start, end) is absent, null
+	// or empty.
 	ErrDASMissingKey = errors.New("notes: DAS document lacks a required key")
 )
 
@@ -31,17 +32,6 @@ var (
 	errUTCAndTZID      = errors.New("notes: exDateTime has both utc and tzid")
 	errDateTimeShape   = errors.New("notes: exDateTime date must be YYYY-MM-DD and time HH:MM:SS")
 )
-
-// busyTimeJSON mirrors DASBusyTime with pointers, so that an absent key
-// can be told from a zero one.
-type busyTimeJSON struct {
-	Start     *DASDateTime `json:"start"`
-	End       *DASDateTime `json:"end"`
-	BusyTimes []struct {
-		Start *DASDateTime `json:"start"`
-		End   *DASDateTime `json:"end"`
-	} `json:"busyTimes"`
-}
 
 // DecodeBusyTime reads a busyTimeResponse (notes-freebusy.md §2.2.3) from
 // r, reading at most MaxDASDocumentBytes. The window (start, end) is
@@ -62,47 +52,43 @@ func DecodeBusyTime(r io.Reader) (*DASBusyTime, error) {
 
 func decodeBusyTimeBytes(data []byte) (*DASBusyTime, error) {
 	const kind = "DAS busytime"
-	var raw busyTimeJSON
-	if err := unmarshalDAS(data, &raw, kind); err != nil {
+	out := new(DASBusyTime)
+	if err := unmarshalDAS(data, out, kind); err != nil {
 		return nil, err
 	}
-	missing := func(key string) error {
-		return &freebusy.ParseError{Kind: kind, Input: key, Err: ErrDASMissingKey}
-	}
-	bad := func(where string, err error) error {
-		return &freebusy.ParseError{Kind: kind, Input: where, Err: err}
-	}
-	if raw.Start == nil {
-		return nil, missing("start")
-	}
-	if raw.End == nil {
-		return nil, missing("end")
-	}
-	out := &DASBusyTime{Start: *raw.Start, End: *raw.End}
-	if _, err := out.Start.Instant(); err != nil {
-		return nil, bad("start", err)
-	}
-	if _, err := out.End.Instant(); err != nil {
-		return nil, bad("end", err)
-	}
-	if len(raw.BusyTimes) > 0 {
-		out.BusyTimes = make([]DASDateTimeRange, len(raw.BusyTimes))
-	}
-	for i, bt := range raw.BusyTimes {
-		where := fmt.Sprintf("busyTimes[%d]", i)
-		if bt.Start == nil {
-			return nil, missing(where + ".start")
+	// An absent, null or empty exDateTime decodes to the zero value. The
+	// location is formatted only on error: this loop runs per period.
+	check := func(d DASDateTime, index int, field string) error {
+		where := func() string {
+			if index < 0 {
+				return field
+			}
+			return "busyTimes[" + strconv.Itoa(index) + "]." + field
 		}
-		if bt.End == nil {
-			return nil, missing(where + ".end")
+		if d == (DASDateTime{}) {
+			return &freebusy.ParseError{Kind: kind, Input: where(), Err: ErrDASMissingKey}
 		}
-		if _, err := bt.Start.Instant(); err != nil {
-			return nil, bad(where+".start", err)
+		if _, err := d.Instant(); err != nil {
+			return &freebusy.ParseError{Kind: kind, Input: where(), Err: err}
 		}
-		if _, err := bt.End.Instant(); err != nil {
-			return nil, bad(where+".end", err)
+		return nil
+	}
+	if err := check(out.Start, -1, "start"); err != nil {
+		return nil, err
+	}
+	if err := check(out.End, -1, "end"); err != nil {
+		return nil, err
+	}
+	for i, bt := range out.BusyTimes {
+		if err := check(bt.Start, i, "start"); err != nil {
+			return nil, err
 		}
-		out.BusyTimes[i] = DASDateTimeRange{Start: *bt.Start, End: *bt.End}
+		if err := check(bt.End, i, "end"); err != nil {
+			return nil, err
+		}
+	}
+	if len(out.BusyTimes) == 0 {
+		out.BusyTimes = nil // absent, null and [] mean the same
 	}
 	return out, nil
 }

@@ -35,6 +35,8 @@ func TestDASDateTimeInstantGolden(t *testing.T) {
 		want time.Time
 	}{
 		{"§10 vector 4", DASDateTime{Date: "2013-11-05", Time: "22:00:00", UTC: true}, utc(2013, 11, 5, 22, 0, 0)},
+		{"leap day", DASDateTime{Date: "2024-02-29", Time: "23:59:59", UTC: true}, utc(2024, 2, 29, 23, 59, 59)},
+		{"year 0001", DASDateTime{Date: "0001-01-01", Time: "00:00:00", UTC: true}, utc(1, 1, 1, 0, 0, 0)},
 		// §2.2.6: IBM's sample clients read date+"T"+time as UTC.
 		{"no utc key read as UTC", DASDateTime{Date: "2013-11-05", Time: "22:00:00"}, utc(2013, 11, 5, 22, 0, 0)},
 		// §2.2.3: the calendar variant carries tzid; resolved with tzdata
@@ -63,6 +65,12 @@ func TestDASDateTimeInstantErrors(t *testing.T) {
 		{"short date", DASDateTime{Date: "2013-11-5", Time: "22:00:00", UTC: true}},
 		{"fraction", DASDateTime{Date: "2013-11-05", Time: "22:00:00.000", UTC: true}},
 		{"month 13", DASDateTime{Date: "2013-13-05", Time: "22:00:00", UTC: true}},
+		{"February 29th of a common year", DASDateTime{Date: "2013-02-29", Time: "22:00:00", UTC: true}},
+		{"24:00:00", DASDateTime{Date: "2013-11-05", Time: "24:00:00", UTC: true}},
+		{"leap second", DASDateTime{Date: "2016-12-31", Time: "23:59:60", UTC: true}},
+		{"signed field", DASDateTime{Date: "2013-+1-05", Time: "22:00:00", UTC: true}},
+		{"minute 60", DASDateTime{Date: "2013-11-05", Time: "22:60:00", UTC: true}},
+		{"day 0", DASDateTime{Date: "2013-11-00", Time: "22:00:00", UTC: true}},
 		{"empty", DASDateTime{}},
 	}
 	for _, tt := range tests {
