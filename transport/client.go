@@ -125,15 +125,10 @@ func (c *Client) Call(ctx context.Context, q freebusy.Query, opts ...CallOption)
 	c.calls.Add(1)
 	c.inFlight.Add(1)
 	defer c.inFlight.Add(-1)
-	raw, err := c.do(ctx, MethodFreeBusy, q, co)
-	if err != nil {
+	var res FreeBusyResult
+	if err := c.do(ctx, MethodFreeBusy, q, &res, co); err != nil {
 		c.callFailures.Add(1)
 		return nil, err
-	}
-	var res FreeBusyResult
-	if err := json.Unmarshal(raw, &res); err != nil {
-		c.callFailures.Add(1)
-		return nil, &freebusy.Error{Reason: freebusy.ReasonInternal, Message: "transport: malformed free/busy result: " + err.Error(), Cause: fmt.Errorf("%w: %v", ErrProtocol, err)}
 	}
 	if err := freebusy.CheckResult(q, res.Schedules); err != nil {
 		c.callFailures.Add(1)
@@ -146,7 +141,7 @@ func (c *Client) Call(ctx context.Context, q freebusy.Query, opts ...CallOption)
 // round-trip time. Like a call, it fails fast while disconnected.
 func (c *Client) Ping(ctx context.Context) (time.Duration, error) {
 	start := time.Now()
-	if _, err := c.do(ctx, MethodPing, nil, callOptions{waitForReady: c.o.waitForReady}); err != nil {
+	if err := c.do(ctx, MethodPing, nil, nil, callOptions{waitForReady: c.o.waitForReady}); err != nil {
 		return 0, err
 	}
 	return time.Since(start), nil
@@ -161,7 +156,7 @@ const (
 )
 
 // do runs one call with the retry rule.
-func (c *Client) do(ctx context.Context, method string, params any, co callOptions) (json.RawMessage, error) {
+func (c *Client) do(ctx context.Context, method string, params, result any, co callOptions) error {
 	var expiry int64 // for calls without a deadline: the default call timeout
 	var waitDeadline time.Time
 	if _, ok := ctx.Deadline(); !ok {
@@ -174,16 +169,16 @@ func (c *Client) do(ctx context.Context, method string, params any, co callOptio
 		if cc == nil {
 			var err error
 			if cc, err = c.getConn(ctx, co.waitForReady, waitDeadline); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		attempts++
 		if !waitDeadline.IsZero() {
 			expiry = int64(time.Until(waitDeadline)) + cc.mono()
 		}
-		raw, err := cc.roundTrip(ctx, method, params, expiry)
+		err := cc.roundTrip(ctx, method, params, result, expiry)
 		if err == nil {
-			return raw, nil
+			return nil
 		}
 		var delay time.Duration
 		budgeted := true
@@ -198,19 +193,19 @@ func (c *Client) do(ctx context.Context, method string, params any, co callOptio
 					delay = c.retryDelay(attempts, e.Info.RetryAfter)
 				}
 			} else if !e.Reason.Temporary() {
-				return nil, e.asFreeBusyError()
+				return e.asFreeBusyError()
 			} else {
 				delay = c.retryDelay(attempts, e.Info.RetryAfter)
 			}
 			if attempts >= c.o.maxAttempts {
-				return nil, e.asFreeBusyError()
+				return e.asFreeBusyError()
 			}
 		case *CallError:
 			if errors.Is(e.Err, ErrClosed) || c.isClosed() {
-				return nil, ErrClosed
+				return ErrClosed
 			}
 			if ctx.Err() != nil || errors.Is(e.Err, errCallTimeout) {
-				return nil, finalCallError(e, attempts)
+				return finalCallError(e, attempts)
 			}
 			if !e.MaySent && transparent < maxTransparent {
 				// Never left the client: retry at no cost (gRPC A6 transparent retry).
@@ -219,29 +214,29 @@ func (c *Client) do(ctx context.Context, method string, params any, co callOptio
 				continue
 			}
 			if attempts >= c.o.maxAttempts {
-				return nil, finalCallError(e, attempts)
+				return finalCallError(e, attempts)
 			}
 		default:
-			return nil, err
+			return err
 		}
 		if budgeted && !c.budget.withdraw(c.o.now()) {
 			c.throttled.Add(1)
-			return nil, finalError(err, attempts)
+			return finalError(err, attempts)
 		}
 		c.retries.Add(1)
 		if delay > 0 {
 			if dl, ok := ctx.Deadline(); ok && time.Until(dl) < delay {
-				return nil, finalError(err, attempts)
+				return finalError(err, attempts)
 			}
 			t := time.NewTimer(delay)
 			select {
 			case <-t.C:
 			case <-ctx.Done():
 				t.Stop()
-				return nil, finalError(err, attempts)
+				return finalError(err, attempts)
 			case <-c.closing:
 				t.Stop()
-				return nil, ErrClosed
+				return ErrClosed
 			}
 		}
 	}

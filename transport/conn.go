@@ -49,7 +49,7 @@ type clientConn struct {
 // the monitor) fills exactly one of result, rerr and err, then sends on ch.
 type pendingCall struct {
 	ch       chan struct{}
-	result   json.RawMessage
+	line     []byte // the reply line, copied into a buffer kept across uses
 	rerr     *RemoteError
 	err      error
 	deadline int64 // monotonic expiry for calls without a context deadline; 0 none
@@ -62,7 +62,10 @@ func getPending() *pendingCall { return pendingPool.Get().(*pendingCall) }
 // putPending recycles pc; only call it once pc's reply has been received,
 // when nothing else refers to it.
 func putPending(pc *pendingCall) {
-	*pc = pendingCall{ch: pc.ch}
+	if cap(pc.line) > 64<<10 { // do not pin huge buffers
+		pc.line = nil
+	}
+	*pc = pendingCall{ch: pc.ch, line: pc.line[:0]}
 	pendingPool.Put(pc)
 }
 
@@ -151,19 +154,21 @@ var errServerDraining = fmt.Errorf("server is shutting down")
 var errNotSent = &CallError{Op: "call", MaySent: false, Err: ErrConnectionLost}
 
 // roundTrip sends one request and waits for its reply, ctx's end, or the
-// connection's death. It returns the raw result, a *RemoteError, or a
-// *CallError.
-func (cc *clientConn) roundTrip(ctx context.Context, method string, params any, noDeadlineExpiry int64) (json.RawMessage, error) {
+// connection's death. It decodes the reply's result into result (which may
+// be nil) in the caller's goroutine, so that replies to concurrent calls
+// are decoded in parallel. It returns nil, a *RemoteError, a
+// *freebusy.Error for a request that cannot be sent, or a *CallError.
+func (cc *clientConn) roundTrip(ctx context.Context, method string, params, result any, noDeadlineExpiry int64) error {
 	id := cc.nextID.Add(1)
 	e := getEncoder()
 	if err := e.request(id, method, params); err != nil {
 		putEncoder(e)
-		return nil, &freebusy.Error{Reason: freebusy.ReasonInvalid, Message: "transport: cannot encode request: " + err.Error(), Cause: err}
+		return &freebusy.Error{Reason: freebusy.ReasonInvalid, Message: "transport: cannot encode request: " + err.Error(), Cause: err}
 	}
 	if e.buf.Len() > cc.maxReq {
 		n := e.buf.Len()
 		putEncoder(e)
-		return nil, &freebusy.Error{Reason: freebusy.ReasonInvalid, Message: fmt.Sprintf("transport: request of %d bytes exceeds the server's limit of %d", n, cc.maxReq), Cause: ErrMessageTooLarge}
+		return &freebusy.Error{Reason: freebusy.ReasonInvalid, Message: fmt.Sprintf("transport: request of %d bytes exceeds the server's limit of %d", n, cc.maxReq), Cause: ErrMessageTooLarge}
 	}
 	pc := getPending()
 	pc.deadline = noDeadlineExpiry
@@ -172,7 +177,7 @@ func (cc *clientConn) roundTrip(ctx context.Context, method string, params any, 
 		cc.mu.Unlock()
 		putEncoder(e)
 		putPending(pc)
-		return nil, errNotSent
+		return errNotSent
 	}
 	cc.pending[id] = pc
 	cc.mu.Unlock()
@@ -184,29 +189,48 @@ func (cc *clientConn) roundTrip(ctx context.Context, method string, params any, 
 		_, mine := cc.pending[id]
 		delete(cc.pending, id)
 		cc.mu.Unlock()
-		ce := &CallError{Op: "write", Addr: cc.addr, MaySent: true, Err: werr}
-		cc.fail(ce)
-		if !mine { // fail got there first and delivered to pc
+		cc.fail(&CallError{Op: "write", Addr: cc.addr, MaySent: true, Err: werr})
+		if !mine { // someone else completed pc first: consume that
 			<-pc.ch
 		}
-		return nil, &CallError{Op: "write", Addr: cc.addr, MaySent: n > 0, Err: werr}
+		return &CallError{Op: "write", Addr: cc.addr, MaySent: n > 0, Err: werr}
 	}
 
 	select {
 	case <-pc.ch:
-		res, rerr, err := pc.result, pc.rerr, pc.err
-		putPending(pc)
-		if rerr != nil {
-			return nil, rerr
-		}
-		return res, err
 	case <-ctx.Done():
 		cc.mu.Lock()
 		delete(cc.pending, id)
 		cc.mu.Unlock()
 		// pc may still receive a reply; it is left to the garbage collector.
-		return nil, &CallError{Op: "call", Addr: cc.addr, MaySent: true, Err: ctx.Err()}
+		return &CallError{Op: "call", Addr: cc.addr, MaySent: true, Err: ctx.Err()}
 	}
+	defer putPending(pc)
+	if pc.err != nil {
+		return pc.err
+	}
+	if pc.rerr != nil {
+		return pc.rerr
+	}
+	if result == nil {
+		result = &struct{}{}
+	}
+	env := replyEnvelope{Result: result}
+	if err := json.Unmarshal(pc.line, &env); err != nil {
+		ce := &CallError{Op: "read", Addr: cc.addr, MaySent: true, Err: fmt.Errorf("%w: %v", ErrProtocol, err)}
+		cc.fail(ce)
+		return ce
+	}
+	if env.Error != nil {
+		return newRemoteError(env.Error)
+	}
+	return nil
+}
+
+// replyEnvelope decodes a reply line straight into the caller's result.
+type replyEnvelope struct {
+	Result any        `json:"result"`
+	Error  *wireError `json:"error"`
 }
 
 // write writes one message under the write lock with the write deadline.
@@ -236,21 +260,30 @@ func (cc *clientConn) readLoop() {
 		if len(line) == 0 {
 			continue
 		}
-		var resp wireResponse
-		if err := json.Unmarshal(line, &resp); err != nil {
-			cc.fail(&CallError{Op: "read", Addr: cc.addr, MaySent: true, Err: fmt.Errorf("%w: %v", ErrProtocol, err)})
-			return
-		}
-		id, ok := parseID(resp.ID)
+		id, ok := fastID(line)
+		var rerr *RemoteError
 		if !ok {
-			// A reply that names no request: the server reports a
-			// connection-level error (PROTOCOL.md "Framing").
-			var cause error = fmt.Errorf("%w: response with id %s", ErrProtocol, resp.ID)
-			if resp.Error != nil {
-				cause = newRemoteError(resp.Error)
+			var resp wireResponse
+			if err := json.Unmarshal(line, &resp); err != nil {
+				cc.fail(&CallError{Op: "read", Addr: cc.addr, MaySent: true, Err: fmt.Errorf("%w: %v", ErrProtocol, err)})
+				return
 			}
-			cc.fail(&CallError{Op: "read", Addr: cc.addr, MaySent: true, Err: cause})
-			return
+			if id, ok = parseID(resp.ID); !ok {
+				// A reply that names no request: the server reports a
+				// connection-level error (PROTOCOL.md "Framing").
+				var cause error = fmt.Errorf("%w: response with id %s", ErrProtocol, resp.ID)
+				if resp.Error != nil {
+					cause = newRemoteError(resp.Error)
+				}
+				cc.fail(&CallError{Op: "read", Addr: cc.addr, MaySent: true, Err: cause})
+				return
+			}
+			if resp.Error != nil {
+				rerr = newRemoteError(resp.Error)
+			} else if resp.Result == nil {
+				cc.fail(&CallError{Op: "read", Addr: cc.addr, MaySent: true, Err: fmt.Errorf("%w: response without result or error", ErrProtocol)})
+				return
+			}
 		}
 		cc.mu.Lock()
 		pc := cc.pending[id]
@@ -259,16 +292,32 @@ func (cc *clientConn) readLoop() {
 		if pc == nil {
 			continue // a reply to a call that gave up, or to a heartbeat
 		}
-		switch {
-		case resp.Error != nil:
-			pc.rerr = newRemoteError(resp.Error)
-		case resp.Result != nil:
-			pc.result = resp.Result
-		default:
-			pc.err = &CallError{Op: "read", Addr: cc.addr, MaySent: true, Err: fmt.Errorf("%w: response without result or error", ErrProtocol)}
-		}
+		pc.rerr = rerr
+		pc.line = append(pc.line[:0], line...)
 		pc.ch <- struct{}{}
 	}
+}
+
+// responsePrefix is how this package's server starts every reply; a reply
+// that starts so has its id read without a full decode.
+const responsePrefix = `{"jsonrpc":"2.0","id":`
+
+// fastID reads the id of a reply that starts with responsePrefix and a
+// numeric id followed by a comma. Other replies (another member order,
+// another server) take the full decode.
+func fastID(line []byte) (uint64, bool) {
+	if len(line) <= len(responsePrefix) || string(line[:len(responsePrefix)]) != responsePrefix {
+		return 0, false
+	}
+	rest := line[len(responsePrefix):]
+	end := 0
+	for end < len(rest) && end <= 20 && rest[end] >= '0' && rest[end] <= '9' {
+		end++
+	}
+	if end == 0 || end >= len(rest) || rest[end] != ',' {
+		return 0, false
+	}
+	return parseID(rest[:end])
 }
 
 // parseID parses a non-negative integer id.

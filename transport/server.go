@@ -338,13 +338,18 @@ func (sc *serverConn) dispatch(req *wireRequest, out chan<- []byte) (resp []byte
 		id := req.ID
 		go func() {
 			defer s.wg.Done()
-			b := reply(sc.freeBusy(id, q))
+			e := getEncoder()
+			sc.freeBusy(e, id, q)
 			<-sc.sem
-			if out != nil {
-				out <- b
-			} else if b != nil {
-				sc.writeLine(b)
+			switch {
+			case out != nil && notification:
+				out <- nil
+			case out != nil:
+				out <- bytes.Clone(e.buf.Bytes())
+			case !notification:
+				sc.writeLine(e.buf.Bytes())
 			}
+			putEncoder(e)
 			sc.inFlight.Add(-1)
 		}()
 		return nil, true, true
@@ -405,11 +410,13 @@ func (sc *serverConn) handleBatch(line []byte) bool {
 	return keep
 }
 
-// freeBusy runs one query against the Source and returns the response line.
-func (sc *serverConn) freeBusy(id json.RawMessage, q freebusy.Query) []byte {
+// freeBusy runs one query against the Source and encodes the response
+// line into e.
+func (sc *serverConn) freeBusy(e *encoder, id json.RawMessage, q freebusy.Query) {
 	s := sc.s
 	if err := q.Validate(); err != nil {
-		return sc.errorLine(id, errorObject(err))
+		_ = e.error(id, errorObject(err))
+		return
 	}
 	ctx, cancel := context.WithTimeout(sc.ctx, s.o.callTimeout)
 	defer cancel()
@@ -421,9 +428,14 @@ func (sc *serverConn) freeBusy(id json.RawMessage, q freebusy.Query) []byte {
 		if r := freebusy.ReasonOf(err); r == freebusy.ReasonInternal {
 			s.o.log.Error("transport: source failed", zap.Error(err))
 		}
-		return sc.errorLine(id, errorObject(err))
+		_ = e.error(id, errorObject(err))
+		return
 	}
-	return sc.resultLine(id, FreeBusyResult{Schedules: out})
+	if err := e.result(id, FreeBusyResult{Schedules: out}); err != nil {
+		s.o.log.Error("transport: cannot encode result", zap.Error(err))
+		e.buf.Reset()
+		_ = e.error(id, &wireError{Code: CodeInternalError, Message: "cannot encode result: " + err.Error(), Data: reasonData(freebusy.ReasonInternal, 0)})
+	}
 }
 
 // errorObject maps a Source error to its JSON-RPC error object.

@@ -1,0 +1,96 @@
+package transport
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// docSession is one ```jsonrpc block of PROTOCOL.md: the lines in order,
+// each sent (-->) or expected (<--).
+type docSession struct {
+	lines []docLine
+}
+
+type docLine struct {
+	send bool
+	text string
+}
+
+// parseDocSessions extracts the sample sessions from PROTOCOL.md.
+func parseDocSessions(t *testing.T) []docSession {
+	t.Helper()
+	b, err := os.ReadFile("PROTOCOL.md")
+	require.NoError(t, err)
+	var out []docSession
+	var cur *docSession
+	for _, line := range strings.Split(string(b), "\n") {
+		switch {
+		case line == "```jsonrpc":
+			out = append(out, docSession{})
+			cur = &out[len(out)-1]
+		case line == "```":
+			cur = nil
+		case cur != nil && strings.HasPrefix(line, "--> "):
+			cur.lines = append(cur.lines, docLine{send: true, text: line[4:]})
+		case cur != nil && strings.HasPrefix(line, "<-- "):
+			cur.lines = append(cur.lines, docLine{text: line[4:]})
+		case cur != nil && strings.TrimSpace(line) != "":
+			t.Fatalf("PROTOCOL.md: unexpected line in a jsonrpc block: %q", line)
+		}
+	}
+	return out
+}
+
+// TestProtocolDocSampleSession replays every sample session of
+// PROTOCOL.md ("Sample sessions") against a real Server over loopback TCP
+// and checks each reply, compared as JSON values, and that the connection
+// is closed when the document says so.
+func TestProtocolDocSampleSession(t *testing.T) {
+	sessions := parseDocSessions(t)
+	require.GreaterOrEqual(t, len(sessions), 6, "PROTOCOL.md lost its sample sessions")
+	_, addr := startServer(t, staticSource, WithServerToken("s3cret"))
+	for i, s := range sessions {
+		nc, err := net.Dial("tcp", addr)
+		require.NoError(t, err)
+		require.NoError(t, nc.SetDeadline(time.Now().Add(5*time.Second)))
+		br := bufio.NewReader(nc)
+		var last map[string]any
+		for _, l := range s.lines {
+			if l.send {
+				_, err := io.WriteString(nc, l.text+"\n")
+				require.NoError(t, err)
+				continue
+			}
+			got, err := br.ReadString('\n')
+			require.NoErrorf(t, err, "session %d: waiting for %s", i+1, l.text)
+			var want, have any
+			require.NoErrorf(t, json.Unmarshal([]byte(l.text), &want), "session %d: the document's reply is not JSON: %s", i+1, l.text)
+			require.NoError(t, json.Unmarshal([]byte(got), &have))
+			assert.Equalf(t, want, have, "session %d: reply differs from PROTOCOL.md\ndoc:    %s\nserver: %s", i+1, l.text, strings.TrimSpace(got))
+			last, _ = have.(map[string]any)
+		}
+		if code := errorCode(last); code == CodeVersionMismatch || code == CodeUnauthorized || code == CodeParseError || code == CodeMessageTooLarge {
+			_, err := br.ReadString('\n')
+			assert.ErrorIsf(t, err, io.EOF, "session %d: the server must close the connection after error %d", i+1, code)
+		}
+		require.NoError(t, nc.Close())
+	}
+}
+
+func errorCode(resp map[string]any) int {
+	e, ok := resp["error"].(map[string]any)
+	if !ok {
+		return 0
+	}
+	c, _ := e["code"].(float64)
+	return int(c)
+}
