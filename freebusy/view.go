@@ -10,11 +10,17 @@ import (
 // The availability-view digits shared by EWS MergedFreeBusy
 // (exchange-freebusy.md §2.6) and Graph availabilityView (§3.2).
 const (
-	DigitFree      byte = '0'
+	// DigitFree is a slot that is free throughout.
+	DigitFree byte = '0'
+	// DigitTentative is a slot whose busiest status is Tentative.
 	DigitTentative byte = '1'
-	DigitBusy      byte = '2'
-	DigitOOF       byte = '3'
-	DigitNoData    byte = '4'
+	// DigitBusy is a slot whose busiest status is Busy.
+	DigitBusy byte = '2'
+	// DigitOOF is a slot holding some OutOfOffice time.
+	DigitOOF byte = '3'
+	// DigitNoData is a slot with Unknown time and no busy time (EWS "No
+	// data"; Graph documents no digit for it).
+	DigitNoData byte = '4'
 )
 
 // maxViewSlots bounds the length of a rendered view (a 62-day window at
