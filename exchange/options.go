@@ -24,6 +24,7 @@ type options struct {
 	concurrency int
 	limits      freebusy.Limits
 	now         func() time.Time
+	graph       graphOptions // Graph client and handler only; see graph_options.go
 }
 
 func newOptions(opts []Option) options {

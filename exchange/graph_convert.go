@@ -1,0 +1,509 @@
+package exchange
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/calbridge/calbridge/freebusy"
+)
+
+// ParseGraphStatus maps a scheduleItem status to a canonical status,
+// case-insensitively (§3.2, §6). ok is false for a value Graph does not
+// document.
+func ParseGraphStatus(s string) (st freebusy.Status, ok bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "free":
+		return freebusy.Free, true
+	case "tentative":
+		return freebusy.Tentative, true
+	case "busy":
+		return freebusy.Busy, true
+	case "oof":
+		return freebusy.OutOfOffice, true
+	case "workingelsewhere":
+		return freebusy.WorkingElsewhere, true
+	case "unknown":
+		return freebusy.Unknown, true
+	}
+	return freebusy.Unknown, false
+}
+
+// GraphStatusOf returns the scheduleItem status for a canonical status
+// (§6): "free", "tentative", "busy", "oof", "workingElsewhere", "unknown".
+func GraphStatusOf(s freebusy.Status) string {
+	switch s {
+	case freebusy.Free:
+		return GraphStatusFree
+	case freebusy.Tentative:
+		return GraphStatusTentative
+	case freebusy.Busy:
+		return GraphStatusBusy
+	case freebusy.OutOfOffice:
+		return GraphStatusOOF
+	case freebusy.WorkingElsewhere:
+		return GraphStatusWorkingElsewhere
+	}
+	return GraphStatusUnknown
+}
+
+// graphCodeNotFound is the numeric availability exception code Graph puts
+// in freeBusyError.responseCode for an address it cannot resolve (issue
+// #11225; the same ExceptionCode 5009 as EWS ErrorMailRecipientNotFound,
+// exchange-freebusy.md §3.2).
+const graphCodeNotFound = "5009"
+
+// GraphErrorReason maps a freeBusyError.responseCode to a canonical
+// reason: "5009" is ReasonUnknownAttendee; EWS response-code names map as
+// ResponseCode.Reason does (Graph runs on the EWS availability stack);
+// anything else, and an empty code, is ReasonInternal.
+func GraphErrorReason(code string) freebusy.Reason {
+	code = strings.TrimSpace(code)
+	if code == graphCodeNotFound {
+		return freebusy.ReasonUnknownAttendee
+	}
+	if r := ResponseCode(code).Reason(); r != freebusy.ReasonNone {
+		return r
+	}
+	return freebusy.ReasonInternal
+}
+
+// graphErrorFor builds the freeBusyError a handler writes for a failed
+// schedule: "5009" and Exchange's message text for an unknown attendee
+// (§2.7, §3.2), the EWS code of the reason otherwise.
+func graphErrorFor(attendee string, e *freebusy.Error) *GraphFreeBusyError {
+	if e.Reason == freebusy.ReasonUnknownAttendee {
+		return &GraphFreeBusyError{
+			ResponseCode: graphCodeNotFound,
+			Message:      "Unable to resolve e-mail address " + RoutedAddress{RoutingType: "SMTP", Address: attendee}.String() + " to an Active Directory object.",
+		}
+	}
+	msg := e.Message
+	if msg == "" {
+		msg = e.Reason.String()
+	}
+	return &GraphFreeBusyError{ResponseCode: string(CodeFor(e.Reason)), Message: msg}
+}
+
+// graphZoneName returns the name Graph uses for loc: its Windows id when
+// the table knows one ("Pacific Standard Time"), "UTC" for UTC, the IANA
+// name otherwise (Graph accepts those too).
+func graphZoneName(loc *time.Location) string {
+	name := loc.String()
+	if loc == time.UTC || name == "UTC" {
+		return "UTC"
+	}
+	if win, ok := IANAToWindows(name); ok {
+		return win
+	}
+	return name
+}
+
+// NewGraphScheduleRequest builds the getSchedule request for q: the window
+// in UTC, q.Slot() as the interval.
+func NewGraphScheduleRequest(q freebusy.Query) *GraphScheduleRequest {
+	return &GraphScheduleRequest{
+		Schedules:                slices.Clone(q.Attendees),
+		StartTime:                NewGraphDateTimeTimeZone(q.Start, time.UTC, "UTC"),
+		EndTime:                  NewGraphDateTimeTimeZone(q.End, time.UTC, "UTC"),
+		AvailabilityViewInterval: int(q.Slot() / time.Minute),
+	}
+}
+
+// Query converts the request into a canonical query: the window read in
+// its zones, the interval (default 30) as Granularity. It does not apply
+// limits; errors are *GraphFormatError values for a bad dateTime or zone,
+// and a *freebusy.QueryError for a negative interval.
+func (r *GraphScheduleRequest) Query() (freebusy.Query, error) {
+	var zones GraphZones
+	start, err := zones.Time(r.StartTime)
+	if err != nil {
+		return freebusy.Query{}, err
+	}
+	end, err := zones.Time(r.EndTime)
+	if err != nil {
+		return freebusy.Query{}, err
+	}
+	if r.AvailabilityViewInterval < 0 || r.AvailabilityViewInterval > 1<<20 {
+		return freebusy.Query{}, &freebusy.QueryError{Field: "Granularity", Detail: fmt.Sprintf("availabilityViewInterval %d", r.AvailabilityViewInterval), Err: freebusy.ErrBadGranularity}
+	}
+	return freebusy.Query{
+		Attendees:   slices.Clone(r.Schedules),
+		Start:       start,
+		End:         end,
+		Granularity: time.Duration(r.AvailabilityViewInterval) * time.Minute,
+	}, nil
+}
+
+// Schedules converts resp, the answer to a request built from q, into one
+// schedule per attendee of q, in query order. Entries are matched to
+// attendees by scheduleId, case-insensitively, falling back to position
+// for an entry without one. An attendee without an entry fails with
+// ReasonInternal (ErrGraphMismatch); an entry whose data cannot be read
+// fails with ReasonInvalid. See GraphScheduleInformation.Schedule.
+func (resp *GraphScheduleResponse) Schedules(q freebusy.Query) []freebusy.Schedule {
+	out := make([]freebusy.Schedule, len(q.Attendees))
+	used := make([]bool, len(resp.Value))
+	var zones GraphZones
+	for i, a := range q.Attendees {
+		k := -1
+		for j := range resp.Value {
+			if !used[j] && strings.EqualFold(strings.TrimSpace(resp.Value[j].ScheduleID), strings.TrimSpace(a)) {
+				k = j
+				break
+			}
+		}
+		if k < 0 && i < len(resp.Value) && !used[i] && resp.Value[i].ScheduleID == "" {
+			k = i
+		}
+		if k < 0 {
+			out[i] = freebusy.Failed(a, q.Start, q.End, freebusy.ReasonInternal,
+				graphFormatErr("value", ErrGraphMismatch, "no scheduleInformation for attendee %d", i))
+			continue
+		}
+		used[k] = true
+		s, err := resp.Value[k].Schedule(a, q, &zones)
+		if err != nil {
+			s = freebusy.Failed(a, q.Start, q.End, freebusy.ReasonInvalid, err)
+		}
+		out[i] = s
+	}
+	return out
+}
+
+// Schedule converts one scheduleInformation into attendee's canonical
+// schedule over q's window, with q.Slot() as the availability-view
+// interval. zones may be nil.
+//
+// A failed entry (Error set) becomes a failed schedule with
+// GraphErrorReason's reason. Otherwise the rules are (exchange-freebusy.md
+// §3.2, §6):
+//   - scheduleItems decide: the view writes working elsewhere as 0, so only
+//     items can tell it from free, and items are exact to the minute where
+//     the view is exact to the slot. Each item becomes an interval of its
+//     status; free items leave time free; a status Graph does not document
+//     is read as Busy (time the owner marked somehow is not promised free).
+//   - the view fills in what the items do not say: a slot whose digit is
+//     1, 2 or 3 but which no item overlaps gets that status for the whole
+//     slot, and a '4' (no data) slot is Unknown unless an item covers it.
+//   - without scheduleItems (the field absent), the view alone decides, and
+//     window time beyond the view's end is Unknown.
+//
+// Working hours whose zone cannot be resolved are left out rather than
+// failing the schedule. Events are filled for DetailFull queries only.
+// Errors are *GraphFormatError values for unreadable items or view.
+func (info *GraphScheduleInformation) Schedule(attendee string, q freebusy.Query, zones *GraphZones) (freebusy.Schedule, error) {
+	if zones == nil {
+		zones = new(GraphZones)
+	}
+	start, end, slot := q.Start.UTC(), q.End.UTC(), q.Slot()
+	if info.Error != nil {
+		return freebusy.Failed(attendee, start, end, GraphErrorReason(info.Error.ResponseCode),
+			errors.New(info.Error.Message)), nil
+	}
+	s := freebusy.Schedule{Attendee: attendee, Start: start, End: end}
+	var ivs, cover []freebusy.Interval
+	for i, it := range info.ScheduleItems {
+		a, err := zones.Time(it.Start)
+		if err != nil {
+			return s, itemErr(i, "start", err)
+		}
+		b, err := zones.Time(it.End)
+		if err != nil {
+			return s, itemErr(i, "end", err)
+		}
+		st, ok := ParseGraphStatus(it.Status)
+		if !ok {
+			st = freebusy.Busy
+		}
+		x := freebusy.Interval{Start: a, End: b, Status: st}
+		cover = append(cover, x)
+		if st != freebusy.Free {
+			ivs = append(ivs, x)
+		}
+		if q.Detail == freebusy.DetailFull {
+			ev := freebusy.Event{Start: a, End: b, Status: st, Private: it.IsPrivate}
+			if !it.IsPrivate {
+				ev.Subject, ev.Location = it.Subject, it.Location
+			}
+			s.Events = append(s.Events, ev)
+		}
+	}
+	itemsPresent := info.ScheduleItems != nil
+	viewEnd := start
+	if v := info.AvailabilityView; v != "" {
+		viewIvs, err := freebusy.ParseAvailabilityView(v, start, slot, freebusy.ViewOptions{})
+		if err != nil {
+			return s, graphFormatErr("availabilityView", ErrGraphView, "%v", err)
+		}
+		viewEnd = start.Add(time.Duration(len(v)) * slot)
+		coverage := unionIntervals(cover)
+		for _, vi := range viewIvs {
+			vi, ok := vi.Clip(start, end)
+			if !ok {
+				continue
+			}
+			if !itemsPresent {
+				ivs = append(ivs, vi)
+				continue
+			}
+			ivs = appendUncoveredSlots(ivs, vi, start, slot, coverage)
+		}
+	}
+	if !itemsPresent && viewEnd.Before(end) {
+		ivs = append(ivs, freebusy.Interval{Start: pfMaxTime(viewEnd, start), End: end, Status: freebusy.Unknown})
+	}
+	canon, _, err := freebusy.Normalize(ivs, start, end, freebusy.NormalizeOptions{})
+	if err != nil {
+		return s, graphFormatErr("scheduleItems", ErrInvalidGraph, "%v", err)
+	}
+	s.Intervals = canon
+	if info.WorkingHours != nil {
+		if wh, err := info.WorkingHours.WorkingHours(zones); err == nil {
+			s.WorkingHours = wh
+		}
+	}
+	return s, nil
+}
+
+func itemErr(i int, field string, err error) error {
+	var fe *GraphFormatError
+	if errors.As(err, &fe) {
+		fe.Field = fmt.Sprintf("scheduleItems[%d].%s.%s", i, field, fe.Field)
+	}
+	return err
+}
+
+// unionIntervals returns the sorted union of ivs, whatever their status.
+func unionIntervals(ivs []freebusy.Interval) []freebusy.Interval {
+	out := make([]freebusy.Interval, 0, len(ivs))
+	for _, x := range ivs {
+		if x.Start.Before(x.End) {
+			out = append(out, x)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
+	merged := out[:0]
+	for _, x := range out {
+		if n := len(merged); n > 0 && !x.Start.After(merged[n-1].End) {
+			if x.End.After(merged[n-1].End) {
+				merged[n-1].End = x.End
+			}
+			continue
+		}
+		merged = append(merged, x)
+	}
+	return merged
+}
+
+// appendUncoveredSlots appends, for each slot of the view interval vi,
+// the slot with vi's status when no interval of coverage (sorted,
+// disjoint) overlaps it.
+func appendUncoveredSlots(dst []freebusy.Interval, vi freebusy.Interval, origin time.Time, slot time.Duration, coverage []freebusy.Interval) []freebusy.Interval {
+	for a := vi.Start; a.Before(vi.End); {
+		b := origin.Add((a.Sub(origin)/slot + 1) * slot)
+		if b.After(vi.End) {
+			b = vi.End
+		}
+		k := sort.Search(len(coverage), func(i int) bool { return coverage[i].End.After(a) })
+		if k == len(coverage) || !coverage[k].Start.Before(b) {
+			if n := len(dst); n > 0 && dst[n-1].Status == vi.Status && dst[n-1].End.Equal(a) {
+				dst[n-1].End = b
+			} else {
+				dst = append(dst, freebusy.Interval{Start: a, End: b, Status: vi.Status})
+			}
+		}
+		a = b
+	}
+	return dst
+}
+
+// WorkingHours converts Graph working hours into canonical ones. Errors
+// are *GraphFormatError values: ErrGraphTimeZone for a zone that is not a
+// known Windows or IANA name (custom zones are not rebuilt from their
+// rules), ErrGraphWorkingHours for bad days or times.
+func (g *GraphWorkingHours) WorkingHours(zones *GraphZones) (*freebusy.WorkingHours, error) {
+	if zones == nil {
+		zones = new(GraphZones)
+	}
+	if g.TimeZone == nil || strings.TrimSpace(g.TimeZone.Name) == "" {
+		return nil, graphFormatErr("workingHours.timeZone", ErrGraphTimeZone, "no time zone")
+	}
+	loc, err := zones.Location(g.TimeZone.Name)
+	if err != nil {
+		return nil, err
+	}
+	startT, err := parseTimeOfDay(g.StartTime)
+	if err != nil {
+		return nil, err
+	}
+	endT, err := parseTimeOfDay(g.EndTime)
+	if err != nil {
+		return nil, err
+	}
+	if endT == 0 && startT > 0 {
+		endT = 24 * time.Hour // "00:00:00" ends the day
+	}
+	p := freebusy.WorkingPeriod{Start: startT, End: endT}
+	if len(g.DaysOfWeek) > 7 {
+		return nil, graphFormatErr("workingHours.daysOfWeek", ErrGraphWorkingHours, "%d days", len(g.DaysOfWeek))
+	}
+	for _, name := range g.DaysOfWeek {
+		d, ok := parseGraphWeekday(name)
+		if !ok {
+			return nil, graphFormatErr("workingHours.daysOfWeek", ErrGraphWorkingHours, "unknown day %q", name)
+		}
+		if !slices.Contains(p.Days, d) {
+			p.Days = append(p.Days, d)
+		}
+	}
+	wh := &freebusy.WorkingHours{Location: loc, Periods: []freebusy.WorkingPeriod{p}}
+	if err := wh.Validate(); err != nil {
+		return nil, graphFormatErr("workingHours", ErrGraphWorkingHours, "%v", err)
+	}
+	return wh, nil
+}
+
+func parseGraphWeekday(name string) (time.Weekday, bool) {
+	for d := time.Sunday; d <= time.Saturday; d++ {
+		if strings.EqualFold(strings.TrimSpace(name), d.String()) {
+			return d, true
+		}
+	}
+	return 0, false
+}
+
+// parseTimeOfDay reads an Edm.TimeOfDay, "08:00:00.0000000" (fraction
+// optional), as the offset from midnight.
+func parseTimeOfDay(s string) (time.Duration, error) {
+	if len(s) > 32 {
+		return 0, graphFormatErr("workingHours", ErrGraphWorkingHours, "time of day of %d bytes", len(s))
+	}
+	t, err := time.Parse("15:04:05.999999999", s)
+	if err != nil {
+		if t, err = time.Parse("15:04", s); err != nil {
+			return 0, graphFormatErr("workingHours", ErrGraphWorkingHours, "%q is not a time of day", s)
+		}
+	}
+	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute +
+		time.Duration(t.Second())*time.Second + time.Duration(t.Nanosecond()), nil
+}
+
+func formatTimeOfDay(d time.Duration) string {
+	if d >= 24*time.Hour {
+		d = 0 // Edm.TimeOfDay has no 24:00; midnight ends the day
+	}
+	return time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).Add(d).Format("15:04:05.0000000")
+}
+
+// NewGraphWorkingHours converts canonical working hours into Graph's. Graph
+// holds one period a week: when all periods share their times their days
+// are joined, otherwise the first period is kept and the rest dropped (the
+// documented loss). nil or invalid hours give nil.
+func NewGraphWorkingHours(wh *freebusy.WorkingHours) *GraphWorkingHours {
+	if wh == nil || wh.Validate() != nil || len(wh.Periods) == 0 {
+		return nil
+	}
+	first := wh.Periods[0]
+	var days []time.Weekday
+	for _, p := range wh.Periods {
+		if p.Start != first.Start || p.End != first.End {
+			days = first.Days
+			break
+		}
+		days = append(days, p.Days...)
+	}
+	slices.Sort(days)
+	days = slices.Compact(days)
+	g := &GraphWorkingHours{
+		DaysOfWeek: make([]string, len(days)),
+		StartTime:  formatTimeOfDay(first.Start),
+		EndTime:    formatTimeOfDay(first.End),
+		TimeZone:   &GraphTimeZoneBase{Name: graphZoneName(wh.Location)},
+	}
+	for i, d := range days {
+		g.DaysOfWeek[i] = strings.ToLower(d.String())
+	}
+	return g
+}
+
+// GraphResponseOptions tune NewGraphScheduleResponse.
+type GraphResponseOptions struct {
+	// Location and TimeZone are the zone scheduleItem times are written
+	// in and its Graph name (the Prefer: outlook.timezone header); nil
+	// means UTC.
+	Location *time.Location
+	TimeZone string
+}
+
+// NewGraphScheduleResponse converts the schedules a Source answered q with
+// into a getSchedule response, one entry per schedule (see
+// NewGraphScheduleInformation).
+func NewGraphScheduleResponse(q freebusy.Query, schedules []freebusy.Schedule, opt GraphResponseOptions) (*GraphScheduleResponse, error) {
+	resp := &GraphScheduleResponse{Value: make([]GraphScheduleInformation, len(schedules))}
+	for i := range schedules {
+		info, err := NewGraphScheduleInformation(&schedules[i], q, opt)
+		if err != nil {
+			return nil, err
+		}
+		resp.Value[i] = info
+	}
+	return resp, nil
+}
+
+// NewGraphScheduleInformation converts one schedule into a
+// scheduleInformation over q's window: the availabilityView at q.Slot()
+// (working elsewhere as 0, Graph's choice; no data as 4), scheduleItems
+// from the schedule's Events when it has them and from its canonical
+// intervals otherwise (Unknown time as status "unknown"), working hours as
+// NewGraphWorkingHours writes them. A failed schedule becomes an entry with
+// only an error. Errors come from freebusy.AvailabilityView for a schedule
+// that does not normalize.
+func NewGraphScheduleInformation(s *freebusy.Schedule, q freebusy.Query, opt GraphResponseOptions) (GraphScheduleInformation, error) {
+	info := GraphScheduleInformation{ScheduleID: s.Attendee}
+	if s.Err != nil {
+		info.Error = graphErrorFor(s.Attendee, s.Err)
+		return info, nil
+	}
+	loc, zone := opt.Location, opt.TimeZone
+	if loc == nil {
+		loc, zone = time.UTC, "UTC"
+	}
+	view, err := freebusy.AvailabilityView(s.Intervals, q.Start, q.End, q.Slot(), freebusy.ViewOptions{})
+	if err != nil {
+		return info, err
+	}
+	info.AvailabilityView = view
+	info.ScheduleItems = []GraphScheduleItem{}
+	if len(s.Events) > 0 {
+		for _, ev := range s.Events {
+			it := GraphScheduleItem{
+				IsPrivate: ev.Private,
+				Status:    GraphStatusOf(ev.Status),
+				Start:     NewGraphDateTimeTimeZone(ev.Start, loc, zone),
+				End:       NewGraphDateTimeTimeZone(ev.End, loc, zone),
+			}
+			if !ev.Private {
+				it.Subject, it.Location = ev.Subject, ev.Location
+			}
+			info.ScheduleItems = append(info.ScheduleItems, it)
+		}
+	} else {
+		canon, _, err := freebusy.Normalize(s.Intervals, q.Start, q.End, freebusy.NormalizeOptions{})
+		if err != nil {
+			return info, err
+		}
+		for _, x := range canon {
+			info.ScheduleItems = append(info.ScheduleItems, GraphScheduleItem{
+				Status: GraphStatusOf(x.Status),
+				Start:  NewGraphDateTimeTimeZone(x.Start, loc, zone),
+				End:    NewGraphDateTimeTimeZone(x.End, loc, zone),
+			})
+		}
+	}
+	info.WorkingHours = NewGraphWorkingHours(s.WorkingHours)
+	return info, nil
+}

@@ -1,0 +1,607 @@
+package exchange
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/calbridge/calbridge/freebusy"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func graphLA(t testing.TB) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation("America/Los_Angeles")
+	require.NoError(t, err)
+	return loc
+}
+
+// graphDocsQuery is the request of exchange-freebusy.md §3.4: 2019-03-15
+// 09:00-18:00 Pacific (PDT, UTC-7, after the 10 March DST change), 60-minute
+// interval.
+func graphDocsQuery(t testing.TB) freebusy.Query {
+	la := graphLA(t)
+	return freebusy.Query{
+		Attendees:   []string{"adelev@contoso.com", "meganb@contoso.com"},
+		Start:       time.Date(2019, 3, 15, 9, 0, 0, 0, la).UTC(),
+		End:         time.Date(2019, 3, 15, 18, 0, 0, 0, la).UTC(),
+		Granularity: time.Hour,
+	}
+}
+
+func readGraphGolden(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile("testdata/graph/" + name)
+	require.NoError(t, err)
+	return b
+}
+
+// Golden data: exchange-freebusy.md §3.4 and §7 item 9 (Graph docs
+// calendar-getschedule.md example), decoded.
+func TestGraphDecodeDocsExample(t *testing.T) {
+	q := graphDocsQuery(t)
+	req, err := DecodeGetScheduleRequest(bytes.NewReader(readGraphGolden(t, "getschedule-docs-request.json")))
+	require.NoError(t, err)
+	gotQ, err := req.Query()
+	require.NoError(t, err)
+	assert.Equal(t, q, gotQ)
+
+	resp, err := DecodeGetScheduleResponse(bytes.NewReader(readGraphGolden(t, "getschedule-docs-response.json")))
+	require.NoError(t, err)
+	schedules := resp.Schedules(q)
+	require.NoError(t, freebusy.CheckResult(q, schedules))
+
+	la := graphLA(t)
+	at := func(h, m int) time.Time { return time.Date(2019, 3, 15, h, m, 0, 0, la).UTC() }
+	adele := schedules[0]
+	require.Nil(t, adele.Err)
+	assert.Equal(t, []freebusy.Interval{{Start: at(12, 0), End: at(14, 0), Status: freebusy.Busy}}, adele.Intervals)
+	megan := schedules[1]
+	require.Nil(t, megan.Err)
+	assert.Equal(t, []freebusy.Interval{
+		{Start: at(9, 0), End: at(9, 30), Status: freebusy.Busy},  // started before the window
+		{Start: at(12, 0), End: at(14, 0), Status: freebusy.Busy}, // busy beats tentative
+		{Start: at(16, 0), End: at(17, 0), Status: freebusy.Tentative},
+	}, megan.Intervals)
+
+	for i, want := range []string{"000220000", "200220010"} {
+		view, err := schedules[i].AvailabilityView(time.Hour, freebusy.ViewOptions{})
+		require.NoError(t, err)
+		assert.Equal(t, want, view, schedules[i].Attendee)
+	}
+
+	// workingHours: Monday to Friday 08:00-17:00 Pacific, expanded with
+	// tzdata: 15:00Z during PDT.
+	require.NotNil(t, adele.WorkingHours)
+	assert.Equal(t, "America/Los_Angeles", adele.WorkingHours.Location.String())
+	require.Len(t, adele.WorkingHours.Periods, 1)
+	assert.Equal(t, freebusy.WorkingPeriod{
+		Days:  []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday},
+		Start: 8 * time.Hour, End: 17 * time.Hour,
+	}, adele.WorkingHours.Periods[0])
+	work, err := adele.WorkingHours.Expand(at(0, 0), at(23, 59))
+	require.NoError(t, err)
+	assert.Equal(t, []freebusy.Interval{{Start: at(8, 0), End: at(17, 0), Status: freebusy.Free}}, work)
+	assert.Equal(t, "2019-03-15T15:00:00Z", work[0].Start.Format(time.RFC3339))
+}
+
+// Golden data: exchange-freebusy.md §3.4 and §7 item 9, encoded by the
+// handler from a Source holding the same items.
+func TestGraphHandlerDocsExample(t *testing.T) {
+	la := graphLA(t)
+	at := func(h, m int) time.Time { return time.Date(2019, 3, 15, h, m, 0, 0, la).UTC() }
+	items := map[string][]freebusy.Interval{
+		"adelev@contoso.com": {{Start: at(12, 0), End: at(14, 0), Status: freebusy.Busy}},
+		"meganb@contoso.com": {
+			{Start: at(8, 30), End: at(9, 30), Status: freebusy.Busy},
+			{Start: at(12, 0), End: at(14, 0), Status: freebusy.Busy},
+			{Start: at(12, 0), End: at(13, 0), Status: freebusy.Tentative},
+			{Start: at(13, 0), End: at(14, 0), Status: freebusy.Busy},
+			{Start: at(16, 0), End: at(17, 0), Status: freebusy.Tentative},
+		},
+	}
+	var asked freebusy.Query
+	src := freebusy.SourceFunc(func(_ context.Context, q freebusy.Query) ([]freebusy.Schedule, error) {
+		asked = q
+		out := make([]freebusy.Schedule, len(q.Attendees))
+		for i, a := range q.Attendees {
+			out[i] = freebusy.Schedule{Attendee: a, Start: q.Start, End: q.End, Intervals: items[a]}
+		}
+		return out, nil
+	})
+	h := NewGraphHandler(src)
+	r := httptest.NewRequest(http.MethodPost, "/users/admin@contoso.com/calendar/getSchedule", bytes.NewReader(readGraphGolden(t, "getschedule-docs-request.json")))
+	r.Header.Set("Prefer", `outlook.timezone="Pacific Standard Time"`)
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	assert.Equal(t, `outlook.timezone="Pacific Standard Time"`, w.Header().Get("Preference-Applied"))
+	assert.Equal(t, graphDocsQuery(t), asked)
+
+	resp, err := DecodeGetScheduleResponse(w.Body)
+	require.NoError(t, err)
+	require.Len(t, resp.Value, 2)
+	assert.Equal(t, "000220000", resp.Value[0].AvailabilityView)
+	assert.Equal(t, "200220010", resp.Value[1].AvailabilityView)
+	// Items in the preferred zone, seven fraction digits, no offset (§3.2).
+	assert.Equal(t, GraphScheduleItem{
+		Status: "busy",
+		Start:  GraphDateTimeTimeZone{DateTime: "2019-03-15T12:00:00.0000000", TimeZone: "Pacific Standard Time"},
+		End:    GraphDateTimeTimeZone{DateTime: "2019-03-15T14:00:00.0000000", TimeZone: "Pacific Standard Time"},
+	}, resp.Value[0].ScheduleItems[0])
+}
+
+// Golden data: exchange-freebusy.md §3.4 concept page
+// (outlook-get-free-busy-schedule.md): 09:00-18:00, interval 15, tentative
+// 09:00-10:30 and busy 11:00-13:00.
+func TestGraphConceptPageView(t *testing.T) {
+	la := graphLA(t)
+	at := func(h, m int) time.Time { return time.Date(2019, 3, 15, h, m, 0, 0, la).UTC() }
+	q := freebusy.Query{Attendees: []string{"a@contoso.com"}, Start: at(9, 0), End: at(18, 0), Granularity: 15 * time.Minute}
+	s := freebusy.Schedule{Attendee: "a@contoso.com", Start: q.Start, End: q.End, Intervals: []freebusy.Interval{
+		{Start: at(9, 0), End: at(10, 30), Status: freebusy.Tentative},
+		{Start: at(11, 0), End: at(13, 0), Status: freebusy.Busy},
+	}}
+	info, err := NewGraphScheduleInformation(&s, q, GraphResponseOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, "111111002222222200000000000000000000", info.AvailabilityView)
+	require.Len(t, info.ScheduleItems, 2)
+	assert.Equal(t, GraphDateTimeTimeZone{DateTime: "2019-03-15T16:00:00.0000000", TimeZone: "UTC"}, info.ScheduleItems[0].Start, "UTC without Prefer")
+
+	back, err := info.Schedule("a@contoso.com", q, nil)
+	require.NoError(t, err)
+	assert.Equal(t, s.Intervals, back.Intervals)
+}
+
+// exchange-freebusy.md §3.2 and §6: availabilityView writes working
+// elsewhere as 0, so scheduleItems decide; the view fills in only what no
+// item covers.
+func TestGraphScheduleItemsDecide(t *testing.T) {
+	start := time.Date(2024, 3, 5, 8, 0, 0, 0, time.UTC)
+	q := freebusy.Query{Attendees: []string{"a"}, Start: start, End: start.Add(4 * time.Hour), Granularity: time.Hour}
+	h := func(n float64) time.Time { return start.Add(time.Duration(n * float64(time.Hour))) }
+	item := func(status string, a, b float64) GraphScheduleItem {
+		return GraphScheduleItem{Status: status,
+			Start: NewGraphDateTimeTimeZone(h(a), time.UTC, "UTC"), End: NewGraphDateTimeTimeZone(h(b), time.UTC, "UTC")}
+	}
+	tests := []struct {
+		name  string
+		info  GraphScheduleInformation
+		want  []freebusy.Interval
+		event int
+	}{
+		{"working elsewhere behind a 0", GraphScheduleInformation{AvailabilityView: "0000",
+			ScheduleItems: []GraphScheduleItem{item("workingElsewhere", 1, 3)}},
+			[]freebusy.Interval{{Start: h(1), End: h(3), Status: freebusy.WorkingElsewhere}}, 1},
+		{"items are exact where the view is coarse", GraphScheduleInformation{AvailabilityView: "0200",
+			ScheduleItems: []GraphScheduleItem{item("Busy", 1.25, 1.5)}},
+			[]freebusy.Interval{{Start: h(1.25), End: h(1.5), Status: freebusy.Busy}}, 1},
+		{"view fills slots no item covers", GraphScheduleInformation{AvailabilityView: "0032",
+			ScheduleItems: []GraphScheduleItem{item("busy", 3, 3.5)}},
+			[]freebusy.Interval{{Start: h(2), End: h(3), Status: freebusy.OutOfOffice}, {Start: h(3), End: h(3.5), Status: freebusy.Busy}}, 1},
+		{"no data is unknown", GraphScheduleInformation{AvailabilityView: "4400", ScheduleItems: []GraphScheduleItem{}},
+			[]freebusy.Interval{{Start: h(0), End: h(2), Status: freebusy.Unknown}}, 0},
+		{"free item overrides a stray view digit", GraphScheduleInformation{AvailabilityView: "2000",
+			ScheduleItems: []GraphScheduleItem{item("free", 0, 1)}}, nil, 1},
+		{"undocumented status reads as busy", GraphScheduleInformation{AvailabilityView: "0000",
+			ScheduleItems: []GraphScheduleItem{item("elsewhere-ish", 0, 1)}},
+			[]freebusy.Interval{{Start: h(0), End: h(1), Status: freebusy.Busy}}, 1},
+		{"without items the view decides", GraphScheduleInformation{AvailabilityView: "0123"},
+			[]freebusy.Interval{{Start: h(1), End: h(2), Status: freebusy.Tentative}, {Start: h(2), End: h(3), Status: freebusy.Busy}, {Start: h(3), End: h(4), Status: freebusy.OutOfOffice}}, 0},
+		{"a short view without items leaves the rest unknown", GraphScheduleInformation{AvailabilityView: "02"},
+			[]freebusy.Interval{{Start: h(1), End: h(2), Status: freebusy.Busy}, {Start: h(2), End: h(4), Status: freebusy.Unknown}}, 0},
+		{"nothing at all is unknown", GraphScheduleInformation{},
+			[]freebusy.Interval{{Start: h(0), End: h(4), Status: freebusy.Unknown}}, 0},
+		{"a long view is clipped", GraphScheduleInformation{AvailabilityView: "000022"},
+			nil, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := tt.info.Schedule("a", q, nil)
+			require.NoError(t, err)
+			require.Nil(t, s.Err)
+			assert.Equal(t, tt.want, s.Intervals)
+			assert.Empty(t, s.Events, "events only for DetailFull")
+			full := q
+			full.Detail = freebusy.DetailFull
+			s, err = tt.info.Schedule("a", full, nil)
+			require.NoError(t, err)
+			assert.Len(t, s.Events, tt.event)
+		})
+	}
+}
+
+func TestGraphScheduleEvents(t *testing.T) {
+	start := time.Date(2024, 3, 5, 8, 0, 0, 0, time.UTC)
+	q := freebusy.Query{Attendees: []string{"a"}, Start: start, End: start.Add(4 * time.Hour), Detail: freebusy.DetailFull}
+	info := GraphScheduleInformation{ScheduleItems: []GraphScheduleItem{
+		{Status: "busy", Subject: "Lunch", Location: "Harry's", Start: NewGraphDateTimeTimeZone(start, time.UTC, "UTC"), End: NewGraphDateTimeTimeZone(start.Add(time.Hour), time.UTC, "UTC")},
+		{Status: "oof", IsPrivate: true, Subject: "leaked", Start: NewGraphDateTimeTimeZone(start.Add(2*time.Hour), time.UTC, "UTC"), End: NewGraphDateTimeTimeZone(start.Add(3*time.Hour), time.UTC, "UTC")},
+	}}
+	s, err := info.Schedule("a", q, nil)
+	require.NoError(t, err)
+	assert.Equal(t, []freebusy.Event{
+		{Start: start, End: start.Add(time.Hour), Status: freebusy.Busy, Subject: "Lunch", Location: "Harry's"},
+		{Start: start.Add(2 * time.Hour), End: start.Add(3 * time.Hour), Status: freebusy.OutOfOffice, Private: true},
+	}, s.Events)
+
+	// The handler writes events as items, withholding private details.
+	back, err := NewGraphScheduleInformation(&s, q, GraphResponseOptions{})
+	require.NoError(t, err)
+	require.Len(t, back.ScheduleItems, 2)
+	assert.Equal(t, "Lunch", back.ScheduleItems[0].Subject)
+	assert.True(t, back.ScheduleItems[1].IsPrivate)
+	assert.Empty(t, back.ScheduleItems[1].Subject)
+}
+
+// exchange-freebusy.md §3.2: a per-schedule error; issue #11225 shows
+// responseCode "5009" for an unresolvable address.
+func TestGraphScheduleErrors(t *testing.T) {
+	q := freebusy.Query{Attendees: []string{"a"}, Start: time.Date(2024, 3, 5, 8, 0, 0, 0, time.UTC), End: time.Date(2024, 3, 5, 9, 0, 0, 0, time.UTC)}
+	tests := []struct {
+		code string
+		want freebusy.Reason
+	}{
+		{"5009", freebusy.ReasonUnknownAttendee},
+		{"ErrorMailRecipientNotFound", freebusy.ReasonUnknownAttendee},
+		{"ErrorNoFreeBusyAccess", freebusy.ReasonAccessDenied},
+		{"ErrorTimeoutExpired", freebusy.ReasonTimeout},
+		{"ErrorServerBusy", freebusy.ReasonThrottled},
+		{"9999", freebusy.ReasonInternal},
+		{"", freebusy.ReasonInternal},
+	}
+	for _, tt := range tests {
+		info := GraphScheduleInformation{ScheduleID: "a", Error: &GraphFreeBusyError{ResponseCode: tt.code, Message: "m"}}
+		s, err := info.Schedule("a", q, nil)
+		require.NoError(t, err)
+		require.NotNil(t, s.Err, tt.code)
+		assert.Equal(t, tt.want, s.Err.Reason, tt.code)
+		assert.Equal(t, "m", s.Err.Message)
+	}
+
+	// The handler writes what Graph writes for an unknown attendee, and
+	// the address can be found again in the message (§2.7 form).
+	failed := freebusy.Failed("x@contoso.com", q.Start, q.End, freebusy.ReasonUnknownAttendee, nil)
+	info, err := NewGraphScheduleInformation(&failed, q, GraphResponseOptions{})
+	require.NoError(t, err)
+	require.NotNil(t, info.Error)
+	assert.Equal(t, "5009", info.Error.ResponseCode)
+	assert.Equal(t, "Unable to resolve e-mail address <>SMTP:x@contoso.com to an Active Directory object.", info.Error.Message)
+	addr, ok := FindRoutedAddress(info.Error.Message)
+	require.True(t, ok)
+	assert.Equal(t, "x@contoso.com", addr.Address)
+	assert.Empty(t, info.AvailabilityView)
+	assert.Nil(t, info.ScheduleItems)
+
+	denied := freebusy.Failed("y", q.Start, q.End, freebusy.ReasonAccessDenied, nil)
+	info, err = NewGraphScheduleInformation(&denied, q, GraphResponseOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, "ErrorNoFreeBusyAccess", info.Error.ResponseCode)
+
+	// Unreadable entries fail that attendee only, with ReasonInvalid.
+	resp := GraphScheduleResponse{Value: []GraphScheduleInformation{
+		{ScheduleID: "a", AvailabilityView: "01x"},
+		{ScheduleID: "b", ScheduleItems: []GraphScheduleItem{{Status: "busy", Start: GraphDateTimeTimeZone{"yesterday", "UTC"}}}},
+		{ScheduleID: "c", ScheduleItems: []GraphScheduleItem{{Status: "busy", Start: GraphDateTimeTimeZone{"2024-03-05T08:00:00", "Mars/Olympus"}}}},
+		{ScheduleID: "d", AvailabilityView: "0"},
+	}}
+	q.Attendees = []string{"a", "b", "c", "D", "e"}
+	got := resp.Schedules(q)
+	require.NoError(t, freebusy.CheckResult(q, got))
+	for i, want := range []freebusy.Reason{freebusy.ReasonInvalid, freebusy.ReasonInvalid, freebusy.ReasonInvalid, freebusy.ReasonNone, freebusy.ReasonInternal} {
+		if want == freebusy.ReasonNone {
+			assert.Nil(t, got[i].Err, q.Attendees[i])
+			continue
+		}
+		require.NotNil(t, got[i].Err, q.Attendees[i])
+		assert.Equal(t, want, got[i].Err.Reason, q.Attendees[i])
+	}
+	assert.ErrorIs(t, got[0].Err, ErrGraphView)
+	assert.ErrorIs(t, got[1].Err, ErrGraphDateTime)
+	assert.ErrorIs(t, got[2].Err, ErrGraphTimeZone)
+	assert.ErrorIs(t, got[4].Err, ErrGraphMismatch)
+}
+
+// exchange-freebusy.md §3.1, §3.2: dateTimeTimeZone with Windows or IANA
+// names, seven fraction digits, no offset.
+func TestGraphDateTimeTimeZone(t *testing.T) {
+	tests := []struct {
+		in   GraphDateTimeTimeZone
+		want string
+	}{
+		{GraphDateTimeTimeZone{"2019-03-15T12:00:00.0000000", "Pacific Standard Time"}, "2019-03-15T19:00:00Z"},
+		{GraphDateTimeTimeZone{"2019-03-15T09:00:00", "Pacific Standard Time"}, "2019-03-15T16:00:00Z"},
+		{GraphDateTimeTimeZone{"2019-01-15T09:00:00", "pacific standard time"}, "2019-01-15T17:00:00Z"},
+		{GraphDateTimeTimeZone{"2019-03-15T12:00:00.1234567", "America/Los_Angeles"}, "2019-03-15T19:00:00.1234567Z"},
+		{GraphDateTimeTimeZone{"2024-03-05T08:00:00.0000000", "UTC"}, "2024-03-05T08:00:00Z"},
+		{GraphDateTimeTimeZone{"2024-03-05T08:00:00", ""}, "2024-03-05T08:00:00Z"},
+		{GraphDateTimeTimeZone{"2024-07-05T08:00:00", "W. Europe Standard Time"}, "2024-07-05T06:00:00Z"},
+		{GraphDateTimeTimeZone{"2024-03-05T08:00:00+01:00", "Pacific Standard Time"}, "2024-03-05T07:00:00Z"},
+	}
+	for _, tt := range tests {
+		got, err := tt.in.Time()
+		require.NoError(t, err, tt.in)
+		assert.Equal(t, tt.want, got.Format(time.RFC3339Nano), tt.in)
+	}
+	for _, bad := range []GraphDateTimeTimeZone{
+		{"2019-03-15 12:00", "UTC"},
+		{"2019-03-15T12:00:00", "Local"},
+		{"2019-03-15T12:00:00", "Atlantis Standard Time"},
+		{"2019-03-15T12:00:00", "../../etc/passwd"},
+		{strings.Repeat("9", 100), "UTC"},
+	} {
+		_, err := bad.Time()
+		assert.ErrorIs(t, err, ErrInvalidGraph, bad)
+		assert.ErrorIs(t, err, freebusy.ErrInvalid, bad)
+	}
+	la := graphLA(t)
+	d := NewGraphDateTimeTimeZone(time.Date(2019, 3, 15, 19, 0, 0, 0, time.UTC), la, "Pacific Standard Time")
+	assert.Equal(t, GraphDateTimeTimeZone{"2019-03-15T12:00:00.0000000", "Pacific Standard Time"}, d)
+}
+
+func TestGraphWorkingHours(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	require.NoError(t, err)
+	wh := &freebusy.WorkingHours{Location: berlin, Periods: []freebusy.WorkingPeriod{
+		{Days: []time.Weekday{time.Friday, time.Monday}, Start: 9 * time.Hour, End: 17*time.Hour + 30*time.Minute},
+		{Days: []time.Weekday{time.Tuesday}, Start: 9 * time.Hour, End: 17*time.Hour + 30*time.Minute},
+	}}
+	g := NewGraphWorkingHours(wh)
+	require.NotNil(t, g)
+	assert.Equal(t, &GraphWorkingHours{
+		DaysOfWeek: []string{"monday", "tuesday", "friday"},
+		StartTime:  "09:00:00.0000000", EndTime: "17:30:00.0000000",
+		TimeZone: &GraphTimeZoneBase{Name: "W. Europe Standard Time"},
+	}, g)
+	back, err := g.WorkingHours(nil)
+	require.NoError(t, err)
+	assert.Equal(t, "Europe/Berlin", back.Location.String())
+	assert.Equal(t, []freebusy.WorkingPeriod{{Days: []time.Weekday{time.Monday, time.Tuesday, time.Friday}, Start: 9 * time.Hour, End: 17*time.Hour + 30*time.Minute}}, back.Periods)
+
+	// Periods with different times: Graph holds one, the first is kept.
+	wh.Periods[1].Start = 10 * time.Hour
+	assert.Equal(t, []string{"monday", "friday"}, NewGraphWorkingHours(wh).DaysOfWeek)
+	assert.Nil(t, NewGraphWorkingHours(nil))
+	assert.Nil(t, NewGraphWorkingHours(&freebusy.WorkingHours{}))
+
+	// A day ending at midnight.
+	late := &GraphWorkingHours{DaysOfWeek: []string{"Saturday"}, StartTime: "18:00:00", EndTime: "00:00:00.0000000", TimeZone: &GraphTimeZoneBase{Name: "UTC"}}
+	got, err := late.WorkingHours(nil)
+	require.NoError(t, err)
+	assert.Equal(t, 24*time.Hour, got.Periods[0].End)
+	assert.Equal(t, "00:00:00.0000000", NewGraphWorkingHours(got).EndTime)
+
+	for name, bad := range map[string]*GraphWorkingHours{
+		"no zone":     {DaysOfWeek: []string{"monday"}, StartTime: "08:00:00", EndTime: "17:00:00"},
+		"custom zone": {DaysOfWeek: []string{"monday"}, StartTime: "08:00:00", EndTime: "17:00:00", TimeZone: &GraphTimeZoneBase{ODataType: "#microsoft.graph.customTimeZone", Name: "Customized Time Zone"}},
+		"bad day":     {DaysOfWeek: []string{"funday"}, StartTime: "08:00:00", EndTime: "17:00:00", TimeZone: &GraphTimeZoneBase{Name: "UTC"}},
+		"bad time":    {DaysOfWeek: []string{"monday"}, StartTime: "8 am", EndTime: "17:00:00", TimeZone: &GraphTimeZoneBase{Name: "UTC"}},
+		"inverted":    {DaysOfWeek: []string{"monday"}, StartTime: "17:00:00", EndTime: "08:00:00", TimeZone: &GraphTimeZoneBase{Name: "UTC"}},
+	} {
+		_, err := bad.WorkingHours(nil)
+		assert.ErrorIs(t, err, ErrInvalidGraph, name)
+	}
+
+	// A schedule with unreadable working hours keeps its intervals.
+	q := freebusy.Query{Attendees: []string{"a"}, Start: time.Date(2024, 3, 5, 8, 0, 0, 0, time.UTC), End: time.Date(2024, 3, 5, 9, 0, 0, 0, time.UTC)}
+	info := GraphScheduleInformation{AvailabilityView: "02", WorkingHours: &GraphWorkingHours{TimeZone: &GraphTimeZoneBase{Name: "Customized Time Zone"}}}
+	s, err := info.Schedule("a", q, nil)
+	require.NoError(t, err)
+	assert.Nil(t, s.WorkingHours)
+	assert.Len(t, s.Intervals, 1)
+}
+
+func TestGraphRequestCodec(t *testing.T) {
+	q := freebusy.Query{Attendees: []string{"a@x", "b@x"}, Start: time.Date(2024, 3, 5, 8, 0, 0, 0, time.UTC), End: time.Date(2024, 3, 6, 8, 0, 0, 0, time.UTC)}
+	var buf bytes.Buffer
+	require.NoError(t, EncodeGetScheduleRequest(&buf, NewGraphScheduleRequest(q)))
+	assert.JSONEq(t, `{"schedules":["a@x","b@x"],"startTime":{"dateTime":"2024-03-05T08:00:00.0000000","timeZone":"UTC"},
+		"endTime":{"dateTime":"2024-03-06T08:00:00.0000000","timeZone":"UTC"},"availabilityViewInterval":30}`, buf.String())
+
+	// §3.1: null and absent intervals mean the default; evolution-ews's
+	// "interval" key is ignored.
+	for _, body := range []string{
+		`{"schedules":["a"],"startTime":{"dateTime":"2024-03-05T08:00:00","timeZone":"UTC"},"endTime":{"dateTime":"2024-03-05T09:00:00","timeZone":"UTC"},"availabilityViewInterval":null}`,
+		`{"schedules":["a"],"startTime":{"dateTime":"2024-03-05T08:00:00","timeZone":"UTC"},"endTime":{"dateTime":"2024-03-05T09:00:00","timeZone":"UTC"},"interval":15}`,
+	} {
+		req, err := DecodeGetScheduleRequest(strings.NewReader(body))
+		require.NoError(t, err)
+		got, err := req.Query()
+		require.NoError(t, err)
+		assert.Equal(t, freebusy.DefaultGranularity, got.Slot())
+	}
+	req := &GraphScheduleRequest{AvailabilityViewInterval: 15}
+	var enc bytes.Buffer
+	require.NoError(t, EncodeGetScheduleRequest(&enc, &GraphScheduleRequest{}))
+	assert.NotContains(t, enc.String(), "availabilityViewInterval", "zero is omitted, never null")
+	_ = req
+
+	for name, body := range map[string]string{
+		"empty":  "",
+		"syntax": "{",
+		"type":   `{"schedules":"a"}`,
+	} {
+		_, err := DecodeGetScheduleRequest(strings.NewReader(body))
+		assert.ErrorIs(t, err, ErrGraphSyntax, name)
+	}
+	_, err := DecodeGetScheduleRequest(strings.NewReader(`{"schedules":["` + strings.Repeat("a", MaxGraphRequestBytes) + `"]}`))
+	assert.ErrorIs(t, err, ErrGraphTooLarge)
+	_, err = (&GraphScheduleRequest{StartTime: GraphDateTimeTimeZone{"2024-03-05T08:00:00", "UTC"}, EndTime: GraphDateTimeTimeZone{"2024-03-05T09:00:00", "UTC"}, AvailabilityViewInterval: -5}).Query()
+	assert.ErrorIs(t, err, freebusy.ErrBadGranularity)
+}
+
+// Response JSON keeps scheduleItems when empty (so "no items" and "field
+// absent" stay apart) and omits it for failed entries.
+func TestGraphResponseJSONShape(t *testing.T) {
+	q := freebusy.Query{Attendees: []string{"a", "b"}, Start: time.Date(2024, 3, 5, 8, 0, 0, 0, time.UTC), End: time.Date(2024, 3, 5, 9, 0, 0, 0, time.UTC)}
+	resp, err := NewGraphScheduleResponse(q, []freebusy.Schedule{
+		{Attendee: "a", Start: q.Start, End: q.End},
+		freebusy.Failed("b", q.Start, q.End, freebusy.ReasonTimeout, nil),
+	}, GraphResponseOptions{})
+	require.NoError(t, err)
+	b, err := json.Marshal(resp)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"value":[{"scheduleId":"a","availabilityView":"00","scheduleItems":[]},
+		{"scheduleId":"b","error":{"message":"timeout","responseCode":"ErrorTimeoutExpired"}}]}`, string(b))
+	back, err := DecodeGetScheduleResponse(bytes.NewReader(b))
+	require.NoError(t, err)
+	assert.NotNil(t, back.Value[0].ScheduleItems)
+	assert.Nil(t, back.Value[1].ScheduleItems)
+}
+
+func TestGraphHandlerErrors(t *testing.T) {
+	ok := freebusy.SourceFunc(func(_ context.Context, q freebusy.Query) ([]freebusy.Schedule, error) {
+		out := make([]freebusy.Schedule, len(q.Attendees))
+		for i, a := range q.Attendees {
+			out[i] = freebusy.Schedule{Attendee: a, Start: q.Start, End: q.End}
+		}
+		return out, nil
+	})
+	body := func(n int, days int, interval int) string {
+		req := GraphScheduleRequest{
+			StartTime:                GraphDateTimeTimeZone{"2024-03-01T00:00:00", "UTC"},
+			EndTime:                  NewGraphDateTimeTimeZone(time.Date(2024, 3, 1+days, 0, 0, 0, 0, time.UTC), time.UTC, "UTC"),
+			AvailabilityViewInterval: interval,
+		}
+		for i := range n {
+			req.Schedules = append(req.Schedules, strings.Repeat("x", i+1)+"@contoso.com")
+		}
+		b, _ := json.Marshal(req)
+		return string(b)
+	}
+	tests := []struct {
+		name   string
+		method string
+		path   string
+		body   string
+		src    freebusy.Source
+		status int
+		code   string
+	}{
+		{"me", http.MethodPost, "/me/calendar/getSchedule", body(2, 1, 30), ok, 200, ""},
+		{"v1.0 prefix", http.MethodPost, "/v1.0/users/u%40contoso.com/calendar/getSchedule", body(20, 62, 0), ok, 200, ""},
+		{"unknown path", http.MethodPost, "/me/calendar/events", body(1, 1, 30), ok, 404, "ResourceNotFound"},
+		{"nested id", http.MethodPost, "/users/a/b/calendar/getSchedule", body(1, 1, 30), ok, 404, "ResourceNotFound"},
+		{"GET", http.MethodGet, "/me/calendar/getSchedule", "", ok, 405, "BadRequest"},
+		{"bad json", http.MethodPost, "/me/calendar/getSchedule", "{", ok, 400, "BadRequest"},
+		{"21 schedules", http.MethodPost, "/me/calendar/getSchedule", body(21, 1, 30), ok, 400, "ErrorIndividualMailboxLimitReached"},
+		{"63 days", http.MethodPost, "/me/calendar/getSchedule", body(1, 63, 30), ok, 400, "ErrorTimeIntervalTooBig"},
+		{"interval 4", http.MethodPost, "/me/calendar/getSchedule", body(1, 1, 4), ok, 400, "ErrorInvalidMergedFreeBusyInterval"},
+		{"inverted window", http.MethodPost, "/me/calendar/getSchedule", body(1, -1, 30), ok, 400, "ErrorInvalidTimeInterval"},
+		{"no schedules", http.MethodPost, "/me/calendar/getSchedule", body(0, 1, 30), ok, 400, "ErrorInvalidRequest"},
+		{"source throttled", http.MethodPost, "/me/calendar/getSchedule", body(1, 1, 30),
+			freebusy.SourceFunc(func(context.Context, freebusy.Query) ([]freebusy.Schedule, error) {
+				return nil, &freebusy.Error{Reason: freebusy.ReasonThrottled, RetryAfter: 1500 * time.Millisecond}
+			}), 429, "TooManyRequests"},
+		{"source down", http.MethodPost, "/me/calendar/getSchedule", body(1, 1, 30),
+			freebusy.SourceFunc(func(context.Context, freebusy.Query) ([]freebusy.Schedule, error) {
+				return nil, freebusy.NewError("", freebusy.ReasonUnavailable, nil)
+			}), 503, "ServiceNotAvailable"},
+		{"source timeout", http.MethodPost, "/me/calendar/getSchedule", body(1, 1, 30),
+			freebusy.SourceFunc(func(context.Context, freebusy.Query) ([]freebusy.Schedule, error) {
+				return nil, context.DeadlineExceeded
+			}), 504, "ErrorTimeoutExpired"},
+		{"source breaks its contract", http.MethodPost, "/me/calendar/getSchedule", body(2, 1, 30),
+			freebusy.SourceFunc(func(context.Context, freebusy.Query) ([]freebusy.Schedule, error) {
+				return nil, nil
+			}), 500, "ErrorInternalServerError"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(tt.method, tt.path, strings.NewReader(tt.body))
+			w := httptest.NewRecorder()
+			NewGraphHandler(tt.src).ServeHTTP(w, r)
+			require.Equal(t, tt.status, w.Code, w.Body.String())
+			if tt.code == "" {
+				return
+			}
+			var env GraphErrorResponse
+			require.NoError(t, json.Unmarshal(w.Body.Bytes(), &env))
+			assert.Equal(t, tt.code, env.Error.Code)
+			if tt.status == 429 {
+				assert.Equal(t, "2", w.Header().Get("Retry-After"))
+			}
+			if tt.code == "ErrorTimeIntervalTooBig" {
+				assert.Equal(t, "The requested time duration specified for FreeBusyViewOptions.TimeWindow is too long. The allowed limit = 62 days; the actual limit = 63 days.", env.Error.Message)
+			}
+		})
+	}
+}
+
+func TestPreferredTimeZone(t *testing.T) {
+	tests := []struct {
+		in   []string
+		want string
+		ok   bool
+	}{
+		{[]string{`outlook.timezone="Pacific Standard Time"`}, "Pacific Standard Time", true},
+		{[]string{`odata.maxpagesize=10, Outlook.TimeZone = "UTC"`}, "UTC", true},
+		{[]string{`return=minimal`, `outlook.timezone=Europe/Berlin`}, "Europe/Berlin", true},
+		{[]string{`outlook.timezone=""`}, "", false},
+		{nil, "", false},
+	}
+	for _, tt := range tests {
+		got, ok := preferredTimeZone(tt.in)
+		assert.Equal(t, tt.ok, ok, tt.in)
+		assert.Equal(t, tt.want, got, tt.in)
+	}
+}
+
+func FuzzDecodeGetSchedule(f *testing.F) {
+	f.Add(readGraphGolden(f, "getschedule-docs-response.json"))
+	f.Add([]byte(`{"value":[{"scheduleId":"adelev@contoso.com","availabilityView":"4","error":{"message":"m","responseCode":"5009"}}]}`))
+	f.Add([]byte(`{"value":[{"scheduleId":"meganb@contoso.com","availabilityView":"0123","scheduleItems":[{"status":"workingElsewhere","start":{"dateTime":"2019-03-15T09:00:00","timeZone":"UTC"},"end":{"dateTime":"2019-03-15T08:00:00","timeZone":"UTC"}}],"workingHours":{"daysOfWeek":["sunday"],"startTime":"23:00:00","endTime":"00:00:00","timeZone":{"name":"Tokyo Standard Time"}}}]}`))
+	f.Add([]byte(`{"value":null}`))
+	f.Add([]byte(`[]`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		resp, err := DecodeGetScheduleResponse(bytes.NewReader(body))
+		if err != nil {
+			if !graphErrorsIsAll(err, ErrInvalidGraph, freebusy.ErrInvalid) {
+				t.Fatalf("error %v is not a *GraphFormatError", err)
+			}
+			return
+		}
+		q := graphDocsQuery(t)
+		q.Detail = freebusy.DetailFull
+		schedules := resp.Schedules(q)
+		if err := freebusy.CheckResult(q, schedules); err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range schedules {
+			if s.Err != nil {
+				if s.Err.Reason == freebusy.ReasonNone || len(s.Intervals) > 0 {
+					t.Fatalf("failed schedule %+v", s)
+				}
+				continue
+			}
+			if _, err := s.AvailabilityView(q.Slot(), freebusy.ViewOptions{}); err != nil {
+				t.Fatalf("decoded schedule does not render: %v", err)
+			}
+			for _, x := range s.Intervals {
+				if x.Start.Before(q.Start) || x.End.After(q.End) || !x.Start.Before(x.End) {
+					t.Fatalf("interval %s outside the window", x)
+				}
+			}
+			if _, err := NewGraphScheduleInformation(&s, q, GraphResponseOptions{}); err != nil {
+				t.Fatalf("decoded schedule does not encode: %v", err)
+			}
+		}
+	})
+}
+
+func graphErrorsIsAll(err error, targets ...error) bool {
+	for _, t := range targets {
+		if !errors.Is(err, t) {
+			return false
+		}
+	}
+	return true
+}
