@@ -172,11 +172,20 @@ func (c *Client) busyTime(ctx context.Context, name string, since, before time.T
 	}
 	var bt *DASBusyTime
 	if c.o.das.icalendar {
-		bt, err = DecodeBusyTimeICalendar(bytes.NewReader(body))
+		var rep freebusy.VFreeBusyReport
+		bt, rep, err = DecodeBusyTimeICalendar(bytes.NewReader(body))
+		if rep.Normalize.Inverted > 0 {
+			c.o.logger.Debug("notes: DAS iCalendar busytime repaired",
+				zap.String("attendee", name), zap.Int("inverted", rep.Normalize.Inverted))
+		}
 	} else {
 		bt, err = decodeBusyTimeBytes(body)
 	}
-	if err != nil {
+	var fe *freebusy.Error
+	switch {
+	case errors.As(err, &fe):
+		return nil, nil, fe // a failure the server encoded in the VFREEBUSY
+	case err != nil:
 		return nil, nil, freebusy.NewError("", freebusy.ReasonInvalid, err)
 	}
 	return bt, hdr, nil

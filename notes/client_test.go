@@ -32,16 +32,16 @@ func newDASPair(t *testing.T, src freebusy.Source, handlerOpts []Option, clientO
 	return c, srv
 }
 
-func window() (time.Time, time.Time) {
-	return utc(2026, 3, 2, 0, 0, 0), utc(2026, 3, 3, 0, 0, 0)
+func dasWindow() (time.Time, time.Time) {
+	return dasUTC(2026, 3, 2, 0, 0, 0), dasUTC(2026, 3, 3, 0, 0, 0)
 }
 
 // The client against the handler: one schedule per attendee in query
 // order, busy time busy, tentative and unknown time busy after the DAS
 // round trip, a failure confined to its attendee.
 func TestClientFreeBusyAgainstHandler(t *testing.T) {
-	start, end := window()
-	asOf := utc(2026, 3, 1, 23, 50, 0)
+	start, end := dasWindow()
+	asOf := dasUTC(2026, 3, 1, 23, 50, 0)
 	src := freebusy.SourceFunc(func(_ context.Context, q freebusy.Query) ([]freebusy.Schedule, error) {
 		a := q.Attendees[0]
 		switch a {
@@ -94,7 +94,7 @@ func TestClientReasonsThroughHandler(t *testing.T) {
 		return []freebusy.Schedule{s}, nil
 	})
 	c, _ := newDASPair(t, src, nil)
-	start, end := window()
+	start, end := dasWindow()
 	q := freebusy.Query{Start: start, End: end}
 	for _, r := range reasons {
 		q.Attendees = append(q.Attendees, fmt.Sprintf("r%d", r))
@@ -118,7 +118,7 @@ func TestClientReasonsThroughHandler(t *testing.T) {
 // Status mapping against a raw server, for answers the Handler never
 // gives but a real DAS server or a proxy may.
 func TestClientStatusMapping(t *testing.T) {
-	now := utc(2026, 3, 2, 12, 0, 0)
+	now := dasUTC(2026, 3, 2, 12, 0, 0)
 	tests := []struct {
 		name   string
 		code   int
@@ -158,9 +158,9 @@ func TestClientStatusMapping(t *testing.T) {
 				_, _ = w.Write([]byte(tt.body))
 			}))
 			defer srv.Close()
-			c, err := NewClient(srv.URL, WithHTTPClient(srv.Client()), withNow(now))
+			c, err := NewClient(srv.URL, WithHTTPClient(srv.Client()), dasWithNow(now))
 			require.NoError(t, err)
-			start, end := window()
+			start, end := dasWindow()
 			scheds, err := c.FreeBusy(context.Background(), freebusy.Query{Attendees: []string{"a"}, Start: start, End: end})
 			require.NoError(t, err)
 			require.NotNil(t, scheds[0].Err)
@@ -177,7 +177,7 @@ func TestClientStatusMapping(t *testing.T) {
 func TestClientRequestFormat(t *testing.T) {
 	var mu sync.Mutex
 	var raw []string
-	src := &recordingSource{}
+	src := &dasRecordingSource{}
 	h := NewHandler(src)
 	ignore := goleak.IgnoreCurrent()
 	defer goleak.VerifyNone(t, ignore)
@@ -192,8 +192,8 @@ func TestClientRequestFormat(t *testing.T) {
 	require.NoError(t, err)
 	q := freebusy.Query{
 		Attendees: []string{"Jane Doe/Acme@AcmeMail", "jdoe@acme.example"},
-		Start:     utc(2017, 9, 1, 13, 0, 0).Add(250 * time.Millisecond),
-		End:       utc(2017, 9, 2, 13, 0, 0).Add(250 * time.Millisecond),
+		Start:     dasUTC(2017, 9, 1, 13, 0, 0).Add(250 * time.Millisecond),
+		End:       dasUTC(2017, 9, 2, 13, 0, 0).Add(250 * time.Millisecond),
 	}
 	scheds, err := c.FreeBusy(context.Background(), q)
 	require.NoError(t, err)
@@ -228,7 +228,7 @@ func TestClientConcurrencyLimit(t *testing.T) {
 		return []freebusy.Schedule{{Attendee: q.Attendees[0], Start: q.Start, End: q.End}}, nil
 	})
 	c, _ := newDASPair(t, src, nil, WithConcurrency(3))
-	start, end := window()
+	start, end := dasWindow()
 	q := freebusy.Query{Start: start, End: end}
 	for i := range 10 {
 		q.Attendees = append(q.Attendees, fmt.Sprintf("user%d@example.com", i))
@@ -259,7 +259,7 @@ func TestClientDeadline(t *testing.T) {
 	})
 	c, _ := newDASPair(t, src, nil, WithConcurrency(2))
 	t.Cleanup(func() { close(release) })
-	start, end := window()
+	start, end := dasWindow()
 	q := freebusy.Query{Attendees: []string{"fast", "slow1", "slow2", "slow3", "late"}, Start: start, End: end}
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
@@ -282,7 +282,7 @@ func TestClientQueryAndContextErrors(t *testing.T) {
 		return []freebusy.Schedule{{Attendee: q.Attendees[0], Start: q.Start, End: q.End}}, nil
 	})
 	c, _ := newDASPair(t, src, nil)
-	start, end := window()
+	start, end := dasWindow()
 	_, err := c.FreeBusy(context.Background(), freebusy.Query{Start: start, End: end})
 	assert.ErrorIs(t, err, freebusy.ErrNoAttendees)
 	_, err = c.FreeBusy(context.Background(), freebusy.Query{Attendees: []string{"a"}, Start: end, End: start})
@@ -306,7 +306,7 @@ func TestClientServerDown(t *testing.T) {
 	srv.Close()
 	c, err := NewClient(url, WithHTTPClient(hc))
 	require.NoError(t, err)
-	start, end := window()
+	start, end := dasWindow()
 	scheds, err := c.FreeBusy(context.Background(), freebusy.Query{Attendees: []string{"a", "b"}, Start: start, End: end})
 	require.NoError(t, err)
 	for _, s := range scheds {
@@ -317,7 +317,7 @@ func TestClientServerDown(t *testing.T) {
 
 // The response size cap holds: a longer answer fails its attendee.
 func TestClientResponseCap(t *testing.T) {
-	day := utc(2026, 3, 2, 0, 0, 0)
+	day := dasUTC(2026, 3, 2, 0, 0, 0)
 	src := freebusy.SourceFunc(func(_ context.Context, q freebusy.Query) ([]freebusy.Schedule, error) {
 		s := freebusy.Schedule{Attendee: q.Attendees[0], Start: q.Start, End: q.End}
 		for i := range 100 {
@@ -326,7 +326,7 @@ func TestClientResponseCap(t *testing.T) {
 		return []freebusy.Schedule{s}, nil
 	})
 	c, _ := newDASPair(t, src, nil, WithMaxBodyBytes(2048))
-	start, end := window()
+	start, end := dasWindow()
 	scheds, err := c.FreeBusy(context.Background(), freebusy.Query{Attendees: []string{"a"}, Start: start, End: end})
 	require.NoError(t, err)
 	require.NotNil(t, scheds[0].Err)
@@ -336,16 +336,16 @@ func TestClientResponseCap(t *testing.T) {
 
 // AsOf: Last-Modified when given, else Date, else receipt time.
 func TestClientAsOf(t *testing.T) {
-	now := utc(2026, 3, 2, 12, 0, 0)
-	c := &Client{o: newOptions([]Option{withNow(now)})}
+	now := dasUTC(2026, 3, 2, 12, 0, 0)
+	c := &Client{o: newOptions([]Option{dasWithNow(now)})}
 	h := http.Header{}
 	assert.True(t, now.Equal(c.asOf(h)))
 	h.Set("Date", "Mon, 02 Mar 2026 11:59:00 GMT")
-	assert.True(t, utc(2026, 3, 2, 11, 59, 0).Equal(c.asOf(h)))
+	assert.True(t, dasUTC(2026, 3, 2, 11, 59, 0).Equal(c.asOf(h)))
 	h.Set("Last-Modified", "Mon, 02 Mar 2026 11:00:00 GMT")
-	assert.True(t, utc(2026, 3, 2, 11, 0, 0).Equal(c.asOf(h)))
+	assert.True(t, dasUTC(2026, 3, 2, 11, 0, 0).Equal(c.asOf(h)))
 	h.Set("Last-Modified", "yesterday")
-	assert.True(t, utc(2026, 3, 2, 11, 59, 0).Equal(c.asOf(h)))
+	assert.True(t, dasUTC(2026, 3, 2, 11, 59, 0).Equal(c.asOf(h)))
 }
 
 func TestNewClientBaseURL(t *testing.T) {
@@ -367,7 +367,7 @@ func TestNewClientBaseURL(t *testing.T) {
 
 // The room resources, client against handler (notes-freebusy.md §2.2.5).
 func TestClientRoomResources(t *testing.T) {
-	busy := utc(2026, 3, 2, 14, 0, 0)
+	busy := dasUTC(2026, 3, 2, 14, 0, 0)
 	src := freebusy.SourceFunc(func(_ context.Context, q freebusy.Query) ([]freebusy.Schedule, error) {
 		out := make([]freebusy.Schedule, len(q.Attendees))
 		for i, a := range q.Attendees {
@@ -378,7 +378,7 @@ func TestClientRoomResources(t *testing.T) {
 		}
 		return out, nil
 	})
-	c, _ := newDASPair(t, src, []Option{WithRoomDirectories(roomDirectories()...)})
+	c, _ := newDASPair(t, src, []Option{WithRoomDirectories(dasRoomDirectories()...)})
 	ctx := context.Background()
 
 	links, err := c.Links(ctx)
@@ -422,11 +422,11 @@ func TestClientBusyTimeRaw(t *testing.T) {
 	defer srv.Close()
 	c, err := NewClient(srv.URL, WithHTTPClient(srv.Client()))
 	require.NoError(t, err)
-	bt, err := c.BusyTime(context.Background(), "jane", utc(2013, 11, 5, 20, 8, 35), utc(2013, 12, 5, 20, 8, 35))
+	bt, err := c.BusyTime(context.Background(), "jane", dasUTC(2013, 11, 5, 20, 8, 35), dasUTC(2013, 12, 5, 20, 8, 35))
 	require.NoError(t, err)
 	assert.Len(t, bt.BusyTimes, 4)
 
-	scheds, err := c.FreeBusy(context.Background(), freebusy.Query{Attendees: []string{"jane"}, Start: utc(2013, 11, 5, 20, 8, 35), End: utc(2013, 12, 5, 20, 8, 35)})
+	scheds, err := c.FreeBusy(context.Background(), freebusy.Query{Attendees: []string{"jane"}, Start: dasUTC(2013, 11, 5, 20, 8, 35), End: dasUTC(2013, 12, 5, 20, 8, 35)})
 	require.NoError(t, err)
 	assert.Len(t, scheds[0].Intervals, 3, "the inverted first period is dropped")
 }

@@ -22,7 +22,7 @@ func readDASTestdata(t testing.TB, name string) []byte {
 	return data
 }
 
-func utc(y int, mo time.Month, d, h, mi, s int) time.Time {
+func dasUTC(y int, mo time.Month, d, h, mi, s int) time.Time {
 	return time.Date(y, mo, d, h, mi, s, 0, time.UTC)
 }
 
@@ -34,14 +34,14 @@ func TestDASDateTimeInstantGolden(t *testing.T) {
 		in   DASDateTime
 		want time.Time
 	}{
-		{"§10 vector 4", DASDateTime{Date: "2013-11-05", Time: "22:00:00", UTC: true}, utc(2013, 11, 5, 22, 0, 0)},
-		{"leap day", DASDateTime{Date: "2024-02-29", Time: "23:59:59", UTC: true}, utc(2024, 2, 29, 23, 59, 59)},
-		{"year 0001", DASDateTime{Date: "0001-01-01", Time: "00:00:00", UTC: true}, utc(1, 1, 1, 0, 0, 0)},
+		{"§10 vector 4", DASDateTime{Date: "2013-11-05", Time: "22:00:00", UTC: true}, dasUTC(2013, 11, 5, 22, 0, 0)},
+		{"leap day", DASDateTime{Date: "2024-02-29", Time: "23:59:59", UTC: true}, dasUTC(2024, 2, 29, 23, 59, 59)},
+		{"year 0001", DASDateTime{Date: "0001-01-01", Time: "00:00:00", UTC: true}, dasUTC(1, 1, 1, 0, 0, 0)},
 		// §2.2.6: IBM's sample clients read date+"T"+time as UTC.
-		{"no utc key read as UTC", DASDateTime{Date: "2013-11-05", Time: "22:00:00"}, utc(2013, 11, 5, 22, 0, 0)},
+		{"no utc key read as UTC", DASDateTime{Date: "2013-11-05", Time: "22:00:00"}, dasUTC(2013, 11, 5, 22, 0, 0)},
 		// §2.2.3: the calendar variant carries tzid; resolved with tzdata
 		// (New York is UTC-5 in November).
-		{"tzid", DASDateTime{Date: "2013-11-05", Time: "17:00:00", TZID: "America/New_York"}, utc(2013, 11, 5, 22, 0, 0)},
+		{"tzid", DASDateTime{Date: "2013-11-05", Time: "17:00:00", TZID: "America/New_York"}, dasUTC(2013, 11, 5, 22, 0, 0)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -97,8 +97,8 @@ func TestNewDASDateTimeTruncatesToUTCSeconds(t *testing.T) {
 func TestParseAndFormatDASTime(t *testing.T) {
 	got, err := ParseDASTime("2017-09-01T13:00:00Z")
 	require.NoError(t, err)
-	assert.True(t, utc(2017, 9, 1, 13, 0, 0).Equal(got))
-	assert.Equal(t, "2017-09-01T13:00:00Z", FormatDASTime(utc(2017, 9, 1, 13, 0, 0).Add(999*time.Millisecond)))
+	assert.True(t, dasUTC(2017, 9, 1, 13, 0, 0).Equal(got))
+	assert.Equal(t, "2017-09-01T13:00:00Z", FormatDASTime(dasUTC(2017, 9, 1, 13, 0, 0).Add(999*time.Millisecond)))
 
 	for _, bad := range []string{"2017-09-01T13:00:00.000Z", "2017-09-01T13:00:00+02:00", "2017-09-01 13:00:00Z", "2017-09-01", ""} {
 		_, err := ParseDASTime(bad)
@@ -115,8 +115,8 @@ func TestDecodeBusyTimeIBMSample(t *testing.T) {
 	require.NoError(t, err)
 	start, end, err := bt.Window()
 	require.NoError(t, err)
-	assert.True(t, utc(2013, 11, 5, 20, 8, 35).Equal(start))
-	assert.True(t, utc(2013, 12, 5, 20, 8, 35).Equal(end))
+	assert.True(t, dasUTC(2013, 11, 5, 20, 8, 35).Equal(start))
+	assert.True(t, dasUTC(2013, 12, 5, 20, 8, 35).Equal(end))
 	require.Len(t, bt.BusyTimes, 4)
 	assert.Equal(t, DASDateTimeRange{
 		Start: DASDateTime{Date: "2013-11-05", Time: "20:08:35", UTC: true},
@@ -124,7 +124,7 @@ func TestDecodeBusyTimeIBMSample(t *testing.T) {
 	}, bt.BusyTimes[0], "the inverted first period is kept by the decoder")
 	ivs, err := bt.Intervals()
 	require.NoError(t, err)
-	assert.Equal(t, freebusy.Interval{Start: utc(2013, 11, 5, 22, 0, 0), End: utc(2013, 11, 6, 14, 0, 0), Status: freebusy.Busy}, ivs[1])
+	assert.Equal(t, freebusy.Interval{Start: dasUTC(2013, 11, 5, 22, 0, 0), End: dasUTC(2013, 11, 6, 14, 0, 0), Status: freebusy.Busy}, ivs[1])
 }
 
 // notes-freebusy.md §2.2.3: busyTimes is omitted when there are no periods.
@@ -183,13 +183,13 @@ func TestDecodeBusyTimeTooLarge(t *testing.T) {
 
 func TestDecodeBusyTimeReadError(t *testing.T) {
 	boom := errors.New("boom")
-	_, err := DecodeBusyTime(errReader{boom})
+	_, err := DecodeBusyTime(dasErrReader{boom})
 	assert.ErrorIs(t, err, boom)
 }
 
-type errReader struct{ err error }
+type dasErrReader struct{ err error }
 
-func (r errReader) Read([]byte) (int, error) { return 0, r.err }
+func (r dasErrReader) Read([]byte) (int, error) { return 0, r.err }
 
 func TestEncodeBusyTimeRoundTrip(t *testing.T) {
 	in := readDASTestdata(t, "busytime-ibm-sample.json")
@@ -203,7 +203,7 @@ func TestEncodeBusyTimeRoundTrip(t *testing.T) {
 	assert.Equal(t, bt, again)
 
 	buf.Reset()
-	require.NoError(t, EncodeBusyTime(&buf, &DASBusyTime{Start: NewDASDateTime(utc(2017, 2, 24, 0, 0, 0)), End: NewDASDateTime(utc(2017, 2, 25, 0, 0, 0))}))
+	require.NoError(t, EncodeBusyTime(&buf, &DASBusyTime{Start: NewDASDateTime(dasUTC(2017, 2, 24, 0, 0, 0)), End: NewDASDateTime(dasUTC(2017, 2, 25, 0, 0, 0))}))
 	assert.NotContains(t, buf.String(), "busyTimes", "§2.2.3: absent when there are no periods")
 }
 
@@ -308,9 +308,9 @@ func FuzzDecodeBusyTime(f *testing.F) {
 }
 
 // benchBusyTime builds one user's 60-day answer with about ten blocks a day.
-func benchBusyTime(tb testing.TB) []byte {
+func dasBenchBusyTime(tb testing.TB) []byte {
 	tb.Helper()
-	start := utc(2026, 1, 5, 0, 0, 0)
+	start := dasUTC(2026, 1, 5, 0, 0, 0)
 	bt := DASBusyTime{Start: NewDASDateTime(start), End: NewDASDateTime(start.AddDate(0, 0, 60))}
 	for d := range 60 {
 		day := start.AddDate(0, 0, d)
@@ -327,8 +327,8 @@ func benchBusyTime(tb testing.TB) []byte {
 // BenchmarkDASDecodeBusyTime: decode one user's 60-day busytime answer
 // (about 10 blocks a day) and convert it to a canonical schedule.
 func BenchmarkDASDecodeBusyTime(b *testing.B) {
-	data := benchBusyTime(b)
-	start := utc(2026, 1, 5, 0, 0, 0)
+	data := dasBenchBusyTime(b)
+	start := dasUTC(2026, 1, 5, 0, 0, 0)
 	end := start.AddDate(0, 0, 60)
 	b.ReportAllocs()
 	b.SetBytes(int64(len(data)))

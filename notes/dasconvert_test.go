@@ -16,7 +16,7 @@ import (
 func TestDASBusyTimeScheduleIBMSample(t *testing.T) {
 	bt, err := DecodeBusyTime(bytes.NewReader(readDASTestdata(t, "busytime-ibm-sample.json")))
 	require.NoError(t, err)
-	start, end := utc(2013, 11, 5, 20, 8, 35), utc(2013, 12, 5, 20, 8, 35)
+	start, end := dasUTC(2013, 11, 5, 20, 8, 35), dasUTC(2013, 12, 5, 20, 8, 35)
 	s, rep, err := bt.Schedule("jane@example.com", start, end)
 	require.NoError(t, err)
 	assert.Equal(t, 1, rep.Inverted)
@@ -24,11 +24,11 @@ func TestDASBusyTimeScheduleIBMSample(t *testing.T) {
 	assert.Equal(t, "jane@example.com", s.Attendee)
 	assert.Nil(t, s.Err)
 	assert.Equal(t, []freebusy.Interval{
-		{Start: utc(2013, 11, 5, 22, 0, 0), End: utc(2013, 11, 6, 14, 0, 0), Status: freebusy.Busy},
-		{Start: utc(2013, 11, 6, 17, 0, 0), End: utc(2013, 11, 6, 18, 0, 0), Status: freebusy.Busy},
-		{Start: utc(2013, 11, 6, 22, 0, 0), End: utc(2013, 11, 7, 14, 0, 0), Status: freebusy.Busy},
+		{Start: dasUTC(2013, 11, 5, 22, 0, 0), End: dasUTC(2013, 11, 6, 14, 0, 0), Status: freebusy.Busy},
+		{Start: dasUTC(2013, 11, 6, 17, 0, 0), End: dasUTC(2013, 11, 6, 18, 0, 0), Status: freebusy.Busy},
+		{Start: dasUTC(2013, 11, 6, 22, 0, 0), End: dasUTC(2013, 11, 7, 14, 0, 0), Status: freebusy.Busy},
 	}, s.Intervals)
-	assert.Equal(t, freebusy.Free, s.StatusAt(utc(2013, 11, 5, 20, 10, 0)), "time after the inverted block is free")
+	assert.Equal(t, freebusy.Free, s.StatusAt(dasUTC(2013, 11, 5, 20, 10, 0)), "time after the inverted block is free")
 }
 
 // notes-freebusy.md §2.2.6 (extlib README run): a whole weekend of
@@ -36,18 +36,18 @@ func TestDASBusyTimeScheduleIBMSample(t *testing.T) {
 // busy block.
 func TestDASBusyTimeScheduleWeekendBlock(t *testing.T) {
 	bt := &DASBusyTime{
-		Start:     NewDASDateTime(utc(2017, 2, 24, 0, 0, 0)),
-		End:       NewDASDateTime(utc(2017, 3, 1, 0, 0, 0)),
-		BusyTimes: []DASDateTimeRange{{Start: NewDASDateTime(utc(2017, 2, 24, 22, 0, 0)), End: NewDASDateTime(utc(2017, 2, 27, 14, 0, 0))}},
+		Start:     NewDASDateTime(dasUTC(2017, 2, 24, 0, 0, 0)),
+		End:       NewDASDateTime(dasUTC(2017, 3, 1, 0, 0, 0)),
+		BusyTimes: []DASDateTimeRange{{Start: NewDASDateTime(dasUTC(2017, 2, 24, 22, 0, 0)), End: NewDASDateTime(dasUTC(2017, 2, 27, 14, 0, 0))}},
 	}
-	s, _, err := bt.Schedule("a", utc(2017, 2, 24, 0, 0, 0), utc(2017, 3, 1, 0, 0, 0))
+	s, _, err := bt.Schedule("a", dasUTC(2017, 2, 24, 0, 0, 0), dasUTC(2017, 3, 1, 0, 0, 0))
 	require.NoError(t, err)
-	assert.Equal(t, []freebusy.Interval{{Start: utc(2017, 2, 24, 22, 0, 0), End: utc(2017, 2, 27, 14, 0, 0), Status: freebusy.Busy}}, s.Intervals)
+	assert.Equal(t, []freebusy.Interval{{Start: dasUTC(2017, 2, 24, 22, 0, 0), End: dasUTC(2017, 2, 27, 14, 0, 0), Status: freebusy.Busy}}, s.Intervals)
 }
 
 // Time asked about that DAS did not answer for is Unknown, never Free.
 func TestDASBusyTimeScheduleUncovered(t *testing.T) {
-	day := utc(2026, 3, 2, 0, 0, 0)
+	day := dasUTC(2026, 3, 2, 0, 0, 0)
 	mk := func(ws, we time.Time) *DASBusyTime {
 		return &DASBusyTime{Start: NewDASDateTime(ws), End: NewDASDateTime(we),
 			BusyTimes: []DASDateTimeRange{{Start: NewDASDateTime(day.Add(10 * time.Hour)), End: NewDASDateTime(day.Add(11 * time.Hour))}}}
@@ -105,19 +105,19 @@ func TestDASBusyTimeScheduleUncovered(t *testing.T) {
 }
 
 func TestDASBusyTimeScheduleErrors(t *testing.T) {
-	good := NewDASDateTime(utc(2026, 3, 2, 0, 0, 0))
+	good := NewDASDateTime(dasUTC(2026, 3, 2, 0, 0, 0))
 	bad := DASDateTime{Date: "2026-03-02", Time: "x", UTC: true}
-	_, _, err := (&DASBusyTime{Start: good, End: good}).Schedule("a", utc(2026, 3, 2, 0, 0, 0), utc(2026, 3, 2, 0, 0, 0))
+	_, _, err := (&DASBusyTime{Start: good, End: good}).Schedule("a", dasUTC(2026, 3, 2, 0, 0, 0), dasUTC(2026, 3, 2, 0, 0, 0))
 	assert.ErrorIs(t, err, freebusy.ErrEmptyWindow)
-	_, _, err = (&DASBusyTime{Start: bad, End: good}).Schedule("a", utc(2026, 3, 2, 0, 0, 0), utc(2026, 3, 3, 0, 0, 0))
+	_, _, err = (&DASBusyTime{Start: bad, End: good}).Schedule("a", dasUTC(2026, 3, 2, 0, 0, 0), dasUTC(2026, 3, 3, 0, 0, 0))
 	assert.ErrorIs(t, err, freebusy.ErrInvalid)
-	_, _, err = (&DASBusyTime{Start: good, End: good, BusyTimes: []DASDateTimeRange{{Start: good, End: bad}}}).Schedule("a", utc(2026, 3, 2, 0, 0, 0), utc(2026, 3, 3, 0, 0, 0))
+	_, _, err = (&DASBusyTime{Start: good, End: good, BusyTimes: []DASDateTimeRange{{Start: good, End: bad}}}).Schedule("a", dasUTC(2026, 3, 2, 0, 0, 0), dasUTC(2026, 3, 3, 0, 0, 0))
 	assert.ErrorIs(t, err, freebusy.ErrInvalid)
 }
 
 // The freebusy -> DAS rules of dasconvert.go, one row per status.
 func TestNewDASBusyTimeMapping(t *testing.T) {
-	day := utc(2026, 3, 2, 0, 0, 0)
+	day := dasUTC(2026, 3, 2, 0, 0, 0)
 	h := func(n int) time.Time { return day.Add(time.Duration(n) * time.Hour) }
 	sched := freebusy.Schedule{
 		Attendee: "a", Start: day, End: h(24),
@@ -155,7 +155,7 @@ func TestNewDASBusyTimeMapping(t *testing.T) {
 }
 
 func TestNewDASBusyTimeWidensToWholeSeconds(t *testing.T) {
-	day := utc(2026, 3, 2, 0, 0, 0)
+	day := dasUTC(2026, 3, 2, 0, 0, 0)
 	s := freebusy.Schedule{Attendee: "a", Start: day, End: day.Add(time.Hour), Intervals: []freebusy.Interval{
 		{Start: day.Add(10*time.Minute + 300*time.Millisecond), End: day.Add(20*time.Minute + 1*time.Millisecond), Status: freebusy.Busy},
 	}}
@@ -167,7 +167,7 @@ func TestNewDASBusyTimeWidensToWholeSeconds(t *testing.T) {
 }
 
 func TestNewDASBusyTimeRefusesFailedAndInvalid(t *testing.T) {
-	day := utc(2026, 3, 2, 0, 0, 0)
+	day := dasUTC(2026, 3, 2, 0, 0, 0)
 	failed := freebusy.Failed("a", day, day.Add(time.Hour), freebusy.ReasonUnknownAttendee, nil)
 	_, _, err := NewDASBusyTime(failed, DASBusyOptions{})
 	assert.ErrorIs(t, err, freebusy.ErrUnknownAttendee)
@@ -183,7 +183,7 @@ func TestNewDASBusyTimeRefusesFailedAndInvalid(t *testing.T) {
 // Round trip freebusy -> DAS -> freebusy keeps busy time and turns every
 // lossy status into what the table says.
 func TestDASRoundTrip(t *testing.T) {
-	day := utc(2026, 3, 2, 0, 0, 0)
+	day := dasUTC(2026, 3, 2, 0, 0, 0)
 	in := freebusy.Schedule{Attendee: "a", Start: day, End: day.Add(24 * time.Hour), Intervals: []freebusy.Interval{
 		{Start: day.Add(9 * time.Hour), End: day.Add(10 * time.Hour), Status: freebusy.Busy},
 		{Start: day.Add(10 * time.Hour), End: day.Add(11 * time.Hour), Status: freebusy.Tentative},

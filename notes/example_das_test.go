@@ -15,7 +15,7 @@ import (
 
 // exchangeSide stands in for the gateway's Exchange half: a Source that
 // knows one user with a meeting and a tentative hold.
-func exchangeSide() freebusy.Source {
+func dasExchangeSide() freebusy.Source {
 	return freebusy.SourceFunc(func(_ context.Context, q freebusy.Query) ([]freebusy.Schedule, error) {
 		out := make([]freebusy.Schedule, len(q.Attendees))
 		for i, a := range q.Attendees {
@@ -37,7 +37,7 @@ func exchangeSide() freebusy.Source {
 // two people: one schedule each, in query order, the unknown name failed
 // on its own.
 func ExampleClient() {
-	srv := httptest.NewServer(notes.NewHandler(exchangeSide()))
+	srv := httptest.NewServer(notes.NewHandler(dasExchangeSide()))
 	defer srv.Close()
 
 	client, err := notes.NewClient(srv.URL, notes.WithHTTPClient(srv.Client()))
@@ -75,7 +75,7 @@ func ExampleClient() {
 // say tentative, and showing it as free was the old connector's complaint
 // (KB Q199643).
 func ExampleHandler() {
-	h := notes.NewHandler(exchangeSide())
+	h := notes.NewHandler(dasExchangeSide())
 	req := httptest.NewRequest(http.MethodGet,
 		"/api/freebusy/busytime?name=jane@example.com&since=2026-03-02T08:00:00Z&before=2026-03-02T12:00:00Z", nil)
 	rec := httptest.NewRecorder()

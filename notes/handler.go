@@ -1,6 +1,7 @@
 package notes
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -196,8 +197,14 @@ func (h *Handler) serveBusyTime(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Last-Modified", s.AsOf.UTC().Format(http.TimeFormat))
 	}
 	if ical {
+		var buf bytes.Buffer
+		if err := EncodeBusyTimeICalendar(&buf, bt, h.o.now()); err != nil {
+			h.o.logger.Debug("notes: DAS handler iCalendar encoding failed", zap.String("attendee", name), zap.Error(err))
+			writeDASError(w, http.StatusInternalServerError, "iCalendar encoding failed")
+			return
+		}
 		w.Header().Set("Content-Type", "text/calendar; charset=UTF-8")
-		_ = EncodeBusyTimeICalendar(w, bt, h.o.now())
+		_, _ = w.Write(buf.Bytes())
 		return
 	}
 	writeDASJSON(w, bt)

@@ -17,19 +17,19 @@ import (
 )
 
 // withNow fixes the clock of a Client or Handler under test.
-func withNow(t time.Time) Option {
+func dasWithNow(t time.Time) Option {
 	return optionFunc(func(o *options) { o.now = func() time.Time { return t } })
 }
 
-// recordingSource answers every attendee with sched(attendee, q) and
+// dasRecordingSource answers every attendee with sched(attendee, q) and
 // records the queries it was asked.
-type recordingSource struct {
+type dasRecordingSource struct {
 	mu      sync.Mutex
 	queries []freebusy.Query
 	sched   func(attendee string, q freebusy.Query) freebusy.Schedule
 }
 
-func (r *recordingSource) FreeBusy(_ context.Context, q freebusy.Query) ([]freebusy.Schedule, error) {
+func (r *dasRecordingSource) FreeBusy(_ context.Context, q freebusy.Query) ([]freebusy.Schedule, error) {
 	r.mu.Lock()
 	r.queries = append(r.queries, q)
 	r.mu.Unlock()
@@ -44,13 +44,13 @@ func (r *recordingSource) FreeBusy(_ context.Context, q freebusy.Query) ([]freeb
 	return out, nil
 }
 
-func (r *recordingSource) last() freebusy.Query {
+func (r *dasRecordingSource) last() freebusy.Query {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.queries[len(r.queries)-1]
 }
 
-func serve(t *testing.T, h http.Handler, target string) *httptest.ResponseRecorder {
+func dasServe(t *testing.T, h http.Handler, target string) *httptest.ResponseRecorder {
 	t.Helper()
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))
@@ -60,17 +60,17 @@ func serve(t *testing.T, h http.Handler, target string) *httptest.ResponseRecord
 // Golden vector: notes-freebusy.md §2.2.1, the root document. With the
 // room feature off only busytime is listed.
 func TestHandlerLinks(t *testing.T) {
-	on := NewHandler(&recordingSource{}, WithRoomDirectories())
-	rec := serve(t, on, "/api/freebusy")
+	on := NewHandler(&dasRecordingSource{}, WithRoomDirectories())
+	rec := dasServe(t, on, "/api/freebusy")
 	assert.Equal(t, http.StatusOK, rec.Code)
 	assert.Equal(t, "application/json; charset=UTF-8", rec.Header().Get("Content-Type"))
 	assert.JSONEq(t, string(readDASTestdata(t, "links.json")), rec.Body.String())
 
-	off := NewHandler(&recordingSource{})
-	rec = serve(t, off, "/api/freebusy/")
+	off := NewHandler(&dasRecordingSource{})
+	rec = dasServe(t, off, "/api/freebusy/")
 	assert.JSONEq(t, `{"links":[{"rel":"busytime","href":"/api/freebusy/busytime"}]}`, rec.Body.String())
 	for _, p := range []string{"/api/freebusy/freerooms?site=x&start=2026-03-02T00:00:00Z&end=2026-03-02T01:00:00Z", "/api/freebusy/directories", "/api/freebusy/sites/x", "/api/other", "/"} {
-		rec = serve(t, off, p)
+		rec = dasServe(t, off, p)
 		assert.Equal(t, http.StatusNotFound, rec.Code, p)
 		assert.JSONEq(t, `{"code":404,"text":"Not Found","message":"Resource not found"}`, rec.Body.String(), p)
 	}
@@ -78,7 +78,7 @@ func TestHandlerLinks(t *testing.T) {
 
 func TestHandlerMethodNotAllowed(t *testing.T) {
 	rec := httptest.NewRecorder()
-	NewHandler(&recordingSource{}).ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/api/freebusy/busytime?name=a", strings.NewReader("x")))
+	NewHandler(&dasRecordingSource{}).ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/api/freebusy/busytime?name=a", strings.NewReader("x")))
 	assert.Equal(t, http.StatusMethodNotAllowed, rec.Code)
 	assert.Equal(t, "GET, HEAD", rec.Header().Get("Allow"))
 	assert.JSONEq(t, `{"code":405,"text":"Method Not Allowed","message":"Method not allowed"}`, rec.Body.String())
@@ -87,23 +87,23 @@ func TestHandlerMethodNotAllowed(t *testing.T) {
 // notes-freebusy.md §2.2.2: since defaults to now - 30 min, before to since
 // + 30 days; days is an alternative to before, never both.
 func TestHandlerBusyTimeWindow(t *testing.T) {
-	now := utc(2026, 3, 2, 12, 0, 0).Add(400 * time.Millisecond)
-	since := utc(2026, 3, 2, 11, 30, 0)
+	now := dasUTC(2026, 3, 2, 12, 0, 0).Add(400 * time.Millisecond)
+	since := dasUTC(2026, 3, 2, 11, 30, 0)
 	tests := []struct {
 		name       string
 		query      string
 		start, end time.Time
 	}{
 		{"defaults", "", since, since.Add(30 * 24 * time.Hour)},
-		{"since only", "&since=2017-09-01T13:00:00Z", utc(2017, 9, 1, 13, 0, 0), utc(2017, 10, 1, 13, 0, 0)},
-		{"since and before", "&since=2017-09-01T13:00:00Z&before=2017-09-02T13:00:00Z", utc(2017, 9, 1, 13, 0, 0), utc(2017, 9, 2, 13, 0, 0)},
+		{"since only", "&since=2017-09-01T13:00:00Z", dasUTC(2017, 9, 1, 13, 0, 0), dasUTC(2017, 10, 1, 13, 0, 0)},
+		{"since and before", "&since=2017-09-01T13:00:00Z&before=2017-09-02T13:00:00Z", dasUTC(2017, 9, 1, 13, 0, 0), dasUTC(2017, 9, 2, 13, 0, 0)},
 		{"days", "&days=3", since, since.Add(72 * time.Hour)},
-		{"before only", "&before=2026-03-03T00:00:00Z", since, utc(2026, 3, 3, 0, 0, 0)},
+		{"before only", "&before=2026-03-03T00:00:00Z", since, dasUTC(2026, 3, 3, 0, 0, 0)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			src := &recordingSource{}
-			rec := serve(t, NewHandler(src, withNow(now)), "/api/freebusy/busytime?name=jane"+tt.query)
+			src := &dasRecordingSource{}
+			rec := dasServe(t, NewHandler(src, dasWithNow(now)), "/api/freebusy/busytime?name=jane"+tt.query)
 			require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 			q := src.last()
 			assert.Equal(t, []string{"jane"}, q.Attendees)
@@ -118,7 +118,7 @@ func TestHandlerBusyTimeWindow(t *testing.T) {
 }
 
 func TestHandlerBusyTimeBadRequests(t *testing.T) {
-	now := utc(2026, 3, 2, 12, 0, 0)
+	now := dasUTC(2026, 3, 2, 12, 0, 0)
 	tests := []struct {
 		name, query, message string
 	}{
@@ -136,8 +136,8 @@ func TestHandlerBusyTimeBadRequests(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			src := &recordingSource{}
-			rec := serve(t, NewHandler(src, withNow(now)), "/api/freebusy/busytime?"+tt.query)
+			src := &dasRecordingSource{}
+			rec := dasServe(t, NewHandler(src, dasWithNow(now)), "/api/freebusy/busytime?"+tt.query)
 			assert.Equal(t, http.StatusBadRequest, rec.Code)
 			e, err := DecodeDASError(rec.Body)
 			require.NoError(t, err)
@@ -147,8 +147,8 @@ func TestHandlerBusyTimeBadRequests(t *testing.T) {
 	}
 
 	// A window beyond the limits is refused before the source is asked.
-	src := &recordingSource{}
-	rec := serve(t, NewHandler(src, withNow(now)), "/api/freebusy/busytime?name=a&days=90")
+	src := &dasRecordingSource{}
+	rec := dasServe(t, NewHandler(src, dasWithNow(now)), "/api/freebusy/busytime?name=a&days=90")
 	assert.Equal(t, http.StatusBadRequest, rec.Code)
 	assert.Contains(t, rec.Body.String(), "window too long")
 	assert.Empty(t, src.queries)
@@ -157,15 +157,15 @@ func TestHandlerBusyTimeBadRequests(t *testing.T) {
 // The handler's JSON is what DAS writes: exact keys, UTC whole seconds,
 // busy periods only; Last-Modified carries the schedule's AsOf.
 func TestHandlerBusyTimeJSON(t *testing.T) {
-	asOf := utc(2026, 3, 2, 11, 55, 0)
-	src := &recordingSource{sched: func(a string, q freebusy.Query) freebusy.Schedule {
+	asOf := dasUTC(2026, 3, 2, 11, 55, 0)
+	src := &dasRecordingSource{sched: func(a string, q freebusy.Query) freebusy.Schedule {
 		return freebusy.Schedule{Attendee: a, Start: q.Start, End: q.End, AsOf: asOf, Intervals: []freebusy.Interval{
-			{Start: utc(2026, 3, 2, 14, 0, 0), End: utc(2026, 3, 2, 15, 0, 0), Status: freebusy.Busy},
-			{Start: utc(2026, 3, 2, 16, 0, 0), End: utc(2026, 3, 2, 17, 0, 0), Status: freebusy.Tentative},
+			{Start: dasUTC(2026, 3, 2, 14, 0, 0), End: dasUTC(2026, 3, 2, 15, 0, 0), Status: freebusy.Busy},
+			{Start: dasUTC(2026, 3, 2, 16, 0, 0), End: dasUTC(2026, 3, 2, 17, 0, 0), Status: freebusy.Tentative},
 		}}
 	}}
 	target := "/api/freebusy/busytime?name=jane&since=2026-03-02T12:00:00Z&before=2026-03-03T12:00:00Z"
-	rec := serve(t, NewHandler(src), target)
+	rec := dasServe(t, NewHandler(src), target)
 	require.Equal(t, http.StatusOK, rec.Code)
 	assert.Equal(t, "Mon, 02 Mar 2026 11:55:00 GMT", rec.Header().Get("Last-Modified"))
 	assert.JSONEq(t, `{
@@ -177,7 +177,7 @@ func TestHandlerBusyTimeJSON(t *testing.T) {
 		rec.Body.String())
 
 	// WithTentativeAs(Free): Notes' penciled-in semantics.
-	rec = serve(t, NewHandler(src, WithTentativeAs(freebusy.Free)), target)
+	rec = dasServe(t, NewHandler(src, WithTentativeAs(freebusy.Free)), target)
 	bt, err := DecodeBusyTime(rec.Body)
 	require.NoError(t, err)
 	assert.Len(t, bt.BusyTimes, 1)
@@ -185,12 +185,12 @@ func TestHandlerBusyTimeJSON(t *testing.T) {
 
 // A name with a routing domain is looked up without it (KB Q271590).
 func TestHandlerStripsRoutingDomain(t *testing.T) {
-	src := &recordingSource{}
-	rec := serve(t, NewHandler(src), "/api/freebusy/busytime?name="+url.QueryEscape("John Smith/Central/Microsoft@EXCHANGE"))
+	src := &dasRecordingSource{}
+	rec := dasServe(t, NewHandler(src), "/api/freebusy/busytime?name="+url.QueryEscape("John Smith/Central/Microsoft@EXCHANGE"))
 	require.Equal(t, http.StatusOK, rec.Code)
 	assert.Equal(t, []string{"CN=John Smith/OU=Central/O=Microsoft"}, src.last().Attendees)
 
-	rec = serve(t, NewHandler(src), "/api/freebusy/busytime?name="+url.QueryEscape("jdoe@acme.example"))
+	rec = dasServe(t, NewHandler(src), "/api/freebusy/busytime?name="+url.QueryEscape("jdoe@acme.example"))
 	require.Equal(t, http.StatusOK, rec.Code)
 	assert.Equal(t, []string{"jdoe@acme.example"}, src.last().Attendees, "Internet addresses are passed as they are")
 }
@@ -215,12 +215,12 @@ func TestHandlerBusyTimeErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.reason.String(), func(t *testing.T) {
-			src := &recordingSource{sched: func(a string, q freebusy.Query) freebusy.Schedule {
+			src := &dasRecordingSource{sched: func(a string, q freebusy.Query) freebusy.Schedule {
 				s := freebusy.Failed(a, q.Start, q.End, tt.reason, errors.New("bad thing"))
 				s.Err.RetryAfter = tt.retry
 				return s
 			}}
-			rec := serve(t, NewHandler(src), "/api/freebusy/busytime?name=a")
+			rec := dasServe(t, NewHandler(src), "/api/freebusy/busytime?name=a")
 			assert.Equal(t, tt.code, rec.Code)
 			assert.Equal(t, tt.header, rec.Header().Get("Retry-After"))
 			e, err := DecodeDASError(rec.Body)
@@ -255,7 +255,7 @@ func TestHandlerSourceFailures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rec := serve(t, NewHandler(tt.src, WithHandlerTimeout(20*time.Millisecond)), "/api/freebusy/busytime?name=a")
+			rec := dasServe(t, NewHandler(tt.src, WithHandlerTimeout(20*time.Millisecond)), "/api/freebusy/busytime?name=a")
 			assert.Equal(t, tt.code, rec.Code)
 			_, err := DecodeDASError(rec.Body)
 			assert.NoError(t, err)
@@ -263,7 +263,7 @@ func TestHandlerSourceFailures(t *testing.T) {
 	}
 }
 
-func roomDirectories() []RoomDirectory {
+func dasRoomDirectories() []RoomDirectory {
 	return []RoomDirectory{{
 		ID:          "CN=Zealand/O=Peaks!!names.nsf",
 		DisplayName: "Peaks directory",
@@ -283,17 +283,17 @@ func roomDirectories() []RoomDirectory {
 // Golden vector: notes-freebusy.md §2.2.5, the directory id escaped in the
 // sites link exactly as in IBM's sample.
 func TestHandlerDirectoriesAndSites(t *testing.T) {
-	h := NewHandler(&recordingSource{}, WithRoomDirectories(roomDirectories()...))
-	rec := serve(t, h, "/api/freebusy/directories")
+	h := NewHandler(&dasRecordingSource{}, WithRoomDirectories(dasRoomDirectories()...))
+	rec := dasServe(t, h, "/api/freebusy/directories")
 	require.Equal(t, http.StatusOK, rec.Code)
 	assert.JSONEq(t, string(readDASTestdata(t, "directories.json")), rec.Body.String())
 
-	rec = serve(t, h, "/api/freebusy/sites/CN%3DZealand%2FO%3DPeaks%21%21names.nsf")
+	rec = dasServe(t, h, "/api/freebusy/sites/CN%3DZealand%2FO%3DPeaks%21%21names.nsf")
 	require.Equal(t, http.StatusOK, rec.Code)
 	assert.JSONEq(t, string(readDASTestdata(t, "sites.json")), rec.Body.String())
 
 	for _, p := range []string{"/api/freebusy/sites/CN%3DOther", "/api/freebusy/sites/CN=Zealand/O=Peaks!!names.nsf", "/api/freebusy/sites/"} {
-		rec = serve(t, h, p)
+		rec = dasServe(t, h, p)
 		assert.Equal(t, http.StatusNotFound, rec.Code, p)
 		assert.Contains(t, rec.Body.String(), "not found", p)
 	}
@@ -302,8 +302,8 @@ func TestHandlerDirectoriesAndSites(t *testing.T) {
 // Free rooms are computed from the Source: rooms big enough whose window
 // is entirely available; failed or unknown rooms are not free.
 func TestHandlerFreeRooms(t *testing.T) {
-	start, end := utc(2026, 3, 2, 14, 0, 0), utc(2026, 3, 2, 15, 0, 0)
-	src := &recordingSource{sched: func(a string, q freebusy.Query) freebusy.Schedule {
+	start, end := dasUTC(2026, 3, 2, 14, 0, 0), dasUTC(2026, 3, 2, 15, 0, 0)
+	src := &dasRecordingSource{sched: func(a string, q freebusy.Query) freebusy.Schedule {
 		s := freebusy.Schedule{Attendee: a, Start: q.Start, End: q.End}
 		switch a {
 		case "Room 1002/Boston Building 1":
@@ -315,16 +315,16 @@ func TestHandlerFreeRooms(t *testing.T) {
 		}
 		return s
 	}}
-	h := NewHandler(src, WithRoomDirectories(roomDirectories()...), WithLimits(freebusy.Limits{MaxAttendees: 2}))
-	rec := serve(t, h, "/api/freebusy/freerooms?site=Boston+Building+1&start=2026-03-02T14:00:00Z&end=2026-03-02T15:00:00Z")
+	h := NewHandler(src, WithRoomDirectories(dasRoomDirectories()...), WithLimits(freebusy.Limits{MaxAttendees: 2}))
+	rec := dasServe(t, h, "/api/freebusy/freerooms?site=Boston+Building+1&start=2026-03-02T14:00:00Z&end=2026-03-02T15:00:00Z")
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	rooms, err := DecodeDASFreeRooms(rec.Body)
 	require.NoError(t, err)
-	assert.Equal(t, []DASRoom{roomDirectories()[0].Sites[0].Rooms[0]}, rooms.Rooms, "1001 free; 1002 tentative, 1004 unknown, 1005 failed; 1003 too small for the default 5")
+	assert.Equal(t, []DASRoom{dasRoomDirectories()[0].Sites[0].Rooms[0]}, rooms.Rooms, "1001 free; 1002 tentative, 1004 unknown, 1005 failed; 1003 too small for the default 5")
 	assert.Equal(t, []string{"room1001@example.com", "Room 1002/Boston Building 1"}, src.queries[0].Attendees, "email preferred, batches of MaxAttendees")
 	assert.Len(t, src.queries, 2)
 
-	rec = serve(t, h, "/api/freebusy/freerooms?site=boston+building+1&start=2026-03-02T14:00:00Z&end=2026-03-02T15:00:00Z&capacity=15")
+	rec = dasServe(t, h, "/api/freebusy/freerooms?site=boston+building+1&start=2026-03-02T14:00:00Z&end=2026-03-02T15:00:00Z&capacity=15")
 	assert.JSONEq(t, `{"rooms":[]}`, rec.Body.String(), "only 1004 is big enough, and it is unknown; an empty list, not null")
 
 	bad := []struct{ query, message string }{
@@ -334,20 +334,20 @@ func TestHandlerFreeRooms(t *testing.T) {
 		{"site=x&start=2026-03-02T14:00:00Z&end=2026-03-02T15:00:00Z&capacity=-1", `Invalid capacity "-1"`},
 	}
 	for _, b := range bad {
-		rec = serve(t, h, "/api/freebusy/freerooms?"+b.query)
+		rec = dasServe(t, h, "/api/freebusy/freerooms?"+b.query)
 		assert.Equal(t, http.StatusBadRequest, rec.Code, b.query)
 		e, err := DecodeDASError(rec.Body)
 		require.NoError(t, err)
 		assert.Equal(t, b.message, e.Message, b.query)
 	}
-	rec = serve(t, h, "/api/freebusy/freerooms?site=Nowhere&start=2026-03-02T14:00:00Z&end=2026-03-02T15:00:00Z")
+	rec = dasServe(t, h, "/api/freebusy/freerooms?site=Nowhere&start=2026-03-02T14:00:00Z&end=2026-03-02T15:00:00Z")
 	assert.Equal(t, http.StatusNotFound, rec.Code)
 	assert.Contains(t, rec.Body.String(), "Site not found", "§2.2.5: unknown site")
 
 	failing := NewHandler(freebusy.SourceFunc(func(context.Context, freebusy.Query) ([]freebusy.Schedule, error) {
 		return nil, &freebusy.Error{Reason: freebusy.ReasonThrottled, RetryAfter: time.Minute}
-	}), WithRoomDirectories(roomDirectories()...))
-	rec = serve(t, failing, "/api/freebusy/freerooms?site=Boston+Building+1&start=2026-03-02T14:00:00Z&end=2026-03-02T15:00:00Z")
+	}), WithRoomDirectories(dasRoomDirectories()...))
+	rec = dasServe(t, failing, "/api/freebusy/freerooms?site=Boston+Building+1&start=2026-03-02T14:00:00Z&end=2026-03-02T15:00:00Z")
 	assert.Equal(t, http.StatusTooManyRequests, rec.Code)
 	assert.Equal(t, "60", rec.Header().Get("Retry-After"))
 }
