@@ -8,9 +8,12 @@ import (
 // Start and End are UTC; anything that builds an Interval from outside input
 // converts at that edge (NewInterval does).
 type Interval struct {
-	Start  time.Time `json:"start"`
-	End    time.Time `json:"end"`
-	Status Status    `json:"status"`
+	// Start is the first instant of the interval.
+	Start time.Time `json:"start"`
+	// End is the first instant after it.
+	End time.Time `json:"end"`
+	// Status is what is known about the time in between.
+	Status Status `json:"status"`
 }
 
 // NewInterval returns the interval [start, end) with status s, with both

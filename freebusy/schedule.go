@@ -70,15 +70,21 @@ func (s *Schedule) StatusAt(t time.Time) Status {
 // may share (EWS CalendarEvent with CalendarEventDetails, Graph
 // scheduleItem). Everything but the times and status may be empty.
 type Event struct {
+	// Start, End and Status are the item's time and busy status, as for
+	// Interval.
 	Start  time.Time `json:"start"`
 	End    time.Time `json:"end"`
 	Status Status    `json:"status"`
 	// ID is the source's identifier for the item, if shared.
-	ID       string `json:"id,omitempty"`
+	ID string `json:"id,omitempty"`
+	// Subject and Location are the item's, where the source may share them.
 	Subject  string `json:"subject,omitempty"`
 	Location string `json:"location,omitempty"`
 	// Private items are reported without subject or location.
-	Private   bool `json:"private,omitempty"`
+	Private bool `json:"private,omitempty"`
+	// Meeting, Recurring, Exception and Reminder are the EWS
+	// CalendarEventDetails flags (IsMeeting, IsRecurring, IsException,
+	// IsReminderSet; exchange-freebusy.md §2.4).
 	Meeting   bool `json:"meeting,omitempty"`
 	Recurring bool `json:"recurring,omitempty"`
 	Exception bool `json:"exception,omitempty"`
