@@ -25,6 +25,7 @@ type options struct {
 	limits      freebusy.Limits
 	now         func() time.Time
 	graph       graphOptions // Graph client and handler only; see graph_options.go
+	ews         ewsOptions   // EWS client and handler only; see ews_options.go
 }
 
 func newOptions(opts []Option) options {

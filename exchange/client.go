@@ -1,0 +1,404 @@
+package exchange
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/calbridge/calbridge/freebusy"
+	"go.uber.org/zap"
+)
+
+// soapAction is the SOAPAction header of GetUserAvailability.
+const soapAction = `"http://schemas.microsoft.com/exchange/services/2006/messages/GetUserAvailability"`
+
+// maxSplit bounds how far Client splits one query: at most this many
+// times the per-request limits, so that a typo cannot fire thousands of
+// requests.
+const maxSplit = 100
+
+// Client is a freebusy.Source that asks an EWS endpoint
+// (https://host/EWS/Exchange.asmx) with GetUserAvailability
+// (exchange-freebusy.md §2).
+//
+// It splits a query into requests of at most the limits' MaxAttendees (100
+// by default, §2.8) and windows of at most MaxWindow (62 days) and stitches
+// the schedules back; runs the requests concurrently (WithConcurrency);
+// sends RequestServerVersion Exchange2013 so that WorkingElsewhere comes
+// back; waits out ErrorServerBusy back-off hints (BackOffMilliseconds,
+// Retry-After) when the caller's deadline allows (WithEWSMaxRetries); maps
+// per-mailbox errors to per-attendee reasons with the response-code table;
+// and at the caller's deadline returns what finished, with ReasonTimeout for
+// the rest. Authentication belongs in the *http.Client's RoundTripper
+// (WithHTTPClient).
+//
+// A Client is safe for concurrent use.
+type Client struct {
+	url string
+	o   options
+	log *zap.Logger
+}
+
+var _ freebusy.Source = (*Client)(nil)
+
+// NewClient returns a Client for the EWS endpoint at rawURL, which must be
+// an absolute http or https URL. Options: WithHTTPClient, WithConcurrency,
+// WithLimits, WithEWSMaxRetries, WithMaxBodyBytes, WithLogger.
+func NewClient(rawURL string, opts ...Option) (*Client, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, &freebusy.Error{Reason: freebusy.ReasonInvalid, Message: "exchange: EWS URL must be an absolute http(s) URL"}
+	}
+	o := newOptions(opts)
+	return &Client{url: u.String(), o: o, log: o.logger.Named("ews").With(zap.String("host", u.Host))}, nil
+}
+
+// job is one request: some attendees over one piece of the window.
+type job struct {
+	first, count int // attendees [first, first+count) of the query
+	piece        int // index of the window piece
+	q            freebusy.Query
+	out          []freebusy.Schedule // one per attendee, set when done
+	ok           bool                // some schedule came back from the server
+	err          error               // whole-request failure (transport, fault)
+}
+
+// FreeBusy implements freebusy.Source. The query is validated against the
+// granularity limits; attendee count and window length are split, up to
+// 100 times the limits. It returns an error only when nothing could be
+// answered: an invalid query, a caller's context that ended before any
+// answer, or a server that could not be reached or understood at all.
+func (c *Client) FreeBusy(ctx context.Context, q freebusy.Query) ([]freebusy.Schedule, error) {
+	lim := c.effectiveLimits()
+	wide := lim
+	wide.MaxAttendees *= maxSplit
+	wide.MaxWindow *= maxSplit
+	if err := wide.Validate(q); err != nil {
+		return nil, err
+	}
+	start, end := q.Start.UTC(), q.End.UTC()
+	slot := q.Slot()
+	pieceLen := lim.MaxWindow / slot * slot
+	if pieceLen <= 0 {
+		pieceLen = slot
+	}
+	var pieces [][2]time.Time
+	for s := start; s.Before(end); s = s.Add(pieceLen) {
+		e := s.Add(pieceLen)
+		if e.After(end) {
+			e = end
+		}
+		pieces = append(pieces, [2]time.Time{s, e})
+	}
+	var jobs []*job
+	for first := 0; first < len(q.Attendees); first += lim.MaxAttendees {
+		count := min(lim.MaxAttendees, len(q.Attendees)-first)
+		for p, pc := range pieces {
+			sub := freebusy.Query{Attendees: q.Attendees[first : first+count], Start: pc[0], End: pc[1], Granularity: q.Granularity, Detail: q.Detail}
+			jobs = append(jobs, &job{first: first, count: count, piece: p, q: sub})
+		}
+	}
+	c.run(ctx, jobs)
+
+	answered := false
+	var firstErr error
+	for _, j := range jobs {
+		if j.ok {
+			answered = true
+		} else if firstErr == nil {
+			firstErr = j.err
+		}
+	}
+	if !answered {
+		if ctx.Err() != nil {
+			return nil, &freebusy.Error{Reason: freebusy.ReasonTimeout, Message: "exchange: no answer before the deadline", Cause: ctx.Err()}
+		}
+		var de *DecodeError
+		if r := freebusy.ReasonOf(firstErr); r == freebusy.ReasonUnavailable || r == freebusy.ReasonInternal || errors.As(firstErr, &de) {
+			return nil, &freebusy.Error{Reason: freebusy.ReasonUnavailable, Message: "exchange: EWS endpoint failed", Cause: firstErr}
+		}
+	}
+	return stitch(q, start, end, pieces, jobs), nil
+}
+
+func (c *Client) effectiveLimits() freebusy.Limits {
+	l := c.o.limits
+	d := freebusy.DefaultLimits
+	if l.MaxAttendees <= 0 {
+		l.MaxAttendees = d.MaxAttendees
+	}
+	if l.MaxWindow <= 0 {
+		l.MaxWindow = d.MaxWindow
+	}
+	if l.MinGranularity <= 0 {
+		l.MinGranularity = d.MinGranularity
+	}
+	if l.MaxGranularity <= 0 {
+		l.MaxGranularity = d.MaxGranularity
+	}
+	return l
+}
+
+// run executes the jobs with at most the configured concurrency and
+// returns when all have finished; every job observes ctx, so that happens
+// promptly once ctx ends. Jobs that could not finish get ReasonTimeout.
+func (c *Client) run(ctx context.Context, jobs []*job) {
+	sem := make(chan struct{}, c.o.concurrency)
+	var wg sync.WaitGroup
+	for _, j := range jobs {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			j.err = ctx.Err()
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			c.do(ctx, j)
+		}()
+	}
+	wg.Wait()
+}
+
+// do performs one job, retrying throttled requests within the deadline.
+func (c *Client) do(ctx context.Context, j *job) {
+	var body bytes.Buffer
+	_ = EncodeAvailabilityRequest(&body, NewAvailabilityRequest(j.q))
+	for attempt := 0; ; attempt++ {
+		resp, err := c.post(ctx, body.Bytes())
+		if err == nil {
+			schedules, cerr := resp.Schedules(j.q, time.UTC)
+			if cerr != nil {
+				j.err = cerr
+				return
+			}
+			j.out, j.ok = schedules, true
+			return
+		}
+		wait, retry := c.backOff(err)
+		if retry && attempt < c.o.ews.retries() && c.sleep(ctx, wait) {
+			c.log.Debug("throttled; retrying", zap.Duration("wait", wait), zap.Int("attempt", attempt+1))
+			continue
+		}
+		if ctx.Err() != nil {
+			err = ctx.Err()
+		}
+		j.err = err
+		return
+	}
+}
+
+// backOff reports whether err asks for a retry later, and after how long.
+func (c *Client) backOff(err error) (time.Duration, bool) {
+	var f *SOAPFault
+	if errors.As(err, &f) && f.ResponseCode == ErrorServerBusy {
+		return max(f.MessageXML.BackOff, 100*time.Millisecond), true
+	}
+	var he *httpStatusError
+	if errors.As(err, &he) && (he.status == http.StatusServiceUnavailable || he.status == http.StatusTooManyRequests) {
+		return max(he.retryAfter, 100*time.Millisecond), true
+	}
+	return 0, false
+}
+
+// sleep waits d unless ctx ends first or cannot last that long.
+func (c *Client) sleep(ctx context.Context, d time.Duration) bool {
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
+		return false
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// httpStatusError is a non-SOAP HTTP failure.
+type httpStatusError struct {
+	status     int
+	retryAfter time.Duration
+}
+
+func (e *httpStatusError) Error() string {
+	return "exchange: HTTP status " + strconv.Itoa(e.status)
+}
+
+// reason maps an HTTP status to a canonical reason.
+func (e *httpStatusError) reason() freebusy.Reason {
+	switch {
+	case e.status == http.StatusUnauthorized || e.status == http.StatusForbidden:
+		return freebusy.ReasonAccessDenied
+	case e.status == http.StatusTooManyRequests || e.status == http.StatusServiceUnavailable:
+		return freebusy.ReasonThrottled
+	case e.status == http.StatusGatewayTimeout || e.status == http.StatusRequestTimeout:
+		return freebusy.ReasonTimeout
+	case e.status == http.StatusBadRequest || e.status == http.StatusRequestEntityTooLarge:
+		return freebusy.ReasonInvalid
+	}
+	return freebusy.ReasonUnavailable
+}
+
+// Is maps the status to the freebusy sentinels.
+func (e *httpStatusError) Is(target error) bool { return target == e.reason().Sentinel() }
+
+func (c *Client) post(ctx context.Context, body []byte) (*AvailabilityResponse, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(body))
+	if err != nil {
+		return nil, &freebusy.Error{Reason: freebusy.ReasonInvalid, Cause: err}
+	}
+	req.Header.Set("Content-Type", "text/xml; charset=utf-8")
+	req.Header.Set("SOAPAction", soapAction)
+	req.Header.Set("Accept", "text/xml")
+	res, err := c.o.httpClient.Do(req)
+	if err != nil {
+		return nil, &freebusy.Error{Reason: freebusy.ReasonUnavailable, Message: "exchange: EWS request failed", Cause: err}
+	}
+	defer func() {
+		_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
+		_ = res.Body.Close()
+	}()
+	limit := c.o.ews.bodyLimit(MaxResponseBytes)
+	isXML := strings.Contains(res.Header.Get("Content-Type"), "xml")
+	switch {
+	case res.StatusCode == http.StatusOK:
+		return decodeResponse(res.Body, limit)
+	case res.StatusCode == http.StatusInternalServerError && isXML:
+		// SOAP 1.1 faults come with status 500.
+		_, err := decodeResponse(res.Body, limit)
+		if err == nil {
+			err = &httpStatusError{status: res.StatusCode}
+		}
+		return nil, err
+	}
+	he := &httpStatusError{status: res.StatusCode}
+	if ra := res.Header.Get("Retry-After"); ra != "" {
+		if secs, err := strconv.Atoi(ra); err == nil && secs >= 0 && secs < 86400 {
+			he.retryAfter = time.Duration(secs) * time.Second
+		}
+	}
+	return nil, he
+}
+
+// failure turns a whole-request error into the per-attendee error.
+func failure(attendee string, err error) *freebusy.Error {
+	fe := &freebusy.Error{Attendee: attendee, Reason: freebusy.ReasonOf(err), Cause: err}
+	var he *httpStatusError
+	var f *SOAPFault
+	switch {
+	case errors.As(err, &he):
+		fe.Reason, fe.Message, fe.RetryAfter = he.reason(), he.Error(), he.retryAfter
+	case errors.As(err, &f):
+		fe.Reason, fe.Message = f.Reason(), string(f.ResponseCode)
+		if f.ResponseCode == ErrorServerBusy {
+			fe.RetryAfter = f.MessageXML.BackOff
+		}
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
+		fe.Reason, fe.Message = freebusy.ReasonTimeout, "exchange: no answer before the deadline"
+	default:
+		fe.Message = err.Error()
+	}
+	return fe
+}
+
+// stitch puts the jobs' schedules back into one schedule per attendee over
+// the whole window. An attendee whose every piece failed gets the first
+// piece's error; one with some failed pieces keeps the answered time and
+// gets Unknown intervals (no data) over the failed pieces.
+func stitch(q freebusy.Query, start, end time.Time, pieces [][2]time.Time, jobs []*job) []freebusy.Schedule {
+	out := make([]freebusy.Schedule, len(q.Attendees))
+	type part struct {
+		s   *freebusy.Schedule
+		err *freebusy.Error
+	}
+	parts := make([][]part, len(q.Attendees))
+	for i := range parts {
+		parts[i] = make([]part, len(pieces))
+	}
+	for _, j := range jobs {
+		for k := 0; k < j.count; k++ {
+			i := j.first + k
+			switch {
+			case j.ok && j.out[k].Err == nil:
+				parts[i][j.piece] = part{s: &j.out[k]}
+			case j.ok:
+				parts[i][j.piece] = part{err: j.out[k].Err}
+			default:
+				err := j.err
+				if err == nil {
+					err = context.DeadlineExceeded
+				}
+				parts[i][j.piece] = part{err: failure(q.Attendees[i], err)}
+			}
+		}
+	}
+	for i, a := range q.Attendees {
+		ps := parts[i]
+		if len(ps) == 1 {
+			if ps[0].s != nil {
+				out[i] = *ps[0].s
+			} else {
+				out[i] = freebusy.Schedule{Attendee: a, Start: start, End: end, Err: ps[0].err}
+			}
+			continue
+		}
+		s := freebusy.Schedule{Attendee: a, Start: start, End: end}
+		var firstErr *freebusy.Error
+		okCount := 0
+		for p, pt := range ps {
+			if pt.s == nil {
+				if firstErr == nil {
+					firstErr = pt.err
+				}
+				s.Intervals = append(s.Intervals, freebusy.Interval{Start: pieces[p][0], End: pieces[p][1], Status: freebusy.Unknown})
+				continue
+			}
+			okCount++
+			s.Intervals = append(s.Intervals, pt.s.Intervals...)
+			s.Events = appendEvents(s.Events, pt.s.Events)
+			if s.WorkingHours == nil {
+				s.WorkingHours = pt.s.WorkingHours
+			}
+			if s.AsOf.IsZero() || (!pt.s.AsOf.IsZero() && pt.s.AsOf.Before(s.AsOf)) {
+				s.AsOf = pt.s.AsOf
+			}
+			s.Stale = s.Stale || pt.s.Stale
+		}
+		if okCount == 0 {
+			out[i] = freebusy.Schedule{Attendee: a, Start: start, End: end, Err: firstErr}
+			continue
+		}
+		_, _ = s.Normalize()
+		out[i] = s
+	}
+	return out
+}
+
+// appendEvents adds events not already present: an event that spans a
+// piece boundary is reported whole by both pieces (§2.2 TimeWindow).
+func appendEvents(have, add []freebusy.Event) []freebusy.Event {
+	for _, e := range add {
+		dup := false
+		for k := len(have) - 1; k >= 0 && k >= len(have)-64; k-- {
+			h := have[k]
+			if h.Start.Equal(e.Start) && h.End.Equal(e.End) && h.Status == e.Status && h.ID == e.ID && h.Subject == e.Subject {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			have = append(have, e)
+		}
+	}
+	return have
+}

@@ -1,0 +1,261 @@
+package exchange
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/calbridge/calbridge/freebusy"
+	"go.uber.org/zap"
+)
+
+// Handler is an http.Handler that answers EWS GetUserAvailability
+// (exchange-freebusy.md §2) from any freebusy.Source, so that an Exchange
+// availability address space, or any EWS client, can ask for the
+// free/busy of users who live elsewhere. It is also the test double of
+// Client.
+//
+// It accepts requests as real EWS clients send them (§2.2 client quirks):
+// date-only windows with a dummy UTC zone, a TimeZoneContext header with or
+// without a body TimeZone, no ExcludeConflicts, RoutingType EX with a
+// legacyExchangeDN (see WithMailboxResolver). It answers the RequestedView
+// (FreeBusy when absent), with details only when WithDetails allows them
+// and the Source supplies Events, else with the §2.5 downgrade. Request
+// problems are SOAP faults with the §2.7 codes: ErrorIndividualMailboxLimitReached
+// (more mailboxes than the limits allow, 100 by default),
+// ErrorTimeIntervalTooBig (window over the limit, 62 days by default),
+// ErrorInvalidTimeInterval, ErrorInvalidMergedFreeBusyInterval (outside
+// 5..1440 minutes or longer than the window), ErrorInvalidFreeBusyViewType,
+// ErrorTimeZone, ErrorSchemaValidation (malformed XML, DOCTYPE) and
+// ErrorInvalidRequest (too large, suggestions only). Per-mailbox failures
+// are ResponseMessages with the code of their reason.
+//
+// A Handler is safe for concurrent use.
+type Handler struct {
+	src  freebusy.Source
+	o    options
+	log  *zap.Logger
+	body int64
+}
+
+// NewHandler returns a Handler answering from src. Options: WithLimits,
+// WithDetails, WithMaxBodyBytes, WithMailboxResolver, WithLogger.
+func NewHandler(src freebusy.Source, opts ...Option) *Handler {
+	o := newOptions(opts)
+	if o.ews.resolver == nil {
+		o.ews.resolver = defaultResolver
+	}
+	return &Handler{src: src, o: o, log: o.logger.Named("ews"), body: o.ews.bodyLimit(MaxRequestBytes)}
+}
+
+// requestFault is a request-level problem, answered as a SOAP fault.
+func requestFault(code ResponseCode, msg string) *SOAPFault {
+	return &SOAPFault{ResponseCode: code, String: msg, Message: msg}
+}
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "exchange: GetUserAvailability needs POST", http.StatusMethodNotAllowed)
+		return
+	}
+	body := http.MaxBytesReader(w, r.Body, h.body)
+	req, err := decodeRequest(body, h.body)
+	if err != nil {
+		var de *DecodeError
+		status, code := http.StatusInternalServerError, ErrorSchemaValidation
+		if errors.As(err, &de) && errors.Is(de.Err, ErrTooLarge) {
+			status, code = http.StatusRequestEntityTooLarge, ErrorInvalidRequest
+		}
+		h.log.Debug("bad request", zap.Error(err))
+		h.writeFault(w, status, requestFault(code, err.Error()))
+		return
+	}
+	resp, fault := h.answer(r.Context(), req)
+	if fault != nil {
+		h.log.Debug("request refused", zap.String("code", string(fault.ResponseCode)))
+		h.writeFault(w, http.StatusInternalServerError, fault)
+		return
+	}
+	var buf bytes.Buffer
+	if err := EncodeAvailabilityResponse(&buf, resp); err != nil {
+		h.writeFault(w, http.StatusInternalServerError, requestFault(ErrorInternalServerError, "exchange: encoding failed"))
+		return
+	}
+	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(buf.Bytes())
+}
+
+func (h *Handler) writeFault(w http.ResponseWriter, status int, f *SOAPFault) {
+	var buf bytes.Buffer
+	_ = EncodeSOAPFault(&buf, f)
+	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// requestZone returns the zone the request's naive date-times are in: the
+// body TimeZone when present (the spec's rule, §2.3), else the
+// TimeZoneContext header's Windows zone, else UTC.
+func requestZone(req *AvailabilityRequest, year int) (*time.Location, *SOAPFault) {
+	if req.TimeZone != nil {
+		loc, err := req.TimeZone.Location(year)
+		if err != nil {
+			return nil, requestFault(ErrorTimeZone, err.Error())
+		}
+		return loc, nil
+	}
+	if id := req.TimeZoneContext; id != "" {
+		iana, ok := WindowsToIANA(id)
+		if !ok {
+			return nil, requestFault(ErrorTimeZone, "exchange: unknown time zone id "+id)
+		}
+		loc, err := time.LoadLocation(iana)
+		if err != nil {
+			return nil, requestFault(ErrorTimeZone, "exchange: time zone "+iana+" is not in tzdata")
+		}
+		return loc, nil
+	}
+	return time.UTC, nil
+}
+
+// answer validates req and asks the Source; a non-nil fault refuses the
+// whole request.
+func (h *Handler) answer(ctx context.Context, req *AvailabilityRequest) (*AvailabilityResponse, *SOAPFault) {
+	lim := h.o.limits
+	def := freebusy.DefaultLimits
+	if lim.MaxAttendees <= 0 {
+		lim.MaxAttendees = def.MaxAttendees
+	}
+	if lim.MaxWindow <= 0 {
+		lim.MaxWindow = def.MaxWindow
+	}
+	if lim.MinGranularity <= 0 {
+		lim.MinGranularity = def.MinGranularity
+	}
+	if lim.MaxGranularity <= 0 {
+		lim.MaxGranularity = def.MaxGranularity
+	}
+	opts := req.FreeBusyViewOptions
+	if opts == nil {
+		return nil, requestFault(ErrorInvalidRequest, "exchange: only FreeBusyViewOptions are served, not meeting suggestions")
+	}
+	if len(req.Mailboxes) == 0 {
+		return nil, requestFault(ErrorInvalidRequest, "exchange: no MailboxData")
+	}
+	if len(req.Mailboxes) > lim.MaxAttendees {
+		return nil, requestFault(ErrorIndividualMailboxLimitReached, "exchange: "+itoa(len(req.Mailboxes))+" mailboxes, at most "+itoa(lim.MaxAttendees)+" allowed")
+	}
+	if opts.StartTime.IsZero() || opts.EndTime.IsZero() {
+		return nil, requestFault(ErrorInvalidTimeInterval, "exchange: TimeWindow needs StartTime and EndTime")
+	}
+	loc, fault := requestZone(req, opts.StartTime.Wall.Year())
+	if fault != nil {
+		return nil, fault
+	}
+	start, end := opts.StartTime.In(loc), opts.EndTime.In(loc)
+	if !start.Before(end) {
+		return nil, requestFault(ErrorInvalidTimeInterval, "exchange: StartTime must be earlier than EndTime")
+	}
+	if end.Sub(start) > lim.MaxWindow {
+		return nil, requestFault(ErrorTimeIntervalTooBig, "exchange: the requested time window is too long; the allowed limit = "+itoa(int(lim.MaxWindow/(24*time.Hour)))+" days")
+	}
+	slot := 30 * time.Minute
+	if n := opts.MergedFreeBusyIntervalInMinutes; n != 0 {
+		slot = time.Duration(n) * time.Minute
+		if n < 0 || n > 1<<20 || slot < lim.MinGranularity || slot > lim.MaxGranularity || slot > end.Sub(start) {
+			return nil, requestFault(ErrorInvalidMergedFreeBusyInterval, "exchange: MergedFreeBusyIntervalInMinutes "+itoa(n)+" is out of range")
+		}
+	}
+	view := opts.RequestedView
+	if view == "" {
+		view = ViewFreeBusy
+	}
+	if !view.Requestable() {
+		return nil, requestFault(ErrorInvalidFreeBusyViewType, "exchange: invalid RequestedView "+string(view))
+	}
+	if !h.o.ews.allowDetails {
+		view = view.WithoutDetails()
+	}
+
+	// Resolve and de-duplicate the mailboxes: the Source gets each attendee
+	// once, the response lists every mailbox in request order.
+	n := len(req.Mailboxes)
+	index := make([]int, n) // mailbox -> attendee index, or -1
+	failed := make([]*freebusy.Error, n)
+	q := freebusy.Query{Start: start, End: end, Granularity: slot}
+	if view.Detailed() {
+		q.Detail = freebusy.DetailFull
+	}
+	seen := make(map[string]int, n)
+	for i, mb := range req.Mailboxes {
+		index[i] = -1
+		a, err := h.o.ews.resolver(ctx, mb.Email)
+		if err == nil && strings.TrimSpace(a) == "" {
+			err = &freebusy.Error{Reason: freebusy.ReasonUnknownAttendee}
+		}
+		if err != nil {
+			fe := &freebusy.Error{Reason: freebusy.ReasonUnknownAttendee, Cause: err}
+			if e, ok := errors.AsType[*freebusy.Error](err); ok && e.Reason != freebusy.ReasonNone {
+				fe.Reason = e.Reason
+			}
+			failed[i] = fe
+			continue
+		}
+		key := strings.ToLower(a)
+		k, dup := seen[key]
+		if !dup {
+			k = len(q.Attendees)
+			seen[key] = k
+			q.Attendees = append(q.Attendees, a)
+		}
+		index[i] = k
+	}
+	var schedules []freebusy.Schedule
+	if len(q.Attendees) > 0 {
+		var err error
+		schedules, err = h.src.FreeBusy(ctx, q)
+		if err == nil {
+			err = freebusy.CheckResult(q, schedules)
+		}
+		if err != nil {
+			if _, ok := errors.AsType[*freebusy.QueryError](err); ok {
+				return nil, requestFault(ErrorInvalidRequest, err.Error())
+			}
+			h.log.Debug("source failed", zap.Error(err))
+			schedules = freebusy.FailAll(q, freebusy.ReasonOf(err), err)
+			var retry time.Duration
+			if e, ok := errors.AsType[*freebusy.Error](err); ok {
+				retry = e.RetryAfter
+			}
+			for k := range schedules {
+				schedules[k].Err.Message = "" // the cause may be internal: keep it off the wire
+				schedules[k].Err.RetryAfter = retry
+			}
+		}
+	}
+	params := ViewParams{View: view, Start: start, End: end, Slot: slot, Location: loc}
+	resp := &AvailabilityResponse{Responses: make([]FreeBusyResponse, n)}
+	for i, mb := range req.Mailboxes {
+		var s *freebusy.Schedule
+		if index[i] >= 0 {
+			s = &schedules[index[i]]
+		} else {
+			s = &freebusy.Schedule{Attendee: mb.Email.Address, Start: start, End: end, Err: failed[i]}
+		}
+		fr := FreeBusyResponseOf(s, params)
+		if s.Err != nil && s.Err.Reason == freebusy.ReasonUnknownAttendee {
+			// Exchange's own wording (§2.7, OpenChange capture).
+			fr.ResponseMessage.MessageText = "Unable to resolve e-mail address " + mb.Email.String() + " to an Active Directory object."
+			fr.ResponseMessage.MessageXML.ExceptionType = "Microsoft.Exchange.InfoWorker.Common.Availability.MailRecipientNotFoundException"
+		}
+		resp.Responses[i] = fr
+	}
+	h.log.Debug("answered", zap.Int("mailboxes", n), zap.String("view", string(view)))
+	return resp, nil
+}
