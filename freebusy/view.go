@@ -156,7 +156,9 @@ func checkView(start, end time.Time, slot time.Duration, opt ViewOptions) (byte,
 
 // renderView writes n digits for canonical intervals canon over [start,
 // end). One pass: each slot takes the statuses of the intervals reaching
-// into it, plus Free for any gap.
+// into it, plus Free for any gap. It works in nanosecond offsets from start,
+// which checkView guarantees fit an int64, so that no slot costs a
+// time.Time operation.
 func renderView(canon []Interval, start, end time.Time, slot time.Duration, n int, we byte) string {
 	digits := [numStatuses]byte{
 		Unknown:          DigitNoData,
@@ -166,42 +168,54 @@ func renderView(canon []Interval, start, end time.Time, slot time.Duration, n in
 		OutOfOffice:      DigitOOF,
 		WorkingElsewhere: we,
 	}
+	// The digit of every set of statuses a slot can hold.
+	var digitOf [1 << numStatuses]byte
+	for mask := range digitOf {
+		digitOf[mask] = digits[collapse(uint8(mask))]
+	}
 	const freeBit = 1 << Free
+	type segment struct {
+		from, to time.Duration
+		status   Status
+	}
+	segs := make([]segment, len(canon))
+	for k, iv := range canon {
+		segs[k] = segment{iv.Start.Sub(start), iv.End.Sub(start), iv.Status}
+	}
+	window := end.Sub(start)
 	buf := make([]byte, n)
-	last := instantOf(end)
-	a := instantOf(start)
 	j := 0
+	var a time.Duration
 	for i := range n {
 		// (i+1)*slot cannot overflow before the last slot: i+1 < n means
 		// (i+1)*slot < end-start.
-		b := last
+		b := window
 		if i+1 < n {
-			b = instantOf(start.Add(time.Duration(i+1) * slot))
+			b = time.Duration(i+1) * slot
 		}
 		var mask uint8
 		cursor := a
-		for j < len(canon) {
-			iv := &canon[j]
-			s := instantOf(iv.Start)
-			if s.compare(b) >= 0 {
+		for j < len(segs) {
+			sg := &segs[j]
+			if sg.from >= b {
 				break
 			}
-			if s.compare(cursor) > 0 {
+			if sg.from > cursor {
 				mask |= freeBit
 			}
-			mask |= 1 << iv.Status
-			e := instantOf(iv.End)
-			if e.compare(b) > 0 {
+			mask |= 1 << sg.status
+			e := sg.to
+			if e > b {
 				cursor = b // continues into the next slot
 				break
 			}
 			cursor = e
 			j++
 		}
-		if cursor.compare(b) < 0 {
+		if cursor < b {
 			mask |= freeBit
 		}
-		buf[i] = digits[collapse(mask)]
+		buf[i] = digitOf[mask]
 		a = b
 	}
 	return string(buf)
