@@ -66,7 +66,8 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 // ReasonTimeout. The DASError received, if any, is the Cause.
 //
 // AsOf is the answer's Last-Modified (a calbridge Handler relaying cached
-// data sets it), else its Date, else the time it was received. Busy time
+// data sets it), else its Date, else the time it was received; Stale is
+// set by an HTTP Warning 110 (which a calbridge Handler sends). Busy time
 // is Busy; asked time outside the window DAS answered for is Unknown (see
 // DASBusyTime.Schedule).
 func (c *Client) FreeBusy(ctx context.Context, q freebusy.Query) ([]freebusy.Schedule, error) {
@@ -113,6 +114,7 @@ func (c *Client) schedule(ctx context.Context, attendee string, q freebusy.Query
 		return freebusy.Failed(attendee, q.Start, q.End, freebusy.ReasonInvalid, err)
 	}
 	s.AsOf = c.asOf(hdr)
+	s.Stale = isStale(hdr)
 	if rep.Inverted > 0 || rep.Empty > 0 || rep.Uncovered > 0 {
 		c.o.logger.Debug("notes: DAS busytime repaired",
 			zap.String("attendee", attendee),
@@ -144,6 +146,17 @@ func (c *Client) asOf(h http.Header) time.Time {
 		}
 	}
 	return c.o.now().UTC()
+}
+
+// isStale reports whether the answer carries the HTTP warning 110
+// (Response is Stale), which a calbridge Handler sends for stale data.
+func isStale(h http.Header) bool {
+	for _, v := range h.Values("Warning") {
+		if strings.HasPrefix(strings.TrimSpace(v), "110 ") {
+			return true
+		}
+	}
+	return false
 }
 
 // BusyTime sends one GET /api/freebusy/busytime for name over [since,
@@ -278,16 +291,22 @@ func (c *Client) get(ctx context.Context, pathQuery, accept string) ([]byte, htt
 }
 
 // transportError classifies a failed round trip: the context's end is a
-// timeout (or cancellation), anything else makes DAS unavailable.
+// timeout (or cancellation), anything else makes DAS unavailable. The
+// message leaves out the request URL, which names the attendee.
 func transportError(ctx context.Context, err error) *freebusy.Error {
-	if cerr := ctx.Err(); cerr != nil {
-		return freebusy.NewError("", freebusy.ReasonOf(cerr), err)
-	}
+	reason := freebusy.ReasonUnavailable
 	var ne interface{ Timeout() bool }
-	if errors.As(err, &ne) && ne.Timeout() {
-		return freebusy.NewError("", freebusy.ReasonTimeout, err)
+	if cerr := ctx.Err(); cerr != nil {
+		reason = freebusy.ReasonOf(cerr)
+	} else if errors.As(err, &ne) && ne.Timeout() {
+		reason = freebusy.ReasonTimeout
 	}
-	return freebusy.NewError("", freebusy.ReasonUnavailable, err)
+	e := freebusy.NewError("", reason, err)
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		e.Message = "notes: DAS request failed: " + ue.Err.Error()
+	}
+	return e
 }
 
 // statusError classifies a non-200 answer. The DASError in its body, when

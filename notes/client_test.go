@@ -48,7 +48,7 @@ func TestClientFreeBusyAgainstHandler(t *testing.T) {
 		case "ghost@example.com":
 			return []freebusy.Schedule{freebusy.Failed(a, q.Start, q.End, freebusy.ReasonUnknownAttendee, nil)}, nil
 		case "tentative@example.com":
-			return []freebusy.Schedule{{Attendee: a, Start: q.Start, End: q.End, AsOf: asOf, Intervals: []freebusy.Interval{
+			return []freebusy.Schedule{{Attendee: a, Start: q.Start, End: q.End, AsOf: asOf, Stale: true, Intervals: []freebusy.Interval{
 				{Start: start.Add(9 * time.Hour), End: start.Add(10 * time.Hour), Status: freebusy.Tentative},
 				{Start: start.Add(12 * time.Hour), End: start.Add(13 * time.Hour), Status: freebusy.Unknown},
 			}}}, nil
@@ -78,6 +78,8 @@ func TestClientFreeBusyAgainstHandler(t *testing.T) {
 		{Start: start.Add(9 * time.Hour), End: start.Add(10 * time.Hour), Status: freebusy.Busy},
 		{Start: start.Add(12 * time.Hour), End: start.Add(13 * time.Hour), Status: freebusy.Busy},
 	}, scheds[2].Intervals, "tentative and unknown are never free")
+	assert.True(t, scheds[2].Stale, "stale travels as Warning 110")
+	assert.False(t, scheds[0].Stale)
 }
 
 // Every failure reason survives the trip through DAS status codes.
@@ -312,6 +314,8 @@ func TestClientServerDown(t *testing.T) {
 	for _, s := range scheds {
 		require.NotNil(t, s.Err)
 		assert.Equal(t, freebusy.ReasonUnavailable, s.Err.Reason)
+		assert.NotContains(t, s.Err.Message, "name=", "the URL names the attendee; the message does not repeat it")
+		assert.Contains(t, s.Err.Message, "notes: DAS request failed")
 	}
 }
 

@@ -33,7 +33,8 @@ import (
 // Mapping to busyTimes is lossy by necessity (see dasconvert.go): tentative
 // time is busy unless WithTentativeAs(freebusy.Free); Unknown time inside a
 // good schedule is busy; a failed schedule is an error, never an empty
-// (all free) answer. A schedule's AsOf is sent as Last-Modified.
+// (all free) answer. A schedule's AsOf is sent as Last-Modified, and a
+// stale schedule gets the header `Warning: 110 - "Response is Stale"`.
 //
 // A Handler is safe for concurrent use.
 type Handler struct {
@@ -59,6 +60,9 @@ const (
 	// DASDefaultWindow: before defaults to since plus 30 days.
 	DASDefaultWindow = 30 * 24 * time.Hour
 )
+
+// staleWarning is the Warning header of stale data (RFC 7234 §5.5.1).
+const staleWarning = `110 - "Response is Stale"`
 
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -195,6 +199,11 @@ func (h *Handler) serveBusyTime(w http.ResponseWriter, r *http.Request) {
 	}
 	if !s.AsOf.IsZero() {
 		w.Header().Set("Last-Modified", s.AsOf.UTC().Format(http.TimeFormat))
+	}
+	if s.Stale {
+		// DAS has no word for stale; HTTP has (RFC 7234 §5.5.1). The
+		// Client reads it back into Schedule.Stale.
+		w.Header().Set("Warning", staleWarning)
 	}
 	if ical {
 		var buf bytes.Buffer
