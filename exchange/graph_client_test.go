@@ -1,0 +1,353 @@
+package exchange
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/calbridge/calbridge/freebusy"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+// graphFakeSource answers every attendee with one busy hour per day at a
+// per-attendee offset, a tentative block crossing midnight every tenth
+// day, and working hours; "nobody@..." is unknown.
+type graphFakeSource struct {
+	calls atomic.Int32
+}
+
+func (f *graphFakeSource) schedule(a string, start, end time.Time) freebusy.Schedule {
+	if a == "nobody@contoso.com" {
+		return freebusy.Failed(a, start, end, freebusy.ReasonUnknownAttendee, nil)
+	}
+	s := freebusy.Schedule{Attendee: a, Start: start, End: end, WorkingHours: &freebusy.WorkingHours{
+		Location: time.UTC, Periods: []freebusy.WorkingPeriod{{Days: []time.Weekday{time.Monday}, Start: 9 * time.Hour, End: 17 * time.Hour}},
+	}}
+	offset := time.Duration(len(a)%8) * time.Hour
+	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	for day := 0; day < 200; day++ {
+		d := base.AddDate(0, 0, day)
+		s.Intervals = append(s.Intervals, freebusy.Interval{Start: d.Add(8*time.Hour + offset), End: d.Add(9*time.Hour + offset), Status: freebusy.Busy})
+		if day%10 == 0 {
+			s.Intervals = append(s.Intervals, freebusy.Interval{Start: d.Add(22 * time.Hour), End: d.Add(26 * time.Hour), Status: freebusy.Tentative})
+		}
+	}
+	_, _ = s.Normalize()
+	return s
+}
+
+func (f *graphFakeSource) FreeBusy(_ context.Context, q freebusy.Query) ([]freebusy.Schedule, error) {
+	f.calls.Add(1)
+	out := make([]freebusy.Schedule, len(q.Attendees))
+	for i, a := range q.Attendees {
+		out[i] = f.schedule(a, q.Start, q.End)
+	}
+	return out, nil
+}
+
+func graphAttendees(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("user%02d@contoso.com", i)
+	}
+	return out
+}
+
+// graphLeakCheck verifies, after the test and its cleanups (servers
+// closed), that no goroutine is left behind.
+func graphLeakCheck(t *testing.T) {
+	t.Helper()
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+}
+
+// graphServer serves h over loopback; the client uses the server's own
+// HTTP client, whose idle connections Close shuts down.
+func graphServer(t *testing.T, h http.Handler) (*httptest.Server, func(opts ...Option) *GraphClient) {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv, func(opts ...Option) *GraphClient {
+		return NewGraphClient(append([]Option{WithGraphBaseURL(srv.URL), WithHTTPClient(srv.Client())}, opts...)...)
+	}
+}
+
+func TestGraphClientAgainstHandler(t *testing.T) {
+	graphLeakCheck(t)
+	src := &graphFakeSource{}
+	var paths sync.Map
+	handler := NewGraphHandler(src, WithLimits(freebusy.Limits{MaxWindow: 200 * 24 * time.Hour}))
+	_, newClient := graphServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		paths.Store(r.URL.Path, true)
+		assert.Equal(t, `outlook.timezone="UTC"`, r.Header.Get("Prefer"))
+		handler.ServeHTTP(w, r)
+	}))
+
+	attendees := append(graphAttendees(44), "nobody@contoso.com")
+	q := freebusy.Query{
+		Attendees: attendees,
+		Start:     time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC),
+		End:       time.Date(2024, 4, 10, 0, 0, 0, 0, time.UTC), // 100 days: two pieces
+	}
+	c := newClient(WithLimits(freebusy.Limits{MaxWindow: 200 * 24 * time.Hour}), WithGraphUser("room@contoso.com"))
+	got, err := c.FreeBusy(context.Background(), q)
+	require.NoError(t, err)
+	require.NoError(t, freebusy.CheckResult(q, got))
+	// 45 attendees in chunks of 20 = 3, times 2 window pieces.
+	assert.Equal(t, int32(6), src.calls.Load())
+	_, ok := paths.Load("/users/room@contoso.com/calendar/getSchedule")
+	assert.True(t, ok, "WithGraphUser posts to /users/{id}")
+
+	for i, a := range attendees[:44] {
+		want := src.schedule(a, q.Start, q.End)
+		require.Nil(t, got[i].Err, a)
+		assert.Equal(t, want.Intervals, got[i].Intervals, "%s: pieces re-joined", a)
+		assert.Equal(t, want.WorkingHours.Periods, got[i].WorkingHours.Periods)
+	}
+	last := got[44]
+	require.NotNil(t, last.Err)
+	assert.ErrorIs(t, last.Err, freebusy.ErrUnknownAttendee)
+
+	// /me by default.
+	got, err = newClient().FreeBusy(context.Background(), freebusy.Query{Attendees: []string{"a@contoso.com"}, Start: q.Start, End: q.Start.Add(time.Hour)})
+	require.NoError(t, err)
+	assert.Nil(t, got[0].Err)
+	_, ok = paths.Load("/me/calendar/getSchedule")
+	assert.True(t, ok)
+}
+
+func TestSplitGraphWindow(t *testing.T) {
+	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		window time.Duration
+		slot   time.Duration
+		pieces int
+	}{
+		{time.Hour, 30 * time.Minute, 1},
+		{61 * 24 * time.Hour, 30 * time.Minute, 1},
+		{62 * 24 * time.Hour, 30 * time.Minute, 2}, // less than 62 days each
+		{124 * 24 * time.Hour, 1440 * time.Minute, 3},
+		{100 * 24 * time.Hour, 7 * time.Minute, 2},
+	}
+	for _, tt := range tests {
+		got := splitGraphWindow(start, start.Add(tt.window), tt.slot)
+		require.Len(t, got, tt.pieces, "%s in %s slots", tt.window, tt.slot)
+		assert.Equal(t, start, got[0][0])
+		assert.Equal(t, start.Add(tt.window), got[len(got)-1][1])
+		for i, p := range got {
+			assert.Less(t, p[1].Sub(p[0]), GraphMaxWindow)
+			if i > 0 {
+				assert.Equal(t, got[i-1][1], p[0])
+			}
+			if i < len(got)-1 {
+				assert.Zero(t, p[1].Sub(p[0])%tt.slot, "inner pieces are whole slots")
+			}
+		}
+	}
+}
+
+func TestGraphClientConcurrencyLimit(t *testing.T) {
+	graphLeakCheck(t)
+	var inFlight, peak atomic.Int32
+	handler := NewGraphHandler(&graphFakeSource{})
+	_, newClient := graphServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := inFlight.Add(1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+		handler.ServeHTTP(w, r)
+		inFlight.Add(-1)
+	}))
+	q := freebusy.Query{Attendees: graphAttendees(100), Start: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC)}
+	got, err := newClient(WithConcurrency(2)).FreeBusy(context.Background(), q)
+	require.NoError(t, err)
+	require.NoError(t, freebusy.CheckResult(q, got))
+	assert.LessOrEqual(t, peak.Load(), int32(2))
+	assert.Equal(t, int32(2), peak.Load(), "five requests overlap up to the limit")
+}
+
+func TestGraphClientRetryAfter(t *testing.T) {
+	graphLeakCheck(t)
+	q := freebusy.Query{Attendees: []string{"a@contoso.com"}, Start: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC)}
+	throttle := func(times int32, retryAfter string) (http.Handler, *atomic.Int32) {
+		var n atomic.Int32
+		h := NewGraphHandler(&graphFakeSource{})
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if n.Add(1) <= times {
+				if retryAfter != "" {
+					w.Header().Set("Retry-After", retryAfter)
+				}
+				writeGraphError(w, http.StatusTooManyRequests, "TooManyRequests", "slow down", 0)
+				return
+			}
+			h.ServeHTTP(w, r)
+		}), &n
+	}
+
+	t.Run("honoured within the deadline", func(t *testing.T) {
+		h, n := throttle(1, "1")
+		_, newClient := graphServer(t, h)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		began := time.Now()
+		got, err := newClient().FreeBusy(ctx, q)
+		require.NoError(t, err)
+		assert.Nil(t, got[0].Err)
+		assert.Equal(t, int32(2), n.Load())
+		assert.GreaterOrEqual(t, time.Since(began), time.Second, "waited Retry-After")
+	})
+	t.Run("beyond the deadline", func(t *testing.T) {
+		h, n := throttle(1, "30")
+		_, newClient := graphServer(t, h)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		began := time.Now()
+		_, err := newClient().FreeBusy(ctx, q)
+		require.Error(t, err)
+		assert.Less(t, time.Since(began), time.Second, "gave up at once")
+		assert.ErrorIs(t, err, freebusy.ErrThrottled)
+		var fe *freebusy.Error
+		require.ErrorAs(t, err, &fe)
+		assert.Equal(t, 30*time.Second, fe.RetryAfter)
+		var he *GraphHTTPError
+		require.ErrorAs(t, err, &he)
+		assert.Equal(t, "TooManyRequests", he.Code)
+		assert.Equal(t, int32(1), n.Load())
+	})
+	t.Run("retries run out", func(t *testing.T) {
+		h, n := throttle(10, "0")
+		_, newClient := graphServer(t, h)
+		// Retry-After 0 and none at all wait the default second: keep the
+		// retries at 1 so the test stays short.
+		_, err := newClient(WithGraphMaxRetries(1)).FreeBusy(context.Background(), q)
+		assert.ErrorIs(t, err, freebusy.ErrThrottled)
+		assert.Equal(t, int32(2), n.Load())
+	})
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	now := time.Date(2024, 3, 5, 8, 0, 0, 0, time.UTC)
+	assert.Equal(t, 7*time.Second, parseRetryAfter("7", now))
+	assert.Equal(t, 90*time.Second, parseRetryAfter("Tue, 05 Mar 2024 08:01:30 GMT", now))
+	for _, bad := range []string{"", "-1", "soon", "Tue, 05 Mar 2024 07:00:00 GMT", "999999999"} {
+		assert.Zero(t, parseRetryAfter(bad, now), bad)
+	}
+}
+
+func TestGraphClientDeadline(t *testing.T) {
+	graphLeakCheck(t)
+	handler := NewGraphHandler(&graphFakeSource{})
+	release := make(chan struct{})
+	_, newClient := graphServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if bytes.Contains(body, []byte(`"slow@contoso.com"`)) {
+			select {
+			case <-r.Context().Done():
+			case <-release:
+			}
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		handler.ServeHTTP(w, r)
+	}))
+	defer close(release)
+
+	// Chunk one (20 attendees, starting with the slow one) hangs; chunk
+	// two answers. What did not finish gets ReasonTimeout per attendee.
+	attendees := append([]string{"slow@contoso.com"}, graphAttendees(24)...)
+	q := freebusy.Query{Attendees: attendees, Start: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC)}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	got, err := newClient().FreeBusy(ctx, q)
+	require.NoError(t, err)
+	require.NoError(t, freebusy.CheckResult(q, got))
+	for i, s := range got {
+		if i < GraphMaxSchedules {
+			require.NotNil(t, s.Err, s.Attendee)
+			assert.Equal(t, freebusy.ReasonTimeout, s.Err.Reason, s.Attendee)
+			assert.Equal(t, s.Attendee, s.Err.Attendee)
+		} else {
+			assert.Nil(t, s.Err, s.Attendee)
+		}
+	}
+
+	// Nothing answered at all: an error, not schedules.
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel2()
+	_, err = newClient().FreeBusy(ctx2, freebusy.Query{Attendees: []string{"slow@contoso.com"}, Start: q.Start, End: q.End})
+	assert.ErrorIs(t, err, freebusy.ErrTimeout)
+
+	// Cancelled rather than timed out.
+	ctx3, cancel3 := context.WithCancel(context.Background())
+	cancel3()
+	_, err = newClient().FreeBusy(ctx3, freebusy.Query{Attendees: []string{"a@contoso.com"}, Start: q.Start, End: q.End})
+	assert.ErrorIs(t, err, freebusy.ErrUnavailable)
+}
+
+func TestGraphClientFailures(t *testing.T) {
+	graphLeakCheck(t)
+	q := freebusy.Query{Attendees: []string{"a@contoso.com"}, Start: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC)}
+	status := func(code int, body string) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(code)
+			_, _ = w.Write([]byte(body))
+		})
+	}
+	tests := []struct {
+		name string
+		h    http.Handler
+		want error
+	}{
+		{"forbidden", status(403, `{"error":{"code":"ErrorAccessDenied","message":"Access is denied."}}`), freebusy.ErrAccessDenied},
+		{"bad request", status(400, `not json`), freebusy.ErrInvalid},
+		{"gateway timeout", status(504, ``), freebusy.ErrTimeout},
+		{"server error", status(500, ``), freebusy.ErrUnavailable},
+		{"garbage body", status(200, `{"value":`), freebusy.ErrInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, newClient := graphServer(t, tt.h)
+			_, err := newClient().FreeBusy(context.Background(), q)
+			assert.ErrorIs(t, err, tt.want)
+		})
+	}
+
+	t.Run("answers that do not match", func(t *testing.T) {
+		_, newClient := graphServer(t, status(200, `{"value":[{"scheduleId":"someone-else@contoso.com","availabilityView":"0"}]}`))
+		got, err := newClient().FreeBusy(context.Background(), q)
+		require.NoError(t, err)
+		require.NotNil(t, got[0].Err)
+		assert.ErrorIs(t, got[0].Err, ErrGraphMismatch)
+	})
+	t.Run("bad base URL", func(t *testing.T) {
+		_, err := NewGraphClient(WithGraphBaseURL("graph.example.com")).FreeBusy(context.Background(), q)
+		assert.ErrorIs(t, err, freebusy.ErrInvalid)
+	})
+	t.Run("invalid query", func(t *testing.T) {
+		_, err := NewGraphClient().FreeBusy(context.Background(), freebusy.Query{})
+		assert.ErrorIs(t, err, freebusy.ErrInvalidQuery)
+	})
+	t.Run("unreachable", func(t *testing.T) {
+		srv := httptest.NewServer(status(200, ""))
+		url := srv.URL
+		srv.Close()
+		_, err := NewGraphClient(WithGraphBaseURL(url), WithHTTPClient(&http.Client{Transport: &http.Transport{}})).FreeBusy(context.Background(), q)
+		assert.ErrorIs(t, err, freebusy.ErrUnavailable)
+		var fe *freebusy.Error
+		require.True(t, errors.As(err, &fe))
+		assert.Empty(t, fe.Attendee)
+	})
+}
