@@ -489,6 +489,7 @@ func (c *Client) run() {
 	idx := 0
 	everReady := false
 	var lastErr error
+	var lastImmediate time.Time // immediate reconnects: at most one per BaseDelay
 
 	select {
 	case <-c.kick:
@@ -560,13 +561,15 @@ func (c *Client) run() {
 			c.shutdown(nil)
 			return
 		}
-		if time.Since(cc.readyAt) >= c.o.backoff.BaseDelay {
-			// A connection that worked and broke: reconnect at once.
+		if now := time.Now(); now.Sub(lastImmediate) >= c.o.backoff.BaseDelay {
+			// A connection that worked and broke: reconnect at once, so
+			// that the calls it carried are retried on a fresh one.
+			lastImmediate = now
 			c.setState(Connecting, lastErr, cc.addr, nil)
 			continue
 		}
-		// A connection that broke right after its handshake: back off, so
-		// that a server that accepts and drops cannot make us spin.
+		// Connections keep breaking right after their handshake: back off,
+		// so that a server that accepts and drops cannot make us spin.
 		next := time.Now().Add(c.o.backoff.Delay(retries, c.o.rand()))
 		retries++
 		c.setState(TransientFailure, lastErr, cc.addr, nil)

@@ -38,11 +38,10 @@ type clientConn struct {
 	draining bool
 	err      error
 
-	done    chan struct{} // closed when the connection is dead
-	goaway  chan struct{} // closed when the server announced it is draining
-	goOnce  sync.Once
-	wg      sync.WaitGroup // reader and monitor
-	readyAt time.Time
+	done   chan struct{} // closed when the connection is dead
+	goaway chan struct{} // closed when the server announced it is draining
+	goOnce sync.Once
+	wg     sync.WaitGroup // reader and monitor
 }
 
 // pendingCall is one request awaiting its reply. The reader (or fail, or
@@ -80,7 +79,6 @@ func newClientConn(c *Client, nc net.Conn, br *bufio.Reader, addr string, maxReq
 		pending: make(map[uint64]*pendingCall),
 		done:    make(chan struct{}),
 		goaway:  make(chan struct{}),
-		readyAt: time.Now(),
 	}
 	cc.lastRead.Store(cc.mono())
 	return cc
@@ -122,9 +120,9 @@ func (cc *clientConn) fail(err error) {
 	cc.err = err
 	pending := cc.pending
 	cc.pending = nil
+	cc.c.ready.CompareAndSwap(cc, nil) // under mu: no caller sees it dead yet still Ready
 	cc.mu.Unlock()
 
-	cc.c.ready.CompareAndSwap(cc, nil)
 	_ = cc.nc.Close()
 	for _, pc := range pending {
 		pc.err = err
@@ -139,8 +137,8 @@ func (cc *clientConn) drain() {
 	cc.mu.Lock()
 	cc.draining = true
 	idle := len(cc.pending) == 0
-	cc.mu.Unlock()
 	cc.c.ready.CompareAndSwap(cc, nil)
+	cc.mu.Unlock()
 	cc.goOnce.Do(func() { close(cc.goaway) })
 	if idle {
 		cc.fail(&CallError{Op: "read", Addr: cc.addr, MaySent: false, Err: errServerDraining})

@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"strconv"
@@ -49,8 +50,9 @@ var (
 // may have been) written. Free/busy queries are reads, so the Client
 // retries them either way; the flag matters to callers layering writes.
 //
-// A CallError matches freebusy.ErrUnavailable with errors.Is, so
-// freebusy.ReasonOf classifies it as ReasonUnavailable.
+// A CallError matches freebusy.ErrUnavailable with errors.Is (or
+// freebusy.ErrTimeout when its cause is a deadline), so freebusy.ReasonOf
+// classifies it as ReasonUnavailable (ReasonTimeout).
 type CallError struct {
 	// Op is the step that failed: "dial", "handshake", "write", "read",
 	// "heartbeat" or "call".
@@ -95,8 +97,14 @@ func (e *CallError) Error() string {
 // Unwrap returns the cause.
 func (e *CallError) Unwrap() error { return e.Err }
 
-// Is makes a CallError match freebusy.ErrUnavailable.
-func (e *CallError) Is(target error) bool { return target == freebusy.ErrUnavailable }
+// Is makes a CallError match freebusy.ErrTimeout when its cause is a
+// deadline, and freebusy.ErrUnavailable otherwise.
+func (e *CallError) Is(target error) bool {
+	if errors.Is(e.Err, context.DeadlineExceeded) {
+		return target == freebusy.ErrTimeout
+	}
+	return target == freebusy.ErrUnavailable
+}
 
 // RemoteError is a JSON-RPC error object received from the server
 // (PROTOCOL.md "Error codes"). The Client returns application errors to

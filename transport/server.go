@@ -320,20 +320,26 @@ func (sc *serverConn) dispatch(req *wireRequest, out chan<- []byte) (resp []byte
 	case MethodPing:
 		return reply(sc.resultLine(req.ID, struct{}{})), false, true
 	case MethodFreeBusy:
+		// Count the call before looking at shuttingDown: Shutdown sets the
+		// flag before it looks for idle connections, so it cannot close
+		// this one under a call it did not see.
+		sc.inFlight.Add(1)
 		if s.shuttingDown.Load() {
+			sc.inFlight.Add(-1)
 			return reply(sc.errorLine(req.ID, &wireError{Code: CodeShuttingDown, Message: "server shutting down; call not processed", Data: reasonData(freebusy.ReasonUnavailable, 0)})), false, true
 		}
 		select {
 		case sc.sem <- struct{}{}:
 		default:
+			sc.inFlight.Add(-1)
 			return reply(sc.errorLine(req.ID, &wireError{Code: CodeOverloaded, Message: fmt.Sprintf("too many calls in flight (limit %d); call not processed", cap(sc.sem)), Data: reasonData(freebusy.ReasonThrottled, 0)})), false, true
 		}
 		var q freebusy.Query
 		if err := strictUnmarshal(req.Params, &q); err != nil {
 			<-sc.sem
+			sc.inFlight.Add(-1)
 			return reply(sc.errorLine(req.ID, &wireError{Code: CodeInvalidParams, Message: "invalid query: " + err.Error(), Data: reasonData(freebusy.ReasonInvalid, 0)})), false, true
 		}
-		sc.inFlight.Add(1)
 		s.wg.Add(1)
 		id := req.ID
 		go func() {
