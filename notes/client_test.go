@@ -200,7 +200,7 @@ func TestClientRequestFormat(t *testing.T) {
 	scheds, err := c.FreeBusy(context.Background(), q)
 	require.NoError(t, err)
 	assert.Equal(t, []string{
-		"CN=Jane Doe/O=Acme 2017-09-01T13:00:00Z 2017-09-02T13:00:01Z application/json",
+		"Jane Doe/Acme 2017-09-01T13:00:00Z 2017-09-02T13:00:01Z application/json",
 		"jdoe@acme.example 2017-09-01T13:00:00Z 2017-09-02T13:00:01Z application/json",
 	}, raw)
 	assert.Equal(t, "Jane Doe/Acme@AcmeMail", scheds[0].Attendee, "the schedule names the attendee as asked")

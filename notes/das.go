@@ -3,6 +3,7 @@ package notes
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/calbridge/calbridge/freebusy"
@@ -253,14 +254,18 @@ const DefaultFreeRoomsCapacity = 5
 
 // lookupName returns the form of name to look up: a Notes name with a
 // routing domain loses the domain ("Jane Doe/Acme@AcmeMail" becomes
-// "CN=Jane Doe/O=Acme"), because busytime lookups resolve names without it
-// (KB Q222893, Q271590: the old connector timed out on the other form).
-// Internet addresses, names without a domain and strings that do not parse
-// as names are passed on as they are, for the server to judge.
+// "Jane Doe/Acme"), because busytime lookups resolve names without it (KB
+// Q222893, Q271590: the old connector timed out on the other form). The
+// rest is kept as written. Internet addresses, names without a domain and
+// strings that do not parse as names are passed on as they are, for the
+// server to judge.
 func lookupName(name string) string {
 	n, err := ParseName(name)
 	if err != nil || n.IsInternet() || n.Domain == "" {
 		return name
+	}
+	if trimmed := strings.TrimSpace(name); strings.HasSuffix(trimmed, "@"+n.Domain) {
+		return strings.TrimSpace(strings.TrimSuffix(trimmed, "@"+n.Domain))
 	}
 	return n.WithoutDomain().Canonical()
 }
