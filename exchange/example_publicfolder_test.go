@@ -1,0 +1,68 @@
+package exchange_test
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/calbridge/calbridge/exchange"
+	"github.com/calbridge/calbridge/freebusy"
+)
+
+// Publishing a Notes user's free/busy into the Exchange public store, as
+// the Calendar Connector did: the schedule becomes the properties of the
+// user's free/busy message (the worked example of exchange-freebusy.md
+// §1.7), and reading the message back gives the schedule again.
+func ExampleEncodePublicFolder() {
+	at := func(s string) time.Time { t, _ := time.Parse(time.RFC3339, s); return t }
+	s := freebusy.Schedule{
+		Attendee: "danw@example.com",
+		Start:    at("2024-03-01T00:00:00Z"),
+		End:      at("2024-05-01T00:00:00Z"),
+		Intervals: []freebusy.Interval{
+			{Start: at("2024-03-05T09:00:00Z"), End: at("2024-03-05T10:30:00Z"), Status: freebusy.Busy},
+			{Start: at("2024-03-31T23:00:00Z"), End: at("2024-04-01T01:00:00Z"), Status: freebusy.Tentative},
+			{Start: at("2024-04-10T00:00:00Z"), End: at("2024-04-12T00:00:00Z"), Status: freebusy.OutOfOffice},
+		},
+		AsOf: at("2024-03-01T00:00:00Z"),
+	}
+	owner := "/o=Ximian XCS/ou=XCS/cn=Recipients/cn=danw"
+	m, err := exchange.EncodePublicFolder(&s, exchange.PublicFolderEncodeOptions{Owner: owner})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	dn, _ := exchange.ParseLegacyDN(owner)
+	fmt.Println("folder:   ", dn.PublicFolderSiteFolder())
+	fmt.Println("subject:  ", m.Subject)
+	fmt.Println("published:", m.PublishStart, m.PublishEnd, m.RangeTimestamp)
+	fmt.Printf("busy:      %v %X\n", m.MonthsBusy, m.FreeBusyBusy)
+	fmt.Printf("tentative: %v %X\n", m.MonthsTentative, m.FreeBusyTentative)
+	fmt.Printf("away:      %v %X\n", m.MonthsAway, m.FreeBusyAway)
+	fmt.Printf("merged:    %v %X\n", m.MonthsMerged, m.FreeBusyMerged)
+
+	// Reading it back over a wider window: outside the published range
+	// nothing is known, so that time is Unknown, not Free.
+	back, err := exchange.DecodePublicFolder(m, exchange.PublicFolderDecodeOptions{
+		Start: at("2024-02-28T00:00:00Z"), End: at("2024-05-02T00:00:00Z"),
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, iv := range back.Intervals {
+		fmt.Println(iv)
+	}
+	// Output:
+	// folder:    EX:/o=Ximian XCS/ou=XCS
+	// subject:   USER-/CN=RECIPIENTS/CN=DANW
+	// published: 222562080 222649920 133537248000000000
+	// busy:      [32387] [9C18F618]
+	// tentative: [32387 32388] [24AE60AE 00003C00]
+	// away:      [32388] [A032E03D]
+	// merged:    [32387 32388] [9C18F618 A032E03D]
+	// 2024-02-28T00:00:00Z/2024-03-01T00:00:00Z unknown
+	// 2024-03-05T09:00:00Z/2024-03-05T10:30:00Z busy
+	// 2024-03-31T23:00:00Z/2024-04-01T01:00:00Z tentative
+	// 2024-04-10T00:00:00Z/2024-04-12T00:00:00Z out-of-office
+	// 2024-05-01T00:00:00Z/2024-05-02T00:00:00Z unknown
+}
