@@ -244,8 +244,14 @@ func (c *Client) Directories(ctx context.Context) (*DASDirectories, error) {
 // *freebusy.Error with ReasonInvalid.
 func (c *Client) Sites(ctx context.Context, dir DASDirectory) (*DASSites, error) {
 	for _, l := range dir.Links {
-		if l.Rel == "sites" && strings.HasPrefix(l.Href, DASPathSites) {
-			return getDAS(ctx, c, l.Href, DecodeDASSites)
+		if l.Rel != "sites" {
+			continue
+		}
+		// The link may be relative, as in IBM's sample, or absolute; only
+		// its path is followed, on this client's server.
+		u, err := url.Parse(l.Href)
+		if err == nil && strings.HasPrefix(u.EscapedPath(), DASPathSites) {
+			return getDAS(ctx, c, u.EscapedPath(), DecodeDASSites)
 		}
 	}
 	return nil, &freebusy.Error{Reason: freebusy.ReasonInvalid, Message: "notes: DAS directory has no sites link"}

@@ -397,6 +397,10 @@ func TestClientRoomResources(t *testing.T) {
 	assert.Equal(t, []DASSite{{DisplayName: "Boston Building 1"}}, sites.Sites)
 	_, err = c.Sites(ctx, DASDirectory{})
 	assert.ErrorIs(t, err, freebusy.ErrInvalid)
+	abs := DASDirectory{Links: []DASLink{{Rel: "sites", Href: "https://elsewhere.example" + dirs.Directories[0].Links[0].Href}}}
+	sites, err = c.Sites(ctx, abs)
+	require.NoError(t, err, "an absolute link is followed on the client's own server")
+	assert.Len(t, sites.Sites, 1)
 
 	rooms, err := c.FreeRooms(ctx, DASFreeRoomsRequest{Site: "Boston Building 1", Start: busy, End: busy.Add(30 * time.Minute), Capacity: 6})
 	require.NoError(t, err)
