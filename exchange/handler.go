@@ -63,7 +63,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "exchange: GetUserAvailability needs POST", http.StatusMethodNotAllowed)
 		return
 	}
-	body := http.MaxBytesReader(w, r.Body, h.body)
+	// One byte of slack, so that the decoder's own limit reports ErrTooLarge.
+	body := http.MaxBytesReader(w, r.Body, h.body+1)
 	req, err := decodeRequest(body, h.body)
 	if err != nil {
 		var de *DecodeError
