@@ -16,7 +16,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func utc(y int, m time.Month, d, h, mi int) time.Time { return time.Date(y, m, d, h, mi, 0, 0, time.UTC) }
+func utc(y int, m time.Month, d, h, mi int) time.Time {
+	return time.Date(y, m, d, h, mi, 0, 0, time.UTC)
+}
 
 // recordingSource answers from fixed intervals per attendee and records the
 // queries it saw.
@@ -206,7 +208,11 @@ func TestHandlerLimits(t *testing.T) {
 		{"window shorter than interval", utcRequest(ViewFreeBusy, 60, start, start.Add(30*time.Minute), "a@x"), 500, ErrorInvalidMergedFreeBusyInterval},
 		{"view None", utcRequest(ViewNone, 30, start, start.Add(time.Hour), "a@x"), 500, ErrorInvalidFreeBusyViewType},
 		{"view bogus", utcRequest("Everything", 30, start, start.Add(time.Hour), "a@x"), 500, ErrorInvalidFreeBusyViewType},
-		{"bad zone", func() *AvailabilityRequest { r := utcRequest(ViewFreeBusy, 30, start, start.Add(time.Hour), "a@x"); r.TimeZone = &badTZ; return r }(), 500, ErrorTimeZone},
+		{"bad zone", func() *AvailabilityRequest {
+			r := utcRequest(ViewFreeBusy, 30, start, start.Add(time.Hour), "a@x")
+			r.TimeZone = &badTZ
+			return r
+		}(), 500, ErrorTimeZone},
 		{"unknown zone id", func() *AvailabilityRequest {
 			r := utcRequest(ViewFreeBusy, 30, start, start.Add(time.Hour), "a@x")
 			r.TimeZone, r.TimeZoneContext = nil, "Mars Standard Time"
