@@ -93,7 +93,7 @@ func mergeGroupKeys(schedules []Schedule, start, end time.Time) ([]Interval, err
 		n += len(schedules[i].Intervals)
 	}
 	group := make([]uint64, 0, 2*n+4*len(schedules))
-	var scratch []uint64
+	var scratch, tmp []uint64
 	unknown := func(from, to int64) {
 		if from < to {
 			group = append(group, startKey(from, Unknown), endKey(to, Unknown))
@@ -123,12 +123,12 @@ func mergeGroupKeys(schedules []Schedule, start, end time.Time) ([]Interval, err
 			}
 			return nil, err
 		}
-		sweepKeys(scratch, &byPrecedence, func(from, to int64, st Status) {
+		sweepKeys(scratch, &tmp, &byPrecedence, func(from, to int64, st Status) {
 			group = append(group, startKey(from, st), endKey(to, st))
 		})
 	}
 	var out []Interval
-	sweepKeys(group, &byConservative, func(from, to int64, st Status) {
+	sweepKeys(group, &tmp, &byConservative, func(from, to int64, st Status) {
 		out = append(out, Interval{Start: start.Add(time.Duration(from)), End: start.Add(time.Duration(to)), Status: st})
 	})
 	return out, nil

@@ -274,8 +274,16 @@ func TestSortKeys(t *testing.T) {
 				}
 				want := slices.Clone(keys)
 				slices.Sort(want)
-				sortKeys(keys)
+				var tmp []uint64
+				if n%2 == 0 {
+					tmp = make([]uint64, 3, 7) // too small: sortKeys grows it
+				}
+				sortKeys(keys, &tmp)
 				require.Equal(t, want, keys, "n=%d", n)
+				again := slices.Clone(want)
+				slices.Reverse(again)
+				sortKeys(again, &tmp) // reusing the scratch space
+				require.Equal(t, want, again, "n=%d, reused scratch", n)
 			}
 		})
 	}
