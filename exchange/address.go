@@ -3,6 +3,7 @@ package exchange
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -224,6 +225,25 @@ func (d LegacyDN) PublicFolderSubject() string {
 		b.WriteString(strings.ToUpper(cn))
 	}
 	return b.String()
+}
+
+// PublicFolderTopFolder is the folder under NON_IPM_SUBTREE that holds the
+// site folders of public-folder free/busy (exchange-freebusy.md §1.1).
+const PublicFolderTopFolder = "SCHEDULE+ FREE BUSY"
+
+// PublicFolderWebDAVPath returns the Exchange 2000/2003 WebDAV path of the
+// recipient's free/busy message (exchange-freebusy.md §1.1): a "/" inside a
+// folder or item name is written "_xF8FF_", names are percent-escaped, and
+// ".EML" is appended:
+//
+//	/public/NON_IPM_SUBTREE/SCHEDULE%2B%20FREE%20BUSY/EX:_xF8FF_o=Ximian%20XCS_xF8FF_ou=XCS/USER-_xF8FF_CN=RECIPIENTS_xF8FF_CN=DANW.EML
+func (d LegacyDN) PublicFolderWebDAVPath() string {
+	escape := func(name string) string {
+		name = strings.ReplaceAll(name, "/", "_xF8FF_")
+		return strings.ReplaceAll(url.PathEscape(name), "+", "%2B")
+	}
+	return "/public/NON_IPM_SUBTREE/" + escape(PublicFolderTopFolder) + "/" +
+		escape(d.PublicFolderSiteFolder()) + "/" + escape(d.PublicFolderSubject()) + ".EML"
 }
 
 // LegacyDNFromPublicFolder rebuilds a recipient's DN from the name of a

@@ -110,6 +110,9 @@ func TestLegacyDNPublicFolderNames(t *testing.T) {
 	assert.Equal(t, "EX:/o=Ximian XCS/ou=XCS", dn.PublicFolderSiteFolder())
 	assert.Equal(t, "USER-/CN=RECIPIENTS/CN=DANW", dn.PublicFolderSubject())
 
+	// §1.1 WebDAV form (evolution-exchange docs/freebusy).
+	assert.Equal(t, "/public/NON_IPM_SUBTREE/SCHEDULE%2B%20FREE%20BUSY/EX:_xF8FF_o=Ximian%20XCS_xF8FF_ou=XCS/USER-_xF8FF_CN=RECIPIENTS_xF8FF_CN=DANW.EML", dn.PublicFolderWebDAVPath())
+
 	back, err := LegacyDNFromPublicFolder(dn.PublicFolderSiteFolder(), dn.PublicFolderSubject())
 	require.NoError(t, err)
 	assert.True(t, back.Equal(dn))
