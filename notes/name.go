@@ -10,8 +10,8 @@ import (
 
 // Limits on names, from the C API headers (notes-freebusy.md §5.1, names.h).
 const (
-	// MaxNameLen is the longest name, in bytes, without the domain
-	// (MAXUSERNAME is 256 including the terminating NUL).
+	// MaxNameLen is the longest name, in bytes, in canonical form without
+	// the domain (MAXUSERNAME is 256 including the terminating NUL).
 	MaxNameLen = 255
 	// MaxDomainLen is the longest single domain, in bytes (MAXDOMAINNAME is
 	// 32 including the NUL).
@@ -176,6 +176,10 @@ func ParseName(s string) (Name, error) {
 		}
 		return Name{CommonName: phrase, Internet: addr}, nil
 	}
+	if strings.ContainsAny(in, "<>") {
+		// Only the RFC 822 form above may use angle brackets.
+		return fail(ErrBadAddress, in)
+	}
 	body, domain, hasAt := cutUnescaped(in, '@')
 	if hasAt {
 		if !strings.ContainsAny(body, " /=") {
@@ -201,12 +205,14 @@ func ParseName(s string) (Name, error) {
 		}
 		body = strings.TrimSpace(body)
 	}
-	if len(body) > MaxNameLen {
-		return fail(ErrNameTooLong, "")
-	}
 	n, comp, err := parseHierarchical(body)
 	if err != nil {
 		return fail(err, comp)
+	}
+	// MAXUSERNAME bounds the name as Notes stores it: canonical, labels
+	// and escapes included, without the domain.
+	if len(n.Canonical()) > MaxNameLen {
+		return fail(ErrNameTooLong, "")
 	}
 	n.Domain = domain
 	return n, nil
@@ -353,14 +359,21 @@ func (n Name) WithoutDomain() Name {
 // Canonical formats n in canonical form, every component labelled, in the
 // order Notes writes them (I, G, S, Q, CN, A, P, the OUs, O, C), followed by
 // "@Domain" when n has a domain. A flat name is written as it is (Notes
-// stores flat names unlabelled), and an Internet address as the address.
+// stores flat names unlabelled; with a domain and no space, "CN=" keeps it
+// from reading as an Internet address), and an Internet address as the
+// address.
 func (n Name) Canonical() string {
 	if n.Internet != "" {
 		return n.Internet
 	}
 	var b strings.Builder
 	if n.IsFlat() {
-		b.WriteString(escape(n.CommonName))
+		cn := escape(n.CommonName)
+		if n.Domain != "" && !strings.ContainsAny(cn, " /=") {
+			// "JaneDoe@Acme" would read as an Internet address.
+			b.WriteString("CN=")
+		}
+		b.WriteString(cn)
 	} else {
 		add := func(label, v string) {
 			if v == "" {
@@ -406,7 +419,7 @@ func (n Name) Abbreviated() string {
 	if n.Internet != "" {
 		return n.Internet
 	}
-	if !n.abbreviable() {
+	if !n.abbreviable() || n.IsFlat() {
 		return n.Canonical()
 	}
 	var b strings.Builder
