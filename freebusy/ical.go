@@ -124,14 +124,15 @@ func forEachLogicalLine(data []byte, fn func(l logicalLine) bool) {
 	flush()
 }
 
-// propName returns the upper-cased name of a logical content line and
-// whether it has one.
-func propName(text string) (string, bool) {
+// propName returns the upper-cased name of a logical content line, the
+// length of the name as written (upper-casing invalid UTF-8 changes it), and
+// whether the line has a name.
+func propName(text string) (string, int, bool) {
 	i := strings.IndexAny(text, ";:")
 	if i <= 0 {
-		return "", false
+		return "", 0, false
 	}
-	return strings.ToUpper(text[:i]), true
+	return strings.ToUpper(text[:i]), i, true
 }
 
 // locateSyntaxError finds the first content line go-ical rejects, by
@@ -140,12 +141,12 @@ func propName(text string) (string, bool) {
 func locateSyntaxError(data []byte) (line int, text string) {
 	var stack []string
 	forEachLogicalLine(data, func(l logicalLine) bool {
-		name, ok := propName(l.text)
+		name, n, ok := propName(l.text)
 		if !ok {
 			line, text = l.line, l.text
 			return false
 		}
-		value, ok := checkContentLine(l.text[len(name):])
+		value, ok := checkContentLine(l.text[n:])
 		if !ok {
 			line, text = l.line, l.text
 			return false
@@ -238,7 +239,7 @@ func componentLine(data []byte, comp string, ordinal int, prop string, propOrdin
 	depth, seen, found := 0, -1, 0
 	inside := false
 	forEachLogicalLine(data, func(l logicalLine) bool {
-		name, ok := propName(l.text)
+		name, _, ok := propName(l.text)
 		if !ok {
 			return true
 		}

@@ -154,6 +154,7 @@ func loadIANA(name string) *time.Location {
 
 // Limits on building a zone from VTIMEZONE rules.
 const (
+	vtzEarliestYear    = 1970 // rules are expanded from here at the earliest
 	vtzHorizonYear     = 2100 // transitions are generated up to this year
 	vtzMaxTransitions  = 4096
 	vtzMaxObservances  = 16
@@ -258,11 +259,20 @@ func observanceOnsets(start time.Time, props ical.Props) ([]time.Time, error) {
 		return nil, errVTimezone
 	}
 	opt.Dtstart = start
+	if start.Year() < vtzEarliestYear && opt.Count == 0 && opt.Interval <= 1 {
+		// Outlook starts observances in 1601; rrule-go stops about 290
+		// years after DTSTART. A yearly or monthly rule without COUNT or
+		// INTERVAL matches the same days from any year on.
+		opt.Dtstart = time.Date(vtzEarliestYear, start.Month(), start.Day(), start.Hour(), start.Minute(), start.Second(), 0, time.UTC)
+	}
+	horizon := time.Date(vtzHorizonYear, 1, 1, 0, 0, 0, 0, time.UTC)
+	if opt.Until.IsZero() || opt.Until.After(horizon) {
+		opt.Until = horizon
+	}
 	rule, err := newRRule(*opt)
 	if err != nil {
 		return nil, errVTimezone
 	}
-	horizon := time.Date(vtzHorizonYear, 1, 1, 0, 0, 0, 0, time.UTC)
 	next := rule.Iterator()
 	for len(onsets) < vtzMaxTransitions {
 		t, ok := next()

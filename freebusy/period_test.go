@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func utc(y int, mo time.Month, d, h, mi, s int) time.Time {
+func icalUTC(y int, mo time.Month, d, h, mi, s int) time.Time {
 	return time.Date(y, mo, d, h, mi, s, 0, time.UTC)
 }
 
@@ -22,14 +22,14 @@ func TestParsePeriod(t *testing.T) {
 		in         string
 		start, end time.Time
 	}{
-		{"19970101T180000Z/19970102T070000Z", utc(1997, 1, 1, 18, 0, 0), utc(1997, 1, 2, 7, 0, 0)},
-		{"19970101T180000Z/PT5H30M", utc(1997, 1, 1, 18, 0, 0), utc(1997, 1, 1, 23, 30, 0)},
-		{"19970101T180000Z/+PT5H30M", utc(1997, 1, 1, 18, 0, 0), utc(1997, 1, 1, 23, 30, 0)},
-		{"19970101T180000Z/P1D", utc(1997, 1, 1, 18, 0, 0), utc(1997, 1, 2, 18, 0, 0)},
-		{"19970101T180000Z/P1W", utc(1997, 1, 1, 18, 0, 0), utc(1997, 1, 8, 18, 0, 0)},
-		{"19970101T180000Z/P1DT2H", utc(1997, 1, 1, 18, 0, 0), utc(1997, 1, 2, 20, 0, 0)},
-		{"20131105T201317Z/20131105T201000Z", utc(2013, 11, 5, 20, 13, 17), utc(2013, 11, 5, 20, 10, 0)},
-		{"20240229T235960Z/PT1S", utc(2024, 3, 1, 0, 0, 0), utc(2024, 3, 1, 0, 0, 1)}, // leap second
+		{"19970101T180000Z/19970102T070000Z", icalUTC(1997, 1, 1, 18, 0, 0), icalUTC(1997, 1, 2, 7, 0, 0)},
+		{"19970101T180000Z/PT5H30M", icalUTC(1997, 1, 1, 18, 0, 0), icalUTC(1997, 1, 1, 23, 30, 0)},
+		{"19970101T180000Z/+PT5H30M", icalUTC(1997, 1, 1, 18, 0, 0), icalUTC(1997, 1, 1, 23, 30, 0)},
+		{"19970101T180000Z/P1D", icalUTC(1997, 1, 1, 18, 0, 0), icalUTC(1997, 1, 2, 18, 0, 0)},
+		{"19970101T180000Z/P1W", icalUTC(1997, 1, 1, 18, 0, 0), icalUTC(1997, 1, 8, 18, 0, 0)},
+		{"19970101T180000Z/P1DT2H", icalUTC(1997, 1, 1, 18, 0, 0), icalUTC(1997, 1, 2, 20, 0, 0)},
+		{"20131105T201317Z/20131105T201000Z", icalUTC(2013, 11, 5, 20, 13, 17), icalUTC(2013, 11, 5, 20, 10, 0)},
+		{"20240229T235960Z/PT1S", icalUTC(2024, 3, 1, 0, 0, 0), icalUTC(2024, 3, 1, 0, 0, 1)}, // leap second
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -125,12 +125,12 @@ func TestAppendPeriod(t *testing.T) {
 	require.NoError(t, err)
 	// 09:00 New York is 14:00Z: the Z must follow a conversion
 	// (go-style-anchors.md §9 item 3).
-	got := appendPeriod(nil, time.Date(2024, 3, 1, 9, 0, 0, 0, ny), utc(2024, 3, 1, 15, 30, 5))
+	got := appendPeriod(nil, time.Date(2024, 3, 1, 9, 0, 0, 0, ny), icalUTC(2024, 3, 1, 15, 30, 5))
 	assert.Equal(t, "20240301T140000Z/20240301T153005Z", string(got))
 	start, end, err := parsePeriod(string(got))
 	require.NoError(t, err)
-	assert.Equal(t, utc(2024, 3, 1, 14, 0, 0), start)
-	assert.Equal(t, utc(2024, 3, 1, 15, 30, 5), end)
+	assert.Equal(t, icalUTC(2024, 3, 1, 14, 0, 0), start)
+	assert.Equal(t, icalUTC(2024, 3, 1, 15, 30, 5), end)
 }
 
 func TestParsePeriodAllocs(t *testing.T) {

@@ -23,7 +23,7 @@ func readICal(t *testing.T, name string) []byte {
 	return data
 }
 
-func iv(start, end time.Time, s Status) Interval { return Interval{Start: start, End: end, Status: s} }
+func icalIv(start, end time.Time, s Status) Interval { return Interval{Start: start, End: end, Status: s} }
 
 // The Domino DAS busytime sample of notes-freebusy.md §2.2.4, with the
 // inverted first period of §2.2.6: no ATTENDEE, no FBTYPE (BUSY), DTSTAMP
@@ -34,12 +34,12 @@ func TestDecodeVFreeBusyDominoDAS(t *testing.T) {
 	require.Len(t, got, 1)
 	s := got[0]
 	assert.Equal(t, "", s.Attendee)
-	assert.Equal(t, utc(2013, 11, 5, 20, 13, 17), s.Start)
-	assert.Equal(t, utc(2013, 12, 5, 20, 13, 17), s.End)
-	assert.Equal(t, utc(2013, 11, 5, 20, 43, 17), s.AsOf)
+	assert.Equal(t, icalUTC(2013, 11, 5, 20, 13, 17), s.Start)
+	assert.Equal(t, icalUTC(2013, 12, 5, 20, 13, 17), s.End)
+	assert.Equal(t, icalUTC(2013, 11, 5, 20, 43, 17), s.AsOf)
 	assert.Equal(t, []Interval{
-		iv(utc(2013, 11, 5, 22, 0, 0), utc(2013, 11, 6, 14, 0, 0), Busy),
-		iv(utc(2013, 11, 6, 17, 0, 0), utc(2013, 11, 6, 18, 0, 0), Busy),
+		icalIv(icalUTC(2013, 11, 5, 22, 0, 0), icalUTC(2013, 11, 6, 14, 0, 0), Busy),
+		icalIv(icalUTC(2013, 11, 6, 17, 0, 0), icalUTC(2013, 11, 6, 18, 0, 0), Busy),
 	}, s.Intervals)
 	assert.Equal(t, VFreeBusyReport{Components: 1, Periods: 3, Normalize: NormalizeReport{Inverted: 1}}, rep)
 }
@@ -51,12 +51,12 @@ func TestDecodeVFreeBusyRadicale(t *testing.T) {
 	got, rep, err := DecodeVFreeBusy(bytes.NewReader(readICal(t, "radicale-per-interval.ics")))
 	require.NoError(t, err)
 	require.Len(t, got, 1)
-	assert.Equal(t, utc(2024, 3, 1, 9, 0, 0), got[0].Start)
-	assert.Equal(t, utc(2024, 3, 1, 14, 0, 0), got[0].End)
+	assert.Equal(t, icalUTC(2024, 3, 1, 9, 0, 0), got[0].Start)
+	assert.Equal(t, icalUTC(2024, 3, 1, 14, 0, 0), got[0].End)
 	assert.Equal(t, []Interval{
-		iv(utc(2024, 3, 1, 9, 0, 0), utc(2024, 3, 1, 10, 0, 0), Busy),
-		iv(utc(2024, 3, 1, 10, 0, 0), utc(2024, 3, 1, 11, 0, 0), Tentative),
-		iv(utc(2024, 3, 1, 13, 0, 0), utc(2024, 3, 1, 14, 0, 0), OutOfOffice),
+		icalIv(icalUTC(2024, 3, 1, 9, 0, 0), icalUTC(2024, 3, 1, 10, 0, 0), Busy),
+		icalIv(icalUTC(2024, 3, 1, 10, 0, 0), icalUTC(2024, 3, 1, 11, 0, 0), Tentative),
+		icalIv(icalUTC(2024, 3, 1, 13, 0, 0), icalUTC(2024, 3, 1, 14, 0, 0), OutOfOffice),
 	}, got[0].Intervals)
 	assert.Equal(t, 3, rep.Components)
 	assert.Equal(t, 2, rep.Merged)
@@ -73,17 +73,17 @@ func TestDecodeVFreeBusyMultiPeriod(t *testing.T) {
 	require.Len(t, got, 2)
 	alice := got[0]
 	assert.Equal(t, "Alice@Example.com", alice.Attendee)
-	assert.Equal(t, utc(2024, 3, 1, 0, 0, 0), alice.Start)
-	assert.Equal(t, utc(2024, 3, 3, 0, 0, 0), alice.End)
-	assert.Equal(t, utc(2024, 3, 1, 8, 15, 0), alice.AsOf, "latest DTSTAMP of the merged components")
+	assert.Equal(t, icalUTC(2024, 3, 1, 0, 0, 0), alice.Start)
+	assert.Equal(t, icalUTC(2024, 3, 3, 0, 0, 0), alice.End)
+	assert.Equal(t, icalUTC(2024, 3, 1, 8, 15, 0), alice.AsOf, "latest DTSTAMP of the merged components")
 	assert.Equal(t, []Interval{
-		iv(utc(2024, 3, 1, 9, 0, 0), utc(2024, 3, 1, 10, 0, 0), Busy),
-		iv(utc(2024, 3, 1, 11, 0, 0), utc(2024, 3, 1, 11, 30, 0), Busy),
-		iv(utc(2024, 3, 1, 12, 0, 0), utc(2024, 3, 1, 13, 0, 0), Tentative),
-		iv(utc(2024, 3, 1, 15, 0, 0), utc(2024, 3, 1, 15, 30, 0), Busy),
-		iv(utc(2024, 3, 1, 16, 0, 0), utc(2024, 3, 1, 18, 0, 0), WorkingElsewhere),
-		iv(utc(2024, 3, 1, 20, 0, 0), utc(2024, 3, 1, 21, 0, 0), Busy),
-		iv(utc(2024, 3, 2, 0, 0, 0), utc(2024, 3, 3, 0, 0, 0), OutOfOffice),
+		icalIv(icalUTC(2024, 3, 1, 9, 0, 0), icalUTC(2024, 3, 1, 10, 0, 0), Busy),
+		icalIv(icalUTC(2024, 3, 1, 11, 0, 0), icalUTC(2024, 3, 1, 11, 30, 0), Busy),
+		icalIv(icalUTC(2024, 3, 1, 12, 0, 0), icalUTC(2024, 3, 1, 13, 0, 0), Tentative),
+		icalIv(icalUTC(2024, 3, 1, 15, 0, 0), icalUTC(2024, 3, 1, 15, 30, 0), Busy),
+		icalIv(icalUTC(2024, 3, 1, 16, 0, 0), icalUTC(2024, 3, 1, 18, 0, 0), WorkingElsewhere),
+		icalIv(icalUTC(2024, 3, 1, 20, 0, 0), icalUTC(2024, 3, 1, 21, 0, 0), Busy),
+		icalIv(icalUTC(2024, 3, 2, 0, 0, 0), icalUTC(2024, 3, 3, 0, 0, 0), OutOfOffice),
 	}, alice.Intervals)
 	nobody := got[1]
 	assert.Equal(t, "nobody@example.com", nobody.Attendee)
@@ -94,12 +94,12 @@ func TestDecodeVFreeBusyMultiPeriod(t *testing.T) {
 	assert.Equal(t, VFreeBusyReport{Components: 3, Merged: 1, Periods: 7, UnknownTypes: 1}, rep)
 }
 
-// roundTripSchedules has every status, a failed schedule with a retry hint
+// icalRoundTripSchedules has every status, a failed schedule with a retry hint
 // and a message that needs escaping, a stale schedule, and an attendee that
 // is already a URI.
-func roundTripSchedules() []Schedule {
-	start, end := utc(2026, 3, 2, 0, 0, 0), utc(2026, 3, 9, 0, 0, 0)
-	asOf := utc(2026, 3, 1, 23, 59, 0)
+func icalRoundTripSchedules() []Schedule {
+	start, end := icalUTC(2026, 3, 2, 0, 0, 0), icalUTC(2026, 3, 9, 0, 0, 0)
+	asOf := icalUTC(2026, 3, 1, 23, 59, 0)
 	failed := Failed("bob@example.com", start, end, ReasonThrottled, errors.New("server busy; try again, later\r\nsecond line"))
 	failed.Err.RetryAfter = 90 * time.Second
 	failed.AsOf = asOf
@@ -107,17 +107,17 @@ func roundTripSchedules() []Schedule {
 		{
 			Attendee: "alice@example.com", Start: start, End: end, AsOf: asOf,
 			Intervals: []Interval{
-				iv(utc(2026, 3, 2, 9, 0, 0), utc(2026, 3, 2, 10, 0, 0), Busy),
-				iv(utc(2026, 3, 2, 10, 0, 0), utc(2026, 3, 2, 11, 0, 0), Tentative),
-				iv(utc(2026, 3, 3, 0, 0, 0), utc(2026, 3, 4, 0, 0, 0), OutOfOffice),
-				iv(utc(2026, 3, 4, 9, 0, 0), utc(2026, 3, 4, 17, 0, 0), WorkingElsewhere),
-				iv(utc(2026, 3, 6, 0, 0, 0), utc(2026, 3, 9, 0, 0, 0), Unknown),
+				icalIv(icalUTC(2026, 3, 2, 9, 0, 0), icalUTC(2026, 3, 2, 10, 0, 0), Busy),
+				icalIv(icalUTC(2026, 3, 2, 10, 0, 0), icalUTC(2026, 3, 2, 11, 0, 0), Tentative),
+				icalIv(icalUTC(2026, 3, 3, 0, 0, 0), icalUTC(2026, 3, 4, 0, 0, 0), OutOfOffice),
+				icalIv(icalUTC(2026, 3, 4, 9, 0, 0), icalUTC(2026, 3, 4, 17, 0, 0), WorkingElsewhere),
+				icalIv(icalUTC(2026, 3, 6, 0, 0, 0), icalUTC(2026, 3, 9, 0, 0, 0), Unknown),
 			},
 		},
 		failed,
 		{
 			Attendee: "urn:uuid:6f1c9a70-2c1e-4d8e-9a1e-3c2f6d3f0b11", Start: start, End: end, AsOf: asOf, Stale: true,
-			Intervals: []Interval{iv(utc(2026, 3, 5, 13, 0, 0), utc(2026, 3, 5, 13, 30, 0), Busy)},
+			Intervals: []Interval{icalIv(icalUTC(2026, 3, 5, 13, 0, 0), icalUTC(2026, 3, 5, 13, 30, 0), Busy)},
 		},
 	}
 }
@@ -126,7 +126,7 @@ func roundTripSchedules() []Schedule {
 // (§3.1 folding, §3.6.4 required properties, §3.2.9 FBTYPE always present).
 func TestEncodeVFreeBusyGolden(t *testing.T) {
 	var buf bytes.Buffer
-	require.NoError(t, EncodeVFreeBusy(&buf, roundTripSchedules(), VFreeBusyOptions{Organizer: "carol@example.com", Method: "REPLY"}))
+	require.NoError(t, EncodeVFreeBusy(&buf, icalRoundTripSchedules(), VFreeBusyOptions{Organizer: "carol@example.com", Method: "REPLY"}))
 	golden := filepath.Join("testdata", "ical", "roundtrip.golden.ics")
 	if *updateICal {
 		require.NoError(t, os.WriteFile(golden, buf.Bytes(), 0o644))
@@ -138,7 +138,7 @@ func TestEncodeVFreeBusyGolden(t *testing.T) {
 	out := buf.String()
 	assertLinesFit(t, out)
 	assert.True(t, strings.HasSuffix(out, "END:VCALENDAR\r\n"))
-	unfolded := unfold(out)
+	unfolded := unfoldICal(out)
 	for _, line := range strings.Split(unfolded, "\r\n") {
 		if strings.HasPrefix(line, "FREEBUSY") {
 			assert.Contains(t, line, ";FBTYPE=", "FBTYPE must always be written")
@@ -155,7 +155,7 @@ func TestEncodeVFreeBusyGolden(t *testing.T) {
 }
 
 func TestVFreeBusyRoundTrip(t *testing.T) {
-	in := roundTripSchedules()
+	in := icalRoundTripSchedules()
 	var buf bytes.Buffer
 	require.NoError(t, EncodeVFreeBusy(&buf, in, VFreeBusyOptions{}))
 	got, rep, err := DecodeVFreeBusy(&buf)
@@ -176,18 +176,18 @@ func TestVFreeBusyRoundTrip(t *testing.T) {
 
 func TestEncodeVFreeBusyNormalizes(t *testing.T) {
 	s := Schedule{
-		Attendee: "a@example.com", Start: utc(2026, 1, 1, 0, 0, 0), End: utc(2026, 1, 2, 0, 0, 0),
+		Attendee: "a@example.com", Start: icalUTC(2026, 1, 1, 0, 0, 0), End: icalUTC(2026, 1, 2, 0, 0, 0),
 		Intervals: []Interval{
-			iv(utc(2026, 1, 1, 10, 0, 0), utc(2026, 1, 1, 12, 0, 0), Tentative),
-			iv(utc(2026, 1, 1, 11, 0, 0), utc(2026, 1, 1, 11, 30, 0), Busy),
-			iv(utc(2025, 12, 31, 23, 0, 0), utc(2026, 1, 1, 1, 0, 0), Busy), // clipped
-			iv(utc(2026, 1, 1, 13, 0, 0), utc(2026, 1, 1, 14, 0, 0), Free),  // not written
+			icalIv(icalUTC(2026, 1, 1, 10, 0, 0), icalUTC(2026, 1, 1, 12, 0, 0), Tentative),
+			icalIv(icalUTC(2026, 1, 1, 11, 0, 0), icalUTC(2026, 1, 1, 11, 30, 0), Busy),
+			icalIv(icalUTC(2025, 12, 31, 23, 0, 0), icalUTC(2026, 1, 1, 1, 0, 0), Busy), // clipped
+			icalIv(icalUTC(2026, 1, 1, 13, 0, 0), icalUTC(2026, 1, 1, 14, 0, 0), Free),  // not written
 		},
 	}
 	var buf bytes.Buffer
-	require.NoError(t, EncodeVFreeBusy(&buf, []Schedule{s}, VFreeBusyOptions{Stamp: utc(2026, 1, 1, 0, 0, 0)}))
+	require.NoError(t, EncodeVFreeBusy(&buf, []Schedule{s}, VFreeBusyOptions{Stamp: icalUTC(2026, 1, 1, 0, 0, 0)}))
 	var fb []string
-	for _, line := range strings.Split(unfold(buf.String()), "\r\n") {
+	for _, line := range strings.Split(unfoldICal(buf.String()), "\r\n") {
 		if strings.HasPrefix(line, "FREEBUSY") {
 			fb = append(fb, line)
 		}
@@ -202,7 +202,7 @@ func TestEncodeVFreeBusyNormalizes(t *testing.T) {
 }
 
 func TestEncodeVFreeBusyErrors(t *testing.T) {
-	start, end := utc(2026, 1, 1, 0, 0, 0), utc(2026, 1, 2, 0, 0, 0)
+	start, end := icalUTC(2026, 1, 1, 0, 0, 0), icalUTC(2026, 1, 2, 0, 0, 0)
 	stamp := VFreeBusyOptions{Stamp: start}
 	tests := []struct {
 		name      string
@@ -235,8 +235,8 @@ func TestEncodeVFreeBusyErrors(t *testing.T) {
 			tt.check(t, err)
 		})
 	}
-	err := EncodeVFreeBusy(failingWriter{}, []Schedule{{Attendee: "a", Start: start, End: end}}, stamp)
-	assert.ErrorIs(t, err, errWrite)
+	err := EncodeVFreeBusy(icalFailingWriter{}, []Schedule{{Attendee: "a", Start: start, End: end}}, stamp)
+	assert.ErrorIs(t, err, errICalWrite)
 }
 
 const vfbHeader = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VFREEBUSY\r\n"
@@ -304,7 +304,7 @@ func TestDecodeVFreeBusyFBTypes(t *testing.T) {
 			got, rep, err := DecodeVFreeBusy(strings.NewReader(in))
 			require.NoError(t, err)
 			require.Len(t, got, 1)
-			assert.Equal(t, tt.want, got[0].StatusAt(utc(2024, 3, 1, 9, 30, 0)))
+			assert.Equal(t, tt.want, got[0].StatusAt(icalUTC(2024, 3, 1, 9, 30, 0)))
 			assert.Equal(t, tt.counts, rep.UnknownTypes)
 		})
 	}
@@ -326,12 +326,12 @@ func TestDecodeVFreeBusyRequestStatus(t *testing.T) {
 			got, _, err := DecodeVFreeBusy(strings.NewReader(in))
 			require.NoError(t, err)
 			require.Len(t, got, 1)
-			assert.Equal(t, tt.want, ReasonOf(errOrNil(got[0].Err)))
+			assert.Equal(t, tt.want, ReasonOf(icalErrOrNil(got[0].Err)))
 		})
 	}
 }
 
-func errOrNil(e *Error) error {
+func icalErrOrNil(e *Error) error {
 	if e == nil {
 		return nil
 	}
@@ -339,10 +339,10 @@ func errOrNil(e *Error) error {
 }
 
 func TestDecodeVFreeBusyReadError(t *testing.T) {
-	_, _, err := DecodeVFreeBusy(errReader{})
-	assert.ErrorIs(t, err, errWrite)
+	_, _, err := DecodeVFreeBusy(icalErrReader{})
+	assert.ErrorIs(t, err, errICalWrite)
 }
 
-type errReader struct{}
+type icalErrReader struct{}
 
-func (errReader) Read([]byte) (int, error) { return 0, errWrite }
+func (icalErrReader) Read([]byte) (int, error) { return 0, errICalWrite }

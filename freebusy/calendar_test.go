@@ -1,0 +1,333 @@
+package freebusy
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func icalZone(t testing.TB, name string) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation(name)
+	require.NoError(t, err)
+	return loc
+}
+
+// vevent wraps VEVENT lines in a calendar.
+func icalEvents(events ...string) string {
+	var b strings.Builder
+	b.WriteString("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\n")
+	for _, e := range events {
+		b.WriteString("BEGIN:VEVENT\r\n")
+		b.WriteString(strings.ReplaceAll(strings.TrimSpace(e), "\n", "\r\n"))
+		b.WriteString("\r\nEND:VEVENT\r\n")
+	}
+	b.WriteString("END:VCALENDAR\r\n")
+	return b.String()
+}
+
+func icalDecodeMarch(t *testing.T, cal string, opt CalendarOptions) ([]Interval, CalendarReport) {
+	t.Helper()
+	ivs, rep, err := DecodeCalendar(strings.NewReader(cal), icalUTC(2026, 3, 1, 0, 0, 0), icalUTC(2026, 4, 1, 0, 0, 0), opt)
+	require.NoError(t, err)
+	return ivs, rep
+}
+
+// The status rules of exchange-freebusy.md §4.2: X-MICROSOFT-CDO-BUSYSTATUS
+// (and its MSNCALENDAR synonym) wins; then CANCELLED and TRANSPARENT are
+// free, TENTATIVE is tentative, everything else busy.
+func TestDecodeCalendarStatusRules(t *testing.T) {
+	tests := []struct {
+		props string
+		want  Status
+	}{
+		{"", Busy},
+		{"TRANSP:OPAQUE", Busy},
+		{"TRANSP:TRANSPARENT", Free},
+		{"STATUS:CANCELLED", Free},
+		{"STATUS:TENTATIVE", Tentative},
+		{"STATUS:CONFIRMED", Busy},
+		{"STATUS:TENTATIVE\nTRANSP:TRANSPARENT", Free},
+		{"X-MICROSOFT-CDO-BUSYSTATUS:OOF", OutOfOffice},
+		{"X-MICROSOFT-CDO-BUSYSTATUS:OUTOFOFFICE", OutOfOffice},
+		{"X-MICROSOFT-CDO-BUSYSTATUS:TENTATIVE", Tentative},
+		{"X-MICROSOFT-CDO-BUSYSTATUS:FREE", Free},
+		{"X-MICROSOFT-CDO-BUSYSTATUS:WORKINGELSEWHERE", WorkingElsewhere},
+		{"X-MICROSOFT-CDO-BUSYSTATUS:BUSY\nTRANSP:TRANSPARENT", Busy},
+		{"X-MICROSOFT-CDO-BUSYSTATUS:OOF\nSTATUS:CANCELLED", OutOfOffice},
+		{"X-MICROSOFT-MSNCALENDAR-BUSYSTATUS:TENTATIVE", Tentative},
+		{"X-MICROSOFT-CDO-BUSYSTATUS:BOGUS\nSTATUS:TENTATIVE", Tentative},
+	}
+	for _, tt := range tests {
+		t.Run(strings.ReplaceAll(tt.props, "\n", ";"), func(t *testing.T) {
+			ev := "UID:1\nDTSTART:20260302T140000Z\nDTEND:20260302T150000Z"
+			if tt.props != "" {
+				ev += "\n" + tt.props
+			}
+			ivs, rep := icalDecodeMarch(t, icalEvents(ev), CalendarOptions{})
+			assert.Equal(t, 1, rep.Occurrences)
+			if tt.want == Free {
+				assert.Empty(t, ivs)
+				assert.Equal(t, 1, rep.Free)
+				return
+			}
+			assert.Equal(t, []Interval{icalIv(icalUTC(2026, 3, 2, 14, 0, 0), icalUTC(2026, 3, 2, 15, 0, 0), tt.want)}, ivs)
+		})
+	}
+}
+
+// A realistic Outlook export (testdata/ical/outlook-week.ics): Windows TZID
+// with its VTIMEZONE, a display-name TZID only the VTIMEZONE rules explain,
+// a recurring stand-up with a moved instance, an all-day OOF day marked
+// TRANSPARENT (busy status wins), a cancelled and a transparent meeting.
+func TestDecodeCalendarOutlookWeek(t *testing.T) {
+	ny := icalZone(t, "America/New_York")
+	data := readICal(t, "outlook-week.ics")
+	ivs, rep, err := DecodeCalendar(bytes.NewReader(data), icalUTC(2026, 3, 2, 0, 0, 0), icalUTC(2026, 3, 31, 0, 0, 0), CalendarOptions{Location: ny})
+	require.NoError(t, err)
+	at := func(d, h, m int) time.Time { return time.Date(2026, 3, d, h, m, 0, 0, ny).UTC() }
+	var want []Interval
+	for _, d := range []int{2, 3, 5, 6, 9, 11, 12, 13, 16, 17, 18, 19, 20, 23, 24, 25, 26, 27, 30} {
+		want = append(want, icalIv(at(d, 9, 0), at(d, 9, 30), Busy)) // 09:00 New York across the 8 March DST change
+	}
+	want = append(want,
+		icalIv(at(4, 0, 0), at(5, 0, 0), OutOfOffice),                               // all-day in the owner's zone
+		icalIv(at(10, 11, 0), at(10, 11, 30), Tentative),                            // the moved stand-up
+		icalIv(icalUTC(2026, 3, 30, 13, 0, 0), icalUTC(2026, 3, 30, 14, 0, 0), Busy),        // 15:00 Berlin, CEST since 29 March
+	)
+	// Wednesday 4 March is the OOF day: its stand-up is inside it. On
+	// Monday 30 March the Berlin call (13:00-14:00Z) covers the stand-up.
+	want = icalDeleteFunc(want, func(i Interval) bool { return i.Start.Equal(at(4, 9, 0)) || i.End.Equal(at(30, 9, 30)) })
+	sortIntervals(want)
+	assert.Equal(t, icalMergeAdjacent(want), ivs)
+	assert.Equal(t, 6, rep.Events)
+	assert.Equal(t, 1, rep.Overrides)
+	assert.Equal(t, 0, rep.OrphanOverrides)
+	assert.Equal(t, 2, rep.Free, "cancelled budget review and transparent lunch")
+	assert.Zero(t, rep.ZoneFallbacks)
+	assert.Zero(t, rep.Invalid)
+}
+
+func icalDeleteFunc(ivs []Interval, del func(Interval) bool) []Interval {
+	out := ivs[:0]
+	for _, i := range ivs {
+		if !del(i) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// icalMergeAdjacent joins touching intervals of one status, as Normalize does.
+func icalMergeAdjacent(ivs []Interval) []Interval {
+	var out []Interval
+	for _, i := range ivs {
+		if n := len(out); n > 0 && out[n-1].End.Equal(i.Start) && out[n-1].Status == i.Status {
+			out[n-1].End = i.End
+			continue
+		}
+		out = append(out, i)
+	}
+	return out
+}
+
+// testdata/ical/recurrence.ics: UNTIL, EXDATE, RDATE, COUNT, an EXDATE
+// list on floating times, a monthly all-day event and an orphan override.
+func TestDecodeCalendarRecurrence(t *testing.T) {
+	ny := icalZone(t, "America/New_York")
+	ivs, rep := icalDecodeMarch(t, string(readICal(t, "recurrence.ics")), CalendarOptions{Location: ny})
+	at := func(d, h, m int) time.Time { return time.Date(2026, 3, d, h, m, 0, 0, ny).UTC() }
+	want := []Interval{
+		icalIv(at(1, 0, 0), at(2, 0, 0), OutOfOffice), // monthly all-day, 1 March (1 April is outside)
+		icalIv(at(2, 10, 0), at(2, 11, 0), Busy),
+		icalIv(at(5, 16, 0), at(5, 17, 0), Busy), // RDATE
+		icalIv(at(6, 8, 0), at(6, 8, 30), Tentative),
+		icalIv(at(9, 8, 0), at(9, 8, 30), Tentative), // COUNT=4 minus two EXDATEs
+		icalIv(at(9, 10, 0), at(9, 11, 0), Busy),
+		icalIv(icalUTC(2026, 3, 20, 16, 0, 0), icalUTC(2026, 3, 20, 17, 0, 0), Busy), // orphan override
+		icalIv(at(23, 10, 0), at(23, 11, 0), Busy),                           // UNTIL is inclusive; 16 March excluded
+	}
+	assert.Equal(t, want, ivs)
+	assert.Equal(t, 1, rep.OrphanOverrides)
+	assert.Equal(t, 1, rep.Overrides)
+}
+
+func TestDecodeCalendarZones(t *testing.T) {
+	ny := icalZone(t, "America/New_York")
+	tests := []struct {
+		name      string
+		dtstart   string
+		want      time.Time
+		fallbacks int
+	}{
+		{"IANA", "DTSTART;TZID=Europe/Berlin:20260302T100000", icalUTC(2026, 3, 2, 9, 0, 0), 0},
+		{"quoted IANA", "DTSTART;TZID=\"Asia/Tokyo\":20260302T100000", icalUTC(2026, 3, 2, 1, 0, 0), 0},
+		{"mozilla path", "DTSTART;TZID=/mozilla.org/20050126_1/Europe/London:20260302T100000", icalUTC(2026, 3, 2, 10, 0, 0), 0},
+		{"Windows id", "DTSTART;TZID=Pacific Standard Time:20260302T100000", icalUTC(2026, 3, 2, 18, 0, 0), 0},
+		{"UTC", "DTSTART:20260302T100000Z", icalUTC(2026, 3, 2, 10, 0, 0), 0},
+		{"floating reads in Location", "DTSTART:20260302T100000", icalUTC(2026, 3, 2, 15, 0, 0), 0},
+		{"unknown zone falls back to Location", "DTSTART;TZID=Mars/Olympus_Mons:20260302T100000", icalUTC(2026, 3, 2, 15, 0, 0), 1},
+		{"Local is no zone", "DTSTART;TZID=Local:20260302T100000", icalUTC(2026, 3, 2, 15, 0, 0), 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ivs, rep := icalDecodeMarch(t, icalEvents("UID:1\n"+tt.dtstart+"\nDURATION:PT1H"), CalendarOptions{Location: ny})
+			require.Len(t, ivs, 1)
+			assert.Equal(t, tt.want, ivs[0].Start)
+			assert.Equal(t, time.Hour, ivs[0].Duration())
+			assert.Equal(t, tt.fallbacks, rep.ZoneFallbacks)
+			assert.Len(t, rep.UnknownZones, tt.fallbacks)
+		})
+	}
+}
+
+// A VTIMEZONE whose TZID names no zone is turned into one from its rules,
+// with both DST changes of 2026 (Europe: 29 March and 25 October).
+func TestVTimezoneLocation(t *testing.T) {
+	vtz := `BEGIN:VTIMEZONE
+TZID:Custom Europe
+BEGIN:STANDARD
+DTSTART:19701025T030000
+TZOFFSETFROM:+0200
+TZOFFSETTO:+0100
+TZNAME:CET
+RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10
+END:STANDARD
+BEGIN:DAYLIGHT
+DTSTART:19700329T020000
+TZOFFSETFROM:+0100
+TZOFFSETTO:+0200
+TZNAME:CEST
+RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3
+END:DAYLIGHT
+END:VTIMEZONE`
+	cal := "BEGIN:VCALENDAR\r\n" + strings.ReplaceAll(vtz, "\n", "\r\n") + "\r\n" +
+		strings.TrimPrefix(icalEvents(
+			"UID:a\nDTSTART;TZID=Custom Europe:20260328T100000\nDURATION:PT1H",
+			"UID:b\nDTSTART;TZID=Custom Europe:20260330T100000\nDURATION:PT1H",
+			"UID:c\nDTSTART;TZID=Custom Europe:20261026T100000\nDURATION:PT1H",
+		), "BEGIN:VCALENDAR\r\n")
+	ivs, rep, err := DecodeCalendar(strings.NewReader(cal), icalUTC(2026, 3, 1, 0, 0, 0), icalUTC(2026, 11, 1, 0, 0, 0), CalendarOptions{})
+	require.NoError(t, err)
+	assert.Zero(t, rep.ZoneFallbacks)
+	require.Len(t, ivs, 3)
+	assert.Equal(t, icalUTC(2026, 3, 28, 9, 0, 0), ivs[0].Start, "CET before the change")
+	assert.Equal(t, icalUTC(2026, 3, 30, 8, 0, 0), ivs[1].Start, "CEST after it")
+	assert.Equal(t, icalUTC(2026, 10, 26, 9, 0, 0), ivs[2].Start, "CET again")
+}
+
+// All-day events are whole days in the owner's zone, and a weekly all-day
+// event stays midnight-to-midnight across the DST change.
+func TestDecodeCalendarAllDay(t *testing.T) {
+	ny := icalZone(t, "America/New_York")
+	ivs, _ := icalDecodeMarch(t, icalEvents(
+		"UID:1\nDTSTART;VALUE=DATE:20260306\nDTEND;VALUE=DATE:20260307\nRRULE:FREQ=WEEKLY;COUNT=2",
+		"UID:2\nDTSTART;VALUE=DATE:20260320\nX-MICROSOFT-CDO-BUSYSTATUS:OOF", // no DTEND: one day
+	), CalendarOptions{Location: ny})
+	day := func(d int) time.Time { return time.Date(2026, 3, d, 0, 0, 0, 0, ny).UTC() }
+	assert.Equal(t, []Interval{
+		icalIv(day(6), day(7), Busy),
+		icalIv(day(13), day(14), Busy),
+		icalIv(day(20), day(21), OutOfOffice),
+	}, ivs)
+	assert.Equal(t, 5*time.Hour, day(6).Sub(icalUTC(2026, 3, 6, 0, 0, 0)))
+	assert.Equal(t, 4*time.Hour, day(13).Sub(icalUTC(2026, 3, 13, 0, 0, 0)))
+}
+
+func TestDecodeCalendarLimits(t *testing.T) {
+	t.Run("MaxOccurrences counts from the first instance", func(t *testing.T) {
+		ivs, rep := icalDecodeMarch(t, icalEvents("UID:1\nDTSTART:20260225T090000Z\nDURATION:PT1H\nRRULE:FREQ=DAILY"), CalendarOptions{MaxOccurrences: 10})
+		assert.Len(t, ivs, 6, "25 Feb .. 6 Mar, of which 1-6 March are in the window")
+		assert.Equal(t, 1, rep.Truncated)
+	})
+	t.Run("default cap", func(t *testing.T) {
+		_, rep := icalDecodeMarch(t, icalEvents("UID:1\nDTSTART:19900101T090000Z\nDURATION:PT1H\nRRULE:FREQ=DAILY"), CalendarOptions{})
+		assert.Equal(t, 1, rep.Truncated, "13,000 days since 1990 exceed DefaultMaxOccurrences")
+	})
+	t.Run("sub-daily rules are not expanded", func(t *testing.T) {
+		ivs, rep := icalDecodeMarch(t, icalEvents("UID:1\nDTSTART:20260302T090000Z\nDURATION:PT10M\nRRULE:FREQ=HOURLY;INTERVAL=24;BYHOUR=5"), CalendarOptions{})
+		assert.Len(t, ivs, 1)
+		assert.Equal(t, 1, rep.UnsupportedRecurrences)
+	})
+}
+
+func TestDecodeCalendarInvalidEvents(t *testing.T) {
+	cal := icalEvents(
+		"UID:ok\nDTSTART:20260302T090000Z\nDURATION:PT1H",
+		"UID:nostart\nSUMMARY:no start",
+		"UID:badstart\nDTSTART:2026-03-02",
+		"UID:badrule\nDTSTART:20260302T090000Z\nRRULE:FREQ=SOMETIMES",
+		"UID:impossible\nDTSTART:20260302T090000Z\nRRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30",
+		"UID:badexdate\nDTSTART:20260302T090000Z\nRRULE:FREQ=DAILY\nEXDATE:yesterday",
+		"UID:badduration\nDTSTART:20260302T090000Z\nDURATION:1 hour",
+	)
+	ivs, rep := icalDecodeMarch(t, cal, CalendarOptions{})
+	assert.Len(t, ivs, 1)
+	assert.Equal(t, 7, rep.Events)
+	assert.Equal(t, 6, rep.Invalid)
+	require.Len(t, rep.Problems, 6)
+	// The offending lines: component parse errors first (no DTSTART points
+	// at BEGIN), then expansion errors.
+	lines := []int{9, 15, 36, 20, 25, 31}
+	for i, p := range rep.Problems {
+		var pe *ParseError
+		require.ErrorAs(t, p, &pe)
+		assert.Equal(t, lines[i], pe.Line, "problem %d: %v", i, p)
+		assert.ErrorIs(t, p, ErrInvalid)
+	}
+}
+
+func TestDecodeCalendarClassify(t *testing.T) {
+	cal := icalEvents(
+		"UID:appt\nDTSTART:20260302T090000Z\nDURATION:PT1H\nX-LOTUS-APPTTYPE:0",
+		"UID:anniversary\nDTSTART;VALUE=DATE:20260303\nX-LOTUS-APPTTYPE:1",
+		"UID:penciled\nDTSTART:20260304T090000Z\nDURATION:PT1H\nX-LOTUS-APPTTYPE:3\nSTATUS:TENTATIVE",
+	)
+	var seen []CalendarEvent
+	classify := func(ev *CalendarEvent) (Status, bool) {
+		seen = append(seen, *ev)
+		switch ev.Props["X-LOTUS-APPTTYPE"] {
+		case "1":
+			return Unknown, false // anniversaries block no time
+		case "3":
+			return Busy, true
+		}
+		return ev.Status, true
+	}
+	ivs, rep := icalDecodeMarch(t, cal, CalendarOptions{Classify: classify})
+	assert.Equal(t, []Interval{
+		icalIv(icalUTC(2026, 3, 2, 9, 0, 0), icalUTC(2026, 3, 2, 10, 0, 0), Busy),
+		icalIv(icalUTC(2026, 3, 4, 9, 0, 0), icalUTC(2026, 3, 4, 10, 0, 0), Busy),
+	}, ivs)
+	assert.Equal(t, 1, rep.Skipped)
+	require.Len(t, seen, 3)
+	assert.Equal(t, "anniversary", seen[1].UID)
+	assert.True(t, seen[1].AllDay)
+	assert.Equal(t, icalUTC(2026, 3, 3, 0, 0, 0), seen[1].Start)
+	assert.Equal(t, icalUTC(2026, 3, 4, 0, 0, 0), seen[1].End)
+	assert.Equal(t, Tentative, seen[2].Status, "the generic rules ran first")
+
+	_, rep = icalDecodeMarch(t, cal, CalendarOptions{Classify: func(*CalendarEvent) (Status, bool) { return Status(99), true }})
+	assert.Equal(t, 3, rep.Invalid)
+}
+
+func TestDecodeCalendarErrors(t *testing.T) {
+	start, end := icalUTC(2026, 3, 1, 0, 0, 0), icalUTC(2026, 4, 1, 0, 0, 0)
+	_, _, err := DecodeCalendar(strings.NewReader(icalEvents()), end, start, CalendarOptions{})
+	assert.ErrorIs(t, err, ErrEmptyWindow)
+	assert.ErrorIs(t, err, ErrInvalidQuery)
+
+	_, _, err = DecodeCalendar(strings.NewReader("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART:20260302T090000Z\r\n"), start, end, CalendarOptions{})
+	var pe *ParseError
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, 2, pe.Line)
+	assert.ErrorIs(t, err, errUnclosed)
+
+	_, _, err = DecodeCalendar(icalErrReader{}, start, end, CalendarOptions{})
+	assert.True(t, errors.Is(err, errICalWrite))
+}
