@@ -96,9 +96,9 @@ func TestDecodeCalendarOutlookWeek(t *testing.T) {
 		want = append(want, icalIv(at(d, 9, 0), at(d, 9, 30), Busy)) // 09:00 New York across the 8 March DST change
 	}
 	want = append(want,
-		icalIv(at(4, 0, 0), at(5, 0, 0), OutOfOffice),                               // all-day in the owner's zone
-		icalIv(at(10, 11, 0), at(10, 11, 30), Tentative),                            // the moved stand-up
-		icalIv(icalUTC(2026, 3, 30, 13, 0, 0), icalUTC(2026, 3, 30, 14, 0, 0), Busy),        // 15:00 Berlin, CEST since 29 March
+		icalIv(at(4, 0, 0), at(5, 0, 0), OutOfOffice),                                // all-day in the owner's zone
+		icalIv(at(10, 11, 0), at(10, 11, 30), Tentative),                             // the moved stand-up
+		icalIv(icalUTC(2026, 3, 30, 13, 0, 0), icalUTC(2026, 3, 30, 14, 0, 0), Busy), // 15:00 Berlin, CEST since 29 March
 	)
 	// Wednesday 4 March is the OOF day: its stand-up is inside it. On
 	// Monday 30 March the Berlin call (13:00-14:00Z) covers the stand-up.
@@ -150,7 +150,7 @@ func TestDecodeCalendarRecurrence(t *testing.T) {
 		icalIv(at(9, 8, 0), at(9, 8, 30), Tentative), // COUNT=4 minus two EXDATEs
 		icalIv(at(9, 10, 0), at(9, 11, 0), Busy),
 		icalIv(icalUTC(2026, 3, 20, 16, 0, 0), icalUTC(2026, 3, 20, 17, 0, 0), Busy), // orphan override
-		icalIv(at(23, 10, 0), at(23, 11, 0), Busy),                           // UNTIL is inclusive; 16 March excluded
+		icalIv(at(23, 10, 0), at(23, 11, 0), Busy),                                   // UNTIL is inclusive; 16 March excluded
 	}
 	assert.Equal(t, want, ivs)
 	assert.Equal(t, 1, rep.OrphanOverrides)

@@ -23,7 +23,9 @@ func readICal(t *testing.T, name string) []byte {
 	return data
 }
 
-func icalIv(start, end time.Time, s Status) Interval { return Interval{Start: start, End: end, Status: s} }
+func icalIv(start, end time.Time, s Status) Interval {
+	return Interval{Start: start, End: end, Status: s}
+}
 
 // The Domino DAS busytime sample of notes-freebusy.md §2.2.4, with the
 // inverted first period of §2.2.6: no ATTENDEE, no FBTYPE (BUSY), DTSTAMP
