@@ -73,7 +73,7 @@ func FindFreeTime(schedules []Schedule, req FreeTimeRequest) ([]Interval, error)
 			}
 			wh, err := s.WorkingHours.Expand(from, to)
 			if err != nil {
-				return nil, fmt.Errorf("freebusy: working hours of %q: %w", s.Attendee, err)
+				return nil, fmt.Errorf("%w (attendee %q)", err, s.Attendee)
 			}
 			avail = intersect(avail, wh)
 		}

@@ -27,7 +27,8 @@ const (
 
 // NormalizeOptions tune Normalize. The zero value is the documented default.
 type NormalizeOptions struct {
-	// Inverted is the policy for intervals with End before Start.
+	// Inverted is the policy for intervals with End before Start. Values
+	// other than the declared policies act as DropInverted.
 	Inverted InvertedPolicy
 }
 

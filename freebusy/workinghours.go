@@ -2,7 +2,6 @@ package freebusy
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -30,8 +29,17 @@ type WorkingPeriod struct {
 	End   time.Duration
 }
 
-// ErrBadWorkingHours is matched by every error WorkingHours.Validate returns.
-var ErrBadWorkingHours = errors.New("freebusy: invalid working hours")
+// ErrBadWorkingHours is matched by every error WorkingHours.Validate,
+// Expand and UnmarshalJSON return. It also matches ErrInvalid, so that
+// ReasonOf classifies bad working hours from a backend as ReasonInvalid.
+var ErrBadWorkingHours error = &invalidSentinel{"freebusy: invalid working hours"}
+
+// invalidSentinel is a sentinel error that also matches ErrInvalid.
+type invalidSentinel struct{ msg string }
+
+func (e *invalidSentinel) Error() string { return e.msg }
+
+func (e *invalidSentinel) Is(target error) bool { return target == ErrInvalid }
 
 // Validate reports whether w can be expanded: a location other than
 // time.Local (whose meaning depends on the machine), and periods with valid

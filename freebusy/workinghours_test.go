@@ -217,3 +217,11 @@ func TestWorkingHoursJSON(t *testing.T) {
 	}
 	assert.ErrorIs(t, json.Unmarshal([]byte(`{"timeZone":"","periods":[]}`), &back), ErrBadWorkingHours)
 }
+
+func TestBadWorkingHoursIsInvalid(t *testing.T) {
+	err := (&WorkingHours{}).Validate()
+	assert.ErrorIs(t, err, ErrBadWorkingHours)
+	assert.ErrorIs(t, err, ErrInvalid)
+	assert.Equal(t, ReasonInvalid, ReasonOf(err))
+	assert.Equal(t, "freebusy: invalid working hours: no location", err.Error())
+}
