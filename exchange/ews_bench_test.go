@@ -1,0 +1,139 @@
+package exchange
+
+import (
+	"bytes"
+	"encoding/xml"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/calbridge/calbridge/freebusy"
+)
+
+// benchSchedules builds 100 mailboxes over 42 days with about ten events a
+// day, in a deterministic pattern, plus working hours.
+func benchSchedules() (freebusy.Query, []freebusy.Schedule) {
+	start := utc(2024, 3, 4, 0, 0)
+	q := freebusy.Query{Start: start, End: start.AddDate(0, 0, 42), Granularity: 30 * time.Minute}
+	statuses := []freebusy.Status{freebusy.Busy, freebusy.Busy, freebusy.Tentative, freebusy.Busy, freebusy.OutOfOffice, freebusy.WorkingElsewhere, freebusy.Busy}
+	wh := &freebusy.WorkingHours{Location: time.UTC, Periods: []freebusy.WorkingPeriod{{Days: []time.Weekday{1, 2, 3, 4, 5}, Start: 8 * time.Hour, End: 17 * time.Hour}}}
+	ss := make([]freebusy.Schedule, 100)
+	for m := range ss {
+		a := "user" + itoa(m) + "@example.com"
+		q.Attendees = append(q.Attendees, a)
+		var ivs []freebusy.Interval
+		for d := 0; d < 42; d++ {
+			day := start.AddDate(0, 0, d)
+			for e := 0; e < 10; e++ {
+				s := day.Add(time.Duration(7*60+e*75+(m*7+d*13)%30) * time.Minute)
+				ivs = append(ivs, freebusy.Interval{Start: s, End: s.Add(time.Duration(30+(e*17+m)%45) * time.Minute), Status: statuses[(e+m+d)%len(statuses)]})
+			}
+		}
+		ss[m] = freebusy.Schedule{Attendee: a, Start: q.Start, End: q.End, Intervals: ivs, WorkingHours: wh}
+	}
+	return q, ss
+}
+
+func benchResponse(q freebusy.Query, ss []freebusy.Schedule) *AvailabilityResponse {
+	p := ViewParams{View: ViewFreeBusyMerged, Start: q.Start, End: q.End, Slot: q.Slot(), Location: time.UTC}
+	resp := &AvailabilityResponse{Responses: make([]FreeBusyResponse, len(ss))}
+	for i := range ss {
+		resp.Responses[i] = FreeBusyResponseOf(&ss[i], p)
+	}
+	return resp
+}
+
+func benchResponseBytes(b *testing.B) (freebusy.Query, []byte) {
+	q, ss := benchSchedules()
+	var buf bytes.Buffer
+	if err := EncodeAvailabilityResponse(&buf, benchResponse(q, ss)); err != nil {
+		b.Fatal(err)
+	}
+	return q, buf.Bytes()
+}
+
+// BenchmarkEWSDecodeResponse100: a FreeBusyMerged response for 100
+// mailboxes over 42 days at 30-minute slots with about 10 events a day,
+// decoded and converted to freebusy schedules.
+func BenchmarkEWSDecodeResponse100(b *testing.B) {
+	q, data := benchResponseBytes(b)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		resp, err := DecodeAvailabilityResponse(bytes.NewReader(data))
+		if err != nil {
+			b.Fatal(err)
+		}
+		ss, err := resp.Schedules(q, time.UTC)
+		if err != nil || len(ss) != 100 || ss[0].Err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkEWSTokenizeResponse100 is the floor of the decode benchmark:
+// encoding/xml's Decoder.Token loop over the same bytes.
+func BenchmarkEWSTokenizeResponse100(b *testing.B) {
+	_, data := benchResponseBytes(b)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		d := xml.NewDecoder(bytes.NewReader(data))
+		for {
+			_, err := d.Token()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// BenchmarkEWSEncodeResponse100 converts the same 100 schedules into a
+// FreeBusyMerged response and encodes it.
+func BenchmarkEWSEncodeResponse100(b *testing.B) {
+	q, ss := benchSchedules()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if err := EncodeAvailabilityResponse(io.Discard, benchResponse(q, ss)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func TestBenchmarkFixtureShape(t *testing.T) {
+	q, ss := benchSchedules()
+	resp := benchResponse(q, ss)
+	var buf bytes.Buffer
+	if err := EncodeAvailabilityResponse(&buf, resp); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(resp.Responses[0].View.MergedFreeBusy); got != 42*48 {
+		t.Fatalf("merged digits %d", got)
+	}
+	back, err := DecodeAvailabilityResponse(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := back.Schedules(q, time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range ss {
+		want, _, _ := freebusy.Normalize(ss[i].Intervals, q.Start, q.End, freebusy.NormalizeOptions{})
+		if len(got[i].Intervals) != len(want) {
+			t.Fatalf("mailbox %d: %d intervals, want %d", i, len(got[i].Intervals), len(want))
+		}
+		for k := range want {
+			if got[i].Intervals[k] != want[k] {
+				t.Fatalf("mailbox %d interval %d: %v, want %v", i, k, got[i].Intervals[k], want[k])
+			}
+		}
+	}
+	t.Logf("%d events per mailbox", len(resp.Responses[0].View.CalendarEvents))
+}

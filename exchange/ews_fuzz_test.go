@@ -1,0 +1,97 @@
+package exchange
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/calbridge/calbridge/freebusy"
+)
+
+func FuzzDecodeAvailabilityRequest(f *testing.F) {
+	for _, name := range []string{"request-skeleton.xml", "request-ews-java.xml", "request-managed-api-tzcontext.xml"} {
+		f.Add(readTestdata(f, name))
+	}
+	var buf bytes.Buffer
+	q := freebusy.Query{Attendees: []string{"a@example.com", "/o=X/ou=Y/cn=Recipients/cn=z"}, Start: utc(2024, 3, 5, 8, 0), End: utc(2024, 3, 5, 12, 0)}
+	_ = EncodeAvailabilityRequest(&buf, NewAvailabilityRequest(q))
+	f.Add(buf.Bytes())
+	f.Add([]byte(`<!DOCTYPE x [<!ENTITY e "e">]><x>&e;</x>`))
+	h := NewHandler(emptySource(), WithDetails(true))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		req, err := DecodeAvailabilityRequest(bytes.NewReader(data))
+		if err != nil {
+			var de *DecodeError
+			if !errors.As(err, &de) {
+				t.Fatalf("error is %T, not *DecodeError: %v", err, err)
+			}
+			return
+		}
+		// What decodes must encode and decode again.
+		var out bytes.Buffer
+		if err := EncodeAvailabilityRequest(&out, req); err != nil {
+			t.Fatal(err)
+		}
+		again, err := DecodeAvailabilityRequest(&out)
+		if err != nil {
+			t.Fatalf("re-decode: %v\n%s", err, out.Bytes())
+		}
+		if len(again.Mailboxes) != len(req.Mailboxes) {
+			t.Fatalf("mailboxes %d then %d", len(req.Mailboxes), len(again.Mailboxes))
+		}
+		// And the handler must answer it without panicking.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		resp, fault := h.answer(ctx, req)
+		if fault == nil && len(resp.Responses) != len(req.Mailboxes) {
+			t.Fatalf("%d responses for %d mailboxes", len(resp.Responses), len(req.Mailboxes))
+		}
+	})
+}
+
+func FuzzDecodeAvailabilityResponse(f *testing.F) {
+	for _, name := range []string{"response-error-entry.xml", "response-2013-naive.xml"} {
+		f.Add(readTestdata(f, name))
+	}
+	var buf bytes.Buffer
+	_ = EncodeAvailabilityResponse(&buf, sampleResponse())
+	f.Add(buf.Bytes())
+	buf.Reset()
+	_ = EncodeSOAPFault(&buf, &SOAPFault{ResponseCode: ErrorServerBusy, String: "busy", MessageXML: MessageXML{BackOff: time.Second}})
+	f.Add(buf.Bytes())
+	f.Fuzz(func(t *testing.T, data []byte) {
+		resp, err := DecodeAvailabilityResponse(bytes.NewReader(data))
+		if err != nil {
+			var de *DecodeError
+			var sf *SOAPFault
+			if !errors.As(err, &de) && !errors.As(err, &sf) {
+				t.Fatalf("error is %T: %v", err, err)
+			}
+			return
+		}
+		q := freebusy.Query{Start: utc(2024, 3, 5, 0, 0), End: utc(2024, 3, 6, 0, 0), Detail: freebusy.DetailFull}
+		for i := range resp.Responses {
+			q.Attendees = append(q.Attendees, "m"+itoa(i)+"@example.com")
+		}
+		ss, err := resp.Schedules(q, time.UTC)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := freebusy.CheckResult(q, ss); err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		if err := EncodeAvailabilityResponse(&out, resp); err != nil {
+			t.Fatal(err)
+		}
+		again, err := DecodeAvailabilityResponse(&out)
+		if err != nil {
+			t.Fatalf("re-decode: %v", err)
+		}
+		if len(again.Responses) != len(resp.Responses) {
+			t.Fatalf("responses %d then %d", len(resp.Responses), len(again.Responses))
+		}
+	})
+}
