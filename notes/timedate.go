@@ -46,8 +46,9 @@ var (
 	// ErrNoInstant: the value is null (all zero) or a wildcard (ALLDAY,
 	// ANYDAY) and so names no instant by itself.
 	ErrNoInstant = errors.New("notes: TIMEDATE names no instant")
-	// ErrDateRange: the instant is before Julian day 0 (4713 BC) or beyond
-	// the 24 bits of the day number.
+	// ErrDateRange: the instant is before Julian day 1 (4713 BC; day 0 is
+	// reserved, as its GMT midnight would encode as the null value) or
+	// beyond the 24 bits of the day number.
 	ErrDateRange = errors.New("notes: date outside the TIMEDATE range")
 	// ErrZoneOffset: the zone offset is not a multiple of 15 minutes, or is
 	// beyond 15h45m, so the zone bits cannot hold it (§4.2).
@@ -194,7 +195,7 @@ func julian(t time.Time) (jd uint32, ticks uint32, err error) {
 		rem += 86400
 	}
 	j := days + jdUnixEpoch
-	if j < 0 || j > jdMask {
+	if j < 1 || j > jdMask {
 		return 0, 0, ErrDateRange
 	}
 	return uint32(j), uint32(rem*ticksPerSecond + int64(u.Nanosecond())/1e7), nil
@@ -272,8 +273,11 @@ func (td TimeDate) IsAllDay() bool { return td.Innards[0] == AllDay }
 func (td TimeDate) IsAnyDay() bool { return td.Innards[1] == AnyDay }
 
 // HasInstant reports whether td names an instant: it is neither null nor
-// a wildcard form.
-func (td TimeDate) HasInstant() bool { return !td.IsZero() && !td.IsAllDay() && !td.IsAnyDay() }
+// a wildcard form, and its day is not Julian day 0, whose GMT midnight
+// would be indistinguishable from the null value.
+func (td TimeDate) HasInstant() bool {
+	return !td.IsZero() && !td.IsAllDay() && !td.IsAnyDay() && td.Innards[1]&jdMask != 0
+}
 
 // Zone returns the zone metadata of td (zero for ANYDAY values).
 func (td TimeDate) Zone() Zone {
@@ -289,8 +293,8 @@ func (td TimeDate) Zone() Zone {
 }
 
 // Time returns the instant td names, in UTC. The zone bits do not change the
-// instant (both words are GMT); read them with Zone. Null and wildcard
-// values fail with ErrNoInstant.
+// instant (both words are GMT); read them with Zone. Values without an
+// instant (see HasInstant) fail with ErrNoInstant.
 func (td TimeDate) Time() (time.Time, error) {
 	if !td.HasInstant() {
 		return time.Time{}, &TimeDateError{Op: "time", Innards: td.Innards, Err: ErrNoInstant}

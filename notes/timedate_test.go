@@ -242,13 +242,25 @@ func TestTimeDateErrors(t *testing.T) {
 	assert.ErrorIs(t, err, ErrZoneOffset)
 	_, err = NewTimeDateInZone(time.Now(), Zone{Offset: 16 * time.Hour})
 	assert.ErrorIs(t, err, ErrZoneOffset)
-	// Before Julian day 0 and beyond 24 bits of day number.
+	// Before Julian day 1 and beyond 24 bits of day number.
 	_, err = NewTimeDate(time.Date(-4714, 1, 1, 0, 0, 0, 0, time.UTC))
 	assert.ErrorIs(t, err, ErrDateRange)
 	_, err = NewTimeDate(time.Date(50000, 1, 1, 0, 0, 0, 0, time.UTC))
 	assert.ErrorIs(t, err, ErrDateRange)
 	_, err = NewDateOnly(50000, 1, 1)
 	assert.ErrorIs(t, err, ErrDateRange)
+
+	// Julian day 0 names no instant: its GMT midnight would be the null
+	// value (found by FuzzDecodeTimeDate).
+	day0 := TimeDate{Innards: [2]uint32{0, eastBit}}
+	assert.False(t, day0.HasInstant())
+	_, err = day0.Time()
+	assert.ErrorIs(t, err, ErrNoInstant)
+	_, err = NewTimeDate(time.Date(-4713, 11, 24, 0, 0, 0, 0, time.UTC))
+	assert.ErrorIs(t, err, ErrDateRange)
+	day1, err := NewTimeDate(time.Date(-4713, 11, 25, 0, 0, 0, 0, time.UTC))
+	require.NoError(t, err)
+	assert.Equal(t, [2]uint32{0, 1}, day1.Innards)
 
 	var td TimeDate
 	assert.ErrorIs(t, td.UnmarshalBinary([]byte{1}), ErrTimeDateLength)
