@@ -27,7 +27,10 @@ import (
 // of slots each); the requests run at most WithConcurrency at a time and
 // their answers are joined into one schedule per attendee. A throttled
 // request (HTTP 429, or 503 with Retry-After) is retried after the
-// server's Retry-After as long as that ends before the caller's deadline.
+// server's Retry-After (one second when a 429 gives none), at most
+// WithGraphMaxRetries times, as long as the wait ends before the caller's
+// deadline; otherwise its attendees fail with ReasonThrottled and the
+// server's RetryAfter.
 // Whatever has not finished when ctx ends fails with ReasonTimeout (or
 // ReasonUnavailable when ctx was cancelled), per attendee.
 //

@@ -457,8 +457,9 @@ func NewGraphScheduleResponse(q freebusy.Query, schedules []freebusy.Schedule, o
 // NewGraphScheduleInformation converts one schedule into a
 // scheduleInformation over q's window: the availabilityView at q.Slot()
 // (working elsewhere as 0, Graph's choice; no data as 4), scheduleItems
-// from the schedule's Events when it has them and from its canonical
-// intervals otherwise (Unknown time as status "unknown"), working hours as
+// from the schedule's Events when q asks for DetailFull and the schedule
+// has them, and from its canonical intervals otherwise (Unknown time as
+// status "unknown"; no subjects leave unless asked for), working hours as
 // NewGraphWorkingHours writes them. A failed schedule becomes an entry with
 // only an error. Errors come from freebusy.AvailabilityView for a schedule
 // that does not normalize.
@@ -478,7 +479,7 @@ func NewGraphScheduleInformation(s *freebusy.Schedule, q freebusy.Query, opt Gra
 	}
 	info.AvailabilityView = view
 	info.ScheduleItems = []GraphScheduleItem{}
-	if len(s.Events) > 0 {
+	if q.Detail == freebusy.DetailFull && len(s.Events) > 0 {
 		for _, ev := range s.Events {
 			it := GraphScheduleItem{
 				IsPrivate: ev.Private,

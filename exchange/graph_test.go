@@ -561,7 +561,18 @@ func FuzzDecodeGetSchedule(f *testing.F) {
 	f.Add([]byte(`{"value":[{"scheduleId":"meganb@contoso.com","availabilityView":"0123","scheduleItems":[{"status":"workingElsewhere","start":{"dateTime":"2019-03-15T09:00:00","timeZone":"UTC"},"end":{"dateTime":"2019-03-15T08:00:00","timeZone":"UTC"}}],"workingHours":{"daysOfWeek":["sunday"],"startTime":"23:00:00","endTime":"00:00:00","timeZone":{"name":"Tokyo Standard Time"}}}]}`))
 	f.Add([]byte(`{"value":null}`))
 	f.Add([]byte(`[]`))
+	f.Add(readGraphGolden(f, "getschedule-docs-request.json"))
 	f.Fuzz(func(t *testing.T, body []byte) {
+		// The same bytes as a request, as GraphHandler reads them.
+		if req, err := DecodeGetScheduleRequest(bytes.NewReader(body)); err == nil {
+			if q, err := req.Query(); err == nil {
+				_ = freebusy.DefaultLimits.Validate(q)
+			} else if !errors.Is(err, freebusy.ErrInvalid) {
+				t.Fatalf("request query error %v is not typed", err)
+			}
+		} else if !errors.Is(err, ErrInvalidGraph) {
+			t.Fatalf("request error %v is not a *GraphFormatError", err)
+		}
 		resp, err := DecodeGetScheduleResponse(bytes.NewReader(body))
 		if err != nil {
 			if !graphErrorsIsAll(err, ErrInvalidGraph, freebusy.ErrInvalid) {
