@@ -134,3 +134,58 @@ func BenchmarkNetRPCJSONCallParallel(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkRPCRecovery measures the time from a server's restart (on the
+// same address, after its connections were closed) to the client's first
+// successful call, with the default options and a caller retrying every
+// millisecond (reconnect-rpc.md §9 T1). It is bounded by the eager retry
+// interval and the first backoff step (both 1 s by default), not by the
+// length of the outage.
+func BenchmarkRPCRecovery(b *testing.B) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(b, err)
+	addr := l.Addr().String()
+	serve := func(l net.Listener) (*Server, chan struct{}) {
+		s := NewServer(staticSource)
+		done := make(chan struct{})
+		go func() { defer close(done); _ = s.Serve(l) }()
+		return s, done
+	}
+	s, done := serve(l)
+	c, err := NewClient([]string{addr})
+	require.NoError(b, err)
+	defer func() { _ = c.Close() }()
+	q := testQuery(5)
+	ctx := context.Background()
+	_, err = c.FreeBusy(ctx, q)
+	require.NoError(b, err)
+
+	b.ReportAllocs()
+	var total time.Duration
+	for b.Loop() {
+		require.NoError(b, s.Close())
+		<-done
+		for c.State() == Ready {
+			time.Sleep(time.Millisecond)
+		}
+		var l net.Listener
+		for {
+			if l, err = net.Listen("tcp", addr); err == nil {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+		s, done = serve(l)
+		start := time.Now()
+		for {
+			if _, err := c.FreeBusy(ctx, q); err == nil {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+		total += time.Since(start)
+	}
+	b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "ms-to-recover")
+	require.NoError(b, s.Close())
+	<-done
+}

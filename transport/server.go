@@ -68,8 +68,14 @@ func (s *Server) Serve(l net.Listener) error {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
-		_ = l.Close()
+		if l != nil {
+			_ = l.Close()
+		}
 		return ErrServerClosed
+	}
+	if l == nil {
+		s.mu.Unlock()
+		return errors.New("transport: Serve: nil listener")
 	}
 	s.listeners[l] = struct{}{}
 	s.serveWG.Add(1)

@@ -1,0 +1,273 @@
+package transport
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/calbridge/calbridge/freebusy"
+)
+
+func code(t *testing.T, m map[string]any) int {
+	t.Helper()
+	c := errorCode(m)
+	require.NotZerof(t, c, "want an error reply, got %v", m)
+	return c
+}
+
+// TestServerDrainsOnShutdown: Shutdown stops accepting, refuses new calls
+// as not processed, lets the call in flight finish and answer, then closes.
+func TestServerDrainsOnShutdown(t *testing.T) {
+	blocking := newBlockingSource()
+	s, addr := startServer(t, blocking)
+	c := newTestClient(t, []string{addr})
+	idle := dialRaw(t, addr)
+	idle.hello()
+	busy := dialRaw(t, addr)
+	busy.hello()
+
+	inflight := make(chan error, 1)
+	go func() {
+		_, err := c.FreeBusy(context.Background(), testQuery(2))
+		inflight <- err
+	}()
+	<-blocking.entered
+
+	shutdown := make(chan error, 1)
+	go func() { shutdown <- s.Shutdown(context.Background()) }()
+	require.Eventually(t, func() bool {
+		_, err := net.DialTimeout("tcp", addr, 50*time.Millisecond)
+		return err != nil
+	}, 2*time.Second, 5*time.Millisecond, "stops accepting")
+
+	_, err := idle.br.ReadString('\n')
+	assert.ErrorIs(t, err, io.EOF, "an idle connection is closed at once")
+
+	select {
+	case err := <-shutdown:
+		t.Fatalf("Shutdown returned %v with a call in flight", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(blocking.release)
+	require.NoError(t, <-inflight, "the call in flight is answered")
+	require.NoError(t, <-shutdown)
+	assert.Equal(t, int64(1), blocking.calls.Load())
+	_, err = busy.br.ReadString('\n')
+	assert.ErrorIs(t, err, io.EOF)
+	assert.ErrorIs(t, s.Serve(nil), ErrServerClosed)
+}
+
+// TestServerRefusesCallsWhileDraining: a call arriving during the drain is
+// refused with CodeShuttingDown and is not run.
+func TestServerRefusesCallsWhileDraining(t *testing.T) {
+	blocking := newBlockingSource()
+	s, addr := startServer(t, blocking)
+	rc := dialRaw(t, addr)
+	rc.hello()
+	rc.send(`{"jsonrpc":"2.0","id":1,"method":"calbridge.freebusy","params":{"attendees":["a@example.com"],"start":"2026-03-02T00:00:00Z","end":"2026-03-03T00:00:00Z"}}`)
+	<-blocking.entered
+	shutdown := make(chan error, 1)
+	go func() { shutdown <- s.Shutdown(context.Background()) }()
+	time.Sleep(20 * time.Millisecond)
+	rc.send(`{"jsonrpc":"2.0","id":2,"method":"calbridge.freebusy","params":{"attendees":["b@example.com"],"start":"2026-03-02T00:00:00Z","end":"2026-03-03T00:00:00Z"}}`)
+	m := rc.recv()
+	assert.Equal(t, float64(2), m["id"])
+	assert.Equal(t, CodeShuttingDown, code(t, m))
+	close(blocking.release)
+	m = rc.recv()
+	assert.Equal(t, float64(1), m["id"])
+	assert.Contains(t, m, "result")
+	require.NoError(t, <-shutdown)
+	assert.Equal(t, int64(1), blocking.calls.Load(), "the refused call was not run")
+}
+
+// TestServerShutdownDeadline: when the drain outlasts ctx, Shutdown closes
+// everything, cancelling the calls, and reports the deadline.
+func TestServerShutdownDeadline(t *testing.T) {
+	blocking := newBlockingSource()
+	s, addr := startServer(t, blocking)
+	rc := dialRaw(t, addr)
+	rc.hello()
+	rc.send(`{"jsonrpc":"2.0","id":1,"method":"calbridge.freebusy","params":{"attendees":["a@example.com"],"start":"2026-03-02T00:00:00Z","end":"2026-03-03T00:00:00Z"}}`)
+	<-blocking.entered
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err := s.Shutdown(ctx)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Less(t, time.Since(start), time.Second)
+	_, err = rc.br.ReadString('\n')
+	assert.Error(t, err, "the connection is closed")
+}
+
+// TestServerJSONRPCEdges covers the JSON-RPC 2.0 corner cases a stock
+// client may produce.
+func TestServerJSONRPCEdges(t *testing.T) {
+	_, addr := startServer(t, staticSource)
+	rc := dialRaw(t, addr)
+	rc.send(`{"jsonrpc":"2.0","method":"calbridge.ping"}`) // notification before hello: no reply
+	rc.hello()
+	tests := []struct {
+		name string
+		send string
+		id   any
+		code int
+	}{
+		{"wrong version member", `{"jsonrpc":"1.0","id":1,"method":"calbridge.ping"}`, float64(1), CodeInvalidRequest},
+		{"no method", `{"jsonrpc":"2.0","id":2}`, float64(2), CodeInvalidRequest},
+		{"object id", `{"jsonrpc":"2.0","id":{"x":1},"method":"calbridge.ping"}`, nil, CodeInvalidRequest},
+		{"unknown hello member", `{"jsonrpc":"2.0","id":3,"method":"calbridge.hello","params":{"version":1,"colour":"red"}}`, float64(3), CodeInvalidParams},
+		{"query as array", `{"jsonrpc":"2.0","id":4,"method":"calbridge.freebusy","params":[1,2]}`, float64(4), CodeInvalidParams},
+		{"misspelt query member", `{"jsonrpc":"2.0","id":5,"method":"calbridge.freebusy","params":{"atendees":["a@x"],"start":"2026-03-02T00:00:00Z","end":"2026-03-03T00:00:00Z"}}`, float64(5), CodeInvalidParams},
+		{"bad status granularity", `{"jsonrpc":"2.0","id":6,"method":"calbridge.freebusy","params":{"attendees":["a@x"],"start":"2026-03-02T00:00:00Z","end":"2026-03-03T00:00:00Z","granularity":7}}`, float64(6), CodeInvalidParams},
+		{"duplicate attendee", `{"jsonrpc":"2.0","id":7,"method":"calbridge.freebusy","params":{"attendees":["a@x","A@X"],"start":"2026-03-02T00:00:00Z","end":"2026-03-03T00:00:00Z"}}`, float64(7), CodeInvalidParams},
+		{"string id echoed", `{"jsonrpc":"2.0","id":"abc","method":"calbridge.nope"}`, "abc", CodeMethodNotFound},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rc.send(tc.send)
+			m := rc.recv()
+			assert.Equal(t, tc.id, m["id"])
+			assert.Equal(t, tc.code, code(t, m))
+			data, ok := m["error"].(map[string]any)["data"].(map[string]any)
+			require.True(t, ok, "every error carries data")
+			assert.NotEmpty(t, data["reason"])
+		})
+	}
+	rc.send(`{"jsonrpc":"2.0","id":null,"method":"calbridge.ping"}`)
+	m := rc.recv()
+	assert.Nil(t, m["id"])
+	assert.Contains(t, m, "result", "a null id is a request, answered with a null id")
+	rc.send(`[]`)
+	assert.Equal(t, CodeInvalidRequest, code(t, rc.recv()))
+	rc.send(`{"jsonrpc":"2.0","id":9,"method":"calbridge.ping"}`)
+	assert.Equal(t, float64(9), rc.recv()["id"], "the connection survived every refusal")
+}
+
+// TestServerMessageTooLarge: a line over the limit is answered with
+// CodeMessageTooLarge and a null id, and the connection is closed.
+func TestServerMessageTooLarge(t *testing.T) {
+	_, addr := startServer(t, staticSource, WithServerMaxMessageBytes(1024))
+	rc := dialRaw(t, addr)
+	rc.hello()
+	rc.send(`{"jsonrpc":"2.0","id":1,"method":"calbridge.ping","params":{"pad":"` + strings.Repeat("x", 2000) + `"}}`)
+	m := rc.recv()
+	assert.Nil(t, m["id"])
+	assert.Equal(t, CodeMessageTooLarge, code(t, m))
+	_, err := rc.br.ReadString('\n')
+	assert.ErrorIs(t, err, io.EOF)
+}
+
+// TestServerMaxInFlight: calls over the per-connection bound are refused
+// at once as not processed, while pings are still answered.
+func TestServerMaxInFlight(t *testing.T) {
+	blocking := newBlockingSource()
+	_, addr := startServer(t, blocking, WithServerMaxInFlight(1))
+	rc := dialRaw(t, addr)
+	rc.hello()
+	q := `"params":{"attendees":["a@example.com"],"start":"2026-03-02T00:00:00Z","end":"2026-03-03T00:00:00Z"}}`
+	rc.send(`{"jsonrpc":"2.0","id":1,"method":"calbridge.freebusy",` + q)
+	<-blocking.entered
+	rc.send(`{"jsonrpc":"2.0","id":2,"method":"calbridge.freebusy",` + q)
+	m := rc.recv()
+	assert.Equal(t, float64(2), m["id"])
+	assert.Equal(t, CodeOverloaded, code(t, m))
+	rc.send(`{"jsonrpc":"2.0","id":3,"method":"calbridge.ping"}`)
+	assert.Equal(t, float64(3), rc.recv()["id"], "pings are answered while a call runs")
+	close(blocking.release)
+	assert.Equal(t, float64(1), rc.recv()["id"])
+	assert.Equal(t, int64(1), blocking.calls.Load())
+}
+
+// TestServerHandshakeTimeout: a connection that never says hello is closed.
+func TestServerHandshakeTimeout(t *testing.T) {
+	_, addr := startServer(t, staticSource, WithServerHandshakeTimeout(50*time.Millisecond))
+	rc := dialRaw(t, addr)
+	start := time.Now()
+	_, err := rc.br.ReadString('\n')
+	assert.ErrorIs(t, err, io.EOF)
+	assert.Less(t, time.Since(start), time.Second)
+}
+
+// TestServerErrorCodes: Source errors map to the documented codes and carry
+// their reason and retry hint (PROTOCOL.md "Error codes").
+func TestServerErrorCodes(t *testing.T) {
+	tests := []struct {
+		err    error
+		code   int
+		reason string
+	}{
+		{&freebusy.Error{Reason: freebusy.ReasonUnknownAttendee}, CodeUnknownAttendee, "unknown-attendee"},
+		{&freebusy.Error{Reason: freebusy.ReasonAccessDenied}, CodeAccessDenied, "access-denied"},
+		{context.DeadlineExceeded, CodeTimeout, "timeout"},
+		{&freebusy.Error{Reason: freebusy.ReasonUnavailable}, CodeUnavailable, "unavailable"},
+		{&freebusy.Error{Reason: freebusy.ReasonThrottled, RetryAfter: 2 * time.Second}, CodeThrottled, "throttled"},
+		{&freebusy.Error{Reason: freebusy.ReasonInvalid}, CodeInvalidParams, "invalid"},
+		{errors.New("disk on fire"), CodeInternalError, "internal"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.reason, func(t *testing.T) {
+			_, addr := startServer(t, &countingSource{err: tc.err})
+			rc := dialRaw(t, addr)
+			rc.hello()
+			rc.send(`{"jsonrpc":"2.0","id":1,"method":"calbridge.freebusy","params":{"attendees":["a@example.com"],"start":"2026-03-02T00:00:00Z","end":"2026-03-03T00:00:00Z"}}`)
+			m := rc.recv()
+			assert.Equal(t, tc.code, code(t, m))
+			data := m["error"].(map[string]any)["data"].(map[string]any)
+			assert.Equal(t, tc.reason, data["reason"])
+			if tc.code == CodeThrottled {
+				assert.Equal(t, float64(2*time.Second), data["retryAfter"])
+			}
+			r, ok := codeTable[tc.code]
+			require.True(t, ok)
+			assert.Equal(t, tc.reason, r.reason.String(), "code table agrees")
+			assert.Equal(t, tc.code, CodeForReason(ReasonForCode(tc.code)))
+		})
+	}
+}
+
+// TestServerContractViolation: a Source answering the wrong shape is an
+// internal error, not a malformed result.
+func TestServerContractViolation(t *testing.T) {
+	src := freebusy.SourceFunc(func(ctx context.Context, q freebusy.Query) ([]freebusy.Schedule, error) {
+		return nil, nil
+	})
+	_, addr := startServer(t, src)
+	c := newTestClient(t, []string{addr})
+	_, err := c.FreeBusy(context.Background(), testQuery(2))
+	assert.ErrorIs(t, err, freebusy.ErrInternal)
+	assert.Contains(t, err.Error(), "0 schedules for 2 attendees")
+}
+
+// TestServerConcurrentClients: several clients and raw connections at once.
+func TestServerConcurrentClients(t *testing.T) {
+	_, addr := startServer(t, staticSource)
+	var wg sync.WaitGroup
+	for range 4 {
+		c := newTestClient(t, []string{addr})
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 20 {
+				_, err := c.FreeBusy(context.Background(), testQuery(3))
+				assert.NoError(t, err)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func TestErrorDataJSON(t *testing.T) {
+	b, err := json.Marshal(ErrorData{Reason: freebusy.ReasonThrottled, RetryAfter: time.Second})
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"reason":"throttled","retryAfter":1000000000}`, string(b))
+}
