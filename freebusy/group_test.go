@@ -118,7 +118,7 @@ func TestMergeGroupMatchesReference(t *testing.T) {
 		if long {
 			end = start.AddDate(40, 0, 0)
 		}
-		for iter := range 200 {
+		for iter := range 120 {
 			group := make([]Schedule, 1+rng.IntN(5))
 			for i := range group {
 				s := Schedule{

@@ -204,7 +204,7 @@ func TestNormalizeMatchesPerMinuteReference(t *testing.T) {
 	end := start.Add(windowMin * time.Minute)
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, policy := range []InvertedPolicy{DropInverted, SwapInverted} {
-		for iter := range 400 {
+		for iter := range 200 {
 			in := randomMinuteIntervals(rng, start, -30, windowMin+30, rng.IntN(25))
 			got, rep, err := Normalize(in, start, end, NormalizeOptions{Inverted: policy})
 			require.NoError(t, err)
@@ -240,7 +240,7 @@ func TestNormalizeLargeAndLongMatchReference(t *testing.T) {
 		{"long window, many", start.AddDate(40, 0, 0), 600},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			for iter := range 30 {
+			for iter := range 10 {
 				in := randomMinuteIntervals(rng, start, -30, windowMin+30, tc.n)
 				got, _, err := Normalize(in, start, tc.end, NormalizeOptions{})
 				require.NoError(t, err)
