@@ -43,7 +43,7 @@ func (e *invalidSentinel) Is(target error) bool { return target == ErrInvalid }
 
 // Validate reports whether w can be expanded: a location other than
 // time.Local (whose meaning depends on the machine), and periods with valid
-// weekdays and 0 <= Start < End <= 24h.
+// weekdays and 0 <= Start < End <= 24h in whole seconds.
 func (w *WorkingHours) Validate() error {
 	if w.Location == nil {
 		return fmt.Errorf("%w: no location", ErrBadWorkingHours)
@@ -54,6 +54,9 @@ func (w *WorkingHours) Validate() error {
 	for i, p := range w.Periods {
 		if p.Start < 0 || p.End > 24*time.Hour || p.Start >= p.End {
 			return fmt.Errorf("%w: period %d runs from %s to %s", ErrBadWorkingHours, i, p.Start, p.End)
+		}
+		if p.Start%time.Second != 0 || p.End%time.Second != 0 {
+			return fmt.Errorf("%w: period %d is not in whole seconds", ErrBadWorkingHours, i)
 		}
 		for _, d := range p.Days {
 			if d < time.Sunday || d > time.Saturday {
@@ -148,7 +151,8 @@ type workingPeriodJSON struct {
 }
 
 // MarshalJSON writes {"timeZone":"Europe/Berlin","periods":[{"days":
-// ["monday"],"start":"09:00","end":"17:00"}]}.
+// ["monday"],"start":"09:00","end":"17:00"}]}; times with seconds are
+// written "09:00:30".
 func (w WorkingHours) MarshalJSON() ([]byte, error) {
 	if err := w.Validate(); err != nil {
 		return nil, err
@@ -209,14 +213,34 @@ func parseWeekday(name string) (time.Weekday, bool) {
 	return 0, false
 }
 
+// formatClock writes "HH:MM", or "HH:MM:SS" when there are seconds.
 func formatClock(d time.Duration) string {
+	if sec := int(d % time.Minute / time.Second); sec != 0 {
+		return fmt.Sprintf("%02d:%02d:%02d", int(d/time.Hour), int(d%time.Hour/time.Minute), sec)
+	}
 	return fmt.Sprintf("%02d:%02d", int(d/time.Hour), int(d%time.Hour/time.Minute))
 }
 
+// parseClock reads "HH:MM" or "HH:MM:SS", 00:00 to 24:00, digits only.
 func parseClock(s string) (time.Duration, error) {
-	var h, m int
-	if n, err := fmt.Sscanf(s, "%2d:%2d", &h, &m); n != 2 || err != nil || len(s) != 5 || h < 0 || h > 24 || m < 0 || m > 59 || (h == 24 && m != 0) {
-		return 0, fmt.Errorf("%w: bad clock time %q", ErrBadWorkingHours, s)
+	bad := fmt.Errorf("%w: bad clock time %q", ErrBadWorkingHours, s)
+	if (len(s) != 5 && len(s) != 8) || s[2] != ':' || (len(s) == 8 && s[5] != ':') {
+		return 0, bad
 	}
-	return time.Duration(h)*time.Hour + time.Duration(m)*time.Minute, nil
+	two := func(i int) (int, bool) {
+		if s[i] < '0' || s[i] > '9' || s[i+1] < '0' || s[i+1] > '9' {
+			return 0, false
+		}
+		return int(s[i]-'0')*10 + int(s[i+1]-'0'), true
+	}
+	h, okH := two(0)
+	m, okM := two(3)
+	sec, okS := 0, true
+	if len(s) == 8 {
+		sec, okS = two(6)
+	}
+	if !okH || !okM || !okS || h > 24 || m > 59 || sec > 59 || (h == 24 && m+sec != 0) {
+		return 0, bad
+	}
+	return time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(sec)*time.Second, nil
 }

@@ -175,6 +175,7 @@ func TestWorkingHoursValidate(t *testing.T) {
 		{"zero length", WorkingHours{Location: time.UTC, Periods: []WorkingPeriod{{Days: everyDay, Start: 9 * time.Hour, End: 9 * time.Hour}}}, false},
 		{"negative start", WorkingHours{Location: time.UTC, Periods: []WorkingPeriod{{Days: everyDay, Start: -time.Hour, End: 9 * time.Hour}}}, false},
 		{"past midnight", WorkingHours{Location: time.UTC, Periods: []WorkingPeriod{{Days: everyDay, Start: 22 * time.Hour, End: 25 * time.Hour}}}, false},
+		{"fraction of a second", WorkingHours{Location: time.UTC, Periods: []WorkingPeriod{{Days: everyDay, Start: 9*time.Hour + time.Millisecond, End: 17 * time.Hour}}}, false},
 		{"bad weekday", WorkingHours{Location: time.UTC, Periods: []WorkingPeriod{{Days: []time.Weekday{7}, Start: 9 * time.Hour, End: 17 * time.Hour}}}, false},
 	}
 	for _, tt := range tests {
@@ -211,7 +212,14 @@ func TestWorkingHoursJSON(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(`{"timeZone":"UTC","periods":[{"days":["Monday"],"start":"09:00","end":"17:00"}]}`), &back))
 	assert.Equal(t, []time.Weekday{time.Monday}, back.Periods[0].Days, "weekday names compare case-insensitively")
 
-	for _, bad := range []string{"24:01", "25:00", "09:60", "9:00", "09:00:00", "-1:00", "ab:cd", ""} {
+	withSeconds := WorkingHours{Location: time.UTC, Periods: []WorkingPeriod{{Days: []time.Weekday{time.Monday}, Start: 9*time.Hour + 30*time.Second, End: 24 * time.Hour}}}
+	b, err = json.Marshal(withSeconds)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"timeZone":"UTC","periods":[{"days":["monday"],"start":"09:00:30","end":"24:00"}]}`, string(b))
+	require.NoError(t, json.Unmarshal(b, &back))
+	assert.Equal(t, withSeconds.Periods, back.Periods)
+
+	for _, bad := range []string{"24:01", "24:00:01", "25:00", "09:60", "09:00:60", "9:00", "+9:00", " 9:00", "09-00", "09:00:", "-1:00", "ab:cd", ""} {
 		err := json.Unmarshal([]byte(`{"timeZone":"UTC","periods":[{"days":["monday"],"start":"`+bad+`","end":"24:00"}]}`), &back)
 		assert.ErrorIs(t, err, ErrBadWorkingHours, "clock %q", bad)
 	}
