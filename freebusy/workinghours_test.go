@@ -233,3 +233,33 @@ func TestBadWorkingHoursIsInvalid(t *testing.T) {
 	assert.Equal(t, ReasonInvalid, ReasonOf(err))
 	assert.Equal(t, "freebusy: invalid working hours: no location", err.Error())
 }
+
+// FuzzWorkingHoursJSON: UnmarshalJSON never panics, rejects with an error
+// matching ErrBadWorkingHours or a JSON error, and what it accepts is valid
+// and survives MarshalJSON and UnmarshalJSON unchanged.
+func FuzzWorkingHoursJSON(f *testing.F) {
+	f.Add([]byte(`{"timeZone":"Europe/Berlin","periods":[{"days":["monday","friday"],"start":"08:30","end":"17:00"}]}`))
+	f.Add([]byte(`{"timeZone":"America/New_York","periods":[{"days":["Sunday"],"start":"00:00","end":"24:00"},{"days":[],"start":"09:00:30","end":"10:00"}]}`))
+	f.Add([]byte(`{"timeZone":"UTC","periods":[]}`))
+	f.Add([]byte(`{"timeZone":"Local","periods":[]}`))
+	f.Add([]byte(`{"timeZone":"../../etc/passwd","periods":[]}`))
+	f.Add([]byte(`{"timeZone":"UTC","periods":[{"days":["monday"],"start":"17:00","end":"09:00"}]}`))
+	f.Add([]byte(`{"timeZone":"UTC","periods":[{"days":["monday"],"start":"+9:00","end":"24:00"}]}`))
+	f.Add([]byte(`null`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var w WorkingHours
+		if err := json.Unmarshal(data, &w); err != nil {
+			return
+		}
+		if w.Location == nil {
+			return // JSON null leaves the value alone
+		}
+		require.NoError(t, w.Validate())
+		b, err := json.Marshal(w)
+		require.NoError(t, err)
+		var back WorkingHours
+		require.NoError(t, json.Unmarshal(b, &back), "%s", b)
+		assert.Equal(t, w.Location.String(), back.Location.String())
+		assert.Equal(t, w.Periods, back.Periods)
+	})
+}
