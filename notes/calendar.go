@@ -11,6 +11,7 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -332,7 +333,7 @@ func (s *CalendarSource) schedule(att string, start, end, now time.Time) freebus
 			zap.String("file", e.user.Calendar), zap.Int("invalid", rep.Invalid), zap.Int("truncated", rep.Truncated))
 	}
 	sch.Intervals = ivs
-	sch.WorkingHours = e.wh
+	sch.WorkingHours = cloneWorkingHours(e.wh)
 	sch.AsOf = e.asOf
 	if d := s.opts.cal.maxAge; d > 0 && !e.asOf.IsZero() && now.Sub(e.asOf) > d {
 		sch.Stale = true
@@ -389,4 +390,18 @@ func SampleCalendars() fs.FS {
 		return sampleCalendars
 	}
 	return sub
+}
+
+// cloneWorkingHours copies wh, so that callers may change a schedule's
+// working hours without touching the source's.
+func cloneWorkingHours(wh *freebusy.WorkingHours) *freebusy.WorkingHours {
+	if wh == nil {
+		return nil
+	}
+	c := &freebusy.WorkingHours{Location: wh.Location, Periods: make([]freebusy.WorkingPeriod, len(wh.Periods))}
+	for i, p := range wh.Periods {
+		p.Days = slices.Clone(p.Days)
+		c.Periods[i] = p
+	}
+	return c
 }

@@ -158,6 +158,18 @@ func TestCalendarSourceNames(t *testing.T) {
 	assert.ErrorIs(t, got[1].Err, freebusy.ErrUnknownAttendee)
 }
 
+func TestCalendarSourceWorkingHoursAreCopies(t *testing.T) {
+	src := loadSample(t)
+	got, err := src.FreeBusy(context.Background(), weekQuery("jane.doe@acme.example"))
+	require.NoError(t, err)
+	got[0].WorkingHours.Periods[0].Days[0] = time.Sunday
+	got[0].WorkingHours.Periods = nil
+	again, err := src.FreeBusy(context.Background(), weekQuery("jane.doe@acme.example"))
+	require.NoError(t, err)
+	require.Len(t, again[0].WorkingHours.Periods, 2)
+	assert.Equal(t, time.Monday, again[0].WorkingHours.Periods[0].Days[0])
+}
+
 func TestCalendarSourceAmbiguousFlatName(t *testing.T) {
 	ics := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nEND:VCALENDAR\r\n"
 	fsys := fstest.MapFS{

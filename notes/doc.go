@@ -37,7 +37,9 @@
 // metadata, never busy time), appointment types (AppointmentType:
 // anniversaries and reminders block nothing, all-day events block the day
 // in the owner's zone), and the reverse mapping for gateways writing busy
-// time into Notes (Attr: Notes has no out-of-office). Working hours come
+// time into Notes (Attr: Notes has no out-of-office). DecodeSchedList reads
+// the raw SCHED_LIST entries the busytime system and calendar gateways
+// exchange (§3.4), and BusyPolicy.Intervals maps them. Working hours come
 // from the Calendar Profile (CalendarProfile: $AvailableDays, $Times1 to
 // $Times7) in the zone of its Notes time-zone string (TimeZone:
 // Z=..$DO=..$DL=..$ZN=..), which is mapped to an IANA zone; conversion is
