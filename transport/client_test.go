@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -722,4 +723,76 @@ func TestClientWaitForStateChange(t *testing.T) {
 	defer cancel()
 	assert.True(t, c.WaitForStateChange(ctx, Idle))
 	waitState(t, c, Ready, 2*time.Second)
+}
+
+// stuckConn lets its first write (the hello) through and then blocks every
+// write until its deadline or Close: a peer whose receive window is shut.
+type stuckConn struct {
+	net.Conn
+	mu       sync.Mutex
+	writes   int
+	deadline time.Time
+	closed   chan struct{}
+	once     sync.Once
+}
+
+func (s *stuckConn) Write(b []byte) (int, error) {
+	s.mu.Lock()
+	s.writes++
+	first, dl := s.writes == 1, s.deadline
+	s.mu.Unlock()
+	if first {
+		return s.Conn.Write(b)
+	}
+	var timer <-chan time.Time
+	if !dl.IsZero() {
+		t := time.NewTimer(time.Until(dl))
+		defer t.Stop()
+		timer = t.C
+	}
+	select {
+	case <-timer:
+		return 0, os.ErrDeadlineExceeded
+	case <-s.closed:
+		return 0, net.ErrClosed
+	}
+}
+
+func (s *stuckConn) SetWriteDeadline(t time.Time) error {
+	s.mu.Lock()
+	s.deadline = t
+	s.mu.Unlock()
+	return s.Conn.SetWriteDeadline(t)
+}
+
+func (s *stuckConn) Close() error {
+	s.once.Do(func() { close(s.closed) })
+	return s.Conn.Close()
+}
+
+// TestClientHeartbeatNotBlockedByStuckWrite: a write stuck on a full
+// socket holds the write lock; the heartbeat still declares the connection
+// dead within its timeout (not the 10 s write timeout), the stuck call is
+// retried on a fresh connection and succeeds.
+func TestClientHeartbeatNotBlockedByStuckWrite(t *testing.T) {
+	_, addr := startServer(t, staticSource)
+	var dials atomic.Int64
+	d := dialerFunc(func(ctx context.Context, network, a string) (net.Conn, error) {
+		nc, err := (&net.Dialer{}).DialContext(ctx, network, a)
+		if err != nil || dials.Add(1) > 1 {
+			return nc, err
+		}
+		return &stuckConn{Conn: nc, closed: make(chan struct{})}, nil
+	})
+	c := newTestClient(t, []string{addr}, WithDialer(d), WithHeartbeat(50*time.Millisecond, 50*time.Millisecond))
+	c.Connect()
+	waitState(t, c, Ready, 2*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	start := time.Now()
+	_, err := c.FreeBusy(ctx, testQuery(1))
+	require.NoError(t, err)
+	assert.Less(t, time.Since(start), time.Second)
+	assert.ErrorIs(t, c.Stats().LastError, ErrHeartbeatTimeout)
+	assert.Equal(t, int64(2), dials.Load())
 }

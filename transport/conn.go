@@ -191,7 +191,13 @@ func (cc *clientConn) roundTrip(ctx context.Context, method string, params, resu
 		if !mine { // someone else completed pc first: consume that
 			<-pc.ch
 		}
-		return &CallError{Op: "write", Addr: cc.addr, MaySent: n > 0, Err: werr}
+		// Report why the connection died: the write error, or the earlier
+		// failure (a heartbeat timeout) that closed the socket under it.
+		ce := &CallError{Op: "write", Addr: cc.addr, MaySent: n > 0, Err: werr}
+		if first, ok := cc.failure().(*CallError); ok {
+			ce.Op, ce.Err = first.Op, first.Err
+		}
+		return ce
 	}
 
 	select {
@@ -369,8 +375,11 @@ func (cc *clientConn) monitor() {
 				}
 			}
 			if pingSent < 0 && time.Duration(now-last) >= interval {
+				// From here on a reply is due within the timeout, whether
+				// the ping goes out now or a write in progress (which
+				// holds the lock) is itself stuck.
 				pingSent = now
-				if err := cc.ping(); err != nil {
+				if err := cc.ping(timeout); err != nil {
 					cc.fail(&CallError{Op: "write", Addr: cc.addr, MaySent: true, Err: err})
 					return
 				}
@@ -380,15 +389,24 @@ func (cc *clientConn) monitor() {
 	}
 }
 
-// ping writes a heartbeat request. Its reply is recognized by the reader as
-// a reply to no pending call and only refreshes lastRead.
-func (cc *clientConn) ping() error {
+// ping writes a heartbeat request, unless another write holds the lock:
+// the monitor never blocks behind a stuck writer, and its own write is
+// bounded by the heartbeat timeout. The reply is recognized by the reader
+// as a reply to no pending call and only refreshes lastRead.
+func (cc *clientConn) ping(timeout time.Duration) error {
+	if !cc.wmu.TryLock() {
+		return nil
+	}
+	defer cc.wmu.Unlock()
 	e := getEncoder()
 	defer putEncoder(e)
 	if err := e.request(cc.nextID.Add(1), MethodPing, nil); err != nil {
 		return err
 	}
-	_, err := cc.write(e.buf.Bytes())
+	if err := cc.nc.SetWriteDeadline(time.Now().Add(min(timeout, cc.c.o.writeTimeout))); err != nil {
+		return err
+	}
+	_, err := cc.nc.Write(e.buf.Bytes())
 	return err
 }
 
