@@ -58,11 +58,19 @@ type source struct {
 
 func newSource() *source { return &source{entered: make(chan struct{}, 1024)} }
 
-// block makes later calls wait until release (or their context ends).
+// block makes later calls wait until release (or their context ends), and
+// forgets earlier calls, so that waitEntered sees only the later ones.
 func (s *source) block() {
 	s.mu.Lock()
 	s.gate = make(chan struct{})
 	s.mu.Unlock()
+	for {
+		select {
+		case <-s.entered:
+		default:
+			return
+		}
+	}
 }
 
 // release lets blocked calls go on and stops blocking.
