@@ -260,6 +260,18 @@ type ViewParams struct {
 	// Location is the request's zone: event times are written as wall
 	// times in it (§2.4), UTC when nil.
 	Location *time.Location
+	// LegacyBusyTypes writes WorkingElsewhere events as Free: BusyType
+	// WorkingElsewhere exists from Exchange 2013 (§2.4), and a client that
+	// asked for an older schema would reject it. See LegacyServerVersion.
+	LegacyBusyTypes bool
+}
+
+// LegacyServerVersion reports whether a RequestServerVersion predates
+// Exchange 2013, so that the answer must not use BusyType
+// WorkingElsewhere: Exchange2007*, Exchange2010*, and no header at all
+// (EWS then assumes Exchange2007 SP1).
+func LegacyServerVersion(v string) bool {
+	return v == "" || strings.HasPrefix(v, "Exchange2007") || strings.HasPrefix(v, "Exchange2010")
 }
 
 // FreeBusyResponseOf renders one schedule as an EWS FreeBusyResponse:
@@ -309,7 +321,7 @@ func FreeBusyResponseOf(s *freebusy.Schedule, p ViewParams) FreeBusyResponse {
 		if view.Detailed() {
 			fr.View.CalendarEvents = make([]CalendarEvent, 0, len(s.Events))
 			for _, e := range s.Events {
-				ce := CalendarEvent{StartTime: LocalDateTime(e.Start, loc), EndTime: LocalDateTime(e.End, loc), BusyType: BusyTypeOf(e.Status)}
+				ce := CalendarEvent{StartTime: LocalDateTime(e.Start, loc), EndTime: LocalDateTime(e.End, loc), BusyType: p.busyType(e.Status)}
 				d := &CalendarEventDetails{IsMeeting: e.Meeting, IsRecurring: e.Recurring, IsException: e.Exception, IsReminderSet: e.Reminder, IsPrivate: e.Private}
 				if !e.Private {
 					d.ID, d.Subject, d.Location = e.ID, e.Subject, e.Location
@@ -321,11 +333,18 @@ func FreeBusyResponseOf(s *freebusy.Schedule, p ViewParams) FreeBusyResponse {
 			fr.View.CalendarEvents = make([]CalendarEvent, 0, len(ivs))
 			for _, iv := range ivs {
 				fr.View.CalendarEvents = append(fr.View.CalendarEvents, CalendarEvent{
-					StartTime: LocalDateTime(iv.Start, loc), EndTime: LocalDateTime(iv.End, loc), BusyType: BusyTypeOf(iv.Status),
+					StartTime: LocalDateTime(iv.Start, loc), EndTime: LocalDateTime(iv.End, loc), BusyType: p.busyType(iv.Status),
 				})
 			}
 		}
 		fr.View.WorkingHours = WorkingHoursOf(s.WorkingHours, p.Start.In(loc).Year())
 	}
 	return fr
+}
+
+func (p *ViewParams) busyType(s freebusy.Status) BusyType {
+	if s == freebusy.WorkingElsewhere && p.LegacyBusyTypes {
+		return BusyFree
+	}
+	return BusyTypeOf(s)
 }

@@ -240,7 +240,7 @@ func (h *Handler) answer(ctx context.Context, req *AvailabilityRequest) (*Availa
 			}
 		}
 	}
-	params := ViewParams{View: view, Start: start, End: end, Slot: slot, Location: loc}
+	params := ViewParams{View: view, Start: start, End: end, Slot: slot, Location: loc, LegacyBusyTypes: LegacyServerVersion(req.ServerVersion)}
 	resp := &AvailabilityResponse{Responses: make([]FreeBusyResponse, n)}
 	for i, mb := range req.Mailboxes {
 		var s *freebusy.Schedule

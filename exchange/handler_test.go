@@ -325,3 +325,23 @@ func TestHandlerSourceFailure(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, ErrorFreeBusyGenerationFailed, resp.Responses[0].ResponseMessage.Code)
 }
+
+// Source: exchange-freebusy.md §2.4 — BusyType WorkingElsewhere exists from
+// Exchange 2013; older clients get Free for it.
+func TestHandlerWorkingElsewhereByServerVersion(t *testing.T) {
+	src := &recordingSource{ivs: map[string][]freebusy.Interval{"a@x": {{Start: utc(2024, 3, 5, 9, 0), End: utc(2024, 3, 5, 10, 0), Status: freebusy.WorkingElsewhere}}}}
+	h := NewHandler(src)
+	for _, c := range []struct {
+		version string
+		want    BusyType
+	}{{"Exchange2013", BusyWorkingElsewhere}, {"Exchange2016", BusyWorkingElsewhere}, {"V2_8", BusyWorkingElsewhere}, {"Exchange2010_SP2", BusyFree}, {"Exchange2007_SP1", BusyFree}, {"", BusyFree}} {
+		req := utcRequest(ViewFreeBusyMerged, 60, utc(2024, 3, 5, 8, 0), utc(2024, 3, 5, 11, 0), "a@x")
+		req.ServerVersion = c.version
+		resp, err, _ := serve(t, h, encodeRequest(t, req))
+		require.NoError(t, err)
+		v := resp.Responses[0].View
+		require.Len(t, v.CalendarEvents, 1, c.version)
+		assert.Equal(t, c.want, v.CalendarEvents[0].BusyType, c.version)
+		assert.Equal(t, "000", v.MergedFreeBusy, "no EWS digit for WorkingElsewhere: available")
+	}
+}
