@@ -584,7 +584,7 @@ func (d *calDecoder) rule(ev *vevent, value string) (*rrule.RRule, bool, error) 
 		}
 	}
 	if impossibleRule(opt) {
-		return nil, false, fmt.Errorf("%w: no date matches BYMONTH and BYMONTHDAY", errRecurrence)
+		return nil, false, fmt.Errorf("%w: the rule matches no date", errRecurrence)
 	}
 	r, err := newRRule(*opt)
 	if err != nil {
@@ -593,26 +593,54 @@ func (d *calDecoder) rule(ev *vevent, value string) (*rrule.RRule, bool, error) 
 	return r, true, nil
 }
 
-// impossibleRule spots rules that match no day at all, on which rrule-go
-// would iterate to the year 9999 before giving up: BYMONTHDAY values that
-// no BYMONTH month has.
+// impossibleRule spots rules that match no date at all, on which rrule-go
+// would iterate to the year 9999 before giving up (about a quarter of a
+// second for a daily rule, hostile input could hold many). It probes the
+// rule from the last 400-year Gregorian cycle before 9999: the calendar
+// repeats every 400 years, so a rule that matches nothing there matches
+// nothing anywhere. The shift keeps INTERVAL aligned; when it cannot, the
+// probe is skipped.
 func impossibleRule(opt *rrule.ROption) bool {
-	if len(opt.Bymonthday) == 0 {
+	if len(opt.Bymonth)+len(opt.Bymonthday)+len(opt.Byyearday)+len(opt.Byweekno)+len(opt.Byweekday)+len(opt.Byeaster)+len(opt.Bysetpos) == 0 {
+		return false // plain rules match every period
+	}
+	// Periods of each frequency in 400 years: years, months, weeks, days.
+	var perCycle int
+	switch opt.Freq {
+	case rrule.YEARLY:
+		perCycle = 400
+	case rrule.MONTHLY:
+		perCycle = 4800
+	case rrule.WEEKLY:
+		perCycle = 20871
+	case rrule.DAILY:
+		perCycle = 146097
+	default:
 		return false
 	}
-	months := opt.Bymonth
-	if len(months) == 0 {
+	interval := max(opt.Interval, 1)
+	step := interval / gcd(perCycle, interval) // cycles per aligned shift
+	cycles := (rrule.MAXYEAR - 400 - opt.Dtstart.Year()) / 400
+	cycles -= cycles % step
+	if cycles <= 0 {
 		return false
 	}
-	for _, m := range months {
-		maxDay := daysInMonth(2000, m) // 2000 is a leap year: Feb 29 exists
-		for _, md := range opt.Bymonthday {
-			if md <= maxDay && md >= -maxDay {
-				return false
-			}
-		}
+	probe := *opt
+	probe.Count, probe.Until = 0, time.Time{}
+	probe.Dtstart = opt.Dtstart.AddDate(400*cycles, 0, 0)
+	r, err := newRRule(probe)
+	if err != nil {
+		return false
 	}
-	return true
+	_, ok := r.Iterator()()
+	return !ok
+}
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
 }
 
 // newRRule is rrule.NewRRule with rrule-go's panics turned into errors.
