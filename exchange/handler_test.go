@@ -345,3 +345,39 @@ func TestHandlerWorkingElsewhereByServerVersion(t *testing.T) {
 		assert.Equal(t, "000", v.MergedFreeBusy, "no EWS digit for WorkingElsewhere: available")
 	}
 }
+
+// Source: exchange-freebusy.md §3.4 and §7 item 9 — the Graph docs'
+// availability views use the same digits as EWS MergedFreeBusy, so the
+// handler must produce them for the same data: 2019-03-15 09:00–18:00
+// Pacific Standard Time (TimeZoneContext, naive times), 60-minute slots
+// ("000220000", "200220010"), and 15-minute slots for the concept page
+// ("111111002222222200000000000000000000").
+func TestHandlerGraphDocVectorsAsMergedFreeBusy(t *testing.T) {
+	pacific := mustLoad(t, "America/Los_Angeles")
+	at := func(h, m int) time.Time { return time.Date(2019, 3, 15, h, m, 0, 0, pacific) }
+	iv := func(h1, m1, h2, m2 int, s freebusy.Status) freebusy.Interval {
+		return freebusy.NewInterval(at(h1, m1), at(h2, m2), s)
+	}
+	src := &recordingSource{ivs: map[string][]freebusy.Interval{
+		"adelev@contoso.com":  {iv(12, 0, 14, 0, freebusy.Busy)},
+		"meganb@contoso.com":  {iv(8, 30, 9, 30, freebusy.Busy), iv(12, 0, 14, 0, freebusy.Busy), iv(12, 0, 13, 0, freebusy.Tentative), iv(13, 0, 14, 0, freebusy.Busy), iv(16, 0, 17, 0, freebusy.Tentative)},
+		"concept@contoso.com": {iv(9, 0, 10, 30, freebusy.Tentative), iv(11, 0, 13, 0, freebusy.Busy)},
+	}}
+	request := func(interval int, addrs ...string) []byte {
+		req := &AvailabilityRequest{ServerVersion: "Exchange2013", TimeZoneContext: "Pacific Standard Time", FreeBusyViewOptions: &FreeBusyViewOptions{
+			StartTime: DateTime{Wall: utc(2019, 3, 15, 9, 0)}, EndTime: DateTime{Wall: utc(2019, 3, 15, 18, 0)},
+			MergedFreeBusyIntervalInMinutes: interval, RequestedView: ViewMergedOnly}}
+		for _, a := range addrs {
+			req.Mailboxes = append(req.Mailboxes, MailboxData{Email: EmailAddress{Address: a}})
+		}
+		return encodeRequest(t, req)
+	}
+	h := NewHandler(src)
+	resp, err, _ := serve(t, h, request(60, "adelev@contoso.com", "meganb@contoso.com"))
+	require.NoError(t, err)
+	assert.Equal(t, "000220000", resp.Responses[0].View.MergedFreeBusy)
+	assert.Equal(t, "200220010", resp.Responses[1].View.MergedFreeBusy)
+	resp, err, _ = serve(t, h, request(15, "concept@contoso.com"))
+	require.NoError(t, err)
+	assert.Equal(t, "111111002222222200000000000000000000", resp.Responses[0].View.MergedFreeBusy)
+}
