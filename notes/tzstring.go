@@ -263,7 +263,9 @@ const referenceYear = 2025
 // Location returns the IANA zone tz describes, for conversion with tzdata:
 //
 //  1. the zone that ZN names, when ZN is a Notes (Windows-style) zone name
-//     we know and that zone's standard offset agrees with Z;
+//     we know, that zone's standard offset agrees with Z, and DO=0 does
+//     not contradict a zone with DST (DO=1 for a zone that has since
+//     abolished DST is an old string: the name wins);
 //  2. otherwise, for a zone without DST and a whole-hour offset, the
 //     Etc/GMT zone of that offset (what "ZN=GMT-6" means);
 //  3. otherwise, the first zone of a list of common zones whose standard
@@ -279,8 +281,14 @@ const referenceYear = 2025
 func (tz TimeZone) Location() (*time.Location, error) {
 	ref := time.Date(referenceYear, time.January, 15, 12, 0, 0, 0, time.UTC)
 	if id, ok := notesZoneNames[zoneNameKey(tz.Name)]; ok {
-		if loc, err := time.LoadLocation(id); err == nil && ZoneOf(ref, loc).Offset == tz.Offset {
-			return loc, nil
+		if loc, err := time.LoadLocation(id); err == nil {
+			// The standard offset must agree. DO=0 with a DST zone means
+			// the user turned DST off, so the name does not decide; DO=1
+			// with a zone that no longer observes DST (Mexico City since
+			// 2022) is an old string, and tzdata knows better.
+			if z := ZoneOf(ref, loc); z.Offset == tz.Offset && (tz.DST || !z.DST) {
+				return loc, nil
+			}
 		}
 	}
 	if !tz.DST && tz.Offset%time.Hour == 0 {

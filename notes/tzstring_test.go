@@ -93,6 +93,23 @@ func TestParseTimeZoneGolden(t *testing.T) {
 			iana: "America/New_York",
 		},
 		{
+			// DO=0 turns DST off: the DST zone the name means does not fit.
+			name: "named DST zone with DST off",
+			in:   "Z=6$DO=0$ZX=23$ZN=Central",
+			want: TimeZone{Offset: -6 * time.Hour, Index: 23, Name: "Central"},
+			iana: "Etc/GMT+6",
+		},
+		{
+			// An old string for a zone that has abolished DST since: the
+			// name wins over DO=1 and the stale rules.
+			name: "Mexico City before 2022",
+			in:   "Z=6$DO=1$DL=4 1 1 10 -1 1$ZX=0$ZN=Central Standard Time (Mexico)",
+			want: TimeZone{Offset: -6 * time.Hour, DST: true, HasRules: true, Name: "Central Standard Time (Mexico)",
+				Start: DSTRule{Month: time.April, Week: 1, Weekday: time.Sunday},
+				End:   DSTRule{Month: time.October, Week: -1, Weekday: time.Sunday}},
+			iana: "America/Mexico_City",
+		},
+		{
 			name: "Windows full name",
 			in:   "Z=-9$DO=0$ZN=Tokyo Standard Time",
 			want: TimeZone{Offset: 9 * time.Hour, Name: "Tokyo Standard Time"},
