@@ -40,7 +40,8 @@ type FreeTimeRequest struct {
 // or WorkingElsewhere, and, with WithinWorkingHours, when it lies inside the
 // working hours of every attendee who has them. Unknown time is never
 // available, so a failed schedule leaves no free time at all: drop an
-// optional attendee from schedules to search without them.
+// optional attendee from schedules to search without them. Stale schedules
+// count like fresh ones, as in MergeGroup.
 //
 // Each returned interval [S, E) is one maximal available stretch, with S
 // moved up to the first Step grid point inside it; it is returned only when

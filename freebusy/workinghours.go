@@ -69,8 +69,11 @@ func (w *WorkingHours) Validate() error {
 
 // Expand returns the working time inside [start, end) as sorted,
 // non-overlapping UTC intervals with status Free. Each local day in the
-// window is visited in w.Location, so days of 23 or 25 hours come out right.
-// It returns an error only when w is invalid.
+// window is visited in w.Location, so days of 23 or 25 hours come out right,
+// and touching periods (a night shift written as 22:00-24:00 and
+// 00:00-06:00) join into one interval. A period edge inside a DST gap or
+// repeated hour (02:30 on a change night in Europe) resolves as time.Date
+// resolves it. It returns an error only when w is invalid.
 func (w *WorkingHours) Expand(start, end time.Time) ([]Interval, error) {
 	if err := w.Validate(); err != nil {
 		return nil, err
