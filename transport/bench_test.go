@@ -19,6 +19,11 @@ import (
 // answer over loopback TCP (reconnect-rpc.md §7). The Client runs with
 // everything on: heartbeats, write deadlines, the default call timeout.
 
+// reportCPU reports the process CPU time per operation since start.
+func reportCPU(b *testing.B, start time.Duration) {
+	b.ReportMetric(float64(processCPU()-start)/float64(b.N), "cpu-ns/op")
+}
+
 func benchClient(b *testing.B) *Client {
 	_, addr := startServer(b, staticSource)
 	c, err := NewClient([]string{addr}, WithHeartbeat(time.Second, time.Second))
@@ -35,6 +40,7 @@ func BenchmarkRPCCall(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	b.ResetTimer()
+	defer reportCPU(b, processCPU())
 	for b.Loop() {
 		if _, err := c.FreeBusy(ctx, q); err != nil {
 			b.Fatal(err)
@@ -48,6 +54,7 @@ func BenchmarkRPCCallParallel(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	b.ResetTimer()
+	defer reportCPU(b, processCPU())
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			if _, err := c.FreeBusy(ctx, q); err != nil {
@@ -111,6 +118,7 @@ func BenchmarkNetRPCJSONCall(b *testing.B) {
 	q := testQuery(5)
 	b.ReportAllocs()
 	b.ResetTimer()
+	defer reportCPU(b, processCPU())
 	for b.Loop() {
 		var res FreeBusyResult
 		if err := c.Call("NetRPCFreeBusy.FreeBusy", q, &res); err != nil {
@@ -124,6 +132,7 @@ func BenchmarkNetRPCJSONCallParallel(b *testing.B) {
 	q := testQuery(5)
 	b.ReportAllocs()
 	b.ResetTimer()
+	defer reportCPU(b, processCPU())
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			var res FreeBusyResult

@@ -309,7 +309,7 @@ func (sc *serverConn) dispatch(req *wireRequest, out chan<- []byte) (resp []byte
 	switch req.Method {
 	case MethodHello:
 		var p HelloParams
-		if err := strictUnmarshal(req.Params, &p); err != nil {
+		if err := decodeParams(req.Params, helloMembers(), &p); err != nil {
 			return reply(sc.errorLine(req.ID, &wireError{Code: CodeInvalidParams, Message: "invalid hello params: " + err.Error(), Data: reasonData(freebusy.ReasonInvalid, 0)})), false, true
 		}
 		if p.Version < MinProtocolVersion || p.Version > ProtocolVersion {
@@ -341,7 +341,7 @@ func (sc *serverConn) dispatch(req *wireRequest, out chan<- []byte) (resp []byte
 			return reply(sc.errorLine(req.ID, &wireError{Code: CodeOverloaded, Message: fmt.Sprintf("too many calls in flight (limit %d); call not processed", cap(sc.sem)), Data: reasonData(freebusy.ReasonThrottled, 0)})), false, true
 		}
 		var q freebusy.Query
-		if err := strictUnmarshal(req.Params, &q); err != nil {
+		if err := decodeParams(req.Params, queryMembers(), &q); err != nil {
 			<-sc.sem
 			sc.inFlight.Add(-1)
 			return reply(sc.errorLine(req.ID, &wireError{Code: CodeInvalidParams, Message: "invalid query: " + err.Error(), Data: reasonData(freebusy.ReasonInvalid, 0)})), false, true
@@ -476,27 +476,6 @@ func supportedVersions() []int {
 		v = append(v, i)
 	}
 	return v
-}
-
-// strictUnmarshal decodes params, refusing unknown fields and trailing data,
-// so that a misspelt member is an error rather than silently ignored. An
-// absent params member decodes as {}.
-func strictUnmarshal(params json.RawMessage, v any) error {
-	if len(params) == 0 || string(params) == "null" {
-		params = json.RawMessage("{}")
-	}
-	if params[0] != '{' {
-		return errors.New("params must be an object")
-	}
-	d := json.NewDecoder(bytes.NewReader(params))
-	d.DisallowUnknownFields()
-	if err := d.Decode(v); err != nil {
-		return err
-	}
-	if d.More() {
-		return errors.New("trailing data after params")
-	}
-	return nil
 }
 
 func (sc *serverConn) resultLine(id json.RawMessage, v any) []byte {
