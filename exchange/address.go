@@ -458,7 +458,11 @@ const ewsResolveSuffix = " to an Active Directory object"
 // text. The address runs to the " to an Active Directory object" of the
 // ErrorMailRecipientNotFound text when present (EX addresses contain
 // spaces), otherwise to the next white space, without a trailing period.
+// Only the first 4 KiB of text are searched.
 func FindRoutedAddress(text string) (RoutedAddress, bool) {
+	if len(text) > 4096 {
+		text = text[:4096]
+	}
 	for i := 0; i < len(text); i++ {
 		if text[i] != '<' {
 			continue

@@ -411,7 +411,7 @@ func NewGraphWorkingHours(wh *freebusy.WorkingHours) *GraphWorkingHours {
 	var days []time.Weekday
 	for _, p := range wh.Periods {
 		if p.Start != first.Start || p.End != first.End {
-			days = first.Days
+			days = slices.Clone(first.Days)
 			break
 		}
 		days = append(days, p.Days...)

@@ -366,9 +366,11 @@ func TestGraphWorkingHours(t *testing.T) {
 	assert.Equal(t, "Europe/Berlin", back.Location.String())
 	assert.Equal(t, []freebusy.WorkingPeriod{{Days: []time.Weekday{time.Monday, time.Tuesday, time.Friday}, Start: 9 * time.Hour, End: 17*time.Hour + 30*time.Minute}}, back.Periods)
 
-	// Periods with different times: Graph holds one, the first is kept.
+	// Periods with different times: Graph holds one, the first is kept,
+	// and the caller's hours are left as they were.
 	wh.Periods[1].Start = 10 * time.Hour
 	assert.Equal(t, []string{"monday", "friday"}, NewGraphWorkingHours(wh).DaysOfWeek)
+	assert.Equal(t, []time.Weekday{time.Friday, time.Monday}, wh.Periods[0].Days)
 	assert.Nil(t, NewGraphWorkingHours(nil))
 	assert.Nil(t, NewGraphWorkingHours(&freebusy.WorkingHours{}))
 
