@@ -161,6 +161,9 @@ func sampleMessage() *PublicFolderMessage {
 	}
 }
 
+// Golden: exchange-freebusy.md §1.7 full property set and §7 items 4, 5, 6
+// and 7 (split at the month boundary, merged = busy + OOF without
+// tentative, published range, subject from the DN).
 func TestEncodePublicFolderGolden(t *testing.T) {
 	s := sampleSchedule()
 	got, err := EncodePublicFolder(&s, PublicFolderEncodeOptions{Owner: "/o=Ximian XCS/ou=XCS/cn=Recipients/cn=danw"})
@@ -168,6 +171,8 @@ func TestEncodePublicFolderGolden(t *testing.T) {
 	assert.Equal(t, sampleMessage(), got)
 }
 
+// Golden: exchange-freebusy.md §1.7 and §7 item 4 read back: the
+// tentative block split at the month boundary is re-joined.
 func TestDecodePublicFolderGolden(t *testing.T) {
 	got, err := DecodePublicFolder(sampleMessage(), PublicFolderDecodeOptions{Attendee: "danw@example.com"})
 	require.NoError(t, err)
