@@ -1,6 +1,7 @@
 package freebusy
 
 import (
+	"errors"
 	"time"
 )
 
@@ -71,7 +72,7 @@ func appendScheduleEdges(edges []edge, s *Schedule, start, end time.Time) ([]edg
 	unknown(we, end)
 	canon, _, err := Normalize(s.Intervals, ws, we, NormalizeOptions{})
 	if err != nil {
-		if ie, ok := err.(*IntervalError); ok {
+		if ie, ok := errors.AsType[*IntervalError](err); ok {
 			ie.Attendee = s.Attendee
 		}
 		return nil, err
@@ -118,7 +119,7 @@ func mergeGroupKeys(schedules []Schedule, start, end time.Time) ([]Interval, err
 		var err error
 		scratch, err = appendKeys(scratch[:0], s.Intervals, origin, ws, we, NormalizeOptions{}, &rep)
 		if err != nil {
-			if ie, ok := err.(*IntervalError); ok {
+			if ie, ok := errors.AsType[*IntervalError](err); ok {
 				ie.Attendee = s.Attendee
 			}
 			return nil, err
