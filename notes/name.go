@@ -367,6 +367,11 @@ func (n Name) Canonical() string {
 		return n.Internet
 	}
 	var b strings.Builder
+	size := len(n.CommonName) + len(n.Organization) + len(n.Country) + len(n.Domain) + 16
+	for _, ou := range n.OrgUnits {
+		size += len(ou) + 4
+	}
+	b.Grow(size)
 	if n.IsFlat() {
 		cn := escape(n.CommonName)
 		if n.Domain != "" && !strings.ContainsAny(cn, " /=") {
