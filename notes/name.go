@@ -469,6 +469,20 @@ func (n Name) abbreviable() bool {
 // String returns the canonical form.
 func (n Name) String() string { return n.Canonical() }
 
+// MarshalText implements encoding.TextMarshaler with the canonical form, so
+// that names in JSON and configuration files survive a round trip.
+func (n Name) MarshalText() ([]byte, error) { return []byte(n.Canonical()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler with ParseName.
+func (n *Name) UnmarshalText(text []byte) error {
+	v, err := ParseName(string(text))
+	if err != nil {
+		return err
+	}
+	*n = v
+	return nil
+}
+
 // Key returns a comparison key for n: the canonical form without the domain,
 // folded to lower case. Two names have the same key exactly when Equal
 // reports them equal ignoring domains; use it to index names in maps.

@@ -1,6 +1,7 @@
 package notes
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -272,4 +273,15 @@ func TestEscapeRoundTrip(t *testing.T) {
 			assert.Equal(t, n, back, "value %q via %q", v, form)
 		}
 	}
+}
+
+func TestNameText(t *testing.T) {
+	var v struct{ Owner Name }
+	require.NoError(t, json.Unmarshal([]byte(`{"Owner":"Jane Doe/Sales/Acme/US@AcmeMail"}`), &v))
+	assert.Equal(t, Name{CommonName: "Jane Doe", OrgUnits: []string{"Sales"}, Organization: "Acme", Country: "US", Domain: "AcmeMail"}, v.Owner)
+	out, err := json.Marshal(v)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"Owner":"CN=Jane Doe/OU=Sales/O=Acme/C=US@AcmeMail"}`, string(out))
+	err = json.Unmarshal([]byte(`{"Owner":"CN=Jane/Acme"}`), &v)
+	assert.ErrorIs(t, err, ErrMixedLabels)
 }
