@@ -164,6 +164,7 @@ func (c *Client) do(ctx context.Context, method string, params, result any, co c
 	}
 	c.budget.deposit()
 	attempts, transparent := 0, 0
+	lostOnce := false
 	for {
 		cc := c.ready.Load()
 		if cc == nil {
@@ -215,6 +216,13 @@ func (c *Client) do(ctx context.Context, method string, params, result any, co c
 			}
 			if attempts >= c.o.maxAttempts {
 				return finalCallError(e, attempts)
+			}
+			if !lostOnce {
+				// The first retry after a lost connection is free: a blip
+				// must not fail the calls it carried just because the
+				// budget cannot cover them all at once. The reconnect
+				// itself is paced by the connection backoff.
+				lostOnce, budgeted = true, false
 			}
 		default:
 			return err

@@ -65,6 +65,7 @@ func TestNewClientValidates(t *testing.T) {
 		"heartbeat timeout": {[]string{"127.0.0.1:1"}, []Option{WithHeartbeat(time.Second, 0)}},
 		"write timeout":     {[]string{"127.0.0.1:1"}, []Option{WithWriteTimeout(0)}},
 		"eager interval":    {[]string{"127.0.0.1:1"}, []Option{WithEagerRetryInterval(0)}},
+		"nobody may wait":   {[]string{"127.0.0.1:1"}, []Option{WithMaxWaiting(0)}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -795,4 +796,32 @@ func TestClientHeartbeatNotBlockedByStuckWrite(t *testing.T) {
 	assert.Less(t, time.Since(start), time.Second)
 	assert.ErrorIs(t, c.Stats().LastError, ErrHeartbeatTimeout)
 	assert.Equal(t, int64(2), dials.Load())
+}
+
+// TestClientBlipRetriesEveryInFlightCall: when a connection carrying many
+// calls is lost, each is retried once on the fresh connection even though
+// the retry budget could not cover them all (reconnect-rpc.md §9 T10: no
+// user-visible failure beyond one attempt).
+func TestClientBlipRetriesEveryInFlightCall(t *testing.T) {
+	blocking := newBlockingSource()
+	sA, addrA := startServer(t, blocking)
+	_, addrB := startServer(t, staticSource)
+	c := newTestClient(t, []string{addrA, addrB}, WithRetryBudget(0, 0))
+	const n = 20
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			_, err := c.FreeBusy(context.Background(), testQuery(1))
+			errs <- err
+		}()
+	}
+	for range n {
+		<-blocking.entered
+	}
+	require.NoError(t, sA.Close())
+	for range n {
+		assert.NoError(t, <-errs)
+	}
+	assert.Equal(t, uint64(n), c.Stats().Retries)
+	assert.Zero(t, c.Stats().RetriesThrottled)
 }

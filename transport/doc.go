@@ -42,7 +42,9 @@
 // Free/busy queries are reads, so a query whose connection failed is
 // retried on a fresh connection, within the caller's deadline, up to
 // WithMaxAttempts attempts, and only while the client-wide retry budget
-// (WithRetryBudget) allows, so that a failing server is not hammered.
+// (WithRetryBudget) allows, so that a failing server is not hammered; the
+// first retry after a lost connection is exempt, so that one blip does not
+// fail every call it carried.
 // Requests that provably never left the client are retried transparently.
 // Errors answered by the server are not connection failures: they never
 // discard the connection, and are retried only when their reason is

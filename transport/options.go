@@ -138,8 +138,11 @@ func WithMaxAttempts(n int) Option { return func(o *clientOptions) { o.maxAttemp
 
 // WithRetryBudget limits retries across all calls of the client: each call
 // earns ratio of a retry, and minPerSecond retries a second are always
-// allowed (defaults 0.1 and 1). A retry the budget refuses returns the
-// attempt's error.
+// allowed (defaults 0.1 and 1); the balance is capped at ten seconds of
+// minPerSecond. A retry the budget refuses returns the attempt's error. The
+// first retry of a call whose connection was lost under it does not draw on
+// the budget (the reconnect is paced by the backoff), nor do retries of
+// requests the server refused unprocessed or that never left the client.
 func WithRetryBudget(ratio float64, minPerSecond int) Option {
 	return func(o *clientOptions) { o.budgetRatio, o.budgetMinPerSecond = ratio, minPerSecond }
 }
@@ -192,8 +195,8 @@ func (o *clientOptions) validate() error {
 		return configError("max attempts must be at least 1")
 	case o.budgetRatio < 0 || o.budgetMinPerSecond < 0:
 		return configError("retry budget must be non-negative")
-	case o.maxWaiting < 0:
-		return configError("max waiting must be non-negative")
+	case o.maxWaiting < 1:
+		return configError("max waiting must be at least 1")
 	case o.eagerInterval <= 0:
 		return configError("eager retry interval must be positive")
 	case o.maxMessageBytes < 1024:
