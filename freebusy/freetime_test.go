@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -225,6 +226,75 @@ func TestFindFreeTimeMatchesReference(t *testing.T) {
 			}
 			a := start.Add(time.Duration(s) * time.Minute)
 			require.Equal(t, fits, covered(a, a.Add(req.Duration)), "iteration %d: meeting at minute %d", iter, s)
+		}
+	}
+}
+
+// TestFindFreeTimeWorkingHoursMatchesReference adds random working hours in
+// several zones (one with a half-hour offset) to the property test, over a
+// window that crosses local midnight somewhere, and checks every minute
+// against the wall clock read directly: local weekday and time of day.
+func TestFindFreeTimeWorkingHoursMatchesReference(t *testing.T) {
+	const windowMin = 16 * 60
+	start := day0.Add(4 * time.Hour)
+	end := start.Add(windowMin * time.Minute)
+	zones := []*time.Location{time.UTC, mustLoad(t, "Europe/Berlin"), mustLoad(t, "America/New_York"), mustLoad(t, "Asia/Kolkata")}
+	rng := rand.New(rand.NewPCG(19, 20))
+	for iter := range 60 {
+		group := make([]Schedule, 1+rng.IntN(3))
+		for i := range group {
+			group[i] = Schedule{Attendee: fmt.Sprint("a", i), Start: start, End: end,
+				Intervals: randomMinuteIntervals(rng, start, 0, windowMin, rng.IntN(4))}
+			if rng.IntN(4) == 0 {
+				continue // no working hours: no limit
+			}
+			wh := &WorkingHours{Location: zones[rng.IntN(len(zones))]}
+			for range 1 + rng.IntN(3) {
+				from := rng.IntN(24 * 60)
+				to := from + 1 + rng.IntN(24*60-from)
+				var days []time.Weekday
+				for d := range everyDay {
+					if rng.IntN(3) > 0 {
+						days = append(days, everyDay[d])
+					}
+				}
+				wh.Periods = append(wh.Periods, WorkingPeriod{Days: days, Start: time.Duration(from) * time.Minute, End: time.Duration(to) * time.Minute})
+			}
+			group[i].WorkingHours = wh
+		}
+		req := FreeTimeRequest{Start: start, End: end, Duration: time.Duration(5+rng.IntN(120)) * time.Minute, WithinWorkingHours: true}
+		got, err := FindFreeTime(group, req)
+		require.NoError(t, err)
+		assertCanonicalFree(t, got, start, end)
+
+		ok := make([]bool, windowMin)
+		for m := range ok {
+			at := start.Add(time.Duration(m) * time.Minute)
+			var mask uint8
+			working := true
+			for i := range group {
+				mask |= 1 << group[i].StatusAt(at)
+				if wh := group[i].WorkingHours; wh != nil {
+					local := at.In(wh.Location)
+					clock := time.Duration(local.Hour())*time.Hour + time.Duration(local.Minute())*time.Minute
+					in := false
+					for _, p := range wh.Periods {
+						in = in || (slices.Contains(p.Days, local.Weekday()) && p.Start <= clock && clock < p.End)
+					}
+					working = working && in
+				}
+			}
+			ok[m] = working && collapse(mask).Available()
+		}
+		durMin := int(req.Duration / time.Minute)
+		for s := 0; s+durMin <= windowMin; s++ {
+			fits := !slices.Contains(ok[s:s+durMin], false)
+			a := start.Add(time.Duration(s) * time.Minute)
+			covered := false
+			for _, iv := range got {
+				covered = covered || (!a.Before(iv.Start) && !a.Add(req.Duration).After(iv.End))
+			}
+			require.Equal(t, fits, covered, "iteration %d: meeting at minute %d", iter, s)
 		}
 	}
 }
