@@ -96,9 +96,12 @@ type PublicFolderMessage struct {
 // Size limits of a decoded message. A month holds at most 44640 minutes,
 // so at most 22320 separate blocks; a publisher publishes at most 36 months
 // (§1.5), and 1200 leaves room for any real data.
+// A message holds at most MaxPublicFolderRecords records in all, which
+// bounds the memory a decode takes.
 const (
 	MaxPublicFolderMonths  = 1200
 	MaxPublicFolderBlobLen = 4 * 22320
+	MaxPublicFolderRecords = 1 << 20
 )
 
 // Public-folder conditions. Every *PublicFolderError matches
@@ -352,8 +355,18 @@ func DecodePublicFolder(m *PublicFolderMessage, opt PublicFolderDecodeOptions) (
 	if !opt.Start.IsZero() || !opt.End.IsZero() {
 		start, end = opt.Start.UTC(), opt.End.UTC()
 	}
-	var ivs []freebusy.Interval
-	for _, p := range m.pairs() {
+	pairs := m.pairs()
+	records := 2 // room for the Unknown edges
+	for _, p := range pairs {
+		for _, b := range *p.blobs {
+			records += min(len(b), MaxPublicFolderBlobLen) / 4
+		}
+	}
+	if records > MaxPublicFolderRecords {
+		return freebusy.Schedule{}, pfErr(0, -1, ErrPublicFolderTooLarge, "%d records exceed %d", records, MaxPublicFolderRecords)
+	}
+	ivs := make([]freebusy.Interval, 0, min(records, 1<<16))
+	for _, p := range pairs {
 		months, blobs := *p.months, *p.blobs
 		if len(months) != len(blobs) {
 			return freebusy.Schedule{}, pfErr(p.monthsTag, -1, ErrPublicFolderMismatch, "%d months but %d blobs", len(months), len(blobs))

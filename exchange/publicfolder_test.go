@@ -363,6 +363,14 @@ func TestDecodePublicFolderRules(t *testing.T) {
 		{"too many months", func(m *PublicFolderMessage) {
 			m.MonthsBusy, m.FreeBusyBusy = make([]int32, MaxPublicFolderMonths+1), make([][]byte, MaxPublicFolderMonths+1)
 		}, ErrPublicFolderTooLarge, PidTagScheduleInfoMonthsBusy},
+		{"too many records", func(m *PublicFolderMessage) {
+			blob := make([]byte, MaxPublicFolderBlobLen)
+			const months = 48 // 48 full blobs exceed a million records
+			m.MonthsBusy, m.FreeBusyBusy = make([]int32, months), make([][]byte, months)
+			for i := range months {
+				m.MonthsBusy[i], m.FreeBusyBusy[i] = int32((2024+i/12)*16+1+i%12), blob
+			}
+		}, ErrPublicFolderTooLarge, 0},
 		{"blob too long", func(m *PublicFolderMessage) {
 			m.MonthsAway, m.FreeBusyAway = []int32{32387}, [][]byte{make([]byte, MaxPublicFolderBlobLen+1)}
 		}, ErrPublicFolderTooLarge, PidTagScheduleInfoFreeBusyAway},
