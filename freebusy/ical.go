@@ -28,10 +28,14 @@ const maxInputBytes = 64 << 20
 
 // readAllLimited reads r whole, up to maxInputBytes.
 func readAllLimited(r io.Reader) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxInputBytes+1))
-	if err != nil {
+	var buf bytes.Buffer
+	if l, ok := r.(interface{ Len() int }); ok && l.Len() <= maxInputBytes {
+		buf.Grow(l.Len() + bytes.MinRead) // bytes.Reader, strings.Reader, bytes.Buffer: one allocation
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(r, maxInputBytes+1)); err != nil {
 		return nil, err
 	}
+	data := buf.Bytes()
 	if len(data) > maxInputBytes {
 		return nil, &ParseError{Kind: "iCalendar", Input: fmt.Sprintf("%d bytes", len(data)), Err: fmt.Errorf("input exceeds %d bytes", maxInputBytes)}
 	}

@@ -32,7 +32,30 @@ func parseUTCDateTime(s string) (time.Time, bool) {
 	if !ok {
 		return time.Time{}, false
 	}
-	return f.in(time.UTC), true
+	return f.utc(), true
+}
+
+// utc returns the fields as a UTC instant. It computes the Unix time
+// directly (days from the civil date, Howard Hinnant's algorithm), which is
+// several times cheaper than time.Date on the FREEBUSY hot path; the fields
+// are already validated, and second 60 carries into the next minute as
+// time.Date would.
+func (f dateTimeFields) utc() time.Time {
+	y, m := int64(f.year), int64(f.month)
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 && y%400 != 0 {
+		era--
+	}
+	yoe := y - era*400
+	mp := (m + 9) % 12
+	doy := (153*mp+2)/5 + int64(f.day) - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	days := era*146097 + doe - 719468
+	sec := days*86400 + int64(f.hour)*3600 + int64(f.min)*60 + int64(f.sec)
+	return time.Unix(sec, 0).UTC()
 }
 
 // dateTimeFields are the wall-clock fields of a DATE or DATE-TIME value.

@@ -2,6 +2,7 @@ package freebusy
 
 import (
 	"errors"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -141,4 +142,22 @@ func TestParsePeriodAllocs(t *testing.T) {
 	})
 	assert.Zero(t, allocs)
 	assert.False(t, errors.Is(nil, ErrInvalid))
+}
+
+// The hand-rolled UTC conversion must agree with time.Date everywhere
+// iCalendar can write (years 0000-9999), leap days and leap seconds
+// included.
+func TestDateTimeFieldsUTCMatchesTimeDate(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	cases := []dateTimeFields{
+		{0, 1, 1, 0, 0, 0}, {0, 2, 29, 23, 59, 60}, {1600, 2, 29, 12, 0, 0}, {1900, 3, 1, 0, 0, 0},
+		{1970, 1, 1, 0, 0, 0}, {2000, 2, 29, 1, 2, 3}, {2100, 12, 31, 23, 59, 59}, {9999, 12, 31, 23, 59, 60},
+	}
+	for i := 0; i < 2000; i++ {
+		y, m := rng.IntN(10000), 1+rng.IntN(12)
+		cases = append(cases, dateTimeFields{y, m, 1 + rng.IntN(daysInMonth(y, m)), rng.IntN(24), rng.IntN(60), rng.IntN(61)})
+	}
+	for _, f := range cases {
+		require.Equal(t, f.in(time.UTC), f.utc(), "%+v", f)
+	}
 }

@@ -407,6 +407,10 @@ func DecodeVFreeBusy(r io.Reader) ([]Schedule, VFreeBusyReport, error) {
 			s.Intervals = nil
 			continue
 		}
+		if isCanonical(s.Intervals, s.Start, s.End) {
+			// calbridge's own output, and most servers', needs no work.
+			continue
+		}
 		nr, err := s.Normalize()
 		if err != nil {
 			return nil, rep, &ParseError{Kind: "VFREEBUSY", Input: s.Attendee, Line: componentLine(data, ical.CompFreeBusy, d.first[i], "", 0), Err: err}
@@ -414,6 +418,25 @@ func DecodeVFreeBusy(r io.Reader) ([]Schedule, VFreeBusyReport, error) {
 		addNormalizeReport(&rep.Normalize, nr)
 	}
 	return d.out, rep, nil
+}
+
+// isCanonical reports whether ivs are already in the form Normalize
+// produces over [start, end): sorted, disjoint, inside the window,
+// non-empty, never Free, and neighbours that touch differ in status.
+func isCanonical(ivs []Interval, start, end time.Time) bool {
+	for i := range ivs {
+		iv := &ivs[i]
+		if !iv.Status.Valid() || iv.Status == Free || !iv.Start.Before(iv.End) || iv.Start.Before(start) || iv.End.After(end) {
+			return false
+		}
+		if i > 0 {
+			prev := &ivs[i-1]
+			if iv.Start.Before(prev.End) || iv.Start.Equal(prev.End) && iv.Status == prev.Status {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // inferWindow sets a missing window edge from the span of the intervals.
@@ -542,7 +565,14 @@ func (d *vfbDecoder) component(comp *ical.Component, ordinal int) error {
 	}
 	for n := range fbProps {
 		p := &fbProps[n]
-		st := d.fbStatus(firstParam(p.Params, ical.ParamFreeBusyType), firstParam(p.Params, paramCalbridgeFBType))
+		var fbType, refine string
+		if len(p.Params) > 0 {
+			fbType = firstParam(p.Params, ical.ParamFreeBusyType)
+			if len(p.Params) > 1 {
+				refine = firstParam(p.Params, paramCalbridgeFBType)
+			}
+		}
+		st := d.fbStatus(fbType, refine)
 		value := p.Value
 		offset := 0
 		for {
@@ -580,8 +610,20 @@ func (d *vfbDecoder) fbStatus(fbType, refine string) Status {
 			return st
 		}
 	}
+	switch fbType { // exact spellings first: the common case, and cheap
+	case "", fbTypeBusy:
+		return Busy
+	case fbTypeBusyTentative:
+		return Tentative
+	case fbTypeBusyUnavailable:
+		return OutOfOffice
+	case fbTypeFree:
+		return Free
+	case fbTypeCalbridgeUnknown:
+		return Unknown
+	}
 	switch {
-	case fbType == "" || strings.EqualFold(fbType, fbTypeBusy):
+	case strings.EqualFold(fbType, fbTypeBusy):
 		return Busy
 	case strings.EqualFold(fbType, fbTypeBusyTentative):
 		return Tentative
