@@ -235,6 +235,11 @@ func (info *GraphScheduleInformation) Schedule(attendee string, q freebusy.Query
 	itemsPresent := info.ScheduleItems != nil
 	viewEnd := start
 	if v := info.AvailabilityView; v != "" {
+		// Digits past the window say nothing about it: drop them before
+		// parsing, so a huge view cannot make a huge interval list.
+		if n := (end.Sub(start) + slot - 1) / slot; int64(len(v)) > int64(n) {
+			v = v[:n]
+		}
 		viewIvs, err := freebusy.ParseAvailabilityView(v, start, slot, freebusy.ViewOptions{})
 		if err != nil {
 			return s, graphFormatErr("availabilityView", ErrGraphView, "%v", err)

@@ -288,7 +288,7 @@ func TestGraphScheduleErrors(t *testing.T) {
 
 	// Unreadable entries fail that attendee only, with ReasonInvalid.
 	resp := GraphScheduleResponse{Value: []GraphScheduleInformation{
-		{ScheduleID: "a", AvailabilityView: "01x"},
+		{ScheduleID: "a", AvailabilityView: "0x"},
 		{ScheduleID: "b", ScheduleItems: []GraphScheduleItem{{Status: "busy", Start: GraphDateTimeTimeZone{"yesterday", "UTC"}}}},
 		{ScheduleID: "c", ScheduleItems: []GraphScheduleItem{{Status: "busy", Start: GraphDateTimeTimeZone{"2024-03-05T08:00:00", "Mars/Olympus"}}}},
 		{ScheduleID: "d", AvailabilityView: "0"},
