@@ -381,3 +381,28 @@ func TestHandlerGraphDocVectorsAsMergedFreeBusy(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "111111002222222200000000000000000000", resp.Responses[0].View.MergedFreeBusy)
 }
+
+// A request zone with daylight time, given as the body TimeZone that
+// Exchange derives for Europe/Berlin: the window 2025-03-29 00:00 to
+// 04-01 00:00 local spans the spring change, so it is 71 hours long, and
+// event times go back out as local wall times on either side of it.
+func TestHandlerWindowAcrossDST(t *testing.T) {
+	berlin := mustLoad(t, "Europe/Berlin")
+	tz := NewSerializableTimeZone(berlin, 2025)
+	src := &recordingSource{ivs: map[string][]freebusy.Interval{"a@x": {
+		freebusy.NewInterval(time.Date(2025, 3, 30, 1, 0, 0, 0, berlin), time.Date(2025, 3, 30, 4, 0, 0, 0, berlin), freebusy.Busy),
+	}}}
+	req := &AvailabilityRequest{ServerVersion: "Exchange2013", TimeZone: &tz, Mailboxes: []MailboxData{{Email: EmailAddress{Address: "a@x"}}},
+		FreeBusyViewOptions: &FreeBusyViewOptions{StartTime: DateTime{Wall: utc(2025, 3, 29, 0, 0)}, EndTime: DateTime{Wall: utc(2025, 4, 1, 0, 0)}, MergedFreeBusyIntervalInMinutes: 60, RequestedView: ViewFreeBusyMerged}}
+	resp, err, _ := serve(t, NewHandler(src), encodeRequest(t, req))
+	require.NoError(t, err)
+	require.Len(t, src.queries, 1)
+	assert.True(t, utc(2025, 3, 28, 23, 0).Equal(src.queries[0].Start))
+	assert.True(t, utc(2025, 3, 31, 22, 0).Equal(src.queries[0].End))
+	v := resp.Responses[0].View
+	assert.Len(t, v.MergedFreeBusy, 71)
+	assert.Equal(t, "220", v.MergedFreeBusy[25:28], "01:00 CET to 04:00 CEST is two hours: slots 25 and 26, then 27 is free")
+	require.Len(t, v.CalendarEvents, 1)
+	assert.Equal(t, "2025-03-30T01:00:00", v.CalendarEvents[0].StartTime.String())
+	assert.Equal(t, "2025-03-30T04:00:00", v.CalendarEvents[0].EndTime.String())
+}
