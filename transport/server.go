@@ -11,6 +11,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"go.uber.org/zap"
@@ -62,8 +63,9 @@ func NewServer(src freebusy.Source, opts ...ServerOption) *Server {
 }
 
 // Serve accepts connections on l until Shutdown or Close, and then returns
-// ErrServerClosed. Temporary accept errors are retried with a short
-// backoff; any other accept error is returned. Serve closes l on return.
+// ErrServerClosed. Accept errors that pass (timeouts, running out of file
+// descriptors) are retried with a short backoff; any other accept error is
+// returned. Serve closes l on return.
 func (s *Server) Serve(l net.Listener) error {
 	s.mu.Lock()
 	if s.closed {
@@ -96,7 +98,7 @@ func (s *Server) Serve(l net.Listener) error {
 				return ErrServerClosed
 			}
 			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, errTooManyFiles) {
+			if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) {
 				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
 				s.o.log.Warn("transport: accept error; retrying", zap.Error(err), zap.Duration("delay", delay))
 				time.Sleep(delay)
@@ -110,10 +112,6 @@ func (s *Server) Serve(l net.Listener) error {
 		}
 	}
 }
-
-// errTooManyFiles matches EMFILE-like accept errors by message, since
-// the syscall errno differs across systems.
-var errTooManyFiles = errors.New("too many open files")
 
 // track registers and starts a connection, or refuses it when shutting down.
 func (s *Server) track(nc net.Conn) bool {
