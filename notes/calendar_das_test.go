@@ -1,0 +1,46 @@
+package notes
+
+import (
+	"context"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/calbridge/calbridge/freebusy"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+// TestCalendarSourceBehindDAS serves the sample calendars through the DAS
+// Handler and reads them back with the DAS Client: the data flow in which
+// the gateway poses as a Domino server for Notes users' exports
+// (DESIGN.md). DAS has no statuses, so tentative time arrives as busy
+// (notes-freebusy.md §2.2.3); unknown users arrive as unknown attendees.
+func TestCalendarSourceBehindDAS(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	src := loadSample(t)
+	srv := httptest.NewServer(NewHandler(src))
+	defer srv.Close()
+	client, err := NewClient(srv.URL, WithHTTPClient(srv.Client()))
+	require.NoError(t, err)
+	defer srv.Client().CloseIdleConnections()
+
+	q := weekQuery("Jane Doe/Sales/Acme/US@Acme", "ana.souza@acme.example", "Nobody/Acme")
+	want, err := src.FreeBusy(context.Background(), q)
+	require.NoError(t, err)
+	got, err := client.FreeBusy(context.Background(), q)
+	require.NoError(t, err)
+	require.NoError(t, freebusy.CheckResult(q, got))
+
+	for i := range 2 {
+		require.Nil(t, got[i].Err, q.Attendees[i])
+		var busy []freebusy.Interval
+		for _, x := range want[i].Intervals {
+			x.Status = freebusy.Busy
+			busy = append(busy, x)
+		}
+		assert.Equal(t, busy, got[i].Intervals, q.Attendees[i])
+	}
+	require.NotNil(t, got[2].Err)
+	assert.Equal(t, freebusy.ReasonUnknownAttendee, got[2].Err.Reason)
+}
