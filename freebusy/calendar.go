@@ -4,20 +4,24 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"sort"
 	"strings"
 	"time"
 
 	"github.com/emersion/go-ical"
-	"github.com/teambition/rrule-go"
 )
 
 // Decoding ordinary calendars (VEVENT, RFC 5545 §3.6.1) into busy time.
 //
-// Recurrence is expanded with teambition/rrule-go directly rather than
-// go-ical's Component.RecurrenceSet, which at the commit we use reads EXDATE
-// twice (once as RDATE), ignores RDATE, fails on comma-separated EXDATE
-// lists, and resolves TZID only through time.LoadLocation (no VTIMEZONE, no
-// Windows ids).
+// Recurrence rules are expanded by go-ical's Component.RecurrenceSet (on
+// top of teambition/rrule-go), but only for RRULE: at the commit we use it
+// reads EXDATE twice (once as RDATE), ignores RDATE, fails on
+// comma-separated EXDATE lists, and resolves TZID only through
+// time.LoadLocation. So DTSTART is handed to it as a floating time in the
+// zone calbridge resolved, UNTIL is rewritten in UTC, and RDATE and EXDATE
+// are applied here. freebusy thereby keeps its import rule (standard
+// library, go-ical, zap).
 
 // DefaultMaxOccurrences is the cap on the instances expanded from one
 // recurring event when CalendarOptions.MaxOccurrences is zero. Radicale uses
@@ -292,7 +296,7 @@ var (
 	errBadTime     = errors.New("malformed DATE or DATE-TIME")
 	errRecurrence  = errors.New("recurrence rule cannot be expanded")
 	errBadStatus   = errors.New("Classify returned an undeclared status")
-	errRRulePanics = errors.New("rrule-go failed on this rule")
+	errRRulePanics = errors.New("the recurrence library failed on this rule")
 )
 
 // parse reads one VEVENT's times and generic status.
@@ -476,21 +480,21 @@ func (d *calDecoder) expand(ev *vevent, overridden map[int64]bool) (err error) {
 			err = d.fail(ev.ordinal, ical.PropRecurrenceRule, ev.uid, fmt.Errorf("%w: %v", errRRulePanics, r))
 		}
 	}()
-	var set rrule.Set
-	// DTSTART is always the first instance (RFC 5545 §3.8.5.3), even when
-	// the rule does not match it; the set drops the duplicate.
-	set.RDate(ev.start)
+	var ruleNext func() (time.Time, bool)
 	if p := firstProp(ev.comp.Props, ical.PropRecurrenceRule); p != nil {
-		rule, supported, err := d.rule(ev, p.Value)
+		next, supported, err := d.rule(ev, p.Value)
 		if err != nil {
 			return d.fail(ev.ordinal, ical.PropRecurrenceRule, p.Value, err)
 		}
 		if supported {
-			set.RRule(rule)
+			ruleNext = next
 		} else {
 			d.rep.UnsupportedRecurrences++
 		}
 	}
+	// DTSTART is always the first instance (RFC 5545 §3.8.5.3), even when
+	// the rule does not match it; duplicates are dropped below.
+	rdates := []time.Time{ev.start}
 	for _, p := range ev.comp.Props[ical.PropRecurrenceDates] {
 		for v := range strings.SplitSeq(p.Value, ",") {
 			if i := strings.IndexByte(v, '/'); i >= 0 { // VALUE=PERIOD: its start
@@ -500,14 +504,16 @@ func (d *calDecoder) expand(ev *vevent, overridden map[int64]bool) (err error) {
 			if err != nil {
 				return d.fail(ev.ordinal, ical.PropRecurrenceDates, p.Value, err)
 			}
-			set.RDate(t)
+			rdates = append(rdates, t)
 		}
 	}
+	sort.Slice(rdates, func(i, j int) bool { return rdates[i].Before(rdates[j]) })
 	type day struct {
 		y int
 		m time.Month
 		d int
 	}
+	var exAt map[int64]bool
 	var exDays map[day]bool
 	for _, p := range ev.comp.Props[ical.PropExceptionDates] {
 		for v := range strings.SplitSeq(p.Value, ",") {
@@ -524,27 +530,53 @@ func (d *calDecoder) expand(ev *vevent, overridden map[int64]bool) (err error) {
 				exDays[day{y, m, dd}] = true
 				continue
 			}
-			set.ExDate(t)
+			if exAt == nil {
+				exAt = map[int64]bool{}
+			}
+			exAt[t.Unix()] = true
 		}
 	}
-	next := set.Iterator()
-	for n := 0; ; n++ {
-		t, ok := next()
-		if !ok || !t.Before(d.end) {
+	// Merge the rule's instances with the RDATEs, both in order.
+	pending, havePending := time.Time{}, false
+	fetch := func() {
+		if ruleNext != nil {
+			pending, havePending = ruleNext()
+		}
+	}
+	fetch()
+	var last time.Time
+	for n, ri := 0, 0; ; {
+		var t time.Time
+		switch {
+		case havePending && (ri >= len(rdates) || !rdates[ri].Before(pending)):
+			t = pending
+			fetch()
+		case ri < len(rdates):
+			t = rdates[ri]
+			ri++
+		default:
+			return nil
+		}
+		if n > 0 && t.Equal(last) {
+			continue
+		}
+		last = t
+		if !t.Before(d.end) {
 			return nil
 		}
 		if n >= d.maxOcc {
 			d.rep.Truncated++
 			return nil
 		}
+		n++
+		if exAt[t.Unix()] || overridden[t.Unix()] {
+			continue
+		}
 		if exDays != nil {
 			y, m, dd := t.In(d.owner).Date()
 			if exDays[day{y, m, dd}] {
 				continue
 			}
-		}
-		if overridden[t.Unix()] {
-			continue
 		}
 		d.emit(t, ev.length.addTo(t), ev.status)
 	}
@@ -565,74 +597,193 @@ func withoutPeriodValue(p ical.Params) ical.Params {
 	return q
 }
 
-// rule builds the RRULE of ev in ev's zone. It reports supported=false for
-// sub-daily frequencies (see CalendarReport.UnsupportedRecurrences).
-func (d *calDecoder) rule(ev *vevent, value string) (*rrule.RRule, bool, error) {
-	value = strings.ToUpper(strings.TrimSpace(value))
-	opt, err := rrule.StrToROptionInLocation(value, ev.loc)
+// rule returns the iterator of ev's RRULE, in ev's zone. It reports
+// supported=false for sub-daily frequencies (see
+// CalendarReport.UnsupportedRecurrences).
+func (d *calDecoder) rule(ev *vevent, value string) (next func() (time.Time, bool), supported bool, err error) {
+	info, err := parseRule(value)
 	if err != nil {
-		return nil, false, fmt.Errorf("%w: %v", errRecurrence, err)
+		return nil, false, err
 	}
-	if opt.Freq > rrule.DAILY {
+	switch info.freq {
+	case "YEARLY", "MONTHLY", "WEEKLY", "DAILY":
+	case "HOURLY", "MINUTELY", "SECONDLY":
 		return nil, false, nil
+	default:
+		return nil, false, fmt.Errorf("%w: FREQ=%q", errRecurrence, info.freq)
 	}
-	opt.Dtstart = ev.start
-	// UNTIL as a DATE on a timed event: the whole day counts.
-	for part := range strings.SplitSeq(value, ";") {
-		if u, ok := strings.CutPrefix(part, "UNTIL="); ok && len(u) == 8 && !ev.allDay {
-			opt.Until = opt.Until.AddDate(0, 0, 1).Add(-time.Second)
+	if info.until != "" {
+		// UNTIL as go-ical reads it is UTC or nothing: convert ours.
+		until, err := d.untilValue(info.until, ev)
+		if err != nil {
+			return nil, false, err
 		}
+		info.set("UNTIL", string(appendUTCDateTime(nil, until)))
 	}
-	if impossibleRule(opt) {
+	if info.impossible(ev.start) {
 		return nil, false, fmt.Errorf("%w: the rule matches no date", errRecurrence)
 	}
-	r, err := newRRule(*opt)
+	next, err = ruleIterator(info.String(), ev.start)
 	if err != nil {
-		return nil, false, fmt.Errorf("%w: %v", errRecurrence, err)
+		return nil, false, err
 	}
-	return r, true, nil
+	return next, true, nil
 }
 
-// impossibleRule spots rules that match no date at all, on which rrule-go
-// would iterate to the year 9999 before giving up (about a quarter of a
-// second for a daily rule, hostile input could hold many). It probes the
-// rule from the last 400-year Gregorian cycle before 9999: the calendar
-// repeats every 400 years, so a rule that matches nothing there matches
-// nothing anywhere. The shift keeps INTERVAL aligned; when it cannot, the
-// probe is skipped.
-func impossibleRule(opt *rrule.ROption) bool {
-	if len(opt.Bymonth)+len(opt.Bymonthday)+len(opt.Byyearday)+len(opt.Byweekno)+len(opt.Byweekday)+len(opt.Byeaster)+len(opt.Bysetpos) == 0 {
+// untilValue reads an RRULE UNTIL (RFC 5545 §3.3.10): UTC, floating in the
+// event's zone, or a date, which includes the whole day for a timed event.
+func (d *calDecoder) untilValue(v string, ev *vevent) (time.Time, error) {
+	if t, ok := parseUTCDateTime(v); ok {
+		return t, nil
+	}
+	if f, ok := parseDateTimeFields(v); ok {
+		return f.in(ev.loc), nil
+	}
+	f, ok := parseDateFields(v)
+	if !ok {
+		return time.Time{}, fmt.Errorf("%w: UNTIL=%q", errRecurrence, v)
+	}
+	t := f.in(ev.loc)
+	if !ev.allDay {
+		t = t.AddDate(0, 0, 1).Add(-time.Second)
+	}
+	return t, nil
+}
+
+// ruleIterator expands rule from start with go-ical: start's wall clock in
+// start's zone is DTSTART, so instances follow that zone's DST changes.
+func ruleIterator(rule string, start time.Time) (next func() (time.Time, bool), err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			next, err = nil, fmt.Errorf("%w: %v", errRRulePanics, r)
+		}
+	}()
+	if y := start.Year(); y < 0 || y > 9999 {
+		return nil, fmt.Errorf("%w: DTSTART year %d", errRecurrence, y)
+	}
+	comp := ical.NewComponent(ical.CompEvent)
+	comp.Props.Set(&ical.Prop{Name: ical.PropDateTimeStart, Params: ical.Params{}, Value: start.Format("20060102T150405")})
+	comp.Props.Set(&ical.Prop{Name: ical.PropRecurrenceRule, Params: ical.Params{}, Value: rule})
+	set, err := comp.RecurrenceSet(start.Location())
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errRecurrence, err)
+	}
+	if set == nil {
+		return nil, errRecurrence
+	}
+	it := set.Iterator()
+	return func() (t time.Time, ok bool) {
+		defer func() {
+			if r := recover(); r != nil {
+				t, ok = time.Time{}, false
+			}
+		}()
+		return it()
+	}, nil
+}
+
+// ruleInfo is an RRULE value (RFC 5545 §3.3.10) split into its parts, with
+// the few calbridge reads itself.
+type ruleInfo struct {
+	parts    [][2]string // name, value; names upper-case
+	freq     string
+	until    string
+	interval int
+	hasCount bool
+	hasBy    bool
+}
+
+func parseRule(value string) (*ruleInfo, error) {
+	info := &ruleInfo{interval: 1}
+	for part := range strings.SplitSeq(strings.ToUpper(strings.TrimSpace(value)), ";") {
+		name, v, ok := strings.Cut(part, "=")
+		if !ok || name == "" || v == "" {
+			return nil, fmt.Errorf("%w: part %q", errRecurrence, part)
+		}
+		info.parts = append(info.parts, [2]string{name, v})
+		switch {
+		case name == "FREQ":
+			info.freq = v
+		case name == "UNTIL":
+			info.until = v
+		case name == "COUNT":
+			info.hasCount = true
+		case name == "INTERVAL":
+			n, ok := atoiFixed(v)
+			if !ok || n > 1_000_000 {
+				return nil, fmt.Errorf("%w: INTERVAL=%q", errRecurrence, v)
+			}
+			info.interval = max(n, 1)
+		case strings.HasPrefix(name, "BY"):
+			info.hasBy = true
+		}
+	}
+	return info, nil
+}
+
+// set replaces (or adds) a part.
+func (r *ruleInfo) set(name, value string) {
+	for i := range r.parts {
+		if r.parts[i][0] == name {
+			r.parts[i][1] = value
+			return
+		}
+	}
+	r.parts = append(r.parts, [2]string{name, value})
+}
+
+// String writes the rule back, without the parts listed in drop.
+func (r *ruleInfo) String(drop ...string) string {
+	var b strings.Builder
+	for _, p := range r.parts {
+		if slices.Contains(drop, p[0]) {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte(';')
+		}
+		b.WriteString(p[0])
+		b.WriteByte('=')
+		b.WriteString(p[1])
+	}
+	return b.String()
+}
+
+// impossible spots rules that match no date at all, on which rrule-go would
+// iterate to the year 9999 before giving up (about a quarter of a second for
+// a daily rule; hostile input could hold many). It probes the rule from the
+// last 400-year Gregorian cycle before 9999: the calendar repeats every 400
+// years, so a rule that matches nothing there matches nothing anywhere. The
+// shift keeps INTERVAL aligned; when it cannot, the probe is skipped.
+func (r *ruleInfo) impossible(start time.Time) bool {
+	if !r.hasBy {
 		return false // plain rules match every period
 	}
 	// Periods of each frequency in 400 years: years, months, weeks, days.
 	var perCycle int
-	switch opt.Freq {
-	case rrule.YEARLY:
+	switch r.freq {
+	case "YEARLY":
 		perCycle = 400
-	case rrule.MONTHLY:
+	case "MONTHLY":
 		perCycle = 4800
-	case rrule.WEEKLY:
+	case "WEEKLY":
 		perCycle = 20871
-	case rrule.DAILY:
+	case "DAILY":
 		perCycle = 146097
 	default:
 		return false
 	}
-	interval := max(opt.Interval, 1)
-	step := interval / gcd(perCycle, interval) // cycles per aligned shift
-	cycles := (rrule.MAXYEAR - 400 - opt.Dtstart.Year()) / 400
+	step := r.interval / gcd(perCycle, r.interval) // cycles per aligned shift
+	cycles := (9999 - 400 - start.Year()) / 400
 	cycles -= cycles % step
 	if cycles <= 0 {
 		return false
 	}
-	probe := *opt
-	probe.Count, probe.Until = 0, time.Time{}
-	probe.Dtstart = opt.Dtstart.AddDate(400*cycles, 0, 0)
-	r, err := newRRule(probe)
+	next, err := ruleIterator(r.String("COUNT", "UNTIL"), start.AddDate(400*cycles, 0, 0))
 	if err != nil {
-		return false
+		return false // the real expansion reports it
 	}
-	_, ok := r.Iterator()()
+	_, ok := next()
 	return !ok
 }
 
@@ -641,14 +792,4 @@ func gcd(a, b int) int {
 		a, b = b, a%b
 	}
 	return a
-}
-
-// newRRule is rrule.NewRRule with rrule-go's panics turned into errors.
-func newRRule(opt rrule.ROption) (r *rrule.RRule, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			r, err = nil, fmt.Errorf("%w: %v", errRRulePanics, p)
-		}
-	}()
-	return rrule.NewRRule(opt)
 }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/emersion/go-ical"
-	"github.com/teambition/rrule-go"
 )
 
 // Time-zone resolution for TZID parameters (RFC 5545 §3.2.19). Zones are
@@ -254,26 +253,25 @@ func observanceOnsets(start time.Time, props ical.Props) ([]time.Time, error) {
 	if p == nil {
 		return onsets, nil
 	}
-	opt, err := rrule.StrToROptionInLocation(strings.ToUpper(p.Value), time.UTC)
-	if err != nil || opt.Freq != rrule.YEARLY && opt.Freq != rrule.MONTHLY {
+	info, err := parseRule(p.Value)
+	if err != nil || info.freq != "YEARLY" && info.freq != "MONTHLY" {
 		return nil, errVTimezone
 	}
-	opt.Dtstart = start
-	if start.Year() < vtzEarliestYear && opt.Count == 0 && opt.Interval <= 1 {
+	from := start
+	if start.Year() < vtzEarliestYear && !info.hasCount && info.interval <= 1 {
 		// Outlook starts observances in 1601; rrule-go stops about 290
 		// years after DTSTART. A yearly or monthly rule without COUNT or
 		// INTERVAL matches the same days from any year on.
-		opt.Dtstart = time.Date(vtzEarliestYear, start.Month(), start.Day(), start.Hour(), start.Minute(), start.Second(), 0, time.UTC)
+		from = time.Date(vtzEarliestYear, start.Month(), start.Day(), start.Hour(), start.Minute(), start.Second(), 0, time.UTC)
 	}
 	horizon := time.Date(vtzHorizonYear, 1, 1, 0, 0, 0, 0, time.UTC)
-	if opt.Until.IsZero() || opt.Until.After(horizon) {
-		opt.Until = horizon
+	if until, ok := parseUTCDateTime(info.until); !ok || until.After(horizon) {
+		info.set("UNTIL", string(appendUTCDateTime(nil, horizon)))
 	}
-	rule, err := newRRule(*opt)
+	next, err := ruleIterator(info.String(), from)
 	if err != nil {
 		return nil, errVTimezone
 	}
-	next := rule.Iterator()
 	for len(onsets) < vtzMaxTransitions {
 		t, ok := next()
 		if !ok || t.After(horizon) {
