@@ -80,7 +80,7 @@ func (h *AutodiscoverHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) 
 	e.raw(`</Autodiscover>`)
 	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(bytes.Clone(e.b))
+	_, _ = w.Write(e.b)
 }
 
 // refuseDirectives tokenizes data and fails on any directive (DOCTYPE):

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -97,7 +98,7 @@ func TestClientSplitsAttendeesAndWindows(t *testing.T) {
 	c := newTestClient(t, NewHandler(src), WithConcurrency(2))
 	attendees := make([]string, 150)
 	for i := range attendees {
-		attendees[i] = "u" + itoa(i) + "@example.com"
+		attendees[i] = "u" + strconv.Itoa(i) + "@example.com"
 	}
 	q := freebusy.Query{Attendees: attendees, Start: start, End: start.AddDate(0, 0, 130)}
 	ss, err := c.FreeBusy(context.Background(), q)
@@ -240,7 +241,7 @@ func TestClientDeadlineReturnsWhatFinished(t *testing.T) {
 	c := newTestClient(t, NewHandler(src))
 	attendees := make([]string, 150)
 	for i := range attendees {
-		attendees[i] = "u" + itoa(i) + "@example.com"
+		attendees[i] = "u" + strconv.Itoa(i) + "@example.com"
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"io"
+	"strconv"
 	"testing"
 	"time"
 
@@ -19,7 +20,7 @@ func benchSchedules() (freebusy.Query, []freebusy.Schedule) {
 	wh := &freebusy.WorkingHours{Location: time.UTC, Periods: []freebusy.WorkingPeriod{{Days: []time.Weekday{1, 2, 3, 4, 5}, Start: 8 * time.Hour, End: 17 * time.Hour}}}
 	ss := make([]freebusy.Schedule, 100)
 	for m := range ss {
-		a := "user" + itoa(m) + "@example.com"
+		a := "user" + strconv.Itoa(m) + "@example.com"
 		q.Attendees = append(q.Attendees, a)
 		var ivs []freebusy.Interval
 		for d := 0; d < 42; d++ {

@@ -1,6 +1,7 @@
 package exchange
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -81,7 +82,7 @@ func NewAvailabilityRequest(q freebusy.Query) *AvailabilityRequest {
 func (resp *AvailabilityResponse) Schedules(q freebusy.Query, loc *time.Location) ([]freebusy.Schedule, error) {
 	if len(resp.Responses) != len(q.Attendees) {
 		return nil, &DecodeError{Message: "response", Element: "FreeBusyResponseArray", Err: ErrNotAvailability,
-			Detail: "response has " + itoa(len(resp.Responses)) + " mailboxes for " + itoa(len(q.Attendees)) + " requested"}
+			Detail: "response has " + strconv.Itoa(len(resp.Responses)) + " mailboxes for " + strconv.Itoa(len(q.Attendees)) + " requested"}
 	}
 	start, end := q.Start.UTC(), q.End.UTC()
 	zones := zoneCache{}
@@ -109,28 +110,6 @@ func (c *zoneCache) location(tz SerializableTimeZone, year int) (*time.Location,
 	loc, err := tz.Location(year)
 	c.tz, c.loc, c.err = append(c.tz, tz), append(c.loc, loc), append(c.err, err)
 	return loc, err
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
 }
 
 func scheduleOf(attendee string, fr *FreeBusyResponse, q freebusy.Query, start, end time.Time, loc *time.Location, zones *zoneCache) freebusy.Schedule {

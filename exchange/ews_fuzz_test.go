@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strconv"
 	"testing"
 	"time"
 
@@ -73,7 +74,7 @@ func FuzzDecodeAvailabilityResponse(f *testing.F) {
 		}
 		q := freebusy.Query{Start: utc(2024, 3, 5, 0, 0), End: utc(2024, 3, 6, 0, 0), Detail: freebusy.DetailFull}
 		for i := range resp.Responses {
-			q.Attendees = append(q.Attendees, "m"+itoa(i)+"@example.com")
+			q.Attendees = append(q.Attendees, "m"+strconv.Itoa(i)+"@example.com")
 		}
 		ss, err := resp.Schedules(q, time.UTC)
 		if err != nil {

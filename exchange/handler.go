@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -150,7 +151,7 @@ func (h *Handler) answer(ctx context.Context, req *AvailabilityRequest) (*Availa
 		return nil, requestFault(ErrorInvalidRequest, "exchange: no MailboxData")
 	}
 	if len(req.Mailboxes) > lim.MaxAttendees {
-		return nil, requestFault(ErrorIndividualMailboxLimitReached, "exchange: "+itoa(len(req.Mailboxes))+" mailboxes, at most "+itoa(lim.MaxAttendees)+" allowed")
+		return nil, requestFault(ErrorIndividualMailboxLimitReached, "exchange: "+strconv.Itoa(len(req.Mailboxes))+" mailboxes, at most "+strconv.Itoa(lim.MaxAttendees)+" allowed")
 	}
 	if opts.StartTime.IsZero() || opts.EndTime.IsZero() {
 		return nil, requestFault(ErrorInvalidTimeInterval, "exchange: TimeWindow needs StartTime and EndTime")
@@ -164,13 +165,13 @@ func (h *Handler) answer(ctx context.Context, req *AvailabilityRequest) (*Availa
 		return nil, requestFault(ErrorInvalidTimeInterval, "exchange: StartTime must be earlier than EndTime")
 	}
 	if end.Sub(start) > lim.MaxWindow {
-		return nil, requestFault(ErrorTimeIntervalTooBig, "exchange: the requested time window is too long; the allowed limit = "+itoa(int(lim.MaxWindow/(24*time.Hour)))+" days")
+		return nil, requestFault(ErrorTimeIntervalTooBig, "exchange: the requested time window is too long; the allowed limit = "+strconv.Itoa(int(lim.MaxWindow/(24*time.Hour)))+" days")
 	}
 	slot := 30 * time.Minute
 	if n := opts.MergedFreeBusyIntervalInMinutes; n != 0 {
 		slot = time.Duration(n) * time.Minute
 		if n < 0 || n > 1<<20 || slot < lim.MinGranularity || slot > lim.MaxGranularity || slot > end.Sub(start) {
-			return nil, requestFault(ErrorInvalidMergedFreeBusyInterval, "exchange: MergedFreeBusyIntervalInMinutes "+itoa(n)+" is out of range")
+			return nil, requestFault(ErrorInvalidMergedFreeBusyInterval, "exchange: MergedFreeBusyIntervalInMinutes "+strconv.Itoa(n)+" is out of range")
 		}
 	}
 	view := opts.RequestedView

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -189,7 +190,7 @@ func TestHandlerLimits(t *testing.T) {
 	start := utc(2024, 3, 5, 0, 0)
 	many := make([]string, 101)
 	for i := range many {
-		many[i] = "u" + itoa(i) + "@example.com"
+		many[i] = "u" + strconv.Itoa(i) + "@example.com"
 	}
 	badTZ := UTCTimeZone()
 	badTZ.Bias = 5000
