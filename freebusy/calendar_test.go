@@ -331,3 +331,38 @@ func TestDecodeCalendarErrors(t *testing.T) {
 	_, _, err = DecodeCalendar(icalErrReader{}, start, end, CalendarOptions{})
 	assert.True(t, errors.Is(err, errICalWrite))
 }
+
+// RRULE, RDATE and EXDATE forms of RFC 5545 §3.3.10, §3.8.5.1-3, one
+// event each, in New York; the window is March 2026.
+func TestDecodeCalendarRecurrenceForms(t *testing.T) {
+	ny := icalZone(t, "America/New_York")
+	at := func(d, h int) time.Time { return time.Date(2026, 3, d, h, 0, 0, 0, ny).UTC() }
+	tests := []struct {
+		name   string
+		event  string
+		starts []time.Time
+	}{
+		{"UNTIL floating is in the event's zone", "DTSTART:20260302T090000\nRRULE:FREQ=DAILY;UNTIL=20260304T090000", []time.Time{at(2, 9), at(3, 9), at(4, 9)}},
+		{"UNTIL as a date includes that day", "DTSTART:20260302T090000\nRRULE:FREQ=DAILY;UNTIL=20260303", []time.Time{at(2, 9), at(3, 9)}},
+		{"UNTIL in UTC", "DTSTART;TZID=America/New_York:20260302T090000\nRRULE:FREQ=DAILY;UNTIL=20260303T140000Z", []time.Time{at(2, 9), at(3, 9)}},
+		{"lower-case rule", "DTSTART:20260302T090000\nRRULE:freq=weekly;count=2", []time.Time{at(2, 9), at(9, 9)}},
+		{"DTSTART off the rule is still the first instance", "DTSTART:20260301T090000\nRRULE:FREQ=WEEKLY;BYDAY=TU;UNTIL=20260304", []time.Time{at(1, 9), at(3, 9)}},
+		{"RDATE only", "DTSTART:20260302T090000\nRDATE:20260305T090000,20260306T090000", []time.Time{at(2, 9), at(5, 9), at(6, 9)}},
+		{"RDATE as a period", "DTSTART:20260302T090000\nRDATE;VALUE=PERIOD:20260305T150000Z/PT1H", []time.Time{at(2, 9), at(5, 10)}},
+		{"RDATE equal to a rule instance counts once", "DTSTART:20260302T090000\nRRULE:FREQ=DAILY;COUNT=2\nRDATE:20260303T090000", []time.Time{at(2, 9), at(3, 9)}},
+		{"EXDATE as a date on a timed event", "DTSTART:20260302T090000\nRRULE:FREQ=DAILY;COUNT=3\nEXDATE;VALUE=DATE:20260303", []time.Time{at(2, 9), at(4, 9)}},
+		{"EXDATE in UTC", "DTSTART;TZID=America/New_York:20260302T090000\nRRULE:FREQ=DAILY;COUNT=3\nEXDATE:20260304T140000Z", []time.Time{at(2, 9), at(3, 9)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ivs, rep := icalDecodeMarch(t, icalEvents("UID:r\nDURATION:PT30M\n"+tt.event), CalendarOptions{Location: ny})
+			assert.Zero(t, rep.Invalid, "%v", rep.Problems)
+			var starts []time.Time
+			for _, i := range ivs {
+				starts = append(starts, i.Start)
+				assert.Equal(t, 30*time.Minute, i.Duration())
+			}
+			assert.Equal(t, tt.starts, starts)
+		})
+	}
+}
