@@ -127,7 +127,9 @@ func (d *decoder) root() (xml.StartElement, error) {
 		case xml.StartElement:
 			return t, nil
 		case xml.CharData:
-			if len(trimSpace(t)) != 0 {
+			// A UTF-8 byte-order mark, which .NET writers may put first,
+			// reaches us as text before the prolog.
+			if len(trimSpace(bytes.TrimPrefix(t, []byte("\uFEFF")))) != 0 {
 				return xml.StartElement{}, d.fail(ErrNotAvailability, "", "text before the root element")
 			}
 		}

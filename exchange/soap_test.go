@@ -57,7 +57,9 @@ func TestDecodeRequestClientQuirks(t *testing.T) {
 	assert.Nil(t, req.Mailboxes[1].ExcludeConflicts)
 	assert.Equal(t, "Room", req.Mailboxes[1].AttendeeType)
 
-	req, err = DecodeAvailabilityRequest(bytes.NewReader(readTestdata(t, "request-managed-api-tzcontext.xml")))
+	// .NET writers may start with a UTF-8 byte-order mark.
+	bom := append([]byte("\uFEFF"), readTestdata(t, "request-managed-api-tzcontext.xml")...)
+	req, err = DecodeAvailabilityRequest(bytes.NewReader(bom))
 	require.NoError(t, err)
 	assert.Nil(t, req.TimeZone)
 	assert.Equal(t, "Pacific Standard Time", req.TimeZoneContext)
