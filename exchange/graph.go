@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -385,6 +386,9 @@ func EncodeGetScheduleResponse(w io.Writer, resp *GraphScheduleResponse) error {
 func decodeGraphJSON(r io.Reader, limit int64, what string, v any) error {
 	body, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			return graphFormatErr("", ErrGraphTooLarge, "%s exceeds %d bytes", what, limit)
+		}
 		return graphFormatErr("", ErrGraphSyntax, "reading the %s: %v", what, err)
 	}
 	if int64(len(body)) > limit {

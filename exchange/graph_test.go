@@ -494,6 +494,7 @@ func TestGraphHandlerErrors(t *testing.T) {
 		{"nested id", http.MethodPost, "/users/a/b/calendar/getSchedule", body(1, 1, 30), ok, 404, "ResourceNotFound"},
 		{"GET", http.MethodGet, "/me/calendar/getSchedule", "", ok, 405, "BadRequest"},
 		{"bad json", http.MethodPost, "/me/calendar/getSchedule", "{", ok, 400, "BadRequest"},
+		{"too large", http.MethodPost, "/me/calendar/getSchedule", `{"schedules":["` + strings.Repeat("a", MaxGraphRequestBytes) + `"]}`, ok, 413, "BadRequest"},
 		{"21 schedules", http.MethodPost, "/me/calendar/getSchedule", body(21, 1, 30), ok, 400, "ErrorIndividualMailboxLimitReached"},
 		{"63 days", http.MethodPost, "/me/calendar/getSchedule", body(1, 63, 30), ok, 400, "ErrorTimeIntervalTooBig"},
 		{"interval 4", http.MethodPost, "/me/calendar/getSchedule", body(1, 1, 4), ok, 400, "ErrorInvalidMergedFreeBusyInterval"},
