@@ -74,7 +74,8 @@ type CalendarEvent struct {
 	// Status is the status the generic rules chose (see DecodeCalendar).
 	Status Status
 	// Props maps each upper-case property name to its first raw value
-	// (unescaped text is not decoded). The map is the hook's to read only.
+	// as written (TEXT escapes are not decoded). The map is the hook's to
+	// read only.
 	Props map[string]string
 	// Recurring is set for a component with RRULE or RDATE.
 	Recurring bool
@@ -146,7 +147,9 @@ type CalendarReport struct {
 // or nothing (an instant, which blocks no time). Recurrence follows RRULE,
 // RDATE and EXDATE (lists and VALUE=DATE included), with RECURRENCE-ID
 // components replacing the instance they name; RANGE=THISANDFUTURE is read
-// as that instance only.
+// as that instance only. DTSTART is always an instance; when it does not
+// match its RRULE (RFC 5545 leaves that undefined) it comes in addition to
+// the COUNT instances of the rule.
 //
 // Errors: a *QueryError when the window is empty, a *ParseError (matching
 // ErrInvalid) when the input is not iCalendar, and read errors from r.
