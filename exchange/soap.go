@@ -47,6 +47,10 @@ func DecodeAvailabilityResponse(r io.Reader) (*AvailabilityResponse, error) {
 	return decodeResponse(r, MaxResponseBytes)
 }
 
+// namespaceSOAP12 is the SOAP 1.2 envelope namespace. EWS speaks SOAP 1.1;
+// the decoder also accepts 1.2 envelopes, which ASMX services answer too.
+const namespaceSOAP12 = "http://www.w3.org/2003/05/soap-envelope"
+
 // limitedReader is io.LimitedReader that remembers that it hit the limit.
 type limitedReader struct {
 	r        io.Reader
@@ -260,8 +264,8 @@ func (d *decoder) envelope(header, body func(se xml.StartElement) error) error {
 	if err != nil {
 		return err
 	}
-	if root.Name.Local != "Envelope" || root.Name.Space != NamespaceSOAP {
-		return d.fail(ErrNotAvailability, root.Name.Local, "root is not a SOAP 1.1 envelope")
+	if root.Name.Local != "Envelope" || (root.Name.Space != NamespaceSOAP && root.Name.Space != namespaceSOAP12) {
+		return d.fail(ErrNotAvailability, root.Name.Local, "root is not a SOAP envelope")
 	}
 	sawBody := false
 	for {

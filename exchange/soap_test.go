@@ -57,6 +57,11 @@ func TestDecodeRequestClientQuirks(t *testing.T) {
 	assert.Nil(t, req.Mailboxes[1].ExcludeConflicts)
 	assert.Equal(t, "Room", req.Mailboxes[1].AttendeeType)
 
+	soap12 := strings.Replace(string(readTestdata(t, "request-skeleton.xml")), "http://schemas.xmlsoap.org/soap/envelope/", "http://www.w3.org/2003/05/soap-envelope", 1)
+	req, err = DecodeAvailabilityRequest(strings.NewReader(soap12))
+	require.NoError(t, err, "SOAP 1.2 envelope")
+	assert.Len(t, req.Mailboxes, 1)
+
 	// .NET writers may start with a UTF-8 byte-order mark.
 	bom := append([]byte("\uFEFF"), readTestdata(t, "request-managed-api-tzcontext.xml")...)
 	req, err = DecodeAvailabilityRequest(bytes.NewReader(bom))
