@@ -436,7 +436,9 @@ func (sc *serverConn) freeBusy(e *encoder, id json.RawMessage, q freebusy.Query)
 	}
 	if err != nil {
 		if r := freebusy.ReasonOf(err); r == freebusy.ReasonInternal {
-			s.o.log.Error("transport: source failed", zap.Error(err))
+			// The message may name attendees: only the reason above Debug.
+			s.o.log.Warn("transport: source failed", zap.Stringer("reason", r))
+			s.o.log.Debug("transport: source failed", zap.Error(err))
 		}
 		_ = e.error(id, errorObject(err))
 		return
