@@ -167,7 +167,12 @@ func TestGraphClientConcurrencyLimit(t *testing.T) {
 				break
 			}
 		}
-		time.Sleep(20 * time.Millisecond)
+		// Hold the first request until a second one runs beside it (or
+		// two seconds pass), so that the peak does not depend on timing.
+		for wait := time.Now().Add(2 * time.Second); peak.Load() < 2 && time.Now().Before(wait); {
+			time.Sleep(time.Millisecond)
+		}
+		time.Sleep(5 * time.Millisecond)
 		handler.ServeHTTP(w, r)
 		inFlight.Add(-1)
 	}))
