@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -269,17 +268,17 @@ func (c *Client) post(ctx context.Context, body []byte) (*AvailabilityResponse, 
 		_ = res.Body.Close()
 	}()
 	limit := c.o.ews.bodyLimit(MaxResponseBytes)
-	isXML := strings.Contains(res.Header.Get("Content-Type"), "xml")
-	switch {
-	case res.StatusCode == http.StatusOK:
+	switch res.StatusCode {
+	case http.StatusOK:
 		return decodeResponse(res.Body, limit)
-	case res.StatusCode == http.StatusInternalServerError && isXML:
-		// SOAP 1.1 faults come with status 500.
+	case http.StatusInternalServerError:
+		// SOAP 1.1 faults come with status 500; anything else that does is
+		// a plain server error.
 		_, err := decodeResponse(res.Body, limit)
-		if err == nil {
-			err = &httpStatusError{status: res.StatusCode}
+		if _, isFault := errors.AsType[*SOAPFault](err); isFault {
+			return nil, err
 		}
-		return nil, err
+		return nil, &httpStatusError{status: res.StatusCode}
 	}
 	he := &httpStatusError{status: res.StatusCode}
 	if ra := res.Header.Get("Retry-After"); ra != "" {

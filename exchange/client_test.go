@@ -299,3 +299,25 @@ func TestClientRejectsBadInput(t *testing.T) {
 	_, err = c.FreeBusy(context.Background(), freebusy.Query{Attendees: []string{"a@x"}, Start: utc(2024, 3, 5, 0, 0), End: utc(2024, 3, 6, 0, 0), Granularity: time.Second})
 	assert.True(t, errors.Is(err, freebusy.ErrBadGranularity))
 }
+
+// A plain HTTP 500 (no SOAP fault in it) is a server failure, a 500 with a
+// fault is the fault.
+func TestClientStatus500(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	q := freebusy.Query{Attendees: []string{"a@example.com"}, Start: utc(2024, 3, 5, 0, 0), End: utc(2024, 3, 6, 0, 0)}
+	c := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "oops", http.StatusInternalServerError)
+	}))
+	_, err := c.FreeBusy(context.Background(), q)
+	assert.ErrorIs(t, err, freebusy.ErrUnavailable)
+
+	c = newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusInternalServerError) // no Content-Type: still read the fault
+		_ = EncodeSOAPFault(w, &SOAPFault{ResponseCode: ErrorInvalidRequest, String: "no"})
+	}))
+	ss, err := c.FreeBusy(context.Background(), q)
+	require.NoError(t, err)
+	assert.ErrorIs(t, ss[0].Err, freebusy.ErrInvalid)
+	var f *SOAPFault
+	assert.ErrorAs(t, ss[0].Err, &f)
+}
