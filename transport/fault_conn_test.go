@@ -5,7 +5,12 @@ package transport_test
 // errors.
 
 import (
+	"bufio"
+	"encoding/json"
 	"errors"
+	"io"
+	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -260,4 +265,149 @@ func TestFaultT15ApplicationErrors(t *testing.T) {
 	assert.GreaterOrEqual(t, ok, 99, "success rate after the fix")
 	assert.Empty(t, log.since(mark), "application errors never churn the connection")
 	assert.Equal(t, uint64(1), c.Stats().Dials)
+}
+
+// T9 (§9): bandwidth squeeze, 20 kB/s each way with replies of about 9 kB.
+// Pass: calls with room in their deadline succeed; a call whose deadline
+// is shorter than the transfer ends by its deadline (+hangGuard); pings
+// still get through, so the connection is not recycled more than once
+// (normally not at all); the client neither wedges nor leaks.
+func TestFaultT9BandwidthSqueeze(t *testing.T) {
+	checkLeaks(t)
+	srv := startServer(t, newSource())
+	p := newProxy(t, srv.addr)
+	c, _ := newClient(t, p.Addr(), transport.WithHeartbeat(200*time.Millisecond, 3*time.Second))
+	q := faultQuery(60)
+	want, _, err := callWithin(c, q, time.Second)
+	require.NoError(t, err)
+	replyBytes, err := json.Marshal(want)
+	require.NoError(t, err)
+
+	const rate = 20_000
+	require.NoError(t, p.SetFault(transporttest.Fault{BytesPerSecond: rate}))
+	transfer := time.Duration(len(replyBytes)) * time.Second / rate
+	got, took, err := callWithin(c, q, 5*time.Second)
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+	assert.GreaterOrEqual(t, took, transfer*8/10, "the squeeze is real")
+	t.Logf("reply of %d bytes at %d B/s: %v (transfer alone %v)", len(replyBytes), rate, took, transfer)
+
+	short := transfer / 3
+	_, took, err = callWithin(c, q, short)
+	require.Error(t, err)
+	assert.ErrorIs(t, err, freebusy.ErrTimeout)
+	assert.LessOrEqual(t, took, short+hangGuard)
+
+	got, _, err = callWithin(c, q, 5*time.Second) // queued behind the abandoned reply
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+	assert.LessOrEqual(t, c.Stats().Dials, uint64(2))
+	t.Logf("dials after the squeeze: %d", c.Stats().Dials)
+}
+
+// §8.3, a deadline on every write, on the in-memory network: a peer that
+// answers the handshake and then never reads again. Its buffer fills, the
+// client's next write blocks, and it must give up at the write timeout,
+// discard the connection and fail the calls written on it, not hang (the
+// yamux #142 and Nomad #23305 failure). Heartbeats are off, so only the
+// write deadline can save the client. Calls that never got written are
+// retried on new attempts (which this peer never answers) and end by
+// their own deadline.
+func TestFaultStuckPeerWriteTimeout(t *testing.T) {
+	checkLeaks(t)
+	n := transporttest.NewNetwork()
+	l, err := n.Listen("stuck:7000")
+	require.NoError(t, err)
+	done := make(chan struct{})
+	var peer sync.WaitGroup
+	peer.Add(1)
+	go func() {
+		defer peer.Done()
+		nc, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer nc.Close()
+		br := bufio.NewReader(nc)
+		if _, err := br.ReadString('\n'); err != nil {
+			return
+		}
+		_, _ = io.WriteString(nc, `{"jsonrpc":"2.0","id":0,"result":{"version":1,"server":"stuck","maxMessageBytes":1048576}}`+"\n")
+		<-done // and never read again
+	}()
+	t.Cleanup(func() { close(done); _ = l.Close(); peer.Wait() })
+
+	const writeTimeout = 200 * time.Millisecond
+	c, log := newClient(t, "stuck:7000", transport.WithDialer(n), transport.WithHeartbeat(0, 0),
+		transport.WithWriteTimeout(writeTimeout), transport.WithMaxAttempts(1))
+	q := faultQuery(100) // about 2.5 kB a request: 40 of them overflow the 64 kB buffer
+	start := time.Now()
+	errs := make(chan error, 40)
+	var calls sync.WaitGroup
+	for range 40 {
+		calls.Add(1)
+		go func() {
+			defer calls.Done()
+			_, _, err := callWithin(c, q, 5*time.Second)
+			errs <- err
+		}()
+	}
+	calls.Wait()
+	took := time.Since(start)
+	close(errs)
+	writeErrs := 0
+	for err := range errs {
+		require.Error(t, err)
+		var ce *transport.CallError
+		if errors.As(err, &ce) && ce.Op == "write" {
+			writeErrs++
+		}
+	}
+	assert.Positive(t, writeErrs, "a write gave up at its deadline")
+	assert.LessOrEqual(t, took, 5*time.Second+hangGuard, "every call ended by its deadline")
+	lost, ok := log.first(start, func(sc transport.StateChange) bool { return sc.From == transport.Ready })
+	require.True(t, ok, "the stuck connection was discarded")
+	assert.ErrorIs(t, lost.Err, os.ErrDeadlineExceeded)
+	assert.LessOrEqual(t, lost.At.Sub(start), writeTimeout+hangGuard, "dropped at the write timeout")
+	t.Logf("stuck peer: connection dropped after %v with %v; %d calls failed with it, the rest (never written) moved on to new attempts and ended after %v",
+		lost.At.Sub(start), lost.Err, writeErrs, took)
+}
+
+// §8.10 (fail fast by default; a call issued while Connecting waits for
+// the current attempt) with §8.2 (waiters wake on every state change and
+// re-check). When an attempt takes longer than the backoff delay, as with
+// a silent peer, TransientFailure lasts only microseconds before the next
+// Connecting. A fail-fast call waiting on the attempt must still fail when
+// that attempt fails, not ride along attempt after attempt until its own
+// deadline: Unavailable within the handshake timeout (+hangGuard).
+func TestFaultFailFastCallerSeesAttemptFail(t *testing.T) {
+	checkLeaks(t)
+	srv := startServer(t, newSource())
+	p := newProxy(t, srv.addr)
+	require.NoError(t, p.SetFault(transporttest.Fault{BlackHole: true}))
+	const hs = 150 * time.Millisecond
+	quick := transport.Backoff{BaseDelay: 50 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 100 * time.Millisecond, MinConnectTimeout: time.Second}
+	c, log := newClient(t, p.Addr(), transport.WithHandshakeTimeout(hs), transport.WithBackoff(quick), transport.WithRand(midRand))
+	c.Connect()
+
+	// The waiter may or may not be scheduled while TransientFailure lasts:
+	// five calls, the slowest counts.
+	const deadline = 2 * time.Second
+	var worst time.Duration
+	var worstErr error
+	for range 5 {
+		_, took, err := callWithin(c, faultQuery(1), deadline)
+		require.Error(t, err)
+		assert.True(t, isUnavailable(err) || errors.Is(err, freebusy.ErrTimeout), "got %v", err)
+		if took >= worst {
+			worst, worstErr = took, err
+		}
+	}
+	t.Logf("slowest of 5 fail-fast calls issued while connecting to a silent peer: %v (%v); %d failed attempts in all",
+		worst, worstErr, countTF(log.snapshot()))
+	if knownBug(t, "fail-fast caller misses TransientFailure", worst > hs+hangGuard) {
+		return
+	}
+	assert.True(t, isUnavailable(worstErr), "fail-fast gives Unavailable, got %v", worstErr)
+	assert.LessOrEqual(t, worst, hs+hangGuard, "a fail-fast call waits for the current attempt only")
 }
