@@ -58,7 +58,7 @@ func TestPublicFolderSource(t *testing.T) {
 	assert.ErrorIs(t, got[2].Err, ErrPublicFolderMismatch)
 
 	t.Run("deadline", func(t *testing.T) {
-		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		q := q
 		q.Attendees = []string{"slow@example.com", "danw@example.com"}
