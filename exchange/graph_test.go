@@ -619,3 +619,38 @@ func graphErrorsIsAll(err error, targets ...error) bool {
 	}
 	return true
 }
+
+// Items written in a Prefer zone across the US DST change (10 March 2024)
+// keep their instants: 17:00Z is 09:00 PST before and 10:00 PDT after.
+// Working elsewhere survives the round trip through the items although the
+// view shows it as 0 (§3.2).
+func TestGraphRoundTripAcrossDST(t *testing.T) {
+	la := graphLA(t)
+	start := time.Date(2024, 3, 9, 0, 0, 0, 0, time.UTC)
+	q := freebusy.Query{Attendees: []string{"a"}, Start: start, End: start.Add(72 * time.Hour), Granularity: time.Hour}
+	s := freebusy.Schedule{Attendee: "a", Start: q.Start, End: q.End}
+	for d := range 3 {
+		at := start.Add(time.Duration(d)*24*time.Hour + 17*time.Hour)
+		s.Intervals = append(s.Intervals, freebusy.Interval{Start: at, End: at.Add(time.Hour), Status: freebusy.Busy})
+	}
+	s.Intervals = append(s.Intervals, freebusy.Interval{Start: start.Add(20 * time.Hour), End: start.Add(22 * time.Hour), Status: freebusy.WorkingElsewhere})
+
+	info, err := NewGraphScheduleInformation(&s, q, GraphResponseOptions{Location: la, TimeZone: "Pacific Standard Time"})
+	require.NoError(t, err)
+	var starts []string
+	for _, it := range info.ScheduleItems {
+		starts = append(starts, it.Start.DateTime)
+	}
+	assert.Equal(t, []string{
+		"2024-03-09T09:00:00.0000000", "2024-03-09T12:00:00.0000000",
+		"2024-03-10T10:00:00.0000000", "2024-03-11T10:00:00.0000000",
+	}, starts)
+	assert.Equal(t, byte('0'), info.AvailabilityView[20], "working elsewhere is 0 in the view")
+
+	back, err := info.Schedule("a", q, nil)
+	require.NoError(t, err)
+	assert.Equal(t, s.Intervals[3], back.Intervals[1], "working elsewhere kept by the items")
+	_, err = s.Normalize()
+	require.NoError(t, err)
+	assert.Equal(t, s.Intervals, back.Intervals)
+}
