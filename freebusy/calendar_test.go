@@ -366,3 +366,49 @@ func TestDecodeCalendarRecurrenceForms(t *testing.T) {
 		})
 	}
 }
+
+// Every IANA id the Windows table maps to must exist in tzdata, or the map
+// would silently fall back to the owner's zone.
+func TestWindowsZonesLoad(t *testing.T) {
+	for win, iana := range windowsZones {
+		loc := loadIANA(iana)
+		assert.NotNil(t, loc, "%s -> %s", win, iana)
+	}
+	assert.Nil(t, loadIANA("Local"), "never the machine's zone")
+	assert.Nil(t, loadIANA(""))
+}
+
+// A southern-hemisphere VTIMEZONE (daylight time across New Year, Sydney's
+// rules) gives the right offset on both sides of each change.
+func TestVTimezoneSouthernHemisphere(t *testing.T) {
+	cal := "BEGIN:VCALENDAR\r\nBEGIN:VTIMEZONE\r\nTZID:Sydney-ish\r\n" +
+		"BEGIN:STANDARD\r\nDTSTART:20000402T030000\r\nTZOFFSETFROM:+1100\r\nTZOFFSETTO:+1000\r\nRRULE:FREQ=YEARLY;BYMONTH=4;BYDAY=1SU\r\nEND:STANDARD\r\n" +
+		"BEGIN:DAYLIGHT\r\nDTSTART:20001001T020000\r\nTZOFFSETFROM:+1000\r\nTZOFFSETTO:+1100\r\nRRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=1SU\r\nEND:DAYLIGHT\r\n" +
+		"END:VTIMEZONE\r\n" +
+		"BEGIN:VEVENT\r\nUID:1\r\nDTSTART;TZID=Sydney-ish:20260115T090000\r\nDURATION:PT1H\r\nEND:VEVENT\r\n" +
+		"BEGIN:VEVENT\r\nUID:2\r\nDTSTART;TZID=Sydney-ish:20260615T090000\r\nDURATION:PT1H\r\nEND:VEVENT\r\n" +
+		"END:VCALENDAR\r\n"
+	syd := icalZone(t, "Australia/Sydney")
+	ivs, rep, err := DecodeCalendar(strings.NewReader(cal), icalUTC(2026, 1, 1, 0, 0, 0), icalUTC(2026, 7, 1, 0, 0, 0), CalendarOptions{})
+	require.NoError(t, err)
+	assert.Zero(t, rep.ZoneFallbacks)
+	require.Len(t, ivs, 2)
+	assert.Equal(t, time.Date(2026, 1, 15, 9, 0, 0, 0, syd).UTC(), ivs[0].Start, "AEDT, +11")
+	assert.Equal(t, time.Date(2026, 6, 15, 9, 0, 0, 0, syd).UTC(), ivs[1].Start, "AEST, +10")
+}
+
+// Schedules in any zone are written in UTC (RFC 5545 §3.6.4: DTSTART, DTEND
+// and FREEBUSY in UTC).
+func TestEncodeVFreeBusyWritesUTC(t *testing.T) {
+	ny := icalZone(t, "America/New_York")
+	day := func(h int) time.Time { return time.Date(2026, 3, 9, h, 0, 0, 0, ny) }
+	s := Schedule{Attendee: "a@example.com", Start: day(0), End: day(24), AsOf: day(0),
+		Intervals: []Interval{{Start: day(9), End: day(10), Status: Busy}}}
+	var buf bytes.Buffer
+	require.NoError(t, EncodeVFreeBusy(&buf, []Schedule{s}, VFreeBusyOptions{}))
+	out := buf.String()
+	assert.Contains(t, out, "DTSTART:20260309T040000Z\r\n")
+	assert.Contains(t, out, "DTEND:20260310T040000Z\r\n")
+	assert.Contains(t, out, "FREEBUSY;FBTYPE=BUSY:20260309T130000Z/20260309T140000Z\r\n")
+	assert.NotContains(t, out, "TZID")
+}
