@@ -348,3 +348,20 @@ func TestDecodeVFreeBusyReadError(t *testing.T) {
 type icalErrReader struct{}
 
 func (icalErrReader) Read([]byte) (int, error) { return 0, errICalWrite }
+
+// Folding (ours) and unfolding (go-ical's) agree on long non-ASCII lines:
+// an attendee far longer than 75 octets, multi-byte runes at every offset,
+// survives a round trip.
+func TestVFreeBusyFoldRoundTrip(t *testing.T) {
+	for pad := 0; pad < 4; pad++ {
+		attendee := strings.Repeat("x", pad) + strings.Repeat("ünïcødé😀", 12) + "@example.com"
+		s := Schedule{Attendee: attendee, Start: icalUTC(2026, 1, 1, 0, 0, 0), End: icalUTC(2026, 1, 2, 0, 0, 0), AsOf: icalUTC(2026, 1, 1, 0, 0, 0)}
+		var buf bytes.Buffer
+		require.NoError(t, EncodeVFreeBusy(&buf, []Schedule{s}, VFreeBusyOptions{}))
+		assertLinesFit(t, buf.String())
+		got, _, err := DecodeVFreeBusy(&buf)
+		require.NoError(t, err)
+		require.Len(t, got, 1)
+		assert.Equal(t, attendee, got[0].Attendee)
+	}
+}
