@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/calbridge/calbridge/freebusy"
@@ -94,6 +95,17 @@ func (r *recorder) states() []State {
 		out = append(out, c.To)
 	}
 	return out
+}
+
+// waitStates waits for the recorded sequence to equal want: callbacks run
+// on the owner goroutine just after the state changes, so a caller can see
+// the new state before its callback has been recorded.
+func (r *recorder) waitStates(t *testing.T, want []State, msgAndArgs ...any) {
+	t.Helper()
+	ok := assert.Eventually(t, func() bool { return assert.ObjectsAreEqual(want, r.states()) }, 2*time.Second, time.Millisecond, msgAndArgs...)
+	if !ok {
+		assert.Equal(t, want, r.states(), msgAndArgs...)
+	}
 }
 
 // assertLegal checks every recorded transition against the table.
