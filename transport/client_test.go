@@ -834,3 +834,40 @@ func TestClientBlipRetriesEveryInFlightCall(t *testing.T) {
 	assert.Equal(t, uint64(n), c.Stats().Retries)
 	assert.Zero(t, c.Stats().RetriesThrottled)
 }
+
+// TestClientScheduleFieldsSurviveTheWire: every Schedule field crosses the
+// wire intact: events, working hours, as-of, staleness.
+func TestClientScheduleFieldsSurviveTheWire(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	require.NoError(t, err)
+	full := freebusy.Schedule{
+		Attendee: "usera@example.com", Start: t0, End: t0.Add(24 * time.Hour),
+		Intervals: []freebusy.Interval{
+			{Start: t0.Add(8 * time.Hour), End: t0.Add(9 * time.Hour), Status: freebusy.OutOfOffice},
+			{Start: t0.Add(9 * time.Hour), End: t0.Add(10 * time.Hour), Status: freebusy.WorkingElsewhere},
+			{Start: t0.Add(20 * time.Hour), End: t0.Add(21 * time.Hour), Status: freebusy.Unknown},
+		},
+		Events: []freebusy.Event{{Start: t0.Add(8 * time.Hour), End: t0.Add(9 * time.Hour), Status: freebusy.OutOfOffice,
+			ID: "AAMk=", Subject: "Dentist", Location: "Town", Private: true, Meeting: true, Recurring: true, Exception: true, Reminder: true}},
+		WorkingHours: &freebusy.WorkingHours{Location: berlin, Periods: []freebusy.WorkingPeriod{
+			{Days: []time.Weekday{time.Monday, time.Friday}, Start: 9 * time.Hour, End: 17*time.Hour + 30*time.Minute}}},
+		AsOf:  t0.Add(-time.Minute),
+		Stale: true,
+	}
+	src := freebusy.SourceFunc(func(ctx context.Context, q freebusy.Query) ([]freebusy.Schedule, error) {
+		return []freebusy.Schedule{full}, nil
+	})
+	_, addr := startServer(t, src)
+	c := newTestClient(t, []string{addr})
+	q := testQuery(1)
+	q.Detail = freebusy.DetailFull
+	got, err := c.FreeBusy(context.Background(), q)
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	require.NotNil(t, got[0].WorkingHours)
+	assert.Equal(t, "Europe/Berlin", got[0].WorkingHours.Location.String())
+	assert.Equal(t, full.WorkingHours.Periods, got[0].WorkingHours.Periods)
+	g := got[0]
+	g.WorkingHours, full.WorkingHours = nil, nil
+	assert.Equal(t, full, g)
+}

@@ -168,8 +168,9 @@ func WithEagerRetryInterval(d time.Duration) Option {
 func WithMaxMessageBytes(n int) Option { return func(o *clientOptions) { o.maxMessageBytes = n } }
 
 // WithStateCallback registers f to be called on every state transition, in
-// order, from the client's connection goroutine. f must not block and must
-// not call Close.
+// order, from the client's connection goroutine, just after the new state
+// has taken effect (a call may already have used a new connection when f
+// runs). f must not block and must not call Close.
 func WithStateCallback(f func(StateChange)) Option { return func(o *clientOptions) { o.onState = f } }
 
 // WithRand replaces the source of backoff jitter, a function returning

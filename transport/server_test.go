@@ -271,3 +271,23 @@ func TestErrorDataJSON(t *testing.T) {
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"reason":"throttled","retryAfter":1000000000}`, string(b))
 }
+
+// TestServerReadTimeout: a connection idle past the read timeout is closed;
+// a client's heartbeats keep its connection alive through the same timeout.
+func TestServerReadTimeout(t *testing.T) {
+	_, addr := startServer(t, staticSource, WithServerReadTimeout(100*time.Millisecond))
+	rc := dialRaw(t, addr)
+	rc.hello()
+	start := time.Now()
+	_, err := rc.br.ReadString('\n')
+	assert.ErrorIs(t, err, io.EOF)
+	assert.GreaterOrEqual(t, time.Since(start), 90*time.Millisecond)
+
+	c := newTestClient(t, []string{addr}, WithHeartbeat(30*time.Millisecond, time.Second))
+	_, err = c.FreeBusy(context.Background(), testQuery(1))
+	require.NoError(t, err)
+	time.Sleep(300 * time.Millisecond)
+	_, err = c.FreeBusy(context.Background(), testQuery(1))
+	require.NoError(t, err)
+	assert.Equal(t, uint64(1), c.Stats().Dials, "heartbeats kept the connection open")
+}
