@@ -5,7 +5,9 @@ import (
 	"net"
 	"net/rpc"
 	"net/rpc/jsonrpc"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -197,4 +199,79 @@ func BenchmarkRPCRecovery(b *testing.B) {
 	b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "ms-to-recover")
 	require.NoError(b, s.Close())
 	<-done
+}
+
+// BenchmarkRPCCallVsNetRPC alternates single calls between the Client and
+// its floor (net/rpc + jsonrpc, same payload) and reports the ratio of
+// their call rates, "x-floor" (≥ 0.9 is the target). Alternating call by
+// call makes the ratio robust to the load swings of a shared machine, which
+// distort the separate benchmarks' ns/op far more than either design does.
+func BenchmarkRPCCallVsNetRPC(b *testing.B) {
+	c := benchClient(b)
+	floor := netRPCClient(b)
+	q := testQuery(5)
+	ctx := context.Background()
+	var ours, theirs time.Duration
+	b.ReportAllocs()
+	for b.Loop() {
+		t0 := time.Now()
+		if _, err := c.FreeBusy(ctx, q); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		var res FreeBusyResult
+		if err := floor.Call("NetRPCFreeBusy.FreeBusy", q, &res); err != nil {
+			b.Fatal(err)
+		}
+		ours += t1.Sub(t0)
+		theirs += time.Since(t1)
+	}
+	b.ReportMetric(float64(ours)/float64(b.N), "ns/call")
+	b.ReportMetric(float64(theirs)/float64(b.N), "floor-ns/call")
+	b.ReportMetric(float64(theirs)/float64(ours), "x-floor")
+}
+
+// BenchmarkRPCCallParallelVsNetRPC does the same for concurrent callers:
+// rounds of 16 calls spread over GOMAXPROCS·2 goroutines, alternating
+// between the Client and the floor.
+func BenchmarkRPCCallParallelVsNetRPC(b *testing.B) {
+	c := benchClient(b)
+	floor := netRPCClient(b)
+	q := testQuery(5)
+	ctx := context.Background()
+	workers := 2 * runtime.GOMAXPROCS(0)
+	const perRound = 16
+	round := func(call func() error) time.Duration {
+		var wg sync.WaitGroup
+		var next atomic.Int64
+		start := time.Now()
+		for range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for next.Add(1) <= perRound {
+					if err := call(); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		return time.Since(start)
+	}
+	oursCall := func() error { _, err := c.FreeBusy(ctx, q); return err }
+	floorCall := func() error {
+		var res FreeBusyResult
+		return floor.Call("NetRPCFreeBusy.FreeBusy", q, &res)
+	}
+	var ours, theirs time.Duration
+	b.ReportAllocs()
+	for b.Loop() {
+		ours += round(oursCall)
+		theirs += round(floorCall)
+	}
+	b.ReportMetric(float64(ours)/float64(b.N*perRound), "ns/call")
+	b.ReportMetric(float64(theirs)/float64(b.N*perRound), "floor-ns/call")
+	b.ReportMetric(float64(theirs)/float64(ours), "x-floor")
 }
