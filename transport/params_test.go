@@ -3,6 +3,7 @@ package transport
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"testing"
 	"time"
 
@@ -47,9 +48,18 @@ func TestDecodeParams(t *testing.T) {
 	}
 }
 
+// TestJSONMembers: the members accepted are those PROTOCOL.md documents
+// (a new Query field must be documented there too, and then added here).
 func TestJSONMembers(t *testing.T) {
-	assert.Equal(t, []string{"attendees", "start", "end", "granularity", "detail"}, queryMembers())
-	assert.Equal(t, []string{"version", "token", "client"}, helloMembers())
+	assert.ElementsMatch(t, []string{"attendees", "start", "end", "granularity", "detail"}, queryMembers(), "update PROTOCOL.md calbridge.freebusy params")
+	assert.ElementsMatch(t, []string{"version", "token", "client"}, helloMembers())
+	type tagged struct {
+		A int `json:"a,omitempty"`
+		B int `json:"-"`
+		C int
+		d int
+	}
+	assert.Equal(t, []string{"a", "C"}, jsonMembers(reflect.TypeFor[tagged]()))
 }
 
 // FuzzDecodeParams checks the one-pass member check against encoding/json's
