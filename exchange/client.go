@@ -167,31 +167,70 @@ func (c *Client) run(ctx context.Context, jobs []*job) {
 	wg.Wait()
 }
 
-// do performs one job, retrying throttled requests within the deadline.
+// minBackOff is the shortest wait before a throttled request is retried.
+const minBackOff = 100 * time.Millisecond
+
+// do performs one job. A throttled request is retried after the server's
+// hint; so are the mailboxes the server throttled one by one (a
+// per-mailbox ErrorServerBusy with BackOffMilliseconds), as long as
+// retries and the deadline allow.
 func (c *Client) do(ctx context.Context, j *job) {
+	left := c.o.ews.retries()
+	schedules, err := c.ask(ctx, j.q, &left)
+	if err != nil {
+		j.err = err
+		return
+	}
+	for left > 0 {
+		var idx []int
+		var wait time.Duration
+		for i := range schedules {
+			if e := schedules[i].Err; e != nil && e.Reason == freebusy.ReasonThrottled {
+				idx = append(idx, i)
+				wait = max(wait, e.RetryAfter)
+			}
+		}
+		if len(idx) == 0 || !c.sleep(ctx, max(wait, minBackOff)) {
+			break
+		}
+		left--
+		sub := j.q
+		sub.Attendees = make([]string, len(idx))
+		for k, i := range idx {
+			sub.Attendees[k] = j.q.Attendees[i]
+		}
+		c.log.Debug("mailboxes throttled; asking again", zap.Int("mailboxes", len(idx)), zap.Duration("wait", wait))
+		again, err := c.ask(ctx, sub, &left)
+		if err != nil {
+			break
+		}
+		for k, i := range idx {
+			schedules[i] = again[k]
+		}
+	}
+	j.out, j.ok = schedules, true
+}
+
+// ask posts one request for q, retrying it while the server throttles the
+// whole request and *left allows.
+func (c *Client) ask(ctx context.Context, q freebusy.Query, left *int) ([]freebusy.Schedule, error) {
 	var body bytes.Buffer
-	_ = EncodeAvailabilityRequest(&body, NewAvailabilityRequest(j.q))
-	for attempt := 0; ; attempt++ {
+	_ = EncodeAvailabilityRequest(&body, NewAvailabilityRequest(q))
+	for {
 		resp, err := c.post(ctx, body.Bytes())
 		if err == nil {
-			schedules, cerr := resp.Schedules(j.q, time.UTC)
-			if cerr != nil {
-				j.err = cerr
-				return
-			}
-			j.out, j.ok = schedules, true
-			return
+			return resp.Schedules(q, time.UTC)
 		}
 		wait, retry := c.backOff(err)
-		if retry && attempt < c.o.ews.retries() && c.sleep(ctx, wait) {
-			c.log.Debug("throttled; retrying", zap.Duration("wait", wait), zap.Int("attempt", attempt+1))
+		if retry && *left > 0 && c.sleep(ctx, wait) {
+			*left--
+			c.log.Debug("throttled; retrying", zap.Duration("wait", wait))
 			continue
 		}
 		if ctx.Err() != nil {
 			err = ctx.Err()
 		}
-		j.err = err
-		return
+		return nil, err
 	}
 }
 
@@ -199,11 +238,11 @@ func (c *Client) do(ctx context.Context, j *job) {
 func (c *Client) backOff(err error) (time.Duration, bool) {
 	var f *SOAPFault
 	if errors.As(err, &f) && f.ResponseCode == ErrorServerBusy {
-		return max(f.MessageXML.BackOff, 100*time.Millisecond), true
+		return max(f.MessageXML.BackOff, minBackOff), true
 	}
 	var he *httpStatusError
 	if errors.As(err, &he) && (he.status == http.StatusServiceUnavailable || he.status == http.StatusTooManyRequests) {
-		return max(he.retryAfter, 100*time.Millisecond), true
+		return max(he.retryAfter, minBackOff), true
 	}
 	return 0, false
 }

@@ -321,3 +321,41 @@ func TestClientStatus500(t *testing.T) {
 	var f *SOAPFault
 	assert.ErrorAs(t, ss[0].Err, &f)
 }
+
+// Mailboxes the server throttles one by one (a per-mailbox ErrorServerBusy
+// with BackOffMilliseconds, §2.7) are asked again after the hint.
+func TestClientRetriesThrottledMailboxes(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	var mu sync.Mutex
+	var asked [][]string
+	src := freebusy.SourceFunc(func(_ context.Context, q freebusy.Query) ([]freebusy.Schedule, error) {
+		mu.Lock()
+		asked = append(asked, q.Attendees)
+		first := len(asked) == 1
+		mu.Unlock()
+		out := make([]freebusy.Schedule, len(q.Attendees))
+		for i, a := range q.Attendees {
+			out[i] = freebusy.Schedule{Attendee: a, Start: q.Start, End: q.End}
+			if first && a == "b@example.com" {
+				out[i] = freebusy.Schedule{Attendee: a, Start: q.Start, End: q.End, Err: &freebusy.Error{Attendee: a, Reason: freebusy.ReasonThrottled, RetryAfter: 50 * time.Millisecond}}
+			}
+		}
+		return out, nil
+	})
+	c := newTestClient(t, NewHandler(src))
+	q := freebusy.Query{Attendees: []string{"a@example.com", "b@example.com", "c@example.com"}, Start: utc(2024, 3, 5, 0, 0), End: utc(2024, 3, 6, 0, 0)}
+	ss, err := c.FreeBusy(context.Background(), q)
+	require.NoError(t, err)
+	for _, s := range ss {
+		assert.Nil(t, s.Err, s.Attendee)
+	}
+	assert.Equal(t, [][]string{q.Attendees, {"b@example.com"}}, asked, "only the throttled mailbox is asked again")
+
+	asked = nil
+	c = newTestClient(t, NewHandler(src), WithEWSMaxRetries(0))
+	ss, err = c.FreeBusy(context.Background(), q)
+	require.NoError(t, err)
+	assert.ErrorIs(t, ss[1].Err, freebusy.ErrThrottled)
+	assert.Equal(t, 50*time.Millisecond, ss[1].Err.RetryAfter)
+	assert.Len(t, asked, 1)
+}
