@@ -359,3 +359,24 @@ func TestClientRetriesThrottledMailboxes(t *testing.T) {
 	assert.Equal(t, 50*time.Millisecond, ss[1].Err.RetryAfter)
 	assert.Len(t, asked, 1)
 }
+
+// An event that spans a window piece boundary comes back whole from both
+// pieces (§2.2 TimeWindow) and is kept once.
+func TestClientStitchesDetailedEvents(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	start := utc(2024, 1, 1, 0, 0)
+	boundary := start.Add(62 * 24 * time.Hour)
+	ev := freebusy.Event{Start: boundary.Add(-time.Hour), End: boundary.Add(time.Hour), Status: freebusy.Busy, Subject: "Offsite", ID: "AAMk="}
+	src := &recordingSource{
+		ivs:    map[string][]freebusy.Interval{"a@x": {{Start: ev.Start, End: ev.End, Status: freebusy.Busy}}},
+		events: map[string][]freebusy.Event{"a@x": {ev}},
+	}
+	c := newTestClient(t, NewHandler(src, WithDetails(true)))
+	ss, err := c.FreeBusy(context.Background(), freebusy.Query{Attendees: []string{"a@x"}, Start: start, End: start.AddDate(0, 0, 100), Detail: freebusy.DetailFull})
+	require.NoError(t, err)
+	assert.Len(t, src.queries, 2)
+	require.Nil(t, ss[0].Err)
+	require.Len(t, ss[0].Events, 1)
+	assert.Equal(t, "Offsite", ss[0].Events[0].Subject)
+	assert.Equal(t, []freebusy.Interval{{Start: ev.Start, End: ev.End, Status: freebusy.Busy}}, ss[0].Intervals)
+}
