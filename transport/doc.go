@@ -58,7 +58,9 @@
 // In TransientFailure a call fails at once with a *freebusy.Error of
 // ReasonUnavailable whose Cause is the last connection error, unless it was
 // made with WaitForReady(true) (or the client WithWaitForReady), in which
-// case it waits, within its deadline, for Ready. At most WithMaxWaiting
+// case it waits, within its deadline, for Ready. The exception: when no
+// attempt has started for WithEagerRetryInterval, the call starts one and
+// waits for its outcome, so the first call after a long outage can succeed. At most WithMaxWaiting
 // callers wait at once; the others fail at once with ErrQueueFull as the
 // cause.
 //
