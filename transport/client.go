@@ -299,7 +299,7 @@ func (c *Client) getConn(ctx context.Context, waitForReady bool, deadline time.T
 		defer t.Stop()
 		timer = t.C
 	}
-	counted := false
+	counted, eager := false, false
 	defer func() {
 		if counted {
 			c.mu.Lock()
@@ -322,7 +322,10 @@ func (c *Client) getConn(ctx context.Context, waitForReady bool, deadline time.T
 			c.kickLocked()
 		case Connecting:
 		case TransientFailure:
-			if now := time.Now(); now.Sub(c.lastAttempt) >= c.o.eagerInterval {
+			if now := time.Now(); !eager && now.Sub(c.lastAttempt) >= c.o.eagerInterval {
+				// At most one eager attempt per call: if it fails too, the
+				// call fails fast like any other.
+				eager = true
 				c.lastAttempt = now
 				c.kickLocked()
 			} else if !waitForReady {

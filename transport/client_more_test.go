@@ -167,3 +167,28 @@ func TestParseIDs(t *testing.T) {
 		assert.False(t, ok, in)
 	}
 }
+
+// TestClientEagerAttemptOncePerCall: a fail-fast call triggers at most one
+// eager attempt, even when attempts take longer than the eager interval, so
+// it cannot wait attempt after attempt until its deadline.
+func TestClientEagerAttemptOncePerCall(t *testing.T) {
+	slowRefuse := dialerFunc(func(ctx context.Context, network, addr string) (net.Conn, error) {
+		select {
+		case <-time.After(60 * time.Millisecond):
+			return nil, fmt.Errorf("connection refused")
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	})
+	c := newTestClient(t, []string{"127.0.0.1:9"}, WithDialer(slowRefuse), WithBackoff(slowBackoff), WithEagerRetryInterval(20*time.Millisecond))
+	c.Connect()
+	waitState(t, c, TransientFailure, 2*time.Second)
+	time.Sleep(30 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	start := time.Now()
+	_, err := c.FreeBusy(ctx, testQuery(1))
+	assert.ErrorIs(t, err, freebusy.ErrUnavailable)
+	assert.Less(t, time.Since(start), time.Second, "one eager attempt, then fail fast")
+	assert.Equal(t, uint64(2), c.Stats().Dials)
+}
