@@ -29,6 +29,10 @@ type Config struct {
 	Seed uint64
 	// CallDeadline is the deadline of every call.
 	CallDeadline time.Duration
+	// Kinds are the faults to draw from: "restart" (graceful shutdown,
+	// back at once), "kill" (abrupt close and resets, down 0.2–0.8 s) and
+	// "blackhole" (0.9–1.5 s). Empty means all three.
+	Kinds []string
 }
 
 // The clients' settings: gRPC's backoff scaled down 20×, heartbeats that
@@ -61,8 +65,16 @@ func (c Config) validate() error {
 	case c.CallDeadline < 10*time.Millisecond:
 		return errors.New("call deadline must be at least 10ms")
 	}
+	for _, k := range c.Kinds {
+		if !slices.Contains(allKinds, k) {
+			return fmt.Errorf("unknown fault %q (want restart, kill or blackhole)", k)
+		}
+	}
 	return nil
 }
+
+// allKinds are the fault kinds, in the order the seed draws from.
+var allKinds = []string{"restart", "kill", "blackhole"}
 
 // Percentiles summarizes durations.
 type Percentiles struct {
@@ -112,8 +124,13 @@ type Report struct {
 	Undetected int
 	// Recover is the time from healing to a client's first successful call.
 	Recover Percentiles
-	// LongestCall is the longest call, to compare with CallDeadline.
-	LongestCall time.Duration
+	// LongestCall is the longest call, to compare with CallDeadline, and
+	// LongestCallErr its outcome ("ok" or the error).
+	LongestCall    time.Duration
+	LongestCallErr string
+	// AfterHealSamples describes up to five calls that failed after healing
+	// (client, when, error), for diagnosis.
+	AfterHealSamples []string
 	// Reconnects and Dials sum the clients' counters.
 	Reconnects, Dials uint64
 	// GoroutinesStart and GoroutinesEnd are counted before anything starts
@@ -155,9 +172,12 @@ func (r Report) write(w io.Writer) {
 	fmt.Fprintf(w, "unrecovered clients:   %d (bound %v)\n", r.Unrecovered, r.Config.RecoveryBound())
 	fmt.Fprintf(w, "time to detect:        %v; undetected %d\n", r.Detect, r.Undetected)
 	fmt.Fprintf(w, "time to recover:       %v\n", r.Recover)
-	fmt.Fprintf(w, "longest call:          %v (deadline %v)\n", r.LongestCall.Round(time.Millisecond), r.Config.CallDeadline)
+	fmt.Fprintf(w, "longest call:          %v (deadline %v): %s\n", r.LongestCall.Round(time.Millisecond), r.Config.CallDeadline, r.LongestCallErr)
 	fmt.Fprintf(w, "dials, reconnects:     %d, %d\n", r.Dials, r.Reconnects)
 	fmt.Fprintf(w, "goroutines:            %d at start, %d at end\n", r.GoroutinesStart, r.GoroutinesEnd)
+	for _, s := range r.AfterHealSamples {
+		fmt.Fprintf(w, "failed after heal:     %s\n", s)
+	}
 }
 
 // callRecord is one call's outcome.
@@ -346,7 +366,11 @@ func run(ctx context.Context, cfg Config, w io.Writer) (Report, error) {
 	var episodes []episode
 	end := time.Now().Add(cfg.Duration)
 	for time.Now().Before(end) && ctx.Err() == nil {
-		ep := episode{kind: []string{"restart", "kill", "blackhole"}[rng.IntN(3)]}
+		kinds := cfg.Kinds
+		if len(kinds) == 0 {
+			kinds = allKinds
+		}
+		ep := episode{kind: kinds[rng.IntN(len(kinds))]}
 		ep.inject = time.Now()
 		switch ep.kind {
 		case "restart": // graceful: drain, then back at once
@@ -399,7 +423,7 @@ func run(ctx context.Context, cfg Config, w io.Writer) (Report, error) {
 // detection and recovery figures.
 func analyze(rep *Report, clients []*client, episodes []episode, healthyFrom, finished time.Time, bound time.Duration) {
 	var detect, recover []time.Duration
-	for _, cl := range clients {
+	for ci, cl := range clients {
 		cl.mu.Lock()
 		calls, changes := cl.calls, cl.changes
 		cl.mu.Unlock()
@@ -441,7 +465,12 @@ func analyze(rep *Report, clients []*client, episodes []episode, healthyFrom, fi
 
 		for _, c := range calls {
 			rep.Calls++
-			rep.LongestCall = max(rep.LongestCall, c.end.Sub(c.start))
+			if d := c.end.Sub(c.start); d > rep.LongestCall {
+				rep.LongestCall, rep.LongestCallErr = d, "ok"
+				if c.err != nil {
+					rep.LongestCallErr = c.err.Error()
+				}
+			}
 			if c.err == nil {
 				continue
 			}
@@ -459,6 +488,10 @@ func analyze(rep *Report, clients []*client, episodes []episode, healthyFrom, fi
 			}
 			if healthy {
 				rep.FailedAfterHeal++
+				if len(rep.AfterHealSamples) < 5 {
+					rep.AfterHealSamples = append(rep.AfterHealSamples, fmt.Sprintf("client %d, %s, took %v: %v; meanwhile %s",
+						ci, sinceHeal(episodes, c.start), c.end.Sub(c.start).Round(time.Millisecond), c.err, othersDuring(clients, ci, c)))
+				}
 			} else {
 				rep.FailedDuringFaults++
 			}
@@ -466,6 +499,47 @@ func analyze(rep *Report, clients []*client, episodes []episode, healthyFrom, fi
 	}
 	rep.Detect = percentiles(detect)
 	rep.Recover = percentiles(recover)
+}
+
+// othersDuring describes the other clients' calls that overlapped c: a
+// stall of the whole process shows as slow calls everywhere, a fault of
+// one connection as fast calls elsewhere.
+func othersDuring(clients []*client, self int, c callRecord) string {
+	ok, failed := 0, 0
+	var slowest time.Duration
+	for i, cl := range clients {
+		if i == self {
+			continue
+		}
+		cl.mu.Lock()
+		for _, o := range cl.calls {
+			if o.end.Before(c.start) || o.start.After(c.end) {
+				continue
+			}
+			if o.err == nil {
+				ok++
+				slowest = max(slowest, o.end.Sub(o.start))
+			} else {
+				failed++
+			}
+		}
+		cl.mu.Unlock()
+	}
+	return fmt.Sprintf("other clients: %d ok (slowest %v), %d failed", ok, slowest.Round(time.Millisecond), failed)
+}
+
+// sinceHeal describes t relative to the latest heal before it.
+func sinceHeal(episodes []episode, t time.Time) string {
+	var last *episode
+	for i := range episodes {
+		if !episodes[i].heal.After(t) {
+			last = &episodes[i]
+		}
+	}
+	if last == nil {
+		return "before any fault"
+	}
+	return fmt.Sprintf("%v after healing a %s", t.Sub(last.heal).Round(time.Millisecond), last.kind)
 }
 
 // stateAt returns the state a client was in at t.

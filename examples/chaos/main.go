@@ -26,6 +26,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"time"
 )
 
@@ -35,7 +36,9 @@ func main() {
 	flag.IntVar(&cfg.Clients, "clients", cfg.Clients, "number of clients, each with its own connection")
 	flag.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the fault schedule")
 	flag.DurationVar(&cfg.CallDeadline, "deadline", cfg.CallDeadline, "deadline of each call")
+	faults := flag.String("faults", "restart,kill,blackhole", "comma-separated faults to inject")
 	flag.Parse()
+	cfg.Kinds = strings.Split(*faults, ",")
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()

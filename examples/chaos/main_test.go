@@ -62,6 +62,7 @@ func TestRunRejectsBadConfig(t *testing.T) {
 		{Duration: 0, Clients: 1, CallDeadline: time.Second},
 		{Duration: time.Second, Clients: 0, CallDeadline: time.Second},
 		{Duration: time.Second, Clients: 1, CallDeadline: time.Millisecond},
+		{Duration: time.Second, Clients: 1, CallDeadline: time.Second, Kinds: []string{"meteor"}},
 	} {
 		_, err := run(context.Background(), cfg, &bytes.Buffer{})
 		assert.ErrorContains(t, err, "invalid configuration")
@@ -69,6 +70,16 @@ func TestRunRejectsBadConfig(t *testing.T) {
 		assert.Equal(t, 2, mainStatus(context.Background(), cfg, &bytes.Buffer{}, &stderr))
 		assert.Contains(t, stderr.String(), "chaos:")
 	}
+}
+
+// TestShortSoakOneKind restricts the faults, as the -faults flag does.
+func TestShortSoakOneKind(t *testing.T) {
+	cfg := Config{Duration: 1500 * time.Millisecond, Clients: 2, Seed: 9, CallDeadline: 500 * time.Millisecond, Kinds: []string{"kill"}}
+	rep, err := run(context.Background(), cfg, &bytes.Buffer{})
+	require.NoError(t, err)
+	assert.Empty(t, rep.Problems())
+	assert.Positive(t, rep.Faults["kill"])
+	assert.Zero(t, rep.Faults["restart"]+rep.Faults["blackhole"])
 }
 
 func TestRunStopsOnCancel(t *testing.T) {
