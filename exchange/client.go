@@ -127,23 +127,7 @@ func (c *Client) FreeBusy(ctx context.Context, q freebusy.Query) ([]freebusy.Sch
 	return stitch(q, start, end, pieces, jobs), nil
 }
 
-func (c *Client) effectiveLimits() freebusy.Limits {
-	l := c.o.limits
-	d := freebusy.DefaultLimits
-	if l.MaxAttendees <= 0 {
-		l.MaxAttendees = d.MaxAttendees
-	}
-	if l.MaxWindow <= 0 {
-		l.MaxWindow = d.MaxWindow
-	}
-	if l.MinGranularity <= 0 {
-		l.MinGranularity = d.MinGranularity
-	}
-	if l.MaxGranularity <= 0 {
-		l.MaxGranularity = d.MaxGranularity
-	}
-	return l
-}
+func (c *Client) effectiveLimits() freebusy.Limits { return c.o.limits.WithDefaults() }
 
 // run executes the jobs with at most the configured concurrency and
 // returns when all have finished; every job observes ctx, so that happens

@@ -129,20 +129,7 @@ func requestZone(req *AvailabilityRequest, year int) (*time.Location, *SOAPFault
 // answer validates req and asks the Source; a non-nil fault refuses the
 // whole request.
 func (h *Handler) answer(ctx context.Context, req *AvailabilityRequest) (*AvailabilityResponse, *SOAPFault) {
-	lim := h.o.limits
-	def := freebusy.DefaultLimits
-	if lim.MaxAttendees <= 0 {
-		lim.MaxAttendees = def.MaxAttendees
-	}
-	if lim.MaxWindow <= 0 {
-		lim.MaxWindow = def.MaxWindow
-	}
-	if lim.MinGranularity <= 0 {
-		lim.MinGranularity = def.MinGranularity
-	}
-	if lim.MaxGranularity <= 0 {
-		lim.MaxGranularity = def.MaxGranularity
-	}
+	lim := h.o.limits.WithDefaults()
 	opts := req.FreeBusyViewOptions
 	if opts == nil {
 		return nil, requestFault(ErrorInvalidRequest, "exchange: only FreeBusyViewOptions are served, not meeting suggestions")

@@ -104,7 +104,9 @@ var DefaultLimits = Limits{
 	MaxGranularity: 1440 * time.Minute,
 }
 
-func (l Limits) withDefaults() Limits {
+// WithDefaults returns l with every zero (or negative) field replaced by
+// the field of DefaultLimits: the limits Validate actually applies.
+func (l Limits) WithDefaults() Limits {
 	if l.MaxWindow <= 0 {
 		l.MaxWindow = DefaultLimits.MaxWindow
 	}
@@ -179,7 +181,7 @@ func (q Query) Validate() error { return DefaultLimits.Validate(q) }
 // whole number of minutes within [MinGranularity, MaxGranularity]. It returns
 // the first problem found as a *QueryError.
 func (l Limits) Validate(q Query) error {
-	l = l.withDefaults()
+	l = l.WithDefaults()
 	if len(q.Attendees) == 0 {
 		return &QueryError{Field: "Attendees", Detail: "none given", Err: ErrNoAttendees}
 	}

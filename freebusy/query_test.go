@@ -131,3 +131,14 @@ func TestQueryJSONRoundTrip(t *testing.T) {
 
 	assert.Error(t, json.Unmarshal([]byte(`{"detail":"most"}`), &back))
 }
+
+func TestLimitsWithDefaults(t *testing.T) {
+	got := Limits{MaxAttendees: 20, MaxGranularity: -1}.WithDefaults()
+	assert.Equal(t, Limits{
+		MaxWindow:      DefaultLimits.MaxWindow,
+		MaxAttendees:   20,
+		MinGranularity: DefaultLimits.MinGranularity,
+		MaxGranularity: DefaultLimits.MaxGranularity,
+	}, got, "set fields stay, zero and negative ones take the default")
+	assert.Equal(t, DefaultLimits, Limits{}.WithDefaults())
+}
