@@ -269,6 +269,11 @@ func (sc *serverConn) handle(line []byte) bool {
 	}
 	var req wireRequest
 	if err := json.Unmarshal(line, &req); err != nil {
+		if json.Valid(line) {
+			// JSON, but not a request object ("5", {"method":7}).
+			sc.writeError(nil, &wireError{Code: CodeInvalidRequest, Message: "invalid request: " + err.Error(), Data: reasonData(freebusy.ReasonInvalid, 0)})
+			return true
+		}
 		// Not JSON: the framing can no longer be trusted (PROTOCOL.md "Framing").
 		sc.writeError(nil, &wireError{Code: CodeParseError, Message: "parse error: " + err.Error(), Data: reasonData(freebusy.ReasonInvalid, 0)})
 		return false

@@ -149,6 +149,10 @@ func TestServerJSONRPCEdges(t *testing.T) {
 	assert.Contains(t, m, "result", "a null id is a request, answered with a null id")
 	rc.send(`[]`)
 	assert.Equal(t, CodeInvalidRequest, code(t, rc.recv()))
+	rc.send(`5`)
+	assert.Equal(t, CodeInvalidRequest, code(t, rc.recv()), "valid JSON that is no request object")
+	rc.send(`{"jsonrpc":"2.0","id":8,"method":7}`)
+	assert.Equal(t, CodeInvalidRequest, code(t, rc.recv()))
 	rc.send(`{"jsonrpc":"2.0","id":9,"method":"calbridge.ping"}`)
 	assert.Equal(t, float64(9), rc.recv()["id"], "the connection survived every refusal")
 }
