@@ -5,6 +5,7 @@ package transport_test
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -316,13 +317,20 @@ func TestFaultT13CloseInEveryPhase(t *testing.T) {
 			require.NoError(t, c.Close())
 			took := time.Since(start)
 			assert.LessOrEqual(t, took, time.Second, "Close returns promptly")
+			var errs []error
 			for i := range n {
 				select {
 				case err := <-pending:
-					assert.ErrorIsf(t, err, transport.ErrClosed, "pending call %d", i)
+					errs = append(errs, err)
 				case <-time.After(time.Second):
 					t.Fatalf("pending call %d still blocked after Close", i)
 				}
+			}
+			if knownBug(t, "Close races the attempt it cancels", slices.ContainsFunc(errs, isCloseRace)) {
+				return
+			}
+			for i, err := range errs {
+				assert.ErrorIsf(t, err, transport.ErrClosed, "pending call %d", i)
 			}
 			_, after, err := callWithin(c, q, time.Second)
 			assert.ErrorIs(t, err, transport.ErrClosed)
@@ -365,4 +373,60 @@ func TestFaultT13CloseInEveryPhase(t *testing.T) {
 		}
 		assert.Equal(t, 1, shutdowns, "exactly one transition to Shutdown")
 	})
+}
+
+// isCloseRace recognizes the known core bug "Close races the attempt it
+// cancels": Close (client.go, Client.Close) cancels the connection attempt
+// before it closes c.closing, so the owner goroutine can see the attempt
+// fail with context.Canceled while isClosed() still reports false, enter
+// TransientFailure, and hand waiting fail-fast calls Unavailable
+// ("dial ...: context canceled") instead of ErrClosed.
+func isCloseRace(err error) bool {
+	return err != nil && !errors.Is(err, transport.ErrClosed) && isUnavailable(err) && errors.Is(err, context.Canceled)
+}
+
+// §9 T13, the dial phase, repeated: Close while a dial hangs must give
+// every waiting call ErrClosed. The race above is narrow, so the scenario
+// runs 200 times and the failures are counted.
+func TestFaultCloseDuringDialGivesErrClosed(t *testing.T) {
+	checkLeaks(t)
+	q := faultQuery(1)
+	hang := transporttest.DialerFunc(func(ctx context.Context, _, _ string) (net.Conn, error) {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	})
+	const rounds, callers = 200, 3
+	raced, other := 0, []error{}
+	for range rounds {
+		c, err := transport.NewClient([]string{"127.0.0.1:1"}, transport.WithDialer(hang), transport.WithDialTimeout(time.Minute))
+		require.NoError(t, err)
+		errs := make(chan error, callers)
+		for range callers {
+			go func() {
+				_, _, err := callWithin(c, q, 10*time.Second)
+				errs <- err
+			}()
+		}
+		require.Eventually(t, func() bool { return c.Stats().Waiting == callers }, 2*time.Second, time.Millisecond)
+		require.NoError(t, c.Close())
+		hit := false
+		for range callers {
+			err := <-errs
+			switch {
+			case errors.Is(err, transport.ErrClosed):
+			case isCloseRace(err):
+				hit = true
+			default:
+				other = append(other, err)
+			}
+		}
+		if hit {
+			raced++
+		}
+	}
+	assert.Empty(t, other, "unexpected errors from calls pending at Close")
+	t.Logf("Close during a hanging dial: %d of %d rounds gave a waiting call Unavailable(context canceled) instead of ErrClosed", raced, rounds)
+	if knownBug(t, "Close races the attempt it cancels", raced > 0) {
+		return
+	}
 }
