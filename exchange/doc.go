@@ -46,9 +46,9 @@
 // preferring a real tz zone with the same rules and otherwise evaluating
 // the rules themselves. Date-times without an offset are wall times in the
 // request's zone (DateTime). Windows zone ids, which EWS's TimeZoneContext
-// and Graph carry, map to IANA ids and back with WindowsToIANA and
-// IANAToWindows, from the Unicode CLDR windowsZones table embedded in the
-// package.
+// and Graph carry, map to IANA ids and back with freebusy.WindowsToIANA and
+// freebusy.IANAToWindows, from the Unicode CLDR windowsZones table that
+// every package of calbridge shares.
 //
 // # Microsoft Graph getSchedule (§3)
 //

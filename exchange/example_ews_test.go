@@ -104,15 +104,6 @@ func ExampleHandler() {
 	// notes.user@example.com [2024-03-05T09:00:00Z/2024-03-05T10:00:00Z busy] 0200
 }
 
-// Windows time zone ids, as EWS and Graph carry them, map to IANA ids and
-// back through the CLDR table.
-func ExampleWindowsToIANA() {
-	iana, _ := exchange.WindowsToIANA("W. Europe Standard Time")
-	win, _ := exchange.IANAToWindows("Asia/Kolkata")
-	fmt.Println(iana, "|", win)
-	// Output: Europe/Berlin | India Standard Time
-}
-
 // Deriving the EWS description of a zone from tzdata, and reading one back.
 func ExampleNewSerializableTimeZone() {
 	ny, _ := time.LoadLocation("America/New_York")

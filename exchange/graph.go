@@ -72,7 +72,7 @@ type GraphZones struct {
 }
 
 // Location returns the location a Graph zone name stands for: "" and "UTC"
-// are UTC, a Windows zone id is mapped with WindowsToIANA, anything else is
+// are UTC, a Windows zone id is mapped with freebusy.WindowsToIANA, anything else is
 // loaded as an IANA name with time.LoadLocation. Unknown names (and "Local")
 // are a *GraphFormatError matching ErrGraphTimeZone.
 func (z *GraphZones) Location(name string) (*time.Location, error) {
@@ -100,7 +100,7 @@ func graphLocation(name string) (*time.Location, error) {
 	case strings.EqualFold(trimmed, "Local") || len(trimmed) > 128:
 		return nil, graphFormatErr("timeZone", ErrGraphTimeZone, "unknown time zone %q", name)
 	}
-	if iana, ok := WindowsToIANA(trimmed); ok {
+	if iana, ok := freebusy.WindowsToIANA(trimmed); ok {
 		if loc, err := time.LoadLocation(iana); err == nil {
 			return loc, nil
 		}

@@ -96,7 +96,7 @@ func graphZoneName(loc *time.Location) string {
 	if loc == time.UTC || name == "UTC" {
 		return "UTC"
 	}
-	if win, ok := IANAToWindows(name); ok {
+	if win, ok := freebusy.IANAToWindows(name); ok {
 		return win
 	}
 	return name

@@ -113,7 +113,7 @@ func requestZone(req *AvailabilityRequest, year int) (*time.Location, *SOAPFault
 		return loc, nil
 	}
 	if id := req.TimeZoneContext; id != "" {
-		iana, ok := WindowsToIANA(id)
+		iana, ok := freebusy.WindowsToIANA(id)
 		if !ok {
 			return nil, requestFault(ErrorTimeZone, "exchange: unknown time zone id "+id)
 		}

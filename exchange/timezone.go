@@ -294,8 +294,9 @@ var candidateLocations = sync.OnceValue(func() []*time.Location {
 			out = append(out, loc)
 		}
 	}
-	for _, z := range windowsZoneCandidates() {
-		if loc, err := time.LoadLocation(z.Golden); err == nil {
+	for _, id := range freebusy.WindowsZoneIDs() {
+		golden, _ := freebusy.WindowsToIANA(id)
+		if loc, err := time.LoadLocation(golden); err == nil {
 			out = append(out, loc)
 		}
 	}

@@ -177,3 +177,12 @@ func ExampleFindFreeTime() {
 	// 16:00 CET to 17:00 CET
 	// 10:00 EST to 11:00 EST
 }
+
+// Windows time zone ids, as EWS, Graph, Outlook and Notes write them, map to
+// IANA ids and back through the CLDR table.
+func ExampleWindowsToIANA() {
+	iana, _ := freebusy.WindowsToIANA("W. Europe Standard Time")
+	win, _ := freebusy.IANAToWindows("Asia/Kolkata")
+	fmt.Println(iana, "|", win)
+	// Output: Europe/Berlin | India Standard Time
+}

@@ -15,65 +15,6 @@ import (
 // always real tzdata or the file's own VTIMEZONE rules, never hand-written
 // offsets, and never time.Local.
 
-// windowsZones maps the common Windows time-zone ids (the names Outlook and
-// Exchange write in TZID) to IANA ids, following the "001" (primary
-// territory) rows of CLDR's windowsZones.xml. Read only.
-var windowsZones = map[string]string{
-	"Dateline Standard Time":          "Etc/GMT+12",
-	"Hawaiian Standard Time":          "Pacific/Honolulu",
-	"Alaskan Standard Time":           "America/Anchorage",
-	"Pacific Standard Time":           "America/Los_Angeles",
-	"US Mountain Standard Time":       "America/Phoenix",
-	"Mountain Standard Time":          "America/Denver",
-	"Central America Standard Time":   "America/Guatemala",
-	"Central Standard Time":           "America/Chicago",
-	"Central Standard Time (Mexico)":  "America/Mexico_City",
-	"Canada Central Standard Time":    "America/Regina",
-	"SA Pacific Standard Time":        "America/Bogota",
-	"Eastern Standard Time":           "America/New_York",
-	"US Eastern Standard Time":        "America/Indianapolis",
-	"Atlantic Standard Time":          "America/Halifax",
-	"SA Western Standard Time":        "America/La_Paz",
-	"Newfoundland Standard Time":      "America/St_Johns",
-	"E. South America Standard Time":  "America/Sao_Paulo",
-	"Argentina Standard Time":         "America/Buenos_Aires",
-	"UTC":                             "Etc/UTC",
-	"GMT Standard Time":               "Europe/London",
-	"Greenwich Standard Time":         "Atlantic/Reykjavik",
-	"W. Europe Standard Time":         "Europe/Berlin",
-	"Central Europe Standard Time":    "Europe/Budapest",
-	"Romance Standard Time":           "Europe/Paris",
-	"Central European Standard Time":  "Europe/Warsaw",
-	"W. Central Africa Standard Time": "Africa/Lagos",
-	"GTB Standard Time":               "Europe/Bucharest",
-	"E. Europe Standard Time":         "Europe/Chisinau",
-	"FLE Standard Time":               "Europe/Kiev",
-	"Israel Standard Time":            "Asia/Jerusalem",
-	"Egypt Standard Time":             "Africa/Cairo",
-	"South Africa Standard Time":      "Africa/Johannesburg",
-	"Turkey Standard Time":            "Europe/Istanbul",
-	"Russian Standard Time":           "Europe/Moscow",
-	"Arab Standard Time":              "Asia/Riyadh",
-	"Arabian Standard Time":           "Asia/Dubai",
-	"Iran Standard Time":              "Asia/Tehran",
-	"Pakistan Standard Time":          "Asia/Karachi",
-	"India Standard Time":             "Asia/Calcutta",
-	"Nepal Standard Time":             "Asia/Katmandu",
-	"Bangladesh Standard Time":        "Asia/Dhaka",
-	"SE Asia Standard Time":           "Asia/Bangkok",
-	"China Standard Time":             "Asia/Shanghai",
-	"Singapore Standard Time":         "Asia/Singapore",
-	"Taipei Standard Time":            "Asia/Taipei",
-	"W. Australia Standard Time":      "Australia/Perth",
-	"Tokyo Standard Time":             "Asia/Tokyo",
-	"Korea Standard Time":             "Asia/Seoul",
-	"Cen. Australia Standard Time":    "Australia/Adelaide",
-	"AUS Central Standard Time":       "Australia/Darwin",
-	"E. Australia Standard Time":      "Australia/Brisbane",
-	"AUS Eastern Standard Time":       "Australia/Sydney",
-	"New Zealand Standard Time":       "Pacific/Auckland",
-}
-
 // zoneResolver resolves TZIDs for one DecodeCalendar call and caches the
 // answers.
 type zoneResolver struct {
@@ -117,7 +58,7 @@ func (z *zoneResolver) resolve(tzid string) *time.Location {
 			}
 		}
 	}
-	if iana, ok := windowsZones[name]; ok {
+	if iana, ok := WindowsToIANA(name); ok {
 		if loc := loadIANA(iana); loc != nil {
 			return loc
 		}

@@ -280,7 +280,7 @@ const referenceYear = 2025
 // fails with ErrUnknownTimeZone.
 func (tz TimeZone) Location() (*time.Location, error) {
 	ref := time.Date(referenceYear, time.January, 15, 12, 0, 0, 0, time.UTC)
-	if id, ok := notesZoneNames[zoneNameKey(tz.Name)]; ok {
+	if id, ok := windowsZoneFor(tz.Name); ok {
 		if loc, err := time.LoadLocation(id); err == nil {
 			// The standard offset must agree. DO=0 with a DST zone means
 			// the user turned DST off, so the name does not decide; DO=1
@@ -328,7 +328,7 @@ func (tz TimeZone) Location() (*time.Location, error) {
 	return nil, &TimeZoneError{Input: tz.String(), Err: ErrUnknownTimeZone}
 }
 
-// zoneNameKey folds a ZN value for notesZoneNames: lower case, without
+// zoneNameKey folds a ZN value for legacyZoneNames: lower case, without
 // Windows' " Standard Time" ("Eastern Standard Time" is "Eastern").
 func zoneNameKey(name string) string {
 	k := strings.ToLower(strings.Join(strings.Fields(name), " "))
@@ -345,106 +345,29 @@ func changesOn(loc *time.Location, day time.Time) bool {
 	return ob != oa
 }
 
-// notesZoneNames maps Notes ZN values (Windows zone names without
-// " Standard Time", folded by zoneNameKey) to IANA ids, following CLDR's windowsZones
-// territory-001 mapping. It is a read-only table of names, not of rules.
-var notesZoneNames = map[string]string{
-	"dateline":          "Etc/GMT+12",
-	"samoa":             "Pacific/Apia",
-	"hawaiian":          "Pacific/Honolulu",
-	"alaskan":           "America/Anchorage",
-	"pacific":           "America/Los_Angeles",
-	"us mountain":       "America/Phoenix",
-	"mountain":          "America/Denver",
-	"central":           "America/Chicago",
-	"canada central":    "America/Regina",
-	"central america":   "America/Guatemala",
-	"central (mexico)":  "America/Mexico_City",
-	"eastern":           "America/New_York",
-	"us eastern":        "America/Indiana/Indianapolis",
-	"sa pacific":        "America/Bogota",
-	"atlantic":          "America/Halifax",
-	"sa western":        "America/La_Paz",
-	"pacific sa":        "America/Santiago",
-	"newfoundland":      "America/St_Johns",
-	"e. south america":  "America/Sao_Paulo",
-	"sa eastern":        "America/Cayenne",
-	"argentina":         "America/Buenos_Aires",
-	"greenland":         "America/Nuuk",
-	"mid-atlantic":      "Etc/GMT+2",
-	"azores":            "Atlantic/Azores",
-	"cape verde":        "Atlantic/Cape_Verde",
-	"gmt":               "Europe/London",
-	"greenwich":         "Atlantic/Reykjavik",
-	"utc":               "UTC",
-	"w. europe":         "Europe/Berlin",
-	"central europe":    "Europe/Budapest",
-	"central european":  "Europe/Warsaw",
-	"romance":           "Europe/Paris",
-	"w. central africa": "Africa/Lagos",
-	"gtb":               "Europe/Bucharest",
-	"e. europe":         "Europe/Chisinau",
-	"egypt":             "Africa/Cairo",
-	"south africa":      "Africa/Johannesburg",
-	"fle":               "Europe/Kyiv",
-	"israel":            "Asia/Jerusalem",
-	"arabic":            "Asia/Baghdad",
-	"arab":              "Asia/Riyadh",
-	"russian":           "Europe/Moscow",
-	"e. africa":         "Africa/Nairobi",
-	"iran":              "Asia/Tehran",
-	"arabian":           "Asia/Dubai",
-	"caucasus":          "Asia/Yerevan",
-	"afghanistan":       "Asia/Kabul",
-	"west asia":         "Asia/Tashkent",
-	"pakistan":          "Asia/Karachi",
-	"india":             "Asia/Kolkata",
-	"nepal":             "Asia/Kathmandu",
-	"central asia":      "Asia/Almaty",
-	"sri lanka":         "Asia/Colombo",
-	"myanmar":           "Asia/Yangon",
-	"se asia":           "Asia/Bangkok",
-	"china":             "Asia/Shanghai",
-	"singapore":         "Asia/Singapore",
-	"taipei":            "Asia/Taipei",
-	"w. australia":      "Australia/Perth",
-	"tokyo":             "Asia/Tokyo",
-	"korea":             "Asia/Seoul",
-	"cen. australia":    "Australia/Adelaide",
-	"aus central":       "Australia/Darwin",
-	"e. australia":      "Australia/Brisbane",
-	"aus eastern":       "Australia/Sydney",
-	"west pacific":      "Pacific/Port_Moresby",
-	"tasmania":          "Australia/Hobart",
-	"vladivostok":       "Asia/Vladivostok",
-	"central pacific":   "Pacific/Guadalcanal",
-	"new zealand":       "Pacific/Auckland",
-	"fiji":              "Pacific/Fiji",
-	"tonga":             "Pacific/Tongatapu",
-	"central brazilian": "America/Cuiaba",
-	"montevideo":        "America/Montevideo",
-	"paraguay":          "America/Asuncion",
-	"venezuela":         "America/Caracas",
-	"morocco":           "Africa/Casablanca",
-	"namibia":           "Africa/Windhoek",
-	"jordan":            "Asia/Amman",
-	"middle east":       "Asia/Beirut",
-	"syria":             "Asia/Damascus",
-	"turkey":            "Europe/Istanbul",
-	"mauritius":         "Indian/Mauritius",
-	"georgian":          "Asia/Tbilisi",
-	"azerbaijan":        "Asia/Baku",
-	"ekaterinburg":      "Asia/Yekaterinburg",
-	"n. central asia":   "Asia/Novosibirsk",
-	"north asia":        "Asia/Krasnoyarsk",
-	"north asia east":   "Asia/Irkutsk",
-	"yakutsk":           "Asia/Yakutsk",
-	"magadan":           "Asia/Magadan",
-	"kamchatka":         "Asia/Kamchatka",
-	"ulaanbaatar":       "Asia/Ulaanbaatar",
-	"bangladesh":        "Asia/Dhaka",
-	"pacific (mexico)":  "America/Tijuana",
-	"mountain (mexico)": "America/Mazatlan",
+// legacyZoneNames maps Notes ZN values of Windows zones that CLDR's table
+// no longer lists (renamed by Microsoft), folded by zoneNameKey, to IANA ids.
+var legacyZoneNames = map[string]string{
+	"mid-atlantic": "Etc/GMT+2",
+	"kamchatka":    "Asia/Kamchatka",
+}
+
+// windowsZoneFor maps a ZN value, a Windows zone name with or without
+// " Standard Time" ("Eastern", "Central (Mexico)"), to an IANA id through
+// calbridge's one Windows zone table, freebusy.WindowsToIANA.
+func windowsZoneFor(name string) (string, bool) {
+	n := strings.Join(strings.Fields(name), " ")
+	full := n + " Standard Time"
+	if i := strings.Index(n, " ("); i >= 0 {
+		full = n[:i] + " Standard Time" + n[i:]
+	}
+	for _, candidate := range []string{n, full} {
+		if id, ok := freebusy.WindowsToIANA(candidate); ok {
+			return id, true
+		}
+	}
+	id, ok := legacyZoneNames[zoneNameKey(n)]
+	return id, ok
 }
 
 // candidateZones are tried in order when ZN names no zone we know: the most

@@ -186,3 +186,24 @@ func TestDSTRuleDate(t *testing.T) {
 		assert.Equal(t, tt.want, tt.rule.date(tt.year).Format(time.DateOnly), tt.rule.String())
 	}
 }
+
+// ZN values are Windows zone names without " Standard Time" (§3.8); they map
+// through the shared CLDR table, with a short list of names Microsoft has
+// since retired.
+func TestWindowsZoneFor(t *testing.T) {
+	for _, tc := range []struct{ zn, want string }{
+		{"Eastern", "America/New_York"},
+		{"eastern  standard time", "America/New_York"},
+		{"W. Europe", "Europe/Berlin"},
+		{"Central (Mexico)", "America/Mexico_City"},
+		{"India", "Asia/Kolkata"},
+		{"UTC", "Etc/UTC"},
+		{"Mid-Atlantic", "Etc/GMT+2"},
+	} {
+		got, ok := windowsZoneFor(tc.zn)
+		assert.True(t, ok, tc.zn)
+		assert.Equal(t, tc.want, got, tc.zn)
+	}
+	_, ok := windowsZoneFor("Atlantis")
+	assert.False(t, ok)
+}

@@ -1,4 +1,4 @@
-package exchange
+package freebusy
 
 import (
 	_ "embed"
@@ -191,8 +191,9 @@ func canonicalIANA(id string) string {
 // ("W. Europe Standard Time" -> "Europe/Berlin"), the zone CLDR's
 // windowsZones.xml lists for territory "001", spelled as the tz database
 // now names it ("India Standard Time" -> "Asia/Kolkata", where CLDR keeps
-// "Asia/Calcutta"). EWS TimeZoneContext and Graph dateTimeTimeZone carry
-// Windows ids. The match is exact first, then case-insensitive; ok is false
+// "Asia/Calcutta"). EWS TimeZoneContext, Graph dateTimeTimeZone, Outlook's
+// iCalendar TZIDs and Notes time-zone strings carry Windows ids; this is the
+// one table all of calbridge maps them with. The match is exact first, then case-insensitive; ok is false
 // for an id the table does not know.
 func WindowsToIANA(windowsID string) (ianaID string, ok bool) {
 	t := windowsZones()
@@ -225,6 +226,15 @@ func IANAToWindows(ianaID string) (windowsID string, ok bool) {
 	return t.zones[i].ID, true
 }
 
-// windowsZoneCandidates returns the golden IANA zone of every Windows id,
-// in table order: the candidates a SerializableTimeZone is matched against.
-func windowsZoneCandidates() []windowsZone { return windowsZones().zones }
+// WindowsZoneIDs returns every Windows time zone id the table knows, in
+// the table's order (roughly west to east). Callers that must find the zone
+// matching a set of rules (an EWS SerializableTimeZone, a Notes time-zone
+// string) try WindowsToIANA of each.
+func WindowsZoneIDs() []string {
+	zones := windowsZones().zones
+	out := make([]string, len(zones))
+	for i, z := range zones {
+		out[i] = z.ID
+	}
+	return out
+}
