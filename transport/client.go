@@ -28,7 +28,8 @@ type Client struct {
 	o      clientOptions
 	budget *retryBudget
 
-	ready atomic.Pointer[clientConn] // the Ready connection: the calls' lock-free fast path
+	ready       atomic.Pointer[clientConn] // the Ready connection: the calls' lock-free fast path
+	pendingPool sync.Pool                  // *pendingCall, recycled across calls
 
 	mu            sync.Mutex
 	state         State

@@ -54,18 +54,24 @@ type pendingCall struct {
 	deadline int64 // monotonic expiry for calls without a context deadline; 0 none
 }
 
-var pendingPool = sync.Pool{New: func() any { return &pendingCall{ch: make(chan struct{}, 1)} }}
-
-func getPending() *pendingCall { return pendingPool.Get().(*pendingCall) }
+// getPending takes a pendingCall from the client's pool. The pool is per
+// client, not global: its entries hold channels, which must not be shared
+// across clients (nor across testing/synctest bubbles).
+func (c *Client) getPending() *pendingCall {
+	if pc, ok := c.pendingPool.Get().(*pendingCall); ok {
+		return pc
+	}
+	return &pendingCall{ch: make(chan struct{}, 1)}
+}
 
 // putPending recycles pc; only call it once pc's reply has been received,
 // when nothing else refers to it.
-func putPending(pc *pendingCall) {
+func (c *Client) putPending(pc *pendingCall) {
 	if cap(pc.line) > 64<<10 { // do not pin huge buffers
 		pc.line = nil
 	}
 	*pc = pendingCall{ch: pc.ch, line: pc.line[:0]}
-	pendingPool.Put(pc)
+	c.pendingPool.Put(pc)
 }
 
 func newClientConn(c *Client, nc net.Conn, br *bufio.Reader, addr string, maxReq int) *clientConn {
@@ -168,13 +174,13 @@ func (cc *clientConn) roundTrip(ctx context.Context, method string, params, resu
 		putEncoder(e)
 		return &freebusy.Error{Reason: freebusy.ReasonInvalid, Message: fmt.Sprintf("transport: request of %d bytes exceeds the server's limit of %d", n, cc.maxReq), Cause: ErrMessageTooLarge}
 	}
-	pc := getPending()
+	pc := cc.c.getPending()
 	pc.deadline = noDeadlineExpiry
 	cc.mu.Lock()
 	if cc.dead || cc.draining {
 		cc.mu.Unlock()
 		putEncoder(e)
-		putPending(pc)
+		cc.c.putPending(pc)
 		return errNotSent
 	}
 	cc.pending[id] = pc
@@ -209,7 +215,7 @@ func (cc *clientConn) roundTrip(ctx context.Context, method string, params, resu
 		// pc may still receive a reply; it is left to the garbage collector.
 		return &CallError{Op: "call", Addr: cc.addr, MaySent: true, Err: ctx.Err()}
 	}
-	defer putPending(pc)
+	defer cc.c.putPending(pc)
 	if pc.err != nil {
 		return pc.err
 	}
