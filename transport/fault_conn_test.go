@@ -391,8 +391,8 @@ func TestFaultFailFastCallerSeesAttemptFail(t *testing.T) {
 	c.Connect()
 
 	// The waiter may or may not be scheduled while TransientFailure lasts:
-	// five calls, the slowest counts.
-	const deadline = 2 * time.Second
+	// up to five calls, the slowest counts.
+	const deadline = time.Second
 	var worst time.Duration
 	var worstErr error
 	for range 5 {
@@ -401,6 +401,9 @@ func TestFaultFailFastCallerSeesAttemptFail(t *testing.T) {
 		assert.True(t, isUnavailable(err) || errors.Is(err, freebusy.ErrTimeout), "got %v", err)
 		if took >= worst {
 			worst, worstErr = took, err
+		}
+		if worst > hs+hangGuard {
+			break // one is enough
 		}
 	}
 	t.Logf("slowest of 5 fail-fast calls issued while connecting to a silent peer: %v (%v); %d failed attempts in all",
