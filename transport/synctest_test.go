@@ -70,3 +70,36 @@ func TestLongOutageSchedule(t *testing.T) {
 		assert.Equal(t, Ready, c.State())
 	})
 }
+
+// TestHeartbeatDefaultsDetectHalfOpenPeer: with the default heartbeat (10 s
+// interval, 10 s timeout) a peer that answered the handshake and then went
+// silent is declared dead within interval + timeout + one monitor tick, on a
+// fake clock (reconnect-rpc.md §9 T4: pingTime + pingTimeout + ε).
+func TestHeartbeatDefaultsDetectHalfOpenPeer(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		d := dialerFunc(func(ctx context.Context, network, addr string) (net.Conn, error) {
+			client, server := net.Pipe()
+			go helloThenSilence(server)
+			return client, nil
+		})
+		var lost time.Time
+		c, err := NewClient([]string{"127.0.0.1:1"}, WithDialer(d), WithStateCallback(func(sc StateChange) {
+			if sc.From == Ready && lost.IsZero() {
+				lost = sc.At
+			}
+		}))
+		require.NoError(t, err)
+		defer c.Close()
+		c.Connect()
+		synctest.Wait()
+		require.Equal(t, Ready, c.State())
+		ready := time.Now()
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		require.False(t, lost.IsZero(), "the silent peer was never detected")
+		took := lost.Sub(ready)
+		assert.GreaterOrEqual(t, took, DefaultHeartbeatInterval+DefaultHeartbeatTimeout)
+		assert.LessOrEqual(t, took, DefaultHeartbeatInterval+DefaultHeartbeatTimeout+2*time.Second)
+		assert.ErrorIs(t, c.Stats().LastError, ErrHeartbeatTimeout)
+	})
+}
