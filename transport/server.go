@@ -211,7 +211,10 @@ func (s *Server) forget(sc *serverConn) {
 type serverConn struct {
 	s      *Server
 	nc     net.Conn
-	ctx    context.Context // cancelled when the connection closes; parent of calls
+	// ctx is the connection's lifetime, not a request's (as in net/http's
+	// conn): close cancels it, and it is the parent of every call's context,
+	// so that closing a connection cancels the calls it carried.
+	ctx    context.Context
 	cancel context.CancelFunc
 
 	sem      chan struct{} // calls in flight
