@@ -209,8 +209,8 @@ func (s *Server) forget(sc *serverConn) {
 
 // serverConn is one accepted connection.
 type serverConn struct {
-	s      *Server
-	nc     net.Conn
+	s  *Server
+	nc net.Conn
 	// ctx is the connection's lifetime, not a request's (as in net/http's
 	// conn): close cancels it, and it is the parent of every call's context,
 	// so that closing a connection cancels the calls it carried.
