@@ -414,3 +414,36 @@ func TestFaultFailFastCallerSeesAttemptFail(t *testing.T) {
 	assert.True(t, isUnavailable(worstErr), "fail-fast gives Unavailable, got %v", worstErr)
 	assert.LessOrEqual(t, worst, hs+hangGuard, "a fail-fast call waits for the current attempt only")
 }
+
+// T10 (§9): NAT idle drop. The connection sits idle (heartbeats flowing),
+// then the path silently forgets it (Proxy.DropAll: bytes vanish, nothing
+// closes, new connections work), and a call is made at once. Pass: no
+// user-visible failure for the idempotent query: it is retried on a fresh
+// connection and succeeds within heartbeat interval + timeout + backoff₀ +
+// 150 ms (the reference's pingTimeout + backoff₀, with the ping sent after
+// an interval of silence and two monitor ticks).
+func TestFaultT10NATIdleDrop(t *testing.T) {
+	checkLeaks(t)
+	const interval, timeout = 200 * time.Millisecond, 300 * time.Millisecond
+	srv := startServer(t, newSource())
+	p := newProxy(t, srv.addr)
+	c, log := newClient(t, p.Addr(), transport.WithHeartbeat(interval, timeout))
+	q := faultQuery(2)
+	_, _, err := callWithin(c, q, time.Second)
+	require.NoError(t, err)
+	time.Sleep(2 * interval) // idle, kept alive by heartbeats
+	require.Equal(t, uint64(1), c.Stats().Dials)
+
+	mark := time.Now()
+	p.DropAll()
+	res, took, err := callWithin(c, q, 3*time.Second)
+	require.NoError(t, err, "the dropped flow costs at most one hidden attempt")
+	assert.NoError(t, freebusy.CheckResult(q, res))
+	bound := interval + timeout + fastBackoff.BaseDelay + 150*time.Millisecond
+	assert.LessOrEqual(t, took, bound)
+	assert.Equal(t, uint64(2), c.Stats().Dials, "one redial")
+	lost, ok := log.first(mark, func(sc transport.StateChange) bool { return sc.From == transport.Ready })
+	require.True(t, ok)
+	assert.ErrorIs(t, lost.Err, transport.ErrHeartbeatTimeout)
+	t.Logf("call into a forgotten flow succeeded after %v (bound %v), retries %d", took, bound, c.Stats().Retries)
+}

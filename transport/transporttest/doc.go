@@ -9,7 +9,8 @@
 //   - Proxy is a TCP proxy on loopback that injects the faults of
 //     reference/reconnect-rpc.md §6.1 and §9 at run time: refused
 //     connections, a black hole, resets, a connection cut after N bytes,
-//     latency, a bandwidth limit and a half-closed peer (see Fault).
+//     latency, a bandwidth limit and a half-closed peer (see Fault), plus
+//     one-shot ResetAll and DropAll (a NAT forgetting the live flows).
 //   - DialRecorder records connection attempts, so that a test can check a
 //     backoff schedule even when every attempt is refused; DialerFunc
 //     adapts a function into a dialer (one that hangs, for instance).

@@ -143,6 +143,21 @@ func (p *Proxy) ResetAll() {
 	}
 }
 
+// DropAll silently kills every live connection, once: from now on its
+// bytes vanish in both directions and nothing is closed, as when a NAT or
+// firewall forgets an idle flow. New connections are unaffected, unlike
+// with BlackHole.
+func (p *Proxy) DropAll() {
+	p.mu.Lock()
+	live := p.liveLocked()
+	p.mu.Unlock()
+	for _, l := range live {
+		l.mu.Lock()
+		l.dropped = true
+		l.mu.Unlock()
+	}
+}
+
 // Connections is the number of live proxied connections.
 func (p *Proxy) Connections() int {
 	p.mu.Lock()
@@ -228,6 +243,7 @@ type link struct {
 	server     net.Conn // nil until dialled, or for sinks
 	budget     int64    // bytes still allowed towards the client; -1 unlimited
 	halfClosed bool
+	dropped    bool // DropAll: a forgotten flow
 	upDone     bool
 	downDone   bool
 	closed     bool
@@ -304,7 +320,7 @@ func (l *link) pump(src, dst net.Conn, up bool) {
 			n, err := src.Read(buf)
 			if n > 0 {
 				f := l.p.Fault()
-				if f.BlackHole || (up && l.isHalfClosed()) {
+				if f.BlackHole || l.drops(up) {
 					continue // dropped on the floor
 				}
 				select {
@@ -409,10 +425,12 @@ func (l *link) sleepUntil(t time.Time) bool {
 	}
 }
 
-func (l *link) isHalfClosed() bool {
+// drops reports whether data read in direction up is to be discarded: the
+// link was dropped, or (client to server) half-closed.
+func (l *link) drops(up bool) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.halfClosed
+	return l.dropped || (up && l.halfClosed)
 }
 
 func (l *link) setBudget(n int64) {

@@ -193,6 +193,23 @@ func TestProxyResetAll(t *testing.T) {
 	assert.Equal(t, "new ones work", got)
 }
 
+func TestProxyDropAll(t *testing.T) {
+	s := startLineServer(t)
+	p := newProxy(t, s.ln.Addr().String())
+	live := dial(t, p.Addr())
+	_, err := echo(live, "warm", time.Second)
+	require.NoError(t, err)
+	p.DropAll()
+	_, err = echo(live, "forgotten", 150*time.Millisecond)
+	assert.ErrorIs(t, err, os.ErrDeadlineExceeded, "the flow is silently dead")
+	assert.Equal(t, 1, p.Connections(), "and nothing was closed")
+	fresh := dial(t, p.Addr())
+	got, err := echo(fresh, "new flow", time.Second)
+	require.NoError(t, err, "new connections are unaffected")
+	assert.Equal(t, "new flow", got)
+	assert.Equal(t, transporttest.Fault{}, p.Fault(), "DropAll is not a lasting fault")
+}
+
 func TestProxyCutAfterBytes(t *testing.T) {
 	s := startLineServer(t)
 	p := newProxy(t, s.ln.Addr().String())
