@@ -517,11 +517,13 @@ func (c *Client) run() {
 		start := time.Now()
 		var cc *clientConn
 		var err error
+		failed := c.addrs[idx]
 		for i := 0; i < len(c.addrs); i++ {
 			c.mu.Lock()
 			c.lastAttempt = time.Now()
 			c.addr = c.addrs[idx]
 			c.mu.Unlock()
+			failed = c.addrs[idx]
 			cc, err = c.connect(c.addrs[idx], c.o.backoff.ConnectTimeout(retries))
 			if err == nil || c.isClosed() {
 				break
@@ -541,7 +543,7 @@ func (c *Client) run() {
 			lastErr = err
 			next := start.Add(c.o.backoff.Delay(retries, c.o.rand()))
 			retries++
-			c.setState(TransientFailure, err, c.addrs[idx], nil)
+			c.setState(TransientFailure, err, failed, nil)
 			if !c.sleepUntil(next) {
 				c.shutdown(nil)
 				return
