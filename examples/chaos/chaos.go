@@ -30,8 +30,10 @@ type Config struct {
 	// CallDeadline is the deadline of every call.
 	CallDeadline time.Duration
 	// Kinds are the faults to draw from: "restart" (graceful shutdown,
-	// back at once), "kill" (abrupt close and resets, down 0.2–0.8 s) and
-	// "blackhole" (0.9–1.5 s). Empty means all three.
+	// back at once), "kill" (abrupt close and resets, down 0.2–0.8 s),
+	// "blackhole" (0.9–1.5 s) and "drop" (the live flows silently
+	// forgotten, as by a NAT; new connections work at once). Empty means
+	// all four.
 	Kinds []string
 }
 
@@ -67,14 +69,14 @@ func (c Config) validate() error {
 	}
 	for _, k := range c.Kinds {
 		if !slices.Contains(allKinds, k) {
-			return fmt.Errorf("unknown fault %q (want restart, kill or blackhole)", k)
+			return fmt.Errorf("unknown fault %q (want restart, kill, blackhole or drop)", k)
 		}
 	}
 	return nil
 }
 
 // allKinds are the fault kinds, in the order the seed draws from.
-var allKinds = []string{"restart", "kill", "blackhole"}
+var allKinds = []string{"restart", "kill", "blackhole", "drop"}
 
 // Percentiles summarizes durations.
 type Percentiles struct {
@@ -103,7 +105,8 @@ func (p Percentiles) String() string {
 // Report is the outcome of a soak run.
 type Report struct {
 	Config Config
-	// Faults counts the fault episodes by kind ("restart", "kill", "blackhole").
+	// Faults counts the fault episodes by kind ("restart", "kill",
+	// "blackhole", "drop").
 	Faults map[string]int
 	// Calls and CallsFailed count every call made.
 	Calls, CallsFailed int
@@ -122,7 +125,9 @@ type Report struct {
 	// Undetected counts clients that stayed Ready through a fault.
 	Detect     Percentiles
 	Undetected int
-	// Recover is the time from healing to a client's first successful call.
+	// Recover is the time from healing to a client's first successful call
+	// (a drop needs no healing: it counts from the drop, detection
+	// included).
 	Recover Percentiles
 	// LongestCall is the longest call, to compare with CallDeadline, and
 	// LongestCallErr its outcome ("ok" or the error).
@@ -136,6 +141,15 @@ type Report struct {
 	// GoroutinesStart and GoroutinesEnd are counted before anything starts
 	// and after everything stopped.
 	GoroutinesStart, GoroutinesEnd int
+}
+
+// Episodes is the number of fault episodes of all kinds.
+func (r Report) Episodes() int {
+	n := 0
+	for _, k := range r.Faults {
+		n += k
+	}
+	return n
 }
 
 // longestCallSlack is how far past its deadline a call may return before
@@ -164,8 +178,8 @@ func (r Report) Problems() []string {
 // write prints the report.
 func (r Report) write(w io.Writer) {
 	fmt.Fprintf(w, "chaos: %v of faults, %d clients, seed %d\n", r.Config.Duration, r.Config.Clients, r.Config.Seed)
-	fmt.Fprintf(w, "fault episodes:        %d (restart %d, kill %d, blackhole %d)\n",
-		r.Faults["restart"]+r.Faults["kill"]+r.Faults["blackhole"], r.Faults["restart"], r.Faults["kill"], r.Faults["blackhole"])
+	fmt.Fprintf(w, "fault episodes:        %d (restart %d, kill %d, blackhole %d, drop %d)\n",
+		r.Episodes(), r.Faults["restart"], r.Faults["kill"], r.Faults["blackhole"], r.Faults["drop"])
 	fmt.Fprintf(w, "calls:                 %d (%d failed, %d of them warming up)\n", r.Calls, r.CallsFailed, r.FailedWarmUp)
 	fmt.Fprintf(w, "failed during faults:  %d\n", r.FailedDuringFaults)
 	fmt.Fprintf(w, "failed after heal:     %d\n", r.FailedAfterHeal)
@@ -387,6 +401,8 @@ func run(ctx context.Context, cfg Config, w io.Writer) (Report, error) {
 			if err == nil {
 				err = proxy.SetFault(transporttest.Fault{})
 			}
+		case "drop": // nothing to heal: the next connection works
+			proxy.DropAll()
 		}
 		if err != nil {
 			break

@@ -1,8 +1,8 @@
 // Command chaos is calbridge's soak test (reference/reconnect-rpc.md §9,
 // T18, in small): it runs a calbridge server behind a fault-injecting
 // proxy on loopback, keeps clients calling it, and for the given duration
-// restarts the server, kills it and black-holes the link in a seeded random
-// loop. It then reports how the clients fared:
+// restarts the server, kills it, black-holes the link and silently drops
+// the live connections in a seeded random loop. It then reports how the clients fared:
 //
 //	go run ./examples/chaos -duration 30s -clients 16 -seed 7
 //
@@ -36,7 +36,7 @@ func main() {
 	flag.IntVar(&cfg.Clients, "clients", cfg.Clients, "number of clients, each with its own connection")
 	flag.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the fault schedule")
 	flag.DurationVar(&cfg.CallDeadline, "deadline", cfg.CallDeadline, "deadline of each call")
-	faults := flag.String("faults", "restart,kill,blackhole", "comma-separated faults to inject")
+	faults := flag.String("faults", "restart,kill,blackhole,drop", "comma-separated faults to inject")
 	flag.Parse()
 	cfg.Kinds = strings.Split(*faults, ",")
 
