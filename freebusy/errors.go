@@ -2,6 +2,7 @@ package freebusy
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -141,10 +142,43 @@ type Error struct {
 	// ResponseCode or MessageText. It may be empty.
 	Message string `json:"message,omitempty"`
 	// RetryAfter is the backend's hint for when to ask again (throttling),
-	// or zero when it gave none.
-	RetryAfter time.Duration `json:"retryAfter,omitempty"`
+	// or zero when it gave none. In JSON it is "retryAfterMs", whole
+	// milliseconds (rounded up).
+	RetryAfter time.Duration `json:"retryAfterMs,omitempty"`
 	// Cause is the underlying error, if any. It is not serialized.
 	Cause error `json:"-"`
+}
+
+// errorJSON is Error in JSON, with RetryAfter in milliseconds.
+type errorJSON struct {
+	Attendee     string `json:"attendee,omitempty"`
+	Reason       Reason `json:"reason"`
+	Message      string `json:"message,omitempty"`
+	RetryAfterMs int64  `json:"retryAfterMs,omitempty"`
+}
+
+// MarshalJSON writes {"attendee":...,"reason":...,"message":...,
+// "retryAfterMs":...}; the cause is not written.
+func (e Error) MarshalJSON() ([]byte, error) {
+	ms := int64(e.RetryAfter / time.Millisecond)
+	if e.RetryAfter%time.Millisecond > 0 {
+		ms++ // never ask again sooner than the backend said
+	}
+	return json.Marshal(errorJSON{Attendee: e.Attendee, Reason: e.Reason, Message: e.Message, RetryAfterMs: ms})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes. A negative or absurd
+// retryAfterMs (over a year) is a *ParseError.
+func (e *Error) UnmarshalJSON(data []byte) error {
+	var j errorJSON
+	if err := json.Unmarshal(data, &j); err != nil {
+		return err
+	}
+	if j.RetryAfterMs < 0 || j.RetryAfterMs > int64(365*24*time.Hour/time.Millisecond) {
+		return &ParseError{Kind: "retryAfterMs", Input: strconv.FormatInt(j.RetryAfterMs, 10)}
+	}
+	*e = Error{Attendee: j.Attendee, Reason: j.Reason, Message: j.Message, RetryAfter: time.Duration(j.RetryAfterMs) * time.Millisecond}
+	return nil
 }
 
 // NewError returns an *Error for attendee with the given reason and cause.

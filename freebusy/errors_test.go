@@ -136,7 +136,7 @@ func TestErrorJSONRoundTrip(t *testing.T) {
 	e := &Error{Attendee: "a@example.com", Reason: ReasonThrottled, Message: "ErrorServerBusy", RetryAfter: 90 * time.Second, Cause: io.EOF}
 	b, err := json.Marshal(e)
 	require.NoError(t, err)
-	assert.JSONEq(t, `{"attendee":"a@example.com","reason":"throttled","message":"ErrorServerBusy","retryAfter":90000000000}`, string(b),
+	assert.JSONEq(t, `{"attendee":"a@example.com","reason":"throttled","message":"ErrorServerBusy","retryAfterMs":90000}`, string(b),
 		"the cause stays in process")
 	var back Error
 	require.NoError(t, json.Unmarshal(b, &back))

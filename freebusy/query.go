@@ -1,8 +1,11 @@
 package freebusy
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -68,9 +71,58 @@ type Query struct {
 	// Granularity is the slot length for slot-based views (availability
 	// view, merged free/busy). Zero means DefaultGranularity. It must be a
 	// whole number of minutes.
-	Granularity time.Duration `json:"granularity,omitempty"`
+	// In JSON it is "granularityMinutes", a number of minutes.
+	Granularity time.Duration `json:"granularityMinutes,omitempty"`
 	// Detail is the requested level of detail.
 	Detail Detail `json:"detail,omitempty"`
+}
+
+// queryJSON is Query in JSON: the granularity in minutes, the unit of
+// every free/busy protocol, rather than Go's nanoseconds, so that JSON peers
+// in any language read it without knowing Go.
+type queryJSON struct {
+	Attendees          []string  `json:"attendees"`
+	Start              time.Time `json:"start"`
+	End                time.Time `json:"end"`
+	GranularityMinutes float64   `json:"granularityMinutes,omitempty"`
+	Detail             Detail    `json:"detail,omitempty"`
+}
+
+// maxJSONMinutes bounds durations read from JSON, far above any limit, so
+// that the conversion to time.Duration cannot overflow.
+const maxJSONMinutes = 1e9
+
+// MarshalJSON writes q with its granularity in minutes:
+// {"attendees":[...],"start":"...","end":"...","granularityMinutes":30}.
+func (q Query) MarshalJSON() ([]byte, error) {
+	return json.Marshal(queryJSON{
+		Attendees:          q.Attendees,
+		Start:              q.Start,
+		End:                q.End,
+		GranularityMinutes: q.Granularity.Minutes(),
+		Detail:             q.Detail,
+	})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes. A granularity that is not a
+// finite number of minutes within ±1e9 is a *ParseError; the query is not
+// validated (see Validate).
+func (q *Query) UnmarshalJSON(data []byte) error {
+	var j queryJSON
+	if err := json.Unmarshal(data, &j); err != nil {
+		return err
+	}
+	if j.GranularityMinutes > maxJSONMinutes || j.GranularityMinutes < -maxJSONMinutes {
+		return &ParseError{Kind: "granularityMinutes", Input: strconv.FormatFloat(j.GranularityMinutes, 'g', -1, 64)}
+	}
+	*q = Query{
+		Attendees:   j.Attendees,
+		Start:       j.Start,
+		End:         j.End,
+		Granularity: time.Duration(math.Round(j.GranularityMinutes * float64(time.Minute))),
+		Detail:      j.Detail,
+	}
+	return nil
 }
 
 // Slot returns the effective slot length: Granularity, or DefaultGranularity

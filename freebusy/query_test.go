@@ -116,7 +116,7 @@ func TestQueryJSONRoundTrip(t *testing.T) {
 	}
 	b, err := json.Marshal(q)
 	require.NoError(t, err)
-	assert.JSONEq(t, `{"attendees":["a@example.com","CN=Jane Doe/O=Acme"],"start":"2024-03-05T09:00:00+01:00","end":"2024-03-06T09:00:00+01:00","granularity":900000000000,"detail":"full"}`, string(b))
+	assert.JSONEq(t, `{"attendees":["a@example.com","CN=Jane Doe/O=Acme"],"start":"2024-03-05T09:00:00+01:00","end":"2024-03-06T09:00:00+01:00","granularityMinutes":15,"detail":"full"}`, string(b))
 	var back Query
 	require.NoError(t, json.Unmarshal(b, &back))
 	assert.Equal(t, q.Attendees, back.Attendees)
@@ -141,4 +141,26 @@ func TestLimitsWithDefaults(t *testing.T) {
 		MaxGranularity: DefaultLimits.MaxGranularity,
 	}, got, "set fields stay, zero and negative ones take the default")
 	assert.Equal(t, DefaultLimits, Limits{}.WithDefaults())
+}
+
+// Durations travel in the protocols' units, minutes and milliseconds, so
+// that JSON peers in other languages need not know Go's nanoseconds; odd
+// values survive, absurd ones are refused.
+func TestDurationsInJSON(t *testing.T) {
+	var q Query
+	require.NoError(t, json.Unmarshal([]byte(`{"attendees":["a@x"],"granularityMinutes":1.5}`), &q))
+	assert.Equal(t, 90*time.Second, q.Granularity, "fractions of a minute are kept (and refused by Validate)")
+	b, err := json.Marshal(Query{Granularity: 90 * time.Second})
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"granularityMinutes":1.5`)
+	var pe *ParseError
+	assert.ErrorAs(t, json.Unmarshal([]byte(`{"granularityMinutes":1e300}`), &q), &pe)
+
+	b, err = json.Marshal(Error{Reason: ReasonThrottled, RetryAfter: 1500 * time.Microsecond})
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"reason":"throttled","retryAfterMs":2}`, string(b), "rounded up: never sooner than the backend said")
+	var e Error
+	assert.ErrorAs(t, json.Unmarshal([]byte(`{"reason":"throttled","retryAfterMs":-5}`), &e), &pe)
+	require.NoError(t, json.Unmarshal([]byte(`{"reason":"timeout","retryAfterMs":250}`), &e))
+	assert.Equal(t, Error{Reason: ReasonTimeout, RetryAfter: 250 * time.Millisecond}, e)
 }

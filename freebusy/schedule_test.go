@@ -155,7 +155,7 @@ func TestScheduleJSONRoundTrip(t *testing.T) {
 	b, err = json.Marshal(failed)
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"attendee":"b@example.com","start":"2024-03-05T00:00:00Z","end":"2024-03-06T00:00:00Z",
-		"error":{"attendee":"b@example.com","reason":"throttled","message":"ErrorServerBusy","retryAfter":60000000000}}`, string(b))
+		"error":{"attendee":"b@example.com","reason":"throttled","message":"ErrorServerBusy","retryAfterMs":60000}}`, string(b))
 	var fback Schedule
 	require.NoError(t, json.Unmarshal(b, &fback))
 	require.NotNil(t, fback.Err)

@@ -132,7 +132,7 @@ func TestRemoteErrorMatching(t *testing.T) {
 		{wireError{Code: CodeVersionMismatch, Data: json.RawMessage(`{"reason":"unavailable","supported":[2]}`)}, ErrVersionMismatch, freebusy.ReasonUnavailable, true},
 		{wireError{Code: CodeUnauthorized}, ErrUnauthorized, freebusy.ReasonAccessDenied, true},
 		{wireError{Code: CodeMessageTooLarge}, ErrMessageTooLarge, freebusy.ReasonInvalid, true},
-		{wireError{Code: CodeThrottled, Data: json.RawMessage(`{"reason":"throttled","retryAfter":5000000000}`)}, freebusy.ErrThrottled, freebusy.ReasonThrottled, false},
+		{wireError{Code: CodeThrottled, Data: json.RawMessage(`{"reason":"throttled","retryAfterMs":5000}`)}, freebusy.ErrThrottled, freebusy.ReasonThrottled, false},
 		{wireError{Code: -32099, Data: json.RawMessage(`{"reason":"timeout"}`)}, freebusy.ErrTimeout, freebusy.ReasonTimeout, false},
 		{wireError{Code: -1, Data: json.RawMessage(`"free text"`)}, freebusy.ErrInternal, freebusy.ReasonInternal, false},
 	}

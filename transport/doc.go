@@ -48,7 +48,7 @@
 // Requests that provably never left the client are retried transparently.
 // Errors answered by the server are not connection failures: they never
 // discard the connection, and are retried only when their reason is
-// temporary (timeout, unavailable, throttled; the server's retryAfter hint
+// temporary (timeout, unavailable, throttled; the server's retryAfterMs hint
 // is honoured). Per-attendee failures travel inside the schedules
 // (Schedule.Err) and are never retried by the transport.
 //

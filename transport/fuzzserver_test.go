@@ -57,7 +57,7 @@ func checkReply(t *testing.T, v any, line []byte) {
 func FuzzServerMessage(f *testing.F) {
 	for _, s := range []string{
 		`{"jsonrpc":"2.0","id":1,"method":"calbridge.ping"}`,
-		`{"jsonrpc":"2.0","id":"x","method":"calbridge.freebusy","params":{"attendees":["alice@example.com","nobody@example.com"],"start":"2026-03-02T00:00:00Z","end":"2026-03-03T00:00:00Z","granularity":1800000000000}}`,
+		`{"jsonrpc":"2.0","id":"x","method":"calbridge.freebusy","params":{"attendees":["alice@example.com","nobody@example.com"],"start":"2026-03-02T00:00:00Z","end":"2026-03-03T00:00:00Z","granularityMinutes":30}}`,
 		`{"jsonrpc":"2.0","id":2,"method":"calbridge.hello","params":{"version":2}}`,
 		`[{"jsonrpc":"2.0","id":2,"method":"calbridge.ping"},{"jsonrpc":"2.0","method":"calbridge.ping"},5]`,
 		`{"jsonrpc":"2.0","id":null,"method":"calbridge.freebusy","params":{"attendees":[]}}`,

@@ -54,13 +54,33 @@ func decodeParams(params json.RawMessage, known []string, v any) error {
 	}
 	switch err := knownMembers(params, known); {
 	case err == errEscapedKey:
-		d := json.NewDecoder(bytes.NewReader(params))
-		d.DisallowUnknownFields()
-		return d.Decode(v)
+		// Let encoding/json unescape the keys, then judge them as it
+		// matches members. (DisallowUnknownFields cannot: freebusy.Query
+		// decodes itself.)
+		var members map[string]json.RawMessage
+		if err := json.Unmarshal(params, &members); err != nil {
+			return err
+		}
+		for key := range members {
+			if !hasFoldedMember(known, key) {
+				return fmt.Errorf("json: unknown field %q", key)
+			}
+		}
 	case err != nil:
 		return err
 	}
 	return json.Unmarshal(params, v)
+}
+
+// hasFoldedMember is hasMember for keys with escapes or non-ASCII runes,
+// which may fold to an ASCII member ("\u212a" is the Kelvin sign, K).
+func hasFoldedMember(known []string, key string) bool {
+	for _, k := range known {
+		if strings.EqualFold(k, key) {
+			return true
+		}
+	}
+	return false
 }
 
 var errEscapedKey = errors.New("escaped key")

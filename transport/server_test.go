@@ -128,7 +128,7 @@ func TestServerJSONRPCEdges(t *testing.T) {
 		{"unknown hello member", `{"jsonrpc":"2.0","id":3,"method":"calbridge.hello","params":{"version":1,"colour":"red"}}`, float64(3), CodeInvalidParams},
 		{"query as array", `{"jsonrpc":"2.0","id":4,"method":"calbridge.freebusy","params":[1,2]}`, float64(4), CodeInvalidParams},
 		{"misspelt query member", `{"jsonrpc":"2.0","id":5,"method":"calbridge.freebusy","params":{"atendees":["a@x"],"start":"2026-03-02T00:00:00Z","end":"2026-03-03T00:00:00Z"}}`, float64(5), CodeInvalidParams},
-		{"bad status granularity", `{"jsonrpc":"2.0","id":6,"method":"calbridge.freebusy","params":{"attendees":["a@x"],"start":"2026-03-02T00:00:00Z","end":"2026-03-03T00:00:00Z","granularity":7}}`, float64(6), CodeInvalidParams},
+		{"bad status granularity", `{"jsonrpc":"2.0","id":6,"method":"calbridge.freebusy","params":{"attendees":["a@x"],"start":"2026-03-02T00:00:00Z","end":"2026-03-03T00:00:00Z","granularityMinutes":3}}`, float64(6), CodeInvalidParams},
 		{"duplicate attendee", `{"jsonrpc":"2.0","id":7,"method":"calbridge.freebusy","params":{"attendees":["a@x","A@X"],"start":"2026-03-02T00:00:00Z","end":"2026-03-03T00:00:00Z"}}`, float64(7), CodeInvalidParams},
 		{"string id echoed", `{"jsonrpc":"2.0","id":"abc","method":"calbridge.nope"}`, "abc", CodeMethodNotFound},
 	}
@@ -229,7 +229,7 @@ func TestServerErrorCodes(t *testing.T) {
 			data := m["error"].(map[string]any)["data"].(map[string]any)
 			assert.Equal(t, tc.reason, data["reason"])
 			if tc.code == CodeThrottled {
-				assert.Equal(t, float64(2*time.Second), data["retryAfter"])
+				assert.Equal(t, float64(2000), data["retryAfterMs"])
 			}
 			r, ok := codeTable[tc.code]
 			require.True(t, ok)
@@ -273,7 +273,7 @@ func TestServerConcurrentClients(t *testing.T) {
 func TestErrorDataJSON(t *testing.T) {
 	b, err := json.Marshal(ErrorData{Reason: freebusy.ReasonThrottled, RetryAfter: time.Second})
 	require.NoError(t, err)
-	assert.JSONEq(t, `{"reason":"throttled","retryAfter":1000000000}`, string(b))
+	assert.JSONEq(t, `{"reason":"throttled","retryAfterMs":1000}`, string(b))
 }
 
 // TestServerReadTimeout: a connection idle past the read timeout is closed;

@@ -141,12 +141,42 @@ type FreeBusyResult struct {
 }
 
 // ErrorData is the data member of every error object this server sends
-// (PROTOCOL.md "Error codes"): the freebusy reason by name, the retry hint in
-// nanoseconds, and for version skew the versions the server accepts.
+// (PROTOCOL.md "Error codes"): the freebusy reason by name, the retry hint
+// (in JSON "retryAfterMs", whole milliseconds), and for version skew the
+// versions the server accepts.
 type ErrorData struct {
 	Reason     freebusy.Reason `json:"reason"`
-	RetryAfter time.Duration   `json:"retryAfter,omitempty"`
+	RetryAfter time.Duration   `json:"retryAfterMs,omitempty"`
 	Supported  []int           `json:"supported,omitempty"`
+}
+
+// errorDataJSON is ErrorData in JSON, with the retry hint in milliseconds
+// like freebusy.Error's.
+type errorDataJSON struct {
+	Reason       freebusy.Reason `json:"reason"`
+	RetryAfterMs int64           `json:"retryAfterMs,omitempty"`
+	Supported    []int           `json:"supported,omitempty"`
+}
+
+// MarshalJSON writes the retry hint in whole milliseconds, rounded up.
+func (d ErrorData) MarshalJSON() ([]byte, error) {
+	ms := int64(d.RetryAfter / time.Millisecond)
+	if d.RetryAfter%time.Millisecond > 0 {
+		ms++
+	}
+	return json.Marshal(errorDataJSON{Reason: d.Reason, RetryAfterMs: ms, Supported: d.Supported})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes; a negative hint reads as none,
+// and one over an hour as an hour, so a peer cannot stall the client.
+func (d *ErrorData) UnmarshalJSON(b []byte) error {
+	var j errorDataJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	ms := min(max(j.RetryAfterMs, 0), int64(time.Hour/time.Millisecond))
+	*d = ErrorData{Reason: j.Reason, RetryAfter: time.Duration(ms) * time.Millisecond, Supported: j.Supported}
+	return nil
 }
 
 // wireError is a JSON-RPC 2.0 error object (specification §5.1).
