@@ -31,17 +31,18 @@ type Client struct {
 	ready       atomic.Pointer[clientConn] // the Ready connection: the calls' lock-free fast path
 	pendingPool sync.Pool                  // *pendingCall, recycled across calls
 
-	mu            sync.Mutex
-	state         State
-	stateCh       chan struct{} // closed and replaced on every transition
-	lastErr       error
-	addr          string
-	conn          *clientConn
-	retired       []*clientConn // draining connections still finishing calls
-	waiting       int
-	lastAttempt   time.Time // start of the latest attempt: rate-limits eager attempts
-	cancelAttempt context.CancelFunc
-	closed        bool
+	mu             sync.Mutex
+	state          State
+	stateCh        chan struct{} // closed and replaced on every transition
+	lastErr        error
+	addr           string
+	conn           *clientConn
+	retired        []*clientConn // draining connections still finishing calls
+	waiting        int
+	lastAttempt    time.Time // start of the latest attempt: rate-limits eager attempts
+	failedAttempts uint64    // attempts that ended in TransientFailure: fail-fast waiters watch it
+	cancelAttempt  context.CancelFunc
+	closed         bool
 
 	kick      chan struct{} // wakes the owner: Connect, a call in Idle, an eager attempt
 	closing   chan struct{}
@@ -301,6 +302,13 @@ func (c *Client) getConn(ctx context.Context, waitForReady bool, deadline time.T
 		timer = t.C
 	}
 	counted, eager := false, false
+	// A fail-fast call waits for the attempt in progress only: when an
+	// attempt fails, TransientFailure may last a moment before the next
+	// attempt starts, too short for the waiter to see the state, so it
+	// watches the count of failed attempts instead.
+	c.mu.Lock()
+	failedBefore := c.failedAttempts
+	c.mu.Unlock()
 	defer func() {
 		if counted {
 			c.mu.Lock()
@@ -310,6 +318,10 @@ func (c *Client) getConn(ctx context.Context, waitForReady bool, deadline time.T
 	}()
 	for {
 		c.mu.Lock()
+		if c.closed {
+			c.mu.Unlock()
+			return nil, ErrClosed
+		}
 		switch c.state {
 		case Ready:
 			if cc := c.conn; cc != nil && cc.usable() {
@@ -319,14 +331,21 @@ func (c *Client) getConn(ctx context.Context, waitForReady bool, deadline time.T
 		case Shutdown:
 			c.mu.Unlock()
 			return nil, ErrClosed
-		case Idle:
-			c.kickLocked()
-		case Connecting:
+		case Idle, Connecting:
+			if !waitForReady && c.failedAttempts != failedBefore {
+				err := c.lastErr
+				c.mu.Unlock()
+				return nil, unavailable("transport: not connected", err)
+			}
+			if c.state == Idle {
+				c.kickLocked()
+			}
 		case TransientFailure:
-			if now := time.Now(); !eager && now.Sub(c.lastAttempt) >= c.o.eagerInterval {
+			if now := time.Now(); !eager && (waitForReady || c.failedAttempts == failedBefore) && now.Sub(c.lastAttempt) >= c.o.eagerInterval {
 				// At most one eager attempt per call: if it fails too, the
 				// call fails fast like any other.
 				eager = true
+				failedBefore = c.failedAttempts
 				c.lastAttempt = now
 				c.kickLocked()
 			} else if !waitForReady {
@@ -437,11 +456,15 @@ func (c *Client) Close() error {
 	c.closeOnce.Do(func() {
 		c.mu.Lock()
 		c.closed = true
+		// Closing first, cancelling second: the owner must see the client
+		// closed by the time the cancelled attempt fails, or it would take
+		// the failure for an outage and hand waiting calls Unavailable
+		// instead of ErrClosed.
+		close(c.closing)
 		if c.cancelAttempt != nil {
 			c.cancelAttempt()
 		}
 		c.mu.Unlock()
-		close(c.closing)
 	})
 	<-c.ownerDone
 	return nil
@@ -456,11 +479,16 @@ func (c *Client) setState(to State, err error, addr string, cc *clientConn) {
 	if from == to || !LegalTransition(from, to) {
 		c.mu.Unlock()
 		if from != to {
-			c.o.log.DPanic("transport: illegal state transition", zap.Stringer("from", from), zap.Stringer("to", to))
+			// A bug of ours, logged loudly but never a panic: the
+			// transition is refused and the client keeps its state.
+			c.o.log.Error("transport: illegal state transition refused", zap.Stringer("from", from), zap.Stringer("to", to))
 		}
 		return
 	}
 	c.state = to
+	if to == TransientFailure {
+		c.failedAttempts++
+	}
 	if err != nil {
 		c.lastErr = err
 	}
