@@ -22,8 +22,11 @@
 // gRPC's 1 s, ×1.6, ±20 %, 120 s cap, 20 s minimum connect timeout), which
 // is reset only when the server has answered the handshake. A call arriving
 // during backoff may cut it short, at most once per WithEagerRetryInterval,
-// so recovery time does not grow with the length of the outage. Several
-// server addresses are tried round-robin. State, last error and counters
+// so recovery time does not grow with the length of the outage. When a
+// working connection breaks, the client reconnects at once if a call needs
+// it, and otherwise after a random part of one base delay, so that the many
+// clients of a restarted server do not all return in the same instant.
+// Several server addresses are tried round-robin. State, last error and counters
 // are observable (State, Stats, WaitForStateChange, WithStateCallback) and
 // each transition is logged once.
 //

@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -364,18 +363,3 @@ func freeAddr(t *testing.T) string {
 
 // isUnavailable reports whether err is the Unavailable class of failure.
 func isUnavailable(err error) bool { return errors.Is(err, freebusy.ErrUnavailable) }
-
-// knownBug handles a failure the faults helper found in the core and
-// reported (see the fault report): when the test hits it (failing is
-// true), the test is skipped with a pointer to the bug, unless
-// CALBRIDGE_KNOWN_BUGS=1 asks for the failure. It reports whether the test
-// should stop. Once the core is fixed the condition stops holding and the
-// test runs its assertions as usual.
-func knownBug(t *testing.T, name string, failing bool) bool {
-	t.Helper()
-	if !failing || os.Getenv("CALBRIDGE_KNOWN_BUGS") == "1" {
-		return false
-	}
-	t.Skipf("known core bug %q reproduced (set CALBRIDGE_KNOWN_BUGS=1 to fail on it)", name)
-	return true
-}
