@@ -75,6 +75,8 @@ type job struct {
 // answered: an invalid query, a caller's context that ended before any
 // answer, or a server that could not be reached or understood at all.
 func (c *Client) FreeBusy(ctx context.Context, q freebusy.Query) ([]freebusy.Schedule, error) {
+	ctx, cancel := c.o.boundCall(ctx)
+	defer cancel()
 	lim := c.effectiveLimits()
 	wide := lim
 	wide.MaxAttendees *= maxSplit

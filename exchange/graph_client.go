@@ -87,6 +87,8 @@ type graphJob struct {
 // every request, or ctx ended first); otherwise one schedule per attendee,
 // with per-attendee failures in Schedule.Err.
 func (c *GraphClient) FreeBusy(ctx context.Context, q freebusy.Query) ([]freebusy.Schedule, error) {
+	ctx, cancel := c.opts.boundCall(ctx)
+	defer cancel()
 	if err := c.opts.limits.Validate(q); err != nil {
 		return nil, err
 	}

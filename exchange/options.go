@@ -1,6 +1,7 @@
 package exchange
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -23,6 +24,7 @@ type options struct {
 	httpClient  *http.Client
 	concurrency int
 	limits      freebusy.Limits
+	callTimeout time.Duration
 	now         func() time.Time
 	graph       graphOptions // Graph client and handler only; see graph_options.go
 	ews         ewsOptions   // EWS client and handler only; see ews_options.go
@@ -34,6 +36,7 @@ func newOptions(opts []Option) options {
 		httpClient:  http.DefaultClient,
 		concurrency: 8,
 		limits:      freebusy.DefaultLimits,
+		callTimeout: DefaultCallTimeout,
 		now:         time.Now,
 	}
 	for _, opt := range opts {
@@ -83,4 +86,23 @@ func WithConcurrency(n int) Option {
 // enforce. The default is freebusy.DefaultLimits; zero fields fall back to it.
 func WithLimits(l freebusy.Limits) Option {
 	return optionFunc(func(o *options) { o.limits = l })
+}
+
+// DefaultCallTimeout bounds a client's FreeBusy call whose context has no
+// deadline, so that a hung server cannot hold a caller forever.
+const DefaultCallTimeout = 60 * time.Second
+
+// WithCallTimeout sets how long a client's FreeBusy call may take when its
+// context has no deadline (a context deadline always wins). The default is
+// DefaultCallTimeout; zero or less means no bound but the context's.
+func WithCallTimeout(d time.Duration) Option {
+	return optionFunc(func(o *options) { o.callTimeout = d })
+}
+
+// boundCall gives ctx the call timeout when it has no deadline of its own.
+func (o *options) boundCall(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok || o.callTimeout <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, o.callTimeout)
 }

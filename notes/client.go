@@ -71,6 +71,8 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 // is Busy; asked time outside the window DAS answered for is Unknown (see
 // DASBusyTime.Schedule).
 func (c *Client) FreeBusy(ctx context.Context, q freebusy.Query) ([]freebusy.Schedule, error) {
+	ctx, cancel := c.o.boundCall(ctx)
+	defer cancel()
 	if err := c.o.limits.Validate(q); err != nil {
 		return nil, err
 	}
