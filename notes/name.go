@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
 
 	"github.com/calbridge/calbridge/freebusy"
 )
@@ -52,6 +53,9 @@ var (
 	ErrBadCountry = errors.New("notes: country must be a two-letter code")
 	// ErrBadAddress: an Internet address or RFC 822 form that is malformed.
 	ErrBadAddress = errors.New("notes: malformed internet address")
+	// ErrControlCharacter: the name contains a control character (NUL,
+	// newline, ...), which no Notes name may hold.
+	ErrControlCharacter = errors.New("notes: control character in name")
 )
 
 // NameError reports a name that ParseName refused. It matches its condition
@@ -158,6 +162,9 @@ func ParseName(s string) (Name, error) {
 	in := strings.TrimSpace(s)
 	if in == "" {
 		return fail(ErrEmptyName, "")
+	}
+	if i := strings.IndexFunc(in, unicode.IsControl); i >= 0 {
+		return fail(ErrControlCharacter, in)
 	}
 	// RFC 822: Phrase <addr@host>.
 	if strings.HasSuffix(in, ">") {
@@ -487,7 +494,9 @@ func (n *Name) UnmarshalText(text []byte) error {
 // folded to lower case. Two names have the same key exactly when Equal
 // reports them equal ignoring domains; use it to index names in maps.
 func (n Name) Key() string {
-	return strings.ToLower(n.WithoutDomain().Canonical())
+	// Upper then lower case folds the way strings.EqualFold (Equal) does
+	// for the letters that matter here, "ſ" and the Kelvin sign included.
+	return strings.ToLower(strings.ToUpper(n.WithoutDomain().Canonical()))
 }
 
 // Equal reports whether n and o name the same person: all components equal

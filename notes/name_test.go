@@ -285,3 +285,22 @@ func TestNameText(t *testing.T) {
 	err = json.Unmarshal([]byte(`{"Owner":"CN=Jane/Acme"}`), &v)
 	assert.ErrorIs(t, err, ErrMixedLabels)
 }
+
+func TestParseNameRefusesControlCharacters(t *testing.T) {
+	for _, in := range []string{"Jane\x00/Acme", "CN=Jane\n/O=Acme", "Jane\t Doe/Acme"} {
+		_, err := ParseName(in)
+		assert.ErrorIs(t, err, ErrControlCharacter, "%q", in)
+		assert.ErrorIs(t, err, freebusy.ErrInvalid, "%q", in)
+	}
+}
+
+// Key agrees with Equal where Unicode case folding goes beyond ToLower:
+// "ſ" (long s) folds to "s".
+func TestKeyFoldsLikeEqual(t *testing.T) {
+	a, err := ParseName("CN=ſam/O=Acme")
+	require.NoError(t, err)
+	b, err := ParseName("CN=Sam/O=Acme")
+	require.NoError(t, err)
+	require.True(t, a.Equal(b))
+	assert.Equal(t, a.Key(), b.Key())
+}

@@ -53,6 +53,8 @@ var (
 	// ErrZoneOffset: the zone offset is not a multiple of 15 minutes, or is
 	// beyond 15h45m, so the zone bits cannot hold it (§4.2).
 	ErrZoneOffset = errors.New("notes: zone offset cannot be encoded in a TIMEDATE")
+	// ErrInvertedPair: a TIMEDATE_PAIR's Upper is before its Lower.
+	ErrInvertedPair = errors.New("notes: TIMEDATE pair ends before it starts")
 )
 
 // TimeDateError reports a TIMEDATE that could not be decoded, encoded or
@@ -428,6 +430,9 @@ func (p TimeDatePair) Range(loc *time.Location) (start, end time.Time, err error
 	}
 	if end, err = p.Upper.Time(); err != nil {
 		return time.Time{}, time.Time{}, err
+	}
+	if end.Before(start) {
+		return time.Time{}, time.Time{}, &TimeDateError{Op: "range", Err: ErrInvertedPair}
 	}
 	return start, end, nil
 }

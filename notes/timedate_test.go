@@ -348,3 +348,15 @@ func TestTimeDateRoundTripProperty(t *testing.T) {
 		}
 	}
 }
+
+func TestTimeDatePairInverted(t *testing.T) {
+	lower, err := NewTimeDate(time.Date(2024, 3, 5, 15, 0, 0, 0, time.UTC))
+	require.NoError(t, err)
+	upper, err := NewTimeDate(time.Date(2024, 3, 5, 14, 0, 0, 0, time.UTC))
+	require.NoError(t, err)
+	_, _, err = TimeDatePair{Lower: lower, Upper: upper}.Range(nil)
+	assert.ErrorIs(t, err, ErrInvertedPair)
+	assert.ErrorIs(t, err, freebusy.ErrInvalid)
+	_, err = TimeDatePair{Lower: upper, Upper: lower}.Interval(nil, freebusy.Busy)
+	assert.NoError(t, err, "the right way round is fine")
+}
