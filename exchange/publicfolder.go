@@ -120,6 +120,9 @@ var (
 	// ErrPublicFolderRange: the published range is unset, empty, inverted
 	// or not representable.
 	ErrPublicFolderRange = errors.New("exchange: invalid public-folder range")
+	// ErrPublicFolderRecord: a FreeBusy record ends after the end of its
+	// month (days_in_month*1440 minutes, §1.4).
+	ErrPublicFolderRecord = errors.New("exchange: public-folder record runs past its month")
 	// ErrPublicFolderUnknown: the schedule to encode has Unknown time inside
 	// the published range, which the format cannot carry (see
 	// PublicFolderEncodeOptions.UnknownAs).
@@ -136,7 +139,8 @@ type PublicFolderError struct {
 	// Detail says what is wrong, for people.
 	Detail string
 	// Err is the condition: ErrPublicFolderMismatch, ErrPublicFolderMonth,
-	// ErrPublicFolderTooLarge, ErrPublicFolderRange, ErrPublicFolderUnknown;
+	// ErrPublicFolderTooLarge, ErrPublicFolderRange, ErrPublicFolderRecord,
+	// ErrPublicFolderUnknown;
 	// or a freebusy error for a schedule that could not be normalized.
 	Err error
 }
@@ -262,10 +266,23 @@ func AppendPublicFolderBlob(dst []byte, blocks []PublicFolderBlock) []byte {
 // month's end, §1.4), and a trailing partial record is ignored as Kopano
 // does. Intervals come out in record order, not merged.
 //
+// A record's minutes count from the start of its own month, and a block
+// that crosses a month boundary is split so that each month's part ends at
+// most at minutes_in_month = days_in_month*1440 (§1.4, §1.6). A record that
+// ends later is therefore not valid data (Zimbra, which does not split
+// [observed bug, §1.8], writes such records): rather than invent time in the
+// next month or silently cut it off, the blob is rejected.
+//
 // Errors are *PublicFolderError values: ErrPublicFolderMonth for a bad
-// month key, ErrPublicFolderTooLarge for a blob over MaxPublicFolderBlobLen.
+// month key, ErrPublicFolderTooLarge for a blob over MaxPublicFolderBlobLen,
+// ErrPublicFolderRecord for a record that ends after its month (Index is
+// then the record's position in the blob).
 func DecodePublicFolderBlob(month int32, blob []byte, st freebusy.Status) ([]freebusy.Interval, error) {
-	return appendPublicFolderBlob(nil, month, blob, st)
+	ivs, err := appendPublicFolderBlob(nil, month, blob, st)
+	if err != nil {
+		return nil, err
+	}
+	return ivs, nil
 }
 
 func appendPublicFolderBlob(dst []freebusy.Interval, month int32, blob []byte, st freebusy.Status) ([]freebusy.Interval, error) {
@@ -276,11 +293,15 @@ func appendPublicFolderBlob(dst []freebusy.Interval, month int32, blob []byte, s
 	if len(blob) > MaxPublicFolderBlobLen {
 		return dst, pfErr(0, -1, ErrPublicFolderTooLarge, "blob of %d bytes exceeds %d", len(blob), MaxPublicFolderBlobLen)
 	}
+	monthMinutes := int(base.AddDate(0, 1, 0).Sub(base) / time.Minute)
 	for i := 0; i+4 <= len(blob); i += 4 {
 		s := binary.LittleEndian.Uint16(blob[i:])
 		e := binary.LittleEndian.Uint16(blob[i+2:])
 		if e <= s {
 			continue
+		}
+		if int(e) > monthMinutes {
+			return dst, pfErr(0, i/4, ErrPublicFolderRecord, "record %d ends at minute %d of %s, which has %d minutes", i/4, e, base.Format("2006-01"), monthMinutes)
 		}
 		dst = append(dst, freebusy.Interval{
 			Start:  base.Add(time.Duration(s) * time.Minute),
@@ -344,6 +365,10 @@ type PublicFolderDecodeOptions struct {
 // explicit Unknown intervals: the publisher said nothing about it, so it is
 // not Free. AsOf is the RangeTimestamp, when set.
 //
+// A record that ends after the end of its month fails the decode with
+// ErrPublicFolderRecord (see DecodePublicFolderBlob); Tag and Index then
+// name the FreeBusy blob.
+//
 // Errors are *PublicFolderError values (see the Err conditions), or a
 // freebusy error for an empty window.
 func DecodePublicFolder(m *PublicFolderMessage, opt PublicFolderDecodeOptions) (freebusy.Schedule, error) {
@@ -380,7 +405,7 @@ func DecodePublicFolder(m *PublicFolderMessage, opt PublicFolderDecodeOptions) (
 				var pe *PublicFolderError
 				if errors.As(err, &pe) {
 					pe.Tag, pe.Index = p.monthsTag, i
-					if errors.Is(pe.Err, ErrPublicFolderTooLarge) {
+					if errors.Is(pe.Err, ErrPublicFolderTooLarge) || errors.Is(pe.Err, ErrPublicFolderRecord) {
 						pe.Tag = p.blobsTag
 					}
 				}

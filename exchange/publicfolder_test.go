@@ -123,6 +123,60 @@ func TestDecodePublicFolderBlob(t *testing.T) {
 	assert.ErrorIs(t, err, ErrPublicFolderTooLarge)
 }
 
+// Records must end within their month: minutes_in_month = days_in_month*1440
+// (exchange-freebusy.md §1.4, §1.6).
+func TestDecodePublicFolderBlobRecordPastMonth(t *testing.T) {
+	tests := []struct {
+		name  string
+		month int32
+		blob  string
+		ok    bool
+		index int
+	}{
+		{"March 2024 ends exactly at 44640", 32387, "24AE60AE", true, 0},
+		{"March 2024 record to 65535 (audit case)", 32387, "24AEFFFF", false, 0},
+		{"March 2024 one minute over", 32387, "9C18F61824AE61AE", false, 1},
+		{"February 2024 leap month ends at 41760", 32386, "000020A3", true, 0},
+		{"February 2024 one minute over", 32386, "000021A3", false, 0},
+		{"February 2023 ends at 40320", 32370, "0000809D", true, 0},
+		{"February 2023 leap day does not exist", 32370, "0000819D", false, 0},
+		{"April 2024 (30 days) past 43200", 32388, "0000C1A8", false, 0},
+		{"zero-length record beyond the month is still just dropped", 32388, "FFFFFFFF", true, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ivs, err := DecodePublicFolderBlob(tt.month, pfHex(tt.blob), freebusy.Busy)
+			if tt.ok {
+				require.NoError(t, err)
+				base, err := ParsePublicFolderMonth(tt.month)
+				require.NoError(t, err)
+				for _, iv := range ivs {
+					assert.False(t, iv.End.After(base.AddDate(0, 1, 0)), "interval %v runs past its month", iv)
+				}
+				return
+			}
+			var pe *PublicFolderError
+			require.ErrorAs(t, err, &pe)
+			assert.ErrorIs(t, err, ErrPublicFolderRecord)
+			assert.ErrorIs(t, err, ErrInvalidPublicFolder)
+			assert.Equal(t, tt.index, pe.Index)
+			assert.Nil(t, ivs)
+		})
+	}
+
+	m := &PublicFolderMessage{
+		PublishStart: 222562080, PublishEnd: 222649920, // 2024-03-01 to 2024-05-01 (§1.7)
+		MonthsBusy:   []int32{32387},
+		FreeBusyBusy: [][]byte{pfHex("24AEFFFF")},
+	}
+	_, err := DecodePublicFolder(m, PublicFolderDecodeOptions{})
+	var pe *PublicFolderError
+	require.ErrorAs(t, err, &pe)
+	assert.ErrorIs(t, err, ErrPublicFolderRecord)
+	assert.Equal(t, PidTagScheduleInfoFreeBusyBusy, pe.Tag)
+	assert.Equal(t, 0, pe.Index)
+}
+
 // sampleSchedule holds the three events of exchange-freebusy.md §1.7: busy
 // Mar 5, tentative across the Mar/Apr boundary, OOF Apr 10-12 2024.
 func sampleSchedule() freebusy.Schedule {
@@ -438,12 +492,12 @@ func FuzzDecodePublicFolderBlob(f *testing.F) {
 		}
 		base, _ := ParsePublicFolderMonth(month)
 		for _, x := range ivs {
-			if !x.Start.Before(x.End) || x.Start.Before(base) || x.End.After(base.Add(65535*time.Minute)) {
+			if !x.Start.Before(x.End) || x.Start.Before(base) || x.End.After(base.AddDate(0, 1, 0)) {
 				t.Fatalf("interval %s out of bounds for month %d", x, month)
 			}
 		}
 		// Whatever decodes re-encodes (within one published range covering
-		// the month and the overflow of 16-bit minutes) and decodes the same.
+		// the month) and decodes the same.
 		s := freebusy.Schedule{Start: base, End: base.AddDate(0, 3, 0), Intervals: ivs}
 		if _, err := s.Normalize(); err != nil {
 			t.Fatal(err)
