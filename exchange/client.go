@@ -29,7 +29,9 @@ const maxSplit = 100
 //
 // It splits a query into requests of at most the limits' MaxAttendees (100
 // by default, §2.8) and windows of at most MaxWindow (62 days) and stitches
-// the schedules back; runs the requests concurrently (WithConcurrency);
+// the schedules back (no request is shorter than one slot, which EWS
+// refuses: a short last piece asks up to the next slot boundary and is
+// clipped back); runs the requests concurrently (WithConcurrency);
 // sends RequestServerVersion Exchange2013 so that WorkingElsewhere comes
 // back; waits out ErrorServerBusy back-off hints (BackOffMilliseconds,
 // Retry-After) when the caller's deadline allows (WithEWSMaxRetries); maps
@@ -85,24 +87,12 @@ func (c *Client) FreeBusy(ctx context.Context, q freebusy.Query) ([]freebusy.Sch
 		return nil, err
 	}
 	start, end := q.Start.UTC(), q.End.UTC()
-	slot := q.Slot()
-	pieceLen := lim.MaxWindow / slot * slot
-	if pieceLen <= 0 {
-		pieceLen = slot
-	}
-	var pieces [][2]time.Time
-	for s := start; s.Before(end); s = s.Add(pieceLen) {
-		e := s.Add(pieceLen)
-		if e.After(end) {
-			e = end
-		}
-		pieces = append(pieces, [2]time.Time{s, e})
-	}
+	pieces := splitWindow(start, end, q.Slot(), lim.MaxWindow)
 	var jobs []*job
 	for first := 0; first < len(q.Attendees); first += lim.MaxAttendees {
 		count := min(lim.MaxAttendees, len(q.Attendees)-first)
 		for p, pc := range pieces {
-			sub := freebusy.Query{Attendees: q.Attendees[first : first+count], Start: pc[0], End: pc[1], Granularity: q.Granularity, Detail: q.Detail}
+			sub := freebusy.Query{Attendees: q.Attendees[first : first+count], Start: pc.start, End: pc.askEnd, Granularity: q.Granularity, Detail: q.Detail}
 			jobs = append(jobs, &job{first: first, count: count, piece: p, q: sub})
 		}
 	}
@@ -130,6 +120,38 @@ func (c *Client) FreeBusy(ctx context.Context, q freebusy.Query) ([]freebusy.Sch
 }
 
 func (c *Client) effectiveLimits() freebusy.Limits { return c.o.limits.WithDefaults() }
+
+// piece is one part of a split window: the schedule covers [start, end);
+// the request asks for [start, askEnd), which is end rounded up to a whole
+// number of slots.
+type piece struct {
+	start, end, askEnd time.Time
+}
+
+// splitWindow cuts [start, end) into pieces of at most maxWindow rounded
+// down to whole slots. EWS refuses a window shorter than one
+// MergedFreeBusy interval (ErrorInvalidMergedFreeBusyInterval, §2.2, §2.8),
+// so no request is: the last piece, or a whole window shorter than a slot,
+// asks up to the next slot boundary, and stitch clips the answer back to
+// the piece. Only the last piece can be short, and rounding it up never
+// makes it longer than the others, so every request stays within
+// maxWindow (when maxWindow holds at least one slot).
+func splitWindow(start, end time.Time, slot, maxWindow time.Duration) []piece {
+	pieceLen := maxWindow / slot * slot
+	if pieceLen <= 0 {
+		pieceLen = slot
+	}
+	var pieces []piece
+	for s := start; s.Before(end); s = s.Add(pieceLen) {
+		e := s.Add(pieceLen)
+		if e.After(end) {
+			e = end
+		}
+		n := (e.Sub(s) + slot - 1) / slot
+		pieces = append(pieces, piece{start: s, end: e, askEnd: s.Add(n * slot)})
+	}
+	return pieces
+}
 
 // run executes the jobs with at most the configured concurrency and
 // returns when all have finished; every job observes ctx, so that happens
@@ -336,10 +358,13 @@ func failure(attendee string, err error) *freebusy.Error {
 }
 
 // stitch puts the jobs' schedules back into one schedule per attendee over
-// the whole window. An attendee whose every piece failed gets the first
-// piece's error; one with some failed pieces keeps the answered time and
-// gets Unknown intervals (no data) over the failed pieces.
-func stitch(q freebusy.Query, start, end time.Time, pieces [][2]time.Time, jobs []*job) []freebusy.Schedule {
+// the whole window. Each piece's answer is clipped to the piece (a request
+// may have asked past it, see splitWindow); events that start after the
+// piece came only from that extra time and are dropped. An attendee whose
+// every piece failed gets the first piece's error; one with some failed
+// pieces keeps the answered time and gets Unknown intervals (no data) over
+// the failed pieces.
+func stitch(q freebusy.Query, start, end time.Time, pieces []piece, jobs []*job) []freebusy.Schedule {
 	out := make([]freebusy.Schedule, len(q.Attendees))
 	type part struct {
 		s   *freebusy.Schedule
@@ -368,12 +393,8 @@ func stitch(q freebusy.Query, start, end time.Time, pieces [][2]time.Time, jobs 
 	}
 	for i, a := range q.Attendees {
 		ps := parts[i]
-		if len(ps) == 1 {
-			if ps[0].s != nil {
-				out[i] = *ps[0].s
-			} else {
-				out[i] = freebusy.Schedule{Attendee: a, Start: start, End: end, Err: ps[0].err}
-			}
+		if len(ps) == 1 && ps[0].s != nil && ps[0].s.End.Equal(end) {
+			out[i] = *ps[0].s
 			continue
 		}
 		s := freebusy.Schedule{Attendee: a, Start: start, End: end}
@@ -384,12 +405,16 @@ func stitch(q freebusy.Query, start, end time.Time, pieces [][2]time.Time, jobs 
 				if firstErr == nil {
 					firstErr = pt.err
 				}
-				s.Intervals = append(s.Intervals, freebusy.Interval{Start: pieces[p][0], End: pieces[p][1], Status: freebusy.Unknown})
+				s.Intervals = append(s.Intervals, freebusy.Interval{Start: pieces[p].start, End: pieces[p].end, Status: freebusy.Unknown})
 				continue
 			}
 			okCount++
-			s.Intervals = append(s.Intervals, pt.s.Intervals...)
-			s.Events = appendEvents(s.Events, pt.s.Events)
+			for _, iv := range pt.s.Intervals {
+				if c, ok := iv.Clip(pieces[p].start, pieces[p].end); ok {
+					s.Intervals = append(s.Intervals, c)
+				}
+			}
+			s.Events = appendEvents(s.Events, pt.s.Events, pieces[p].end)
 			if s.WorkingHours == nil {
 				s.WorkingHours = pt.s.WorkingHours
 			}
@@ -410,8 +435,13 @@ func stitch(q freebusy.Query, start, end time.Time, pieces [][2]time.Time, jobs 
 
 // appendEvents adds events not already present: an event that spans a
 // piece boundary is reported whole by both pieces (§2.2 TimeWindow).
-func appendEvents(have, add []freebusy.Event) []freebusy.Event {
+// Events that start at or after before belong to time past the piece and
+// are left out.
+func appendEvents(have, add []freebusy.Event, before time.Time) []freebusy.Event {
 	for _, e := range add {
+		if !e.Start.Before(before) {
+			continue
+		}
 		dup := false
 		for k := len(have) - 1; k >= 0 && k >= len(have)-64; k-- {
 			h := have[k]

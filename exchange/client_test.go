@@ -380,3 +380,66 @@ func TestClientStitchesDetailedEvents(t *testing.T) {
 	assert.Equal(t, "Offsite", ss[0].Events[0].Subject)
 	assert.Equal(t, []freebusy.Interval{{Start: ev.Start, End: ev.End, Status: freebusy.Busy}}, ss[0].Intervals)
 }
+
+// No request is shorter than one MergedFreeBusy interval: EWS refuses such
+// a window with ErrorInvalidMergedFreeBusyInterval (exchange-freebusy.md
+// §2.2, §2.8 "window ≥ interval"), and so does Handler. A short last piece,
+// or a whole query shorter than its slot, asks up to the next slot boundary
+// and the answer is clipped back, so the stitched schedule stays exact.
+func TestClientNeverAsksLessThanOneSlot(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	start := utc(2024, 1, 1, 0, 0)
+	tests := []struct {
+		name   string
+		end    time.Time
+		slot   time.Duration
+		pieces int
+		busy   []freebusy.Interval // what the source has
+		want   []freebusy.Interval // the stitched answer
+	}{
+		{
+			name: "62 days + 10 min at 30 min", end: start.Add(62*24*time.Hour + 10*time.Minute), slot: 30 * time.Minute, pieces: 2,
+			busy: []freebusy.Interval{{Start: start.Add(62*24*time.Hour + 5*time.Minute), End: start.Add(62*24*time.Hour + 25*time.Minute), Status: freebusy.Busy}},
+			want: []freebusy.Interval{{Start: start.Add(62*24*time.Hour + 5*time.Minute), End: start.Add(62*24*time.Hour + 10*time.Minute), Status: freebusy.Busy}},
+		},
+		{
+			name: "10 min query at 30 min", end: start.Add(10 * time.Minute), slot: 30 * time.Minute, pieces: 1,
+			busy: []freebusy.Interval{{Start: start.Add(5 * time.Minute), End: start.Add(20 * time.Minute), Status: freebusy.Tentative}},
+			want: []freebusy.Interval{{Start: start.Add(5 * time.Minute), End: start.Add(10 * time.Minute), Status: freebusy.Tentative}},
+		},
+		{
+			name: "busy only after the end is not reported", end: start.Add(62*24*time.Hour + 10*time.Minute), slot: 60 * time.Minute, pieces: 2,
+			busy: []freebusy.Interval{{Start: start.Add(62*24*time.Hour + 15*time.Minute), End: start.Add(62*24*time.Hour + 45*time.Minute), Status: freebusy.Busy}},
+			want: nil,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var mu sync.Mutex
+			var asked []freebusy.Query
+			src := freebusy.SourceFunc(func(_ context.Context, q freebusy.Query) ([]freebusy.Schedule, error) {
+				mu.Lock()
+				asked = append(asked, q)
+				mu.Unlock()
+				out := make([]freebusy.Schedule, len(q.Attendees))
+				for i, a := range q.Attendees {
+					out[i] = freebusy.Schedule{Attendee: a, Start: q.Start, End: q.End, Intervals: tt.busy}
+				}
+				return out, nil
+			})
+			c := newTestClient(t, NewHandler(src))
+			q := freebusy.Query{Attendees: []string{"a@example.com"}, Start: start, End: tt.end, Granularity: tt.slot}
+			ss, err := c.FreeBusy(context.Background(), q)
+			require.NoError(t, err)
+			require.NoError(t, freebusy.CheckResult(q, ss))
+			require.Nil(t, ss[0].Err)
+			assert.Len(t, asked, tt.pieces, "every piece reached the source")
+			for _, sub := range asked {
+				assert.GreaterOrEqual(t, sub.End.Sub(sub.Start), tt.slot, "request %s to %s", sub.Start, sub.End)
+				assert.LessOrEqual(t, sub.End.Sub(sub.Start), 62*24*time.Hour)
+			}
+			assert.True(t, ss[0].Start.Equal(start) && ss[0].End.Equal(tt.end))
+			assert.Equal(t, tt.want, ss[0].Intervals, "no Unknown span, nothing past the end")
+		})
+	}
+}
