@@ -337,9 +337,10 @@ func (c *Client) getConn(ctx context.Context, waitForReady bool, deadline time.T
 				c.mu.Unlock()
 				return nil, unavailable("transport: not connected", err)
 			}
-			if c.state == Idle {
-				c.kickLocked()
-			}
+			// In Idle this starts the first attempt; in Connecting it
+			// cuts short the spread before a reconnect (run), so that a
+			// call never waits on it.
+			c.kickLocked()
 		case TransientFailure:
 			if now := time.Now(); !eager && (waitForReady || c.failedAttempts == failedBefore) && now.Sub(c.lastAttempt) >= c.o.eagerInterval {
 				// At most one eager attempt per call: if it fails too, the
@@ -396,10 +397,11 @@ func (c *Client) kickLocked() {
 }
 
 // Connect makes an Idle client start connecting, and a client waiting out
-// its backoff attempt again at once. It does not block.
+// its backoff (or the spread before a reconnect) attempt at once. It does
+// not block.
 func (c *Client) Connect() {
 	c.mu.Lock()
-	if c.state == Idle || c.state == TransientFailure {
+	if c.state != Ready && c.state != Shutdown {
 		c.kickLocked()
 	}
 	c.mu.Unlock()
@@ -495,10 +497,16 @@ func (c *Client) setState(to State, err error, addr string, cc *clientConn) {
 	c.addr = addr
 	c.conn = cc
 	c.ready.Store(cc)
+	if cc != nil && !cc.usable() {
+		// It died between its handshake and now; its fail() may have
+		// run before the Store above, so undo the Store: a dead
+		// connection must never be the calls' fast path.
+		c.ready.CompareAndSwap(cc, nil)
+	}
 	close(c.stateCh)
 	c.stateCh = make(chan struct{})
-	if to == TransientFailure {
-		select { // only kicks made during this backoff count
+	if to == TransientFailure || to == Ready {
+		select { // only kicks made during this backoff (or spread) count
 		case <-c.kick:
 		default:
 		}

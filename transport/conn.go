@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"sync"
@@ -30,7 +31,7 @@ type clientConn struct {
 
 	nextID atomic.Uint64
 
-	wmu sync.Mutex // serializes writes
+	wsem chan struct{} // one writer at a time; a channel so that waiting honours ctx
 
 	mu       sync.Mutex
 	pending  map[uint64]*pendingCall
@@ -83,6 +84,7 @@ func newClientConn(c *Client, nc net.Conn, br *bufio.Reader, addr string, maxReq
 		maxReq:  maxReq,
 		epoch:   time.Now(),
 		pending: make(map[uint64]*pendingCall),
+		wsem:    make(chan struct{}, 1),
 		done:    make(chan struct{}),
 		goaway:  make(chan struct{}),
 	}
@@ -129,12 +131,14 @@ func (cc *clientConn) fail(err error) {
 	cc.c.ready.CompareAndSwap(cc, nil) // under mu: no caller sees it dead yet still Ready
 	cc.mu.Unlock()
 
-	_ = cc.nc.Close()
+	// Pending calls and the owner learn first: closing a TLS connection
+	// sends close_notify, which can block on a black-holed peer.
 	for _, pc := range pending {
 		pc.err = err
 		pc.ch <- struct{}{}
 	}
 	close(cc.done)
+	_ = cc.nc.Close()
 }
 
 // drain marks the connection as going away: the server refused a call
@@ -186,8 +190,20 @@ func (cc *clientConn) roundTrip(ctx context.Context, method string, params, resu
 	cc.pending[id] = pc
 	cc.mu.Unlock()
 
-	n, werr := cc.write(e.buf.Bytes())
+	n, werr := cc.write(ctx, e.buf.Bytes())
 	putEncoder(e)
+	if werr == errWriteWaitEnded {
+		// The call's context ended while it waited for its turn to write:
+		// nothing was sent and the connection is fine.
+		cc.mu.Lock()
+		_, mine := cc.pending[id]
+		delete(cc.pending, id)
+		cc.mu.Unlock()
+		if !mine {
+			<-pc.ch
+		}
+		return &CallError{Op: "write", Addr: cc.addr, MaySent: false, Err: ctx.Err()}
+	}
 	if werr != nil {
 		cc.mu.Lock()
 		_, mine := cc.pending[id]
@@ -243,11 +259,28 @@ type replyEnvelope struct {
 	Error  *wireError `json:"error"`
 }
 
-// write writes one message under the write lock with the write deadline.
-func (cc *clientConn) write(b []byte) (int, error) {
-	cc.wmu.Lock()
-	defer cc.wmu.Unlock()
-	if err := cc.nc.SetWriteDeadline(time.Now().Add(cc.c.o.writeTimeout)); err != nil {
+// errWriteWaitEnded: the caller's context ended before its turn to write.
+var errWriteWaitEnded = errors.New("transport: context ended while waiting to write")
+
+// write writes one message, one writer at a time, with a deadline of the
+// write timeout or the caller's deadline, whichever comes first: a call
+// never waits on a stuck peer past its own deadline. A write that times
+// out fails the connection (a partial message, or a TLS stream that a
+// timed-out write has broken, cannot carry more).
+func (cc *clientConn) write(ctx context.Context, b []byte) (int, error) {
+	select {
+	case cc.wsem <- struct{}{}:
+	case <-ctx.Done():
+		return 0, errWriteWaitEnded
+	case <-cc.done:
+		return 0, ErrConnectionLost
+	}
+	defer func() { <-cc.wsem }()
+	dl := time.Now().Add(cc.c.o.writeTimeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(dl) {
+		dl = d
+	}
+	if err := cc.nc.SetWriteDeadline(dl); err != nil {
 		return 0, err
 	}
 	return cc.nc.Write(b)
@@ -400,10 +433,12 @@ func (cc *clientConn) monitor() {
 // bounded by the heartbeat timeout. The reply is recognized by the reader
 // as a reply to no pending call and only refreshes lastRead.
 func (cc *clientConn) ping(timeout time.Duration) error {
-	if !cc.wmu.TryLock() {
+	select {
+	case cc.wsem <- struct{}{}:
+	default:
 		return nil
 	}
-	defer cc.wmu.Unlock()
+	defer func() { <-cc.wsem }()
 	e := getEncoder()
 	defer putEncoder(e)
 	if err := e.request(cc.nextID.Add(1), MethodPing, nil); err != nil {

@@ -315,27 +315,7 @@ func TestFaultT9BandwidthSqueeze(t *testing.T) {
 // their own deadline.
 func TestFaultStuckPeerWriteTimeout(t *testing.T) {
 	checkLeaks(t)
-	n := transporttest.NewNetwork()
-	l, err := n.Listen("stuck:7000")
-	require.NoError(t, err)
-	done := make(chan struct{})
-	var peer sync.WaitGroup
-	peer.Add(1)
-	go func() {
-		defer peer.Done()
-		nc, err := l.Accept()
-		if err != nil {
-			return
-		}
-		defer nc.Close()
-		br := bufio.NewReader(nc)
-		if _, err := br.ReadString('\n'); err != nil {
-			return
-		}
-		_, _ = io.WriteString(nc, `{"jsonrpc":"2.0","id":0,"result":{"version":1,"server":"stuck","maxMessageBytes":1048576}}`+"\n")
-		<-done // and never read again
-	}()
-	t.Cleanup(func() { close(done); _ = l.Close(); peer.Wait() })
+	n := stuckPeer(t, "stuck:7000")
 
 	const writeTimeout = 200 * time.Millisecond
 	c, log := newClient(t, "stuck:7000", transport.WithDialer(n), transport.WithHeartbeat(0, 0),
@@ -443,4 +423,81 @@ func TestFaultT10NATIdleDrop(t *testing.T) {
 	require.True(t, ok)
 	assert.ErrorIs(t, lost.Err, transport.ErrHeartbeatTimeout)
 	t.Logf("call into a forgotten flow succeeded after %v (bound %v), retries %d", took, bound, c.Stats().Retries)
+}
+
+// After a working connection breaks with no call waiting, the client
+// spreads its reconnect over one base delay (T11), but a call that comes
+// in the meantime must not wait for the spread: it starts the attempt at
+// once (§8.10, the eager attempt). Here the spread would be 1.8 s and the
+// call's deadline is 1 s.
+func TestFaultCallCutsReconnectSpreadShort(t *testing.T) {
+	checkLeaks(t)
+	srv := startServer(t, newSource())
+	p := newProxy(t, srv.addr)
+	slow := transport.Backoff{BaseDelay: 2 * time.Second, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 10 * time.Second, MinConnectTimeout: time.Second}
+	c, _ := newClient(t, p.Addr(), transport.WithBackoff(slow), transport.WithRand(func() float64 { return 0.9 }))
+	q := faultQuery(1)
+	_, _, err := callWithin(c, q, time.Second)
+	require.NoError(t, err)
+
+	p.ResetAll() // idle: nothing waiting, so the client spreads its reconnect
+	waitFor(t, c, time.Second, "the break noticed", is(transport.Connecting, transport.TransientFailure))
+	_, took, err := callWithin(c, q, time.Second)
+	require.NoError(t, err, "the call starts the reconnect instead of waiting out the spread")
+	assert.Less(t, took, 500*time.Millisecond)
+}
+
+// stuckPeer listens on addr of a new in-memory network, answers one
+// client's handshake and then never reads again: writes to it block once
+// the buffers fill.
+func stuckPeer(t *testing.T, addr string) *transporttest.Network {
+	t.Helper()
+	n := transporttest.NewNetwork()
+	l, err := n.Listen(addr)
+	require.NoError(t, err)
+	done := make(chan struct{})
+	var peer sync.WaitGroup
+	peer.Add(1)
+	go func() {
+		defer peer.Done()
+		nc, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer nc.Close()
+		br := bufio.NewReader(nc)
+		if _, err := br.ReadString('\n'); err != nil {
+			return
+		}
+		_, _ = io.WriteString(nc, `{"jsonrpc":"2.0","id":0,"result":{"version":1,"server":"stuck","maxMessageBytes":1048576}}`+"\n")
+		<-done // and never read again
+	}()
+	t.Cleanup(func() { close(done); _ = l.Close(); peer.Wait() })
+	return n
+}
+
+// A call's deadline bounds its write too: with a peer that stopped
+// reading, calls blocked writing (or waiting for their turn to write) end
+// by their own 300 ms deadlines, not at the 10 s write timeout.
+func TestFaultWriteHonoursCallDeadline(t *testing.T) {
+	checkLeaks(t)
+	n := stuckPeer(t, "stuck:7001")
+	c, _ := newClient(t, "stuck:7001", transport.WithDialer(n), transport.WithHeartbeat(0, 0),
+		transport.WithWriteTimeout(10*time.Second), transport.WithMaxAttempts(1))
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var worst time.Duration
+	for range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, took, err := callWithin(c, faultQuery(100), 300*time.Millisecond)
+			assert.Error(t, err)
+			mu.Lock()
+			worst = max(worst, took)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	assert.Less(t, worst, 300*time.Millisecond+hangGuard, "every call ends by its deadline, writing or not")
 }

@@ -241,12 +241,16 @@ func (sc *serverConn) serve() {
 
 	br := bufio.NewReaderSize(sc.nc, 32<<10)
 	var scratch []byte
+	// The hello must arrive within the handshake timeout of the accept,
+	// however many refused lines come before it; afterwards each read
+	// gets the (idle) read timeout.
+	helloBy := time.Now().Add(s.o.handshakeTimeout)
 	for {
-		timeout := s.o.readTimeout
+		deadline := time.Now().Add(s.o.readTimeout)
 		if !sc.helloDone {
-			timeout = s.o.handshakeTimeout
+			deadline = helloBy
 		}
-		if err := sc.nc.SetReadDeadline(time.Now().Add(timeout)); err != nil {
+		if err := sc.nc.SetReadDeadline(deadline); err != nil {
 			return
 		}
 		line, err := readLine(br, s.o.maxMessageBytes, &scratch)
@@ -352,6 +356,8 @@ func (sc *serverConn) dispatch(req *wireRequest, out chan<- []byte) (resp []byte
 			sc.inFlight.Add(-1)
 			return reply(sc.errorLine(req.ID, &wireError{Code: CodeInvalidParams, Message: "invalid query: " + err.Error(), Data: reasonData(freebusy.ReasonInvalid, 0)})), false, true
 		}
+		// Sources see UTC instants whatever offset the client wrote.
+		q.Start, q.End = q.Start.UTC(), q.End.UTC()
 		s.wg.Add(1)
 		id := req.ID
 		go func() {

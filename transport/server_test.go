@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -200,6 +201,36 @@ func TestServerHandshakeTimeout(t *testing.T) {
 	_, err := rc.br.ReadString('\n')
 	assert.ErrorIs(t, err, io.EOF)
 	assert.Less(t, time.Since(start), time.Second)
+}
+
+// The handshake timeout runs from the accept: a client that keeps sending
+// refused calls (pings before the hello) cannot hold an unauthenticated
+// connection open by resetting the clock with each line.
+func TestServerHandshakeTimeoutNotResetByRefusedCalls(t *testing.T) {
+	_, addr := startServer(t, staticSource, WithServerHandshakeTimeout(300*time.Millisecond))
+	rc := dialRaw(t, addr)
+	start := time.Now()
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+			if _, err := rc.nc.Write([]byte(`{"jsonrpc":"2.0","id":` + fmt.Sprint(i) + `,"method":"calbridge.ping"}` + "\n")); err != nil {
+				return
+			}
+		}
+	}()
+	for {
+		if _, err := rc.br.ReadString('\n'); err != nil {
+			break // refused pings are answered until the server closes
+		}
+		require.Less(t, time.Since(start), 3*time.Second, "the connection outlived its handshake timeout")
+	}
+	assert.Less(t, time.Since(start), 2*time.Second, "closed at the handshake deadline, not kept alive by pings")
 }
 
 // TestServerErrorCodes: Source errors map to the documented codes and carry
