@@ -318,9 +318,10 @@ func (c *Client) post(ctx context.Context, body []byte) (*AvailabilityResponse, 
 	switch res.StatusCode {
 	case http.StatusOK:
 		return decodeResponse(res.Body, limit)
-	case http.StatusInternalServerError:
-		// SOAP 1.1 faults come with status 500; anything else that does is
-		// a plain server error.
+	case http.StatusInternalServerError, http.StatusBadRequest:
+		// SOAP 1.1 faults come with status 500; SOAP 1.2 ones with 500
+		// (env:Receiver) or 400 (env:Sender). Anything else with those
+		// statuses is a plain HTTP error.
 		_, err := decodeResponse(res.Body, limit)
 		if _, isFault := errors.AsType[*SOAPFault](err); isFault {
 			return nil, err

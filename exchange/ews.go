@@ -156,6 +156,10 @@ type AvailabilityRequest struct {
 	// Suggestions is set when the request has t:SuggestionsViewOptions
 	// (meeting suggestions, which calbridge does not serve).
 	Suggestions bool
+	// SOAP12 is set by the decoder when the request came in a SOAP 1.2
+	// envelope; Handler answers such a request in SOAP 1.2. The encoder
+	// always writes SOAP 1.1, which is what EWS speaks (§2.1).
+	SOAP12 bool
 }
 
 // MailboxData is one t:MailboxData of a request (§2.2; EWS docs mailboxdata.md).

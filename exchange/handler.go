@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -33,6 +34,15 @@ import (
 // ErrorTimeZone, ErrorSchemaValidation (malformed XML, DOCTYPE) and
 // ErrorInvalidRequest (too large, suggestions only). Per-mailbox failures
 // are ResponseMessages with the code of their reason.
+//
+// A SOAP 1.2 request (envelope namespace
+// http://www.w3.org/2003/05/soap-envelope) is answered in SOAP 1.2, with
+// Content-Type application/soap+xml, and its faults in the 1.2 form
+// (env:Code env:Sender or env:Receiver with the EWS code as subcode,
+// env:Reason, env:Detail) with status 400 for env:Sender and 500 for
+// env:Receiver (SOAP 1.2 Part 2 §7.5.1.2). A request that cannot be decoded
+// is answered in 1.2 when its Content-Type is application/soap+xml. SOAP
+// 1.1 requests get SOAP 1.1, text/xml and status 500 faults, as from EWS.
 //
 // A Handler is safe for concurrent use.
 type Handler struct {
@@ -74,31 +84,53 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			status, code = http.StatusRequestEntityTooLarge, ErrorInvalidRequest
 		}
 		h.log.Debug("bad request", zap.Error(err))
-		h.writeFault(w, status, requestFault(code, err.Error()))
+		h.writeFault(w, status, requestFault(code, err.Error()), isSOAP12ContentType(r.Header.Get("Content-Type")))
 		return
 	}
 	resp, fault := h.answer(r.Context(), req)
 	if fault != nil {
 		h.log.Debug("request refused", zap.String("code", string(fault.ResponseCode)))
-		h.writeFault(w, http.StatusInternalServerError, fault)
+		h.writeFault(w, http.StatusInternalServerError, fault, req.SOAP12)
 		return
 	}
 	var buf bytes.Buffer
-	if err := EncodeAvailabilityResponse(&buf, resp); err != nil {
-		h.writeFault(w, http.StatusInternalServerError, requestFault(ErrorInternalServerError, "exchange: encoding failed"))
+	if err := encodeAvailabilityResponse(&buf, resp, req.SOAP12); err != nil {
+		h.writeFault(w, http.StatusInternalServerError, requestFault(ErrorInternalServerError, "exchange: encoding failed"), req.SOAP12)
 		return
 	}
-	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+	w.Header().Set("Content-Type", soapContentType(req.SOAP12))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(buf.Bytes())
 }
 
-func (h *Handler) writeFault(w http.ResponseWriter, status int, f *SOAPFault) {
+// writeFault answers with f in the request's SOAP version. status is the
+// SOAP 1.1 status (500, or 413 for a body that is too large); a SOAP 1.2
+// fault other than 413 gets 400 for env:Sender and 500 for env:Receiver
+// (SOAP 1.2 Part 2 §7.5.1.2).
+func (h *Handler) writeFault(w http.ResponseWriter, status int, f *SOAPFault, soap12 bool) {
 	var buf bytes.Buffer
-	_ = EncodeSOAPFault(&buf, f)
-	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+	_ = encodeSOAPFault(&buf, f, soap12)
+	if soap12 && status == http.StatusInternalServerError && faultSender12(f) {
+		status = http.StatusBadRequest
+	}
+	w.Header().Set("Content-Type", soapContentType(soap12))
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
+}
+
+// soapContentType returns the Content-Type of a SOAP 1.2 or 1.1 message.
+func soapContentType(soap12 bool) string {
+	if soap12 {
+		return contentTypeSOAP12
+	}
+	return contentTypeSOAP11
+}
+
+// isSOAP12ContentType reports whether a Content-Type header names SOAP
+// 1.2's media type, application/soap+xml.
+func isSOAP12ContentType(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && mt == "application/soap+xml"
 }
 
 // requestZone returns the zone the request's naive date-times are in: the

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/calbridge/calbridge/freebusy"
 )
 
 // Size limits of the codec. A GetUserAvailability request for 100
@@ -48,8 +50,16 @@ func DecodeAvailabilityResponse(r io.Reader) (*AvailabilityResponse, error) {
 }
 
 // namespaceSOAP12 is the SOAP 1.2 envelope namespace. EWS speaks SOAP 1.1;
-// the decoder also accepts 1.2 envelopes, which ASMX services answer too.
+// the decoder also accepts 1.2 envelopes, which ASMX services answer too,
+// and Handler answers a 1.2 request in 1.2.
 const namespaceSOAP12 = "http://www.w3.org/2003/05/soap-envelope"
+
+// Content types of the two SOAP versions' HTTP bindings: SOAP 1.1 is
+// text/xml, SOAP 1.2 application/soap+xml (SOAP 1.2 Part 2 §7.1.4).
+const (
+	contentTypeSOAP11 = "text/xml; charset=utf-8"
+	contentTypeSOAP12 = "application/soap+xml; charset=utf-8"
+)
 
 // limitedReader is io.LimitedReader that remembers that it hit the limit.
 type limitedReader struct {
@@ -81,10 +91,11 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 // tokenizer: reflection-based xml.Unmarshal costs several times the
 // tokenizer itself on large responses (BenchmarkEWSDecodeResponse100).
 type decoder struct {
-	x    *xml.Decoder
-	lr   *limitedReader
-	what string // "request" or "response"
-	text []byte // character data of the element being read
+	x      *xml.Decoder
+	lr     *limitedReader
+	what   string // "request" or "response"
+	text   []byte // character data of the element being read
+	soap12 bool   // the envelope is SOAP 1.2
 }
 
 func newDecoder(r io.Reader, limit int64, what string) *decoder {
@@ -267,6 +278,7 @@ func (d *decoder) envelope(header, body func(se xml.StartElement) error) error {
 	if root.Name.Local != "Envelope" || (root.Name.Space != NamespaceSOAP && root.Name.Space != namespaceSOAP12) {
 		return d.fail(ErrNotAvailability, root.Name.Local, "root is not a SOAP envelope")
 	}
+	d.soap12 = root.Name.Space == namespaceSOAP12
 	sawBody := false
 	for {
 		se, ok, err := d.child()
@@ -364,6 +376,7 @@ func decodeRequest(r io.Reader, limit int64) (*AvailabilityRequest, error) {
 	if !found {
 		return nil, d.fail(ErrNotAvailability, "Body", "no m:GetUserAvailabilityRequest")
 	}
+	req.SOAP12 = d.soap12
 	return req, nil
 }
 
@@ -647,48 +660,122 @@ func decodeResponse(r io.Reader, limit int64) (*AvailabilityResponse, error) {
 
 func (d *decoder) skipHeader(xml.StartElement) error { return d.skip() }
 
+// fault reads a SOAP 1.1 fault (faultcode, faultstring, detail) or a SOAP
+// 1.2 one (Code/Value with optional Subcode/Value, Reason/Text, Detail;
+// SOAP 1.2 Part 1 §5.4). For 1.2, Code is the innermost Value (the
+// specific "a:ErrorServerBusy" subcode when there is one, else
+// "env:Sender" or "env:Receiver"), String the first Reason Text; when the
+// Detail has no ResponseCode, an EWS code in the subcode stands in.
 func (d *decoder) fault() (*SOAPFault, error) {
 	f := &SOAPFault{}
+	subcode := ""
 	for {
 		c, ok, err := d.child()
-		if err != nil || !ok {
+		if err != nil {
 			return f, err
+		}
+		if !ok {
+			break
 		}
 		switch c.Name.Local {
 		case "faultcode":
 			f.Code, err = d.readString()
 		case "faultstring":
 			f.String, err = d.readString()
-		case "detail":
-			for {
-				dc, ok, derr := d.child()
-				if derr != nil {
-					return f, derr
-				}
-				if !ok {
-					break
-				}
-				switch dc.Name.Local {
-				case "ResponseCode":
-					var s string
-					s, derr = d.readString()
-					f.ResponseCode = ResponseCode(s)
-				case "Message":
-					f.Message, derr = d.readString()
-				case "MessageXml":
-					f.MessageXML, derr = d.messageXML()
-				default:
-					derr = d.skip()
-				}
-				if derr != nil {
-					return f, derr
-				}
-			}
+		case "Code":
+			f.Code, subcode, err = d.faultCode12()
+		case "Reason":
+			f.String, err = d.faultReason12()
+		case "detail", "Detail":
+			err = d.faultDetail(f)
 		default:
 			err = d.skip()
 		}
 		if err != nil {
 			return f, err
+		}
+	}
+	if f.ResponseCode == "" && subcode != "" {
+		local := subcode[strings.LastIndexByte(subcode, ':')+1:]
+		if strings.HasPrefix(local, "Error") {
+			f.ResponseCode = ResponseCode(local)
+		}
+	}
+	return f, nil
+}
+
+// faultCode12 reads a SOAP 1.2 env:Code: its Value and, recursively, its
+// Subcode's. It returns the innermost value and the innermost subcode
+// value ("" without a Subcode).
+func (d *decoder) faultCode12() (code, subcode string, err error) {
+	for {
+		c, ok, err := d.child()
+		if err != nil || !ok {
+			return code, subcode, err
+		}
+		switch c.Name.Local {
+		case "Value":
+			code, err = d.readString()
+		case "Subcode":
+			var inner, innerSub string
+			inner, innerSub, err = d.faultCode12()
+			if inner != "" {
+				code, subcode = inner, inner
+			}
+			if innerSub != "" {
+				subcode = innerSub
+			}
+		default:
+			err = d.skip()
+		}
+		if err != nil {
+			return code, subcode, err
+		}
+	}
+}
+
+// faultReason12 reads a SOAP 1.2 env:Reason and returns its first Text.
+func (d *decoder) faultReason12() (string, error) {
+	text, seen := "", false
+	for {
+		c, ok, err := d.child()
+		if err != nil || !ok {
+			return text, err
+		}
+		if c.Name.Local == "Text" && !seen {
+			seen = true
+			text, err = d.readString()
+		} else {
+			err = d.skip()
+		}
+		if err != nil {
+			return text, err
+		}
+	}
+}
+
+// faultDetail reads the EWS detail of a fault (1.1 detail, 1.2 env:Detail):
+// e:ResponseCode, e:Message and the MessageXml back-off hint (§2.7).
+func (d *decoder) faultDetail(f *SOAPFault) error {
+	for {
+		dc, ok, err := d.child()
+		if err != nil || !ok {
+			return err
+		}
+		switch dc.Name.Local {
+		case "ResponseCode":
+			var s string
+			s, err = d.readString()
+			f.ResponseCode = ResponseCode(s)
+		case "Message":
+			f.Message, err = d.readString()
+		case "MessageXml":
+			f.MessageXML, err = d.messageXML()
+		default:
+			err = d.skip()
+		}
+		if err != nil {
+			return err
 		}
 	}
 }
@@ -1248,9 +1335,23 @@ func EncodeAvailabilityRequest(w io.Writer, req *AvailabilityRequest) error {
 // GetUserAvailability response (§2.4) with every element in its §2.1
 // namespace and a ServerVersionInfo header naming Exchange2013.
 func EncodeAvailabilityResponse(w io.Writer, resp *AvailabilityResponse) error {
+	return encodeAvailabilityResponse(w, resp, false)
+}
+
+// soapNamespace returns the envelope namespace of SOAP 1.2 or 1.1.
+func soapNamespace(soap12 bool) string {
+	if soap12 {
+		return namespaceSOAP12
+	}
+	return NamespaceSOAP
+}
+
+// encodeAvailabilityResponse writes resp in a SOAP 1.1 or, with soap12, a
+// SOAP 1.2 envelope; the body is the same in both.
+func encodeAvailabilityResponse(w io.Writer, resp *AvailabilityResponse, soap12 bool) error {
 	e := &encoder{b: make([]byte, 0, estimateResponse(resp))}
 	e.raw(xmlHeader)
-	e.raw(`<s:Envelope xmlns:s="` + NamespaceSOAP + `"><s:Header>`)
+	e.raw(`<s:Envelope xmlns:s="` + soapNamespace(soap12) + `"><s:Header>`)
 	e.raw(`<h:ServerVersionInfo MajorVersion="15" MinorVersion="0" MajorBuildNumber="0" MinorBuildNumber="0" Version="` + ServerVersion + `" xmlns:h="` + NamespaceTypes + `"/>`)
 	e.raw(`</s:Header><s:Body><m:GetUserAvailabilityResponse xmlns:m="` + NamespaceMessages + `" xmlns:t="` + NamespaceTypes + `" xmlns:e="` + NamespaceErrors + `">`)
 	e.raw("<m:FreeBusyResponseArray>")
@@ -1397,8 +1498,38 @@ func formatDays(days []time.Weekday) string {
 // when set), faultstring, and a detail with e:ResponseCode, e:Message and
 // the MessageXml back-off hint.
 func EncodeSOAPFault(w io.Writer, f *SOAPFault) error {
+	return encodeSOAPFault(w, f, false)
+}
+
+// encodeSOAPFault writes f as a SOAP 1.1 fault or, with soap12, as a SOAP
+// 1.2 one (SOAP 1.2 Part 1 §5.4): env:Code/env:Value env:Sender or
+// env:Receiver (faultSender12) with the EWS code as env:Subcode/env:Value,
+// env:Reason/env:Text xml:lang, and env:Detail holding the same EWS detail
+// as the 1.1 form.
+func encodeSOAPFault(w io.Writer, f *SOAPFault, soap12 bool) error {
 	e := &encoder{}
 	e.raw(xmlHeader)
+	if soap12 {
+		e.raw(`<env:Envelope xmlns:env="` + namespaceSOAP12 + `"><env:Body><env:Fault><env:Code><env:Value>`)
+		if faultSender12(f) {
+			e.raw(`env:Sender`)
+		} else {
+			e.raw(`env:Receiver`)
+		}
+		e.raw(`</env:Value>`)
+		if f.ResponseCode != "" {
+			e.raw(`<env:Subcode><env:Value xmlns:a="` + NamespaceTypes + `">a:`)
+			e.text(string(f.ResponseCode))
+			e.raw(`</env:Value></env:Subcode>`)
+		}
+		e.raw(`</env:Code><env:Reason><env:Text xml:lang="en-US">`)
+		e.text(f.String)
+		e.raw(`</env:Text></env:Reason><env:Detail>`)
+		e.faultDetail(f)
+		e.raw(`</env:Detail></env:Fault></env:Body></env:Envelope>`)
+		_, err := w.Write(e.b)
+		return err
+	}
 	e.raw(`<s:Envelope xmlns:s="` + NamespaceSOAP + `"><s:Body><s:Fault>`)
 	code := f.Code
 	if code == "" {
@@ -1413,6 +1544,33 @@ func EncodeSOAPFault(w io.Writer, f *SOAPFault) error {
 	e.raw(`</faultcode><faultstring xml:lang="en-US">`)
 	e.text(f.String)
 	e.raw(`</faultstring><detail>`)
+	e.faultDetail(f)
+	e.raw(`</detail></s:Fault></s:Body></s:Envelope>`)
+	_, err := w.Write(e.b)
+	return err
+}
+
+// faultSender12 reports whether f is the requester's fault (env:Sender)
+// rather than the server's (env:Receiver): a 1.1 Code "...Client" or
+// "...Server" decides; otherwise throttling, timeouts, unavailability and
+// internal errors are the server's, the rest the request's.
+func faultSender12(f *SOAPFault) bool {
+	local := f.Code[strings.LastIndexByte(f.Code, ':')+1:]
+	switch local {
+	case "Client", "Sender":
+		return true
+	case "Server", "Receiver":
+		return false
+	}
+	switch f.Reason() {
+	case freebusy.ReasonThrottled, freebusy.ReasonTimeout, freebusy.ReasonUnavailable, freebusy.ReasonInternal:
+		return false
+	}
+	return true
+}
+
+// faultDetail writes the EWS fault detail's children (§2.7).
+func (e *encoder) faultDetail(f *SOAPFault) {
 	if f.ResponseCode != "" {
 		e.raw(`<e:ResponseCode xmlns:e="` + NamespaceErrors + `">`)
 		e.text(string(f.ResponseCode))
@@ -1426,7 +1584,4 @@ func EncodeSOAPFault(w io.Writer, f *SOAPFault) error {
 	if f.MessageXML != (MessageXML{}) {
 		e.messageXML(`<t:MessageXml xmlns:t="`+NamespaceTypes+`" xmlns:e="`+NamespaceErrors+`">`, "</t:MessageXml>", f.MessageXML)
 	}
-	e.raw(`</detail></s:Fault></s:Body></s:Envelope>`)
-	_, err := w.Write(e.b)
-	return err
 }
