@@ -270,15 +270,45 @@ func (d *calDecoder) decode(comps []*ical.Component) {
 			if !masters[ev.uid] {
 				d.rep.OrphanOverrides++
 			}
-			d.emit(ev.start, ev.length.addTo(ev.start), ev.status)
+			d.emit(ev.instance(ev.start))
 		case ev.recurring:
 			if err := d.expand(ev, overridden[ev.uid]); err != nil {
 				d.problem(err)
 			}
 		default:
-			d.emit(ev.start, ev.length.addTo(ev.start), ev.status)
+			d.emit(ev.instance(ev.start))
 		}
 	}
+}
+
+// instance returns the span and status of the instance of ev that starts
+// at t, for emit.
+func (ev *vevent) instance(t time.Time) (time.Time, time.Time, Status) {
+	if ev.wholeDays() {
+		// An all-day instance starts at the start of its day. Where DST
+		// skips midnight, time.Date (here and in the recurrence library)
+		// puts "midnight" an hour before, on the previous day.
+		y, m, d := t.Add(12 * time.Hour).Date()
+		t = startOfDay(y, m, d, t.Location())
+	}
+	return t, ev.end(t), ev.status
+}
+
+// end returns the end of the instance of ev that starts at t: whole days
+// end at the start of a later day (not 24 hours later, and not at a
+// wall-clock time that a DST change skipped); other events last their
+// duration.
+func (ev *vevent) end(t time.Time) time.Time {
+	if ev.wholeDays() {
+		y, m, d := t.Add(12 * time.Hour).Date()
+		return startOfDay(y, m, d+ev.length.days, t.Location())
+	}
+	return ev.length.addTo(t)
+}
+
+// wholeDays reports whether ev is an all-day event lasting whole days.
+func (ev *vevent) wholeDays() bool {
+	return ev.allDay && ev.length.exact == 0 && ev.length.days > 0
 }
 
 // problem counts an invalid component and keeps the first few errors.
@@ -373,7 +403,7 @@ func (d *calDecoder) classify(ev *vevent) bool {
 	ce := &CalendarEvent{
 		UID:       ev.uid,
 		Start:     ev.start.UTC(),
-		End:       ev.length.addTo(ev.start).UTC(),
+		End:       ev.end(ev.start).UTC(),
 		AllDay:    ev.allDay,
 		Status:    ev.status,
 		Props:     props,
@@ -443,7 +473,7 @@ func (d *calDecoder) timeValue(p *ical.Prop, v string) (t time.Time, isDate bool
 		if !ok {
 			return t, false, nil, errBadTime
 		}
-		return f.in(d.owner), true, d.owner, nil
+		return startOfDay(f.year, time.Month(f.month), f.day, d.owner), true, d.owner, nil
 	}
 	if t, ok := parseUTCDateTime(v); ok {
 		return t, false, time.UTC, nil
@@ -581,7 +611,7 @@ func (d *calDecoder) expand(ev *vevent, overridden map[int64]bool) (err error) {
 				continue
 			}
 		}
-		d.emit(t, ev.length.addTo(t), ev.status)
+		d.emit(ev.instance(t))
 	}
 }
 

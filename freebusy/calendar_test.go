@@ -413,3 +413,23 @@ func TestEncodeVFreeBusyWritesUTC(t *testing.T) {
 	assert.Contains(t, out, "FREEBUSY;FBTYPE=BUSY:20260309T130000Z/20260309T140000Z\r\n")
 	assert.NotContains(t, out, "TZID")
 }
+
+// An all-day event on a day whose midnight DST skips (America/Santiago,
+// 2024-09-08) covers that day only: 01:00 -03 to 00:00 -03 the next day,
+// 23 hours, not 47 hours starting the evening before.
+func TestAllDayOnSkippedMidnight(t *testing.T) {
+	santiago := mustLoad(t, "America/Santiago")
+	ics := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n" +
+		"BEGIN:VEVENT\r\nUID:a\r\nDTSTART;VALUE=DATE:20240908\r\nDTEND;VALUE=DATE:20240909\r\nEND:VEVENT\r\n" +
+		"BEGIN:VEVENT\r\nUID:b\r\nDTSTART;VALUE=DATE:20240906\r\nRRULE:FREQ=DAILY;COUNT=3\r\nTRANSP:OPAQUE\r\nX-MICROSOFT-CDO-BUSYSTATUS:TENTATIVE\r\nEND:VEVENT\r\n" +
+		"END:VCALENDAR\r\n"
+	start := time.Date(2024, 9, 1, 0, 0, 0, 0, time.UTC)
+	ivs, rep, err := DecodeCalendar(strings.NewReader(ics), start, start.AddDate(0, 0, 14), CalendarOptions{Location: santiago})
+	require.NoError(t, err)
+	require.Zero(t, rep.Invalid)
+	want := []Interval{
+		{Start: time.Date(2024, 9, 6, 4, 0, 0, 0, time.UTC), End: time.Date(2024, 9, 8, 4, 0, 0, 0, time.UTC), Status: Tentative},
+		{Start: time.Date(2024, 9, 8, 4, 0, 0, 0, time.UTC), End: time.Date(2024, 9, 9, 3, 0, 0, 0, time.UTC), Status: Busy},
+	}
+	assert.Equal(t, want, ivs, "the recurring all-day instance on the 8th is the busy one's day too, and no day leaks into its neighbour")
+}

@@ -73,7 +73,9 @@ func (w *WorkingHours) Validate() error {
 // and touching periods (a night shift written as 22:00-24:00 and
 // 00:00-06:00) join into one interval. A period edge inside a DST gap or
 // repeated hour (02:30 on a change night in Europe) resolves as time.Date
-// resolves it. It returns an error only when w is invalid.
+// resolves it; a day whose midnight a DST change skips (America/Santiago)
+// still starts on its own date. It returns an error when w is invalid, and a
+// *QueryError (ErrWindowTooLong) for a window over MaxExpandWindow.
 func (w *WorkingHours) Expand(start, end time.Time) ([]Interval, error) {
 	if err := w.Validate(); err != nil {
 		return nil, err
@@ -81,19 +83,25 @@ func (w *WorkingHours) Expand(start, end time.Time) ([]Interval, error) {
 	if !start.Before(end) {
 		return nil, nil
 	}
+	if end.Sub(start) > MaxExpandWindow {
+		return nil, &QueryError{Field: "End", Detail: fmt.Sprintf("working hours expanded over more than %s", MaxExpandWindow), Err: ErrWindowTooLong}
+	}
 	loc := w.Location
-	ls := start.In(loc)
 	// Periods never cross local midnight (End <= 24h), so visiting the local
-	// days from the one containing start is enough.
-	day := time.Date(ls.Year(), ls.Month(), ls.Day(), 0, 0, 0, 0, loc)
+	// days from the one containing start is enough. Days are counted on the
+	// calendar, not by instants: where a DST change skips midnight
+	// (America/Santiago, Atlantic/Azores), 00:00 of that day does not
+	// exist and time.Date answers with the day before.
+	y, m, d := start.In(loc).Date()
 	var out []Interval
-	for ; day.Before(end); day = time.Date(day.Year(), day.Month(), day.Day()+1, 0, 0, 0, 0, loc) {
+	for i := 0; startOfDay(y, m, d+i, loc).Before(end); i++ {
+		date := time.Date(y, m, d+i, 12, 0, 0, 0, time.UTC) // the civil date, normalized
 		for _, p := range w.Periods {
-			if !hasDay(p.Days, day.Weekday()) {
+			if !hasDay(p.Days, date.Weekday()) {
 				continue
 			}
-			ps := wallClock(day, p.Start)
-			pe := wallClock(day, p.End)
+			ps := wallClock(date, p.Start, loc)
+			pe := wallClock(date, p.End, loc)
 			if iv, ok := NewInterval(ps, pe, Free).Clip(start.UTC(), end.UTC()); ok {
 				out = append(out, iv)
 			}
@@ -102,14 +110,47 @@ func (w *WorkingHours) Expand(start, end time.Time) ([]Interval, error) {
 	return mergeSame(out), nil
 }
 
-// wallClock returns the instant at local wall-clock offset d after the local
-// midnight of day, in day's location. It goes through time.Date so that DST
-// gaps and overlaps follow the zone's rules.
-func wallClock(day time.Time, d time.Duration) time.Time {
+// MaxExpandWindow bounds the window WorkingHours.Expand accepts: ten
+// years, far beyond any free/busy query, so that a hostile window (a peer's
+// VFREEBUSY spanning millennia) cannot make it build millions of intervals.
+const MaxExpandWindow = 10 * 366 * 24 * time.Hour
+
+// wallClock returns the instant at wall-clock offset d after midnight of
+// date's civil date, in loc. It goes through time.Date so that DST gaps
+// and overlaps follow the zone's rules; 24h is the start of the next day.
+func wallClock(date time.Time, d time.Duration, loc *time.Location) time.Time {
+	if d == 24*time.Hour {
+		return startOfDay(date.Year(), date.Month(), date.Day()+1, loc)
+	}
+	if d == 0 {
+		return startOfDay(date.Year(), date.Month(), date.Day(), loc)
+	}
 	h := int(d / time.Hour)
 	m := int(d % time.Hour / time.Minute)
 	s := int(d % time.Minute / time.Second)
-	return time.Date(day.Year(), day.Month(), day.Day(), h, m, s, 0, day.Location())
+	return time.Date(date.Year(), date.Month(), date.Day(), h, m, s, 0, loc)
+}
+
+// startOfDay returns the first instant of the civil date (y, m, d) in loc
+// (d may overflow, as for time.Date). That is local midnight, except where
+// a DST change skips midnight (America/Santiago in September): there
+// time.Date's answer falls on the day before, and the day starts when the
+// clocks jump. A day that does not exist at all (Pacific/Apia on
+// 2011-12-30) starts where the next one does.
+func startOfDay(y int, m time.Month, d int, loc *time.Location) time.Time {
+	t := time.Date(y, m, d, 0, 0, 0, 0, loc)
+	want := time.Date(y, m, d, 0, 0, 0, 0, time.UTC) // normalized civil date
+	for i := 0; i < 4*26 && localDateBefore(t, want); i++ {
+		t = t.Add(15 * time.Minute)
+	}
+	return t
+}
+
+// localDateBefore reports whether t's civil date in its zone is before the
+// civil date of want (a UTC midnight).
+func localDateBefore(t, want time.Time) bool {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Before(want)
 }
 
 func hasDay(days []time.Weekday, d time.Weekday) bool {

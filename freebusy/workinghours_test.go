@@ -263,3 +263,67 @@ func FuzzWorkingHoursJSON(f *testing.F) {
 		assert.Equal(t, w.Periods, back.Periods)
 	})
 }
+
+// Zones where the DST change skips midnight (America/Santiago on
+// 2024-09-08, America/Havana on 2024-03-10, Atlantic/Azores on
+// 2024-03-31 ... ): time.Date puts 00:00 of that day on the day before, and
+// Expand once looped forever on it. Every day of the window must still get
+// its working hours, at the right local times.
+func TestWorkingHoursExpandSkippedMidnight(t *testing.T) {
+	for _, tc := range []struct {
+		zone string
+		day  time.Time // a day whose midnight is skipped (in UTC, as a date)
+	}{
+		{"America/Santiago", time.Date(2024, 9, 8, 0, 0, 0, 0, time.UTC)},
+		{"America/Havana", time.Date(2024, 3, 10, 0, 0, 0, 0, time.UTC)},
+		{"America/Asuncion", time.Date(2023, 10, 1, 0, 0, 0, 0, time.UTC)},
+		{"America/Sao_Paulo", time.Date(2018, 11, 4, 0, 0, 0, 0, time.UTC)},
+	} {
+		t.Run(tc.zone, func(t *testing.T) {
+			loc := mustLoad(t, tc.zone)
+			every := []time.Weekday{time.Sunday, time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday}
+			wh := &WorkingHours{Location: loc, Periods: []WorkingPeriod{{Days: every, Start: 9 * time.Hour, End: 17 * time.Hour}}}
+			start := time.Date(tc.day.Year(), tc.day.Month(), tc.day.Day()-1, 0, 0, 0, 0, loc)
+			end := start.AddDate(0, 0, 3)
+			done := make(chan []Interval, 1)
+			go func() {
+				ivs, err := wh.Expand(start, end)
+				assert.NoError(t, err)
+				done <- ivs
+			}()
+			var ivs []Interval
+			select {
+			case ivs = <-done:
+			case <-time.After(5 * time.Second):
+				t.Fatal("Expand did not return")
+			}
+			require.Len(t, ivs, 3, "one period a day for three days")
+			for i, iv := range ivs {
+				s, e := iv.Start.In(loc), iv.End.In(loc)
+				assert.Equal(t, 9, s.Hour(), "day %d starts at 09:00 local", i)
+				assert.Equal(t, 17, e.Hour(), "day %d ends at 17:00 local", i)
+				assert.Equal(t, tc.day.AddDate(0, 0, i-1).Day(), s.Day(), "day %d is its own date", i)
+			}
+		})
+	}
+}
+
+func TestStartOfDay(t *testing.T) {
+	santiago := mustLoad(t, "America/Santiago")
+	got := startOfDay(2024, time.September, 8, santiago)
+	assert.Equal(t, time.Date(2024, 9, 8, 4, 0, 0, 0, time.UTC), got.UTC(), "the day begins at 01:00 -03 when the clocks jump")
+	assert.Equal(t, time.Date(2024, 9, 9, 3, 0, 0, 0, time.UTC), startOfDay(2024, time.September, 9, santiago).UTC())
+	apia := mustLoad(t, "Pacific/Apia")
+	assert.Equal(t, startOfDay(2011, time.December, 31, apia), startOfDay(2011, time.December, 30, apia), "a skipped day starts where the next one does")
+	berlin := mustLoad(t, "Europe/Berlin")
+	assert.Equal(t, time.Date(2024, 3, 31, 0, 0, 0, 0, berlin), startOfDay(2024, time.March, 31, berlin), "ordinary DST days begin at midnight")
+}
+
+func TestWorkingHoursExpandBoundsTheWindow(t *testing.T) {
+	wh := &WorkingHours{Location: time.UTC, Periods: []WorkingPeriod{{Days: []time.Weekday{time.Monday}, Start: 9 * time.Hour, End: 17 * time.Hour}}}
+	_, err := wh.Expand(time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC))
+	assert.ErrorIs(t, err, ErrWindowTooLong)
+	ivs, err := wh.Expand(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+	require.NoError(t, err)
+	assert.Len(t, ivs, 53, "Mondays of 2024")
+}
