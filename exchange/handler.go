@@ -28,7 +28,9 @@ import (
 // and the Source supplies Events, else with the §2.5 downgrade. Request
 // problems are SOAP faults with the §2.7 codes: ErrorIndividualMailboxLimitReached
 // (more mailboxes than the limits allow, 100 by default),
-// ErrorTimeIntervalTooBig (window over the limit, 62 days by default),
+// ErrorTimeIntervalTooBig (window over the limit, 62 days by default,
+// counted on the wall clock of the request's zone so that a change to or
+// from daylight time neither adds nor takes an hour),
 // ErrorInvalidTimeInterval, ErrorInvalidMergedFreeBusyInterval (outside
 // 5..1440 minutes or longer than the window), ErrorInvalidFreeBusyViewType,
 // ErrorTimeZone, ErrorSchemaValidation (malformed XML, DOCTYPE) and
@@ -158,6 +160,19 @@ func requestZone(req *AvailabilityRequest, year int) (*time.Location, *SOAPFault
 	return time.UTC, nil
 }
 
+// wallDuration returns the time from start to end as read on the wall
+// clock of their zone (pass both in the request's zone): whole days count
+// as days however long they were. Exchange checks the window limit in whole
+// days of the request's zone (MaximumQueryIntervalDays, exchange-freebusy.md
+// §2.8), so 62 calendar days across a daylight-saving change, 62 days and
+// an hour of elapsed time, are within a 62-day limit.
+func wallDuration(start, end time.Time) time.Duration {
+	wall := func(t time.Time) time.Time {
+		return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
+	}
+	return wall(end).Sub(wall(start))
+}
+
 // answer validates req and asks the Source; a non-nil fault refuses the
 // whole request.
 func (h *Handler) answer(ctx context.Context, req *AvailabilityRequest) (*AvailabilityResponse, *SOAPFault) {
@@ -183,7 +198,7 @@ func (h *Handler) answer(ctx context.Context, req *AvailabilityRequest) (*Availa
 	if !start.Before(end) {
 		return nil, requestFault(ErrorInvalidTimeInterval, "exchange: StartTime must be earlier than EndTime")
 	}
-	if end.Sub(start) > lim.MaxWindow {
+	if wallDuration(start.In(loc), end.In(loc)) > lim.MaxWindow {
 		return nil, requestFault(ErrorTimeIntervalTooBig, "exchange: the requested time window is too long; the allowed limit = "+strconv.Itoa(int(lim.MaxWindow/(24*time.Hour)))+" days")
 	}
 	slot := 30 * time.Minute
