@@ -28,6 +28,12 @@ import (
 // the same figure (peers.md §5).
 const DefaultMaxOccurrences = 10000
 
+// PreWindowFactor times MaxOccurrences bounds the instances of one
+// recurring event skipped before the window: a daily meeting that began in
+// 1990 is still expanded in 2030 (some 15,000 instances in), while a rule
+// that takes millions of steps to reach the window is cut off.
+const PreWindowFactor = 100
+
 // maxReportedProblems bounds CalendarReport.Problems and UnknownZones.
 const maxReportedProblems = 16
 
@@ -46,10 +52,12 @@ type CalendarOptions struct {
 	// cannot be resolved (counted in CalendarReport.ZoneFallbacks). Nil
 	// means UTC; it is never the machine's zone.
 	Location *time.Location
-	// MaxOccurrences caps the instances expanded from one recurring event,
-	// counted from its first instance (not from the window), which bounds
-	// the work hostile input can cause. Zero means DefaultMaxOccurrences.
-	// Events that hit it are counted in CalendarReport.Truncated.
+	// MaxOccurrences caps the instances expanded from one recurring event
+	// that end after the window starts; instances before the window are
+	// skipped up to PreWindowFactor times as many. Both bound the work
+	// hostile input can cause. Zero means DefaultMaxOccurrences. Events that
+	// hit a cap are counted in CalendarReport.Truncated, and the part of
+	// the window the cap cut off is Unknown, not free.
 	MaxOccurrences int
 	// Classify, if set, is called once per VEVENT component (a recurring
 	// event once, each RECURRENCE-ID override once) after the generic rules
@@ -105,7 +113,8 @@ type CalendarReport struct {
 	// events).
 	Overrides, OrphanOverrides int
 	// Truncated counts recurring components whose expansion stopped at
-	// MaxOccurrences.
+	// MaxOccurrences (or its pre-window bound); the rest of the window is
+	// Unknown for them.
 	Truncated int
 	// UnsupportedRecurrences counts RRULEs with an HOURLY, MINUTELY or
 	// SECONDLY frequency, of which only DTSTART (and RDATEs) are used:
@@ -578,6 +587,7 @@ func (d *calDecoder) expand(ev *vevent, overridden map[int64]bool) (err error) {
 	}
 	fetch()
 	var last time.Time
+	skipped := 0 // instances before the window
 	for n, ri := 0, 0; ; {
 		var t time.Time
 		switch {
@@ -590,18 +600,31 @@ func (d *calDecoder) expand(ev *vevent, overridden map[int64]bool) (err error) {
 		default:
 			return nil
 		}
-		if n > 0 && t.Equal(last) {
+		if ev.wholeDays() {
+			t, _, _ = ev.instance(t) // the day's start, where DST skips midnight too
+		}
+		if (n > 0 || skipped > 0) && t.Equal(last) {
 			continue
 		}
 		last = t
 		if !t.Before(d.end) {
 			return nil
 		}
-		if n >= d.maxOcc {
-			d.rep.Truncated++
-			return nil
+		if !ev.end(t).After(d.start) {
+			if skipped++; skipped > d.maxOcc*PreWindowFactor {
+				d.rep.Truncated++
+				d.emit(d.start, d.end, Unknown) // never reached the window
+				return nil
+			}
+		} else {
+			if n >= d.maxOcc {
+				d.rep.Truncated++
+				// What the cap cut off is not known to be free.
+				d.emit(maxTime(t, d.start), d.end, Unknown)
+				return nil
+			}
+			n++
 		}
-		n++
 		if exAt[t.Unix()] || overridden[t.Unix()] {
 			continue
 		}
@@ -613,6 +636,13 @@ func (d *calDecoder) expand(ev *vevent, overridden map[int64]bool) (err error) {
 		}
 		d.emit(ev.instance(t))
 	}
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // withoutPeriodValue drops VALUE=PERIOD so that the start of an RDATE

@@ -240,14 +240,23 @@ func TestDecodeCalendarAllDay(t *testing.T) {
 }
 
 func TestDecodeCalendarLimits(t *testing.T) {
-	t.Run("MaxOccurrences counts from the first instance", func(t *testing.T) {
+	t.Run("MaxOccurrences counts the instances that reach the window", func(t *testing.T) {
 		ivs, rep := icalDecodeMarch(t, icalEvents("UID:1\nDTSTART:20260225T090000Z\nDURATION:PT1H\nRRULE:FREQ=DAILY"), CalendarOptions{MaxOccurrences: 10})
-		assert.Len(t, ivs, 6, "25 Feb .. 6 Mar, of which 1-6 March are in the window")
+		require.Len(t, ivs, 11, "1-10 March, then what the cap cut off")
+		assert.Equal(t, Busy, ivs[9].Status)
+		assert.Equal(t, Interval{Start: time.Date(2026, 3, 11, 9, 0, 0, 0, time.UTC), End: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC), Status: Unknown}, ivs[10],
+			"time the cap cut off is unknown, never free")
 		assert.Equal(t, 1, rep.Truncated)
 	})
-	t.Run("default cap", func(t *testing.T) {
-		_, rep := icalDecodeMarch(t, icalEvents("UID:1\nDTSTART:19900101T090000Z\nDURATION:PT1H\nRRULE:FREQ=DAILY"), CalendarOptions{})
-		assert.Equal(t, 1, rep.Truncated, "13,000 days since 1990 exceed DefaultMaxOccurrences")
+	t.Run("a long-running series still reaches the window", func(t *testing.T) {
+		ivs, rep := icalDecodeMarch(t, icalEvents("UID:1\nDTSTART:19900101T090000Z\nDURATION:PT1H\nRRULE:FREQ=DAILY"), CalendarOptions{})
+		assert.Zero(t, rep.Truncated, "13,000 days since 1990 are skipped within PreWindowFactor x DefaultMaxOccurrences")
+		assert.Len(t, ivs, 31, "a daily meeting since 1990 is busy every day of March 2026")
+	})
+	t.Run("the pre-window bound", func(t *testing.T) {
+		ivs, rep := icalDecodeMarch(t, icalEvents("UID:1\nDTSTART:20250101T090000Z\nDURATION:PT1H\nRRULE:FREQ=DAILY"), CalendarOptions{MaxOccurrences: 1})
+		assert.Equal(t, 1, rep.Truncated, "424 instances before March exceed 100 x 1")
+		assert.Equal(t, []Interval{{Start: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC), Status: Unknown}}, ivs)
 	})
 	t.Run("sub-daily rules are not expanded", func(t *testing.T) {
 		ivs, rep := icalDecodeMarch(t, icalEvents("UID:1\nDTSTART:20260302T090000Z\nDURATION:PT10M\nRRULE:FREQ=HOURLY;INTERVAL=24;BYHOUR=5"), CalendarOptions{})
