@@ -177,6 +177,11 @@ func (e *Error) UnmarshalJSON(data []byte) error {
 	if j.RetryAfterMs < 0 || j.RetryAfterMs > int64(365*24*time.Hour/time.Millisecond) {
 		return &ParseError{Kind: "retryAfterMs", Input: strconv.FormatInt(j.RetryAfterMs, 10)}
 	}
+	if j.Reason == ReasonNone {
+		// A peer that sends an error without a reason still failed: an
+		// *Error always carries a reason some sentinel matches.
+		j.Reason = ReasonInternal
+	}
 	*e = Error{Attendee: j.Attendee, Reason: j.Reason, Message: j.Message, RetryAfter: time.Duration(j.RetryAfterMs) * time.Millisecond}
 	return nil
 }

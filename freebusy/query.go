@@ -245,7 +245,7 @@ func (l Limits) Validate(q Query) error {
 		if strings.TrimSpace(a) == "" {
 			return &QueryError{Field: "Attendees", Detail: fmt.Sprintf("attendee %d is empty", i), Err: ErrEmptyAttendee}
 		}
-		key := strings.ToLower(a)
+		key := strings.ToLower(strings.TrimSpace(a))
 		if j, dup := seen[key]; dup {
 			return &QueryError{Field: "Attendees", Detail: fmt.Sprintf("attendees %d and %d are the same", j, i), Err: ErrDuplicateAttendee}
 		}

@@ -164,3 +164,16 @@ func TestDurationsInJSON(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(`{"reason":"timeout","retryAfterMs":250}`), &e))
 	assert.Equal(t, Error{Reason: ReasonTimeout, RetryAfter: 250 * time.Millisecond}, e)
 }
+
+func TestValidateDuplicatesIgnoreSpaceAndCase(t *testing.T) {
+	q := validQuery(t)
+	q.Attendees = []string{"a@x", " A@x "}
+	assert.ErrorIs(t, q.Validate(), ErrDuplicateAttendee)
+}
+
+func TestErrorJSONWithoutReason(t *testing.T) {
+	var e Error
+	require.NoError(t, json.Unmarshal([]byte(`{"reason":"none","message":"?"}`), &e))
+	assert.Equal(t, ReasonInternal, e.Reason, "an error is never reason none")
+	assert.ErrorIs(t, &e, ErrInternal)
+}
