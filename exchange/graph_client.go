@@ -24,7 +24,9 @@ import (
 //
 // A query is cut into requests Graph accepts: at most GraphMaxSchedules
 // attendees each, and windows shorter than GraphMaxWindow (a whole number
-// of slots each); the requests run at most WithConcurrency at a time and
+// of slots each). As Client does, it accepts queries of up to 100 times
+// the limits of WithLimits (by default 10000 attendees and 6200 days), so a
+// 70-day or 101-attendee query is split rather than refused; the requests run at most WithConcurrency at a time and
 // their answers are joined into one schedule per attendee. A throttled
 // request (HTTP 429, or 503 with Retry-After) is retried after the
 // server's Retry-After (one second when a 429 gives none), at most
@@ -82,14 +84,20 @@ type graphJob struct {
 }
 
 // FreeBusy implements freebusy.Source. It returns a *freebusy.QueryError
-// for a query outside the client's limits, and an *freebusy.Error when no
+// for a query outside 100 times the client's limits (the granularity
+// limits apply as they are), and an *freebusy.Error when no
 // request got an answer at all (the endpoint is unreachable or refuses
 // every request, or ctx ended first); otherwise one schedule per attendee,
 // with per-attendee failures in Schedule.Err.
 func (c *GraphClient) FreeBusy(ctx context.Context, q freebusy.Query) ([]freebusy.Schedule, error) {
 	ctx, cancel := c.opts.boundCall(ctx)
 	defer cancel()
-	if err := c.opts.limits.Validate(q); err != nil {
+	// Like Client, split up to maxSplit times the limits; each request
+	// then keeps to Graph's own (GraphMaxSchedules, under GraphMaxWindow).
+	wide := c.opts.limits.WithDefaults()
+	wide.MaxAttendees *= maxSplit
+	wide.MaxWindow *= maxSplit
+	if err := wide.Validate(q); err != nil {
 		return nil, err
 	}
 	if c.baseErr != nil {

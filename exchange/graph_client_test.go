@@ -355,3 +355,64 @@ func TestGraphClientFailures(t *testing.T) {
 		assert.Empty(t, fe.Attendee)
 	})
 }
+
+// GraphClient splits like Client: a query over the default limits (a
+// 70-day window, 101 attendees) is cut into requests Graph accepts (at
+// most 20 schedules, under 62 days: exchange-freebusy.md §3.3) against a
+// GraphHandler with default limits, and only a query over 100 times the
+// limits is refused.
+func TestGraphClientSplitsBeyondDefaultLimits(t *testing.T) {
+	graphLeakCheck(t)
+	src := &graphFakeSource{}
+	var mu sync.Mutex
+	var asked []GraphScheduleRequest
+	handler := NewGraphHandler(src)
+	_, newClient := graphServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		require.NoError(t, err)
+		req, err := DecodeGetScheduleRequest(bytes.NewReader(body))
+		require.NoError(t, err)
+		mu.Lock()
+		asked = append(asked, *req)
+		mu.Unlock()
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		handler.ServeHTTP(w, r)
+	}))
+	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name      string
+		attendees int
+		days      int
+		requests  int
+	}{
+		{"70 days", 3, 70, 2},
+		{"101 attendees", 101, 1, 6},
+		{"101 attendees over 70 days", 101, 70, 12},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mu.Lock()
+			asked = nil
+			mu.Unlock()
+			q := freebusy.Query{Attendees: graphAttendees(tt.attendees), Start: start, End: start.AddDate(0, 0, tt.days)}
+			got, err := newClient().FreeBusy(context.Background(), q)
+			require.NoError(t, err)
+			require.NoError(t, freebusy.CheckResult(q, got))
+			for i, a := range q.Attendees {
+				require.Nil(t, got[i].Err, a)
+				assert.Equal(t, src.schedule(a, q.Start, q.End).Intervals, got[i].Intervals, "%s: pieces re-joined", a)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			assert.Len(t, asked, tt.requests)
+			for _, r := range asked {
+				assert.LessOrEqual(t, len(r.Schedules), GraphMaxSchedules)
+			}
+		})
+	}
+
+	_, err := newClient().FreeBusy(context.Background(), freebusy.Query{Attendees: graphAttendees(1), Start: start, End: start.AddDate(0, 0, 62*100+1)})
+	assert.ErrorIs(t, err, freebusy.ErrWindowTooLong)
+	_, err = newClient().FreeBusy(context.Background(), freebusy.Query{Attendees: graphAttendees(100*100 + 1), Start: start, End: start.Add(time.Hour)})
+	assert.ErrorIs(t, err, freebusy.ErrTooManyAttendees)
+}

@@ -21,9 +21,9 @@ import (
 // the path only hosts the call; the Source answers for the requested
 // schedules.
 //
-// It enforces Graph's limits (at most GraphMaxSchedules schedules, the
-// window of WithLimits, 62 days by default, and an interval of 5 to 1440
-// minutes), honours Prefer: outlook.timezone for the item times, and maps
+// It enforces Graph's limits (at most GraphMaxSchedules schedules, a
+// window shorter than WithLimits' MaxWindow, so less than 62 days by
+// default as Graph wants (§3.3), and an interval of 5 to 1440 minutes), honours Prefer: outlook.timezone for the item times, and maps
 // a Source's failure of the whole query to an HTTP status with Graph's
 // error envelope (a throttled one to 429 with Retry-After).
 type GraphHandler struct {
@@ -109,16 +109,20 @@ func (h *GraphHandler) validate(q freebusy.Query) (code, msg string) {
 	if lim.MaxAttendees <= 0 || lim.MaxAttendees > GraphMaxSchedules {
 		lim.MaxAttendees = GraphMaxSchedules
 	}
+	// Graph wants a window of less than 62 days (§3.3), while
+	// Limits.MaxWindow is inclusive: refuse a window of exactly the limit.
+	maxWindow := lim.MaxWindow
+	if maxWindow <= 0 {
+		maxWindow = GraphMaxWindow
+	}
+	lim.MaxWindow = maxWindow - time.Nanosecond
 	err := lim.Validate(q)
 	if err == nil {
 		return "", ""
 	}
 	switch {
 	case errors.Is(err, freebusy.ErrWindowTooLong):
-		maxDays := lim.MaxWindow
-		if maxDays <= 0 {
-			maxDays = freebusy.DefaultLimits.MaxWindow
-		}
+		maxDays := maxWindow
 		days := int(math.Ceil(q.End.Sub(q.Start).Hours() / 24))
 		// The text Graph answers with (§3.3, microsoft-graph-docs-contrib
 		// PR #19703).
