@@ -354,6 +354,9 @@ type VFreeBusyReport struct {
 	UnknownTypes int
 	// Ignored counts other components (VEVENT, VTIMEZONE, ...) skipped.
 	Ignored int
+	// Incomplete counts one-interval components (FBTYPE as a property)
+	// whose interval has no start or no end, and so could not be read.
+	Incomplete int
 	// Normalize sums the Normalize reports of the schedules: Domino DAS's
 	// inverted first period (notes-freebusy.md §2.2.6) is dropped and
 	// counted in Normalize.Inverted.
@@ -527,6 +530,15 @@ func (d *vfbDecoder) component(comp *ical.Component, ordinal int) error {
 	if err != nil {
 		return err
 	}
+	if p := firstProp(props, ical.PropDuration); end.IsZero() && !start.IsZero() && p != nil {
+		// RFC 2445 allowed DTSTART with DURATION, and Radicale's
+		// one-interval components may use it.
+		dur, derr := parseDuration(strings.ToUpper(strings.TrimSpace(p.Value)))
+		if derr != nil {
+			return d.fail(ordinal, ical.PropDuration, 0, p.Value, 0, derr)
+		}
+		end = dur.addTo(start)
+	}
 	stamp, err := d.utcProp(props, ical.PropDateTimeStamp, ordinal)
 	if err != nil {
 		return err
@@ -553,7 +565,11 @@ func (d *vfbDecoder) component(comp *ical.Component, ordinal int) error {
 	if len(fbProps) == 0 {
 		// Radicale's shape: the interval is the component's own window and
 		// FBTYPE is a property.
-		if p := firstProp(props, ical.ParamFreeBusyType); p != nil && !start.IsZero() && !end.IsZero() {
+		if p := firstProp(props, ical.ParamFreeBusyType); p != nil {
+			if start.IsZero() || end.IsZero() {
+				d.rep.Incomplete++
+				return nil
+			}
 			st := d.fbStatus(p.Value, "")
 			d.rep.Periods++
 			s.Intervals = append(s.Intervals, Interval{Start: start, End: end, Status: st})
@@ -709,8 +725,17 @@ func (d *vfbDecoder) utcProp(props ical.Props, name string, ordinal int) (time.T
 	if t, ok := parseUTCDateTime(p.Value); ok {
 		return t, nil
 	}
+	tzid := firstParam(p.Params, ical.ParamTimezoneID)
 	t, err := p.DateTime(time.UTC)
-	if err != nil || strings.EqualFold(firstParam(p.Params, ical.ParamTimezoneID), "Local") {
+	if iana, ok := WindowsToIANA(strings.Trim(tzid, `"`)); err != nil && ok {
+		// Outlook writes Windows zone ids in TZID.
+		if loc := loadIANA(iana); loc != nil {
+			if f, fok := parseDateTimeFields(strings.TrimSpace(p.Value)); fok {
+				t, err = f.in(loc), nil
+			}
+		}
+	}
+	if err != nil || strings.EqualFold(tzid, "Local") {
 		if err == nil {
 			err = errors.New("TZID=Local names no zone")
 		}

@@ -365,3 +365,22 @@ func TestVFreeBusyFoldRoundTrip(t *testing.T) {
 		assert.Equal(t, attendee, got[0].Attendee)
 	}
 }
+
+// Peer shapes the first decoder missed: Radicale-style one-interval
+// components with DTSTART and DURATION (RFC 2445 allowed it), and Outlook's
+// Windows zone ids in the window's TZID.
+func TestDecodeVFreeBusyDurationAndWindowsZone(t *testing.T) {
+	in := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n" +
+		"BEGIN:VFREEBUSY\r\nATTENDEE:mailto:a@example.com\r\nDTSTART;TZID=W. Europe Standard Time:20240305T090000\r\nDTEND;TZID=W. Europe Standard Time:20240305T180000\r\nEND:VFREEBUSY\r\n" +
+		"BEGIN:VFREEBUSY\r\nATTENDEE:mailto:a@example.com\r\nDTSTART:20240305T100000Z\r\nDURATION:PT1H30M\r\nFBTYPE:BUSY-TENTATIVE\r\nEND:VFREEBUSY\r\n" +
+		"BEGIN:VFREEBUSY\r\nATTENDEE:mailto:a@example.com\r\nDTSTART:20240305T120000Z\r\nFBTYPE:BUSY\r\nEND:VFREEBUSY\r\n" +
+		"END:VCALENDAR\r\n"
+	schedules, rep, err := DecodeVFreeBusy(strings.NewReader(in))
+	require.NoError(t, err)
+	require.Len(t, schedules, 1)
+	s := schedules[0]
+	assert.Equal(t, time.Date(2024, 3, 5, 8, 0, 0, 0, time.UTC), s.Start, "09:00 W. Europe is 08:00 UTC in March")
+	assert.Equal(t, time.Date(2024, 3, 5, 17, 0, 0, 0, time.UTC), s.End)
+	assert.Equal(t, []Interval{{Start: time.Date(2024, 3, 5, 10, 0, 0, 0, time.UTC), End: time.Date(2024, 3, 5, 11, 30, 0, 0, time.UTC), Status: Tentative}}, s.Intervals)
+	assert.Equal(t, 1, rep.Incomplete, "the component with no end is counted, not silently lost")
+}
