@@ -12,8 +12,9 @@ import (
 )
 
 // Limits of a legacyExchangeDN ([MS-OXOABK] ABNF, exchange-freebusy.md §5.1):
-// each RDN value at most 64 characters, at most 16 RDNs (one /o=, one /ou=
-// and up to 14 /cn=), the whole DN at most 256 characters.
+// each RDN value at most 64 characters, except the last, which is opaque
+// (see ParseLegacyDN); at most 16 RDNs (one /o=, one /ou= and up to 14
+// /cn=), the whole DN at most 256 characters.
 const (
 	MaxLegacyDNLength    = 256
 	MaxLegacyDNRDNLength = 64
@@ -94,9 +95,13 @@ const kindLegacyDN = "legacyExchangeDN"
 
 // ParseLegacyDN parses a legacyExchangeDN: "/o=" rdn "/ou=" rdn followed by
 // one to fourteen "/cn=" rdn parts. Attribute names are case-insensitive;
-// values are non-empty, at most 64 characters, free of "/" and control
-// characters. The whole DN is at most 256 characters. Errors are
-// *AddressError values.
+// values are non-empty and free of "/" and control characters. Every value
+// but the last is at most MaxLegacyDNRDNLength (64) characters. The last
+// is opaque and exempt from that limit: Exchange Online and newer Exchange
+// append a 32-digit hexadecimal id or a collision suffix to the alias
+// (exchange-freebusy.md §5.1), which takes real last RDNs past 64
+// characters; the whole DN is still at most MaxLegacyDNLength (256)
+// characters, which bounds it. Errors are *AddressError values.
 func ParseLegacyDN(s string) (LegacyDN, error) {
 	var dn LegacyDN
 	if len(s) > MaxLegacyDNLength*utf8.UTFMax || utf8.RuneCountInString(s) > MaxLegacyDNLength {
@@ -128,7 +133,7 @@ func ParseLegacyDN(s string) (LegacyDN, error) {
 		if !ok || !strings.EqualFold(attr, want) {
 			return LegacyDN{}, addressErr(kindLegacyDN, s, ErrAddressSyntax, "RDN %d is %q, want %s=", i+1, part, want)
 		}
-		if err := checkRDNValue(s, value, i+1); err != nil {
+		if err := checkRDNValue(s, value, i+1, i == len(parts)-1); err != nil {
 			return LegacyDN{}, err
 		}
 		switch i {
@@ -143,11 +148,13 @@ func ParseLegacyDN(s string) (LegacyDN, error) {
 	return dn, nil
 }
 
-func checkRDNValue(input, value string, pos int) error {
+// checkRDNValue checks the value of RDN number pos; the last RDN is opaque
+// and has no length limit of its own.
+func checkRDNValue(input, value string, pos int, last bool) error {
 	if value == "" {
 		return addressErr(kindLegacyDN, input, ErrAddressSyntax, "RDN %d has an empty value", pos)
 	}
-	if utf8.RuneCountInString(value) > MaxLegacyDNRDNLength {
+	if !last && utf8.RuneCountInString(value) > MaxLegacyDNRDNLength {
 		return addressErr(kindLegacyDN, input, ErrAddressTooLong, "RDN %d is longer than %d characters", pos, MaxLegacyDNRDNLength)
 	}
 	for _, r := range value {

@@ -61,7 +61,10 @@ func TestParseLegacyDNErrors(t *testing.T) {
 		{"trailing slash", "/o=A/ou=B/cn=C/", ErrAddressSyntax},
 		{"control char", "/o=A/ou=B/cn=C\x00", ErrAddressSyntax},
 		{"bad utf8", "/o=A/ou=B/cn=\xff", ErrAddressSyntax},
-		{"rdn too long", "/o=A/ou=B/cn=" + long, ErrAddressTooLong},
+		{"rdn too long", "/o=A/ou=B/cn=" + long + "/cn=C", ErrAddressTooLong},
+		{"ou too long", "/o=A/ou=" + long + "/cn=C", ErrAddressTooLong},
+		{"o too long, only cn short", "/o=" + long + "/ou=B/cn=C", ErrAddressTooLong},
+		{"long last rdn past 256 in all", "/o=A/ou=B/cn=Recipients/cn=" + strings.Repeat("z", MaxLegacyDNLength), ErrAddressTooLong},
 		{"too many rdns", "/o=A/ou=B" + strings.Repeat("/cn=x", MaxLegacyDNCommon+1), ErrAddressTooLong},
 		{"dn too long", "/o=A/ou=B" + strings.Repeat("/cn="+strings.Repeat("y", 60), 5), ErrAddressTooLong},
 	}
@@ -77,8 +80,25 @@ func TestParseLegacyDNErrors(t *testing.T) {
 			assert.Equal(t, "legacyExchangeDN", ae.Kind)
 		})
 	}
+	// The last RDN is opaque (exchange-freebusy.md §5.1): an Exchange
+	// Online-style 32-hex-digit id plus alias, past 64 characters, parses,
+	// as does one that takes the DN to exactly 256 characters.
+	const site = "/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn="
+	lastRDN := "5d3c0e9a1b2f4c6d8e7f9a0b1c2d3e4f-averyveryverylongaliasname.withdots-and-more-0a1b2c3d4e"
+	require.Greater(t, len(lastRDN), MaxLegacyDNRDNLength)
+	dn, err := ParseLegacyDN(site + lastRDN)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"Recipients", lastRDN}, dn.CommonNames)
+	assert.Equal(t, site+lastRDN, dn.String())
+	fill := site + strings.Repeat("f", MaxLegacyDNLength-len(site))
+	require.Len(t, fill, MaxLegacyDNLength)
+	_, err = ParseLegacyDN(fill)
+	assert.NoError(t, err)
+	_, err = ParseLegacyDN(fill + "f")
+	assert.ErrorIs(t, err, ErrAddressTooLong)
+
 	// Fourteen /cn= parts are the maximum, not beyond it.
-	_, err := ParseLegacyDN("/o=A/ou=B" + strings.Repeat("/cn=x", MaxLegacyDNCommon))
+	_, err = ParseLegacyDN("/o=A/ou=B" + strings.Repeat("/cn=x", MaxLegacyDNCommon))
 	assert.NoError(t, err)
 }
 
@@ -227,6 +247,7 @@ func FuzzParseLegacyDN(f *testing.F) {
 		"/o=Ximian XCS/ou=XCS/cn=Recipients/cn=danw",
 		"/O=X/OU=Y/CN=Z",
 		"/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=3f8b2c1e-alias",
+		"/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=5d3c0e9a1b2f4c6d8e7f9a0b1c2d3e4f-averyveryverylongaliasname.withdots",
 		"/o=A/ou=B",
 		"EX:/o=A/ou=B",
 		"",
