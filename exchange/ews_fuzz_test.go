@@ -19,6 +19,8 @@ func FuzzDecodeAvailabilityRequest(f *testing.F) {
 	q := freebusy.Query{Attendees: []string{"a@example.com", "/o=X/ou=Y/cn=Recipients/cn=z"}, Start: utc(2024, 3, 5, 8, 0), End: utc(2024, 3, 5, 12, 0)}
 	_ = EncodeAvailabilityRequest(&buf, NewAvailabilityRequest(q))
 	f.Add(buf.Bytes())
+	// The same request in a SOAP 1.2 envelope.
+	f.Add(bytes.Replace(buf.Bytes(), []byte(NamespaceSOAP), []byte(namespaceSOAP12), 1))
 	f.Add([]byte(`<!DOCTYPE x [<!ENTITY e "e">]><x>&e;</x>`))
 	h := NewHandler(emptySource(), WithDetails(true))
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -62,6 +64,9 @@ func FuzzDecodeAvailabilityResponse(f *testing.F) {
 	buf.Reset()
 	_ = EncodeSOAPFault(&buf, &SOAPFault{ResponseCode: ErrorServerBusy, String: "busy", MessageXML: MessageXML{BackOff: time.Second}})
 	f.Add(buf.Bytes())
+	buf.Reset()
+	_ = encodeSOAPFault(&buf, &SOAPFault{ResponseCode: ErrorServerBusy, String: "busy", MessageXML: MessageXML{BackOff: time.Second}}, true)
+	f.Add(buf.Bytes())
 	f.Fuzz(func(t *testing.T, data []byte) {
 		resp, err := DecodeAvailabilityResponse(bytes.NewReader(data))
 		if err != nil {
@@ -69,6 +74,20 @@ func FuzzDecodeAvailabilityResponse(f *testing.F) {
 			var sf *SOAPFault
 			if !errors.As(err, &de) && !errors.As(err, &sf) {
 				t.Fatalf("error is %T: %v", err, err)
+			}
+			if sf != nil {
+				// A fault re-encoded in either SOAP version keeps its code.
+				for _, soap12 := range []bool{false, true} {
+					var out bytes.Buffer
+					if err := encodeSOAPFault(&out, sf, soap12); err != nil {
+						t.Fatal(err)
+					}
+					_, err := DecodeAvailabilityResponse(&out)
+					again, ok := errors.AsType[*SOAPFault](err)
+					if !ok || again.ResponseCode != sf.ResponseCode {
+						t.Fatalf("SOAP 1.2 %v: fault %+v re-decoded as %v", soap12, sf, err)
+					}
+				}
 			}
 			return
 		}
