@@ -17,8 +17,8 @@
 //
 //   - Client is a freebusy.Source over an EWS URL and any *http.Client
 //     (authentication is the caller's RoundTripper). It splits queries into
-//     requests of at most 100 mailboxes and 62 days, runs them
-//     concurrently, asks for Exchange2013 so that WorkingElsewhere comes
+//     requests of at most 100 mailboxes and 62 days, none shorter than
+//     one MergedFreeBusy interval, runs them concurrently, asks for Exchange2013 so that WorkingElsewhere comes
 //     back, waits out ErrorServerBusy back-off hints within the caller's
 //     deadline, and at the deadline returns what finished, with
 //     ReasonTimeout for the rest.
@@ -27,7 +27,10 @@
 //     about users who live elsewhere. It accepts what real clients send
 //     (§2.2 client quirks), honours RequestedView with the §2.5 downgrade
 //     of Detailed views (WithDetails), and refuses what Exchange refuses
-//     with the §2.7 response codes. AutodiscoverHandler is a minimal POX
+//     with the §2.7 response codes, the 62-day window counted in whole days
+//     of the request's zone. A SOAP 1.2 request is answered in SOAP 1.2
+//     (application/soap+xml, 1.2 faults); Client reads faults of either
+//     version. AutodiscoverHandler is a minimal POX
 //     Autodiscover responder that points clients at it.
 //   - Conversion: NewAvailabilityRequest, AvailabilityResponse.Schedules,
 //     FreeBusyResponseOf. MergedFreeBusy digits (§2.6: 0 free, 1 tentative,
