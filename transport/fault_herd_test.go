@@ -257,7 +257,9 @@ func TestFaultT13CloseInEveryPhase(t *testing.T) {
 				transport.WithBackoff(slowBackoff))
 			pending := startCalls(c, 3)
 			waitWaiting(t, c, 3)
-			require.Equal(t, transport.Connecting, c.State())
+			// The calls wait as soon as they kick the owner; it may not have
+			// moved to Connecting yet.
+			waitFor(t, c, time.Second, "connecting", is(transport.Connecting))
 			return c, pending, 3
 		}},
 		{"handshake with a silent peer", func(t *testing.T) (*transport.Client, chan error, int) {
