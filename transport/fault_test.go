@@ -141,6 +141,7 @@ func TestFaultT1CleanRestart(t *testing.T) {
 			require.NoError(t, err)
 			bg := startCaller(c, q, 200*time.Millisecond)
 
+			mark := time.Now() // the connection breaks during stop, before down
 			srv.stop()
 			down := time.Now()
 			waitFor(t, c, time.Second, "in TransientFailure", is(transport.TransientFailure))
@@ -154,7 +155,14 @@ func TestFaultT1CleanRestart(t *testing.T) {
 			srv.start()
 			up := time.Now()
 			readyAt := waitFor(t, c, 5*time.Second, "Ready after restart", is(transport.Ready))
-			ready, ok := log.first(down, func(sc transport.StateChange) bool { return sc.To == transport.Ready })
+			// The callback trails the state by design: wait for the log.
+			var ready transport.StateChange
+			ok := false
+			for wait := time.Now().Add(2 * time.Second); !ok && time.Now().Before(wait); {
+				if ready, ok = log.first(down, func(sc transport.StateChange) bool { return sc.To == transport.Ready }); !ok {
+					time.Sleep(time.Millisecond)
+				}
+			}
 			require.True(t, ok)
 			if ready.At.Before(readyAt) {
 				readyAt = ready.At
@@ -163,7 +171,7 @@ func TestFaultT1CleanRestart(t *testing.T) {
 			// the connect RTT is the successful attempt's own duration.
 			var k int
 			var connecting time.Time
-			for _, sc := range log.since(down) {
+			for _, sc := range log.since(mark) {
 				if sc.At.After(readyAt) {
 					break
 				}
@@ -174,7 +182,7 @@ func TestFaultT1CleanRestart(t *testing.T) {
 					connecting = sc.At
 				}
 			}
-			require.Positive(t, k)
+			require.Positivef(t, k, "no failed attempt between the stop and Ready at %v; transitions since the stop: %v", readyAt, log.since(mark))
 			current := fastBackoff.Delay(k-1, 0.5)
 			rtt := readyAt.Sub(connecting)
 			bound := time.Duration(float64(current)*1.2) + rtt + 100*time.Millisecond
