@@ -80,38 +80,10 @@ func (s *NetRPCFreeBusy) FreeBusy(q freebusy.Query, reply *FreeBusyResult) error
 func netRPCClient(b *testing.B) *rpc.Client {
 	srv := rpc.NewServer()
 	require.NoError(b, srv.Register(&NetRPCFreeBusy{src: staticSource}))
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr := fakeServer(b, func(nc net.Conn) { srv.ServeCodec(jsonrpc.NewServerCodec(nc)) })
+	c, err := jsonrpc.Dial("tcp", addr)
 	require.NoError(b, err)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var conns []net.Conn
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			nc, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, nc)
-			mu.Unlock()
-			wg.Add(1)
-			go func() { defer wg.Done(); srv.ServeCodec(jsonrpc.NewServerCodec(nc)) }()
-		}
-	}()
-	c, err := jsonrpc.Dial("tcp", l.Addr().String())
-	require.NoError(b, err)
-	b.Cleanup(func() {
-		_ = c.Close()
-		_ = l.Close()
-		mu.Lock()
-		for _, nc := range conns {
-			_ = nc.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
+	b.Cleanup(func() { _ = c.Close() })
 	return c
 }
 
