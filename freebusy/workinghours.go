@@ -94,7 +94,7 @@ func (w *WorkingHours) Expand(start, end time.Time) ([]Interval, error) {
 	// exist and time.Date answers with the day before.
 	y, m, d := start.In(loc).Date()
 	var out []Interval
-	for i := 0; startOfDay(y, m, d+i, loc).Before(end); i++ {
+	for i := 0; StartOfDay(y, m, d+i, loc).Before(end); i++ {
 		date := time.Date(y, m, d+i, 12, 0, 0, 0, time.UTC) // the civil date, normalized
 		for _, p := range w.Periods {
 			if !hasDay(p.Days, date.Weekday()) {
@@ -120,10 +120,10 @@ const MaxExpandWindow = 10 * 366 * 24 * time.Hour
 // and overlaps follow the zone's rules; 24h is the start of the next day.
 func wallClock(date time.Time, d time.Duration, loc *time.Location) time.Time {
 	if d == 24*time.Hour {
-		return startOfDay(date.Year(), date.Month(), date.Day()+1, loc)
+		return StartOfDay(date.Year(), date.Month(), date.Day()+1, loc)
 	}
 	if d == 0 {
-		return startOfDay(date.Year(), date.Month(), date.Day(), loc)
+		return StartOfDay(date.Year(), date.Month(), date.Day(), loc)
 	}
 	h := int(d / time.Hour)
 	m := int(d % time.Hour / time.Minute)
@@ -131,13 +131,13 @@ func wallClock(date time.Time, d time.Duration, loc *time.Location) time.Time {
 	return time.Date(date.Year(), date.Month(), date.Day(), h, m, s, 0, loc)
 }
 
-// startOfDay returns the first instant of the civil date (y, m, d) in loc
+// StartOfDay returns the first instant of the civil date (y, m, d) in loc
 // (d may overflow, as for time.Date). That is local midnight, except where
 // a DST change skips midnight (America/Santiago in September): there
 // time.Date's answer falls on the day before, and the day starts when the
 // clocks jump. A day that does not exist at all (Pacific/Apia on
 // 2011-12-30) starts where the next one does.
-func startOfDay(y int, m time.Month, d int, loc *time.Location) time.Time {
+func StartOfDay(y int, m time.Month, d int, loc *time.Location) time.Time {
 	t := time.Date(y, m, d, 0, 0, 0, 0, loc)
 	want := time.Date(y, m, d, 0, 0, 0, 0, time.UTC) // normalized civil date
 	for i := 0; i < 4*26 && localDateBefore(t, want); i++ {

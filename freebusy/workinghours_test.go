@@ -310,13 +310,13 @@ func TestWorkingHoursExpandSkippedMidnight(t *testing.T) {
 
 func TestStartOfDay(t *testing.T) {
 	santiago := mustLoad(t, "America/Santiago")
-	got := startOfDay(2024, time.September, 8, santiago)
+	got := StartOfDay(2024, time.September, 8, santiago)
 	assert.Equal(t, time.Date(2024, 9, 8, 4, 0, 0, 0, time.UTC), got.UTC(), "the day begins at 01:00 -03 when the clocks jump")
-	assert.Equal(t, time.Date(2024, 9, 9, 3, 0, 0, 0, time.UTC), startOfDay(2024, time.September, 9, santiago).UTC())
+	assert.Equal(t, time.Date(2024, 9, 9, 3, 0, 0, 0, time.UTC), StartOfDay(2024, time.September, 9, santiago).UTC())
 	apia := mustLoad(t, "Pacific/Apia")
-	assert.Equal(t, startOfDay(2011, time.December, 31, apia), startOfDay(2011, time.December, 30, apia), "a skipped day starts where the next one does")
+	assert.Equal(t, StartOfDay(2011, time.December, 31, apia), StartOfDay(2011, time.December, 30, apia), "a skipped day starts where the next one does")
 	berlin := mustLoad(t, "Europe/Berlin")
-	assert.Equal(t, time.Date(2024, 3, 31, 0, 0, 0, 0, berlin), startOfDay(2024, time.March, 31, berlin), "ordinary DST days begin at midnight")
+	assert.Equal(t, time.Date(2024, 3, 31, 0, 0, 0, 0, berlin), StartOfDay(2024, time.March, 31, berlin), "ordinary DST days begin at midnight")
 }
 
 func TestWorkingHoursExpandBoundsTheWindow(t *testing.T) {

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/calbridge/calbridge/freebusy/ical"
+
 	"github.com/calbridge/calbridge/freebusy"
 	"go.uber.org/zap"
 )
@@ -323,7 +325,7 @@ func (s *CalendarSource) schedule(att string, start, end, now time.Time) freebus
 		sch.Err = ferr
 		return sch
 	}
-	ivs, rep, err := freebusy.DecodeCalendar(bytes.NewReader(e.data), start, end, s.opts.cal.policy.CalendarOptions(e.loc, s.opts.cal.maxOccurrences))
+	ivs, rep, err := ical.DecodeCalendar(bytes.NewReader(e.data), start, end, s.opts.cal.policy.CalendarOptions(e.loc, s.opts.cal.maxOccurrences))
 	if err != nil {
 		sch.Err = freebusy.NewError(att, freebusy.ReasonInvalid, fmt.Errorf("notes: calendar export %s: %w", e.user.Calendar, err))
 		return sch
@@ -345,8 +347,8 @@ func (s *CalendarSource) schedule(att string, start, end, now time.Time) freebus
 // Notes calendar export under p: all-day events and floating times in the
 // owner's zone, and Classify as the hook. maxOccurrences 0 means the
 // decoder's default.
-func (p BusyPolicy) CalendarOptions(owner *time.Location, maxOccurrences int) freebusy.CalendarOptions {
-	return freebusy.CalendarOptions{Location: owner, MaxOccurrences: maxOccurrences, Classify: p.Classify}
+func (p BusyPolicy) CalendarOptions(owner *time.Location, maxOccurrences int) ical.CalendarOptions {
+	return ical.CalendarOptions{Location: owner, MaxOccurrences: maxOccurrences, Classify: p.Classify}
 }
 
 // Classify is a freebusy.ClassifyFunc for Notes exports (§6.1, §1.3): it
@@ -356,7 +358,7 @@ func (p BusyPolicy) CalendarOptions(owner *time.Location, maxOccurrences int) fr
 // PenciledAsFree, and all-day events are busy. An Outlook busy status
 // (X-MICROSOFT-CDO-BUSYSTATUS) on an imported entry is kept as the decoder
 // read it.
-func (p BusyPolicy) Classify(ev *freebusy.CalendarEvent) (freebusy.Status, bool) {
+func (p BusyPolicy) Classify(ev *ical.CalendarEvent) (freebusy.Status, bool) {
 	typ := Appointment
 	if ev.AllDay {
 		typ = AllDayEvent

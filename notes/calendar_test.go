@@ -9,6 +9,8 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/calbridge/calbridge/freebusy/ical"
+
 	"github.com/calbridge/calbridge/freebusy"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -331,7 +333,7 @@ func TestSampleUsers(t *testing.T) {
 func TestClassifyOutlookBusyStatus(t *testing.T) {
 	// An entry imported from Outlook keeps the decoder's busy status, but
 	// an anniversary still blocks nothing.
-	ev := &freebusy.CalendarEvent{Status: freebusy.OutOfOffice, Props: map[string]string{"X-MICROSOFT-CDO-BUSYSTATUS": "OOF"}}
+	ev := &ical.CalendarEvent{Status: freebusy.OutOfOffice, Props: map[string]string{"X-MICROSOFT-CDO-BUSYSTATUS": "OOF"}}
 	s, ok := BusyPolicy{}.Classify(ev)
 	assert.True(t, ok)
 	assert.Equal(t, freebusy.OutOfOffice, s)
@@ -339,7 +341,7 @@ func TestClassifyOutlookBusyStatus(t *testing.T) {
 	_, ok = BusyPolicy{}.Classify(ev)
 	assert.False(t, ok)
 	// An all-day DATE entry without X-LOTUS-APPTTYPE is an all-day event.
-	s, ok = BusyPolicy{}.Classify(&freebusy.CalendarEvent{AllDay: true, Props: map[string]string{}})
+	s, ok = BusyPolicy{}.Classify(&ical.CalendarEvent{AllDay: true, Props: map[string]string{}})
 	assert.True(t, ok)
 	assert.Equal(t, freebusy.Busy, s)
 }

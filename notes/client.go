@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/calbridge/calbridge/freebusy/ical"
+
 	"github.com/calbridge/calbridge/freebusy"
 	"go.uber.org/zap"
 )
@@ -187,7 +189,7 @@ func (c *Client) busyTime(ctx context.Context, name string, since, before time.T
 	}
 	var bt *DASBusyTime
 	if c.o.das.icalendar {
-		var rep freebusy.VFreeBusyReport
+		var rep ical.VFreeBusyReport
 		bt, rep, err = DecodeBusyTimeICalendar(bytes.NewReader(body))
 		if rep.Normalize.Inverted > 0 {
 			c.o.logger.Debug("notes: DAS iCalendar busytime repaired",

@@ -5,6 +5,8 @@ import (
 	"io"
 	"time"
 
+	"github.com/calbridge/calbridge/freebusy/ical"
+
 	"github.com/calbridge/calbridge/freebusy"
 )
 
@@ -36,8 +38,8 @@ var ErrDASNoVFreeBusy = errors.New("notes: DAS iCalendar answer has no VFREEBUSY
 // Errors: the *freebusy.ParseError of DecodeVFreeBusy; a *freebusy.ParseError
 // of Kind "DAS iCalendar" with Err ErrDASNoVFreeBusy when there is no
 // VFREEBUSY; read errors of r as they are.
-func DecodeBusyTimeICalendar(r io.Reader) (*DASBusyTime, freebusy.VFreeBusyReport, error) {
-	scheds, rep, err := freebusy.DecodeVFreeBusy(io.LimitReader(r, MaxDASDocumentBytes+1))
+func DecodeBusyTimeICalendar(r io.Reader) (*DASBusyTime, ical.VFreeBusyReport, error) {
+	scheds, rep, err := ical.DecodeVFreeBusy(io.LimitReader(r, MaxDASDocumentBytes+1))
 	if err != nil {
 		return nil, rep, err
 	}
@@ -78,5 +80,5 @@ func EncodeBusyTimeICalendar(w io.Writer, b *DASBusyTime, stamp time.Time) error
 		return err
 	}
 	s := freebusy.Schedule{Start: start, End: end, Intervals: ivs}
-	return freebusy.EncodeVFreeBusy(w, []freebusy.Schedule{s}, freebusy.VFreeBusyOptions{Stamp: stamp.UTC().Truncate(time.Second), ProdID: DASICalendarProdID})
+	return ical.EncodeVFreeBusy(w, []freebusy.Schedule{s}, ical.VFreeBusyOptions{Stamp: stamp.UTC().Truncate(time.Second), ProdID: DASICalendarProdID})
 }

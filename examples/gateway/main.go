@@ -36,6 +36,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/calbridge/calbridge/freebusy/ical"
+
 	"github.com/calbridge/calbridge/exchange"
 	"github.com/calbridge/calbridge/freebusy"
 	"github.com/calbridge/calbridge/notes"
@@ -317,7 +319,7 @@ func (c calendarSource) FreeBusy(ctx context.Context, q freebusy.Query) ([]freeb
 		} else if err != nil {
 			return nil, err
 		}
-		ivs, _, err := freebusy.DecodeCalendar(f, q.Start, q.End, freebusy.CalendarOptions{})
+		ivs, _, err := ical.DecodeCalendar(f, q.Start, q.End, ical.CalendarOptions{})
 		f.Close()
 		if err != nil {
 			out[i] = freebusy.Failed(a, q.Start, q.End, freebusy.ReasonInvalid, err)

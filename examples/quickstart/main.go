@@ -23,6 +23,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/calbridge/calbridge/freebusy/ical"
+
 	"github.com/calbridge/calbridge/freebusy"
 )
 
@@ -122,7 +124,7 @@ func run(w io.Writer) error {
 
 	fmt.Fprintln(w, "\nThe VFREEBUSY (RFC 5545 §3.6.4) a gateway would answer with:")
 	var buf bytes.Buffer
-	if err := freebusy.EncodeVFreeBusy(&buf, schedules, freebusy.VFreeBusyOptions{Organizer: "alice@example.com", Method: "REPLY"}); err != nil {
+	if err := ical.EncodeVFreeBusy(&buf, schedules, ical.VFreeBusyOptions{Organizer: "alice@example.com", Method: "REPLY"}); err != nil {
 		return err
 	}
 	_, err = w.Write(buf.Bytes())
@@ -130,17 +132,17 @@ func run(w io.Writer) error {
 }
 
 // load reads one person's embedded calendar into a schedule for the week.
-func load(p person, start, end, asOf time.Time) (freebusy.Schedule, freebusy.CalendarReport, error) {
+func load(p person, start, end, asOf time.Time) (freebusy.Schedule, ical.CalendarReport, error) {
 	loc, err := time.LoadLocation(p.zone)
 	if err != nil {
-		return freebusy.Schedule{}, freebusy.CalendarReport{}, err
+		return freebusy.Schedule{}, ical.CalendarReport{}, err
 	}
 	f, err := calendars.Open(p.file)
 	if err != nil {
-		return freebusy.Schedule{}, freebusy.CalendarReport{}, err
+		return freebusy.Schedule{}, ical.CalendarReport{}, err
 	}
 	defer f.Close()
-	ivs, rep, err := freebusy.DecodeCalendar(f, start, end, freebusy.CalendarOptions{Location: loc})
+	ivs, rep, err := ical.DecodeCalendar(f, start, end, ical.CalendarOptions{Location: loc})
 	if err != nil {
 		return freebusy.Schedule{}, rep, fmt.Errorf("%s: %w", p.file, err)
 	}

@@ -1,4 +1,4 @@
-package freebusy
+package ical
 
 import (
 	"bytes"
@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/calbridge/calbridge/freebusy"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -18,13 +20,13 @@ var updateICal = flag.Bool("update-ical", false, "rewrite the golden files under
 
 func readICal(t *testing.T, name string) []byte {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", "ical", name))
+	data, err := os.ReadFile(filepath.Join("testdata", name))
 	require.NoError(t, err)
 	return data
 }
 
-func icalIv(start, end time.Time, s Status) Interval {
-	return Interval{Start: start, End: end, Status: s}
+func icalIv(start, end time.Time, s freebusy.Status) freebusy.Interval {
+	return freebusy.Interval{Start: start, End: end, Status: s}
 }
 
 // The Domino DAS busytime sample of notes-freebusy.md §2.2.4, with the
@@ -39,11 +41,11 @@ func TestDecodeVFreeBusyDominoDAS(t *testing.T) {
 	assert.Equal(t, icalUTC(2013, 11, 5, 20, 13, 17), s.Start)
 	assert.Equal(t, icalUTC(2013, 12, 5, 20, 13, 17), s.End)
 	assert.Equal(t, icalUTC(2013, 11, 5, 20, 43, 17), s.AsOf)
-	assert.Equal(t, []Interval{
-		icalIv(icalUTC(2013, 11, 5, 22, 0, 0), icalUTC(2013, 11, 6, 14, 0, 0), Busy),
-		icalIv(icalUTC(2013, 11, 6, 17, 0, 0), icalUTC(2013, 11, 6, 18, 0, 0), Busy),
+	assert.Equal(t, []freebusy.Interval{
+		icalIv(icalUTC(2013, 11, 5, 22, 0, 0), icalUTC(2013, 11, 6, 14, 0, 0), freebusy.Busy),
+		icalIv(icalUTC(2013, 11, 6, 17, 0, 0), icalUTC(2013, 11, 6, 18, 0, 0), freebusy.Busy),
 	}, s.Intervals)
-	assert.Equal(t, VFreeBusyReport{Components: 1, Periods: 3, Normalize: NormalizeReport{Inverted: 1}}, rep)
+	assert.Equal(t, VFreeBusyReport{Components: 1, Periods: 3, Normalize: freebusy.NormalizeReport{Inverted: 1}}, rep)
 }
 
 // Radicale writes one VFREEBUSY per busy occurrence, with the interval in
@@ -55,10 +57,10 @@ func TestDecodeVFreeBusyRadicale(t *testing.T) {
 	require.Len(t, got, 1)
 	assert.Equal(t, icalUTC(2024, 3, 1, 9, 0, 0), got[0].Start)
 	assert.Equal(t, icalUTC(2024, 3, 1, 14, 0, 0), got[0].End)
-	assert.Equal(t, []Interval{
-		icalIv(icalUTC(2024, 3, 1, 9, 0, 0), icalUTC(2024, 3, 1, 10, 0, 0), Busy),
-		icalIv(icalUTC(2024, 3, 1, 10, 0, 0), icalUTC(2024, 3, 1, 11, 0, 0), Tentative),
-		icalIv(icalUTC(2024, 3, 1, 13, 0, 0), icalUTC(2024, 3, 1, 14, 0, 0), OutOfOffice),
+	assert.Equal(t, []freebusy.Interval{
+		icalIv(icalUTC(2024, 3, 1, 9, 0, 0), icalUTC(2024, 3, 1, 10, 0, 0), freebusy.Busy),
+		icalIv(icalUTC(2024, 3, 1, 10, 0, 0), icalUTC(2024, 3, 1, 11, 0, 0), freebusy.Tentative),
+		icalIv(icalUTC(2024, 3, 1, 13, 0, 0), icalUTC(2024, 3, 1, 14, 0, 0), freebusy.OutOfOffice),
 	}, got[0].Intervals)
 	assert.Equal(t, 3, rep.Components)
 	assert.Equal(t, 2, rep.Merged)
@@ -78,19 +80,19 @@ func TestDecodeVFreeBusyMultiPeriod(t *testing.T) {
 	assert.Equal(t, icalUTC(2024, 3, 1, 0, 0, 0), alice.Start)
 	assert.Equal(t, icalUTC(2024, 3, 3, 0, 0, 0), alice.End)
 	assert.Equal(t, icalUTC(2024, 3, 1, 8, 15, 0), alice.AsOf, "latest DTSTAMP of the merged components")
-	assert.Equal(t, []Interval{
-		icalIv(icalUTC(2024, 3, 1, 9, 0, 0), icalUTC(2024, 3, 1, 10, 0, 0), Busy),
-		icalIv(icalUTC(2024, 3, 1, 11, 0, 0), icalUTC(2024, 3, 1, 11, 30, 0), Busy),
-		icalIv(icalUTC(2024, 3, 1, 12, 0, 0), icalUTC(2024, 3, 1, 13, 0, 0), Tentative),
-		icalIv(icalUTC(2024, 3, 1, 15, 0, 0), icalUTC(2024, 3, 1, 15, 30, 0), Busy),
-		icalIv(icalUTC(2024, 3, 1, 16, 0, 0), icalUTC(2024, 3, 1, 18, 0, 0), WorkingElsewhere),
-		icalIv(icalUTC(2024, 3, 1, 20, 0, 0), icalUTC(2024, 3, 1, 21, 0, 0), Busy),
-		icalIv(icalUTC(2024, 3, 2, 0, 0, 0), icalUTC(2024, 3, 3, 0, 0, 0), OutOfOffice),
+	assert.Equal(t, []freebusy.Interval{
+		icalIv(icalUTC(2024, 3, 1, 9, 0, 0), icalUTC(2024, 3, 1, 10, 0, 0), freebusy.Busy),
+		icalIv(icalUTC(2024, 3, 1, 11, 0, 0), icalUTC(2024, 3, 1, 11, 30, 0), freebusy.Busy),
+		icalIv(icalUTC(2024, 3, 1, 12, 0, 0), icalUTC(2024, 3, 1, 13, 0, 0), freebusy.Tentative),
+		icalIv(icalUTC(2024, 3, 1, 15, 0, 0), icalUTC(2024, 3, 1, 15, 30, 0), freebusy.Busy),
+		icalIv(icalUTC(2024, 3, 1, 16, 0, 0), icalUTC(2024, 3, 1, 18, 0, 0), freebusy.WorkingElsewhere),
+		icalIv(icalUTC(2024, 3, 1, 20, 0, 0), icalUTC(2024, 3, 1, 21, 0, 0), freebusy.Busy),
+		icalIv(icalUTC(2024, 3, 2, 0, 0, 0), icalUTC(2024, 3, 3, 0, 0, 0), freebusy.OutOfOffice),
 	}, alice.Intervals)
 	nobody := got[1]
 	assert.Equal(t, "nobody@example.com", nobody.Attendee)
 	require.NotNil(t, nobody.Err)
-	assert.ErrorIs(t, nobody.Err, ErrUnknownAttendee)
+	assert.ErrorIs(t, nobody.Err, freebusy.ErrUnknownAttendee)
 	assert.Equal(t, "Invalid calendar user", nobody.Err.Message)
 	assert.Empty(t, nobody.Intervals)
 	assert.Equal(t, VFreeBusyReport{Components: 3, Merged: 1, Periods: 7, UnknownTypes: 1}, rep)
@@ -99,27 +101,27 @@ func TestDecodeVFreeBusyMultiPeriod(t *testing.T) {
 // icalRoundTripSchedules has every status, a failed schedule with a retry hint
 // and a message that needs escaping, a stale schedule, and an attendee that
 // is already a URI.
-func icalRoundTripSchedules() []Schedule {
+func icalRoundTripSchedules() []freebusy.Schedule {
 	start, end := icalUTC(2026, 3, 2, 0, 0, 0), icalUTC(2026, 3, 9, 0, 0, 0)
 	asOf := icalUTC(2026, 3, 1, 23, 59, 0)
-	failed := Failed("bob@example.com", start, end, ReasonThrottled, errors.New("server busy; try again, later\r\nsecond line"))
+	failed := freebusy.Failed("bob@example.com", start, end, freebusy.ReasonThrottled, errors.New("server busy; try again, later\r\nsecond line"))
 	failed.Err.RetryAfter = 90 * time.Second
 	failed.AsOf = asOf
-	return []Schedule{
+	return []freebusy.Schedule{
 		{
 			Attendee: "alice@example.com", Start: start, End: end, AsOf: asOf,
-			Intervals: []Interval{
-				icalIv(icalUTC(2026, 3, 2, 9, 0, 0), icalUTC(2026, 3, 2, 10, 0, 0), Busy),
-				icalIv(icalUTC(2026, 3, 2, 10, 0, 0), icalUTC(2026, 3, 2, 11, 0, 0), Tentative),
-				icalIv(icalUTC(2026, 3, 3, 0, 0, 0), icalUTC(2026, 3, 4, 0, 0, 0), OutOfOffice),
-				icalIv(icalUTC(2026, 3, 4, 9, 0, 0), icalUTC(2026, 3, 4, 17, 0, 0), WorkingElsewhere),
-				icalIv(icalUTC(2026, 3, 6, 0, 0, 0), icalUTC(2026, 3, 9, 0, 0, 0), Unknown),
+			Intervals: []freebusy.Interval{
+				icalIv(icalUTC(2026, 3, 2, 9, 0, 0), icalUTC(2026, 3, 2, 10, 0, 0), freebusy.Busy),
+				icalIv(icalUTC(2026, 3, 2, 10, 0, 0), icalUTC(2026, 3, 2, 11, 0, 0), freebusy.Tentative),
+				icalIv(icalUTC(2026, 3, 3, 0, 0, 0), icalUTC(2026, 3, 4, 0, 0, 0), freebusy.OutOfOffice),
+				icalIv(icalUTC(2026, 3, 4, 9, 0, 0), icalUTC(2026, 3, 4, 17, 0, 0), freebusy.WorkingElsewhere),
+				icalIv(icalUTC(2026, 3, 6, 0, 0, 0), icalUTC(2026, 3, 9, 0, 0, 0), freebusy.Unknown),
 			},
 		},
 		failed,
 		{
 			Attendee: "urn:uuid:6f1c9a70-2c1e-4d8e-9a1e-3c2f6d3f0b11", Start: start, End: end, AsOf: asOf, Stale: true,
-			Intervals: []Interval{icalIv(icalUTC(2026, 3, 5, 13, 0, 0), icalUTC(2026, 3, 5, 13, 30, 0), Busy)},
+			Intervals: []freebusy.Interval{icalIv(icalUTC(2026, 3, 5, 13, 0, 0), icalUTC(2026, 3, 5, 13, 30, 0), freebusy.Busy)},
 		},
 	}
 }
@@ -129,7 +131,7 @@ func icalRoundTripSchedules() []Schedule {
 func TestEncodeVFreeBusyGolden(t *testing.T) {
 	var buf bytes.Buffer
 	require.NoError(t, EncodeVFreeBusy(&buf, icalRoundTripSchedules(), VFreeBusyOptions{Organizer: "carol@example.com", Method: "REPLY"}))
-	golden := filepath.Join("testdata", "ical", "roundtrip.golden.ics")
+	golden := filepath.Join("testdata", "roundtrip.golden.ics")
 	if *updateICal {
 		require.NoError(t, os.WriteFile(golden, buf.Bytes(), 0o644))
 	}
@@ -169,7 +171,7 @@ func TestVFreeBusyRoundTrip(t *testing.T) {
 		if want.Err != nil {
 			// The cause stays in process (see Error); reason, message
 			// (line breaks as LF) and retry hint travel.
-			want.Err = &Error{Attendee: want.Attendee, Reason: want.Err.Reason, Message: "server busy; try again, later\nsecond line", RetryAfter: want.Err.RetryAfter}
+			want.Err = &freebusy.Error{Attendee: want.Attendee, Reason: want.Err.Reason, Message: "server busy; try again, later\nsecond line", RetryAfter: want.Err.RetryAfter}
 			want.Intervals = nil
 		}
 		assert.Equal(t, want, got[i], "schedule %d", i)
@@ -177,17 +179,17 @@ func TestVFreeBusyRoundTrip(t *testing.T) {
 }
 
 func TestEncodeVFreeBusyNormalizes(t *testing.T) {
-	s := Schedule{
+	s := freebusy.Schedule{
 		Attendee: "a@example.com", Start: icalUTC(2026, 1, 1, 0, 0, 0), End: icalUTC(2026, 1, 2, 0, 0, 0),
-		Intervals: []Interval{
-			icalIv(icalUTC(2026, 1, 1, 10, 0, 0), icalUTC(2026, 1, 1, 12, 0, 0), Tentative),
-			icalIv(icalUTC(2026, 1, 1, 11, 0, 0), icalUTC(2026, 1, 1, 11, 30, 0), Busy),
-			icalIv(icalUTC(2025, 12, 31, 23, 0, 0), icalUTC(2026, 1, 1, 1, 0, 0), Busy), // clipped
-			icalIv(icalUTC(2026, 1, 1, 13, 0, 0), icalUTC(2026, 1, 1, 14, 0, 0), Free),  // not written
+		Intervals: []freebusy.Interval{
+			icalIv(icalUTC(2026, 1, 1, 10, 0, 0), icalUTC(2026, 1, 1, 12, 0, 0), freebusy.Tentative),
+			icalIv(icalUTC(2026, 1, 1, 11, 0, 0), icalUTC(2026, 1, 1, 11, 30, 0), freebusy.Busy),
+			icalIv(icalUTC(2025, 12, 31, 23, 0, 0), icalUTC(2026, 1, 1, 1, 0, 0), freebusy.Busy), // clipped
+			icalIv(icalUTC(2026, 1, 1, 13, 0, 0), icalUTC(2026, 1, 1, 14, 0, 0), freebusy.Free),  // not written
 		},
 	}
 	var buf bytes.Buffer
-	require.NoError(t, EncodeVFreeBusy(&buf, []Schedule{s}, VFreeBusyOptions{Stamp: icalUTC(2026, 1, 1, 0, 0, 0)}))
+	require.NoError(t, EncodeVFreeBusy(&buf, []freebusy.Schedule{s}, VFreeBusyOptions{Stamp: icalUTC(2026, 1, 1, 0, 0, 0)}))
 	var fb []string
 	for _, line := range strings.Split(unfoldICal(buf.String()), "\r\n") {
 		if strings.HasPrefix(line, "FREEBUSY") {
@@ -208,25 +210,25 @@ func TestEncodeVFreeBusyErrors(t *testing.T) {
 	stamp := VFreeBusyOptions{Stamp: start}
 	tests := []struct {
 		name      string
-		schedules []Schedule
+		schedules []freebusy.Schedule
 		opt       VFreeBusyOptions
 		check     func(t *testing.T, err error)
 	}{
 		{"empty batch", nil, stamp, func(t *testing.T, err error) { assert.ErrorIs(t, err, ErrNoSchedules) }},
-		{"no stamp", []Schedule{{Attendee: "a", Start: start, End: end}}, VFreeBusyOptions{}, func(t *testing.T, err error) {
+		{"no stamp", []freebusy.Schedule{{Attendee: "a", Start: start, End: end}}, VFreeBusyOptions{}, func(t *testing.T, err error) {
 			assert.ErrorIs(t, err, ErrNoStamp)
 			assert.Contains(t, err.Error(), "schedule 0")
 		}},
-		{"inverted window", []Schedule{{Attendee: "a", Start: end, End: start}}, stamp, func(t *testing.T, err error) {
-			assert.ErrorIs(t, err, ErrEmptyWindow)
+		{"inverted window", []freebusy.Schedule{{Attendee: "a", Start: end, End: start}}, stamp, func(t *testing.T, err error) {
+			assert.ErrorIs(t, err, freebusy.ErrEmptyWindow)
 		}},
-		{"year 10000", []Schedule{{Attendee: "a", Start: start, End: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}}, stamp, func(t *testing.T, err error) {
-			var pe *ParseError
+		{"year 10000", []freebusy.Schedule{{Attendee: "a", Start: start, End: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}}, stamp, func(t *testing.T, err error) {
+			var pe *freebusy.ParseError
 			require.ErrorAs(t, err, &pe)
 			assert.Equal(t, "DTEND", pe.Kind)
 		}},
-		{"line break in attendee", []Schedule{{Attendee: "a\r\nX-EVIL:1", Start: start, End: end}}, stamp, func(t *testing.T, err error) {
-			assert.ErrorIs(t, err, ErrInvalid)
+		{"line break in attendee", []freebusy.Schedule{{Attendee: "a\r\nX-EVIL:1", Start: start, End: end}}, stamp, func(t *testing.T, err error) {
+			assert.ErrorIs(t, err, freebusy.ErrInvalid)
 		}},
 	}
 	for _, tt := range tests {
@@ -237,7 +239,7 @@ func TestEncodeVFreeBusyErrors(t *testing.T) {
 			tt.check(t, err)
 		})
 	}
-	err := EncodeVFreeBusy(icalFailingWriter{}, []Schedule{{Attendee: "a", Start: start, End: end}}, stamp)
+	err := EncodeVFreeBusy(icalFailingWriter{}, []freebusy.Schedule{{Attendee: "a", Start: start, End: end}}, stamp)
 	assert.ErrorIs(t, err, errICalWrite)
 }
 
@@ -270,15 +272,15 @@ func TestDecodeVFreeBusyErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, _, err := DecodeVFreeBusy(strings.NewReader(tt.in))
-			var pe *ParseError
+			var pe *freebusy.ParseError
 			require.ErrorAs(t, err, &pe)
 			assert.Equal(t, tt.kind, pe.Kind)
 			assert.Equal(t, tt.line, pe.Line, "line of %q", pe.Input)
 			if tt.cause != nil {
 				assert.ErrorIs(t, err, tt.cause)
 			}
-			assert.ErrorIs(t, err, ErrInvalid)
-			assert.Equal(t, ReasonInvalid, ReasonOf(err))
+			assert.ErrorIs(t, err, freebusy.ErrInvalid)
+			assert.Equal(t, freebusy.ReasonInvalid, freebusy.ReasonOf(err))
 		})
 	}
 }
@@ -286,19 +288,19 @@ func TestDecodeVFreeBusyErrors(t *testing.T) {
 func TestDecodeVFreeBusyFBTypes(t *testing.T) {
 	tests := []struct {
 		params string
-		want   Status
+		want   freebusy.Status
 		counts int // UnknownTypes
 	}{
-		{"", Busy, 0},
-		{";FBTYPE=BUSY", Busy, 0},
-		{";FBTYPE=busy-tentative", Tentative, 0},
-		{";FBTYPE=BUSY-UNAVAILABLE", OutOfOffice, 0},
-		{";FBTYPE=X-CALBRIDGE-UNKNOWN", Unknown, 0},
-		{";FBTYPE=X-CALBRIDGE-WORKING-ELSEWHERE", WorkingElsewhere, 0},
-		{";FBTYPE=\"X-Working elsewhere\"", WorkingElsewhere, 0},
-		{";FBTYPE=FREE;X-CALBRIDGE-FBTYPE=working-elsewhere", WorkingElsewhere, 0},
-		{";FBTYPE=X-NEW-THING", Busy, 1},
-		{";FBTYPE=FREE;X-CALBRIDGE-FBTYPE=nonsense", Free, 0},
+		{"", freebusy.Busy, 0},
+		{";FBTYPE=BUSY", freebusy.Busy, 0},
+		{";FBTYPE=busy-tentative", freebusy.Tentative, 0},
+		{";FBTYPE=BUSY-UNAVAILABLE", freebusy.OutOfOffice, 0},
+		{";FBTYPE=X-CALBRIDGE-UNKNOWN", freebusy.Unknown, 0},
+		{";FBTYPE=X-CALBRIDGE-WORKING-ELSEWHERE", freebusy.WorkingElsewhere, 0},
+		{";FBTYPE=\"X-Working elsewhere\"", freebusy.WorkingElsewhere, 0},
+		{";FBTYPE=FREE;X-CALBRIDGE-FBTYPE=working-elsewhere", freebusy.WorkingElsewhere, 0},
+		{";FBTYPE=X-NEW-THING", freebusy.Busy, 1},
+		{";FBTYPE=FREE;X-CALBRIDGE-FBTYPE=nonsense", freebusy.Free, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.params, func(t *testing.T) {
@@ -315,12 +317,12 @@ func TestDecodeVFreeBusyFBTypes(t *testing.T) {
 func TestDecodeVFreeBusyRequestStatus(t *testing.T) {
 	tests := []struct {
 		status string
-		want   Reason
+		want   freebusy.Reason
 	}{
-		{"2.0;Success", ReasonNone},
-		{"3.7;Invalid calendar user", ReasonUnknownAttendee},
-		{"3.8;No authority", ReasonAccessDenied},
-		{"5.3;No scheduling support for user", ReasonUnavailable},
+		{"2.0;Success", freebusy.ReasonNone},
+		{"3.7;Invalid calendar user", freebusy.ReasonUnknownAttendee},
+		{"3.8;No authority", freebusy.ReasonAccessDenied},
+		{"5.3;No scheduling support for user", freebusy.ReasonUnavailable},
 	}
 	for _, tt := range tests {
 		t.Run(tt.status, func(t *testing.T) {
@@ -328,12 +330,12 @@ func TestDecodeVFreeBusyRequestStatus(t *testing.T) {
 			got, _, err := DecodeVFreeBusy(strings.NewReader(in))
 			require.NoError(t, err)
 			require.Len(t, got, 1)
-			assert.Equal(t, tt.want, ReasonOf(icalErrOrNil(got[0].Err)))
+			assert.Equal(t, tt.want, freebusy.ReasonOf(icalErrOrNil(got[0].Err)))
 		})
 	}
 }
 
-func icalErrOrNil(e *Error) error {
+func icalErrOrNil(e *freebusy.Error) error {
 	if e == nil {
 		return nil
 	}
@@ -355,9 +357,9 @@ func (icalErrReader) Read([]byte) (int, error) { return 0, errICalWrite }
 func TestVFreeBusyFoldRoundTrip(t *testing.T) {
 	for pad := 0; pad < 4; pad++ {
 		attendee := strings.Repeat("x", pad) + strings.Repeat("ünïcødé😀", 12) + "@example.com"
-		s := Schedule{Attendee: attendee, Start: icalUTC(2026, 1, 1, 0, 0, 0), End: icalUTC(2026, 1, 2, 0, 0, 0), AsOf: icalUTC(2026, 1, 1, 0, 0, 0)}
+		s := freebusy.Schedule{Attendee: attendee, Start: icalUTC(2026, 1, 1, 0, 0, 0), End: icalUTC(2026, 1, 2, 0, 0, 0), AsOf: icalUTC(2026, 1, 1, 0, 0, 0)}
 		var buf bytes.Buffer
-		require.NoError(t, EncodeVFreeBusy(&buf, []Schedule{s}, VFreeBusyOptions{}))
+		require.NoError(t, EncodeVFreeBusy(&buf, []freebusy.Schedule{s}, VFreeBusyOptions{}))
 		assertLinesFit(t, buf.String())
 		got, _, err := DecodeVFreeBusy(&buf)
 		require.NoError(t, err)
@@ -381,6 +383,11 @@ func TestDecodeVFreeBusyDurationAndWindowsZone(t *testing.T) {
 	s := schedules[0]
 	assert.Equal(t, time.Date(2024, 3, 5, 8, 0, 0, 0, time.UTC), s.Start, "09:00 W. Europe is 08:00 UTC in March")
 	assert.Equal(t, time.Date(2024, 3, 5, 17, 0, 0, 0, time.UTC), s.End)
-	assert.Equal(t, []Interval{{Start: time.Date(2024, 3, 5, 10, 0, 0, 0, time.UTC), End: time.Date(2024, 3, 5, 11, 30, 0, 0, time.UTC), Status: Tentative}}, s.Intervals)
+	assert.Equal(t, []freebusy.Interval{{Start: time.Date(2024, 3, 5, 10, 0, 0, 0, time.UTC), End: time.Date(2024, 3, 5, 11, 30, 0, 0, time.UTC), Status: freebusy.Tentative}}, s.Intervals)
 	assert.Equal(t, 1, rep.Incomplete, "the component with no end is counted, not silently lost")
+}
+
+func TestStatusCount(t *testing.T) {
+	assert.True(t, freebusy.Status(statusCount-1).Valid(), "the last status is valid")
+	assert.False(t, freebusy.Status(statusCount).Valid(), "statusCount is one past the last status")
 }

@@ -1,8 +1,10 @@
-package freebusy
+package ical
 
 import (
 	"errors"
 	"time"
+
+	"github.com/calbridge/calbridge/freebusy"
 )
 
 // This file holds the RFC 5545 value types go-ical does not parse: PERIOD
@@ -278,26 +280,26 @@ func parsePeriod(s string) (start, end time.Time, err error) {
 		}
 		switch {
 		case slash < 0:
-			return start, end, &ParseError{Kind: "period", Input: s, Err: errPeriodSlash}
+			return start, end, &freebusy.ParseError{Kind: "period", Input: s, Err: errPeriodSlash}
 		case slash == 15:
-			return start, end, &ParseError{Kind: "period", Input: s, Err: errNotUTC}
+			return start, end, &freebusy.ParseError{Kind: "period", Input: s, Err: errNotUTC}
 		}
-		return start, end, &ParseError{Kind: "period", Input: s, Err: errBadDateTime}
+		return start, end, &freebusy.ParseError{Kind: "period", Input: s, Err: errBadDateTime}
 	}
 	var ok bool
 	if start, ok = parseUTCDateTime(s[:utcDateTimeLen]); !ok {
-		return start, end, &ParseError{Kind: "period", Input: s, Err: startError(s[:utcDateTimeLen])}
+		return start, end, &freebusy.ParseError{Kind: "period", Input: s, Err: startError(s[:utcDateTimeLen])}
 	}
 	rest := s[utcDateTimeLen+1:]
 	if c := rest[0]; c == 'P' || c == '+' || c == '-' {
 		d, err := parseDuration(rest)
 		if err != nil {
-			return start, end, &ParseError{Kind: "period", Input: s, Offset: utcDateTimeLen + 1, Err: err}
+			return start, end, &freebusy.ParseError{Kind: "period", Input: s, Offset: utcDateTimeLen + 1, Err: err}
 		}
 		return start, d.addTo(start), nil
 	}
 	if end, ok = parseUTCDateTime(rest); !ok {
-		return start, end, &ParseError{Kind: "period", Input: s, Offset: utcDateTimeLen + 1, Err: startError(rest)}
+		return start, end, &freebusy.ParseError{Kind: "period", Input: s, Offset: utcDateTimeLen + 1, Err: startError(rest)}
 	}
 	return start, end, nil
 }

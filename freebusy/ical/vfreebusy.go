@@ -1,4 +1,4 @@
-package freebusy
+package ical
 
 import (
 	"errors"
@@ -9,7 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/emersion/go-ical"
+	"github.com/calbridge/calbridge/freebusy"
+
+	goical "github.com/emersion/go-ical"
 )
 
 // VFREEBUSY (RFC 5545 §3.6.4) encoding and decoding.
@@ -124,19 +126,19 @@ type VFreeBusyOptions struct {
 // *QueryError from Normalize for a schedule whose window is empty or
 // inverted (wrapped likewise), a *ParseError for a time outside years
 // 0-9999 or text iCalendar cannot carry, and write errors from w.
-func EncodeVFreeBusy(w io.Writer, schedules []Schedule, opt VFreeBusyOptions) error {
+func EncodeVFreeBusy(w io.Writer, schedules []freebusy.Schedule, opt VFreeBusyOptions) error {
 	if len(schedules) == 0 {
 		return ErrNoSchedules
 	}
-	cal := ical.NewCalendar()
+	cal := goical.NewCalendar()
 	prodID := opt.ProdID
 	if prodID == "" {
 		prodID = DefaultProdID
 	}
-	cal.Props.SetText(ical.PropProductID, prodID)
-	cal.Props.SetText(ical.PropVersion, "2.0")
+	cal.Props.SetText(goical.PropProductID, prodID)
+	cal.Props.SetText(goical.PropVersion, "2.0")
 	if opt.Method != "" {
-		cal.Props.SetText(ical.PropMethod, opt.Method)
+		cal.Props.SetText(goical.PropMethod, opt.Method)
 	}
 	params := fbTypeParams()
 	var buf []byte
@@ -147,7 +149,7 @@ func EncodeVFreeBusy(w io.Writer, schedules []Schedule, opt VFreeBusyOptions) er
 		}
 		cal.Children = append(cal.Children, comp)
 	}
-	if err := ical.NewEncoder(newFoldWriter(w)).Encode(cal); err != nil {
+	if err := goical.NewEncoder(newFoldWriter(w)).Encode(cal); err != nil {
 		return fmt.Errorf("freebusy: encode VFREEBUSY: %w", err)
 	}
 	return nil
@@ -156,19 +158,23 @@ func EncodeVFreeBusy(w io.Writer, schedules []Schedule, opt VFreeBusyOptions) er
 // fbTypeParams returns the FREEBUSY parameters of each status. One map per
 // status is shared by all the FREEBUSY properties of an encode call: the
 // encoder only reads them.
-func fbTypeParams() [numStatuses]ical.Params {
-	return [numStatuses]ical.Params{
-		Unknown:          {ical.ParamFreeBusyType: {fbTypeCalbridgeUnknown}},
-		Free:             {ical.ParamFreeBusyType: {fbTypeFree}},
-		Tentative:        {ical.ParamFreeBusyType: {fbTypeBusyTentative}},
-		Busy:             {ical.ParamFreeBusyType: {fbTypeBusy}},
-		OutOfOffice:      {ical.ParamFreeBusyType: {fbTypeBusyUnavailable}},
-		WorkingElsewhere: {ical.ParamFreeBusyType: {fbTypeFree}, paramCalbridgeFBType: {statusNames[WorkingElsewhere]}},
+// statusCount is the number of canonical statuses (Unknown, the zero value,
+// through the last); TestStatusCount checks it against Status.Valid.
+const statusCount = 6
+
+func fbTypeParams() [statusCount]goical.Params {
+	return [statusCount]goical.Params{
+		freebusy.Unknown:          {goical.ParamFreeBusyType: {fbTypeCalbridgeUnknown}},
+		freebusy.Free:             {goical.ParamFreeBusyType: {fbTypeFree}},
+		freebusy.Tentative:        {goical.ParamFreeBusyType: {fbTypeBusyTentative}},
+		freebusy.Busy:             {goical.ParamFreeBusyType: {fbTypeBusy}},
+		freebusy.OutOfOffice:      {goical.ParamFreeBusyType: {fbTypeBusyUnavailable}},
+		freebusy.WorkingElsewhere: {goical.ParamFreeBusyType: {fbTypeFree}, paramCalbridgeFBType: {freebusy.WorkingElsewhere.String()}},
 	}
 }
 
-func encodeSchedule(s *Schedule, index int, opt VFreeBusyOptions, params [numStatuses]ical.Params, buf *[]byte) (*ical.Component, error) {
-	comp := ical.NewComponent(ical.CompFreeBusy)
+func encodeSchedule(s *freebusy.Schedule, index int, opt VFreeBusyOptions, params [statusCount]goical.Params, buf *[]byte) (*goical.Component, error) {
+	comp := goical.NewComponent(goical.CompFreeBusy)
 	stamp := s.AsOf
 	if stamp.IsZero() {
 		stamp = opt.Stamp
@@ -176,58 +182,58 @@ func encodeSchedule(s *Schedule, index int, opt VFreeBusyOptions, params [numSta
 	if stamp.IsZero() {
 		return nil, ErrNoStamp
 	}
-	if err := setUTC(comp.Props, ical.PropDateTimeStamp, stamp, buf); err != nil {
+	if err := setUTC(comp.Props, goical.PropDateTimeStamp, stamp, buf); err != nil {
 		return nil, err
 	}
-	comp.Props.Set(&ical.Prop{Name: ical.PropUID, Params: ical.Params{}, Value: scheduleUID(s, index)})
-	if err := setUTC(comp.Props, ical.PropDateTimeStart, s.Start, buf); err != nil {
+	comp.Props.Set(&goical.Prop{Name: goical.PropUID, Params: goical.Params{}, Value: scheduleUID(s, index)})
+	if err := setUTC(comp.Props, goical.PropDateTimeStart, s.Start, buf); err != nil {
 		return nil, err
 	}
-	if err := setUTC(comp.Props, ical.PropDateTimeEnd, s.End, buf); err != nil {
+	if err := setUTC(comp.Props, goical.PropDateTimeEnd, s.End, buf); err != nil {
 		return nil, err
 	}
 	if s.Attendee != "" {
 		if err := checkText(s.Attendee); err != nil {
 			return nil, err
 		}
-		comp.Props.Set(&ical.Prop{Name: ical.PropAttendee, Params: ical.Params{}, Value: calAddress(s.Attendee)})
+		comp.Props.Set(&goical.Prop{Name: goical.PropAttendee, Params: goical.Params{}, Value: calAddress(s.Attendee)})
 	}
 	if opt.Organizer != "" {
 		if err := checkText(opt.Organizer); err != nil {
 			return nil, err
 		}
-		comp.Props.Set(&ical.Prop{Name: ical.PropOrganizer, Params: ical.Params{}, Value: calAddress(opt.Organizer)})
+		comp.Props.Set(&goical.Prop{Name: goical.PropOrganizer, Params: goical.Params{}, Value: calAddress(opt.Organizer)})
 	}
 	if s.Stale {
-		comp.Props.Set(&ical.Prop{Name: propCalbridgeStale, Params: ical.Params{}, Value: "TRUE"})
+		comp.Props.Set(&goical.Prop{Name: propCalbridgeStale, Params: goical.Params{}, Value: "TRUE"})
 	}
 	if s.Err != nil {
 		encodeFailure(comp.Props, s, params, buf)
 		return comp, nil
 	}
-	ivs, _, err := Normalize(s.Intervals, s.Start, s.End, NormalizeOptions{})
+	ivs, _, err := freebusy.Normalize(s.Intervals, s.Start, s.End, freebusy.NormalizeOptions{})
 	if err != nil {
 		return nil, err
 	}
-	fb := make([]ical.Prop, 0, len(ivs))
+	fb := make([]goical.Prop, 0, len(ivs))
 	for _, iv := range ivs {
 		*buf = appendPeriod((*buf)[:0], iv.Start, iv.End)
-		fb = append(fb, ical.Prop{Name: ical.PropFreeBusy, Params: params[iv.Status], Value: string(*buf)})
+		fb = append(fb, goical.Prop{Name: goical.PropFreeBusy, Params: params[iv.Status], Value: string(*buf)})
 	}
 	if len(fb) > 0 {
-		comp.Props[ical.PropFreeBusy] = fb
+		comp.Props[goical.PropFreeBusy] = fb
 	}
 	return comp, nil
 }
 
 // encodeFailure writes a failed schedule: an Unknown period over the window,
 // X-CALBRIDGE-ERROR and REQUEST-STATUS.
-func encodeFailure(props ical.Props, s *Schedule, params [numStatuses]ical.Params, buf *[]byte) {
+func encodeFailure(props goical.Props, s *freebusy.Schedule, params [statusCount]goical.Params, buf *[]byte) {
 	if s.Start.Before(s.End) {
 		*buf = appendPeriod((*buf)[:0], s.Start, s.End)
-		props.Set(&ical.Prop{Name: ical.PropFreeBusy, Params: params[Unknown], Value: string(*buf)})
+		props.Set(&goical.Prop{Name: goical.PropFreeBusy, Params: params[freebusy.Unknown], Value: string(*buf)})
 	}
-	e := &ical.Prop{Name: propCalbridgeError, Params: ical.Params{}}
+	e := &goical.Prop{Name: propCalbridgeError, Params: goical.Params{}}
 	e.Params.Set(paramCalbridgeReason, s.Err.Reason.String())
 	if s.Err.RetryAfter > 0 {
 		secs := int64((s.Err.RetryAfter + time.Second - 1) / time.Second)
@@ -235,32 +241,32 @@ func encodeFailure(props ical.Props, s *Schedule, params [numStatuses]ical.Param
 	}
 	e.Value = escapeText(s.Err.Message)
 	props.Set(e)
-	props.Set(&ical.Prop{Name: propRequestStatus, Params: ical.Params{}, Value: requestStatus(s.Err.Reason)})
+	props.Set(&goical.Prop{Name: propRequestStatus, Params: goical.Params{}, Value: requestStatus(s.Err.Reason)})
 }
 
 // requestStatus returns the RFC 5546 §3.6 REQUEST-STATUS for a failure.
-func requestStatus(r Reason) string {
+func requestStatus(r freebusy.Reason) string {
 	switch r {
-	case ReasonUnknownAttendee:
+	case freebusy.ReasonUnknownAttendee:
 		return "3.7;Invalid calendar user"
-	case ReasonAccessDenied:
+	case freebusy.ReasonAccessDenied:
 		return "3.8;No authority"
 	}
 	return "5.1;Service unavailable"
 }
 
 // setUTC sets a DATE-TIME property in UTC form.
-func setUTC(props ical.Props, name string, t time.Time, buf *[]byte) error {
+func setUTC(props goical.Props, name string, t time.Time, buf *[]byte) error {
 	if y := t.UTC().Year(); y < 0 || y > 9999 {
-		return &ParseError{Kind: name, Input: t.String(), Err: errors.New("year outside 0-9999 cannot be written in iCalendar")}
+		return &freebusy.ParseError{Kind: name, Input: t.String(), Err: errors.New("year outside 0-9999 cannot be written in iCalendar")}
 	}
 	*buf = appendUTCDateTime((*buf)[:0], t)
-	props.Set(&ical.Prop{Name: name, Params: ical.Params{}, Value: string(*buf)})
+	props.Set(&goical.Prop{Name: name, Params: goical.Params{}, Value: string(*buf)})
 	return nil
 }
 
 // scheduleUID derives a stable UID from the attendee, window and position.
-func scheduleUID(s *Schedule, index int) string {
+func scheduleUID(s *freebusy.Schedule, index int) string {
 	h := fnv.New64a()
 	fmt.Fprintf(h, "%s\x00%d\x00%d\x00%d", s.Attendee, s.Start.Unix(), s.End.Unix(), index)
 	return fmt.Sprintf("%016x@calbridge", h.Sum64())
@@ -304,7 +310,7 @@ func attendeeOf(v string) string {
 func checkText(s string) error {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 && c != '\t' || c == 0x7f {
-			return &ParseError{Kind: "cal-address", Input: s, Offset: i, Err: errors.New("control character")}
+			return &freebusy.ParseError{Kind: "cal-address", Input: s, Offset: i, Err: errors.New("control character")}
 		}
 	}
 	return nil
@@ -360,7 +366,7 @@ type VFreeBusyReport struct {
 	// Normalize sums the Normalize reports of the schedules: Domino DAS's
 	// inverted first period (notes-freebusy.md §2.2.6) is dropped and
 	// counted in Normalize.Inverted.
-	Normalize NormalizeReport
+	Normalize freebusy.NormalizeReport
 }
 
 // DecodeVFreeBusy reads every VFREEBUSY (RFC 5545 §3.6.4) of one or more
@@ -384,7 +390,7 @@ type VFreeBusyReport struct {
 // malformed iCalendar, "FREEBUSY" or the property name for a bad value, with
 // the line where go-ical's unfolding allows it to be found. Read errors
 // from r are returned as they are.
-func DecodeVFreeBusy(r io.Reader) ([]Schedule, VFreeBusyReport, error) {
+func DecodeVFreeBusy(r io.Reader) ([]freebusy.Schedule, VFreeBusyReport, error) {
 	var rep VFreeBusyReport
 	data, err := readAllLimited(r)
 	if err != nil {
@@ -405,7 +411,7 @@ func DecodeVFreeBusy(r io.Reader) ([]Schedule, VFreeBusyReport, error) {
 		}
 		if !s.Start.Before(s.End) {
 			if len(s.Intervals) > 0 {
-				return nil, rep, &ParseError{Kind: "VFREEBUSY", Input: s.Attendee, Line: componentLine(data, ical.CompFreeBusy, d.first[i], "", 0), Err: errors.New("window is empty or inverted")}
+				return nil, rep, &freebusy.ParseError{Kind: "VFREEBUSY", Input: s.Attendee, Line: componentLine(data, goical.CompFreeBusy, d.first[i], "", 0), Err: errors.New("window is empty or inverted")}
 			}
 			s.Intervals = nil
 			continue
@@ -416,7 +422,7 @@ func DecodeVFreeBusy(r io.Reader) ([]Schedule, VFreeBusyReport, error) {
 		}
 		nr, err := s.Normalize()
 		if err != nil {
-			return nil, rep, &ParseError{Kind: "VFREEBUSY", Input: s.Attendee, Line: componentLine(data, ical.CompFreeBusy, d.first[i], "", 0), Err: err}
+			return nil, rep, &freebusy.ParseError{Kind: "VFREEBUSY", Input: s.Attendee, Line: componentLine(data, goical.CompFreeBusy, d.first[i], "", 0), Err: err}
 		}
 		addNormalizeReport(&rep.Normalize, nr)
 	}
@@ -426,10 +432,10 @@ func DecodeVFreeBusy(r io.Reader) ([]Schedule, VFreeBusyReport, error) {
 // isCanonical reports whether ivs are already in the form Normalize
 // produces over [start, end): sorted, disjoint, inside the window,
 // non-empty, never Free, and neighbours that touch differ in status.
-func isCanonical(ivs []Interval, start, end time.Time) bool {
+func isCanonical(ivs []freebusy.Interval, start, end time.Time) bool {
 	for i := range ivs {
 		iv := &ivs[i]
-		if !iv.Status.Valid() || iv.Status == Free || !iv.Start.Before(iv.End) || iv.Start.Before(start) || iv.End.After(end) {
+		if !iv.Status.Valid() || iv.Status == freebusy.Free || !iv.Start.Before(iv.End) || iv.Start.Before(start) || iv.End.After(end) {
 			return false
 		}
 		if i > 0 {
@@ -443,7 +449,7 @@ func isCanonical(ivs []Interval, start, end time.Time) bool {
 }
 
 // inferWindow sets a missing window edge from the span of the intervals.
-func inferWindow(s *Schedule) {
+func inferWindow(s *freebusy.Schedule) {
 	var lo, hi time.Time
 	for i, iv := range s.Intervals {
 		a, b := iv.Start, iv.End
@@ -465,7 +471,7 @@ func inferWindow(s *Schedule) {
 	}
 }
 
-func addNormalizeReport(sum *NormalizeReport, r NormalizeReport) {
+func addNormalizeReport(sum *freebusy.NormalizeReport, r freebusy.NormalizeReport) {
 	sum.Empty += r.Empty
 	sum.Inverted += r.Inverted
 	sum.Clipped += r.Clipped
@@ -476,15 +482,15 @@ func addNormalizeReport(sum *NormalizeReport, r NormalizeReport) {
 type vfbDecoder struct {
 	data       []byte
 	rep        *VFreeBusyReport
-	out        []Schedule
+	out        []freebusy.Schedule
 	first      []int          // ordinal of the first component of each schedule, for errors
 	byAttendee map[string]int // lower-cased attendee -> index in out
 	ordinal    int            // VFREEBUSY components seen, for locating errors
 }
 
-func (d *vfbDecoder) calendar(cal *ical.Calendar) error {
+func (d *vfbDecoder) calendar(cal *goical.Calendar) error {
 	for _, comp := range cal.Children {
-		if comp.Name != ical.CompFreeBusy {
+		if comp.Name != goical.CompFreeBusy {
 			d.rep.Ignored++
 			continue
 		}
@@ -500,14 +506,14 @@ func (d *vfbDecoder) calendar(cal *ical.Calendar) error {
 // fail builds the *ParseError for property prop (its n-th occurrence) of the
 // ordinal-th VFREEBUSY.
 func (d *vfbDecoder) fail(ordinal int, prop string, n int, input string, offset int, cause error) error {
-	return &ParseError{Kind: prop, Input: input, Offset: offset, Line: componentLine(d.data, ical.CompFreeBusy, ordinal, prop, n), Err: cause}
+	return &freebusy.ParseError{Kind: prop, Input: input, Offset: offset, Line: componentLine(d.data, goical.CompFreeBusy, ordinal, prop, n), Err: cause}
 }
 
-func (d *vfbDecoder) component(comp *ical.Component, ordinal int) error {
+func (d *vfbDecoder) component(comp *goical.Component, ordinal int) error {
 	d.rep.Components++
 	props := comp.Props
 	attendee := ""
-	if p := firstProp(props, ical.PropAttendee); p != nil {
+	if p := firstProp(props, goical.PropAttendee); p != nil {
 		attendee = attendeeOf(p.Value)
 	}
 	key := strings.ToLower(attendee)
@@ -517,29 +523,29 @@ func (d *vfbDecoder) component(comp *ical.Component, ordinal int) error {
 	} else {
 		idx = len(d.out)
 		d.byAttendee[key] = idx
-		d.out = append(d.out, Schedule{Attendee: attendee})
+		d.out = append(d.out, freebusy.Schedule{Attendee: attendee})
 		d.first = append(d.first, ordinal)
 	}
 	s := &d.out[idx]
 
-	start, err := d.utcProp(props, ical.PropDateTimeStart, ordinal)
+	start, err := d.utcProp(props, goical.PropDateTimeStart, ordinal)
 	if err != nil {
 		return err
 	}
-	end, err := d.utcProp(props, ical.PropDateTimeEnd, ordinal)
+	end, err := d.utcProp(props, goical.PropDateTimeEnd, ordinal)
 	if err != nil {
 		return err
 	}
-	if p := firstProp(props, ical.PropDuration); end.IsZero() && !start.IsZero() && p != nil {
+	if p := firstProp(props, goical.PropDuration); end.IsZero() && !start.IsZero() && p != nil {
 		// RFC 2445 allowed DTSTART with DURATION, and Radicale's
 		// one-interval components may use it.
 		dur, derr := parseDuration(strings.ToUpper(strings.TrimSpace(p.Value)))
 		if derr != nil {
-			return d.fail(ordinal, ical.PropDuration, 0, p.Value, 0, derr)
+			return d.fail(ordinal, goical.PropDuration, 0, p.Value, 0, derr)
 		}
 		end = dur.addTo(start)
 	}
-	stamp, err := d.utcProp(props, ical.PropDateTimeStamp, ordinal)
+	stamp, err := d.utcProp(props, goical.PropDateTimeStamp, ordinal)
 	if err != nil {
 		return err
 	}
@@ -561,29 +567,29 @@ func (d *vfbDecoder) component(comp *ical.Component, ordinal int) error {
 		s.Err = e
 	}
 
-	fbProps := props[ical.PropFreeBusy]
+	fbProps := props[goical.PropFreeBusy]
 	if len(fbProps) == 0 {
 		// Radicale's shape: the interval is the component's own window and
 		// FBTYPE is a property.
-		if p := firstProp(props, ical.ParamFreeBusyType); p != nil {
+		if p := firstProp(props, goical.ParamFreeBusyType); p != nil {
 			if start.IsZero() || end.IsZero() {
 				d.rep.Incomplete++
 				return nil
 			}
 			st := d.fbStatus(p.Value, "")
 			d.rep.Periods++
-			s.Intervals = append(s.Intervals, Interval{Start: start, End: end, Status: st})
+			s.Intervals = append(s.Intervals, freebusy.Interval{Start: start, End: end, Status: st})
 		}
 		return nil
 	}
 	if cap(s.Intervals) == 0 {
-		s.Intervals = make([]Interval, 0, len(fbProps))
+		s.Intervals = make([]freebusy.Interval, 0, len(fbProps))
 	}
 	for n := range fbProps {
 		p := &fbProps[n]
 		var fbType, refine string
 		if len(p.Params) > 0 {
-			fbType = firstParam(p.Params, ical.ParamFreeBusyType)
+			fbType = firstParam(p.Params, goical.ParamFreeBusyType)
 			if len(p.Params) > 1 {
 				refine = firstParam(p.Params, paramCalbridgeFBType)
 			}
@@ -599,14 +605,14 @@ func (d *vfbDecoder) component(comp *ical.Component, ordinal int) error {
 			}
 			ps, pe, err := parsePeriod(period)
 			if err != nil {
-				var pe *ParseError
+				var pe *freebusy.ParseError
 				if errors.As(err, &pe) {
-					return d.fail(ordinal, ical.PropFreeBusy, n, p.Value, offset+pe.Offset, pe.Err)
+					return d.fail(ordinal, goical.PropFreeBusy, n, p.Value, offset+pe.Offset, pe.Err)
 				}
-				return d.fail(ordinal, ical.PropFreeBusy, n, p.Value, offset, err)
+				return d.fail(ordinal, goical.PropFreeBusy, n, p.Value, offset, err)
 			}
 			d.rep.Periods++
-			s.Intervals = append(s.Intervals, Interval{Start: ps, End: pe, Status: st})
+			s.Intervals = append(s.Intervals, freebusy.Interval{Start: ps, End: pe, Status: st})
 			if comma < 0 {
 				break
 			}
@@ -620,40 +626,40 @@ func (d *vfbDecoder) component(comp *ical.Component, ordinal int) error {
 // fbStatus maps an FBTYPE value (RFC 5545 §3.2.9) and calbridge's refining
 // x-param to a Status. Unrecognised FBTYPE values read as Busy and are
 // counted.
-func (d *vfbDecoder) fbStatus(fbType, refine string) Status {
+func (d *vfbDecoder) fbStatus(fbType, refine string) freebusy.Status {
 	if refine != "" {
-		if st, err := ParseStatus(refine); err == nil {
+		if st, err := freebusy.ParseStatus(refine); err == nil {
 			return st
 		}
 	}
 	switch fbType { // exact spellings first: the common case, and cheap
 	case "", fbTypeBusy:
-		return Busy
+		return freebusy.Busy
 	case fbTypeBusyTentative:
-		return Tentative
+		return freebusy.Tentative
 	case fbTypeBusyUnavailable:
-		return OutOfOffice
+		return freebusy.OutOfOffice
 	case fbTypeFree:
-		return Free
+		return freebusy.Free
 	case fbTypeCalbridgeUnknown:
-		return Unknown
+		return freebusy.Unknown
 	}
 	switch {
 	case strings.EqualFold(fbType, fbTypeBusy):
-		return Busy
+		return freebusy.Busy
 	case strings.EqualFold(fbType, fbTypeBusyTentative):
-		return Tentative
+		return freebusy.Tentative
 	case strings.EqualFold(fbType, fbTypeBusyUnavailable):
-		return OutOfOffice
+		return freebusy.OutOfOffice
 	case strings.EqualFold(fbType, fbTypeFree):
-		return Free
+		return freebusy.Free
 	case strings.EqualFold(fbType, fbTypeCalbridgeUnknown):
-		return Unknown
+		return freebusy.Unknown
 	case isWorkingElsewhereFBType(fbType):
-		return WorkingElsewhere
+		return freebusy.WorkingElsewhere
 	}
 	d.rep.UnknownTypes++
-	return Busy
+	return freebusy.Busy
 }
 
 // isWorkingElsewhereFBType accepts calbridge's x-name and the spellings of
@@ -675,10 +681,10 @@ func isWorkingElsewhereFBType(v string) bool {
 
 // failure reads X-CALBRIDGE-ERROR, or failing that a failing
 // REQUEST-STATUS.
-func (d *vfbDecoder) failure(props ical.Props, attendee string, ordinal int) (*Error, error) {
+func (d *vfbDecoder) failure(props goical.Props, attendee string, ordinal int) (*freebusy.Error, error) {
 	if p := firstProp(props, propCalbridgeError); p != nil {
-		e := &Error{Attendee: attendee, Reason: ReasonInternal}
-		if r, err := ParseReason(strings.ToLower(firstParam(p.Params, paramCalbridgeReason))); err == nil && r != ReasonNone {
+		e := &freebusy.Error{Attendee: attendee, Reason: freebusy.ReasonInternal}
+		if r, err := freebusy.ParseReason(strings.ToLower(firstParam(p.Params, paramCalbridgeReason))); err == nil && r != freebusy.ReasonNone {
 			e.Reason = r
 		}
 		if v := firstParam(p.Params, paramCalbridgeRetryAfter); v != "" {
@@ -698,18 +704,18 @@ func (d *vfbDecoder) failure(props ical.Props, attendee string, ordinal int) (*E
 	for _, p := range props[propRequestStatus] {
 		code, text, _ := strings.Cut(p.Value, ";")
 		text, _, _ = strings.Cut(text, ";")
-		var reason Reason
+		var reason freebusy.Reason
 		switch {
 		case code == "3.7":
-			reason = ReasonUnknownAttendee
+			reason = freebusy.ReasonUnknownAttendee
 		case code == "3.8":
-			reason = ReasonAccessDenied
+			reason = freebusy.ReasonAccessDenied
 		case strings.HasPrefix(code, "5."):
-			reason = ReasonUnavailable
+			reason = freebusy.ReasonUnavailable
 		default:
 			continue
 		}
-		return &Error{Attendee: attendee, Reason: reason, Message: text}, nil
+		return &freebusy.Error{Attendee: attendee, Reason: reason, Message: text}, nil
 	}
 	return nil, nil
 }
@@ -717,7 +723,7 @@ func (d *vfbDecoder) failure(props ical.Props, attendee string, ordinal int) (*E
 // utcProp reads a DATE-TIME property that RFC 5545 §3.6.4 wants in UTC. A
 // local time with TZID is converted when the zone loads; a floating time is
 // read as UTC. A missing property gives the zero time.
-func (d *vfbDecoder) utcProp(props ical.Props, name string, ordinal int) (time.Time, error) {
+func (d *vfbDecoder) utcProp(props goical.Props, name string, ordinal int) (time.Time, error) {
 	p := firstProp(props, name)
 	if p == nil {
 		return time.Time{}, nil
@@ -725,9 +731,9 @@ func (d *vfbDecoder) utcProp(props ical.Props, name string, ordinal int) (time.T
 	if t, ok := parseUTCDateTime(p.Value); ok {
 		return t, nil
 	}
-	tzid := firstParam(p.Params, ical.ParamTimezoneID)
+	tzid := firstParam(p.Params, goical.ParamTimezoneID)
 	t, err := p.DateTime(time.UTC)
-	if iana, ok := WindowsToIANA(strings.Trim(tzid, `"`)); err != nil && ok {
+	if iana, ok := freebusy.WindowsToIANA(strings.Trim(tzid, `"`)); err != nil && ok {
 		// Outlook writes Windows zone ids in TZID.
 		if loc := loadIANA(iana); loc != nil {
 			if f, fok := parseDateTimeFields(strings.TrimSpace(p.Value)); fok {
@@ -745,7 +751,7 @@ func (d *vfbDecoder) utcProp(props ical.Props, name string, ordinal int) (time.T
 }
 
 // firstProp returns the first property named name (upper case), or nil.
-func firstProp(props ical.Props, name string) *ical.Prop {
+func firstProp(props goical.Props, name string) *goical.Prop {
 	if l := props[name]; len(l) > 0 {
 		return &l[0]
 	}
@@ -753,7 +759,7 @@ func firstProp(props ical.Props, name string) *ical.Prop {
 }
 
 // firstParam returns the first value of parameter name (upper case).
-func firstParam(params ical.Params, name string) string {
+func firstParam(params goical.Params, name string) string {
 	if v := params[name]; len(v) > 0 {
 		return v[0]
 	}

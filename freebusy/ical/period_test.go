@@ -1,10 +1,12 @@
-package freebusy
+package ical
 
 import (
 	"errors"
 	"math/rand/v2"
 	"testing"
 	"time"
+
+	"github.com/calbridge/calbridge/freebusy"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -66,13 +68,13 @@ func TestParsePeriodErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
 			_, _, err := parsePeriod(tt.in)
-			var pe *ParseError
+			var pe *freebusy.ParseError
 			require.ErrorAs(t, err, &pe)
 			assert.Equal(t, "period", pe.Kind)
 			assert.Equal(t, tt.in, pe.Input)
 			assert.Equal(t, tt.offset, pe.Offset)
 			assert.ErrorIs(t, err, tt.cause)
-			assert.ErrorIs(t, err, ErrInvalid)
+			assert.ErrorIs(t, err, freebusy.ErrInvalid)
 		})
 	}
 }
@@ -141,7 +143,7 @@ func TestParsePeriodAllocs(t *testing.T) {
 		}
 	})
 	assert.Zero(t, allocs)
-	assert.False(t, errors.Is(nil, ErrInvalid))
+	assert.False(t, errors.Is(nil, freebusy.ErrInvalid))
 }
 
 // The hand-rolled UTC conversion must agree with time.Date everywhere

@@ -1,10 +1,12 @@
-package freebusy_test
+package ical_test
 
 import (
 	"bytes"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/calbridge/calbridge/freebusy/ical"
 
 	"github.com/calbridge/calbridge/freebusy"
 )
@@ -27,13 +29,13 @@ func ExampleEncodeVFreeBusy() {
 	}}
 
 	var buf bytes.Buffer
-	if err := freebusy.EncodeVFreeBusy(&buf, schedules, freebusy.VFreeBusyOptions{}); err != nil {
+	if err := ical.EncodeVFreeBusy(&buf, schedules, ical.VFreeBusyOptions{}); err != nil {
 		fmt.Println(err)
 		return
 	}
 	fmt.Print(strings.ReplaceAll(buf.String(), "\r\n", "\n"))
 
-	back, _, err := freebusy.DecodeVFreeBusy(&buf)
+	back, _, err := ical.DecodeVFreeBusy(&buf)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -79,7 +81,7 @@ func ExampleDecodeVFreeBusy() {
 		"FREEBUSY:20131106T170000Z/PT1H\r\n" +
 		"END:VFREEBUSY\r\n" +
 		"END:VCALENDAR\r\n"
-	schedules, rep, err := freebusy.DecodeVFreeBusy(strings.NewReader(das))
+	schedules, rep, err := ical.DecodeVFreeBusy(strings.NewReader(das))
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -137,7 +139,7 @@ END:VCALENDAR
 		return
 	}
 	start := time.Date(2026, 3, 1, 0, 0, 0, 0, ny)
-	ivs, rep, err := freebusy.DecodeCalendar(strings.NewReader(ics), start, start.AddDate(0, 0, 21), freebusy.CalendarOptions{Location: ny})
+	ivs, rep, err := ical.DecodeCalendar(strings.NewReader(ics), start, start.AddDate(0, 0, 21), ical.CalendarOptions{Location: ny})
 	if err != nil {
 		fmt.Println(err)
 		return

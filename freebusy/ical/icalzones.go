@@ -1,4 +1,4 @@
-package freebusy
+package ical
 
 import (
 	"encoding/binary"
@@ -8,7 +8,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/emersion/go-ical"
+	"github.com/calbridge/calbridge/freebusy"
+
+	goical "github.com/emersion/go-ical"
 )
 
 // Time-zone resolution for TZID parameters (RFC 5545 §3.2.19). Zones are
@@ -19,8 +21,8 @@ import (
 // answers.
 type zoneResolver struct {
 	owner *time.Location
-	defs  map[string]*ical.Component // VTIMEZONE by TZID
-	cache map[string]*time.Location  // nil: unresolvable
+	defs  map[string]*goical.Component // VTIMEZONE by TZID
+	cache map[string]*time.Location    // nil: unresolvable
 	rep   *CalendarReport
 }
 
@@ -58,7 +60,7 @@ func (z *zoneResolver) resolve(tzid string) *time.Location {
 			}
 		}
 	}
-	if iana, ok := WindowsToIANA(name); ok {
+	if iana, ok := freebusy.WindowsToIANA(name); ok {
 		if loc := loadIANA(iana); loc != nil {
 			return loc
 		}
@@ -121,7 +123,7 @@ type zoneType struct {
 // in the local time before the change) becomes a transition of a TZif
 // file, read by time.LoadLocationFromTZData. Used only for TZIDs that are
 // neither IANA nor Windows names, such as Outlook's display names.
-func vtimezoneLocation(tzid string, def *ical.Component) (*time.Location, error) {
+func vtimezoneLocation(tzid string, def *goical.Component) (*time.Location, error) {
 	if len(def.Children) == 0 || len(def.Children) > vtzMaxObservances {
 		return nil, errVTimezone
 	}
@@ -129,12 +131,12 @@ func vtimezoneLocation(tzid string, def *ical.Component) (*time.Location, error)
 	var trans []transition
 	firstFrom, firstAt := 0, int64(1<<62)
 	for _, obs := range def.Children {
-		if obs.Name != ical.CompTimezoneStandard && obs.Name != ical.CompTimezoneDaylight {
+		if obs.Name != goical.CompTimezoneStandard && obs.Name != goical.CompTimezoneDaylight {
 			continue
 		}
-		from, ok1 := utcOffsetProp(obs.Props, ical.PropTimezoneOffsetFrom)
-		to, ok2 := utcOffsetProp(obs.Props, ical.PropTimezoneOffsetTo)
-		start := firstProp(obs.Props, ical.PropDateTimeStart)
+		from, ok1 := utcOffsetProp(obs.Props, goical.PropTimezoneOffsetFrom)
+		to, ok2 := utcOffsetProp(obs.Props, goical.PropTimezoneOffsetTo)
+		start := firstProp(obs.Props, goical.PropDateTimeStart)
 		if !ok1 || !ok2 || start == nil {
 			return nil, errVTimezone
 		}
@@ -143,10 +145,10 @@ func vtimezoneLocation(tzid string, def *ical.Component) (*time.Location, error)
 			return nil, errVTimezone
 		}
 		name := ""
-		if p := firstProp(obs.Props, ical.PropTimezoneName); p != nil {
+		if p := firstProp(obs.Props, goical.PropTimezoneName); p != nil {
 			name = p.Value
 		}
-		types = append(types, zoneType{offset: to, isDST: obs.Name == ical.CompTimezoneDaylight, name: name})
+		types = append(types, zoneType{offset: to, isDST: obs.Name == goical.CompTimezoneDaylight, name: name})
 		typ := len(types) - 1
 		onsets, err := observanceOnsets(f.in(time.UTC), obs.Props)
 		if err != nil {
@@ -179,9 +181,9 @@ func vtimezoneLocation(tzid string, def *ical.Component) (*time.Location, error)
 
 // observanceOnsets expands an observance's onsets as wall-clock times
 // (written in UTC only as a neutral carrier), up to vtzHorizonYear.
-func observanceOnsets(start time.Time, props ical.Props) ([]time.Time, error) {
+func observanceOnsets(start time.Time, props goical.Props) ([]time.Time, error) {
 	onsets := []time.Time{start}
-	for _, p := range props[ical.PropRecurrenceDates] {
+	for _, p := range props[goical.PropRecurrenceDates] {
 		for _, v := range strings.Split(p.Value, ",") {
 			f, ok := parseDateTimeFields(v)
 			if !ok {
@@ -190,7 +192,7 @@ func observanceOnsets(start time.Time, props ical.Props) ([]time.Time, error) {
 			onsets = append(onsets, f.in(time.UTC))
 		}
 	}
-	p := firstProp(props, ical.PropRecurrenceRule)
+	p := firstProp(props, goical.PropRecurrenceRule)
 	if p == nil {
 		return onsets, nil
 	}
@@ -226,7 +228,7 @@ func observanceOnsets(start time.Time, props ical.Props) ([]time.Time, error) {
 }
 
 // utcOffsetProp parses an RFC 5545 §3.3.14 UTC-OFFSET ("-0500", "+053000").
-func utcOffsetProp(props ical.Props, name string) (int, bool) {
+func utcOffsetProp(props goical.Props, name string) (int, bool) {
 	p := firstProp(props, name)
 	if p == nil {
 		return 0, false

@@ -1,4 +1,4 @@
-package freebusy
+package ical
 
 import (
 	"bytes"
@@ -7,7 +7,9 @@ import (
 	"io"
 	"strings"
 
-	"github.com/emersion/go-ical"
+	"github.com/calbridge/calbridge/freebusy"
+
+	goical "github.com/emersion/go-ical"
 )
 
 // This file holds what the VFREEBUSY and VEVENT decoders share: reading a
@@ -37,7 +39,7 @@ func readAllLimited(r io.Reader) ([]byte, error) {
 	}
 	data := buf.Bytes()
 	if len(data) > maxInputBytes {
-		return nil, &ParseError{Kind: "iCalendar", Input: fmt.Sprintf("%d bytes", len(data)), Err: fmt.Errorf("input exceeds %d bytes", maxInputBytes)}
+		return nil, &freebusy.ParseError{Kind: "iCalendar", Input: fmt.Sprintf("%d bytes", len(data)), Err: fmt.Errorf("input exceeds %d bytes", maxInputBytes)}
 	}
 	return data, nil
 }
@@ -45,23 +47,23 @@ func readAllLimited(r io.Reader) ([]byte, error) {
 // decodeCalendars decodes every VCALENDAR object in data, in order, and
 // calls visit with each. Syntax errors become a *ParseError of Kind
 // "iCalendar" with the line of the offending content line.
-func decodeCalendars(data []byte, visit func(cal *ical.Calendar) error) error {
-	dec := ical.NewDecoder(bytes.NewReader(data))
+func decodeCalendars(data []byte, visit func(cal *goical.Calendar) error) error {
+	dec := goical.NewDecoder(bytes.NewReader(data))
 	for n := 0; ; n++ {
 		cal, err := safeDecode(dec)
 		if err == io.EOF {
 			// go-ical also reports io.EOF inside an unclosed component.
 			if line, text, open := unclosedComponent(data); open {
-				return &ParseError{Kind: "iCalendar", Input: text, Line: line, Err: errUnclosed}
+				return &freebusy.ParseError{Kind: "iCalendar", Input: text, Line: line, Err: errUnclosed}
 			}
 			if n == 0 {
-				return &ParseError{Kind: "iCalendar", Err: errNoCalendar}
+				return &freebusy.ParseError{Kind: "iCalendar", Err: errNoCalendar}
 			}
 			return nil
 		}
 		if err != nil {
 			line, text := locateSyntaxError(data)
-			return &ParseError{Kind: "iCalendar", Input: text, Line: line, Err: err}
+			return &freebusy.ParseError{Kind: "iCalendar", Input: text, Line: line, Err: err}
 		}
 		if err := visit(cal); err != nil {
 			return err
@@ -74,7 +76,7 @@ func decodeCalendars(data []byte, visit func(cal *ical.Calendar) error) error {
 // ends inside a parameter ("X;A=b") and panics on a character after a quoted
 // parameter value ("X;A=\"b\"c:v"); a decoder must not crash on bad input, so
 // the recover stays until go-ical returns errors there.
-func safeDecode(dec *ical.Decoder) (cal *ical.Calendar, err error) {
+func safeDecode(dec *goical.Decoder) (cal *goical.Calendar, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			cal, err = nil, fmt.Errorf("%w: %v", errDecoderPanic, r)
@@ -157,7 +159,7 @@ func locateSyntaxError(data []byte) (line int, text string) {
 		}
 		switch name {
 		case "BEGIN":
-			if len(stack) == 0 && !strings.EqualFold(value, ical.CompCalendar) {
+			if len(stack) == 0 && !strings.EqualFold(value, goical.CompCalendar) {
 				line, text = l.line, l.text
 				return false
 			}
@@ -183,7 +185,7 @@ func locateSyntaxError(data []byte) (line int, text string) {
 // without its name) with go-ical, and returns the value.
 func checkContentLine(rest string) (string, bool) {
 	mini := "BEGIN:VCALENDAR\r\nX" + rest + "\r\nEND:VCALENDAR\r\n"
-	cal, err := safeDecode(ical.NewDecoder(strings.NewReader(mini)))
+	cal, err := safeDecode(goical.NewDecoder(strings.NewReader(mini)))
 	if err != nil {
 		return "", false
 	}

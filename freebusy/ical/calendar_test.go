@@ -1,11 +1,14 @@
-package freebusy
+package ical
 
 import (
 	"bytes"
 	"errors"
+	"sort"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/calbridge/calbridge/freebusy"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -31,7 +34,7 @@ func icalEvents(events ...string) string {
 	return b.String()
 }
 
-func icalDecodeMarch(t *testing.T, cal string, opt CalendarOptions) ([]Interval, CalendarReport) {
+func icalDecodeMarch(t *testing.T, cal string, opt CalendarOptions) ([]freebusy.Interval, CalendarReport) {
 	t.Helper()
 	ivs, rep, err := DecodeCalendar(strings.NewReader(cal), icalUTC(2026, 3, 1, 0, 0, 0), icalUTC(2026, 4, 1, 0, 0, 0), opt)
 	require.NoError(t, err)
@@ -44,24 +47,24 @@ func icalDecodeMarch(t *testing.T, cal string, opt CalendarOptions) ([]Interval,
 func TestDecodeCalendarStatusRules(t *testing.T) {
 	tests := []struct {
 		props string
-		want  Status
+		want  freebusy.Status
 	}{
-		{"", Busy},
-		{"TRANSP:OPAQUE", Busy},
-		{"TRANSP:TRANSPARENT", Free},
-		{"STATUS:CANCELLED", Free},
-		{"STATUS:TENTATIVE", Tentative},
-		{"STATUS:CONFIRMED", Busy},
-		{"STATUS:TENTATIVE\nTRANSP:TRANSPARENT", Free},
-		{"X-MICROSOFT-CDO-BUSYSTATUS:OOF", OutOfOffice},
-		{"X-MICROSOFT-CDO-BUSYSTATUS:OUTOFOFFICE", OutOfOffice},
-		{"X-MICROSOFT-CDO-BUSYSTATUS:TENTATIVE", Tentative},
-		{"X-MICROSOFT-CDO-BUSYSTATUS:FREE", Free},
-		{"X-MICROSOFT-CDO-BUSYSTATUS:WORKINGELSEWHERE", WorkingElsewhere},
-		{"X-MICROSOFT-CDO-BUSYSTATUS:BUSY\nTRANSP:TRANSPARENT", Busy},
-		{"X-MICROSOFT-CDO-BUSYSTATUS:OOF\nSTATUS:CANCELLED", OutOfOffice},
-		{"X-MICROSOFT-MSNCALENDAR-BUSYSTATUS:TENTATIVE", Tentative},
-		{"X-MICROSOFT-CDO-BUSYSTATUS:BOGUS\nSTATUS:TENTATIVE", Tentative},
+		{"", freebusy.Busy},
+		{"TRANSP:OPAQUE", freebusy.Busy},
+		{"TRANSP:TRANSPARENT", freebusy.Free},
+		{"STATUS:CANCELLED", freebusy.Free},
+		{"STATUS:TENTATIVE", freebusy.Tentative},
+		{"STATUS:CONFIRMED", freebusy.Busy},
+		{"STATUS:TENTATIVE\nTRANSP:TRANSPARENT", freebusy.Free},
+		{"X-MICROSOFT-CDO-BUSYSTATUS:OOF", freebusy.OutOfOffice},
+		{"X-MICROSOFT-CDO-BUSYSTATUS:OUTOFOFFICE", freebusy.OutOfOffice},
+		{"X-MICROSOFT-CDO-BUSYSTATUS:TENTATIVE", freebusy.Tentative},
+		{"X-MICROSOFT-CDO-BUSYSTATUS:FREE", freebusy.Free},
+		{"X-MICROSOFT-CDO-BUSYSTATUS:WORKINGELSEWHERE", freebusy.WorkingElsewhere},
+		{"X-MICROSOFT-CDO-BUSYSTATUS:BUSY\nTRANSP:TRANSPARENT", freebusy.Busy},
+		{"X-MICROSOFT-CDO-BUSYSTATUS:OOF\nSTATUS:CANCELLED", freebusy.OutOfOffice},
+		{"X-MICROSOFT-MSNCALENDAR-BUSYSTATUS:TENTATIVE", freebusy.Tentative},
+		{"X-MICROSOFT-CDO-BUSYSTATUS:BOGUS\nSTATUS:TENTATIVE", freebusy.Tentative},
 	}
 	for _, tt := range tests {
 		t.Run(strings.ReplaceAll(tt.props, "\n", ";"), func(t *testing.T) {
@@ -71,17 +74,17 @@ func TestDecodeCalendarStatusRules(t *testing.T) {
 			}
 			ivs, rep := icalDecodeMarch(t, icalEvents(ev), CalendarOptions{})
 			assert.Equal(t, 1, rep.Occurrences)
-			if tt.want == Free {
+			if tt.want == freebusy.Free {
 				assert.Empty(t, ivs)
 				assert.Equal(t, 1, rep.Free)
 				return
 			}
-			assert.Equal(t, []Interval{icalIv(icalUTC(2026, 3, 2, 14, 0, 0), icalUTC(2026, 3, 2, 15, 0, 0), tt.want)}, ivs)
+			assert.Equal(t, []freebusy.Interval{icalIv(icalUTC(2026, 3, 2, 14, 0, 0), icalUTC(2026, 3, 2, 15, 0, 0), tt.want)}, ivs)
 		})
 	}
 }
 
-// A realistic Outlook export (testdata/ical/outlook-week.ics): Windows TZID
+// A realistic Outlook export (testdata/outlook-week.ics): Windows TZID
 // with its VTIMEZONE, a display-name TZID only the VTIMEZONE rules explain,
 // a recurring stand-up with a moved instance, an all-day OOF day marked
 // TRANSPARENT (busy status wins), a cancelled and a transparent meeting.
@@ -91,18 +94,18 @@ func TestDecodeCalendarOutlookWeek(t *testing.T) {
 	ivs, rep, err := DecodeCalendar(bytes.NewReader(data), icalUTC(2026, 3, 2, 0, 0, 0), icalUTC(2026, 3, 31, 0, 0, 0), CalendarOptions{Location: ny})
 	require.NoError(t, err)
 	at := func(d, h, m int) time.Time { return time.Date(2026, 3, d, h, m, 0, 0, ny).UTC() }
-	var want []Interval
+	var want []freebusy.Interval
 	for _, d := range []int{2, 3, 5, 6, 9, 11, 12, 13, 16, 17, 18, 19, 20, 23, 24, 25, 26, 27, 30} {
-		want = append(want, icalIv(at(d, 9, 0), at(d, 9, 30), Busy)) // 09:00 New York across the 8 March DST change
+		want = append(want, icalIv(at(d, 9, 0), at(d, 9, 30), freebusy.Busy)) // 09:00 New York across the 8 March DST change
 	}
 	want = append(want,
-		icalIv(at(4, 0, 0), at(5, 0, 0), OutOfOffice),                                // all-day in the owner's zone
-		icalIv(at(10, 11, 0), at(10, 11, 30), Tentative),                             // the moved stand-up
-		icalIv(icalUTC(2026, 3, 30, 13, 0, 0), icalUTC(2026, 3, 30, 14, 0, 0), Busy), // 15:00 Berlin, CEST since 29 March
+		icalIv(at(4, 0, 0), at(5, 0, 0), freebusy.OutOfOffice),                                // all-day in the owner's zone
+		icalIv(at(10, 11, 0), at(10, 11, 30), freebusy.Tentative),                             // the moved stand-up
+		icalIv(icalUTC(2026, 3, 30, 13, 0, 0), icalUTC(2026, 3, 30, 14, 0, 0), freebusy.Busy), // 15:00 Berlin, CEST since 29 March
 	)
 	// Wednesday 4 March is the OOF day: its stand-up is inside it. On
 	// Monday 30 March the Berlin call (13:00-14:00Z) covers the stand-up.
-	want = icalDeleteFunc(want, func(i Interval) bool { return i.Start.Equal(at(4, 9, 0)) || i.End.Equal(at(30, 9, 30)) })
+	want = icalDeleteFunc(want, func(i freebusy.Interval) bool { return i.Start.Equal(at(4, 9, 0)) || i.End.Equal(at(30, 9, 30)) })
 	sortIntervals(want)
 	assert.Equal(t, icalMergeAdjacent(want), ivs)
 	assert.Equal(t, 6, rep.Events)
@@ -113,7 +116,7 @@ func TestDecodeCalendarOutlookWeek(t *testing.T) {
 	assert.Zero(t, rep.Invalid)
 }
 
-func icalDeleteFunc(ivs []Interval, del func(Interval) bool) []Interval {
+func icalDeleteFunc(ivs []freebusy.Interval, del func(freebusy.Interval) bool) []freebusy.Interval {
 	out := ivs[:0]
 	for _, i := range ivs {
 		if !del(i) {
@@ -124,8 +127,8 @@ func icalDeleteFunc(ivs []Interval, del func(Interval) bool) []Interval {
 }
 
 // icalMergeAdjacent joins touching intervals of one status, as Normalize does.
-func icalMergeAdjacent(ivs []Interval) []Interval {
-	var out []Interval
+func icalMergeAdjacent(ivs []freebusy.Interval) []freebusy.Interval {
+	var out []freebusy.Interval
 	for _, i := range ivs {
 		if n := len(out); n > 0 && out[n-1].End.Equal(i.Start) && out[n-1].Status == i.Status {
 			out[n-1].End = i.End
@@ -136,21 +139,21 @@ func icalMergeAdjacent(ivs []Interval) []Interval {
 	return out
 }
 
-// testdata/ical/recurrence.ics: UNTIL, EXDATE, RDATE, COUNT, an EXDATE
+// testdata/recurrence.ics: UNTIL, EXDATE, RDATE, COUNT, an EXDATE
 // list on floating times, a monthly all-day event and an orphan override.
 func TestDecodeCalendarRecurrence(t *testing.T) {
 	ny := icalZone(t, "America/New_York")
 	ivs, rep := icalDecodeMarch(t, string(readICal(t, "recurrence.ics")), CalendarOptions{Location: ny})
 	at := func(d, h, m int) time.Time { return time.Date(2026, 3, d, h, m, 0, 0, ny).UTC() }
-	want := []Interval{
-		icalIv(at(1, 0, 0), at(2, 0, 0), OutOfOffice), // monthly all-day, 1 March (1 April is outside)
-		icalIv(at(2, 10, 0), at(2, 11, 0), Busy),
-		icalIv(at(5, 16, 0), at(5, 17, 0), Busy), // RDATE
-		icalIv(at(6, 8, 0), at(6, 8, 30), Tentative),
-		icalIv(at(9, 8, 0), at(9, 8, 30), Tentative), // COUNT=4 minus two EXDATEs
-		icalIv(at(9, 10, 0), at(9, 11, 0), Busy),
-		icalIv(icalUTC(2026, 3, 20, 16, 0, 0), icalUTC(2026, 3, 20, 17, 0, 0), Busy), // orphan override
-		icalIv(at(23, 10, 0), at(23, 11, 0), Busy),                                   // UNTIL is inclusive; 16 March excluded
+	want := []freebusy.Interval{
+		icalIv(at(1, 0, 0), at(2, 0, 0), freebusy.OutOfOffice), // monthly all-day, 1 March (1 April is outside)
+		icalIv(at(2, 10, 0), at(2, 11, 0), freebusy.Busy),
+		icalIv(at(5, 16, 0), at(5, 17, 0), freebusy.Busy), // RDATE
+		icalIv(at(6, 8, 0), at(6, 8, 30), freebusy.Tentative),
+		icalIv(at(9, 8, 0), at(9, 8, 30), freebusy.Tentative), // COUNT=4 minus two EXDATEs
+		icalIv(at(9, 10, 0), at(9, 11, 0), freebusy.Busy),
+		icalIv(icalUTC(2026, 3, 20, 16, 0, 0), icalUTC(2026, 3, 20, 17, 0, 0), freebusy.Busy), // orphan override
+		icalIv(at(23, 10, 0), at(23, 11, 0), freebusy.Busy),                                   // UNTIL is inclusive; 16 March excluded
 	}
 	assert.Equal(t, want, ivs)
 	assert.Equal(t, 1, rep.OrphanOverrides)
@@ -230,10 +233,10 @@ func TestDecodeCalendarAllDay(t *testing.T) {
 		"UID:2\nDTSTART;VALUE=DATE:20260320\nX-MICROSOFT-CDO-BUSYSTATUS:OOF", // no DTEND: one day
 	), CalendarOptions{Location: ny})
 	day := func(d int) time.Time { return time.Date(2026, 3, d, 0, 0, 0, 0, ny).UTC() }
-	assert.Equal(t, []Interval{
-		icalIv(day(6), day(7), Busy),
-		icalIv(day(13), day(14), Busy),
-		icalIv(day(20), day(21), OutOfOffice),
+	assert.Equal(t, []freebusy.Interval{
+		icalIv(day(6), day(7), freebusy.Busy),
+		icalIv(day(13), day(14), freebusy.Busy),
+		icalIv(day(20), day(21), freebusy.OutOfOffice),
 	}, ivs)
 	assert.Equal(t, 5*time.Hour, day(6).Sub(icalUTC(2026, 3, 6, 0, 0, 0)))
 	assert.Equal(t, 4*time.Hour, day(13).Sub(icalUTC(2026, 3, 13, 0, 0, 0)))
@@ -243,8 +246,8 @@ func TestDecodeCalendarLimits(t *testing.T) {
 	t.Run("MaxOccurrences counts the instances that reach the window", func(t *testing.T) {
 		ivs, rep := icalDecodeMarch(t, icalEvents("UID:1\nDTSTART:20260225T090000Z\nDURATION:PT1H\nRRULE:FREQ=DAILY"), CalendarOptions{MaxOccurrences: 10})
 		require.Len(t, ivs, 11, "1-10 March, then what the cap cut off")
-		assert.Equal(t, Busy, ivs[9].Status)
-		assert.Equal(t, Interval{Start: time.Date(2026, 3, 11, 9, 0, 0, 0, time.UTC), End: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC), Status: Unknown}, ivs[10],
+		assert.Equal(t, freebusy.Busy, ivs[9].Status)
+		assert.Equal(t, freebusy.Interval{Start: time.Date(2026, 3, 11, 9, 0, 0, 0, time.UTC), End: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC), Status: freebusy.Unknown}, ivs[10],
 			"time the cap cut off is unknown, never free")
 		assert.Equal(t, 1, rep.Truncated)
 	})
@@ -256,7 +259,7 @@ func TestDecodeCalendarLimits(t *testing.T) {
 	t.Run("the pre-window bound", func(t *testing.T) {
 		ivs, rep := icalDecodeMarch(t, icalEvents("UID:1\nDTSTART:20250101T090000Z\nDURATION:PT1H\nRRULE:FREQ=DAILY"), CalendarOptions{MaxOccurrences: 1})
 		assert.Equal(t, 1, rep.Truncated, "424 instances before March exceed 100 x 1")
-		assert.Equal(t, []Interval{{Start: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC), Status: Unknown}}, ivs)
+		assert.Equal(t, []freebusy.Interval{{Start: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC), Status: freebusy.Unknown}}, ivs)
 	})
 	t.Run("sub-daily rules are not expanded", func(t *testing.T) {
 		ivs, rep := icalDecodeMarch(t, icalEvents("UID:1\nDTSTART:20260302T090000Z\nDURATION:PT10M\nRRULE:FREQ=HOURLY;INTERVAL=24;BYHOUR=5"), CalendarOptions{})
@@ -284,10 +287,10 @@ func TestDecodeCalendarInvalidEvents(t *testing.T) {
 	// at BEGIN), then expansion errors.
 	lines := []int{9, 15, 36, 20, 25, 31}
 	for i, p := range rep.Problems {
-		var pe *ParseError
+		var pe *freebusy.ParseError
 		require.ErrorAs(t, p, &pe)
 		assert.Equal(t, lines[i], pe.Line, "problem %d: %v", i, p)
-		assert.ErrorIs(t, p, ErrInvalid)
+		assert.ErrorIs(t, p, freebusy.ErrInvalid)
 	}
 }
 
@@ -298,20 +301,20 @@ func TestDecodeCalendarClassify(t *testing.T) {
 		"UID:penciled\nDTSTART:20260304T090000Z\nDURATION:PT1H\nX-LOTUS-APPTTYPE:3\nSTATUS:TENTATIVE",
 	)
 	var seen []CalendarEvent
-	classify := func(ev *CalendarEvent) (Status, bool) {
+	classify := func(ev *CalendarEvent) (freebusy.Status, bool) {
 		seen = append(seen, *ev)
 		switch ev.Props["X-LOTUS-APPTTYPE"] {
 		case "1":
-			return Unknown, false // anniversaries block no time
+			return freebusy.Unknown, false // anniversaries block no time
 		case "3":
-			return Busy, true
+			return freebusy.Busy, true
 		}
 		return ev.Status, true
 	}
 	ivs, rep := icalDecodeMarch(t, cal, CalendarOptions{Classify: classify})
-	assert.Equal(t, []Interval{
-		icalIv(icalUTC(2026, 3, 2, 9, 0, 0), icalUTC(2026, 3, 2, 10, 0, 0), Busy),
-		icalIv(icalUTC(2026, 3, 4, 9, 0, 0), icalUTC(2026, 3, 4, 10, 0, 0), Busy),
+	assert.Equal(t, []freebusy.Interval{
+		icalIv(icalUTC(2026, 3, 2, 9, 0, 0), icalUTC(2026, 3, 2, 10, 0, 0), freebusy.Busy),
+		icalIv(icalUTC(2026, 3, 4, 9, 0, 0), icalUTC(2026, 3, 4, 10, 0, 0), freebusy.Busy),
 	}, ivs)
 	assert.Equal(t, 1, rep.Skipped)
 	require.Len(t, seen, 3)
@@ -319,20 +322,20 @@ func TestDecodeCalendarClassify(t *testing.T) {
 	assert.True(t, seen[1].AllDay)
 	assert.Equal(t, icalUTC(2026, 3, 3, 0, 0, 0), seen[1].Start)
 	assert.Equal(t, icalUTC(2026, 3, 4, 0, 0, 0), seen[1].End)
-	assert.Equal(t, Tentative, seen[2].Status, "the generic rules ran first")
+	assert.Equal(t, freebusy.Tentative, seen[2].Status, "the generic rules ran first")
 
-	_, rep = icalDecodeMarch(t, cal, CalendarOptions{Classify: func(*CalendarEvent) (Status, bool) { return Status(99), true }})
+	_, rep = icalDecodeMarch(t, cal, CalendarOptions{Classify: func(*CalendarEvent) (freebusy.Status, bool) { return freebusy.Status(99), true }})
 	assert.Equal(t, 3, rep.Invalid)
 }
 
 func TestDecodeCalendarErrors(t *testing.T) {
 	start, end := icalUTC(2026, 3, 1, 0, 0, 0), icalUTC(2026, 4, 1, 0, 0, 0)
 	_, _, err := DecodeCalendar(strings.NewReader(icalEvents()), end, start, CalendarOptions{})
-	assert.ErrorIs(t, err, ErrEmptyWindow)
-	assert.ErrorIs(t, err, ErrInvalidQuery)
+	assert.ErrorIs(t, err, freebusy.ErrEmptyWindow)
+	assert.ErrorIs(t, err, freebusy.ErrInvalidQuery)
 
 	_, _, err = DecodeCalendar(strings.NewReader("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART:20260302T090000Z\r\n"), start, end, CalendarOptions{})
-	var pe *ParseError
+	var pe *freebusy.ParseError
 	require.ErrorAs(t, err, &pe)
 	assert.Equal(t, 2, pe.Line)
 	assert.ErrorIs(t, err, errUnclosed)
@@ -379,8 +382,8 @@ func TestDecodeCalendarRecurrenceForms(t *testing.T) {
 // Every IANA id the Windows table maps to must exist in tzdata, or the map
 // would silently fall back to the owner's zone.
 func TestWindowsZonesLoad(t *testing.T) {
-	for _, win := range WindowsZoneIDs() {
-		iana, ok := WindowsToIANA(win)
+	for _, win := range freebusy.WindowsZoneIDs() {
+		iana, ok := freebusy.WindowsToIANA(win)
 		require.True(t, ok, win)
 		assert.NotNil(t, loadIANA(iana), "%s -> %s", win, iana)
 	}
@@ -412,10 +415,10 @@ func TestVTimezoneSouthernHemisphere(t *testing.T) {
 func TestEncodeVFreeBusyWritesUTC(t *testing.T) {
 	ny := icalZone(t, "America/New_York")
 	day := func(h int) time.Time { return time.Date(2026, 3, 9, h, 0, 0, 0, ny) }
-	s := Schedule{Attendee: "a@example.com", Start: day(0), End: day(24), AsOf: day(0),
-		Intervals: []Interval{{Start: day(9), End: day(10), Status: Busy}}}
+	s := freebusy.Schedule{Attendee: "a@example.com", Start: day(0), End: day(24), AsOf: day(0),
+		Intervals: []freebusy.Interval{{Start: day(9), End: day(10), Status: freebusy.Busy}}}
 	var buf bytes.Buffer
-	require.NoError(t, EncodeVFreeBusy(&buf, []Schedule{s}, VFreeBusyOptions{}))
+	require.NoError(t, EncodeVFreeBusy(&buf, []freebusy.Schedule{s}, VFreeBusyOptions{}))
 	out := buf.String()
 	assert.Contains(t, out, "DTSTART:20260309T040000Z\r\n")
 	assert.Contains(t, out, "DTEND:20260310T040000Z\r\n")
@@ -436,9 +439,29 @@ func TestAllDayOnSkippedMidnight(t *testing.T) {
 	ivs, rep, err := DecodeCalendar(strings.NewReader(ics), start, start.AddDate(0, 0, 14), CalendarOptions{Location: santiago})
 	require.NoError(t, err)
 	require.Zero(t, rep.Invalid)
-	want := []Interval{
-		{Start: time.Date(2024, 9, 6, 4, 0, 0, 0, time.UTC), End: time.Date(2024, 9, 8, 4, 0, 0, 0, time.UTC), Status: Tentative},
-		{Start: time.Date(2024, 9, 8, 4, 0, 0, 0, time.UTC), End: time.Date(2024, 9, 9, 3, 0, 0, 0, time.UTC), Status: Busy},
+	want := []freebusy.Interval{
+		{Start: time.Date(2024, 9, 6, 4, 0, 0, 0, time.UTC), End: time.Date(2024, 9, 8, 4, 0, 0, 0, time.UTC), Status: freebusy.Tentative},
+		{Start: time.Date(2024, 9, 8, 4, 0, 0, 0, time.UTC), End: time.Date(2024, 9, 9, 3, 0, 0, 0, time.UTC), Status: freebusy.Busy},
 	}
 	assert.Equal(t, want, ivs, "the recurring all-day instance on the 8th is the busy one's day too, and no day leaks into its neighbour")
+}
+
+func mustLoad(t testing.TB, name string) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation(name)
+	require.NoError(t, err, "tzdata for %s", name)
+	return loc
+}
+
+func sortIntervals(ivs []freebusy.Interval) {
+	sort.Slice(ivs, func(i, j int) bool {
+		a, b := ivs[i], ivs[j]
+		if !a.Start.Equal(b.Start) {
+			return a.Start.Before(b.Start)
+		}
+		if !a.End.Equal(b.End) {
+			return a.End.Before(b.End)
+		}
+		return a.Status < b.Status
+	})
 }

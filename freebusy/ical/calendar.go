@@ -1,4 +1,4 @@
-package freebusy
+package ical
 
 import (
 	"errors"
@@ -9,7 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/emersion/go-ical"
+	"github.com/calbridge/calbridge/freebusy"
+
+	goical "github.com/emersion/go-ical"
 )
 
 // Decoding ordinary calendars (VEVENT, RFC 5545 §3.6.1) into busy time.
@@ -69,7 +71,7 @@ type CalendarOptions struct {
 
 // ClassifyFunc decides the status of a calendar component, or skips it by
 // returning false. See CalendarOptions.Classify.
-type ClassifyFunc func(ev *CalendarEvent) (Status, bool)
+type ClassifyFunc func(ev *CalendarEvent) (freebusy.Status, bool)
 
 // CalendarEvent is what a ClassifyFunc sees of one VEVENT component.
 type CalendarEvent struct {
@@ -80,7 +82,7 @@ type CalendarEvent struct {
 	// AllDay is set when DTSTART is a DATE (VALUE=DATE).
 	AllDay bool
 	// Status is the status the generic rules chose (see DecodeCalendar).
-	Status Status
+	Status freebusy.Status
 	// Props maps each upper-case property name to its first raw value
 	// as written (TEXT escapes are not decoded). The map is the hook's to
 	// read only.
@@ -130,7 +132,7 @@ type CalendarReport struct {
 	// with the line of the component or property.
 	Problems []error
 	// Normalize is the report of the final Normalize over the window.
-	Normalize NormalizeReport
+	Normalize freebusy.NormalizeReport
 }
 
 // DecodeCalendar reads the VEVENT components of one or more iCalendar
@@ -163,10 +165,10 @@ type CalendarReport struct {
 // Errors: a *QueryError when the window is empty, a *ParseError (matching
 // ErrInvalid) when the input is not iCalendar, and read errors from r.
 // Bad components do not fail the call: they are counted in the report.
-func DecodeCalendar(r io.Reader, start, end time.Time, opt CalendarOptions) ([]Interval, CalendarReport, error) {
+func DecodeCalendar(r io.Reader, start, end time.Time, opt CalendarOptions) ([]freebusy.Interval, CalendarReport, error) {
 	var rep CalendarReport
 	if !start.Before(end) {
-		return nil, rep, &QueryError{Field: "Start", Detail: "calendar window is empty or inverted", Err: ErrEmptyWindow}
+		return nil, rep, &freebusy.QueryError{Field: "Start", Detail: "calendar window is empty or inverted", Err: freebusy.ErrEmptyWindow}
 	}
 	data, err := readAllLimited(r)
 	if err != nil {
@@ -180,15 +182,15 @@ func DecodeCalendar(r io.Reader, start, end time.Time, opt CalendarOptions) ([]I
 	if maxOcc <= 0 {
 		maxOcc = DefaultMaxOccurrences
 	}
-	var events []*ical.Component
-	defs := map[string]*ical.Component{}
-	err = decodeCalendars(data, func(cal *ical.Calendar) error {
+	var events []*goical.Component
+	defs := map[string]*goical.Component{}
+	err = decodeCalendars(data, func(cal *goical.Calendar) error {
 		for _, c := range cal.Children {
 			switch c.Name {
-			case ical.CompEvent:
+			case goical.CompEvent:
 				events = append(events, c)
-			case ical.CompTimezone:
-				if p := firstProp(c.Props, ical.PropTimezoneID); p != nil {
+			case goical.CompTimezone:
+				if p := firstProp(c.Props, goical.PropTimezoneID); p != nil {
 					defs[p.Value] = c
 				}
 			}
@@ -209,7 +211,7 @@ func DecodeCalendar(r io.Reader, start, end time.Time, opt CalendarOptions) ([]I
 		zones:  &zoneResolver{owner: owner, defs: defs, cache: map[string]*time.Location{}, rep: &rep},
 	}
 	d.decode(events)
-	ivs, nr, err := Normalize(d.ivs, start, end, NormalizeOptions{})
+	ivs, nr, err := freebusy.Normalize(d.ivs, start, end, freebusy.NormalizeOptions{})
 	if err != nil {
 		// Only an undeclared status from Classify can get here; the
 		// window was checked above.
@@ -228,25 +230,25 @@ type calDecoder struct {
 	opt        CalendarOptions
 	rep        *CalendarReport
 	zones      *zoneResolver
-	ivs        []Interval
+	ivs        []freebusy.Interval
 }
 
 // vevent is a parsed VEVENT component.
 type vevent struct {
-	comp         *ical.Component
+	comp         *goical.Component
 	ordinal      int
 	uid          string
 	start        time.Time      // first instance, in its zone
 	loc          *time.Location // zone of DTSTART: recurrence follows its wall clock
 	allDay       bool
 	length       icalDuration
-	status       Status
+	status       freebusy.Status
 	recurring    bool
 	override     bool
 	recurrenceID time.Time
 }
 
-func (d *calDecoder) decode(comps []*ical.Component) {
+func (d *calDecoder) decode(comps []*goical.Component) {
 	evs := make([]*vevent, 0, len(comps))
 	overridden := map[string]map[int64]bool{}
 	masters := map[string]bool{}
@@ -292,13 +294,13 @@ func (d *calDecoder) decode(comps []*ical.Component) {
 
 // instance returns the span and status of the instance of ev that starts
 // at t, for emit.
-func (ev *vevent) instance(t time.Time) (time.Time, time.Time, Status) {
+func (ev *vevent) instance(t time.Time) (time.Time, time.Time, freebusy.Status) {
 	if ev.wholeDays() {
 		// An all-day instance starts at the start of its day. Where DST
 		// skips midnight, time.Date (here and in the recurrence library)
 		// puts "midnight" an hour before, on the previous day.
 		y, m, d := t.Add(12 * time.Hour).Date()
-		t = startOfDay(y, m, d, t.Location())
+		t = freebusy.StartOfDay(y, m, d, t.Location())
 	}
 	return t, ev.end(t), ev.status
 }
@@ -310,7 +312,7 @@ func (ev *vevent) instance(t time.Time) (time.Time, time.Time, Status) {
 func (ev *vevent) end(t time.Time) time.Time {
 	if ev.wholeDays() {
 		y, m, d := t.Add(12 * time.Hour).Date()
-		return startOfDay(y, m, d+ev.length.days, t.Location())
+		return freebusy.StartOfDay(y, m, d+ev.length.days, t.Location())
 	}
 	return ev.length.addTo(t)
 }
@@ -330,7 +332,7 @@ func (d *calDecoder) problem(err error) {
 
 // fail builds the *ParseError for property prop of the ordinal-th VEVENT.
 func (d *calDecoder) fail(ordinal int, prop, input string, cause error) error {
-	return &ParseError{Kind: "VEVENT " + prop, Input: input, Line: componentLine(d.data, ical.CompEvent, ordinal, prop, 0), Err: cause}
+	return &freebusy.ParseError{Kind: "VEVENT " + prop, Input: input, Line: componentLine(d.data, goical.CompEvent, ordinal, prop, 0), Err: cause}
 }
 
 var (
@@ -342,26 +344,26 @@ var (
 )
 
 // parse reads one VEVENT's times and generic status.
-func (d *calDecoder) parse(c *ical.Component, ordinal int) (*vevent, error) {
+func (d *calDecoder) parse(c *goical.Component, ordinal int) (*vevent, error) {
 	ev := &vevent{comp: c, ordinal: ordinal}
-	if p := firstProp(c.Props, ical.PropUID); p != nil {
+	if p := firstProp(c.Props, goical.PropUID); p != nil {
 		ev.uid = p.Value
 	}
-	dtstart := firstProp(c.Props, ical.PropDateTimeStart)
+	dtstart := firstProp(c.Props, goical.PropDateTimeStart)
 	if dtstart == nil {
 		return nil, d.fail(ordinal, "", ev.uid, errNoDTStart)
 	}
 	start, isDate, loc, err := d.timeValue(dtstart, dtstart.Value)
 	if err != nil {
-		return nil, d.fail(ordinal, ical.PropDateTimeStart, dtstart.Value, err)
+		return nil, d.fail(ordinal, goical.PropDateTimeStart, dtstart.Value, err)
 	}
 	ev.start, ev.allDay, ev.loc = start, isDate, loc
 	switch {
-	case firstProp(c.Props, ical.PropDateTimeEnd) != nil:
-		p := firstProp(c.Props, ical.PropDateTimeEnd)
+	case firstProp(c.Props, goical.PropDateTimeEnd) != nil:
+		p := firstProp(c.Props, goical.PropDateTimeEnd)
 		end, endIsDate, _, err := d.timeValue(p, p.Value)
 		if err != nil {
-			return nil, d.fail(ordinal, ical.PropDateTimeEnd, p.Value, err)
+			return nil, d.fail(ordinal, goical.PropDateTimeEnd, p.Value, err)
 		}
 		if isDate && endIsDate {
 			// Whole days: nominal, so that every instance ends at
@@ -370,22 +372,22 @@ func (d *calDecoder) parse(c *ical.Component, ordinal int) (*vevent, error) {
 		} else {
 			ev.length.exact = end.Sub(start)
 		}
-	case firstProp(c.Props, ical.PropDuration) != nil:
-		p := firstProp(c.Props, ical.PropDuration)
+	case firstProp(c.Props, goical.PropDuration) != nil:
+		p := firstProp(c.Props, goical.PropDuration)
 		dur, err := parseDuration(strings.ToUpper(p.Value))
 		if err != nil {
-			return nil, d.fail(ordinal, ical.PropDuration, p.Value, err)
+			return nil, d.fail(ordinal, goical.PropDuration, p.Value, err)
 		}
 		ev.length = dur
 	case isDate:
 		ev.length.days = 1
 	}
 	ev.status = genericStatus(c.Props)
-	ev.recurring = len(c.Props[ical.PropRecurrenceRule]) > 0 || len(c.Props[ical.PropRecurrenceDates]) > 0
-	if p := firstProp(c.Props, ical.PropRecurrenceID); p != nil {
+	ev.recurring = len(c.Props[goical.PropRecurrenceRule]) > 0 || len(c.Props[goical.PropRecurrenceDates]) > 0
+	if p := firstProp(c.Props, goical.PropRecurrenceID); p != nil {
 		rid, _, _, err := d.timeValue(p, p.Value)
 		if err != nil {
-			return nil, d.fail(ordinal, ical.PropRecurrenceID, p.Value, err)
+			return nil, d.fail(ordinal, goical.PropRecurrenceID, p.Value, err)
 		}
 		ev.override, ev.recurring, ev.recurrenceID = true, false, rid
 	}
@@ -435,54 +437,54 @@ func (d *calDecoder) classify(ev *vevent) bool {
 }
 
 // genericStatus applies the rules listed on DecodeCalendar.
-func genericStatus(props ical.Props) Status {
+func genericStatus(props goical.Props) freebusy.Status {
 	for _, name := range [...]string{propCDOBusyStatus, propMSNBusyStatus} {
 		if p := firstProp(props, name); p != nil {
 			switch strings.ToUpper(strings.TrimSpace(p.Value)) {
 			case "FREE":
-				return Free
+				return freebusy.Free
 			case "TENTATIVE":
-				return Tentative
+				return freebusy.Tentative
 			case "BUSY":
-				return Busy
+				return freebusy.Busy
 			case "OOF", "OUTOFOFFICE":
-				return OutOfOffice
+				return freebusy.OutOfOffice
 			case "WORKINGELSEWHERE":
-				return WorkingElsewhere
+				return freebusy.WorkingElsewhere
 			}
 		}
 	}
 	status, transp := "", ""
-	if p := firstProp(props, ical.PropStatus); p != nil {
+	if p := firstProp(props, goical.PropStatus); p != nil {
 		status = strings.ToUpper(strings.TrimSpace(p.Value))
 	}
-	if p := firstProp(props, ical.PropTransparency); p != nil {
+	if p := firstProp(props, goical.PropTransparency); p != nil {
 		transp = strings.ToUpper(strings.TrimSpace(p.Value))
 	}
 	switch {
 	case status == "CANCELLED":
-		return Free
+		return freebusy.Free
 	case transp == "TRANSPARENT":
-		return Free
+		return freebusy.Free
 	case status == "TENTATIVE":
-		return Tentative
+		return freebusy.Tentative
 	}
-	return Busy
+	return freebusy.Busy
 }
 
 // timeValue reads one DATE or DATE-TIME value of property p (p's value or
 // one element of a list): a DATE in the owner's zone, a UTC DATE-TIME, or a
 // local one in p's TZID or, floating, in the owner's zone. It returns the
 // zone the value's wall clock belongs to.
-func (d *calDecoder) timeValue(p *ical.Prop, v string) (t time.Time, isDate bool, loc *time.Location, err error) {
+func (d *calDecoder) timeValue(p *goical.Prop, v string) (t time.Time, isDate bool, loc *time.Location, err error) {
 	v = strings.TrimSpace(v)
-	vt := firstParam(p.Params, ical.ParamValue)
+	vt := firstParam(p.Params, goical.ParamValue)
 	if strings.EqualFold(vt, "DATE") || vt == "" && len(v) == 8 {
 		f, ok := parseDateFields(v)
 		if !ok {
 			return t, false, nil, errBadTime
 		}
-		return startOfDay(f.year, time.Month(f.month), f.day, d.owner), true, d.owner, nil
+		return freebusy.StartOfDay(f.year, time.Month(f.month), f.day, d.owner), true, d.owner, nil
 	}
 	if t, ok := parseUTCDateTime(v); ok {
 		return t, false, time.UTC, nil
@@ -492,7 +494,7 @@ func (d *calDecoder) timeValue(p *ical.Prop, v string) (t time.Time, isDate bool
 		return t, false, nil, errBadTime
 	}
 	loc = d.owner
-	if tzid := firstParam(p.Params, ical.ParamTimezoneID); tzid != "" {
+	if tzid := firstParam(p.Params, goical.ParamTimezoneID); tzid != "" {
 		loc = d.zones.location(tzid)
 	}
 	return f.in(loc), false, loc, nil
@@ -500,18 +502,18 @@ func (d *calDecoder) timeValue(p *ical.Prop, v string) (t time.Time, isDate bool
 
 // emit adds one instance if it lies in the window. Empty and inverted
 // instances that start in the window are kept for Normalize to count.
-func (d *calDecoder) emit(start, end time.Time, st Status) {
+func (d *calDecoder) emit(start, end time.Time, st freebusy.Status) {
 	overlaps := start.Before(d.end) && end.After(d.start)
 	degenerate := !end.After(start) && !start.Before(d.start) && start.Before(d.end)
 	if !overlaps && !degenerate {
 		return
 	}
 	d.rep.Occurrences++
-	if st == Free {
+	if st == freebusy.Free {
 		d.rep.Free++
 		return
 	}
-	d.ivs = append(d.ivs, Interval{Start: start.UTC(), End: end.UTC(), Status: st})
+	d.ivs = append(d.ivs, freebusy.Interval{Start: start.UTC(), End: end.UTC(), Status: st})
 }
 
 // expand emits the instances of a recurring event inside the window,
@@ -519,14 +521,14 @@ func (d *calDecoder) emit(start, end time.Time, st Status) {
 func (d *calDecoder) expand(ev *vevent, overridden map[int64]bool) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = d.fail(ev.ordinal, ical.PropRecurrenceRule, ev.uid, fmt.Errorf("%w: %v", errRRulePanics, r))
+			err = d.fail(ev.ordinal, goical.PropRecurrenceRule, ev.uid, fmt.Errorf("%w: %v", errRRulePanics, r))
 		}
 	}()
 	var ruleNext func() (time.Time, bool)
-	if p := firstProp(ev.comp.Props, ical.PropRecurrenceRule); p != nil {
+	if p := firstProp(ev.comp.Props, goical.PropRecurrenceRule); p != nil {
 		next, supported, err := d.rule(ev, p.Value)
 		if err != nil {
-			return d.fail(ev.ordinal, ical.PropRecurrenceRule, p.Value, err)
+			return d.fail(ev.ordinal, goical.PropRecurrenceRule, p.Value, err)
 		}
 		if supported {
 			ruleNext = next
@@ -537,14 +539,14 @@ func (d *calDecoder) expand(ev *vevent, overridden map[int64]bool) (err error) {
 	// DTSTART is always the first instance (RFC 5545 §3.8.5.3), even when
 	// the rule does not match it; duplicates are dropped below.
 	rdates := []time.Time{ev.start}
-	for _, p := range ev.comp.Props[ical.PropRecurrenceDates] {
+	for _, p := range ev.comp.Props[goical.PropRecurrenceDates] {
 		for v := range strings.SplitSeq(p.Value, ",") {
 			if i := strings.IndexByte(v, '/'); i >= 0 { // VALUE=PERIOD: its start
 				v = v[:i]
 			}
-			t, _, _, err := d.timeValue(&ical.Prop{Name: p.Name, Params: withoutPeriodValue(p.Params)}, v)
+			t, _, _, err := d.timeValue(&goical.Prop{Name: p.Name, Params: withoutPeriodValue(p.Params)}, v)
 			if err != nil {
-				return d.fail(ev.ordinal, ical.PropRecurrenceDates, p.Value, err)
+				return d.fail(ev.ordinal, goical.PropRecurrenceDates, p.Value, err)
 			}
 			rdates = append(rdates, t)
 		}
@@ -557,11 +559,11 @@ func (d *calDecoder) expand(ev *vevent, overridden map[int64]bool) (err error) {
 	}
 	var exAt map[int64]bool
 	var exDays map[day]bool
-	for _, p := range ev.comp.Props[ical.PropExceptionDates] {
+	for _, p := range ev.comp.Props[goical.PropExceptionDates] {
 		for v := range strings.SplitSeq(p.Value, ",") {
 			t, isDate, _, err := d.timeValue(&p, v)
 			if err != nil {
-				return d.fail(ev.ordinal, ical.PropExceptionDates, p.Value, err)
+				return d.fail(ev.ordinal, goical.PropExceptionDates, p.Value, err)
 			}
 			if isDate && !ev.allDay {
 				// A date excludes the instance on that day.
@@ -613,14 +615,14 @@ func (d *calDecoder) expand(ev *vevent, overridden map[int64]bool) (err error) {
 		if !ev.end(t).After(d.start) {
 			if skipped++; skipped > d.maxOcc*PreWindowFactor {
 				d.rep.Truncated++
-				d.emit(d.start, d.end, Unknown) // never reached the window
+				d.emit(d.start, d.end, freebusy.Unknown) // never reached the window
 				return nil
 			}
 		} else {
 			if n >= d.maxOcc {
 				d.rep.Truncated++
 				// What the cap cut off is not known to be free.
-				d.emit(maxTime(t, d.start), d.end, Unknown)
+				d.emit(maxTime(t, d.start), d.end, freebusy.Unknown)
 				return nil
 			}
 			n++
@@ -647,13 +649,13 @@ func maxTime(a, b time.Time) time.Time {
 
 // withoutPeriodValue drops VALUE=PERIOD so that the start of an RDATE
 // period reads as a DATE-TIME.
-func withoutPeriodValue(p ical.Params) ical.Params {
-	if !strings.EqualFold(firstParam(p, ical.ParamValue), "PERIOD") {
+func withoutPeriodValue(p goical.Params) goical.Params {
+	if !strings.EqualFold(firstParam(p, goical.ParamValue), "PERIOD") {
 		return p
 	}
-	q := make(ical.Params, len(p))
+	q := make(goical.Params, len(p))
 	for k, v := range p {
-		if k != ical.ParamValue {
+		if k != goical.ParamValue {
 			q[k] = v
 		}
 	}
@@ -724,9 +726,9 @@ func ruleIterator(rule string, start time.Time) (next func() (time.Time, bool), 
 	if y := start.Year(); y < 0 || y > 9999 {
 		return nil, fmt.Errorf("%w: DTSTART year %d", errRecurrence, y)
 	}
-	comp := ical.NewComponent(ical.CompEvent)
-	comp.Props.Set(&ical.Prop{Name: ical.PropDateTimeStart, Params: ical.Params{}, Value: start.Format("20060102T150405")})
-	comp.Props.Set(&ical.Prop{Name: ical.PropRecurrenceRule, Params: ical.Params{}, Value: rule})
+	comp := goical.NewComponent(goical.CompEvent)
+	comp.Props.Set(&goical.Prop{Name: goical.PropDateTimeStart, Params: goical.Params{}, Value: start.Format("20060102T150405")})
+	comp.Props.Set(&goical.Prop{Name: goical.PropRecurrenceRule, Params: goical.Params{}, Value: rule})
 	set, err := comp.RecurrenceSet(start.Location())
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", errRecurrence, err)

@@ -1,4 +1,4 @@
-package freebusy
+package ical
 
 import (
 	"bytes"
@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/calbridge/calbridge/freebusy"
 )
 
 // FuzzDecodeCalendar checks that DecodeCalendar never panics, returns typed
@@ -13,7 +15,7 @@ import (
 // the calendar golden files.
 func FuzzDecodeCalendar(f *testing.F) {
 	for _, name := range []string{"outlook-week.ics", "recurrence.ics"} {
-		data, err := os.ReadFile(filepath.Join("testdata", "ical", name))
+		data, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -28,13 +30,13 @@ func FuzzDecodeCalendar(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ivs, _, err := DecodeCalendar(bytes.NewReader(data), start, end, CalendarOptions{Location: ny, MaxOccurrences: 500})
 		if err != nil {
-			if ReasonOf(err) != ReasonInvalid {
+			if freebusy.ReasonOf(err) != freebusy.ReasonInvalid {
 				t.Fatalf("untyped error %T: %v", err, err)
 			}
 			return
 		}
 		for i, iv := range ivs {
-			if iv.Start.Before(start) || iv.End.After(end) || !iv.Start.Before(iv.End) || iv.Status == Free {
+			if iv.Start.Before(start) || iv.End.After(end) || !iv.Start.Before(iv.End) || iv.Status == freebusy.Free {
 				t.Fatalf("interval %d not canonical: %v", i, iv)
 			}
 			if i > 0 && iv.Start.Before(ivs[i-1].End) {

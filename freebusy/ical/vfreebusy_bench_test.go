@@ -1,4 +1,4 @@
-package freebusy
+package ical
 
 import (
 	"bytes"
@@ -7,24 +7,26 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emersion/go-ical"
+	"github.com/calbridge/calbridge/freebusy"
+
+	goical "github.com/emersion/go-ical"
 )
 
 // benchSchedules is the benchmark load of the task: 100 attendees over 42
 // days (the EWS window limit, exchange-freebusy.md §2.8), ten intervals a
 // day of mixed statuses.
-func benchSchedules() []Schedule {
+func benchSchedules() []freebusy.Schedule {
 	start := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
 	end := start.AddDate(0, 0, 42)
-	statuses := [...]Status{Busy, Tentative, Busy, OutOfOffice, Busy, WorkingElsewhere, Busy, Tentative, Unknown, Busy}
-	out := make([]Schedule, 100)
+	statuses := [...]freebusy.Status{freebusy.Busy, freebusy.Tentative, freebusy.Busy, freebusy.OutOfOffice, freebusy.Busy, freebusy.WorkingElsewhere, freebusy.Busy, freebusy.Tentative, freebusy.Unknown, freebusy.Busy}
+	out := make([]freebusy.Schedule, 100)
 	for a := range out {
-		s := Schedule{Attendee: fmt.Sprintf("user%03d@example.com", a), Start: start, End: end, AsOf: start}
+		s := freebusy.Schedule{Attendee: fmt.Sprintf("user%03d@example.com", a), Start: start, End: end, AsOf: start}
 		for d := 0; d < 42; d++ {
 			day := start.AddDate(0, 0, d)
 			for i := 0; i < 10; i++ {
 				from := day.Add(time.Duration(7*60+i*70+(a+d)%7*5) * time.Minute)
-				s.Intervals = append(s.Intervals, Interval{Start: from, End: from.Add(45 * time.Minute), Status: statuses[(i+a)%len(statuses)]})
+				s.Intervals = append(s.Intervals, freebusy.Interval{Start: from, End: from.Add(45 * time.Minute), Status: statuses[(i+a)%len(statuses)]})
 			}
 		}
 		out[a] = s
@@ -62,7 +64,7 @@ func BenchmarkDecodeVFreeBusyGoICalOnly(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		dec := ical.NewDecoder(bytes.NewReader(data))
+		dec := goical.NewDecoder(bytes.NewReader(data))
 		for {
 			_, err := dec.Decode()
 			if err == io.EOF {

@@ -1,4 +1,4 @@
-package freebusy
+package ical
 
 import (
 	"bytes"
@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/calbridge/calbridge/freebusy"
 )
 
 // FuzzDecodeVFreeBusy checks that DecodeVFreeBusy never panics, that its
@@ -14,7 +16,7 @@ import (
 // DAS, Radicale, multi-period) and calbridge's own output.
 func FuzzDecodeVFreeBusy(f *testing.F) {
 	for _, name := range []string{"domino-das.ics", "radicale-per-interval.ics", "davmail-multi-period.ics", "roundtrip.golden.ics"} {
-		data, err := os.ReadFile(filepath.Join("testdata", "ical", name))
+		data, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -25,7 +27,7 @@ func FuzzDecodeVFreeBusy(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		schedules, _, err := DecodeVFreeBusy(bytes.NewReader(data))
 		if err != nil {
-			if ReasonOf(err) != ReasonInvalid {
+			if freebusy.ReasonOf(err) != freebusy.ReasonInvalid {
 				t.Fatalf("untyped error %T: %v", err, err)
 			}
 			return

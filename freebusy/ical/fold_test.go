@@ -1,4 +1,4 @@
-package freebusy
+package ical
 
 import (
 	"bytes"
