@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 	"time"
 
+	"github.com/calbridge/calbridge/internal/sample"
+
 	"github.com/calbridge/calbridge/exchange"
 	"github.com/calbridge/calbridge/freebusy"
 	"github.com/calbridge/calbridge/notes"
@@ -23,7 +25,7 @@ func Example() {
 	defer cancel()
 
 	// Notes half: Notes calendar exports, served over the RPC transport.
-	calendars, err := notes.LoadCalendars(notes.SampleCalendars())
+	calendars, err := notes.LoadCalendars(sample.NotesCalendars())
 	if err != nil {
 		panic(err)
 	}

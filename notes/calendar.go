@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -375,23 +374,6 @@ func (p BusyPolicy) Classify(ev *ical.CalendarEvent) (freebusy.Status, bool) {
 		return ev.Status, true
 	}
 	return p.EventStatus(typ, ev.Props["TRANSP"], ev.Props["STATUS"])
-}
-
-//go:embed testdata/calendars
-var sampleCalendars embed.FS
-
-// SampleCalendars returns a small calendar set of four fictional Acme users
-// in New York, Berlin, Bangalore and São Paulo, for the week of 2024-03-11:
-// Notes 9 exports with meetings, a weekly recurrence, an all-day event,
-// penciled-in and tentative entries, an anniversary and a reminder. Load it
-// with LoadCalendars; the examples do.
-func SampleCalendars() fs.FS {
-	sub, err := fs.Sub(sampleCalendars, "testdata/calendars")
-	if err != nil {
-		// Unreachable: the directory is embedded at build time.
-		return sampleCalendars
-	}
-	return sub
 }
 
 // cloneWorkingHours copies wh, so that callers may change a schedule's

@@ -9,6 +9,8 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/calbridge/calbridge/internal/sample"
+
 	"github.com/calbridge/calbridge/freebusy/ical"
 
 	"github.com/calbridge/calbridge/freebusy"
@@ -29,7 +31,7 @@ func iv(d1, h1, m1, d2, h2, m2 int, s freebusy.Status) freebusy.Interval {
 
 func loadSample(t testing.TB, opts ...Option) *CalendarSource {
 	t.Helper()
-	src, err := LoadCalendars(SampleCalendars(), opts...)
+	src, err := LoadCalendars(sample.NotesCalendars(), opts...)
 	require.NoError(t, err)
 	return src
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/calbridge/calbridge/internal/sample"
+
 	"github.com/calbridge/calbridge/freebusy"
 	"github.com/calbridge/calbridge/notes"
 )
@@ -141,7 +143,7 @@ func ExampleBusyPolicy() {
 // This one loads the embedded sample set; any fs.FS with a calendars.json
 // works (os.DirFS for a directory of exports).
 func ExampleCalendarSource() {
-	src, err := notes.LoadCalendars(notes.SampleCalendars())
+	src, err := notes.LoadCalendars(sample.NotesCalendars())
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -178,7 +180,7 @@ func ExampleCalendarSource() {
 // Free-time search finds when everyone is free inside everyone's working
 // hours, like Notes' SchFreeTimeSearch with first fit.
 func ExampleFindFreeTime() {
-	src, err := notes.LoadCalendars(notes.SampleCalendars())
+	src, err := notes.LoadCalendars(sample.NotesCalendars())
 	if err != nil {
 		fmt.Println(err)
 		return

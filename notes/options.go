@@ -26,7 +26,6 @@ type options struct {
 	limits      freebusy.Limits
 	callTimeout time.Duration
 	now         func() time.Time
-	das         dasOptions      // DAS client and handler knobs, see dasoptions.go
 	cal         calendarOptions // calendar Source knobs, see calendaroptions.go
 }
 

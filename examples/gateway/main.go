@@ -36,6 +36,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/calbridge/calbridge/internal/sample"
+
+	"github.com/calbridge/calbridge/notes/das"
+
 	"github.com/calbridge/calbridge/freebusy/ical"
 
 	"github.com/calbridge/calbridge/exchange"
@@ -79,7 +83,7 @@ func main() {
 // asks again, and shuts everything down.
 func run(ctx context.Context, cfg config, w io.Writer) error {
 	// The data behind each half.
-	notesData, err := notes.LoadCalendars(notes.SampleCalendars())
+	notesData, err := notes.LoadCalendars(sample.NotesCalendars())
 	if err != nil {
 		return fmt.Errorf("load Notes calendars: %w", err)
 	}
@@ -128,7 +132,7 @@ func run(ctx context.Context, cfg config, w io.Writer) error {
 		return err
 	}
 	defer ewsFront.Close()
-	dasFront, err := serveHTTP(notes.NewHandler(toExchange))
+	dasFront, err := serveHTTP(das.NewHandler(toExchange))
 	if err != nil {
 		return err
 	}
@@ -139,7 +143,7 @@ func run(ctx context.Context, cfg config, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	notesUser, err := notes.NewClient(dasFront.url)
+	notesUser, err := das.NewClient(dasFront.url)
 	if err != nil {
 		return err
 	}

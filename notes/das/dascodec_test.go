@@ -1,4 +1,4 @@
-package notes
+package das
 
 import (
 	"bytes"
@@ -17,7 +17,7 @@ import (
 
 func readDASTestdata(t testing.TB, name string) []byte {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", "das", name))
+	data, err := os.ReadFile(filepath.Join("testdata", name))
 	require.NoError(t, err)
 	return data
 }

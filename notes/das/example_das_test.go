@@ -1,4 +1,4 @@
-package notes_test
+package das_test
 
 import (
 	"context"
@@ -9,8 +9,9 @@ import (
 	"os"
 	"time"
 
+	"github.com/calbridge/calbridge/notes/das"
+
 	"github.com/calbridge/calbridge/freebusy"
-	"github.com/calbridge/calbridge/notes"
 )
 
 // exchangeSide stands in for the gateway's Exchange half: a Source that
@@ -37,10 +38,10 @@ func dasExchangeSide() freebusy.Source {
 // two people: one schedule each, in query order, the unknown name failed
 // on its own.
 func ExampleClient() {
-	srv := httptest.NewServer(notes.NewHandler(dasExchangeSide()))
+	srv := httptest.NewServer(das.NewHandler(dasExchangeSide()))
 	defer srv.Close()
 
-	client, err := notes.NewClient(srv.URL, notes.WithHTTPClient(srv.Client()))
+	client, err := das.NewClient(srv.URL, das.WithHTTPClient(srv.Client()))
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -75,7 +76,7 @@ func ExampleClient() {
 // say tentative, and showing it as free was the old connector's complaint
 // (KB Q199643).
 func ExampleHandler() {
-	h := notes.NewHandler(dasExchangeSide())
+	h := das.NewHandler(dasExchangeSide())
 	req := httptest.NewRequest(http.MethodGet,
 		"/api/freebusy/busytime?name=jane@example.com&since=2026-03-02T08:00:00Z&before=2026-03-02T12:00:00Z", nil)
 	rec := httptest.NewRecorder()
@@ -97,13 +98,13 @@ func ExampleHandler() {
 // Decoding a busytime answer and converting it: the inverted first period
 // DAS sends (notes-freebusy.md §2.2.6) is dropped and counted.
 func ExampleDecodeBusyTime() {
-	f, err := os.Open("testdata/das/busytime-ibm-sample.json")
+	f, err := os.Open("testdata/busytime-ibm-sample.json")
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	defer f.Close()
-	bt, err := notes.DecodeBusyTime(f)
+	bt, err := das.DecodeBusyTime(f)
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -1,9 +1,12 @@
-package notes
+package das
 
 import (
 	"context"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/calbridge/calbridge/internal/sample"
+	"github.com/calbridge/calbridge/notes"
 
 	"github.com/calbridge/calbridge/freebusy"
 	"github.com/stretchr/testify/assert"
@@ -43,4 +46,15 @@ func TestCalendarSourceBehindDAS(t *testing.T) {
 	}
 	require.NotNil(t, got[2].Err)
 	assert.Equal(t, freebusy.ReasonUnknownAttendee, got[2].Err.Reason)
+}
+
+func loadSample(t testing.TB, opts ...notes.Option) *notes.CalendarSource {
+	t.Helper()
+	src, err := notes.LoadCalendars(sample.NotesCalendars(), opts...)
+	require.NoError(t, err)
+	return src
+}
+
+func weekQuery(attendees ...string) freebusy.Query {
+	return freebusy.Query{Attendees: attendees, Start: sample.WeekStart, End: sample.WeekEnd}
 }

@@ -1,10 +1,12 @@
-package notes
+package das
 
 import (
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/calbridge/calbridge/notes"
 
 	"github.com/calbridge/calbridge/freebusy"
 )
@@ -260,7 +262,7 @@ const DefaultFreeRoomsCapacity = 5
 // strings that do not parse as names are passed on as they are, for the
 // server to judge.
 func lookupName(name string) string {
-	n, err := ParseName(name)
+	n, err := notes.ParseName(name)
 	if err != nil || n.IsInternet() || n.Domain == "" {
 		return name
 	}
