@@ -124,7 +124,7 @@ func throttleOnce(h http.Handler, n int32, backOff time.Duration) (http.Handler,
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if calls.Add(1) <= n {
 			var buf bytes.Buffer
-			_ = EncodeSOAPFault(&buf, &SOAPFault{ResponseCode: ErrorServerBusy, String: "The server cannot service this request right now. Try again later.", MessageXML: MessageXML{BackOff: backOff}})
+			_ = EncodeSOAPFault(&buf, &SOAPFault{ResponseCode: CodeServerBusy, String: "The server cannot service this request right now. Try again later.", MessageXML: MessageXML{BackOff: backOff}})
 			w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 			w.WriteHeader(http.StatusInternalServerError)
 			_, _ = w.Write(buf.Bytes())
@@ -315,7 +315,7 @@ func TestClientStatus500(t *testing.T) {
 
 	c = newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusInternalServerError) // no Content-Type: still read the fault
-		_ = EncodeSOAPFault(w, &SOAPFault{ResponseCode: ErrorInvalidRequest, String: "no"})
+		_ = EncodeSOAPFault(w, &SOAPFault{ResponseCode: CodeInvalidRequest, String: "no"})
 	}))
 	ss, err := c.FreeBusy(context.Background(), q)
 	require.NoError(t, err)

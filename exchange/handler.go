@@ -81,9 +81,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	req, err := decodeRequest(body, h.body)
 	if err != nil {
 		var de *DecodeError
-		status, code := http.StatusInternalServerError, ErrorSchemaValidation
+		status, code := http.StatusInternalServerError, CodeSchemaValidation
 		if errors.As(err, &de) && errors.Is(de.Err, ErrTooLarge) {
-			status, code = http.StatusRequestEntityTooLarge, ErrorInvalidRequest
+			status, code = http.StatusRequestEntityTooLarge, CodeInvalidRequest
 		}
 		h.log.Debug("bad request", zap.Error(err))
 		h.writeFault(w, status, requestFault(code, err.Error()), isSOAP12ContentType(r.Header.Get("Content-Type")))
@@ -97,7 +97,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	var buf bytes.Buffer
 	if err := encodeAvailabilityResponse(&buf, resp, req.SOAP12); err != nil {
-		h.writeFault(w, http.StatusInternalServerError, requestFault(ErrorInternalServerError, "exchange: encoding failed"), req.SOAP12)
+		h.writeFault(w, http.StatusInternalServerError, requestFault(CodeInternalServerError, "exchange: encoding failed"), req.SOAP12)
 		return
 	}
 	w.Header().Set("Content-Type", soapContentType(req.SOAP12))
@@ -142,18 +142,18 @@ func requestZone(req *AvailabilityRequest, year int) (*time.Location, *SOAPFault
 	if req.TimeZone != nil {
 		loc, err := req.TimeZone.Location(year)
 		if err != nil {
-			return nil, requestFault(ErrorTimeZone, err.Error())
+			return nil, requestFault(CodeTimeZone, err.Error())
 		}
 		return loc, nil
 	}
 	if id := req.TimeZoneContext; id != "" {
 		iana, ok := freebusy.WindowsToIANA(id)
 		if !ok {
-			return nil, requestFault(ErrorTimeZone, "exchange: unknown time zone id "+id)
+			return nil, requestFault(CodeTimeZone, "exchange: unknown time zone id "+id)
 		}
 		loc, err := time.LoadLocation(iana)
 		if err != nil {
-			return nil, requestFault(ErrorTimeZone, "exchange: time zone "+iana+" is not in tzdata")
+			return nil, requestFault(CodeTimeZone, "exchange: time zone "+iana+" is not in tzdata")
 		}
 		return loc, nil
 	}
@@ -179,16 +179,16 @@ func (h *Handler) answer(ctx context.Context, req *AvailabilityRequest) (*Availa
 	lim := h.o.limits.WithDefaults()
 	opts := req.FreeBusyViewOptions
 	if opts == nil {
-		return nil, requestFault(ErrorInvalidRequest, "exchange: only FreeBusyViewOptions are served, not meeting suggestions")
+		return nil, requestFault(CodeInvalidRequest, "exchange: only FreeBusyViewOptions are served, not meeting suggestions")
 	}
 	if len(req.Mailboxes) == 0 {
-		return nil, requestFault(ErrorInvalidRequest, "exchange: no MailboxData")
+		return nil, requestFault(CodeInvalidRequest, "exchange: no MailboxData")
 	}
 	if len(req.Mailboxes) > lim.MaxAttendees {
-		return nil, requestFault(ErrorIndividualMailboxLimitReached, "exchange: "+strconv.Itoa(len(req.Mailboxes))+" mailboxes, at most "+strconv.Itoa(lim.MaxAttendees)+" allowed")
+		return nil, requestFault(CodeIndividualMailboxLimitReached, "exchange: "+strconv.Itoa(len(req.Mailboxes))+" mailboxes, at most "+strconv.Itoa(lim.MaxAttendees)+" allowed")
 	}
 	if opts.StartTime.IsZero() || opts.EndTime.IsZero() {
-		return nil, requestFault(ErrorInvalidTimeInterval, "exchange: TimeWindow needs StartTime and EndTime")
+		return nil, requestFault(CodeInvalidTimeInterval, "exchange: TimeWindow needs StartTime and EndTime")
 	}
 	loc, fault := requestZone(req, opts.StartTime.Wall.Year())
 	if fault != nil {
@@ -196,16 +196,16 @@ func (h *Handler) answer(ctx context.Context, req *AvailabilityRequest) (*Availa
 	}
 	start, end := opts.StartTime.In(loc), opts.EndTime.In(loc)
 	if !start.Before(end) {
-		return nil, requestFault(ErrorInvalidTimeInterval, "exchange: StartTime must be earlier than EndTime")
+		return nil, requestFault(CodeInvalidTimeInterval, "exchange: StartTime must be earlier than EndTime")
 	}
 	if wallDuration(start.In(loc), end.In(loc)) > lim.MaxWindow {
-		return nil, requestFault(ErrorTimeIntervalTooBig, "exchange: the requested time window is too long; the allowed limit = "+strconv.Itoa(int(lim.MaxWindow/(24*time.Hour)))+" days")
+		return nil, requestFault(CodeTimeIntervalTooBig, "exchange: the requested time window is too long; the allowed limit = "+strconv.Itoa(int(lim.MaxWindow/(24*time.Hour)))+" days")
 	}
 	slot := 30 * time.Minute
 	if n := opts.MergedFreeBusyIntervalInMinutes; n != 0 {
 		slot = time.Duration(n) * time.Minute
 		if n < 0 || n > 1<<20 || slot < lim.MinGranularity || slot > lim.MaxGranularity || slot > end.Sub(start) {
-			return nil, requestFault(ErrorInvalidMergedFreeBusyInterval, "exchange: MergedFreeBusyIntervalInMinutes "+strconv.Itoa(n)+" is out of range")
+			return nil, requestFault(CodeInvalidMergedFreeBusyInterval, "exchange: MergedFreeBusyIntervalInMinutes "+strconv.Itoa(n)+" is out of range")
 		}
 	}
 	view := opts.RequestedView
@@ -213,7 +213,7 @@ func (h *Handler) answer(ctx context.Context, req *AvailabilityRequest) (*Availa
 		view = ViewFreeBusy
 	}
 	if !view.Requestable() {
-		return nil, requestFault(ErrorInvalidFreeBusyViewType, "exchange: invalid RequestedView "+string(view))
+		return nil, requestFault(CodeInvalidFreeBusyViewType, "exchange: invalid RequestedView "+string(view))
 	}
 	if !h.o.ews.allowDetails {
 		view = view.WithoutDetails()
@@ -261,7 +261,7 @@ func (h *Handler) answer(ctx context.Context, req *AvailabilityRequest) (*Availa
 		}
 		if err != nil {
 			if _, ok := errors.AsType[*freebusy.QueryError](err); ok {
-				return nil, requestFault(ErrorInvalidRequest, err.Error())
+				return nil, requestFault(CodeInvalidRequest, err.Error())
 			}
 			h.log.Debug("source failed", zap.Error(err))
 			schedules = freebusy.FailAll(q, freebusy.ReasonOf(err), err)

@@ -41,7 +41,7 @@ func TestHandlerWindowLimitInWholeDaysOfTheRequestZone(t *testing.T) {
 			if !tt.ok {
 				var f *SOAPFault
 				require.ErrorAs(t, err, &f)
-				assert.Equal(t, ErrorTimeIntervalTooBig, f.ResponseCode)
+				assert.Equal(t, CodeTimeIntervalTooBig, f.ResponseCode)
 				assert.Equal(t, 500, status)
 				assert.Empty(t, src.queries)
 				return

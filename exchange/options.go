@@ -26,8 +26,7 @@ type options struct {
 	limits      freebusy.Limits
 	callTimeout time.Duration
 	now         func() time.Time
-	graph       graphOptions // Graph client and handler only; see graph_options.go
-	ews         ewsOptions   // EWS client and handler only; see ews_options.go
+	ews         ewsOptions // EWS client and handler only; see ews_options.go
 }
 
 func newOptions(opts []Option) options {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"sync"
 
+	"github.com/calbridge/calbridge/internal/fanout"
+
 	"github.com/calbridge/calbridge/freebusy"
 	"go.uber.org/zap"
 )
@@ -84,7 +86,7 @@ func (p *PublicFolderSource) FreeBusy(ctx context.Context, q freebusy.Query) ([]
 		answered = true
 	}
 	if !answered {
-		return nil, ctxError(ctx)
+		return nil, fanout.Err(ctx)
 	}
 	p.log.Debug("public-folder free/busy", zap.Int("attendees", len(q.Attendees)))
 	return out, nil

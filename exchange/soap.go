@@ -884,8 +884,8 @@ func (d *decoder) responseMessage(se xml.StartElement) (ResponseMessage, error) 
 		case "ResponseCode":
 			var b []byte
 			if b, err = d.readText(); err == nil {
-				if string(b) == string(NoError) {
-					rm.Code = NoError
+				if string(b) == string(CodeNoError) {
+					rm.Code = CodeNoError
 				} else {
 					rm.Code = ResponseCode(b)
 				}
@@ -1380,7 +1380,7 @@ func (e *encoder) freeBusyResponse(fr *FreeBusyResponse) {
 	}
 	code := rm.Code
 	if code == "" {
-		code = NoError
+		code = CodeNoError
 	}
 	e.raw(`<m:FreeBusyResponse><m:ResponseMessage ResponseClass="`)
 	e.text(string(class))
@@ -1535,7 +1535,7 @@ func encodeSOAPFault(w io.Writer, f *SOAPFault, soap12 bool) error {
 	if code == "" {
 		rc := f.ResponseCode
 		if rc == "" {
-			rc = ErrorInternalServerError
+			rc = CodeInternalServerError
 		}
 		code = "a:" + string(rc)
 	}

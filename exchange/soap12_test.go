@@ -121,8 +121,8 @@ func TestHandlerSOAP12Faults(t *testing.T) {
 		value       string
 		code        ResponseCode
 	}{
-		{"window too long", contentTypeSOAP12, tooLong, http.StatusBadRequest, "env:Sender", ErrorTimeIntervalTooBig},
-		{"malformed 1.2 request by Content-Type", "application/soap+xml; charset=utf-8; action=\"x\"", []byte("<env:Envelope"), http.StatusBadRequest, "env:Sender", ErrorSchemaValidation},
+		{"window too long", contentTypeSOAP12, tooLong, http.StatusBadRequest, "env:Sender", CodeTimeIntervalTooBig},
+		{"malformed 1.2 request by Content-Type", "application/soap+xml; charset=utf-8; action=\"x\"", []byte("<env:Envelope"), http.StatusBadRequest, "env:Sender", CodeSchemaValidation},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -174,12 +174,12 @@ func TestDecodeSOAP12Fault(t *testing.T) {
 				`<soap:Detail><e:ResponseCode xmlns:e="http://schemas.microsoft.com/exchange/services/2006/errors">ErrorServerBusy</e:ResponseCode><e:Message xmlns:e="http://schemas.microsoft.com/exchange/services/2006/errors">busy</e:Message>` +
 				`<t:MessageXml xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"><t:Value Name="BackOffMilliseconds">2500</t:Value></t:MessageXml></soap:Detail>` +
 				`</soap:Fault></soap:Body></soap:Envelope>`,
-			code: "a:ErrorServerBusy", text: "The server cannot service this request right now. Try again later.", rc: ErrorServerBusy, backOff: 2500 * time.Millisecond, msg: "busy",
+			code: "a:ErrorServerBusy", text: "The server cannot service this request right now. Try again later.", rc: CodeServerBusy, backOff: 2500 * time.Millisecond, msg: "busy",
 		},
 		{
 			name: "subcode only",
 			doc:  `<env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope"><env:Body><env:Fault><env:Code><env:Value>env:Sender</env:Value><env:Subcode><env:Value>a:ErrorInvalidTimeInterval</env:Value></env:Subcode></env:Code><env:Reason><env:Text xml:lang="en">bad window</env:Text></env:Reason></env:Fault></env:Body></env:Envelope>`,
-			code: "a:ErrorInvalidTimeInterval", text: "bad window", rc: ErrorInvalidTimeInterval,
+			code: "a:ErrorInvalidTimeInterval", text: "bad window", rc: CodeInvalidTimeInterval,
 		},
 		{
 			name: "no subcode, no detail",
@@ -210,7 +210,7 @@ func TestClientRetriesSOAP12ServerBusy(t *testing.T) {
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if calls.Add(1) == 1 {
 			var buf bytes.Buffer
-			require.NoError(t, encodeSOAPFault(&buf, &SOAPFault{ResponseCode: ErrorServerBusy, String: "busy", MessageXML: MessageXML{BackOff: 80 * time.Millisecond}}, true))
+			require.NoError(t, encodeSOAPFault(&buf, &SOAPFault{ResponseCode: CodeServerBusy, String: "busy", MessageXML: MessageXML{BackOff: 80 * time.Millisecond}}, true))
 			w.Header().Set("Content-Type", contentTypeSOAP12)
 			w.WriteHeader(http.StatusInternalServerError)
 			_, _ = w.Write(buf.Bytes())

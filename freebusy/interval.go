@@ -58,3 +58,26 @@ func (iv Interval) Clip(start, end time.Time) (Interval, bool) {
 func (iv Interval) String() string {
 	return iv.Start.UTC().Format(time.RFC3339) + "/" + iv.End.UTC().Format(time.RFC3339) + " " + iv.Status.String()
 }
+
+// Coalesce sorts ivs in place and joins the ones that overlap or touch,
+// returning the joined list, which shares ivs' backing array. It is for
+// intervals of one status (a joined interval keeps the status of its first
+// part); Normalize is the tool for mixed statuses.
+func Coalesce(ivs []Interval) []Interval {
+	if len(ivs) < 2 {
+		return ivs
+	}
+	sortIntervals(ivs)
+	out := ivs[:1]
+	for _, iv := range ivs[1:] {
+		last := &out[len(out)-1]
+		if !iv.Start.After(last.End) {
+			if iv.End.After(last.End) {
+				last.End = iv.End
+			}
+			continue
+		}
+		out = append(out, iv)
+	}
+	return out
+}

@@ -83,3 +83,21 @@ func TestIntervalInvertedOverlapsNothing(t *testing.T) {
 	assert.False(t, inv.Overlaps(wide))
 	assert.False(t, inv.Contains(tm(t, "09:45")))
 }
+
+func TestCoalesce(t *testing.T) {
+	at := func(h int) time.Time { return time.Date(2024, 3, 4, h, 0, 0, 0, time.UTC) }
+	ivs := []Interval{
+		{Start: at(9), End: at(10), Status: Busy},
+		{Start: at(1), End: at(2), Status: Busy},
+		{Start: at(10), End: at(11), Status: Busy}, // touches 9-10
+		{Start: at(1), End: at(3), Status: Busy},   // overlaps 1-2
+		{Start: at(5), End: at(6), Status: Busy},
+		{Start: at(9), End: at(10), Status: Busy}, // inside 9-11
+	}
+	assert.Equal(t, []Interval{
+		{Start: at(1), End: at(3), Status: Busy},
+		{Start: at(5), End: at(6), Status: Busy},
+		{Start: at(9), End: at(11), Status: Busy},
+	}, Coalesce(ivs))
+	assert.Empty(t, Coalesce(nil))
+}

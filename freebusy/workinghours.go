@@ -107,7 +107,7 @@ func (w *WorkingHours) Expand(start, end time.Time) ([]Interval, error) {
 			}
 		}
 	}
-	return mergeSame(out), nil
+	return Coalesce(out), nil
 }
 
 // MaxExpandWindow bounds the window WorkingHours.Expand accepts: ten
@@ -160,27 +160,6 @@ func hasDay(days []time.Weekday, d time.Weekday) bool {
 		}
 	}
 	return false
-}
-
-// mergeSame sorts intervals and joins overlapping or touching ones; all must
-// share one status.
-func mergeSame(ivs []Interval) []Interval {
-	if len(ivs) < 2 {
-		return ivs
-	}
-	sortIntervals(ivs)
-	out := ivs[:1]
-	for _, iv := range ivs[1:] {
-		last := &out[len(out)-1]
-		if !iv.Start.After(last.End) {
-			if iv.End.After(last.End) {
-				last.End = iv.End
-			}
-			continue
-		}
-		out = append(out, iv)
-	}
-	return out
 }
 
 type workingHoursJSON struct {

@@ -1,4 +1,4 @@
-package exchange
+package graph
 
 import (
 	"errors"
@@ -7,6 +7,9 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/calbridge/calbridge/exchange"
+	"github.com/calbridge/calbridge/internal/window"
 
 	"github.com/calbridge/calbridge/freebusy"
 )
@@ -65,7 +68,7 @@ func GraphErrorReason(code string) freebusy.Reason {
 	if code == graphCodeNotFound {
 		return freebusy.ReasonUnknownAttendee
 	}
-	if r := ResponseCode(code).Reason(); r != freebusy.ReasonNone {
+	if r := exchange.ResponseCode(code).Reason(); r != freebusy.ReasonNone {
 		return r
 	}
 	return freebusy.ReasonInternal
@@ -78,14 +81,14 @@ func graphErrorFor(attendee string, e *freebusy.Error) *GraphFreeBusyError {
 	if e.Reason == freebusy.ReasonUnknownAttendee {
 		return &GraphFreeBusyError{
 			ResponseCode: graphCodeNotFound,
-			Message:      "Unable to resolve e-mail address " + RoutedAddress{RoutingType: "SMTP", Address: attendee}.String() + " to an Active Directory object.",
+			Message:      "Unable to resolve e-mail address " + exchange.RoutedAddress{RoutingType: "SMTP", Address: attendee}.String() + " to an Active Directory object.",
 		}
 	}
 	msg := e.Message
 	if msg == "" {
 		msg = e.Reason.String()
 	}
-	return &GraphFreeBusyError{ResponseCode: string(CodeFor(e.Reason)), Message: msg}
+	return &GraphFreeBusyError{ResponseCode: string(exchange.CodeFor(e.Reason)), Message: msg}
 }
 
 // graphZoneName returns the name Graph uses for loc: its Windows id when
@@ -259,7 +262,7 @@ func (info *GraphScheduleInformation) Schedule(attendee string, q freebusy.Query
 		}
 	}
 	if !itemsPresent && viewEnd.Before(end) {
-		ivs = append(ivs, freebusy.Interval{Start: pfMaxTime(viewEnd, start), End: end, Status: freebusy.Unknown})
+		ivs = append(ivs, freebusy.Interval{Start: window.Max(viewEnd, start), End: end, Status: freebusy.Unknown})
 	}
 	canon, _, err := freebusy.Normalize(ivs, start, end, freebusy.NormalizeOptions{})
 	if err != nil {

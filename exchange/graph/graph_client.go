@@ -1,4 +1,4 @@
-package exchange
+package graph
 
 import (
 	"bytes"
@@ -92,11 +92,11 @@ type graphJob struct {
 func (c *GraphClient) FreeBusy(ctx context.Context, q freebusy.Query) ([]freebusy.Schedule, error) {
 	ctx, cancel := c.opts.boundCall(ctx)
 	defer cancel()
-	// Like Client, split up to maxSplit times the limits; each request
+	// Like the EWS client, split up to graphMaxSplit times the limits; each request
 	// then keeps to Graph's own (GraphMaxSchedules, under GraphMaxWindow).
 	wide := c.opts.limits.WithDefaults()
-	wide.MaxAttendees *= maxSplit
-	wide.MaxWindow *= maxSplit
+	wide.MaxAttendees *= graphMaxSplit
+	wide.MaxWindow *= graphMaxSplit
 	if err := wide.Validate(q); err != nil {
 		return nil, err
 	}
@@ -352,3 +352,7 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 	}
 	return 0
 }
+
+// graphMaxSplit bounds how far GraphClient splits one query: at most this
+// many times the limits, in attendees and in window length.
+const graphMaxSplit = 100

@@ -1,4 +1,4 @@
-package exchange
+package graph
 
 import (
 	"bytes"
@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/calbridge/calbridge/exchange"
 
 	"github.com/calbridge/calbridge/freebusy"
 	"github.com/stretchr/testify/assert"
@@ -39,7 +41,7 @@ func graphDocsQuery(t testing.TB) freebusy.Query {
 
 func readGraphGolden(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile("testdata/graph/" + name)
+	b, err := os.ReadFile("testdata/" + name)
 	require.NoError(t, err)
 	return b
 }
@@ -275,7 +277,7 @@ func TestGraphScheduleErrors(t *testing.T) {
 	require.NotNil(t, info.Error)
 	assert.Equal(t, "5009", info.Error.ResponseCode)
 	assert.Equal(t, "Unable to resolve e-mail address <>SMTP:x@contoso.com to an Active Directory object.", info.Error.Message)
-	addr, ok := FindRoutedAddress(info.Error.Message)
+	addr, ok := exchange.FindRoutedAddress(info.Error.Message)
 	require.True(t, ok)
 	assert.Equal(t, "x@contoso.com", addr.Address)
 	assert.Empty(t, info.AvailabilityView)

@@ -1,4 +1,4 @@
-package exchange_test
+package graph_test
 
 import (
 	"context"
@@ -6,7 +6,8 @@ import (
 	"net/http/httptest"
 	"time"
 
-	"github.com/calbridge/calbridge/exchange"
+	"github.com/calbridge/calbridge/exchange/graph"
+
 	"github.com/calbridge/calbridge/freebusy"
 )
 
@@ -41,10 +42,10 @@ func ExampleGraphClient() {
 		}
 		return out, nil
 	})
-	srv := httptest.NewServer(exchange.NewGraphHandler(src))
+	srv := httptest.NewServer(graph.NewGraphHandler(src))
 	defer srv.Close()
 
-	client := exchange.NewGraphClient(exchange.WithGraphBaseURL(srv.URL), exchange.WithHTTPClient(srv.Client()))
+	client := graph.NewGraphClient(graph.WithGraphBaseURL(srv.URL), graph.WithHTTPClient(srv.Client()))
 	q := freebusy.Query{
 		Attendees:   []string{"adelev@contoso.com", "meganb@contoso.com", "nobody@contoso.com"},
 		Start:       at(9, 0).UTC(),

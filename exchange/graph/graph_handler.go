@@ -1,4 +1,4 @@
-package exchange
+package graph
 
 import (
 	"encoding/json"
@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/calbridge/calbridge/exchange"
 
 	"github.com/calbridge/calbridge/freebusy"
 	"go.uber.org/zap"
@@ -63,7 +65,7 @@ func (h *GraphHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	q, err := req.Query()
 	if err != nil {
-		writeGraphError(w, http.StatusBadRequest, string(ErrorInvalidRequest), err.Error(), 0)
+		writeGraphError(w, http.StatusBadRequest, string(exchange.CodeInvalidRequest), err.Error(), 0)
 		return
 	}
 	if code, msg := h.validate(q); code != "" {
@@ -92,7 +94,7 @@ func (h *GraphHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	resp, err := NewGraphScheduleResponse(q, schedules, ropt)
 	if err != nil {
-		writeGraphError(w, http.StatusInternalServerError, string(ErrorInternalServerError), err.Error(), 0)
+		writeGraphError(w, http.StatusInternalServerError, string(exchange.CodeInternalServerError), err.Error(), 0)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -126,15 +128,15 @@ func (h *GraphHandler) validate(q freebusy.Query) (code, msg string) {
 		days := int(math.Ceil(q.End.Sub(q.Start).Hours() / 24))
 		// The text Graph answers with (§3.3, microsoft-graph-docs-contrib
 		// PR #19703).
-		return string(ErrorTimeIntervalTooBig), fmt.Sprintf("The requested time duration specified for FreeBusyViewOptions.TimeWindow is too long. The allowed limit = %d days; the actual limit = %d days.", int(maxDays.Hours()/24), days)
+		return string(exchange.CodeTimeIntervalTooBig), fmt.Sprintf("The requested time duration specified for FreeBusyViewOptions.TimeWindow is too long. The allowed limit = %d days; the actual limit = %d days.", int(maxDays.Hours()/24), days)
 	case errors.Is(err, freebusy.ErrBadGranularity):
-		return string(ErrorInvalidMergedFreeBusyInterval), err.Error()
+		return string(exchange.CodeInvalidMergedFreeBusyInterval), err.Error()
 	case errors.Is(err, freebusy.ErrEmptyWindow):
-		return string(ErrorInvalidTimeInterval), err.Error()
+		return string(exchange.CodeInvalidTimeInterval), err.Error()
 	case errors.Is(err, freebusy.ErrTooManyAttendees):
-		return string(ErrorIndividualMailboxLimitReached), err.Error()
+		return string(exchange.CodeIndividualMailboxLimitReached), err.Error()
 	}
-	return string(ErrorInvalidRequest), err.Error()
+	return string(exchange.CodeInvalidRequest), err.Error()
 }
 
 // graphSchedulePath reports whether p is /me/calendar/getSchedule or
@@ -179,17 +181,17 @@ func graphStatusFor(err error) (status int, code string, retry time.Duration) {
 	}
 	switch r := freebusy.ReasonOf(err); r {
 	case freebusy.ReasonInvalid:
-		return http.StatusBadRequest, string(CodeFor(r)), 0
+		return http.StatusBadRequest, string(exchange.CodeFor(r)), 0
 	case freebusy.ReasonAccessDenied:
 		return http.StatusForbidden, "ErrorAccessDenied", 0
 	case freebusy.ReasonTimeout:
-		return http.StatusGatewayTimeout, string(CodeFor(r)), 0
+		return http.StatusGatewayTimeout, string(exchange.CodeFor(r)), 0
 	case freebusy.ReasonThrottled:
 		return http.StatusTooManyRequests, "TooManyRequests", retry
 	case freebusy.ReasonUnavailable:
 		return http.StatusServiceUnavailable, "ServiceNotAvailable", retry
 	}
-	return http.StatusInternalServerError, string(ErrorInternalServerError), 0
+	return http.StatusInternalServerError, string(exchange.CodeInternalServerError), 0
 }
 
 // writeGraphError writes Graph's error envelope.

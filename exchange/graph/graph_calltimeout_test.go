@@ -1,0 +1,48 @@
+package graph
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/calbridge/calbridge/freebusy"
+)
+
+// A hung server cannot hold a caller whose context has no deadline: the
+// clients bound the call with WithCallTimeout and answer Timeout per
+// attendee, as at any deadline.
+func TestGraphClientBoundsCallsWithoutDeadline(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	release := make(chan struct{})
+	hung := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer hung.Close()
+	defer close(release)
+
+	start := time.Date(2024, 3, 5, 0, 0, 0, 0, time.UTC)
+	q := freebusy.Query{Attendees: []string{"a@example.com"}, Start: start, End: start.Add(24 * time.Hour)}
+	graph := NewGraphClient(WithGraphBaseURL(hung.URL), WithCallTimeout(150*time.Millisecond))
+	for name, src := range map[string]freebusy.Source{"graph": graph} {
+		began := time.Now()
+		schedules, err := src.FreeBusy(context.Background(), q)
+		took := time.Since(began)
+		assert.Less(t, took, 5*time.Second, "%s: bounded by the call timeout", name)
+		if err != nil {
+			assert.ErrorIs(t, err, freebusy.ErrTimeout, name)
+			continue
+		}
+		require.Len(t, schedules, 1, name)
+		require.NotNil(t, schedules[0].Err, name)
+		assert.ErrorIs(t, schedules[0].Err, freebusy.ErrTimeout, name)
+	}
+}
