@@ -1,4 +1,4 @@
-package exchange
+package publicfolder
 
 import (
 	"encoding/binary"
@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/calbridge/calbridge/exchange"
 
 	"github.com/calbridge/calbridge/freebusy"
 )
@@ -520,7 +522,7 @@ func EncodePublicFolder(s *freebusy.Schedule, opt PublicFolderEncodeOptions) (*P
 	}
 	m := &PublicFolderMessage{MessageClass: PublicFolderMessageClass, PublishStart: startMin, PublishEnd: endMin}
 	if opt.Owner != "" {
-		dn, err := ParseLegacyDN(opt.Owner)
+		dn, err := exchange.ParseLegacyDN(opt.Owner)
 		if err != nil {
 			return nil, err
 		}

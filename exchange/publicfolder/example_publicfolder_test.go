@@ -1,8 +1,10 @@
-package exchange_test
+package publicfolder_test
 
 import (
 	"fmt"
 	"time"
+
+	"github.com/calbridge/calbridge/exchange/publicfolder"
 
 	"github.com/calbridge/calbridge/exchange"
 	"github.com/calbridge/calbridge/freebusy"
@@ -26,7 +28,7 @@ func ExampleEncodePublicFolder() {
 		AsOf: at("2024-03-01T00:00:00Z"),
 	}
 	owner := "/o=Ximian XCS/ou=XCS/cn=Recipients/cn=danw"
-	m, err := exchange.EncodePublicFolder(&s, exchange.PublicFolderEncodeOptions{Owner: owner})
+	m, err := publicfolder.EncodePublicFolder(&s, publicfolder.PublicFolderEncodeOptions{Owner: owner})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -42,7 +44,7 @@ func ExampleEncodePublicFolder() {
 
 	// Reading it back over a wider window: outside the published range
 	// nothing is known, so that time is Unknown, not Free.
-	back, err := exchange.DecodePublicFolder(m, exchange.PublicFolderDecodeOptions{
+	back, err := publicfolder.DecodePublicFolder(m, publicfolder.PublicFolderDecodeOptions{
 		Start: at("2024-02-28T00:00:00Z"), End: at("2024-05-02T00:00:00Z"),
 	})
 	if err != nil {

@@ -1,4 +1,4 @@
-package exchange
+package publicfolder
 
 import (
 	"encoding/binary"
@@ -6,6 +6,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/calbridge/calbridge/exchange"
 
 	"github.com/calbridge/calbridge/freebusy"
 	"github.com/stretchr/testify/assert"
@@ -335,7 +337,7 @@ func TestEncodePublicFolderEdges(t *testing.T) {
 		assert.ErrorIs(t, err, ErrInvalidPublicFolder)
 		s := window()
 		_, err = EncodePublicFolder(&s, PublicFolderEncodeOptions{Owner: "danw@example.com"})
-		assert.ErrorIs(t, err, ErrInvalidAddress)
+		assert.ErrorIs(t, err, exchange.ErrInvalidAddress)
 		_, err = EncodePublicFolder(&s, PublicFolderEncodeOptions{PublishStart: pfTime("2024-02-01T00:00:00Z"), PublishEnd: pfTime("2024-01-01T00:00:00Z")})
 		assert.ErrorIs(t, err, ErrPublicFolderRange)
 		_, err = EncodePublicFolder(&s, PublicFolderEncodeOptions{PublishStart: pfTime("2024-01-01T00:00:01Z"), PublishEnd: pfTime("2024-02-01T00:00:00Z")})
