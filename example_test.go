@@ -7,9 +7,10 @@ import (
 	"net/http/httptest"
 	"time"
 
+	"github.com/calbridge/calbridge/exchange/ews"
+
 	"github.com/calbridge/calbridge/internal/sample"
 
-	"github.com/calbridge/calbridge/exchange"
 	"github.com/calbridge/calbridge/freebusy"
 	"github.com/calbridge/calbridge/notes"
 	"github.com/calbridge/calbridge/transport"
@@ -44,11 +45,11 @@ func Example() {
 		panic(err)
 	}
 	defer toNotes.Close()
-	ews := httptest.NewServer(exchange.NewHandler(toNotes))
-	defer ews.Close()
+	ewsServer := httptest.NewServer(ews.NewHandler(toNotes))
+	defer ewsServer.Close()
 
 	// Any EWS client can now ask about Notes users, by SMTP address.
-	asker, err := exchange.NewClient(ews.URL + "/EWS/Exchange.asmx")
+	asker, err := ews.NewClient(ewsServer.URL + "/EWS/Exchange.asmx")
 	if err != nil {
 		panic(err)
 	}

@@ -36,13 +36,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/calbridge/calbridge/exchange/ews"
+
 	"github.com/calbridge/calbridge/internal/sample"
 
 	"github.com/calbridge/calbridge/notes/das"
 
 	"github.com/calbridge/calbridge/freebusy/ical"
 
-	"github.com/calbridge/calbridge/exchange"
 	"github.com/calbridge/calbridge/freebusy"
 	"github.com/calbridge/calbridge/notes"
 	"github.com/calbridge/calbridge/transport"
@@ -87,12 +88,12 @@ func run(ctx context.Context, cfg config, w io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("load Notes calendars: %w", err)
 	}
-	exchangeStandIn, err := serveHTTP(exchange.NewHandler(calendarSource{fsys: exchangeCalendars}))
+	exchangeStandIn, err := serveHTTP(ews.NewHandler(calendarSource{fsys: exchangeCalendars}))
 	if err != nil {
 		return err
 	}
 	defer exchangeStandIn.Close()
-	exchangeData, err := exchange.NewClient(exchangeStandIn.url + "/EWS/Exchange.asmx")
+	exchangeData, err := ews.NewClient(exchangeStandIn.url + "/EWS/Exchange.asmx")
 	if err != nil {
 		return err
 	}
@@ -127,7 +128,7 @@ func run(ctx context.Context, cfg config, w io.Writer) error {
 	// The front doors: an EWS availability endpoint on the Exchange half
 	// (an availability address space would point here) and a DAS endpoint
 	// on the Notes half.
-	ewsFront, err := serveHTTP(exchange.NewHandler(toNotes))
+	ewsFront, err := serveHTTP(ews.NewHandler(toNotes))
 	if err != nil {
 		return err
 	}
@@ -139,7 +140,7 @@ func run(ctx context.Context, cfg config, w io.Writer) error {
 	defer dasFront.Close()
 
 	// The askers: any EWS client, and any DAS client.
-	exchangeUser, err := exchange.NewClient(ewsFront.url + "/EWS/Exchange.asmx")
+	exchangeUser, err := ews.NewClient(ewsFront.url + "/EWS/Exchange.asmx")
 	if err != nil {
 		return err
 	}

@@ -1,9 +1,11 @@
-package exchange
+package ews
 
 import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/calbridge/calbridge/exchange"
 
 	"github.com/calbridge/calbridge/freebusy"
 )
@@ -114,10 +116,10 @@ func (c *zoneCache) location(tz SerializableTimeZone, year int) (*time.Location,
 
 func scheduleOf(attendee string, fr *FreeBusyResponse, q freebusy.Query, start, end time.Time, loc *time.Location, zones *zoneCache) freebusy.Schedule {
 	rm := &fr.ResponseMessage
-	if rm.Class == ClassError || (rm.Class == "" && rm.Code != "" && rm.Code != CodeNoError) {
+	if rm.Class == ClassError || (rm.Class == "" && rm.Code != "" && rm.Code != exchange.CodeNoError) {
 		code := rm.Code
-		if code == "" || code == CodeNoError {
-			code = CodeFreeBusyGenerationFailed
+		if code == "" || code == exchange.CodeNoError {
+			code = exchange.CodeFreeBusyGenerationFailed
 		}
 		re := &ResponseError{Mailbox: attendee, Code: code, Message: rm.MessageText, BackOff: rm.MessageXML.BackOff}
 		s := freebusy.Failed(attendee, start, end, re.Reason(), re)
@@ -147,7 +149,7 @@ func scheduleOf(attendee string, fr *FreeBusyResponse, q freebusy.Query, start, 
 	case v.MergedFreeBusy != "":
 		parsed, err := freebusy.ParseAvailabilityView(v.MergedFreeBusy, start, q.Slot(), viewOptions)
 		if err != nil {
-			return freebusy.Failed(attendee, start, end, freebusy.ReasonInvalid, &ResponseError{Mailbox: attendee, Code: CodeFreeBusyGenerationFailed, Message: "invalid MergedFreeBusy: " + err.Error()})
+			return freebusy.Failed(attendee, start, end, freebusy.ReasonInvalid, &ResponseError{Mailbox: attendee, Code: exchange.CodeFreeBusyGenerationFailed, Message: "invalid MergedFreeBusy: " + err.Error()})
 		}
 		ivs = parsed
 	default:
@@ -266,12 +268,12 @@ func LegacyServerVersion(v string) bool {
 //   - event views get WorkingHours in the owner's zone.
 func FreeBusyResponseOf(s *freebusy.Schedule, p ViewParams) FreeBusyResponse {
 	if s.Err != nil {
-		code := CodeFor(s.Err.Reason)
+		code := exchange.CodeFor(s.Err.Reason)
 		rm := ResponseMessage{Class: ClassError, Code: code, MessageText: s.Err.Message}
-		if code == CodeMailRecipientNotFound {
+		if code == exchange.CodeMailRecipientNotFound {
 			rm.MessageXML.ExceptionCode = 5009
 		}
-		if code == CodeServerBusy {
+		if code == exchange.CodeServerBusy {
 			rm.MessageXML.BackOff = s.Err.RetryAfter
 		}
 		return FreeBusyResponse{ResponseMessage: rm, View: FreeBusyView{ViewType: ViewNone}}
@@ -284,7 +286,7 @@ func FreeBusyResponseOf(s *freebusy.Schedule, p ViewParams) FreeBusyResponse {
 	if view.Detailed() && s.Events == nil {
 		view = view.WithoutDetails()
 	}
-	fr := FreeBusyResponse{ResponseMessage: ResponseMessage{Class: ClassSuccess, Code: CodeNoError}, View: FreeBusyView{ViewType: view}}
+	fr := FreeBusyResponse{ResponseMessage: ResponseMessage{Class: ClassSuccess, Code: exchange.CodeNoError}, View: FreeBusyView{ViewType: view}}
 	ivs, _, err := freebusy.Normalize(s.Intervals, p.Start, p.End, freebusy.NormalizeOptions{})
 	if err != nil {
 		return FreeBusyResponseOf(&freebusy.Schedule{Err: freebusy.NewError(s.Attendee, freebusy.ReasonInternal, err)}, p)

@@ -1,4 +1,4 @@
-package exchange
+package ews
 
 import (
 	"bytes"
@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/calbridge/calbridge/exchange"
 
 	"github.com/calbridge/calbridge/freebusy"
 	"github.com/stretchr/testify/assert"
@@ -119,10 +121,10 @@ func TestHandlerSOAP12Faults(t *testing.T) {
 		body        []byte
 		status      int
 		value       string
-		code        ResponseCode
+		code        exchange.ResponseCode
 	}{
-		{"window too long", contentTypeSOAP12, tooLong, http.StatusBadRequest, "env:Sender", CodeTimeIntervalTooBig},
-		{"malformed 1.2 request by Content-Type", "application/soap+xml; charset=utf-8; action=\"x\"", []byte("<env:Envelope"), http.StatusBadRequest, "env:Sender", CodeSchemaValidation},
+		{"window too long", contentTypeSOAP12, tooLong, http.StatusBadRequest, "env:Sender", exchange.CodeTimeIntervalTooBig},
+		{"malformed 1.2 request by Content-Type", "application/soap+xml; charset=utf-8; action=\"x\"", []byte("<env:Envelope"), http.StatusBadRequest, "env:Sender", exchange.CodeSchemaValidation},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -162,7 +164,7 @@ func TestDecodeSOAP12Fault(t *testing.T) {
 		doc     string
 		code    string
 		text    string
-		rc      ResponseCode
+		rc      exchange.ResponseCode
 		backOff time.Duration
 		msg     string
 	}{
@@ -174,12 +176,12 @@ func TestDecodeSOAP12Fault(t *testing.T) {
 				`<soap:Detail><e:ResponseCode xmlns:e="http://schemas.microsoft.com/exchange/services/2006/errors">ErrorServerBusy</e:ResponseCode><e:Message xmlns:e="http://schemas.microsoft.com/exchange/services/2006/errors">busy</e:Message>` +
 				`<t:MessageXml xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"><t:Value Name="BackOffMilliseconds">2500</t:Value></t:MessageXml></soap:Detail>` +
 				`</soap:Fault></soap:Body></soap:Envelope>`,
-			code: "a:ErrorServerBusy", text: "The server cannot service this request right now. Try again later.", rc: CodeServerBusy, backOff: 2500 * time.Millisecond, msg: "busy",
+			code: "a:ErrorServerBusy", text: "The server cannot service this request right now. Try again later.", rc: exchange.CodeServerBusy, backOff: 2500 * time.Millisecond, msg: "busy",
 		},
 		{
 			name: "subcode only",
 			doc:  `<env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope"><env:Body><env:Fault><env:Code><env:Value>env:Sender</env:Value><env:Subcode><env:Value>a:ErrorInvalidTimeInterval</env:Value></env:Subcode></env:Code><env:Reason><env:Text xml:lang="en">bad window</env:Text></env:Reason></env:Fault></env:Body></env:Envelope>`,
-			code: "a:ErrorInvalidTimeInterval", text: "bad window", rc: CodeInvalidTimeInterval,
+			code: "a:ErrorInvalidTimeInterval", text: "bad window", rc: exchange.CodeInvalidTimeInterval,
 		},
 		{
 			name: "no subcode, no detail",
@@ -210,7 +212,7 @@ func TestClientRetriesSOAP12ServerBusy(t *testing.T) {
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if calls.Add(1) == 1 {
 			var buf bytes.Buffer
-			require.NoError(t, encodeSOAPFault(&buf, &SOAPFault{ResponseCode: CodeServerBusy, String: "busy", MessageXML: MessageXML{BackOff: 80 * time.Millisecond}}, true))
+			require.NoError(t, encodeSOAPFault(&buf, &SOAPFault{ResponseCode: exchange.CodeServerBusy, String: "busy", MessageXML: MessageXML{BackOff: 80 * time.Millisecond}}, true))
 			w.Header().Set("Content-Type", contentTypeSOAP12)
 			w.WriteHeader(http.StatusInternalServerError)
 			_, _ = w.Write(buf.Bytes())

@@ -1,4 +1,4 @@
-package exchange
+package ews
 
 import (
 	"bytes"
@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/calbridge/calbridge/exchange"
 
 	"github.com/calbridge/calbridge/freebusy"
 	"go.uber.org/zap"
@@ -65,7 +67,7 @@ func NewHandler(src freebusy.Source, opts ...Option) *Handler {
 }
 
 // requestFault is a request-level problem, answered as a SOAP fault.
-func requestFault(code ResponseCode, msg string) *SOAPFault {
+func requestFault(code exchange.ResponseCode, msg string) *SOAPFault {
 	return &SOAPFault{ResponseCode: code, String: msg, Message: msg}
 }
 
@@ -81,9 +83,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	req, err := decodeRequest(body, h.body)
 	if err != nil {
 		var de *DecodeError
-		status, code := http.StatusInternalServerError, CodeSchemaValidation
+		status, code := http.StatusInternalServerError, exchange.CodeSchemaValidation
 		if errors.As(err, &de) && errors.Is(de.Err, ErrTooLarge) {
-			status, code = http.StatusRequestEntityTooLarge, CodeInvalidRequest
+			status, code = http.StatusRequestEntityTooLarge, exchange.CodeInvalidRequest
 		}
 		h.log.Debug("bad request", zap.Error(err))
 		h.writeFault(w, status, requestFault(code, err.Error()), isSOAP12ContentType(r.Header.Get("Content-Type")))
@@ -97,7 +99,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	var buf bytes.Buffer
 	if err := encodeAvailabilityResponse(&buf, resp, req.SOAP12); err != nil {
-		h.writeFault(w, http.StatusInternalServerError, requestFault(CodeInternalServerError, "exchange: encoding failed"), req.SOAP12)
+		h.writeFault(w, http.StatusInternalServerError, requestFault(exchange.CodeInternalServerError, "exchange: encoding failed"), req.SOAP12)
 		return
 	}
 	w.Header().Set("Content-Type", soapContentType(req.SOAP12))
@@ -142,18 +144,18 @@ func requestZone(req *AvailabilityRequest, year int) (*time.Location, *SOAPFault
 	if req.TimeZone != nil {
 		loc, err := req.TimeZone.Location(year)
 		if err != nil {
-			return nil, requestFault(CodeTimeZone, err.Error())
+			return nil, requestFault(exchange.CodeTimeZone, err.Error())
 		}
 		return loc, nil
 	}
 	if id := req.TimeZoneContext; id != "" {
 		iana, ok := freebusy.WindowsToIANA(id)
 		if !ok {
-			return nil, requestFault(CodeTimeZone, "exchange: unknown time zone id "+id)
+			return nil, requestFault(exchange.CodeTimeZone, "exchange: unknown time zone id "+id)
 		}
 		loc, err := time.LoadLocation(iana)
 		if err != nil {
-			return nil, requestFault(CodeTimeZone, "exchange: time zone "+iana+" is not in tzdata")
+			return nil, requestFault(exchange.CodeTimeZone, "exchange: time zone "+iana+" is not in tzdata")
 		}
 		return loc, nil
 	}
@@ -179,16 +181,16 @@ func (h *Handler) answer(ctx context.Context, req *AvailabilityRequest) (*Availa
 	lim := h.o.limits.WithDefaults()
 	opts := req.FreeBusyViewOptions
 	if opts == nil {
-		return nil, requestFault(CodeInvalidRequest, "exchange: only FreeBusyViewOptions are served, not meeting suggestions")
+		return nil, requestFault(exchange.CodeInvalidRequest, "exchange: only FreeBusyViewOptions are served, not meeting suggestions")
 	}
 	if len(req.Mailboxes) == 0 {
-		return nil, requestFault(CodeInvalidRequest, "exchange: no MailboxData")
+		return nil, requestFault(exchange.CodeInvalidRequest, "exchange: no MailboxData")
 	}
 	if len(req.Mailboxes) > lim.MaxAttendees {
-		return nil, requestFault(CodeIndividualMailboxLimitReached, "exchange: "+strconv.Itoa(len(req.Mailboxes))+" mailboxes, at most "+strconv.Itoa(lim.MaxAttendees)+" allowed")
+		return nil, requestFault(exchange.CodeIndividualMailboxLimitReached, "exchange: "+strconv.Itoa(len(req.Mailboxes))+" mailboxes, at most "+strconv.Itoa(lim.MaxAttendees)+" allowed")
 	}
 	if opts.StartTime.IsZero() || opts.EndTime.IsZero() {
-		return nil, requestFault(CodeInvalidTimeInterval, "exchange: TimeWindow needs StartTime and EndTime")
+		return nil, requestFault(exchange.CodeInvalidTimeInterval, "exchange: TimeWindow needs StartTime and EndTime")
 	}
 	loc, fault := requestZone(req, opts.StartTime.Wall.Year())
 	if fault != nil {
@@ -196,16 +198,16 @@ func (h *Handler) answer(ctx context.Context, req *AvailabilityRequest) (*Availa
 	}
 	start, end := opts.StartTime.In(loc), opts.EndTime.In(loc)
 	if !start.Before(end) {
-		return nil, requestFault(CodeInvalidTimeInterval, "exchange: StartTime must be earlier than EndTime")
+		return nil, requestFault(exchange.CodeInvalidTimeInterval, "exchange: StartTime must be earlier than EndTime")
 	}
 	if wallDuration(start.In(loc), end.In(loc)) > lim.MaxWindow {
-		return nil, requestFault(CodeTimeIntervalTooBig, "exchange: the requested time window is too long; the allowed limit = "+strconv.Itoa(int(lim.MaxWindow/(24*time.Hour)))+" days")
+		return nil, requestFault(exchange.CodeTimeIntervalTooBig, "exchange: the requested time window is too long; the allowed limit = "+strconv.Itoa(int(lim.MaxWindow/(24*time.Hour)))+" days")
 	}
 	slot := 30 * time.Minute
 	if n := opts.MergedFreeBusyIntervalInMinutes; n != 0 {
 		slot = time.Duration(n) * time.Minute
 		if n < 0 || n > 1<<20 || slot < lim.MinGranularity || slot > lim.MaxGranularity || slot > end.Sub(start) {
-			return nil, requestFault(CodeInvalidMergedFreeBusyInterval, "exchange: MergedFreeBusyIntervalInMinutes "+strconv.Itoa(n)+" is out of range")
+			return nil, requestFault(exchange.CodeInvalidMergedFreeBusyInterval, "exchange: MergedFreeBusyIntervalInMinutes "+strconv.Itoa(n)+" is out of range")
 		}
 	}
 	view := opts.RequestedView
@@ -213,7 +215,7 @@ func (h *Handler) answer(ctx context.Context, req *AvailabilityRequest) (*Availa
 		view = ViewFreeBusy
 	}
 	if !view.Requestable() {
-		return nil, requestFault(CodeInvalidFreeBusyViewType, "exchange: invalid RequestedView "+string(view))
+		return nil, requestFault(exchange.CodeInvalidFreeBusyViewType, "exchange: invalid RequestedView "+string(view))
 	}
 	if !h.o.ews.allowDetails {
 		view = view.WithoutDetails()
@@ -261,7 +263,7 @@ func (h *Handler) answer(ctx context.Context, req *AvailabilityRequest) (*Availa
 		}
 		if err != nil {
 			if _, ok := errors.AsType[*freebusy.QueryError](err); ok {
-				return nil, requestFault(CodeInvalidRequest, err.Error())
+				return nil, requestFault(exchange.CodeInvalidRequest, err.Error())
 			}
 			h.log.Debug("source failed", zap.Error(err))
 			schedules = freebusy.FailAll(q, freebusy.ReasonOf(err), err)

@@ -1,4 +1,4 @@
-package exchange
+package ews
 
 import (
 	"bytes"
@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/calbridge/calbridge/exchange"
 
 	"github.com/calbridge/calbridge/freebusy"
 )
@@ -698,7 +700,7 @@ func (d *decoder) fault() (*SOAPFault, error) {
 	if f.ResponseCode == "" && subcode != "" {
 		local := subcode[strings.LastIndexByte(subcode, ':')+1:]
 		if strings.HasPrefix(local, "Error") {
-			f.ResponseCode = ResponseCode(local)
+			f.ResponseCode = exchange.ResponseCode(local)
 		}
 	}
 	return f, nil
@@ -766,7 +768,7 @@ func (d *decoder) faultDetail(f *SOAPFault) error {
 		case "ResponseCode":
 			var s string
 			s, err = d.readString()
-			f.ResponseCode = ResponseCode(s)
+			f.ResponseCode = exchange.ResponseCode(s)
 		case "Message":
 			f.Message, err = d.readString()
 		case "MessageXml":
@@ -884,10 +886,10 @@ func (d *decoder) responseMessage(se xml.StartElement) (ResponseMessage, error) 
 		case "ResponseCode":
 			var b []byte
 			if b, err = d.readText(); err == nil {
-				if string(b) == string(CodeNoError) {
-					rm.Code = CodeNoError
+				if string(b) == string(exchange.CodeNoError) {
+					rm.Code = exchange.CodeNoError
 				} else {
-					rm.Code = ResponseCode(b)
+					rm.Code = exchange.ResponseCode(b)
 				}
 			}
 		case "DescriptiveLinkKey":
@@ -1380,7 +1382,7 @@ func (e *encoder) freeBusyResponse(fr *FreeBusyResponse) {
 	}
 	code := rm.Code
 	if code == "" {
-		code = CodeNoError
+		code = exchange.CodeNoError
 	}
 	e.raw(`<m:FreeBusyResponse><m:ResponseMessage ResponseClass="`)
 	e.text(string(class))
@@ -1535,7 +1537,7 @@ func encodeSOAPFault(w io.Writer, f *SOAPFault, soap12 bool) error {
 	if code == "" {
 		rc := f.ResponseCode
 		if rc == "" {
-			rc = CodeInternalServerError
+			rc = exchange.CodeInternalServerError
 		}
 		code = "a:" + string(rc)
 	}

@@ -1,4 +1,4 @@
-package exchange
+package ews
 
 import (
 	"bytes"
@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/calbridge/calbridge/exchange"
 
 	"github.com/calbridge/calbridge/freebusy"
 	"go.uber.org/zap"
@@ -245,7 +247,7 @@ func (c *Client) ask(ctx context.Context, q freebusy.Query, left *int) ([]freebu
 // backOff reports whether err asks for a retry later, and after how long.
 func (c *Client) backOff(err error) (time.Duration, bool) {
 	var f *SOAPFault
-	if errors.As(err, &f) && f.ResponseCode == CodeServerBusy {
+	if errors.As(err, &f) && f.ResponseCode == exchange.CodeServerBusy {
 		return max(f.MessageXML.BackOff, minBackOff), true
 	}
 	var he *httpStatusError
@@ -347,7 +349,7 @@ func failure(attendee string, err error) *freebusy.Error {
 		fe.Reason, fe.Message, fe.RetryAfter = he.reason(), he.Error(), he.retryAfter
 	case errors.As(err, &f):
 		fe.Reason, fe.Message = f.Reason(), string(f.ResponseCode)
-		if f.ResponseCode == CodeServerBusy {
+		if f.ResponseCode == exchange.CodeServerBusy {
 			fe.RetryAfter = f.MessageXML.BackOff
 		}
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):

@@ -1,8 +1,10 @@
-package exchange
+package ews
 
 import (
 	"testing"
 	"time"
+
+	"github.com/calbridge/calbridge/exchange"
 
 	"github.com/calbridge/calbridge/freebusy"
 	"github.com/stretchr/testify/assert"
@@ -10,7 +12,7 @@ import (
 )
 
 func okResponse(v FreeBusyView) FreeBusyResponse {
-	return FreeBusyResponse{ResponseMessage: ResponseMessage{Class: ClassSuccess, Code: CodeNoError}, View: v}
+	return FreeBusyResponse{ResponseMessage: ResponseMessage{Class: ClassSuccess, Code: exchange.CodeNoError}, View: v}
 }
 
 // Source: exchange-freebusy.md §2.6 / §7 item 8 — MergedFreeBusy digits
@@ -60,7 +62,7 @@ func TestSchedulesEdgeCases(t *testing.T) {
 			{StartTime: dt(11), EndTime: dt(12), BusyType: BusyBusy, Details: &CalendarEventDetails{Subject: "Sync", IsRecurring: true}},
 			{StartTime: dt(13), EndTime: dt(12), BusyType: BusyBusy},
 		}}),
-		{ResponseMessage: ResponseMessage{Class: ClassError, Code: CodeServerBusy, MessageXML: MessageXML{BackOff: 3 * time.Second}}},
+		{ResponseMessage: ResponseMessage{Class: ClassError, Code: exchange.CodeServerBusy, MessageXML: MessageXML{BackOff: 3 * time.Second}}},
 	}}
 	ss, err := resp.Schedules(q, time.UTC)
 	require.NoError(t, err)

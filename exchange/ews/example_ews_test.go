@@ -1,4 +1,4 @@
-package exchange_test
+package ews_test
 
 import (
 	"context"
@@ -7,7 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/calbridge/calbridge/exchange"
+	"github.com/calbridge/calbridge/exchange/ews"
+
 	"github.com/calbridge/calbridge/freebusy"
 )
 
@@ -42,7 +43,7 @@ func ExampleDecodeAvailabilityResponse() {
  </m:GetUserAvailabilityResponse>
 </s:Body></s:Envelope>`
 
-	resp, err := exchange.DecodeAvailabilityResponse(strings.NewReader(body))
+	resp, err := ews.DecodeAvailabilityResponse(strings.NewReader(body))
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -82,10 +83,10 @@ func ExampleHandler() {
 		}
 		return out, nil
 	})
-	srv := httptest.NewServer(exchange.NewHandler(src))
+	srv := httptest.NewServer(ews.NewHandler(src))
 	defer srv.Close()
 
-	client, err := exchange.NewClient(srv.URL+"/EWS/Exchange.asmx", exchange.WithHTTPClient(srv.Client()))
+	client, err := ews.NewClient(srv.URL+"/EWS/Exchange.asmx", ews.WithHTTPClient(srv.Client()))
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -107,7 +108,7 @@ func ExampleHandler() {
 // Deriving the EWS description of a zone from tzdata, and reading one back.
 func ExampleNewSerializableTimeZone() {
 	ny, _ := time.LoadLocation("America/New_York")
-	tz := exchange.NewSerializableTimeZone(ny, 2025)
+	tz := ews.NewSerializableTimeZone(ny, 2025)
 	fmt.Println(tz.Bias, tz.DaylightTime.Bias, tz.DaylightTime.DayOrder, tz.DaylightTime.Month, tz.StandardTime.DayOrder, tz.StandardTime.Month)
 	loc, _ := tz.Location(2025)
 	fmt.Println(loc)

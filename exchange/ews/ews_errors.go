@@ -1,9 +1,11 @@
-package exchange
+package ews
 
 import (
 	"errors"
 	"strconv"
 	"time"
+
+	"github.com/calbridge/calbridge/exchange"
 
 	"github.com/calbridge/calbridge/freebusy"
 )
@@ -17,7 +19,7 @@ type ResponseError struct {
 	// Mailbox is the mailbox's address as requested, or "".
 	Mailbox string
 	// Code is the EWS response code.
-	Code ResponseCode
+	Code exchange.ResponseCode
 	// Message is the server's MessageText, or the fault string.
 	Message string
 	// BackOff is the server's BackOffMilliseconds hint (ErrorServerBusy).
@@ -56,7 +58,7 @@ type SOAPFault struct {
 	// String is the faultstring.
 	String string
 	// ResponseCode is the detail's e:ResponseCode, or "" when absent.
-	ResponseCode ResponseCode
+	ResponseCode exchange.ResponseCode
 	// Message is the detail's e:Message.
 	Message string
 	// MessageXML holds the detail's exception and back-off hint.

@@ -1,4 +1,4 @@
-package exchange
+package ews
 
 import (
 	"bytes"
@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/calbridge/calbridge/exchange"
 
 	"github.com/calbridge/calbridge/freebusy"
 	"github.com/stretchr/testify/assert"
@@ -198,33 +200,33 @@ func TestHandlerLimits(t *testing.T) {
 		name   string
 		req    *AvailabilityRequest
 		status int
-		code   ResponseCode
+		code   exchange.ResponseCode
 	}{
-		{"101 mailboxes", utcRequest(ViewFreeBusy, 30, start, start.Add(time.Hour), many...), 500, CodeIndividualMailboxLimitReached},
-		{"63 days", utcRequest(ViewFreeBusy, 30, start, start.AddDate(0, 0, 63), "a@x"), 500, CodeTimeIntervalTooBig},
-		{"inverted", utcRequest(ViewFreeBusy, 30, start.Add(time.Hour), start, "a@x"), 500, CodeInvalidTimeInterval},
-		{"empty", utcRequest(ViewFreeBusy, 30, start, start, "a@x"), 500, CodeInvalidTimeInterval},
-		{"interval 4", utcRequest(ViewFreeBusy, 4, start, start.Add(time.Hour), "a@x"), 500, CodeInvalidMergedFreeBusyInterval},
-		{"interval 1441", utcRequest(ViewFreeBusy, 1441, start, start.AddDate(0, 0, 2), "a@x"), 500, CodeInvalidMergedFreeBusyInterval},
-		{"window shorter than interval", utcRequest(ViewFreeBusy, 60, start, start.Add(30*time.Minute), "a@x"), 500, CodeInvalidMergedFreeBusyInterval},
-		{"view None", utcRequest(ViewNone, 30, start, start.Add(time.Hour), "a@x"), 500, CodeInvalidFreeBusyViewType},
-		{"view bogus", utcRequest("Everything", 30, start, start.Add(time.Hour), "a@x"), 500, CodeInvalidFreeBusyViewType},
+		{"101 mailboxes", utcRequest(ViewFreeBusy, 30, start, start.Add(time.Hour), many...), 500, exchange.CodeIndividualMailboxLimitReached},
+		{"63 days", utcRequest(ViewFreeBusy, 30, start, start.AddDate(0, 0, 63), "a@x"), 500, exchange.CodeTimeIntervalTooBig},
+		{"inverted", utcRequest(ViewFreeBusy, 30, start.Add(time.Hour), start, "a@x"), 500, exchange.CodeInvalidTimeInterval},
+		{"empty", utcRequest(ViewFreeBusy, 30, start, start, "a@x"), 500, exchange.CodeInvalidTimeInterval},
+		{"interval 4", utcRequest(ViewFreeBusy, 4, start, start.Add(time.Hour), "a@x"), 500, exchange.CodeInvalidMergedFreeBusyInterval},
+		{"interval 1441", utcRequest(ViewFreeBusy, 1441, start, start.AddDate(0, 0, 2), "a@x"), 500, exchange.CodeInvalidMergedFreeBusyInterval},
+		{"window shorter than interval", utcRequest(ViewFreeBusy, 60, start, start.Add(30*time.Minute), "a@x"), 500, exchange.CodeInvalidMergedFreeBusyInterval},
+		{"view None", utcRequest(ViewNone, 30, start, start.Add(time.Hour), "a@x"), 500, exchange.CodeInvalidFreeBusyViewType},
+		{"view bogus", utcRequest("Everything", 30, start, start.Add(time.Hour), "a@x"), 500, exchange.CodeInvalidFreeBusyViewType},
 		{"bad zone", func() *AvailabilityRequest {
 			r := utcRequest(ViewFreeBusy, 30, start, start.Add(time.Hour), "a@x")
 			r.TimeZone = &badTZ
 			return r
-		}(), 500, CodeTimeZone},
+		}(), 500, exchange.CodeTimeZone},
 		{"unknown zone id", func() *AvailabilityRequest {
 			r := utcRequest(ViewFreeBusy, 30, start, start.Add(time.Hour), "a@x")
 			r.TimeZone, r.TimeZoneContext = nil, "Mars Standard Time"
 			return r
-		}(), 500, CodeTimeZone},
-		{"no mailboxes", utcRequest(ViewFreeBusy, 30, start, start.Add(time.Hour)), 500, CodeInvalidRequest},
+		}(), 500, exchange.CodeTimeZone},
+		{"no mailboxes", utcRequest(ViewFreeBusy, 30, start, start.Add(time.Hour)), 500, exchange.CodeInvalidRequest},
 		{"suggestions only", func() *AvailabilityRequest {
 			r := utcRequest(ViewFreeBusy, 30, start, start.Add(time.Hour), "a@x")
 			r.FreeBusyViewOptions, r.Suggestions = nil, true
 			return r
-		}(), 500, CodeInvalidRequest},
+		}(), 500, exchange.CodeInvalidRequest},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -251,12 +253,12 @@ func TestHandlerBadDocuments(t *testing.T) {
 		name   string
 		body   string
 		status int
-		code   ResponseCode
+		code   exchange.ResponseCode
 	}{
-		{"malformed", `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><Get`, 500, CodeSchemaValidation},
-		{"doctype", `<!DOCTYPE x [<!ENTITY e "boom">]><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>&e;</soap:Body></soap:Envelope>`, 500, CodeSchemaValidation},
-		{"too large", `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>` + strings.Repeat("<a/>", 2000) + `</soap:Body></soap:Envelope>`, 413, CodeInvalidRequest},
-		{"not availability", `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><m:GetItem xmlns:m="x"/></soap:Body></soap:Envelope>`, 500, CodeSchemaValidation},
+		{"malformed", `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><Get`, 500, exchange.CodeSchemaValidation},
+		{"doctype", `<!DOCTYPE x [<!ENTITY e "boom">]><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>&e;</soap:Body></soap:Envelope>`, 500, exchange.CodeSchemaValidation},
+		{"too large", `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>` + strings.Repeat("<a/>", 2000) + `</soap:Body></soap:Envelope>`, 413, exchange.CodeInvalidRequest},
+		{"not availability", `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><m:GetItem xmlns:m="x"/></soap:Body></soap:Envelope>`, 500, exchange.CodeSchemaValidation},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -296,10 +298,10 @@ func TestHandlerPerMailboxErrors(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, resp.Responses, 7)
 	assert.Equal(t, []string{"ghost@example.com", "busy@example.com", "ok@example.com", "shy@example.com", "slow@example.com"}, src.queries[0].Attendees, "duplicates asked once, unresolved never")
-	want := []ResponseCode{CodeMailRecipientNotFound, CodeServerBusy, CodeNoError, CodeNoFreeBusyAccess, CodeTimeoutExpired, CodeNoError, CodeMailRecipientNotFound}
+	want := []exchange.ResponseCode{exchange.CodeMailRecipientNotFound, exchange.CodeServerBusy, exchange.CodeNoError, exchange.CodeNoFreeBusyAccess, exchange.CodeTimeoutExpired, exchange.CodeNoError, exchange.CodeMailRecipientNotFound}
 	for i, r := range resp.Responses {
 		assert.Equal(t, want[i], r.ResponseMessage.Code, "mailbox %d", i)
-		if want[i] != CodeNoError {
+		if want[i] != exchange.CodeNoError {
 			assert.Equal(t, ClassError, r.ResponseMessage.Class)
 			assert.Equal(t, ViewNone, r.View.ViewType)
 		}
@@ -317,14 +319,14 @@ func TestHandlerSourceFailure(t *testing.T) {
 	resp, err, _ := serve(t, NewHandler(src), encodeRequest(t, utcRequest(ViewFreeBusy, 30, utc(2024, 3, 5, 0, 0), utc(2024, 3, 6, 0, 0), "a@x", "b@x")))
 	require.NoError(t, err)
 	for _, r := range resp.Responses {
-		assert.Equal(t, CodeProxyRequestProcessingFailed, r.ResponseMessage.Code)
+		assert.Equal(t, exchange.CodeProxyRequestProcessingFailed, r.ResponseMessage.Code)
 		assert.NotContains(t, r.ResponseMessage.MessageText, "db01", "internal detail stays off the wire")
 	}
 	// A Source that breaks its contract is an internal error, not a panic.
 	bad := freebusy.SourceFunc(func(context.Context, freebusy.Query) ([]freebusy.Schedule, error) { return nil, nil })
 	resp, err, _ = serve(t, NewHandler(bad), encodeRequest(t, utcRequest(ViewFreeBusy, 30, utc(2024, 3, 5, 0, 0), utc(2024, 3, 6, 0, 0), "a@x")))
 	require.NoError(t, err)
-	assert.Equal(t, CodeFreeBusyGenerationFailed, resp.Responses[0].ResponseMessage.Code)
+	assert.Equal(t, exchange.CodeFreeBusyGenerationFailed, resp.Responses[0].ResponseMessage.Code)
 }
 
 // Source: exchange-freebusy.md §2.4 — BusyType WorkingElsewhere exists from

@@ -1,4 +1,4 @@
-package exchange
+package ews
 
 import (
 	"bytes"
@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/calbridge/calbridge/exchange"
 
 	"github.com/calbridge/calbridge/freebusy"
 	"github.com/stretchr/testify/assert"
@@ -124,7 +126,7 @@ func throttleOnce(h http.Handler, n int32, backOff time.Duration) (http.Handler,
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if calls.Add(1) <= n {
 			var buf bytes.Buffer
-			_ = EncodeSOAPFault(&buf, &SOAPFault{ResponseCode: CodeServerBusy, String: "The server cannot service this request right now. Try again later.", MessageXML: MessageXML{BackOff: backOff}})
+			_ = EncodeSOAPFault(&buf, &SOAPFault{ResponseCode: exchange.CodeServerBusy, String: "The server cannot service this request right now. Try again later.", MessageXML: MessageXML{BackOff: backOff}})
 			w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 			w.WriteHeader(http.StatusInternalServerError)
 			_, _ = w.Write(buf.Bytes())
@@ -315,7 +317,7 @@ func TestClientStatus500(t *testing.T) {
 
 	c = newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusInternalServerError) // no Content-Type: still read the fault
-		_ = EncodeSOAPFault(w, &SOAPFault{ResponseCode: CodeInvalidRequest, String: "no"})
+		_ = EncodeSOAPFault(w, &SOAPFault{ResponseCode: exchange.CodeInvalidRequest, String: "no"})
 	}))
 	ss, err := c.FreeBusy(context.Background(), q)
 	require.NoError(t, err)

@@ -1,8 +1,10 @@
-package exchange
+package ews
 
 import (
 	"testing"
 	"time"
+
+	"github.com/calbridge/calbridge/exchange"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -41,7 +43,7 @@ func TestHandlerWindowLimitInWholeDaysOfTheRequestZone(t *testing.T) {
 			if !tt.ok {
 				var f *SOAPFault
 				require.ErrorAs(t, err, &f)
-				assert.Equal(t, CodeTimeIntervalTooBig, f.ResponseCode)
+				assert.Equal(t, exchange.CodeTimeIntervalTooBig, f.ResponseCode)
 				assert.Equal(t, 500, status)
 				assert.Empty(t, src.queries)
 				return

@@ -1,4 +1,4 @@
-package exchange
+package ews
 
 import (
 	"bytes"
@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/calbridge/calbridge/exchange"
 
 	"github.com/calbridge/calbridge/freebusy"
 )
@@ -62,10 +64,10 @@ func FuzzDecodeAvailabilityResponse(f *testing.F) {
 	_ = EncodeAvailabilityResponse(&buf, sampleResponse())
 	f.Add(buf.Bytes())
 	buf.Reset()
-	_ = EncodeSOAPFault(&buf, &SOAPFault{ResponseCode: CodeServerBusy, String: "busy", MessageXML: MessageXML{BackOff: time.Second}})
+	_ = EncodeSOAPFault(&buf, &SOAPFault{ResponseCode: exchange.CodeServerBusy, String: "busy", MessageXML: MessageXML{BackOff: time.Second}})
 	f.Add(buf.Bytes())
 	buf.Reset()
-	_ = encodeSOAPFault(&buf, &SOAPFault{ResponseCode: CodeServerBusy, String: "busy", MessageXML: MessageXML{BackOff: time.Second}}, true)
+	_ = encodeSOAPFault(&buf, &SOAPFault{ResponseCode: exchange.CodeServerBusy, String: "busy", MessageXML: MessageXML{BackOff: time.Second}}, true)
 	f.Add(buf.Bytes())
 	f.Fuzz(func(t *testing.T, data []byte) {
 		resp, err := DecodeAvailabilityResponse(bytes.NewReader(data))

@@ -1,8 +1,10 @@
-package exchange
+package ews
 
 import (
 	"strconv"
 	"time"
+
+	"github.com/calbridge/calbridge/exchange"
 
 	"github.com/calbridge/calbridge/freebusy"
 )
@@ -222,7 +224,7 @@ type FreeBusyResponse struct {
 type ResponseMessage struct {
 	Class ResponseClass
 	// Code is the m:ResponseCode: NoError or one of §2.7.
-	Code        ResponseCode
+	Code        exchange.ResponseCode
 	MessageText string
 	// DescriptiveLinkKey is written as 0 on errors, as Exchange does.
 	DescriptiveLinkKey int

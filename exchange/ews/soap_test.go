@@ -1,4 +1,4 @@
-package exchange
+package ews
 
 import (
 	"bytes"
@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/calbridge/calbridge/exchange"
+
 	"github.com/calbridge/calbridge/freebusy"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -17,7 +19,7 @@ import (
 
 func readTestdata(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile("testdata/ews/" + name)
+	b, err := os.ReadFile("testdata/" + name)
 	require.NoError(t, err)
 	return b
 }
@@ -81,7 +83,7 @@ func TestDecodeResponseErrorEntry(t *testing.T) {
 	require.Len(t, resp.Responses, 2)
 	rm := resp.Responses[0].ResponseMessage
 	assert.Equal(t, ClassError, rm.Class)
-	assert.Equal(t, CodeMailRecipientNotFound, rm.Code)
+	assert.Equal(t, exchange.CodeMailRecipientNotFound, rm.Code)
 	assert.Equal(t, 5009, rm.MessageXML.ExceptionCode)
 	assert.Equal(t, "Microsoft.Exchange.InfoWorker.Common.Availability.MailRecipientNotFoundException", rm.MessageXML.ExceptionType)
 	assert.Contains(t, rm.MessageText, "<>SMTP:nobody@example.com")
@@ -106,7 +108,7 @@ func TestDecodeResponseErrorEntry(t *testing.T) {
 	assert.ErrorIs(t, ss[0].Err, freebusy.ErrUnknownAttendee)
 	var re *ResponseError
 	require.ErrorAs(t, ss[0].Err, &re)
-	assert.Equal(t, CodeMailRecipientNotFound, re.Code)
+	assert.Equal(t, exchange.CodeMailRecipientNotFound, re.Code)
 	require.Nil(t, ss[1].Err)
 	assert.Equal(t, []freebusy.Interval{
 		{Start: time.Date(2012, 5, 16, 12, 0, 0, 0, time.UTC), End: time.Date(2012, 5, 16, 13, 30, 0, 0, time.UTC), Status: freebusy.Busy},
@@ -193,7 +195,7 @@ func sampleResponse() *AvailabilityResponse {
 	wh := WorkingHoursOf(&freebusy.WorkingHours{Location: time.UTC, Periods: []freebusy.WorkingPeriod{{Days: []time.Weekday{time.Monday, time.Friday}, Start: 8 * time.Hour, End: 17 * time.Hour}}}, 2024)
 	dt := func(h int) DateTime { return LocalDateTime(time.Date(2024, 3, 5, h, 0, 0, 0, time.UTC), time.UTC) }
 	return &AvailabilityResponse{Responses: []FreeBusyResponse{
-		{ResponseMessage: ResponseMessage{Class: ClassSuccess, Code: CodeNoError}, View: FreeBusyView{
+		{ResponseMessage: ResponseMessage{Class: ClassSuccess, Code: exchange.CodeNoError}, View: FreeBusyView{
 			ViewType: ViewDetailedMerged, MergedFreeBusy: "00222100",
 			CalendarEvents: []CalendarEvent{
 				{StartTime: dt(9), EndTime: dt(10), BusyType: BusyBusy, Details: &CalendarEventDetails{ID: "AAA=", Subject: "Plan <&> \"review\"", Location: "Room 1", IsMeeting: true}},
@@ -201,8 +203,8 @@ func sampleResponse() *AvailabilityResponse {
 			},
 			WorkingHours: wh,
 		}},
-		{ResponseMessage: ResponseMessage{Class: ClassError, Code: CodeServerBusy, MessageText: "busy", MessageXML: MessageXML{BackOff: 1500 * time.Millisecond}}, View: FreeBusyView{ViewType: ViewNone}},
-		{ResponseMessage: ResponseMessage{Class: ClassError, Code: CodeMailRecipientNotFound, MessageXML: MessageXML{ExceptionType: "X", ExceptionCode: 5009}}, View: FreeBusyView{ViewType: ViewNone}},
+		{ResponseMessage: ResponseMessage{Class: ClassError, Code: exchange.CodeServerBusy, MessageText: "busy", MessageXML: MessageXML{BackOff: 1500 * time.Millisecond}}, View: FreeBusyView{ViewType: ViewNone}},
+		{ResponseMessage: ResponseMessage{Class: ClassError, Code: exchange.CodeMailRecipientNotFound, MessageXML: MessageXML{ExceptionType: "X", ExceptionCode: 5009}}, View: FreeBusyView{ViewType: ViewNone}},
 	}}
 }
 
@@ -233,14 +235,14 @@ func TestRequestRoundTripAndNamespaces(t *testing.T) {
 }
 
 func TestFaultRoundTrip(t *testing.T) {
-	want := &SOAPFault{ResponseCode: CodeServerBusy, String: "The server cannot service this request right now.", Message: "try later", MessageXML: MessageXML{BackOff: 30 * time.Second}}
+	want := &SOAPFault{ResponseCode: exchange.CodeServerBusy, String: "The server cannot service this request right now.", Message: "try later", MessageXML: MessageXML{BackOff: 30 * time.Second}}
 	var buf bytes.Buffer
 	require.NoError(t, EncodeSOAPFault(&buf, want))
 	checkNamespaces(t, buf.Bytes())
 	_, err := DecodeAvailabilityResponse(&buf)
 	var f *SOAPFault
 	require.ErrorAs(t, err, &f)
-	assert.Equal(t, CodeServerBusy, f.ResponseCode)
+	assert.Equal(t, exchange.CodeServerBusy, f.ResponseCode)
 	assert.Equal(t, "a:ErrorServerBusy", f.Code)
 	assert.Equal(t, 30*time.Second, f.MessageXML.BackOff)
 	assert.Equal(t, "try later", f.Message)

@@ -1,22 +1,24 @@
-package exchange
+package ews
 
 import (
 	"errors"
 	"testing"
 	"time"
 
+	"github.com/calbridge/calbridge/exchange"
+
 	"github.com/calbridge/calbridge/freebusy"
 	"github.com/stretchr/testify/assert"
 )
 
 func TestResponseErrorMatchesSentinels(t *testing.T) {
-	err := error(&ResponseError{Mailbox: "a@x", Code: CodeServerBusy, Message: "slow down", BackOff: time.Second})
+	err := error(&ResponseError{Mailbox: "a@x", Code: exchange.CodeServerBusy, Message: "slow down", BackOff: time.Second})
 	assert.ErrorIs(t, err, freebusy.ErrThrottled)
 	assert.NotErrorIs(t, err, freebusy.ErrTimeout)
 	assert.Equal(t, `exchange: "a@x": ErrorServerBusy: slow down`, err.Error())
 	assert.Equal(t, freebusy.ReasonThrottled, freebusy.ReasonOf(err))
 
-	f := error(&SOAPFault{Code: "a:ErrorInvalidTimeInterval", ResponseCode: CodeInvalidTimeInterval, String: "bad window"})
+	f := error(&SOAPFault{Code: "a:ErrorInvalidTimeInterval", ResponseCode: exchange.CodeInvalidTimeInterval, String: "bad window"})
 	assert.ErrorIs(t, f, freebusy.ErrInvalid)
 	assert.Equal(t, "exchange: soap fault ErrorInvalidTimeInterval: bad window", f.Error())
 
