@@ -3,7 +3,6 @@ package exchange
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -211,70 +210,6 @@ func EqualLegacyDN(a, b string) bool {
 		return strings.EqualFold(a, b)
 	}
 	return da.Equal(db)
-}
-
-// PublicFolderSiteFolder returns the name of the site folder under
-// NON_IPM_SUBTREE/SCHEDULE+ FREE BUSY that holds the recipient's
-// public-folder free/busy message: "EX:" + the DN up to the first /cn=
-// ([MS-OXOPFFB] 3.1.4.1.2.2; exchange-freebusy.md §1.1), for example
-// "EX:/o=Ximian XCS/ou=XCS".
-func (d LegacyDN) PublicFolderSiteFolder() string { return "EX:" + d.Site() }
-
-// PublicFolderSubject returns the subject of the recipient's public-folder
-// free/busy message: "USER-" + the upper-cased DN from the first /cn= on
-// (exchange-freebusy.md §1.1), for example "USER-/CN=RECIPIENTS/CN=DANW".
-// Readers compare subjects case-insensitively (Zimbra writes mixed case).
-func (d LegacyDN) PublicFolderSubject() string {
-	var b strings.Builder
-	b.WriteString("USER-")
-	for _, cn := range d.CommonNames {
-		b.WriteString("/CN=")
-		b.WriteString(strings.ToUpper(cn))
-	}
-	return b.String()
-}
-
-// PublicFolderTopFolder is the folder under NON_IPM_SUBTREE that holds the
-// site folders of public-folder free/busy (exchange-freebusy.md §1.1).
-const PublicFolderTopFolder = "SCHEDULE+ FREE BUSY"
-
-// PublicFolderWebDAVPath returns the Exchange 2000/2003 WebDAV path of the
-// recipient's free/busy message (exchange-freebusy.md §1.1): a "/" inside a
-// folder or item name is written "_xF8FF_", names are percent-escaped, and
-// ".EML" is appended:
-//
-//	/public/NON_IPM_SUBTREE/SCHEDULE%2B%20FREE%20BUSY/EX:_xF8FF_o=Ximian%20XCS_xF8FF_ou=XCS/USER-_xF8FF_CN=RECIPIENTS_xF8FF_CN=DANW.EML
-func (d LegacyDN) PublicFolderWebDAVPath() string {
-	escape := func(name string) string {
-		name = strings.ReplaceAll(name, "/", "_xF8FF_")
-		return strings.ReplaceAll(url.PathEscape(name), "+", "%2B")
-	}
-	return "/public/NON_IPM_SUBTREE/" + escape(PublicFolderTopFolder) + "/" +
-		escape(d.PublicFolderSiteFolder()) + "/" + escape(d.PublicFolderSubject()) + ".EML"
-}
-
-// LegacyDNFromPublicFolder rebuilds a recipient's DN from the name of a
-// public-folder site folder ("EX:/o=Org/ou=Site") and the subject of a
-// free/busy message in it ("USER-/CN=RECIPIENTS/CN=DANW"), both matched
-// case-insensitively. Since publishers upper-case the subject, the common
-// names come back upper-cased; compare the result with Equal.
-func LegacyDNFromPublicFolder(folder, subject string) (LegacyDN, error) {
-	site, ok := addrCutPrefixFold(folder, "EX:")
-	if !ok {
-		return LegacyDN{}, addressErr(kindLegacyDN, folder, ErrAddressSyntax, "site folder name does not start with \"EX:\"")
-	}
-	tail, ok := addrCutPrefixFold(subject, "USER-")
-	if !ok {
-		return LegacyDN{}, addressErr(kindLegacyDN, subject, ErrAddressSyntax, "free/busy subject does not start with \"USER-\"")
-	}
-	return ParseLegacyDN(site + tail)
-}
-
-func addrCutPrefixFold(s, prefix string) (string, bool) {
-	if len(s) < len(prefix) || !strings.EqualFold(s[:len(prefix)], prefix) {
-		return s, false
-	}
-	return s[len(prefix):], true
 }
 
 // Proxy address types with a fixed meaning ([MS-OXLDAP]; exchange-freebusy.md

@@ -7,8 +7,7 @@ import (
 	"github.com/calbridge/calbridge/exchange"
 )
 
-// Parsing a legacyExchangeDN, comparing it case-insensitively, finding the
-// public-folder names it implies, and resolving it to SMTP through the
+// Parsing a legacyExchangeDN, comparing it case-insensitively, and resolving it to SMTP through the
 // directory's proxy addresses.
 func ExampleParseLegacyDN() {
 	dn, err := exchange.ParseLegacyDN("/o=Contoso/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=UserA")
@@ -20,8 +19,6 @@ func ExampleParseLegacyDN() {
 	fmt.Println("site:        ", dn.Site())
 	fmt.Println("common names:", dn.CommonNames)
 	fmt.Println("same as upper case:", exchange.EqualLegacyDN(dn.String(), "/O=CONTOSO/OU=EXCHANGE ADMINISTRATIVE GROUP (FYDIBOHF23SPDLT)/CN=RECIPIENTS/CN=USERA"))
-	fmt.Println("free/busy folder: ", dn.PublicFolderSiteFolder())
-	fmt.Println("free/busy subject:", dn.PublicFolderSubject())
 
 	directory := []exchange.Recipient{{
 		LegacyDN:       "/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=4f1c-usera",
@@ -37,8 +34,6 @@ func ExampleParseLegacyDN() {
 	// site:         /o=Contoso/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)
 	// common names: [Recipients UserA]
 	// same as upper case: true
-	// free/busy folder:  EX:/o=Contoso/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)
-	// free/busy subject: USER-/CN=RECIPIENTS/CN=USERA
 	// resolved through X500: user.a@contoso.com <nil>
 	// invalid: true
 }

@@ -34,7 +34,7 @@ func ExampleEncodePublicFolder() {
 		return
 	}
 	dn, _ := exchange.ParseLegacyDN(owner)
-	fmt.Println("folder:   ", dn.PublicFolderSiteFolder())
+	fmt.Println("folder:   ", publicfolder.SiteFolder(dn))
 	fmt.Println("subject:  ", m.Subject)
 	fmt.Println("published:", m.PublishStart, m.PublishEnd, m.RangeTimestamp)
 	fmt.Printf("busy:      %v %X\n", m.MonthsBusy, m.FreeBusyBusy)

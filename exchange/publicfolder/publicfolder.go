@@ -46,7 +46,7 @@ const PublicFolderMessageClass = "IPM.Post"
 // one MAPI property, named after its canonical PidTag name, so that moving a
 // message to or from a MAPI, WebDAV or EWS property bag is one assignment per
 // field. Find the site folder and subject with LegacyDN's
-// PublicFolderSiteFolder and PublicFolderSubject.
+// SiteFolder and Subject.
 //
 // Each status has a pair: a Months list (PtypMultipleInteger32, one
 // year*16+month key per month with blocks, ascending) and a FreeBusy list
@@ -526,7 +526,7 @@ func EncodePublicFolder(s *freebusy.Schedule, opt PublicFolderEncodeOptions) (*P
 		if err != nil {
 			return nil, err
 		}
-		m.EmailAddress, m.Subject = opt.Owner, dn.PublicFolderSubject()
+		m.EmailAddress, m.Subject = opt.Owner, Subject(dn)
 	}
 	ts := opt.Timestamp
 	if ts.IsZero() {
