@@ -34,7 +34,10 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	notesHalf := transport.NewServer(calendars, transport.WithServerToken("s3cret"))
+	notesHalf, err := transport.NewServer(calendars, transport.WithToken("s3cret"))
+	if err != nil {
+		panic(err)
+	}
 	go notesHalf.Serve(ln)
 	defer notesHalf.Close()
 

@@ -8,10 +8,11 @@ import (
 )
 
 // Backoff tunes the delay between connection attempts. Delays are measured
-// between attempt start times, as in grpc/grpc doc/connection-backoff.md:
-// the n-th retry waits BaseDelay·Multiplier^n, capped at MaxDelay, times a
-// uniform factor in [1-Jitter, 1+Jitter]. Each attempt may take up to
-// max(MinConnectTimeout, that delay).
+// between attempt start times, as in gRPC's "Connection Backoff Protocol"
+// (docs/reconnect.md §1): the n-th retry waits BaseDelay·Multiplier^n,
+// capped at MaxDelay, times a uniform factor in [1-Jitter, 1+Jitter]. Each
+// attempt, dial and handshakes, may take up to max(MinConnectTimeout, the
+// unjittered delay).
 type Backoff struct {
 	// BaseDelay is the delay before the first retry.
 	BaseDelay time.Duration
@@ -26,9 +27,8 @@ type Backoff struct {
 	MinConnectTimeout time.Duration
 }
 
-// DefaultBackoff holds gRPC's connection-backoff constants
-// (doc/connection-backoff.md): 1 s, ×1.6, ±20 %, 120 s cap, 20 s minimum
-// connect timeout.
+// DefaultBackoff holds the constants of gRPC's "Connection Backoff
+// Protocol": 1 s, ×1.6, ±20 %, 120 s cap, 20 s minimum connect timeout.
 var DefaultBackoff = Backoff{
 	BaseDelay:         time.Second,
 	Multiplier:        1.6,
@@ -54,11 +54,11 @@ func (b Backoff) validate() error {
 	return nil
 }
 
-// Delay returns the wait before retry number retries (0 for the first
+// delay returns the wait before retry number retries (0 for the first
 // retry) given a uniform random number rnd in [0, 1): rnd 0.5 gives the
 // unjittered delay, 0 the shortest, values near 1 the longest. It is the
 // backoff math in one pure function, so that tests can check the schedule.
-func (b Backoff) Delay(retries int, rnd float64) time.Duration {
+func (b Backoff) delay(retries int, rnd float64) time.Duration {
 	d := float64(b.BaseDelay)
 	max := float64(b.MaxDelay)
 	for i := 0; i < retries && d < max; i++ {
@@ -74,10 +74,10 @@ func (b Backoff) Delay(retries int, rnd float64) time.Duration {
 	return time.Duration(d)
 }
 
-// ConnectTimeout returns how long the attempt following retry number
+// connectTimeout returns how long the attempt following retry number
 // retries may take: max(MinConnectTimeout, the unjittered delay).
-func (b Backoff) ConnectTimeout(retries int) time.Duration {
-	return max(b.MinConnectTimeout, b.Delay(retries, 0.5))
+func (b Backoff) connectTimeout(retries int) time.Duration {
+	return max(b.MinConnectTimeout, b.delay(retries, 0.5))
 }
 
 // retryBudget limits retries so that a failing server is not hammered: a

@@ -8,32 +8,32 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestDefaultBackoffIsGRPC pins the constants of grpc/grpc
-// doc/connection-backoff.md (reconnect-rpc.md §1, §10).
+// TestDefaultBackoffIsGRPC pins the constants of gRPC's "Connection
+// Backoff Protocol" (docs/reconnect.md §1, §10).
 func TestDefaultBackoffIsGRPC(t *testing.T) {
 	assert.Equal(t, Backoff{BaseDelay: time.Second, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 120 * time.Second, MinConnectTimeout: 20 * time.Second}, DefaultBackoff)
 	require.NoError(t, DefaultBackoff.validate())
 }
 
 // TestBackoffSchedule checks the delay series against the gRPC interop
-// expectation (reconnect-rpc.md §1: e0 = 1 s, ×1.6, capped at 120 s) at
+// expectation (docs/reconnect.md §1: e0 = 1 s, ×1.6, capped at 120 s) at
 // the middle and both ends of the jitter range.
 func TestBackoffSchedule(t *testing.T) {
 	b := DefaultBackoff
 	want := []float64{1000, 1600, 2560, 4096, 6553.6, 10485.76, 16777.216, 26843.5456, 42949.67296, 68719.476736, 109951.1627776, 120000, 120000, 120000}
 	for i, ms := range want {
 		e := ms * float64(time.Millisecond)
-		assert.InDeltaf(t, e, float64(b.Delay(i, 0.5)), float64(time.Microsecond), "retry %d unjittered", i)
-		assert.InDeltaf(t, e*0.8, float64(b.Delay(i, 0)), float64(time.Microsecond), "retry %d low end", i)
-		assert.InDeltaf(t, e*1.2, float64(b.Delay(i, 1)), float64(time.Microsecond), "retry %d high end", i)
+		assert.InDeltaf(t, e, float64(b.delay(i, 0.5)), float64(time.Microsecond), "retry %d unjittered", i)
+		assert.InDeltaf(t, e*0.8, float64(b.delay(i, 0)), float64(time.Microsecond), "retry %d low end", i)
+		assert.InDeltaf(t, e*1.2, float64(b.delay(i, 1)), float64(time.Microsecond), "retry %d high end", i)
 	}
-	assert.Equal(t, 120*time.Second, b.Delay(1000, 0.5), "a huge retry count must not overflow")
+	assert.Equal(t, 120*time.Second, b.delay(1000, 0.5), "a huge retry count must not overflow")
 }
 
 func TestBackoffConnectTimeout(t *testing.T) {
 	b := DefaultBackoff
-	assert.Equal(t, 20*time.Second, b.ConnectTimeout(0), "minimum connect timeout")
-	assert.Equal(t, 120*time.Second, b.ConnectTimeout(30), "the backoff when it is longer")
+	assert.Equal(t, 20*time.Second, b.connectTimeout(0), "minimum connect timeout")
+	assert.Equal(t, 120*time.Second, b.connectTimeout(30), "the backoff when it is longer")
 }
 
 func TestBackoffValidate(t *testing.T) {
@@ -60,7 +60,7 @@ func TestBackoffValidate(t *testing.T) {
 }
 
 // TestRetryBudget checks the token bucket: the reserve, the per-call
-// deposit, the time refill and the cap (reconnect-rpc.md §5.2, §8 item 8).
+// deposit, the time refill and the cap (docs/reconnect.md §5.2, §8.8).
 func TestRetryBudget(t *testing.T) {
 	now := time.Unix(1000, 0)
 	b := newRetryBudget(0.1, 2, now)
@@ -88,7 +88,7 @@ func TestRetryBudget(t *testing.T) {
 }
 
 // TestRetryBudgetAmplification bounds retries under a persistently failing
-// server to calls·ratio plus the reserve (reconnect-rpc.md §9 T15).
+// server to calls·ratio plus the reserve (docs/reconnect.md §9 T15).
 func TestRetryBudgetAmplification(t *testing.T) {
 	now := time.Unix(0, 0)
 	b := newRetryBudget(0.1, 1, now)

@@ -18,7 +18,7 @@ import (
 
 // The benchmarks compare the Client with its floor, the standard library's
 // net/rpc with net/rpc/jsonrpc carrying the same 5-attendee query and
-// answer over loopback TCP (reconnect-rpc.md §7). The Client runs with
+// answer over loopback TCP (docs/reconnect.md §7). The Client runs with
 // everything on: heartbeats, write deadlines, the default call timeout.
 
 // reportCPU reports the process CPU time per operation since start.
@@ -70,8 +70,12 @@ func BenchmarkRPCCallParallel(b *testing.B) {
 // NetRPCFreeBusy is the net/rpc service of the floor benchmarks.
 type NetRPCFreeBusy struct{ src freebusy.Source }
 
+// NetRPCReply is calbridge.freebusy's result (freeBusyResult) under a name
+// net/rpc accepts: it registers only methods whose types are exported.
+type NetRPCReply freeBusyResult
+
 // FreeBusy answers q like the Server does.
-func (s *NetRPCFreeBusy) FreeBusy(q freebusy.Query, reply *FreeBusyResult) error {
+func (s *NetRPCFreeBusy) FreeBusy(q freebusy.Query, reply *NetRPCReply) error {
 	out, err := s.src.FreeBusy(context.Background(), q)
 	reply.Schedules = out
 	return err
@@ -94,7 +98,7 @@ func BenchmarkNetRPCJSONCall(b *testing.B) {
 	b.ResetTimer()
 	defer reportCPU(b, processCPU())
 	for b.Loop() {
-		var res FreeBusyResult
+		var res NetRPCReply
 		if err := c.Call("NetRPCFreeBusy.FreeBusy", q, &res); err != nil {
 			b.Fatal(err)
 		}
@@ -109,7 +113,7 @@ func BenchmarkNetRPCJSONCallParallel(b *testing.B) {
 	defer reportCPU(b, processCPU())
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			var res FreeBusyResult
+			var res NetRPCReply
 			if err := c.Call("NetRPCFreeBusy.FreeBusy", q, &res); err != nil {
 				b.Error(err)
 				return
@@ -121,7 +125,7 @@ func BenchmarkNetRPCJSONCallParallel(b *testing.B) {
 // BenchmarkRPCRecovery measures the time from a server's restart (on the
 // same address, after its connections were closed) to the client's first
 // successful call, with the default options and a caller retrying every
-// millisecond (reconnect-rpc.md §9 T1). It is bounded by the eager retry
+// millisecond (docs/reconnect.md §9 T1). It is bounded by the eager retry
 // interval and the first backoff step (both 1 s by default), not by the
 // length of the outage.
 func BenchmarkRPCRecovery(b *testing.B) {
@@ -129,7 +133,7 @@ func BenchmarkRPCRecovery(b *testing.B) {
 	require.NoError(b, err)
 	addr := l.Addr().String()
 	serve := func(l net.Listener) (*Server, chan struct{}) {
-		s := NewServer(staticSource)
+		s := newServer(b, staticSource)
 		done := make(chan struct{})
 		go func() { defer close(done); _ = s.Serve(l) }()
 		return s, done
@@ -191,7 +195,7 @@ func BenchmarkRPCCallVsNetRPC(b *testing.B) {
 			b.Fatal(err)
 		}
 		t1 := time.Now()
-		var res FreeBusyResult
+		var res NetRPCReply
 		if err := floor.Call("NetRPCFreeBusy.FreeBusy", q, &res); err != nil {
 			b.Fatal(err)
 		}
@@ -234,7 +238,7 @@ func BenchmarkRPCCallParallelVsNetRPC(b *testing.B) {
 	}
 	oursCall := func() error { _, err := c.FreeBusy(ctx, q); return err }
 	floorCall := func() error {
-		var res FreeBusyResult
+		var res NetRPCReply
 		return floor.Call("NetRPCFreeBusy.FreeBusy", q, &res)
 	}
 	var ours, theirs time.Duration

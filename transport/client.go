@@ -18,7 +18,7 @@ import (
 	"github.com/calbridge/calbridge/freebusy"
 )
 
-// Client is the reconnect-safe RPC client: a Transport that carries
+// Client is the reconnect-safe RPC client: a freebusy.Source that carries
 // free/busy queries to a Server over JSON-RPC 2.0 (PROTOCOL.md). See the
 // package documentation for its state machine, retry rule and fail-fast
 // behaviour. A Client is safe for concurrent use; its zero value is not
@@ -54,10 +54,12 @@ type Client struct {
 }
 
 // NewClient returns a Client for the servers at addrs (host:port), tried in
-// round-robin order on failure. It validates the configuration and starts
-// the connection goroutine, but does not dial: the client starts Idle, and
-// the first call or Connect starts connecting. Close releases it.
-func NewClient(addrs []string, opts ...Option) (*Client, error) {
+// round-robin order on failure. It fails, with an error matching
+// ErrInvalidOption, when addrs is empty or malformed or an option has a
+// value it cannot take. Otherwise it starts the connection goroutine, but
+// does not dial: the client starts Idle, and the first call or Connect
+// starts connecting. Close releases it.
+func NewClient(addrs []string, opts ...ClientOption) (*Client, error) {
 	if len(addrs) == 0 {
 		return nil, configError("no server address")
 	}
@@ -68,7 +70,7 @@ func NewClient(addrs []string, opts ...Option) (*Client, error) {
 	}
 	o := defaultClientOptions()
 	for _, opt := range opts {
-		opt(&o)
+		opt.applyClient(&o)
 	}
 	if err := o.validate(); err != nil {
 		return nil, err
@@ -127,8 +129,8 @@ func (c *Client) Call(ctx context.Context, q freebusy.Query, opts ...CallOption)
 	c.calls.Add(1)
 	c.inFlight.Add(1)
 	defer c.inFlight.Add(-1)
-	var res FreeBusyResult
-	if err := c.do(ctx, MethodFreeBusy, q, &res, co); err != nil {
+	var res freeBusyResult
+	if err := c.do(ctx, methodFreeBusy, q, &res, co); err != nil {
 		c.callFailures.Add(1)
 		return nil, err
 	}
@@ -143,7 +145,7 @@ func (c *Client) Call(ctx context.Context, q freebusy.Query, opts ...CallOption)
 // round-trip time. Like a call, it fails fast while disconnected.
 func (c *Client) Ping(ctx context.Context) (time.Duration, error) {
 	start := time.Now()
-	if err := c.do(ctx, MethodPing, nil, nil, callOptions{waitForReady: c.o.waitForReady}); err != nil {
+	if err := c.do(ctx, methodPing, nil, nil, callOptions{waitForReady: c.o.waitForReady}); err != nil {
 		return 0, err
 	}
 	return time.Since(start), nil
@@ -478,7 +480,7 @@ func (c *Client) Close() error {
 func (c *Client) setState(to State, err error, addr string, cc *clientConn) {
 	c.mu.Lock()
 	from := c.state
-	if from == to || !LegalTransition(from, to) {
+	if from == to || !legalTransition(from, to) {
 		c.mu.Unlock()
 		if from != to {
 			// A bug of ours, logged loudly but never a panic: the
@@ -560,7 +562,7 @@ func (c *Client) run() {
 			c.addr = c.addrs[idx]
 			c.mu.Unlock()
 			failed = c.addrs[idx]
-			cc, err = c.connect(c.addrs[idx], c.o.backoff.ConnectTimeout(retries))
+			cc, err = c.connect(c.addrs[idx], c.o.backoff.connectTimeout(retries))
 			if err == nil || c.isClosed() {
 				break
 			}
@@ -577,7 +579,7 @@ func (c *Client) run() {
 		}
 		if err != nil {
 			lastErr = err
-			next := start.Add(c.o.backoff.Delay(retries, c.o.rand()))
+			next := start.Add(c.o.backoff.delay(retries, c.o.rand()))
 			retries++
 			c.setState(TransientFailure, err, failed, nil)
 			if !c.sleepUntil(next) {
@@ -619,8 +621,8 @@ func (c *Client) run() {
 			// Many clients lose a restarted server at the same moment:
 			// unless a call needs the connection now, spread their
 			// reconnects uniformly over one base delay so that they do
-			// not arrive together (reconnect-rpc.md §8.6; §9 T11 wants no
-			// tenth of BaseDelay to hold over 15 % of them). T1's bound,
+			// not arrive together (docs/reconnect.md §8.6; its §9 T11 wants
+			// no tenth of BaseDelay to hold over 15 % of them). T1's bound,
 			// 1.2 base delays, still holds.
 			c.mu.Lock()
 			idle := c.waiting == 0 && c.inFlight.Load() == 0
@@ -635,7 +637,7 @@ func (c *Client) run() {
 		}
 		// Connections keep breaking right after their handshake: back off,
 		// so that a server that accepts and drops cannot make us spin.
-		next := time.Now().Add(c.o.backoff.Delay(retries, c.o.rand()))
+		next := time.Now().Add(c.o.backoff.delay(retries, c.o.rand()))
 		retries++
 		c.setState(TransientFailure, lastErr, cc.addr, nil)
 		if !c.sleepUntil(next) {
@@ -746,8 +748,8 @@ func (c *Client) connect(addr string, timeout time.Duration) (*clientConn, error
 }
 
 // hello runs the calbridge.hello exchange (id 0) under ctx's deadline.
-func (c *Client) hello(ctx context.Context, nc net.Conn) (*bufio.Reader, HelloResult, error) {
-	var hr HelloResult
+func (c *Client) hello(ctx context.Context, nc net.Conn) (*bufio.Reader, helloResult, error) {
+	var hr helloResult
 	dl, _ := ctx.Deadline()
 	if err := nc.SetDeadline(dl); err != nil {
 		return nil, hr, err
@@ -756,7 +758,7 @@ func (c *Client) hello(ctx context.Context, nc net.Conn) (*bufio.Reader, HelloRe
 	defer stop()
 
 	e := getEncoder()
-	err := e.request(0, MethodHello, HelloParams{Version: ProtocolVersion, Token: c.o.token, Client: "calbridge-go"})
+	err := e.request(0, methodHello, helloParams{Version: ProtocolVersion, Token: c.o.token, Client: "calbridge-go"})
 	if err == nil {
 		_, err = nc.Write(e.buf.Bytes())
 	}

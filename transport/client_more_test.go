@@ -72,9 +72,9 @@ func TestClientSpeaksToAnyJSONRPCServer(t *testing.T) {
 			}
 			var reply string
 			switch req.Method {
-			case MethodHello:
+			case methodHello:
 				reply = fmt.Sprintf(`{"result":{"version":1,"server":"other","maxMessageBytes":4096},"id":%s,"jsonrpc":"2.0"}`, req.ID)
-			case MethodFreeBusy:
+			case methodFreeBusy:
 				var q freebusy.Query
 				_ = json.Unmarshal(req.Params, &q)
 				if q.Attendees[0] == "kill@example.com" {

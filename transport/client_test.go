@@ -48,7 +48,7 @@ func TestClientRoundTrip(t *testing.T) {
 	assert.Equal(t, Shutdown, rec.states()[len(rec.states())-1])
 }
 
-// Timing bounds. reconnect-rpc.md §9 asks for ≤ 100 ms fail-fast and
+// Timing bounds. docs/reconnect.md §9 asks for ≤ 100 ms fail-fast and
 // deadline + 50 ms; the tests allow more because they run with -race on a
 // shared two-core machine, which still separates "prompt" from "hung until
 // the 5 s test deadline".
@@ -64,17 +64,17 @@ var slowBackoff = Backoff{BaseDelay: time.Minute, Multiplier: 1.6, Jitter: 0.2, 
 func TestNewClientValidates(t *testing.T) {
 	tests := map[string]struct {
 		addrs []string
-		opts  []Option
+		opts  []ClientOption
 	}{
 		"no address":        {nil, nil},
 		"bad address":       {[]string{"no-port"}, nil},
-		"zero attempts":     {[]string{"127.0.0.1:1"}, []Option{WithMaxAttempts(0)}},
-		"negative budget":   {[]string{"127.0.0.1:1"}, []Option{WithRetryBudget(-1, 1)}},
-		"tiny messages":     {[]string{"127.0.0.1:1"}, []Option{WithMaxMessageBytes(10)}},
-		"heartbeat timeout": {[]string{"127.0.0.1:1"}, []Option{WithHeartbeat(time.Second, 0)}},
-		"write timeout":     {[]string{"127.0.0.1:1"}, []Option{WithWriteTimeout(0)}},
-		"eager interval":    {[]string{"127.0.0.1:1"}, []Option{WithEagerRetryInterval(0)}},
-		"nobody may wait":   {[]string{"127.0.0.1:1"}, []Option{WithMaxWaiting(0)}},
+		"zero attempts":     {[]string{"127.0.0.1:1"}, []ClientOption{WithMaxAttempts(0)}},
+		"negative budget":   {[]string{"127.0.0.1:1"}, []ClientOption{WithRetryBudget(-1, 1)}},
+		"tiny messages":     {[]string{"127.0.0.1:1"}, []ClientOption{WithMaxMessageBytes(10)}},
+		"heartbeat timeout": {[]string{"127.0.0.1:1"}, []ClientOption{WithHeartbeat(time.Second, 0)}},
+		"write timeout":     {[]string{"127.0.0.1:1"}, []ClientOption{WithWriteTimeout(0)}},
+		"eager interval":    {[]string{"127.0.0.1:1"}, []ClientOption{WithEagerRetryInterval(0)}},
+		"nobody may wait":   {[]string{"127.0.0.1:1"}, []ClientOption{WithMaxWaiting(0)}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -82,6 +82,7 @@ func TestNewClientValidates(t *testing.T) {
 			require.Error(t, err)
 			assert.Nil(t, c)
 			assert.Contains(t, err.Error(), "transport: invalid configuration")
+			assert.ErrorIs(t, err, ErrInvalidOption)
 		})
 	}
 }
@@ -100,8 +101,8 @@ func TestClientDoesNotDialUntilUsed(t *testing.T) {
 }
 
 // TestClientFailFastWhileDisconnected: with the server down, calls fail at
-// once with Unavailable carrying the dial error (reconnect-rpc.md §8 item
-// 10, §9 T1), and a call within the eager interval does not dial again.
+// once with Unavailable carrying the dial error (docs/reconnect.md §8.10,
+// §9 T1), and a call within the eager interval does not dial again.
 func TestClientFailFastWhileDisconnected(t *testing.T) {
 	addr := freeAddr(t)
 	var rec recorder
@@ -208,13 +209,13 @@ func TestClientMaxWaiting(t *testing.T) {
 }
 
 // TestClientReconnectAfterServerRestart is the KB Q201280 regression
-// (reconnect-rpc.md §0, §9 T1): after the server restarts on the same
+// (docs/reconnect.md §0, §9 T1): after the server restarts on the same
 // address, calls succeed again without recreating the client.
 func TestClientReconnectAfterServerRestart(t *testing.T) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	addr := l.Addr().String()
-	s1 := NewServer(staticSource)
+	s1 := newServer(t, staticSource)
 	served := make(chan struct{})
 	go func() { defer close(served); _ = s1.Serve(l) }()
 
@@ -248,7 +249,7 @@ func TestClientReconnectAfterServerRestart(t *testing.T) {
 	assert.Contains(t, states[2:], TransientFailure)
 }
 
-// TestClientRetriesInFlightCallOnFreshConnection (reconnect-rpc.md §9 T2):
+// TestClientRetriesInFlightCallOnFreshConnection (docs/reconnect.md §9 T2):
 // a query in flight when its server dies is retried on a fresh connection,
 // here to the second address, and succeeds.
 func TestClientRetriesInFlightCallOnFreshConnection(t *testing.T) {
@@ -300,7 +301,7 @@ func (s *countingSource) FreeBusy(ctx context.Context, q freebusy.Query) ([]free
 	return nil, s.err
 }
 
-// TestClientApplicationErrorsDoNotChurn (reconnect-rpc.md §8 item 5, §9
+// TestClientApplicationErrorsDoNotChurn (docs/reconnect.md §8.5, §9
 // T15): errors answered by the server keep the connection, temporary ones
 // are retried only within the budget, permanent ones never.
 func TestClientApplicationErrorsDoNotChurn(t *testing.T) {
@@ -395,7 +396,7 @@ func TestClientDefaultCallTimeout(t *testing.T) {
 }
 
 // TestClientCallDeadline: a call ends at its context's deadline, and the
-// connection survives (reconnect-rpc.md §9 T7: no reconnect storm).
+// connection survives (docs/reconnect.md §9 T7: no reconnect storm).
 func TestClientCallDeadline(t *testing.T) {
 	blocking := newBlockingSource()
 	_, addr := startServer(t, blocking)
@@ -414,7 +415,7 @@ func TestClientCallDeadline(t *testing.T) {
 	assert.Equal(t, uint64(1), c.Stats().Dials)
 }
 
-// TestClientHeartbeatDetectsHalfOpenPeer (reconnect-rpc.md §9 T4): a peer
+// TestClientHeartbeatDetectsHalfOpenPeer (docs/reconnect.md §9 T4): a peer
 // that stops answering is declared dead within interval + timeout + ε, and
 // the call pending on it fails then, not at its own later deadline. The
 // negative control, with heartbeats off, stays Ready.
@@ -448,7 +449,7 @@ func TestClientWithoutHeartbeatStaysOnHalfOpenPeer(t *testing.T) {
 	assert.Equal(t, Ready, c.State(), "negative control: the dead peer goes unnoticed")
 }
 
-// TestClientHandshakeTimeout (reconnect-rpc.md §9 T5): a server that
+// TestClientHandshakeTimeout (docs/reconnect.md §9 T5): a server that
 // accepts but never answers the hello is abandoned at the handshake
 // deadline and never counted Ready.
 func TestClientHandshakeTimeout(t *testing.T) {
@@ -472,15 +473,15 @@ func TestClientHandshakeTimeout(t *testing.T) {
 // with clear, matchable errors, and the client keeps trying (the server
 // may be reconfigured) rather than giving up.
 func TestClientHandshakeRefused(t *testing.T) {
-	_, tokenAddr := startServer(t, staticSource, WithServerToken("right"))
+	_, tokenAddr := startServer(t, staticSource, WithToken("right"))
 	tests := []struct {
 		name     string
 		addr     string
-		opts     []Option
+		opts     []ClientOption
 		sentinel error
 		text     string
 	}{
-		{"bad token", tokenAddr, []Option{WithToken("wrong")}, ErrUnauthorized, "unauthorized"},
+		{"bad token", tokenAddr, []ClientOption{WithToken("wrong")}, ErrUnauthorized, "unauthorized"},
 		{"missing token", tokenAddr, nil, ErrUnauthorized, "unauthorized"},
 		{"server refuses version", fakeServer(t, replyToHello(`{"jsonrpc":"2.0","id":0,"error":{"code":-32011,"message":"protocol version 1 not supported; this server speaks 2 to 3","data":{"reason":"unavailable","supported":[2,3]}}}`)), nil, ErrVersionMismatch, "version 1 not supported"},
 		{"server answers another version", fakeServer(t, replyToHello(`{"jsonrpc":"2.0","id":0,"result":{"version":2,"server":"future","maxMessageBytes":1000}}`)), nil, ErrVersionMismatch, "server chose version 2"},
@@ -545,7 +546,7 @@ func TestClientConcurrentCallsAcrossRestarts(t *testing.T) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	addr := l.Addr().String()
-	s := NewServer(staticSource)
+	s := newServer(t, staticSource)
 	served := make(chan struct{})
 	go func() { defer close(served); _ = s.Serve(l) }()
 	var rec recorder
@@ -628,7 +629,7 @@ func TestClientMessageSizeLimits(t *testing.T) {
 	})
 }
 
-// TestClientCloseInEveryPhase (reconnect-rpc.md §9 T13): Close returns
+// TestClientCloseInEveryPhase (docs/reconnect.md §9 T13): Close returns
 // promptly whatever the client is doing, pending and waiting calls get
 // ErrClosed, later calls too, and a second Close is a no-op. TestMain's
 // goleak check proves no goroutine is left behind.
@@ -809,7 +810,7 @@ func TestClientHeartbeatNotBlockedByStuckWrite(t *testing.T) {
 
 // TestClientBlipRetriesEveryInFlightCall: when a connection carrying many
 // calls is lost, each is retried once on the fresh connection even though
-// the retry budget could not cover them all (reconnect-rpc.md §9 T10: no
+// the retry budget could not cover them all (docs/reconnect.md §9 T10: no
 // user-visible failure beyond one attempt).
 func TestClientBlipRetriesEveryInFlightCall(t *testing.T) {
 	blocking := newBlockingSource()

@@ -441,7 +441,7 @@ func (cc *clientConn) ping(timeout time.Duration) error {
 	defer func() { <-cc.wsem }()
 	e := getEncoder()
 	defer putEncoder(e)
-	if err := e.request(cc.nextID.Add(1), MethodPing, nil); err != nil {
+	if err := e.request(cc.nextID.Add(1), methodPing, nil); err != nil {
 		return err
 	}
 	if err := cc.nc.SetWriteDeadline(time.Now().Add(min(timeout, cc.c.o.writeTimeout))); err != nil {

@@ -12,7 +12,7 @@ import (
 
 // Sentinel errors.
 var (
-	// ErrClosed is returned by every call on a Client or Transport after
+	// ErrClosed is returned by every call on a Client or Local after
 	// Close, and by calls that Close interrupted.
 	ErrClosed = errors.New("transport: client closed")
 	// ErrServerClosed is returned by Server.Serve after Shutdown or Close.
@@ -38,6 +38,9 @@ var (
 	// ErrProtocol reports a peer that broke the wire protocol (PROTOCOL.md):
 	// a line that is not a JSON-RPC response, an unexpected id.
 	ErrProtocol = errors.New("transport: protocol violation")
+	// ErrInvalidOption is matched (errors.Is) by the error NewClient or
+	// NewServer returns for an option value it cannot take.
+	ErrInvalidOption = errors.New("transport: invalid option")
 )
 
 // CallError reports a call, or a connection attempt, that failed because
@@ -149,7 +152,7 @@ func (e *RemoteError) Is(target error) bool {
 
 // newRemoteError builds a RemoteError from a wire error object.
 func newRemoteError(we *wireError) *RemoteError {
-	re := &RemoteError{Code: we.Code, Message: we.Message, Data: we.Data, Reason: ReasonForCode(we.Code)}
+	re := &RemoteError{Code: we.Code, Message: we.Message, Data: we.Data, Reason: reasonForCode(we.Code)}
 	if e, ok := codeTable[we.Code]; ok {
 		re.NotProcessed = e.notProcessed
 	}

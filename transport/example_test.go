@@ -2,6 +2,7 @@ package transport_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"time"
@@ -38,8 +39,8 @@ func printSchedules(schedules []freebusy.Schedule) {
 	}
 }
 
-// The in-process transport: a Source behind the Transport interface,
-// with the query validated and the answer copied.
+// The in-process transport: a Source handed queries as a remote transport
+// would, with the query validated and the answer copied.
 func ExampleNewLocal() {
 	tr := transport.NewLocal(calendar)
 	defer tr.Close()
@@ -65,7 +66,11 @@ func ExampleClient() {
 		fmt.Println(err)
 		return
 	}
-	srv := transport.NewServer(calendar, transport.WithServerToken("s3cret"))
+	srv, err := transport.NewServer(calendar, transport.WithToken("s3cret"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(l) }()
 
@@ -112,4 +117,16 @@ func ExampleClient_failFast() {
 	fmt.Println(freebusy.ReasonOf(err), client.State())
 	// Output:
 	// unavailable transient-failure
+}
+
+// Options are checked when the client or server is made: a value an option
+// cannot take fails the constructor at once, not every later call.
+func ExampleNewClient_invalidOption() {
+	_, err := transport.NewClient([]string{"127.0.0.1:7000"}, transport.WithMaxAttempts(0))
+	fmt.Println(errors.Is(err, transport.ErrInvalidOption))
+	_, err = transport.NewServer(calendar, transport.WithServerMaxInFlight(-1))
+	fmt.Println(errors.Is(err, transport.ErrInvalidOption))
+	// Output:
+	// true
+	// true
 }

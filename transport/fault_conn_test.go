@@ -1,8 +1,9 @@
 package transport_test
 
-// Fault tests T6, T7, T8 and T15 of /work/shared/reference/reconnect-rpc.md
-// §9: broken, slow and half-closed connections, and persistent application
-// errors.
+// Fault tests T6–T10 and T15 of docs/reconnect.md §9: broken, slow,
+// squeezed, half-closed and silently dropped connections, and persistent
+// application errors. Sections (§) in this file are those of
+// docs/reconnect.md.
 
 import (
 	"bufio"

@@ -3,8 +3,8 @@ package transport_test
 // Shared harness of the fault tests (fault_test.go): a restartable server,
 // a controllable source, a state recorder that asserts every transition
 // against transport.LegalTransition, and waits built on WaitForStateChange
-// rather than sleeps. Scenarios and pass criteria come from
-// /work/shared/reference/reconnect-rpc.md §9.
+// rather than sleeps. Scenarios and pass criteria come from the table in
+// docs/reconnect.md §9.
 
 import (
 	"context"
@@ -188,7 +188,8 @@ func (s *server) start() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.addr = l.Addr().String()
-	s.srv = transport.NewServer(s.src, s.opts...)
+	s.srv, err = transport.NewServer(s.src, s.opts...)
+	require.NoError(s.t, err)
 	s.done = make(chan struct{})
 	srv, done := s.srv, s.done
 	go func() { defer close(done); _ = srv.Serve(l) }()
@@ -282,10 +283,10 @@ func midRand() float64 { return 0.5 }
 // newClient returns a client for addr with short timeouts, its state log,
 // closed at cleanup (which then checks the log). opts override the
 // defaults.
-func newClient(t *testing.T, addr string, opts ...transport.Option) (*transport.Client, *stateLog) {
+func newClient(t *testing.T, addr string, opts ...transport.ClientOption) (*transport.Client, *stateLog) {
 	t.Helper()
 	log := &stateLog{}
-	base := []transport.Option{
+	base := []transport.ClientOption{
 		transport.WithBackoff(fastBackoff),
 		transport.WithHeartbeat(100*time.Millisecond, 200*time.Millisecond),
 		transport.WithDialTimeout(500 * time.Millisecond),

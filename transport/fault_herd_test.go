@@ -1,7 +1,8 @@
 package transport_test
 
-// Fault tests T11, T12 and T13 of /work/shared/reference/reconnect-rpc.md
-// §9: many clients, flapping faults, and Close in every phase.
+// Fault tests T11, T12 and T13 of docs/reconnect.md §9: many clients,
+// flapping faults, and Close in every phase. Sections (§) in this file are
+// those of docs/reconnect.md.
 
 import (
 	"context"

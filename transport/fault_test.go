@@ -1,11 +1,13 @@
 package transport_test
 
-// Fault tests: the scenarios of /work/shared/reference/reconnect-rpc.md §9
-// (T1–T8, T11–T13, T15), each against its pass criterion, with short
-// backoff and heartbeat settings so that the suite runs in seconds. Every
-// test checks for leaked goroutines (checkLeaks) and asserts each observed
-// state transition against transport.LegalTransition (newClient's
-// cleanup). Measured figures are logged with t.Logf (go test -v).
+// Fault tests: the scenarios of the table in docs/reconnect.md §9 (T1–T5
+// here; the others in fault_conn_test.go and fault_herd_test.go), each
+// against the pass criterion of its row, with short backoff and heartbeat
+// settings so that the suite runs in seconds. Every test checks for leaked
+// goroutines (checkLeaks) and asserts each observed state transition
+// against transport.LegalTransition (newClient's cleanup). Measured
+// figures are logged with t.Logf (go test -v). Sections (§) in the fault
+// tests are those of docs/reconnect.md.
 
 import (
 	"context"

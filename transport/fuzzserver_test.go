@@ -72,7 +72,7 @@ func FuzzServerMessage(f *testing.F) {
 		if len(bytes.TrimSpace(line)) == 0 || bytes.IndexByte(line, '\n') >= 0 {
 			return // framing: the reader never hands these to handle
 		}
-		s := NewServer(staticSource, WithServerCallTimeout(time.Second))
+		s := newServer(t, staticSource, WithServerCallTimeout(time.Second))
 		nc := &captureConn{}
 		sc := &serverConn{s: s, nc: nc, sem: make(chan struct{}, 4), helloDone: true}
 		sc.ctx, sc.cancel = context.WithCancel(context.Background())

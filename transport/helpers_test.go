@@ -49,12 +49,20 @@ var staticSource = freebusy.SourceFunc(func(ctx context.Context, q freebusy.Quer
 	return out, nil
 })
 
+// newServer returns NewServer's server, failing the test on an error.
+func newServer(t testing.TB, src freebusy.Source, opts ...ServerOption) *Server {
+	t.Helper()
+	s, err := NewServer(src, opts...)
+	require.NoError(t, err)
+	return s
+}
+
 // startServer serves src on a loopback listener and stops it at cleanup.
 func startServer(t testing.TB, src freebusy.Source, opts ...ServerOption) (*Server, string) {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	s := NewServer(src, opts...)
+	s := newServer(t, src, opts...)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); _ = s.Serve(l) }()
@@ -63,9 +71,9 @@ func startServer(t testing.TB, src freebusy.Source, opts ...ServerOption) (*Serv
 }
 
 // newTestClient returns a client with fast backoff and heartbeats, closed at cleanup.
-func newTestClient(t testing.TB, addrs []string, opts ...Option) *Client {
+func newTestClient(t testing.TB, addrs []string, opts ...ClientOption) *Client {
 	t.Helper()
-	base := []Option{
+	base := []ClientOption{
 		WithBackoff(Backoff{BaseDelay: 20 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 200 * time.Millisecond, MinConnectTimeout: 2 * time.Second}),
 		WithHeartbeat(time.Second, time.Second),
 	}
@@ -114,7 +122,7 @@ func (r *recorder) assertLegal(t *testing.T) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, c := range r.changes {
-		require.Truef(t, LegalTransition(c.From, c.To), "illegal transition %v -> %v", c.From, c.To)
+		require.Truef(t, legalTransition(c.From, c.To), "illegal transition %v -> %v", c.From, c.To)
 	}
 }
 
@@ -130,7 +138,7 @@ func restartServer(t testing.TB, addr string, src freebusy.Source, opts ...Serve
 		time.Sleep(20 * time.Millisecond)
 	}
 	require.NoError(t, err)
-	s := NewServer(src, opts...)
+	s := newServer(t, src, opts...)
 	done := make(chan struct{})
 	go func() { defer close(done); _ = s.Serve(l) }()
 	t.Cleanup(func() { _ = s.Close(); <-done })

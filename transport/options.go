@@ -76,65 +76,130 @@ func defaultClientOptions() clientOptions {
 	}
 }
 
-// Option configures a Client.
-type Option func(*clientOptions)
+// ClientOption configures NewClient. The options that also apply to
+// NewServer (WithLogger, WithToken) are of the combined type Option.
+type ClientOption interface{ applyClient(*clientOptions) }
 
-// WithDialer sets how connections are opened. The default is a *net.Dialer
-// with TCP keepalive and, on Linux, TCP_USER_TIMEOUT set to the heartbeat
-// interval plus timeout; a custom dialer is responsible for its own socket
-// options.
-func WithDialer(d Dialer) Option { return func(o *clientOptions) { o.dialer = d } }
+// ServerOption configures NewServer. The options that also apply to
+// NewClient (WithLogger, WithToken) are of the combined type Option.
+type ServerOption interface{ applyServer(*serverOptions) }
+
+// Option configures both NewClient and NewServer: it is a knob both halves
+// of a link read with the same meaning.
+type Option interface {
+	ClientOption
+	ServerOption
+}
+
+type clientOption func(*clientOptions)
+
+func (f clientOption) applyClient(o *clientOptions) { f(o) }
+
+type serverOption func(*serverOptions)
+
+func (f serverOption) applyServer(o *serverOptions) { f(o) }
+
+// sharedOption is an Option: one setting for each constructor.
+type sharedOption struct {
+	client clientOption
+	server serverOption
+}
+
+func (s sharedOption) applyClient(o *clientOptions) { s.client(o) }
+func (s sharedOption) applyServer(o *serverOptions) { s.server(o) }
+
+// WithLogger sets the logger of a Client or a Server; nil, like the
+// default, discards. A Client logs one line per state transition, a Server
+// refused handshakes, accept errors and failed sources; neither logs
+// attendee data.
+func WithLogger(l *zap.Logger) Option {
+	if l == nil {
+		l = zap.NewNop()
+	}
+	return sharedOption{
+		client: func(o *clientOptions) { o.log = l },
+		server: func(o *serverOptions) { o.log = l },
+	}
+}
+
+// WithToken sets the shared secret of the calbridge.hello handshake: a
+// Client sends it, a Server refuses clients that do not present it
+// (CodeUnauthorized). The default, "", sends none and requires none.
+func WithToken(token string) Option {
+	return sharedOption{
+		client: func(o *clientOptions) { o.token = token },
+		server: func(o *serverOptions) { o.token = token },
+	}
+}
+
+// WithDialer sets how connections are opened. The default (also for nil)
+// is a *net.Dialer with TCP keepalive and, on Linux, TCP_USER_TIMEOUT set
+// to the heartbeat interval plus timeout; a custom dialer is responsible
+// for its own socket options.
+func WithDialer(d Dialer) ClientOption { return clientOption(func(o *clientOptions) { o.dialer = d }) }
 
 // WithTLS makes the client speak TLS with cfg (set Certificates for mutual
-// TLS). When cfg.ServerName is empty, the host part of the address is used.
-func WithTLS(cfg *tls.Config) Option { return func(o *clientOptions) { o.tls = cfg } }
+// TLS); nil, the default, means plain TCP. When cfg.ServerName is empty,
+// the host part of the address is used.
+func WithTLS(cfg *tls.Config) ClientOption {
+	return clientOption(func(o *clientOptions) { o.tls = cfg })
+}
 
-// WithToken sets the shared token sent in the handshake.
-func WithToken(token string) Option { return func(o *clientOptions) { o.token = token } }
-
-// WithBackoff sets the connection backoff (default DefaultBackoff).
-func WithBackoff(b Backoff) Option { return func(o *clientOptions) { o.backoff = b } }
-
-// WithLogger sets the logger; the default discards. The client logs one line
-// per state transition, never attendee data.
-func WithLogger(l *zap.Logger) Option {
-	return func(o *clientOptions) {
-		if l != nil {
-			o.log = l
-		}
-	}
+// WithBackoff sets the connection backoff (default DefaultBackoff). A
+// Backoff with a non-positive BaseDelay or MinConnectTimeout, a Multiplier
+// under 1, a Jitter outside [0, 1] or a MaxDelay under BaseDelay makes
+// NewClient fail with ErrInvalidOption.
+func WithBackoff(b Backoff) ClientOption {
+	return clientOption(func(o *clientOptions) { o.backoff = b })
 }
 
 // WithHeartbeat sets how long a connection may go without reading anything
 // before the client pings (interval), and how long it then waits for any
-// reply before declaring the peer dead (timeout). Heartbeats run on idle
-// and busy connections alike. An interval of 0 disables them, leaving only
-// TCP keepalive and call deadlines to notice a dead peer.
-func WithHeartbeat(interval, timeout time.Duration) Option {
-	return func(o *clientOptions) { o.hbInterval, o.hbTimeout = interval, timeout }
+// reply before declaring the peer dead (timeout); defaults 10 s and 10 s.
+// Heartbeats run on idle and busy connections alike. An interval of 0
+// disables them, leaving only TCP keepalive and call deadlines to notice a
+// dead peer. A negative interval, or a non-positive timeout with a
+// positive interval, makes NewClient fail with ErrInvalidOption.
+func WithHeartbeat(interval, timeout time.Duration) ClientOption {
+	return clientOption(func(o *clientOptions) { o.hbInterval, o.hbTimeout = interval, timeout })
 }
 
-// WithDialTimeout bounds each dial (default Backoff.MinConnectTimeout, 20 s);
-// the whole attempt is further bounded by Backoff.ConnectTimeout.
-func WithDialTimeout(d time.Duration) Option { return func(o *clientOptions) { o.dialTimeout = d } }
+// WithDialTimeout bounds each dial (default Backoff.MinConnectTimeout,
+// 20 s); the whole attempt, dial and handshakes, is further bounded by
+// max(Backoff.MinConnectTimeout, the current unjittered backoff delay). A
+// non-positive d makes NewClient fail with ErrInvalidOption.
+func WithDialTimeout(d time.Duration) ClientOption {
+	return clientOption(func(o *clientOptions) { o.dialTimeout = d })
+}
 
-// WithHandshakeTimeout bounds the TLS and calbridge.hello handshakes (default 10 s).
-func WithHandshakeTimeout(d time.Duration) Option {
-	return func(o *clientOptions) { o.handshakeTimeout = d }
+// WithHandshakeTimeout bounds the TLS and calbridge.hello handshakes
+// (default 10 s). A non-positive d makes NewClient fail with
+// ErrInvalidOption.
+func WithHandshakeTimeout(d time.Duration) ClientOption {
+	return clientOption(func(o *clientOptions) { o.handshakeTimeout = d })
 }
 
 // WithWriteTimeout bounds each write to the connection (default 10 s). A
-// write that times out discards the connection.
-func WithWriteTimeout(d time.Duration) Option { return func(o *clientOptions) { o.writeTimeout = d } }
+// write that times out discards the connection. A non-positive d makes
+// NewClient fail with ErrInvalidOption.
+func WithWriteTimeout(d time.Duration) ClientOption {
+	return clientOption(func(o *clientOptions) { o.writeTimeout = d })
+}
 
 // WithCallTimeout sets the deadline of calls whose context has none
-// (default 30 s), so that no call can wait forever.
-func WithCallTimeout(d time.Duration) Option { return func(o *clientOptions) { o.callTimeout = d } }
+// (default 30 s), so that no call can wait forever. A non-positive d makes
+// NewClient fail with ErrInvalidOption.
+func WithCallTimeout(d time.Duration) ClientOption {
+	return clientOption(func(o *clientOptions) { o.callTimeout = d })
+}
 
-// WithMaxAttempts caps the attempts of one call, first included (default 3).
-// Transparent retries of requests that provably never reached the server
-// do not count.
-func WithMaxAttempts(n int) Option { return func(o *clientOptions) { o.maxAttempts = n } }
+// WithMaxAttempts caps the attempts of one call, first included (default
+// 3). Transparent retries of requests that provably never reached the
+// server do not count. An n under 1 makes NewClient fail with
+// ErrInvalidOption.
+func WithMaxAttempts(n int) ClientOption {
+	return clientOption(func(o *clientOptions) { o.maxAttempts = n })
+}
 
 // WithRetryBudget limits retries across all calls of the client: each call
 // earns ratio of a retry, and minPerSecond retries a second are always
@@ -143,44 +208,59 @@ func WithMaxAttempts(n int) Option { return func(o *clientOptions) { o.maxAttemp
 // first retry of a call whose connection was lost under it does not draw on
 // the budget (the reconnect is paced by the backoff), nor do retries of
 // requests the server refused unprocessed or that never left the client.
-func WithRetryBudget(ratio float64, minPerSecond int) Option {
-	return func(o *clientOptions) { o.budgetRatio, o.budgetMinPerSecond = ratio, minPerSecond }
+// A negative ratio or minPerSecond makes NewClient fail with
+// ErrInvalidOption.
+func WithRetryBudget(ratio float64, minPerSecond int) ClientOption {
+	return clientOption(func(o *clientOptions) { o.budgetRatio, o.budgetMinPerSecond = ratio, minPerSecond })
 }
 
 // WithWaitForReady sets the default of the per-call WaitForReady option
 // (default false: calls fail fast while the client is in TransientFailure).
-func WithWaitForReady(wait bool) Option { return func(o *clientOptions) { o.waitForReady = wait } }
+func WithWaitForReady(wait bool) ClientOption {
+	return clientOption(func(o *clientOptions) { o.waitForReady = wait })
+}
 
 // WithMaxWaiting bounds the calls that may wait for a connection at once
 // (default 1024); callers over the bound get an Unavailable error whose
-// cause is ErrQueueFull.
-func WithMaxWaiting(n int) Option { return func(o *clientOptions) { o.maxWaiting = n } }
+// cause is ErrQueueFull. An n under 1 makes NewClient fail with
+// ErrInvalidOption.
+func WithMaxWaiting(n int) ClientOption {
+	return clientOption(func(o *clientOptions) { o.maxWaiting = n })
+}
 
 // WithEagerRetryInterval sets how often a call arriving during backoff may
 // cut the backoff short and trigger a connection attempt (default 1 s), so
-// that recovery does not depend on how long the outage lasted.
-func WithEagerRetryInterval(d time.Duration) Option {
-	return func(o *clientOptions) { o.eagerInterval = d }
+// that recovery does not depend on how long the outage lasted. A
+// non-positive d makes NewClient fail with ErrInvalidOption.
+func WithEagerRetryInterval(d time.Duration) ClientOption {
+	return clientOption(func(o *clientOptions) { o.eagerInterval = d })
 }
 
 // WithMaxMessageBytes bounds the size of a response line (default 16 MiB).
-// A larger response is a framing error and discards the connection.
-func WithMaxMessageBytes(n int) Option { return func(o *clientOptions) { o.maxMessageBytes = n } }
+// A larger response is a framing error and discards the connection. An n
+// under 1024 makes NewClient fail with ErrInvalidOption.
+func WithMaxMessageBytes(n int) ClientOption {
+	return clientOption(func(o *clientOptions) { o.maxMessageBytes = n })
+}
 
 // WithStateCallback registers f to be called on every state transition, in
 // order, from the client's connection goroutine, just after the new state
 // has taken effect (a call may already have used a new connection when f
-// runs). f must not block and must not call Close.
-func WithStateCallback(f func(StateChange)) Option { return func(o *clientOptions) { o.onState = f } }
+// runs); nil, the default, registers none. f must not block and must not
+// call Close.
+func WithStateCallback(f func(StateChange)) ClientOption {
+	return clientOption(func(o *clientOptions) { o.onState = f })
+}
 
-// WithRand replaces the source of backoff jitter, a function returning
-// uniform numbers in [0, 1). Tests use it to make schedules deterministic.
-func WithRand(r func() float64) Option {
-	return func(o *clientOptions) {
+// withRand replaces the source of backoff jitter, a function returning
+// uniform numbers in [0, 1), so that tests can pin the schedule; nil keeps
+// math/rand/v2.
+func withRand(r func() float64) ClientOption {
+	return clientOption(func(o *clientOptions) {
 		if r != nil {
 			o.rand = r
 		}
-	}
+	})
 }
 
 func (o *clientOptions) validate() error {
@@ -239,92 +319,86 @@ type serverOptions struct {
 	name             string
 }
 
-// ServerOption configures a Server.
-type ServerOption func(*serverOptions)
-
-// WithServerToken requires clients to present token in calbridge.hello.
-func WithServerToken(token string) ServerOption { return func(o *serverOptions) { o.token = token } }
-
-// WithServerLogger sets the server's logger; the default discards.
-func WithServerLogger(l *zap.Logger) ServerOption {
-	return func(o *serverOptions) {
-		if l != nil {
-			o.log = l
-		}
-	}
-}
-
-// WithServerMaxMessageBytes bounds a request line (default 1 MiB). A longer
-// line is answered with CodeMessageTooLarge and the connection is closed.
+// WithServerMaxMessageBytes bounds a request line (default 1 MiB). A
+// longer line is answered with CodeMessageTooLarge and the connection is
+// closed. A non-positive n makes NewServer fail with ErrInvalidOption.
 func WithServerMaxMessageBytes(n int) ServerOption {
-	return func(o *serverOptions) {
-		if n > 0 {
-			o.maxMessageBytes = n
-		}
-	}
+	return serverOption(func(o *serverOptions) { o.maxMessageBytes = n })
 }
 
 // WithServerMaxInFlight bounds the free/busy calls running at once on one
 // connection (default 64); calls over the bound are refused with
-// CodeOverloaded without being run.
+// CodeOverloaded without being run. A non-positive n makes NewServer fail
+// with ErrInvalidOption.
 func WithServerMaxInFlight(n int) ServerOption {
-	return func(o *serverOptions) {
-		if n > 0 {
-			o.maxInFlight = n
-		}
-	}
+	return serverOption(func(o *serverOptions) { o.maxInFlight = n })
 }
 
 // WithServerReadTimeout closes connections idle for longer than d (default
-// 5 min; clients' heartbeats keep live connections busy).
+// 5 min; clients' heartbeats keep live connections busy). A non-positive d
+// makes NewServer fail with ErrInvalidOption.
 func WithServerReadTimeout(d time.Duration) ServerOption {
-	return func(o *serverOptions) {
-		if d > 0 {
-			o.readTimeout = d
-		}
-	}
+	return serverOption(func(o *serverOptions) { o.readTimeout = d })
 }
 
 // WithServerWriteTimeout bounds each write (default 10 s); a failed or
-// timed-out write closes the connection.
+// timed-out write closes the connection. A non-positive d makes NewServer
+// fail with ErrInvalidOption.
 func WithServerWriteTimeout(d time.Duration) ServerOption {
-	return func(o *serverOptions) {
-		if d > 0 {
-			o.writeTimeout = d
-		}
-	}
+	return serverOption(func(o *serverOptions) { o.writeTimeout = d })
 }
 
-// WithServerCallTimeout bounds each call to the Source (default 30 s).
+// WithServerCallTimeout bounds each call to the Source (default 30 s). A
+// non-positive d makes NewServer fail with ErrInvalidOption.
 func WithServerCallTimeout(d time.Duration) ServerOption {
-	return func(o *serverOptions) {
-		if d > 0 {
-			o.callTimeout = d
-		}
-	}
+	return serverOption(func(o *serverOptions) { o.callTimeout = d })
 }
 
 // WithServerHandshakeTimeout bounds the time from accepting a connection
-// (including its TLS handshake) to the client's calbridge.hello (default 10 s).
+// (including its TLS handshake) to the client's calbridge.hello (default
+// 10 s). A non-positive d makes NewServer fail with ErrInvalidOption.
 func WithServerHandshakeTimeout(d time.Duration) ServerOption {
-	return func(o *serverOptions) {
-		if d > 0 {
-			o.handshakeTimeout = d
-		}
-	}
+	return serverOption(func(o *serverOptions) { o.handshakeTimeout = d })
 }
 
 // WithServerName sets the name the server reports in the hello result
-// (default "calbridge").
+// (default "calbridge"). An empty name makes NewServer fail with
+// ErrInvalidOption.
 func WithServerName(name string) ServerOption {
-	return func(o *serverOptions) {
-		if name != "" {
-			o.name = name
-		}
+	return serverOption(func(o *serverOptions) { o.name = name })
+}
+
+func defaultServerOptions() serverOptions {
+	return serverOptions{
+		log:              zap.NewNop(),
+		maxMessageBytes:  DefaultServerMaxMessageBytes,
+		maxInFlight:      DefaultServerMaxInFlight,
+		readTimeout:      DefaultServerReadTimeout,
+		writeTimeout:     DefaultServerWriteTimeout,
+		callTimeout:      DefaultServerCallTimeout,
+		handshakeTimeout: DefaultServerHandshakeTimeout,
+		name:             "calbridge",
 	}
 }
 
-// configError reports a bad option value.
+func (o *serverOptions) validate() error {
+	switch {
+	case o.maxMessageBytes <= 0:
+		return configError("server max message bytes must be positive")
+	case o.maxInFlight <= 0:
+		return configError("server max in flight must be positive")
+	case o.readTimeout <= 0 || o.writeTimeout <= 0 || o.callTimeout <= 0 || o.handshakeTimeout <= 0:
+		return configError("server timeouts must be positive")
+	case o.name == "":
+		return configError("server name must not be empty")
+	}
+	return nil
+}
+
+// configError reports a bad option value; it matches ErrInvalidOption.
 type configError string
 
 func (e configError) Error() string { return "transport: invalid configuration: " + string(e) }
+
+// Is makes a configError match ErrInvalidOption.
+func (e configError) Is(target error) bool { return target == ErrInvalidOption }

@@ -20,7 +20,7 @@ import (
 
 var (
 	queryMembers = sync.OnceValue(func() []string { return jsonMembers(reflect.TypeFor[freebusy.Query]()) })
-	helloMembers = sync.OnceValue(func() []string { return jsonMembers(reflect.TypeFor[HelloParams]()) })
+	helloMembers = sync.OnceValue(func() []string { return jsonMembers(reflect.TypeFor[helloParams]()) })
 )
 
 // jsonMembers lists the JSON member names of struct type t's fields.

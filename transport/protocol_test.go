@@ -57,7 +57,7 @@ func parseDocSessions(t *testing.T) []docSession {
 func TestProtocolDocSampleSession(t *testing.T) {
 	sessions := parseDocSessions(t)
 	require.GreaterOrEqual(t, len(sessions), 6, "PROTOCOL.md lost its sample sessions")
-	_, addr := startServer(t, staticSource, WithServerToken("s3cret"))
+	_, addr := startServer(t, staticSource, WithToken("s3cret"))
 	for i, s := range sessions {
 		nc, err := net.Dial("tcp", addr)
 		require.NoError(t, err)

@@ -15,7 +15,7 @@ import (
 // TestClientBackoffScheduleOnTheWire drives the real owner goroutine
 // against a dialer that refuses every attempt and checks the gaps between
 // attempt starts against the schedule, as the gRPC reconnect interop test
-// does (reconnect-rpc.md §1, §9 T3), with the jitter pinned by WithRand:
+// does (docs/reconnect.md §1, §9 T3), with the jitter pinned by withRand:
 // gap i must lie in [e_i·(1±jitter at that rand)] + scheduling slack.
 func TestClientBackoffScheduleOnTheWire(t *testing.T) {
 	for _, tc := range []struct {
@@ -33,7 +33,7 @@ func TestClientBackoffScheduleOnTheWire(t *testing.T) {
 				return nil, errors.New("connection refused")
 			})
 			b := Backoff{BaseDelay: 40 * time.Millisecond, Multiplier: 2, Jitter: 0.2, MaxDelay: 200 * time.Millisecond, MinConnectTimeout: time.Second}
-			c, err := NewClient([]string{"127.0.0.1:1"}, WithDialer(refuse), WithBackoff(b), WithRand(func() float64 { return tc.rnd }))
+			c, err := NewClient([]string{"127.0.0.1:1"}, WithDialer(refuse), WithBackoff(b), withRand(func() float64 { return tc.rnd }))
 			require.NoError(t, err)
 			c.Connect()
 			require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(starts) >= 7 }, 5*time.Second, 5*time.Millisecond)
@@ -56,7 +56,7 @@ func TestClientBackoffScheduleOnTheWire(t *testing.T) {
 }
 
 // TestBackoffResetOnlyAfterHandshake: attempts that reach TCP but fail the
-// handshake keep growing the backoff (reconnect-rpc.md §1 "Reset Backoff";
+// handshake keep growing the backoff (docs/reconnect.md §1 "Reset Backoff";
 // grpc-go TestBackoffWhenNoServerPrefaceReceived): the gaps increase.
 func TestBackoffResetOnlyAfterHandshake(t *testing.T) {
 	var mu sync.Mutex

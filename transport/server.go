@@ -44,22 +44,21 @@ type Server struct {
 	serveWG      sync.WaitGroup // Serve loops
 }
 
-// NewServer returns a Server answering from src.
-func NewServer(src freebusy.Source, opts ...ServerOption) *Server {
-	o := serverOptions{
-		log:              zap.NewNop(),
-		maxMessageBytes:  DefaultServerMaxMessageBytes,
-		maxInFlight:      DefaultServerMaxInFlight,
-		readTimeout:      DefaultServerReadTimeout,
-		writeTimeout:     DefaultServerWriteTimeout,
-		callTimeout:      DefaultServerCallTimeout,
-		handshakeTimeout: DefaultServerHandshakeTimeout,
-		name:             "calbridge",
+// NewServer returns a Server answering from src. It fails, with an error
+// matching ErrInvalidOption, when src is nil or an option has a value it
+// cannot take.
+func NewServer(src freebusy.Source, opts ...ServerOption) (*Server, error) {
+	if src == nil {
+		return nil, configError("nil source")
 	}
+	o := defaultServerOptions()
 	for _, opt := range opts {
-		opt(&o)
+		opt.applyServer(&o)
 	}
-	return &Server{src: src, o: o, listeners: map[net.Listener]struct{}{}, conns: map[*serverConn]struct{}{}}
+	if err := o.validate(); err != nil {
+		return nil, err
+	}
+	return &Server{src: src, o: o, listeners: map[net.Listener]struct{}{}, conns: map[*serverConn]struct{}{}}, nil
 }
 
 // Serve accepts connections on l until Shutdown or Close, and then returns
@@ -313,12 +312,12 @@ func (sc *serverConn) dispatch(req *wireRequest, out chan<- []byte) (resp []byte
 		}
 		return b
 	}
-	if !sc.helloDone && req.Method != MethodHello {
-		return reply(sc.errorLine(req.ID, &wireError{Code: CodeHandshakeRequired, Message: "handshake required: call " + MethodHello + " first", Data: reasonData(freebusy.ReasonInvalid, 0)})), false, true
+	if !sc.helloDone && req.Method != methodHello {
+		return reply(sc.errorLine(req.ID, &wireError{Code: CodeHandshakeRequired, Message: "handshake required: call " + methodHello + " first", Data: reasonData(freebusy.ReasonInvalid, 0)})), false, true
 	}
 	switch req.Method {
-	case MethodHello:
-		var p HelloParams
+	case methodHello:
+		var p helloParams
 		if err := decodeParams(req.Params, helloMembers(), &p); err != nil {
 			return reply(sc.errorLine(req.ID, &wireError{Code: CodeInvalidParams, Message: "invalid hello params: " + err.Error(), Data: reasonData(freebusy.ReasonInvalid, 0)})), false, true
 		}
@@ -332,10 +331,10 @@ func (sc *serverConn) dispatch(req *wireRequest, out chan<- []byte) (resp []byte
 			return sc.errorLine(req.ID, &wireError{Code: CodeUnauthorized, Message: "unauthorized: missing or wrong token", Data: reasonData(freebusy.ReasonAccessDenied, 0)}), false, false
 		}
 		sc.helloDone = true
-		return reply(sc.resultLine(req.ID, HelloResult{Version: ProtocolVersion, Server: s.o.name, MaxMessageBytes: s.o.maxMessageBytes})), false, true
-	case MethodPing:
+		return reply(sc.resultLine(req.ID, helloResult{Version: ProtocolVersion, Server: s.o.name, MaxMessageBytes: s.o.maxMessageBytes})), false, true
+	case methodPing:
 		return reply(sc.resultLine(req.ID, struct{}{})), false, true
-	case MethodFreeBusy:
+	case methodFreeBusy:
 		// Count the call before looking at shuttingDown: Shutdown sets the
 		// flag before it looks for idle connections, so it cannot close
 		// this one under a call it did not see.
@@ -457,7 +456,7 @@ func (sc *serverConn) freeBusy(e *encoder, id json.RawMessage, q freebusy.Query)
 		_ = e.error(id, errorObject(err))
 		return
 	}
-	if err := e.result(id, FreeBusyResult{Schedules: out}); err != nil {
+	if err := e.result(id, freeBusyResult{Schedules: out}); err != nil {
 		s.o.log.Error("transport: cannot encode result", zap.Error(err))
 		e.buf.Reset()
 		_ = e.error(id, &wireError{Code: CodeInternalError, Message: "cannot encode result: " + err.Error(), Data: reasonData(freebusy.ReasonInternal, 0)})
@@ -476,7 +475,7 @@ func errorObject(err error) *wireError {
 			msg += ": " + fe.Message
 		}
 	}
-	return &wireError{Code: CodeForReason(r), Message: msg, Data: reasonData(r, retry)}
+	return &wireError{Code: codeForReason(r), Message: msg, Data: reasonData(r, retry)}
 }
 
 func reasonData(r freebusy.Reason, retry time.Duration) json.RawMessage {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/zap"
 
 	"github.com/calbridge/calbridge/freebusy"
 )
@@ -265,7 +266,7 @@ func TestServerErrorCodes(t *testing.T) {
 			r, ok := codeTable[tc.code]
 			require.True(t, ok)
 			assert.Equal(t, tc.reason, r.reason.String(), "code table agrees")
-			assert.Equal(t, tc.code, CodeForReason(ReasonForCode(tc.code)))
+			assert.Equal(t, tc.code, codeForReason(reasonForCode(tc.code)))
 		})
 	}
 }
@@ -325,4 +326,52 @@ func TestServerReadTimeout(t *testing.T) {
 	_, err = c.FreeBusy(context.Background(), testQuery(1))
 	require.NoError(t, err)
 	assert.Equal(t, uint64(1), c.Stats().Dials, "heartbeats kept the connection open")
+}
+
+func TestNewServerValidates(t *testing.T) {
+	tests := map[string]struct {
+		src  freebusy.Source
+		opts []ServerOption
+	}{
+		"nil source":             {nil, nil},
+		"zero message bytes":     {staticSource, []ServerOption{WithServerMaxMessageBytes(0)}},
+		"negative in flight":     {staticSource, []ServerOption{WithServerMaxInFlight(-1)}},
+		"zero read timeout":      {staticSource, []ServerOption{WithServerReadTimeout(0)}},
+		"negative write timeout": {staticSource, []ServerOption{WithServerWriteTimeout(-time.Second)}},
+		"zero call timeout":      {staticSource, []ServerOption{WithServerCallTimeout(0)}},
+		"zero handshake timeout": {staticSource, []ServerOption{WithServerHandshakeTimeout(0)}},
+		"empty name":             {staticSource, []ServerOption{WithServerName("")}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			s, err := NewServer(tc.src, tc.opts...)
+			require.Error(t, err)
+			assert.Nil(t, s)
+			assert.ErrorIs(t, err, ErrInvalidOption)
+		})
+	}
+}
+
+// TestSharedOptionsApplyToBoth: WithLogger and WithToken configure a
+// Client and a Server alike; a nil logger means the default.
+func TestSharedOptionsApplyToBoth(t *testing.T) {
+	logger := zap.NewExample()
+	var co clientOptions
+	var so serverOptions
+	for _, opt := range []Option{WithLogger(logger), WithToken("s3cret")} {
+		opt.applyClient(&co)
+		opt.applyServer(&so)
+	}
+	assert.Same(t, logger, co.log)
+	assert.Same(t, logger, so.log)
+	assert.Equal(t, "s3cret", co.token)
+	assert.Equal(t, "s3cret", so.token)
+
+	s, err := NewServer(staticSource, WithLogger(nil))
+	require.NoError(t, err)
+	assert.NotNil(t, s.o.log)
+	c, err := NewClient([]string{"127.0.0.1:1"}, WithLogger(nil))
+	require.NoError(t, err)
+	assert.NotNil(t, c.o.log)
+	require.NoError(t, c.Close())
 }

@@ -5,8 +5,8 @@ import (
 	"time"
 )
 
-// State is the connectivity state of a Client, after gRPC's connectivity
-// semantics (grpc/grpc doc/connectivity-semantics-and-api.md). Only Close
+// State is the connectivity state of a Client, after gRPC's
+// "gRPC Connectivity Semantics and API" (docs/reconnect.md §2.1). Only Close
 // leads to Shutdown; no error does, so a Client never wedges.
 type State int
 
@@ -52,10 +52,10 @@ var transitions = [...][]State{
 	Shutdown:         nil,
 }
 
-// LegalTransition reports whether the state machine allows from -> to. The
+// legalTransition reports whether the state machine allows from -> to. The
 // Client never makes any other transition; tests assert every observed
 // StateChange against this table.
-func LegalTransition(from, to State) bool {
+func legalTransition(from, to State) bool {
 	if from < 0 || int(from) >= len(transitions) {
 		return false
 	}

@@ -7,7 +7,7 @@ import (
 )
 
 // TestLegalTransition pins the whole transition table: gRPC's connectivity
-// semantics (reconnect-rpc.md §2.1, §8 item 1) with Shutdown reachable only
+// semantics (docs/reconnect.md §2.1, §8.1) with Shutdown reachable only
 // from Close and left never.
 func TestLegalTransition(t *testing.T) {
 	all := []State{Idle, Connecting, Ready, TransientFailure, Shutdown}
@@ -25,12 +25,12 @@ func TestLegalTransition(t *testing.T) {
 	}
 	for _, from := range all {
 		for _, to := range all {
-			assert.Equalf(t, legal[[2]State{from, to}], LegalTransition(from, to), "%v -> %v", from, to)
+			assert.Equalf(t, legal[[2]State{from, to}], legalTransition(from, to), "%v -> %v", from, to)
 		}
 	}
-	assert.False(t, LegalTransition(State(-1), Idle))
-	assert.False(t, LegalTransition(State(9), Idle))
-	assert.False(t, LegalTransition(Idle, State(9)))
+	assert.False(t, legalTransition(State(-1), Idle))
+	assert.False(t, legalTransition(State(9), Idle))
+	assert.False(t, legalTransition(Idle, State(9)))
 }
 
 // TestNoWedgeState checks the never-wedge property on the table itself:
@@ -43,7 +43,7 @@ func TestNoWedgeState(t *testing.T) {
 			s := queue[0]
 			queue = queue[1:]
 			for _, to := range []State{Idle, Connecting, Ready, TransientFailure} {
-				if LegalTransition(s, to) && !seen[to] {
+				if legalTransition(s, to) && !seen[to] {
 					seen[to] = true
 					queue = append(queue, to)
 				}

@@ -17,7 +17,7 @@ import (
 // TestLongOutageSchedule runs a ten-minute outage in a synctest bubble
 // (fake clock) with the default backoff and the jitter pinned to its
 // middle: the attempts follow gRPC's schedule exactly, 1 s ×1.6 capped at
-// 120 s, and the client never stops trying (reconnect-rpc.md §1, §9 T3).
+// 120 s, and the client never stops trying (docs/reconnect.md §1, §9 T3).
 // A fail-fast call during the outage returns at once, and with the eager
 // interval a call after the server is back connects at once.
 func TestLongOutageSchedule(t *testing.T) {
@@ -33,7 +33,7 @@ func TestLongOutageSchedule(t *testing.T) {
 			srv.track(server)
 			return client, nil
 		})
-		c, err := NewClient([]string{"127.0.0.1:1"}, WithDialer(d), WithRand(func() float64 { return 0.5 }))
+		c, err := NewClient([]string{"127.0.0.1:1"}, WithDialer(d), withRand(func() float64 { return 0.5 }))
 		require.NoError(t, err)
 		defer c.Close()
 		c.Connect()
@@ -59,7 +59,7 @@ func TestLongOutageSchedule(t *testing.T) {
 		assert.ErrorIs(t, err, freebusy.ErrUnavailable)
 		assert.Equal(t, n+1, len(starts), "at most one eager attempt per interval")
 
-		srv = NewServer(staticSource)
+		srv = newServer(t, staticSource)
 		defer srv.Close()
 		time.Sleep(DefaultEagerRetryInterval)
 		start = time.Now()
@@ -74,7 +74,7 @@ func TestLongOutageSchedule(t *testing.T) {
 // TestHeartbeatDefaultsDetectHalfOpenPeer: with the default heartbeat (10 s
 // interval, 10 s timeout) a peer that answered the handshake and then went
 // silent is declared dead within interval + timeout + one monitor tick, on a
-// fake clock (reconnect-rpc.md §9 T4: pingTime + pingTimeout + ε).
+// fake clock (docs/reconnect.md §9 T4: pingTime + pingTimeout + ε).
 func TestHeartbeatDefaultsDetectHalfOpenPeer(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		d := dialerFunc(func(ctx context.Context, network, addr string) (net.Conn, error) {

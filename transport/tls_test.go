@@ -69,7 +69,7 @@ func startTLSServer(t *testing.T, cfg *tls.Config) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	s := NewServer(staticSource)
+	s := newServer(t, staticSource)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); _ = s.Serve(tls.NewListener(l, cfg)) }()

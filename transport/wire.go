@@ -28,12 +28,12 @@ const MinProtocolVersion = 1
 
 // Method names (PROTOCOL.md "Methods").
 const (
-	// MethodHello is the handshake; it must be the first call on a connection.
-	MethodHello = "calbridge.hello"
-	// MethodPing answers with an empty object; clients use it as a heartbeat.
-	MethodPing = "calbridge.ping"
-	// MethodFreeBusy answers a free/busy query.
-	MethodFreeBusy = "calbridge.freebusy"
+	// methodHello is the handshake; it must be the first call on a connection.
+	methodHello = "calbridge.hello"
+	// methodPing answers with an empty object; clients use it as a heartbeat.
+	methodPing = "calbridge.ping"
+	// methodFreeBusy answers a free/busy query.
+	methodFreeBusy = "calbridge.freebusy"
 )
 
 // JSON-RPC error codes (PROTOCOL.md "Error codes"). The first five are the
@@ -84,10 +84,10 @@ var codeTable = map[int]struct {
 	CodeMessageTooLarge:   {freebusy.ReasonInvalid, true},
 }
 
-// CodeForReason returns the JSON-RPC error code for a freebusy reason:
+// codeForReason returns the JSON-RPC error code for a freebusy reason:
 // the inverse of the reason column of the code table for the reasons a
 // Source can return.
-func CodeForReason(r freebusy.Reason) int {
+func codeForReason(r freebusy.Reason) int {
 	switch r {
 	case freebusy.ReasonUnknownAttendee:
 		return CodeUnknownAttendee
@@ -105,17 +105,17 @@ func CodeForReason(r freebusy.Reason) int {
 	return CodeInternalError
 }
 
-// ReasonForCode returns the freebusy reason an error code carries, and
+// reasonForCode returns the freebusy reason an error code carries, and
 // ReasonInternal for codes outside the table.
-func ReasonForCode(code int) freebusy.Reason {
+func reasonForCode(code int) freebusy.Reason {
 	if e, ok := codeTable[code]; ok {
 		return e.reason
 	}
 	return freebusy.ReasonInternal
 }
 
-// HelloParams are the params of calbridge.hello (PROTOCOL.md "calbridge.hello").
-type HelloParams struct {
+// helloParams are the params of calbridge.hello (PROTOCOL.md "calbridge.hello").
+type helloParams struct {
 	// Version is the protocol version the client speaks.
 	Version int `json:"version"`
 	// Token is the shared secret, when the server requires one.
@@ -124,8 +124,8 @@ type HelloParams struct {
 	Client string `json:"client,omitempty"`
 }
 
-// HelloResult is the result of calbridge.hello.
-type HelloResult struct {
+// helloResult is the result of calbridge.hello.
+type helloResult struct {
 	// Version is the protocol version the server will speak on this connection.
 	Version int `json:"version"`
 	// Server names the server software.
@@ -134,9 +134,9 @@ type HelloResult struct {
 	MaxMessageBytes int `json:"maxMessageBytes"`
 }
 
-// FreeBusyResult is the result of calbridge.freebusy: one schedule per
+// freeBusyResult is the result of calbridge.freebusy: one schedule per
 // attendee, in query order, in freebusy.Schedule's JSON form.
-type FreeBusyResult struct {
+type freeBusyResult struct {
 	Schedules []freebusy.Schedule `json:"schedules"`
 }
 

@@ -261,7 +261,10 @@ func (s *server) start() error {
 		return err
 	}
 	s.addr = l.Addr().String()
-	s.srv = transport.NewServer(source)
+	if s.srv, err = transport.NewServer(source); err != nil {
+		_ = l.Close()
+		return err
+	}
 	s.done = make(chan struct{})
 	srv, done := s.srv, s.done
 	go func() { defer close(done); _ = srv.Serve(l) }()

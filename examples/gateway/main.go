@@ -270,7 +270,12 @@ func startRPC(src freebusy.Source, token, addr string) (*rpcHalf, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &rpcHalf{addr: l.Addr().String(), srv: transport.NewServer(src, transport.WithServerToken(token)), done: make(chan struct{})}
+	srv, err := transport.NewServer(src, transport.WithToken(token))
+	if err != nil {
+		_ = l.Close()
+		return nil, err
+	}
+	h := &rpcHalf{addr: l.Addr().String(), srv: srv, done: make(chan struct{})}
 	go func() {
 		defer close(h.done)
 		_ = h.srv.Serve(l) // returns when stopped

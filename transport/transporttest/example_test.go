@@ -34,7 +34,10 @@ func ExampleNetwork() {
 	if err != nil {
 		panic(err)
 	}
-	srv := transport.NewServer(busyAtNine)
+	srv, err := transport.NewServer(busyAtNine)
+	if err != nil {
+		panic(err)
+	}
 	go func() { _ = srv.Serve(l) }()
 	defer srv.Close()
 
@@ -61,7 +64,10 @@ func ExampleProxy() {
 	if err != nil {
 		panic(err)
 	}
-	srv := transport.NewServer(busyAtNine)
+	srv, err := transport.NewServer(busyAtNine)
+	if err != nil {
+		panic(err)
+	}
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
 

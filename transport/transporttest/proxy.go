@@ -15,9 +15,9 @@ import (
 // BytesPerSecond, say); Refuse, Reset, BlackHole and HalfClose take
 // precedence over the rest, in that order, for new connections.
 //
-// The names follow Toxiproxy's toxics (reference/reconnect-rpc.md §6.1):
-// Refuse is "down" (only for new connections here; use ResetAll as well to
-// kill live ones), BlackHole is "timeout" with timeout=0, Reset is
+// The names follow Toxiproxy's toxics (docs/reconnect.md §6.1): Refuse is
+// "down" (only for new connections here; use ResetAll as well to kill live
+// ones), BlackHole is "timeout" with timeout=0, Reset is
 // "reset_peer", CutAfterBytes is "limit_data", Latency is "latency",
 // BytesPerSecond is "bandwidth" and HalfClose is a peer that sent FIN.
 type Fault struct {

@@ -8,36 +8,32 @@ import (
 	"github.com/calbridge/calbridge/freebusy"
 )
 
-// Transport carries canonical free/busy queries to a Source that may live
-// elsewhere, and brings back its answer. Every Transport is a
-// freebusy.Source, so callers need not know whether the Source is local.
-// Users plug in their own (a message queue, an HTTP API) by implementing
-// it; NewLocal and Client are the two in this package.
-//
-// Implementations are safe for concurrent use. After Close, FreeBusy
-// returns ErrClosed.
-type Transport interface {
-	freebusy.Source
-	// Close releases the transport's resources. It is idempotent.
-	Close() error
-}
+// Client and Local are the transports this package ships; like any
+// transport, each is a freebusy.Source.
+var (
+	_ freebusy.Source = (*Client)(nil)
+	_ freebusy.Source = (*Local)(nil)
+)
 
-// Client implements Transport.
-var _ Transport = (*Client)(nil)
-
-// NewLocal returns an in-process Transport to src. It behaves as a remote
-// transport would, minus the network: it validates the query, honours
-// ctx, checks the answer's shape (freebusy.CheckResult) and deep-copies
-// the query and the schedules, so that neither side can alias the other's
-// slices. After Close it returns ErrClosed.
-func NewLocal(src freebusy.Source) Transport { return &local{src: src} }
-
-type local struct {
+// Local is the in-process transport: a freebusy.Source that hands queries
+// to another Source in the same process, behaving as a remote transport
+// would, minus the network. Use it where both halves of a gateway run in
+// one process, or to test a half without a Server. A Local is safe for
+// concurrent use; create one with NewLocal.
+type Local struct {
 	src    freebusy.Source
 	closed atomic.Bool
 }
 
-func (l *local) FreeBusy(ctx context.Context, q freebusy.Query) ([]freebusy.Schedule, error) {
+// NewLocal returns an in-process transport to src. Its FreeBusy validates
+// the query, honours ctx, checks the answer's shape (freebusy.CheckResult)
+// and deep-copies the query and the schedules, so that neither side can
+// alias the other's slices.
+func NewLocal(src freebusy.Source) *Local { return &Local{src: src} }
+
+// FreeBusy implements freebusy.Source: it asks the wrapped Source, under
+// the rules of NewLocal. After Close it returns ErrClosed.
+func (l *Local) FreeBusy(ctx context.Context, q freebusy.Query) ([]freebusy.Schedule, error) {
 	if l.closed.Load() {
 		return nil, ErrClosed
 	}
@@ -61,7 +57,9 @@ func (l *local) FreeBusy(ctx context.Context, q freebusy.Query) ([]freebusy.Sche
 	return copySchedules(out), nil
 }
 
-func (l *local) Close() error {
+// Close makes every later FreeBusy return ErrClosed; it does not close the
+// wrapped Source. It is idempotent and returns nil.
+func (l *Local) Close() error {
 	l.closed.Store(true)
 	return nil
 }
