@@ -1,5 +1,11 @@
 // Package freebusy is calbridge's canonical free/busy model: the hub that the
-// Notes and Exchange sides and every transport speak.
+// Notes and Exchange sides and every transport speak. It imports nothing but
+// the standard library; the iCalendar codecs (VFREEBUSY and calendar
+// decoding) are in package freebusy/ical.
+//
+// Sections (§) name the document they are in: the project's notes under
+// docs/ (docs/mapping.md for the status mappings, docs/exchange.md and
+// docs/notes.md for the wire formats) or an RFC.
 //
 // # The model
 //
@@ -27,8 +33,11 @@
 //   - AvailabilityView renders intervals as the EWS MergedFreeBusy / Graph
 //     availabilityView digit string; ParseAvailabilityView reads one back.
 //   - MergeGroup merges several attendees into the schedule of the group.
-//   - FindFreeTime finds when a group can meet, optionally inside working
-//     hours (WorkingHours.Expand).
+//   - FindFreeTime finds when a group can meet in their schedules, inside
+//     the working hours of those who have them (WorkingHours.Expand)
+//     unless FreeTimeRequest.IgnoreWorkingHours is set. SearchFreeTime
+//     asks a Source for the schedules first, as Notes' SchFreeTimeSearch
+//     does (docs/notes.md §3.2); both take the same FreeTimeRequest.
 //
 // When several statuses must become one, because a view slot holds several
 // or several attendees are merged, the first of OutOfOffice, Busy,
@@ -44,9 +53,10 @@
 //
 // Every protocol has fewer statuses than the model, so every edge loses
 // something. The losses are rules, listed here once and implemented by the
-// converters of the side packages; sources are
-// /work/shared/reference/exchange-freebusy.md §2.6, §3.2, §4.3, §6 and
-// notes-freebusy.md §1.3, §2.2.
+// converters of the side packages (and of freebusy/ical for RFC 5545);
+// docs/mapping.md gives each format's vocabulary (§3) and each rule with
+// its reasons (§4), from docs/exchange.md §2.6, §3.2, §4.3, §6 and
+// docs/notes.md §1.3, §2.2.
 //
 //	Status            EWS BusyType      EWS     Graph status      Graph   RFC 5545 FBTYPE         Notes busytime    DAS busyTimes      Public-folder pair
 //	                                    merged                    view    (VFREEBUSY)             attribute         (written; read:    (PidTagScheduleInfo...)
@@ -66,30 +76,33 @@
 //
 //   - [a] Notes has no out-of-office status: OutOfOffice is written as an
 //     ordinary busy entry (APPT), and nothing read from Notes is ever
-//     OutOfOffice (notes-freebusy.md §1.1, §1.3).
+//     OutOfOffice (docs/notes.md §1.1, §1.3; docs/mapping.md §4.1).
 //   - [b] Graph reports WorkingElsewhere as 0 in availabilityView ("0 = free
-//     or working elsewhere", exchange-freebusy.md §3.2), and EWS documents
-//     no merged digit for it (§2.6), so AvailabilityView writes '0' unless
-//     ViewOptions.WorkingElsewhereDigit says otherwise, and a '0' reads back
-//     as Free. WorkingElsewhere is available time, so every format without
-//     a word for it (Notes busytime, DAS, public folders) writes it as free;
-//     RFC 5545 has none either, so calbridge writes FBTYPE=FREE with the
-//     refining parameter X-CALBRIDGE-FBTYPE=working-elsewhere, which other
-//     clients ignore and calbridge reads back losslessly.
+//     or working elsewhere", docs/exchange.md §3.2), and EWS documents no
+//     merged digit for it (docs/exchange.md §2.6), so AvailabilityView
+//     writes '0' unless ViewOptions.WorkingElsewhereDigit says otherwise,
+//     and a '0' reads back as Free. WorkingElsewhere is available time, so
+//     every format without a word for it (Notes busytime, DAS, public
+//     folders) writes it as free; RFC 5545 has none either, so
+//     freebusy/ical writes FBTYPE=FREE with the refining parameter
+//     X-CALBRIDGE-FBTYPE=working-elsewhere, which other clients ignore and
+//     calbridge reads back losslessly (docs/mapping.md §4.2, §4.3).
 //   - [c] Notes treats penciled-in as free (SCHED_ATTR_PENCILED does not
-//     block time, notes-freebusy.md §1.1). calbridge keeps the information:
+//     block time, docs/notes.md §1.1). calbridge keeps the information:
 //     PENCILED reads as Tentative and Tentative is written as PENCILED,
 //     unless the Notes side is configured to read penciled-in as Free
 //     (Notes' own view). The old connector sent Exchange tentative time to
-//     Notes as free, "by design" (KB Q199643); users booked over it.
+//     Notes as free, "by design" (KB Q199643); users booked over it
+//     (docs/mapping.md §4.4).
 //   - [d] DAS drops FBTYPE: Domino DAS builds busyTimes from an internal
 //     VFREEBUSY and writes every period as plain busy time
-//     (notes-freebusy.md §2.2.3), so everything read from DAS is Busy, and
-//     non-working time arrives merged into it (§2.2.6). Writing DAS, every
-//     busy kind becomes a busy period: Tentative by default (or omitted, by
-//     option), OutOfOffice as busy, and Unknown as busy, because DAS's only
-//     other answer is free. A DAS period that ends before it starts (the
-//     IBM sample, §2.2.6) is dropped and counted.
+//     (docs/notes.md §2.2.3), so everything read from DAS is Busy, and
+//     non-working time arrives merged into it (docs/notes.md §2.2.6).
+//     Writing DAS, every busy kind becomes a busy period: Tentative by
+//     default (or omitted, by option), OutOfOffice as busy, and Unknown as
+//     busy, because DAS's only other answer is free. A DAS period that ends
+//     before it starts (the IBM sample, docs/notes.md §2.2.6) is dropped
+//     and counted (docs/mapping.md §4.5).
 //   - [e] Unknown is never Free. No mapping turns "no data" into free time:
 //     EWS and calbridge views write digit 4 (Graph documents no digit for
 //     it; calbridge writes EWS's); an FBTYPE no client knows must be read
@@ -102,10 +115,12 @@
 //     published range, so publishing Unknown time there is an error unless
 //     the caller picks a status for it; time outside the range reads back
 //     as Unknown. An unrecognised BusyType, status or FBTYPE reads as
-//     Unknown or Busy, and a bad view digit is an error, never Free.
+//     Unknown or Busy, and a bad view digit is an error, never Free
+//     (docs/mapping.md §4.6, §4.7).
 //
 // Merging precedence for one schedule is the documented Exchange slot
-// ranking, OOF > Busy > Tentative > Free (exchange-freebusy.md §6, CDO
+// ranking, OOF > Busy > Tentative > Free (docs/exchange.md §6, CDO
 // BusyStatus remarks), with WorkingElsewhere placed between Tentative and
-// Free (available, but more than plain free) and Unknown below all.
+// Free (available, but more than plain free) and Unknown below all
+// (docs/mapping.md §5).
 package freebusy

@@ -1,6 +1,7 @@
 package freebusy_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -62,7 +63,7 @@ func ExampleSchedule_Normalize() {
 	// busy free unknown
 }
 
-// The Graph getSchedule example for meganb (exchange-freebusy.md §3.4): an
+// The Graph getSchedule example for meganb (docs/exchange.md §3.4): an
 // item that started before the window makes the first slot busy, and busy
 // beats tentative in a slot.
 func ExampleAvailabilityView() {
@@ -90,7 +91,7 @@ func ExampleAvailabilityView() {
 	// 4444 <nil>
 }
 
-// The EWS MergedFreeBusy example (exchange-freebusy.md §2.6) read back: the
+// The EWS MergedFreeBusy example (docs/exchange.md §2.6) read back: the
 // view says what each slot holds at its busiest, so the 90 minutes of busy
 // time come back as two whole slots.
 func ExampleParseAvailabilityView() {
@@ -132,8 +133,9 @@ func ExampleMergeGroup() {
 	// 2024-03-05T11:00:00Z/2024-03-05T12:00:00Z unknown
 }
 
-// Find an hour for Berlin and New York inside both working days, on 30-minute
-// starts, around a meeting that ends at an odd time.
+// Find an hour for Berlin and New York inside both working days (working
+// hours apply unless IgnoreWorkingHours is set), on 30-minute starts, around
+// a meeting that ends at an odd time.
 func ExampleFindFreeTime() {
 	berlin, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
@@ -158,12 +160,11 @@ func ExampleFindFreeTime() {
 		{Attendee: "nancy", Start: day(0, 0), End: day(24, 0), WorkingHours: nineToFive(newYork)},
 	}
 	free, err := freebusy.FindFreeTime(schedules, freebusy.FreeTimeRequest{
-		Start:              day(0, 0),
-		End:                day(24, 0),
-		Duration:           time.Hour,
-		WithinWorkingHours: true,
-		Step:               30 * time.Minute,
-		Max:                1,
+		Start:    day(0, 0),
+		End:      day(24, 0),
+		Duration: time.Hour,
+		Step:     30 * time.Minute,
+		Max:      1,
 	})
 	if err != nil {
 		fmt.Println(err)
@@ -176,6 +177,69 @@ func ExampleFindFreeTime() {
 	// Output:
 	// 16:00 CET to 17:00 CET
 	// 10:00 EST to 11:00 EST
+}
+
+// SearchFreeTime asks a Source for the attendees' schedules, then searches
+// them as FindFreeTime does. Max 1 asks for the first fit: the earliest
+// meeting starts where the returned stretch starts. An attendee the Source
+// cannot answer for stops the search, so that no time they may not have is
+// proposed.
+func ExampleSearchFreeTime() {
+	day := func(hh, mm int) time.Time { return time.Date(2024, 3, 5, hh, mm, 0, 0, time.UTC) }
+	calendars := map[string][]freebusy.Interval{
+		"alice@example.com": {{Start: day(9, 0), End: day(10, 15), Status: freebusy.Busy}},
+		"bob@example.com":   {{Start: day(11, 0), End: day(12, 0), Status: freebusy.Tentative}},
+	}
+	// A Source over an in-memory store: one schedule per attendee, in
+	// query order, and a failed schedule for a name it does not know.
+	src := freebusy.SourceFunc(func(_ context.Context, q freebusy.Query) ([]freebusy.Schedule, error) {
+		out := make([]freebusy.Schedule, len(q.Attendees))
+		for i, a := range q.Attendees {
+			ivs, ok := calendars[a]
+			if !ok {
+				out[i] = freebusy.Failed(a, q.Start, q.End, freebusy.ReasonUnknownAttendee, nil)
+				continue
+			}
+			out[i] = freebusy.Schedule{Attendee: a, Start: q.Start, End: q.End, Intervals: ivs}
+		}
+		return out, nil
+	})
+
+	req := freebusy.FreeTimeRequest{
+		Attendees: []string{"alice@example.com", "bob@example.com"},
+		Start:     day(9, 0),
+		End:       day(17, 0),
+		Duration:  45 * time.Minute,
+		Step:      15 * time.Minute,
+	}
+	free, err := freebusy.SearchFreeTime(context.Background(), src, req)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, iv := range free {
+		fmt.Println("free", iv.Start.Format("15:04"), "to", iv.End.Format("15:04"))
+	}
+
+	req.Max = 1
+	first, err := freebusy.SearchFreeTime(context.Background(), src, req)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("first meeting", first[0].Start.Format("15:04"), "to", first[0].Start.Add(req.Duration).Format("15:04"))
+
+	req.Attendees = append(req.Attendees, "carol@example.com")
+	_, err = freebusy.SearchFreeTime(context.Background(), src, req)
+	var fte *freebusy.FreeTimeError
+	if errors.As(err, &fte) {
+		fmt.Println(fte.Errs[0].Attendee, fte.Errs[0].Reason, errors.Is(err, freebusy.ErrUnknownAttendee))
+	}
+	// Output:
+	// free 10:15 to 11:00
+	// free 12:00 to 17:00
+	// first meeting 10:15 to 11:00
+	// carol@example.com unknown-attendee true
 }
 
 // Windows time zone ids, as EWS, Graph, Outlook and Notes write them, map to

@@ -1,10 +1,12 @@
 package freebusy
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -108,29 +110,29 @@ func TestFindFreeTimeWorkingHours(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := FindFreeTime(group, FreeTimeRequest{Start: tt.start, End: tt.end, Duration: time.Hour, WithinWorkingHours: true})
+			got, err := FindFreeTime(group, FreeTimeRequest{Start: tt.start, End: tt.end, Duration: time.Hour})
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, got)
 		})
 	}
 
-	got, err := FindFreeTime(group, FreeTimeRequest{Start: utc(5, 0), End: utc(6, 0), Duration: time.Hour})
+	got, err := FindFreeTime(group, FreeTimeRequest{Start: utc(5, 0), End: utc(6, 0), Duration: time.Hour, IgnoreWorkingHours: true})
 	require.NoError(t, err)
-	assert.Equal(t, []Interval{{utc(5, 0), utc(6, 0), Free}}, got, "without WithinWorkingHours the hours do not matter")
+	assert.Equal(t, []Interval{{utc(5, 0), utc(6, 0), Free}}, got, "with IgnoreWorkingHours the hours do not matter")
 
-	got, err = FindFreeTime(group[2:], FreeTimeRequest{Start: utc(5, 0), End: utc(6, 0), Duration: time.Hour, WithinWorkingHours: true})
+	got, err = FindFreeTime(group[2:], FreeTimeRequest{Start: utc(5, 0), End: utc(6, 0), Duration: time.Hour})
 	require.NoError(t, err)
 	assert.Equal(t, []Interval{{utc(5, 0), utc(6, 0), Free}}, got, "nil working hours set no limit")
 
 	busy := week("busy", berlin)
 	busy.Intervals = []Interval{{utc(5, 8), utc(5, 15), Busy}}
-	got, err = FindFreeTime(append(group, busy), FreeTimeRequest{Start: utc(5, 0), End: utc(6, 0), Duration: time.Hour, WithinWorkingHours: true})
+	got, err = FindFreeTime(append(group, busy), FreeTimeRequest{Start: utc(5, 0), End: utc(6, 0), Duration: time.Hour})
 	require.NoError(t, err)
 	assert.Equal(t, []Interval{{utc(5, 15), utc(5, 16), Free}}, got, "busy time and working hours both apply")
 
 	broken := week("broken", nil)
 	broken.WorkingHours = &WorkingHours{Location: time.UTC, Periods: []WorkingPeriod{{Days: weekdays, Start: 17 * time.Hour, End: 9 * time.Hour}}}
-	_, err = FindFreeTime(append(group, broken), FreeTimeRequest{Start: utc(5, 0), End: utc(6, 0), Duration: time.Hour, WithinWorkingHours: true})
+	_, err = FindFreeTime(append(group, broken), FreeTimeRequest{Start: utc(5, 0), End: utc(6, 0), Duration: time.Hour})
 	assert.ErrorIs(t, err, ErrBadWorkingHours)
 	assert.Contains(t, err.Error(), `"broken"`)
 }
@@ -262,7 +264,7 @@ func TestFindFreeTimeWorkingHoursMatchesReference(t *testing.T) {
 			}
 			group[i].WorkingHours = wh
 		}
-		req := FreeTimeRequest{Start: start, End: end, Duration: time.Duration(5+rng.IntN(120)) * time.Minute, WithinWorkingHours: true}
+		req := FreeTimeRequest{Start: start, End: end, Duration: time.Duration(5+rng.IntN(120)) * time.Minute}
 		got, err := FindFreeTime(group, req)
 		require.NoError(t, err)
 		assertCanonicalFree(t, got, start, end)
@@ -311,4 +313,251 @@ func assertCanonicalFree(t *testing.T, ivs []Interval, start, end time.Time) {
 			require.True(t, ivs[i-1].End.Before(iv.Start), "stretches are maximal, so never touch")
 		}
 	}
+}
+
+// acmeCalendar is one user of the in-test Source acme: working hours and
+// busy time, or the failure the Source reports for the name.
+type acmeCalendar struct {
+	hours     *WorkingHours
+	intervals []Interval
+	fail      Reason
+}
+
+// acme is an in-test Source that answers like a calendar store: one
+// Schedule per attendee, keyed case-insensitively by every name the
+// attendee goes by, clipped to the window, with a failed schedule for a
+// name it does not know. Its data is the Wednesday and Thursday
+// (2024-03-13 and 14) of the Acme sample calendars that the Notes side
+// reads (notes.LoadCalendars), copied as schedules:
+//
+//   - Jane Doe, New York, works 09:00-12:00 and 13:00-17:00 Monday to
+//     Friday (13:00-16:00Z and 17:00-21:00Z in March, on daylight time);
+//     busy 13:00-14:00Z on Wednesday, penciled in (Tentative)
+//     13:00-13:30Z on Thursday.
+//   - Klaus Weber, Berlin, works 08:00-12:00 and 13:00-16:30 Monday to
+//     Thursday (07:00-11:00Z and 12:00-15:30Z), 08:00-13:00 on Friday;
+//     tentative 08:00-09:00Z and busy 14:30-15:00Z on Wednesday.
+//   - Ana Souza, São Paulo, works 08:00-12:00 and 13:00-17:00 Monday to
+//     Friday (11:00-15:00Z and 16:00-20:00Z); busy 12:00-13:00Z on
+//     Wednesday.
+//
+// So on Wednesday their working hours share 13:00-15:00Z, of which Jane
+// is busy until 14:00 and Klaus from 14:30.
+func acme(t testing.TB) SourceFunc {
+	weekdays := []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday}
+	monThu := weekdays[:4]
+	hours := func(zone string, periods ...WorkingPeriod) *WorkingHours {
+		return &WorkingHours{Location: mustLoad(t, zone), Periods: periods}
+	}
+	clock := func(h, m int) time.Duration { return time.Duration(h)*time.Hour + time.Duration(m)*time.Minute }
+	jane := &acmeCalendar{
+		hours: hours("America/New_York", WorkingPeriod{weekdays, clock(9, 0), clock(12, 0)}, WorkingPeriod{weekdays, clock(13, 0), clock(17, 0)}),
+		intervals: []Interval{
+			{march(13, 13, 0), march(13, 14, 0), Busy},
+			{march(14, 13, 0), march(14, 13, 30), Tentative},
+		},
+	}
+	klaus := &acmeCalendar{
+		hours: hours("Europe/Berlin", WorkingPeriod{monThu, clock(8, 0), clock(12, 0)}, WorkingPeriod{monThu, clock(13, 0), clock(16, 30)},
+			WorkingPeriod{[]time.Weekday{time.Friday}, clock(8, 0), clock(13, 0)}),
+		intervals: []Interval{
+			{march(13, 8, 0), march(13, 9, 0), Tentative},
+			{march(13, 14, 30), march(13, 15, 0), Busy},
+		},
+	}
+	ana := &acmeCalendar{
+		hours:     hours("America/Sao_Paulo", WorkingPeriod{weekdays, clock(8, 0), clock(12, 0)}, WorkingPeriod{weekdays, clock(13, 0), clock(17, 0)}),
+		intervals: []Interval{{march(13, 12, 0), march(13, 13, 0), Busy}},
+	}
+	calendars := map[string]*acmeCalendar{
+		"jane.doe@acme.example":               jane,
+		"jane doe/sales/acme/us":              jane,
+		"klaus weber/engineering/acme/de":     klaus,
+		"klaus.weber@acme.example":            klaus,
+		"cn=ana souza/ou=support/o=acme/c=br": ana,
+		"ana.souza@acme.example":              ana,
+		"cn=x/y":                              {fail: ReasonInvalid}, // not a name at all
+	}
+	return func(_ context.Context, q Query) ([]Schedule, error) {
+		if err := q.Validate(); err != nil {
+			return nil, err
+		}
+		out := make([]Schedule, len(q.Attendees))
+		for i, a := range q.Attendees {
+			c, ok := calendars[strings.ToLower(a)]
+			switch {
+			case !ok:
+				out[i] = Failed(a, q.Start, q.End, ReasonUnknownAttendee, errors.New("no calendar for this name"))
+				continue
+			case c.fail != ReasonNone:
+				out[i] = Failed(a, q.Start, q.End, c.fail, nil)
+				continue
+			}
+			s := Schedule{Attendee: a, Start: q.Start.UTC(), End: q.End.UTC(), WorkingHours: c.hours}
+			for _, iv := range c.intervals {
+				if iv, ok := iv.Clip(s.Start, s.End); ok {
+					s.Intervals = append(s.Intervals, iv)
+				}
+			}
+			out[i] = s
+		}
+		return out, nil
+	}
+}
+
+// march returns 2024-03-day at hh:mm UTC.
+func march(day, hh, mm int) time.Time { return time.Date(2024, 3, day, hh, mm, 0, 0, time.UTC) }
+
+// TestSearchFreeTime searches the Acme group on Wednesday 2024-03-13 (see
+// acme): inside everyone's working hours only 14:00-14:30Z is free.
+func TestSearchFreeTime(t *testing.T) {
+	group := []string{"jane.doe@acme.example", "Klaus Weber/Engineering/Acme/DE", "CN=Ana Souza/OU=Support/O=Acme/C=BR"}
+	wed := FreeTimeRequest{Attendees: group, Start: march(13, 0, 0), End: march(14, 0, 0), Duration: 30 * time.Minute}
+
+	tests := []struct {
+		name string
+		mod  func(r *FreeTimeRequest)
+		want []Interval
+	}{
+		{"all stretches, working hours by default", func(*FreeTimeRequest) {}, []Interval{{march(13, 14, 0), march(13, 14, 30), Free}}},
+		{"first fit is the whole stretch", func(r *FreeTimeRequest) { r.Max = 1; r.Duration = 20 * time.Minute },
+			[]Interval{{march(13, 14, 0), march(13, 14, 30), Free}}},
+		{"an hour does not fit", func(r *FreeTimeRequest) { r.Duration = time.Hour }, nil},
+		{"step grid", func(r *FreeTimeRequest) { r.Step = 25 * time.Minute; r.Duration = 5 * time.Minute },
+			[]Interval{{march(13, 14, 10), march(13, 14, 30), Free}}},
+		{"outside working hours too, first fit", func(r *FreeTimeRequest) { r.IgnoreWorkingHours = true; r.Max = 1 },
+			[]Interval{{march(13, 0, 0), march(13, 8, 0), Free}}},
+		{"outside working hours too, all", func(r *FreeTimeRequest) { r.IgnoreWorkingHours = true; r.Duration = 3 * time.Hour },
+			[]Interval{{march(13, 0, 0), march(13, 8, 0), Free}, {march(13, 9, 0), march(13, 12, 0), Free}, {march(13, 15, 0), march(14, 0, 0), Free}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := wed
+			tt.mod(&r)
+			got, err := SearchFreeTime(context.Background(), acme(t), r)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+
+			schedules, err := acme(t).FreeBusy(context.Background(), Query{Attendees: r.Attendees, Start: r.Start, End: r.End})
+			require.NoError(t, err)
+			direct, err := FindFreeTime(schedules, r)
+			require.NoError(t, err)
+			assert.Equal(t, got, direct, "SearchFreeTime is FindFreeTime over the Source's answer, with the same defaults")
+		})
+	}
+
+	// First fit: the earliest meeting starts where the stretch does.
+	r := wed
+	r.Max, r.Duration = 1, 20*time.Minute
+	got, err := SearchFreeTime(context.Background(), acme(t), r)
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	meeting := Interval{Start: got[0].Start, End: got[0].Start.Add(r.Duration), Status: Free}
+	assert.Equal(t, Interval{march(13, 14, 0), march(13, 14, 20), Free}, meeting)
+}
+
+// TestSearchFreeTimeTentativeIsNotFree: penciled-in time reaches the model
+// as Tentative (docs/mapping.md §4.4), which is not available; read as
+// free, as Notes shows it, the same half hour is offered.
+func TestSearchFreeTimeTentativeIsNotFree(t *testing.T) {
+	r := FreeTimeRequest{Attendees: []string{"Jane Doe/Sales/Acme/US"}, Start: march(14, 13, 0), End: march(14, 14, 0), Duration: 30 * time.Minute, Max: 1}
+	got, err := SearchFreeTime(context.Background(), acme(t), r)
+	require.NoError(t, err)
+	assert.Equal(t, []Interval{{march(14, 13, 30), march(14, 14, 0), Free}}, got)
+
+	penciledAsFree := SourceFunc(func(ctx context.Context, q Query) ([]Schedule, error) {
+		schedules, err := acme(t).FreeBusy(ctx, q)
+		for i := range schedules {
+			schedules[i].Intervals = slices.DeleteFunc(schedules[i].Intervals, func(iv Interval) bool { return iv.Status == Tentative })
+		}
+		return schedules, err
+	})
+	got, err = SearchFreeTime(context.Background(), penciledAsFree, r)
+	require.NoError(t, err)
+	assert.Equal(t, []Interval{{march(14, 13, 0), march(14, 14, 0), Free}}, got)
+}
+
+// SearchFreeTime asks its Source for the request's attendees, window and
+// granularity, exactly once.
+func TestSearchFreeTimeQuery(t *testing.T) {
+	var asked []Query
+	spy := SourceFunc(func(ctx context.Context, q Query) ([]Schedule, error) {
+		asked = append(asked, q)
+		return acme(t).FreeBusy(ctx, q)
+	})
+	r := FreeTimeRequest{Attendees: []string{"ana.souza@acme.example"}, Start: march(13, 0, 0), End: march(14, 0, 0), Duration: time.Hour, Granularity: 15 * time.Minute}
+	_, err := SearchFreeTime(context.Background(), spy, r)
+	require.NoError(t, err)
+	assert.Equal(t, []Query{{Attendees: r.Attendees, Start: r.Start, End: r.End, Granularity: 15 * time.Minute}}, asked)
+}
+
+func TestSearchFreeTimeErrors(t *testing.T) {
+	src := acme(t)
+	base := FreeTimeRequest{Attendees: []string{"jane.doe@acme.example"}, Start: march(13, 0, 0), End: march(14, 0, 0), Duration: 30 * time.Minute}
+
+	r := base
+	r.Attendees = append(slices.Clone(r.Attendees), "Nobody/Acme", "CN=x/y")
+	_, err := SearchFreeTime(context.Background(), src, r)
+	fte, ok := errors.AsType[*FreeTimeError](err)
+	require.True(t, ok, "want *FreeTimeError, got %T", err)
+	require.Len(t, fte.Errs, 2)
+	assert.Equal(t, "Nobody/Acme", fte.Errs[0].Attendee)
+	assert.Equal(t, "CN=x/y", fte.Errs[1].Attendee)
+	assert.ErrorIs(t, err, ErrUnknownAttendee)
+	assert.ErrorIs(t, err, ErrInvalid)
+	assert.Equal(t, ReasonUnknownAttendee, ReasonOf(err), "the first attendee's reason")
+	assert.Equal(t, `freebusy: free-time search: no free/busy for 2 attendee(s): "Nobody/Acme" (unknown-attendee), "CN=x/y" (invalid)`, err.Error())
+
+	never := SourceFunc(func(context.Context, Query) ([]Schedule, error) {
+		t.Error("a bad request reached the Source")
+		return nil, nil
+	})
+	for _, tt := range []struct {
+		name   string
+		modify func(r *FreeTimeRequest)
+		cond   error
+	}{
+		{"no attendees", func(r *FreeTimeRequest) { r.Attendees = nil }, ErrNoAttendees},
+		{"empty window", func(r *FreeTimeRequest) { r.End = r.Start }, ErrEmptyWindow},
+		{"zero duration", func(r *FreeTimeRequest) { r.Duration = 0 }, ErrBadDuration},
+		{"negative step", func(r *FreeTimeRequest) { r.Step = -time.Minute }, ErrBadGranularity},
+		{"negative max", func(r *FreeTimeRequest) { r.Max = -1 }, ErrBadOption},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := base
+			tt.modify(&r)
+			got, err := SearchFreeTime(context.Background(), never, r)
+			assert.Nil(t, got)
+			assert.ErrorIs(t, err, tt.cond)
+			assert.ErrorIs(t, err, ErrInvalidQuery)
+			_, isQE := errors.AsType[*QueryError](err)
+			assert.True(t, isQE, "want *QueryError, got %T", err)
+		})
+	}
+
+	r = base
+	r.Granularity = time.Second
+	_, err = SearchFreeTime(context.Background(), src, r)
+	assert.ErrorIs(t, err, ErrBadGranularity, "the Source's own check")
+
+	boom := errors.New("backend down")
+	failing := SourceFunc(func(context.Context, Query) ([]Schedule, error) { return nil, boom })
+	_, err = SearchFreeTime(context.Background(), failing, base)
+	assert.ErrorIs(t, err, boom)
+
+	short := SourceFunc(func(context.Context, Query) ([]Schedule, error) { return nil, nil })
+	_, err = SearchFreeTime(context.Background(), short, base)
+	assert.ErrorIs(t, err, ErrInternal, "a source that breaks its contract is caught")
+
+	broken := SourceFunc(func(ctx context.Context, q Query) ([]Schedule, error) {
+		schedules, err := src.FreeBusy(ctx, q)
+		for i := range schedules {
+			schedules[i].WorkingHours = &WorkingHours{Location: time.Local}
+		}
+		return schedules, err
+	})
+	_, err = SearchFreeTime(context.Background(), broken, base)
+	assert.ErrorIs(t, err, ErrBadWorkingHours, "FindFreeTime's errors come through")
+	_, err = SearchFreeTime(context.Background(), broken, FreeTimeRequest{Attendees: base.Attendees, Start: base.Start, End: base.End, Duration: base.Duration, IgnoreWorkingHours: true})
+	assert.NoError(t, err, "working hours that are not used are not checked")
 }

@@ -8,7 +8,7 @@ import (
 )
 
 // day0 is the day most table tests happen on: the date of the derived EWS
-// example in exchange-freebusy.md §2.6.
+// example in docs/exchange.md §2.6.
 var day0 = time.Date(2024, 3, 5, 0, 0, 0, 0, time.UTC)
 
 // tm returns day0 at "15:04" UTC; "d+1 15:04" is a day later.

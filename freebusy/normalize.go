@@ -14,7 +14,7 @@ type InvertedPolicy uint8
 const (
 	// DropInverted drops inverted intervals and counts them in
 	// NormalizeReport.Inverted. It is the default because the one inverted
-	// period seen in the wild (Domino DAS, notes-freebusy.md §2.2.6) is a
+	// period seen in the wild (Domino DAS, docs/notes.md §2.2.6) is a
 	// block that ended just before the window, clipped at its start only:
 	// swapping it would invent busy time.
 	DropInverted InvertedPolicy = iota

@@ -120,7 +120,7 @@ func TestNormalizeKeepsNanoseconds(t *testing.T) {
 }
 
 // TestNormalizeDASInvertedSample replays the inverted period of the IBM DAS
-// developer-guide sample (notes-freebusy.md §2.2.6): a block that ended just
+// developer-guide sample (docs/notes.md §2.2.6): a block that ended just
 // before the window, clipped at its start only. The default policy drops it
 // instead of inventing busy time.
 func TestNormalizeDASInvertedSample(t *testing.T) {

@@ -84,7 +84,7 @@ type Event struct {
 	Private bool `json:"private,omitempty"`
 	// Meeting, Recurring, Exception and Reminder are the EWS
 	// CalendarEventDetails flags (IsMeeting, IsRecurring, IsException,
-	// IsReminderSet; exchange-freebusy.md §2.4).
+	// IsReminderSet; docs/exchange.md §2.4).
 	Meeting   bool `json:"meeting,omitempty"`
 	Recurring bool `json:"recurring,omitempty"`
 	Exception bool `json:"exception,omitempty"`

@@ -83,14 +83,6 @@ func (s Status) Precedence() int {
 // Free and WorkingElsewhere are available; Unknown is not.
 func (s Status) Available() bool { return s == Free || s == WorkingElsewhere }
 
-// Busiest returns whichever of a and b has the higher Precedence.
-func Busiest(a, b Status) Status {
-	if b.Precedence() > a.Precedence() {
-		return b
-	}
-	return a
-}
-
 // ParseStatus parses a status name as written by String. It is
 // case-insensitive and also accepts the protocol spellings that mean the same
 // thing: "oof", "outofoffice", "away", "nodata", "workingelsewhere",

@@ -8,7 +8,8 @@ import (
 )
 
 // The availability-view digits shared by EWS MergedFreeBusy
-// (exchange-freebusy.md §2.6) and Graph availabilityView (§3.2).
+// (docs/exchange.md §2.6) and Graph availabilityView (docs/exchange.md
+// §3.2), as docs/mapping.md §3.1 and §3.2 map them.
 const (
 	// DigitFree is a slot that is free throughout.
 	DigitFree byte = '0'
@@ -78,8 +79,9 @@ func collapse(mask uint8) Status {
 
 // AvailabilityView renders ivs over the window [start, end) as a digit
 // string with one digit per slot: DigitFree, DigitTentative, DigitBusy,
-// DigitOOF, DigitNoData (EWS MergedFreeBusy, exchange-freebusy.md §2.6; Graph
-// availabilityView, §3.2), and opt.WorkingElsewhereDigit for WorkingElsewhere.
+// DigitOOF, DigitNoData (EWS MergedFreeBusy, docs/exchange.md §2.6; Graph
+// availabilityView, docs/exchange.md §3.2), and opt.WorkingElsewhereDigit
+// for WorkingElsewhere (docs/mapping.md §4.2).
 //
 // ivs mean what Schedule.Intervals mean: time inside the window that no
 // interval covers is Free, and overlapping intervals resolve by Precedence;

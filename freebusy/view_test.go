@@ -51,31 +51,31 @@ func (g viewGolden) intervals(t *testing.T) []Interval {
 
 var viewGoldens = []viewGolden{
 	{
-		name: "EWS MergedFreeBusy doc example", source: "exchange-freebusy.md §2.6 (mergedfreebusy.md)",
+		name: "EWS MergedFreeBusy doc example", source: `docs/exchange.md §2.6 (EWS reference "MergedFreeBusy")`,
 		loc: "UTC", start: "2024-03-05T08:00", end: "2024-03-05T12:00", slot: 60 * time.Minute,
 		items: []goldenItem{{"08:00", "09:00", OutOfOffice}, {"09:00", "10:30", Busy}},
 		want:  "3220",
 	},
 	{
-		name: "EWS derived example", source: "exchange-freebusy.md §2.6 [derived]",
+		name: "EWS derived example", source: "docs/exchange.md §2.6 [derived]",
 		loc: "UTC", start: "2024-03-05T08:00", end: "2024-03-05T12:00", slot: 30 * time.Minute,
 		items: []goldenItem{{"09:00", "10:30", Busy}, {"10:00", "11:00", Tentative}},
 		want:  "00222100",
 	},
 	{
-		name: "Graph getSchedule adelev", source: "exchange-freebusy.md §3.4 (calendar-getschedule.md)",
+		name: "Graph getSchedule adelev", source: `docs/exchange.md §3.4 (Microsoft Graph documentation "calendar: getSchedule")`,
 		loc: "America/Los_Angeles", start: "2019-03-15T09:00", end: "2019-03-15T18:00", slot: 60 * time.Minute,
 		items: []goldenItem{{"12:00", "14:00", Busy}},
 		want:  "000220000",
 	},
 	{
-		name: "Graph getSchedule meganb, item before the window", source: "exchange-freebusy.md §3.4 (calendar-getschedule.md)",
+		name: "Graph getSchedule meganb, item before the window", source: `docs/exchange.md §3.4 (Microsoft Graph documentation "calendar: getSchedule")`,
 		loc: "America/Los_Angeles", start: "2019-03-15T09:00", end: "2019-03-15T18:00", slot: 60 * time.Minute,
 		items: []goldenItem{{"08:30", "09:30", Busy}, {"12:00", "14:00", Busy}, {"12:00", "13:00", Tentative}, {"13:00", "14:00", Busy}, {"16:00", "17:00", Tentative}},
 		want:  "200220010",
 	},
 	{
-		name: "Graph concept page, 15-minute slots", source: "exchange-freebusy.md §3.4 (outlook-get-free-busy-schedule.md)",
+		name: "Graph concept page, 15-minute slots", source: `docs/exchange.md §3.4 (Microsoft Graph documentation "Get free/busy schedule of users and resources")`,
 		loc: "America/Los_Angeles", start: "2019-03-15T09:00", end: "2019-03-15T18:00", slot: 15 * time.Minute,
 		items: []goldenItem{{"09:00", "10:30", Tentative}, {"11:00", "13:00", Busy}},
 		want:  "111111002222222200000000000000000000",
@@ -111,11 +111,11 @@ func TestParseAvailabilityViewGoldens(t *testing.T) {
 		slot       time.Duration
 		want       []Interval
 	}{
-		{"EWS 3220: busy to the slot's end (§2.6)", "3220", tm(t, "08:00"), time.Hour,
+		{"EWS 3220: busy to the slot's end (docs/exchange.md §2.6)", "3220", tm(t, "08:00"), time.Hour,
 			[]Interval{{tm(t, "08:00"), tm(t, "09:00"), OutOfOffice}, {tm(t, "09:00"), tm(t, "11:00"), Busy}}},
-		{"Graph meganb (§3.4)", "200220010", at(9, 0), time.Hour,
+		{"Graph meganb (docs/exchange.md §3.4)", "200220010", at(9, 0), time.Hour,
 			[]Interval{{at(9, 0), at(10, 0), Busy}, {at(12, 0), at(14, 0), Busy}, {at(16, 0), at(17, 0), Tentative}}},
-		{"Graph concept page (§3.4)", "111111002222222200000000000000000000", at(9, 0), 15 * time.Minute,
+		{"Graph concept page (docs/exchange.md §3.4)", "111111002222222200000000000000000000", at(9, 0), 15 * time.Minute,
 			[]Interval{{at(9, 0), at(10, 30), Tentative}, {at(11, 0), at(13, 0), Busy}}},
 		{"no data is Unknown, not Free", "0440", tm(t, "08:00"), 30 * time.Minute,
 			[]Interval{{tm(t, "08:30"), tm(t, "09:30"), Unknown}}},
@@ -169,7 +169,7 @@ func TestAvailabilityViewSlotRule(t *testing.T) {
 }
 
 func TestAvailabilityViewPartialLastSlot(t *testing.T) {
-	// exchange-freebusy.md §2.6: a partial final slot counts,
+	// docs/exchange.md §2.6: a partial final slot counts,
 	// n = ceil(window / interval) [derived from the 00:00-23:59:59 example].
 	got, err := AvailabilityView(nil, tm(t, "00:00"), tm(t, "23:59").Add(59*time.Second), time.Hour, ViewOptions{})
 	require.NoError(t, err)

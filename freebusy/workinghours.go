@@ -75,7 +75,7 @@ func (w *WorkingHours) Validate() error {
 // repeated hour (02:30 on a change night in Europe) resolves as time.Date
 // resolves it; a day whose midnight a DST change skips (America/Santiago)
 // still starts on its own date. It returns an error when w is invalid, and a
-// *QueryError (ErrWindowTooLong) for a window over MaxExpandWindow.
+// *QueryError (ErrWindowTooLong) for a window over ten years.
 func (w *WorkingHours) Expand(start, end time.Time) ([]Interval, error) {
 	if err := w.Validate(); err != nil {
 		return nil, err
@@ -83,8 +83,8 @@ func (w *WorkingHours) Expand(start, end time.Time) ([]Interval, error) {
 	if !start.Before(end) {
 		return nil, nil
 	}
-	if end.Sub(start) > MaxExpandWindow {
-		return nil, &QueryError{Field: "End", Detail: fmt.Sprintf("working hours expanded over more than %s", MaxExpandWindow), Err: ErrWindowTooLong}
+	if end.Sub(start) > maxExpandWindow {
+		return nil, &QueryError{Field: "End", Detail: fmt.Sprintf("working hours expanded over more than %s", maxExpandWindow), Err: ErrWindowTooLong}
 	}
 	loc := w.Location
 	// Periods never cross local midnight (End <= 24h), so visiting the local
@@ -110,10 +110,10 @@ func (w *WorkingHours) Expand(start, end time.Time) ([]Interval, error) {
 	return Coalesce(out), nil
 }
 
-// MaxExpandWindow bounds the window WorkingHours.Expand accepts: ten
+// maxExpandWindow bounds the window WorkingHours.Expand accepts: ten
 // years, far beyond any free/busy query, so that a hostile window (a peer's
 // VFREEBUSY spanning millennia) cannot make it build millions of intervals.
-const MaxExpandWindow = 10 * 366 * 24 * time.Hour
+const maxExpandWindow = 10 * 366 * 24 * time.Hour
 
 // wallClock returns the instant at wall-clock offset d after midnight of
 // date's civil date, in loc. It goes through time.Date so that DST gaps

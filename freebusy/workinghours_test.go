@@ -16,7 +16,7 @@ func nineToFive(loc *time.Location) *WorkingHours {
 }
 
 // TestWorkingHoursExpandAcrossDST checks the failure the old connector had
-// (notes-freebusy.md §7.3, KB 915494: hard-coded DST tables shifted blocks by
+// (docs/notes.md §7.3, KB 915494: hard-coded DST tables shifted blocks by
 // an hour): 09:00-17:00 local stays 09:00-17:00 local on the days before,
 // of and after each change, so its UTC offset moves with the zone.
 func TestWorkingHoursExpandAcrossDST(t *testing.T) {

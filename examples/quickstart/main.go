@@ -104,12 +104,11 @@ func run(w io.Writer) error {
 	}
 
 	free, err := freebusy.FindFreeTime(schedules, freebusy.FreeTimeRequest{
-		Start:              weekStart,
-		End:                weekEnd,
-		Duration:           time.Hour,
-		WithinWorkingHours: true,
-		Step:               30 * time.Minute,
-		Max:                1,
+		Start:    weekStart,
+		End:      weekEnd,
+		Duration: time.Hour,
+		Step:     30 * time.Minute,
+		Max:      1,
 	})
 	if err != nil {
 		return err

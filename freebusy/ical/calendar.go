@@ -22,24 +22,24 @@ import (
 // comma-separated EXDATE lists, and resolves TZID only through
 // time.LoadLocation. So DTSTART is handed to it as a floating time in the
 // zone calbridge resolved, UNTIL is rewritten in UTC, and RDATE and EXDATE
-// are applied here. freebusy thereby keeps its import rule (standard
-// library, go-ical, zap).
+// are applied here: go-ical is used for what it gets right, and nothing
+// else needs a second iCalendar library.
 
 // DefaultMaxOccurrences is the cap on the instances expanded from one
 // recurring event when CalendarOptions.MaxOccurrences is zero. Radicale uses
-// the same figure (peers.md §5).
+// the same figure (docs/peers.md §3.8, §5).
 const DefaultMaxOccurrences = 10000
 
-// PreWindowFactor times MaxOccurrences bounds the instances of one
+// preWindowFactor times MaxOccurrences bounds the instances of one
 // recurring event skipped before the window: a daily meeting that began in
 // 1990 is still expanded in 2030 (some 15,000 instances in), while a rule
 // that takes millions of steps to reach the window is cut off.
-const PreWindowFactor = 100
+const preWindowFactor = 100
 
 // maxReportedProblems bounds CalendarReport.Problems and UnknownZones.
 const maxReportedProblems = 16
 
-// Properties that carry Outlook's busy status (exchange-freebusy.md §4.2).
+// Properties that carry Outlook's busy status (docs/exchange.md §4.2).
 const (
 	propCDOBusyStatus = "X-MICROSOFT-CDO-BUSYSTATUS"
 	propMSNBusyStatus = "X-MICROSOFT-MSNCALENDAR-BUSYSTATUS"
@@ -56,7 +56,8 @@ type CalendarOptions struct {
 	Location *time.Location
 	// MaxOccurrences caps the instances expanded from one recurring event
 	// that end after the window starts; instances before the window are
-	// skipped up to PreWindowFactor times as many. Both bound the work
+	// skipped up to 100 times as many, so that a daily meeting that began
+	// decades before the window still reaches it. Both bound the work
 	// hostile input can cause. Zero means DefaultMaxOccurrences. Events that
 	// hit a cap are counted in CalendarReport.Truncated, and the part of
 	// the window the cap cut off is Unknown, not free.
@@ -128,28 +129,31 @@ type CalendarReport struct {
 	// (the first few, each once).
 	ZoneFallbacks int
 	UnknownZones  []string
-	// Problems holds the first few problems behind Invalid, as *ParseError
+	// Problems holds the first few problems behind Invalid, as
+	// *freebusy.ParseError
 	// with the line of the component or property.
 	Problems []error
-	// Normalize is the report of the final Normalize over the window.
+	// Normalize is the report of the final freebusy.Normalize over the
+	// window.
 	Normalize freebusy.NormalizeReport
 }
 
 // DecodeCalendar reads the VEVENT components of one or more iCalendar
 // objects from r and returns the owner's busy time in the window [start,
-// end), in canonical form (see Normalize), with a report.
+// end), in canonical form (see freebusy.Normalize), with a report.
 //
 // Each component's status comes from, in order of precedence:
 //  1. X-MICROSOFT-CDO-BUSYSTATUS (or its import-only synonym
 //     X-MICROSOFT-MSNCALENDAR-BUSYSTATUS): FREE, TENTATIVE, BUSY, OOF or
 //     OUTOFOFFICE (Exchange 2000/2003), WORKINGELSEWHERE
-//     (exchange-freebusy.md §4.2);
+//     (docs/exchange.md §4.2);
 //  2. STATUS:CANCELLED is free;
 //  3. TRANSP:TRANSPARENT is free;
 //  4. STATUS:TENTATIVE is tentative;
 //  5. anything else is busy;
 //
-// then CalendarOptions.Classify may change it or skip the component.
+// then CalendarOptions.Classify may change it or skip the component. These
+// are the rules of docs/mapping.md §3.4.
 //
 // Times: DTSTART with TZID is read in that zone (IANA name, Windows id,
 // or the file's VTIMEZONE), UTC times as UTC, floating times and all-day
@@ -162,8 +166,9 @@ type CalendarReport struct {
 // match its RRULE (RFC 5545 leaves that undefined) it comes in addition to
 // the COUNT instances of the rule.
 //
-// Errors: a *QueryError when the window is empty, a *ParseError (matching
-// ErrInvalid) when the input is not iCalendar, and read errors from r.
+// Errors: a *freebusy.QueryError when the window is empty, a
+// *freebusy.ParseError (matching freebusy.ErrInvalid) when the input is not
+// iCalendar, and read errors from r.
 // Bad components do not fail the call: they are counted in the report.
 func DecodeCalendar(r io.Reader, start, end time.Time, opt CalendarOptions) ([]freebusy.Interval, CalendarReport, error) {
 	var rep CalendarReport
@@ -241,7 +246,7 @@ type vevent struct {
 	start        time.Time      // first instance, in its zone
 	loc          *time.Location // zone of DTSTART: recurrence follows its wall clock
 	allDay       bool
-	length       icalDuration
+	length       durValue
 	status       freebusy.Status
 	recurring    bool
 	override     bool
@@ -613,7 +618,7 @@ func (d *calDecoder) expand(ev *vevent, overridden map[int64]bool) (err error) {
 			return nil
 		}
 		if !ev.end(t).After(d.start) {
-			if skipped++; skipped > d.maxOcc*PreWindowFactor {
+			if skipped++; skipped > d.maxOcc*preWindowFactor {
 				d.rep.Truncated++
 				d.emit(d.start, d.end, freebusy.Unknown) // never reached the window
 				return nil
@@ -621,8 +626,13 @@ func (d *calDecoder) expand(ev *vevent, overridden map[int64]bool) (err error) {
 		} else {
 			if n >= d.maxOcc {
 				d.rep.Truncated++
-				// What the cap cut off is not known to be free.
-				d.emit(maxTime(t, d.start), d.end, freebusy.Unknown)
+				// What the cap cut off, from this instance or the
+				// window's start, is not known to be free.
+				from := t
+				if from.Before(d.start) {
+					from = d.start
+				}
+				d.emit(from, d.end, freebusy.Unknown)
 				return nil
 			}
 			n++
@@ -638,13 +648,6 @@ func (d *calDecoder) expand(ev *vevent, overridden map[int64]bool) (err error) {
 		}
 		d.emit(ev.instance(t))
 	}
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
 }
 
 // withoutPeriodValue drops VALUE=PERIOD so that the start of an RDATE

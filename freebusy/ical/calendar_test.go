@@ -2,8 +2,9 @@ package ical
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,15 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func icalZone(t testing.TB, name string) *time.Location {
-	t.Helper()
-	loc, err := time.LoadLocation(name)
-	require.NoError(t, err)
-	return loc
-}
-
-// vevent wraps VEVENT lines in a calendar.
-func icalEvents(events ...string) string {
+// calendarOf wraps VEVENT lines in a calendar.
+func calendarOf(events ...string) string {
 	var b strings.Builder
 	b.WriteString("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\n")
 	for _, e := range events {
@@ -34,16 +28,17 @@ func icalEvents(events ...string) string {
 	return b.String()
 }
 
-func icalDecodeMarch(t *testing.T, cal string, opt CalendarOptions) ([]freebusy.Interval, CalendarReport) {
+func decodeMarch(t *testing.T, cal string, opt CalendarOptions) ([]freebusy.Interval, CalendarReport) {
 	t.Helper()
-	ivs, rep, err := DecodeCalendar(strings.NewReader(cal), icalUTC(2026, 3, 1, 0, 0, 0), icalUTC(2026, 4, 1, 0, 0, 0), opt)
+	ivs, rep, err := DecodeCalendar(strings.NewReader(cal), utc(2026, 3, 1, 0, 0, 0), utc(2026, 4, 1, 0, 0, 0), opt)
 	require.NoError(t, err)
 	return ivs, rep
 }
 
-// The status rules of exchange-freebusy.md §4.2: X-MICROSOFT-CDO-BUSYSTATUS
-// (and its MSNCALENDAR synonym) wins; then CANCELLED and TRANSPARENT are
-// free, TENTATIVE is tentative, everything else busy.
+// The status rules of docs/exchange.md §4.2 and docs/mapping.md §3.4:
+// X-MICROSOFT-CDO-BUSYSTATUS (and its MSNCALENDAR synonym) wins; then
+// CANCELLED and TRANSPARENT are free, TENTATIVE is tentative, everything
+// else busy.
 func TestDecodeCalendarStatusRules(t *testing.T) {
 	tests := []struct {
 		props string
@@ -72,14 +67,14 @@ func TestDecodeCalendarStatusRules(t *testing.T) {
 			if tt.props != "" {
 				ev += "\n" + tt.props
 			}
-			ivs, rep := icalDecodeMarch(t, icalEvents(ev), CalendarOptions{})
+			ivs, rep := decodeMarch(t, calendarOf(ev), CalendarOptions{})
 			assert.Equal(t, 1, rep.Occurrences)
 			if tt.want == freebusy.Free {
 				assert.Empty(t, ivs)
 				assert.Equal(t, 1, rep.Free)
 				return
 			}
-			assert.Equal(t, []freebusy.Interval{icalIv(icalUTC(2026, 3, 2, 14, 0, 0), icalUTC(2026, 3, 2, 15, 0, 0), tt.want)}, ivs)
+			assert.Equal(t, []freebusy.Interval{interval(utc(2026, 3, 2, 14, 0, 0), utc(2026, 3, 2, 15, 0, 0), tt.want)}, ivs)
 		})
 	}
 }
@@ -89,25 +84,27 @@ func TestDecodeCalendarStatusRules(t *testing.T) {
 // a recurring stand-up with a moved instance, an all-day OOF day marked
 // TRANSPARENT (busy status wins), a cancelled and a transparent meeting.
 func TestDecodeCalendarOutlookWeek(t *testing.T) {
-	ny := icalZone(t, "America/New_York")
-	data := readICal(t, "outlook-week.ics")
-	ivs, rep, err := DecodeCalendar(bytes.NewReader(data), icalUTC(2026, 3, 2, 0, 0, 0), icalUTC(2026, 3, 31, 0, 0, 0), CalendarOptions{Location: ny})
+	ny := mustLoad(t, "America/New_York")
+	data := readTestdata(t, "outlook-week.ics")
+	ivs, rep, err := DecodeCalendar(bytes.NewReader(data), utc(2026, 3, 2, 0, 0, 0), utc(2026, 3, 31, 0, 0, 0), CalendarOptions{Location: ny})
 	require.NoError(t, err)
 	at := func(d, h, m int) time.Time { return time.Date(2026, 3, d, h, m, 0, 0, ny).UTC() }
 	var want []freebusy.Interval
 	for _, d := range []int{2, 3, 5, 6, 9, 11, 12, 13, 16, 17, 18, 19, 20, 23, 24, 25, 26, 27, 30} {
-		want = append(want, icalIv(at(d, 9, 0), at(d, 9, 30), freebusy.Busy)) // 09:00 New York across the 8 March DST change
+		want = append(want, interval(at(d, 9, 0), at(d, 9, 30), freebusy.Busy)) // 09:00 New York across the 8 March DST change
 	}
 	want = append(want,
-		icalIv(at(4, 0, 0), at(5, 0, 0), freebusy.OutOfOffice),                                // all-day in the owner's zone
-		icalIv(at(10, 11, 0), at(10, 11, 30), freebusy.Tentative),                             // the moved stand-up
-		icalIv(icalUTC(2026, 3, 30, 13, 0, 0), icalUTC(2026, 3, 30, 14, 0, 0), freebusy.Busy), // 15:00 Berlin, CEST since 29 March
+		interval(at(4, 0, 0), at(5, 0, 0), freebusy.OutOfOffice),                        // all-day in the owner's zone
+		interval(at(10, 11, 0), at(10, 11, 30), freebusy.Tentative),                     // the moved stand-up
+		interval(utc(2026, 3, 30, 13, 0, 0), utc(2026, 3, 30, 14, 0, 0), freebusy.Busy), // 15:00 Berlin, CEST since 29 March
 	)
 	// Wednesday 4 March is the OOF day: its stand-up is inside it. On
 	// Monday 30 March the Berlin call (13:00-14:00Z) covers the stand-up.
-	want = icalDeleteFunc(want, func(i freebusy.Interval) bool { return i.Start.Equal(at(4, 9, 0)) || i.End.Equal(at(30, 9, 30)) })
-	sortIntervals(want)
-	assert.Equal(t, icalMergeAdjacent(want), ivs)
+	want = slices.DeleteFunc(want, func(i freebusy.Interval) bool { return i.Start.Equal(at(4, 9, 0)) || i.End.Equal(at(30, 9, 30)) })
+	slices.SortFunc(want, func(a, b freebusy.Interval) int {
+		return cmp.Or(a.Start.Compare(b.Start), a.End.Compare(b.End), cmp.Compare(a.Status, b.Status))
+	})
+	assert.Equal(t, mergeAdjacent(want), ivs)
 	assert.Equal(t, 6, rep.Events)
 	assert.Equal(t, 1, rep.Overrides)
 	assert.Equal(t, 0, rep.OrphanOverrides)
@@ -116,18 +113,8 @@ func TestDecodeCalendarOutlookWeek(t *testing.T) {
 	assert.Zero(t, rep.Invalid)
 }
 
-func icalDeleteFunc(ivs []freebusy.Interval, del func(freebusy.Interval) bool) []freebusy.Interval {
-	out := ivs[:0]
-	for _, i := range ivs {
-		if !del(i) {
-			out = append(out, i)
-		}
-	}
-	return out
-}
-
-// icalMergeAdjacent joins touching intervals of one status, as Normalize does.
-func icalMergeAdjacent(ivs []freebusy.Interval) []freebusy.Interval {
+// mergeAdjacent joins touching intervals of one status, as Normalize does.
+func mergeAdjacent(ivs []freebusy.Interval) []freebusy.Interval {
 	var out []freebusy.Interval
 	for _, i := range ivs {
 		if n := len(out); n > 0 && out[n-1].End.Equal(i.Start) && out[n-1].Status == i.Status {
@@ -142,18 +129,18 @@ func icalMergeAdjacent(ivs []freebusy.Interval) []freebusy.Interval {
 // testdata/recurrence.ics: UNTIL, EXDATE, RDATE, COUNT, an EXDATE
 // list on floating times, a monthly all-day event and an orphan override.
 func TestDecodeCalendarRecurrence(t *testing.T) {
-	ny := icalZone(t, "America/New_York")
-	ivs, rep := icalDecodeMarch(t, string(readICal(t, "recurrence.ics")), CalendarOptions{Location: ny})
+	ny := mustLoad(t, "America/New_York")
+	ivs, rep := decodeMarch(t, string(readTestdata(t, "recurrence.ics")), CalendarOptions{Location: ny})
 	at := func(d, h, m int) time.Time { return time.Date(2026, 3, d, h, m, 0, 0, ny).UTC() }
 	want := []freebusy.Interval{
-		icalIv(at(1, 0, 0), at(2, 0, 0), freebusy.OutOfOffice), // monthly all-day, 1 March (1 April is outside)
-		icalIv(at(2, 10, 0), at(2, 11, 0), freebusy.Busy),
-		icalIv(at(5, 16, 0), at(5, 17, 0), freebusy.Busy), // RDATE
-		icalIv(at(6, 8, 0), at(6, 8, 30), freebusy.Tentative),
-		icalIv(at(9, 8, 0), at(9, 8, 30), freebusy.Tentative), // COUNT=4 minus two EXDATEs
-		icalIv(at(9, 10, 0), at(9, 11, 0), freebusy.Busy),
-		icalIv(icalUTC(2026, 3, 20, 16, 0, 0), icalUTC(2026, 3, 20, 17, 0, 0), freebusy.Busy), // orphan override
-		icalIv(at(23, 10, 0), at(23, 11, 0), freebusy.Busy),                                   // UNTIL is inclusive; 16 March excluded
+		interval(at(1, 0, 0), at(2, 0, 0), freebusy.OutOfOffice), // monthly all-day, 1 March (1 April is outside)
+		interval(at(2, 10, 0), at(2, 11, 0), freebusy.Busy),
+		interval(at(5, 16, 0), at(5, 17, 0), freebusy.Busy), // RDATE
+		interval(at(6, 8, 0), at(6, 8, 30), freebusy.Tentative),
+		interval(at(9, 8, 0), at(9, 8, 30), freebusy.Tentative), // COUNT=4 minus two EXDATEs
+		interval(at(9, 10, 0), at(9, 11, 0), freebusy.Busy),
+		interval(utc(2026, 3, 20, 16, 0, 0), utc(2026, 3, 20, 17, 0, 0), freebusy.Busy), // orphan override
+		interval(at(23, 10, 0), at(23, 11, 0), freebusy.Busy),                           // UNTIL is inclusive; 16 March excluded
 	}
 	assert.Equal(t, want, ivs)
 	assert.Equal(t, 1, rep.OrphanOverrides)
@@ -161,25 +148,25 @@ func TestDecodeCalendarRecurrence(t *testing.T) {
 }
 
 func TestDecodeCalendarZones(t *testing.T) {
-	ny := icalZone(t, "America/New_York")
+	ny := mustLoad(t, "America/New_York")
 	tests := []struct {
 		name      string
 		dtstart   string
 		want      time.Time
 		fallbacks int
 	}{
-		{"IANA", "DTSTART;TZID=Europe/Berlin:20260302T100000", icalUTC(2026, 3, 2, 9, 0, 0), 0},
-		{"quoted IANA", "DTSTART;TZID=\"Asia/Tokyo\":20260302T100000", icalUTC(2026, 3, 2, 1, 0, 0), 0},
-		{"mozilla path", "DTSTART;TZID=/mozilla.org/20050126_1/Europe/London:20260302T100000", icalUTC(2026, 3, 2, 10, 0, 0), 0},
-		{"Windows id", "DTSTART;TZID=Pacific Standard Time:20260302T100000", icalUTC(2026, 3, 2, 18, 0, 0), 0},
-		{"UTC", "DTSTART:20260302T100000Z", icalUTC(2026, 3, 2, 10, 0, 0), 0},
-		{"floating reads in Location", "DTSTART:20260302T100000", icalUTC(2026, 3, 2, 15, 0, 0), 0},
-		{"unknown zone falls back to Location", "DTSTART;TZID=Mars/Olympus_Mons:20260302T100000", icalUTC(2026, 3, 2, 15, 0, 0), 1},
-		{"Local is no zone", "DTSTART;TZID=Local:20260302T100000", icalUTC(2026, 3, 2, 15, 0, 0), 1},
+		{"IANA", "DTSTART;TZID=Europe/Berlin:20260302T100000", utc(2026, 3, 2, 9, 0, 0), 0},
+		{"quoted IANA", "DTSTART;TZID=\"Asia/Tokyo\":20260302T100000", utc(2026, 3, 2, 1, 0, 0), 0},
+		{"mozilla path", "DTSTART;TZID=/mozilla.org/20050126_1/Europe/London:20260302T100000", utc(2026, 3, 2, 10, 0, 0), 0},
+		{"Windows id", "DTSTART;TZID=Pacific Standard Time:20260302T100000", utc(2026, 3, 2, 18, 0, 0), 0},
+		{"UTC", "DTSTART:20260302T100000Z", utc(2026, 3, 2, 10, 0, 0), 0},
+		{"floating reads in Location", "DTSTART:20260302T100000", utc(2026, 3, 2, 15, 0, 0), 0},
+		{"unknown zone falls back to Location", "DTSTART;TZID=Mars/Olympus_Mons:20260302T100000", utc(2026, 3, 2, 15, 0, 0), 1},
+		{"Local is no zone", "DTSTART;TZID=Local:20260302T100000", utc(2026, 3, 2, 15, 0, 0), 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ivs, rep := icalDecodeMarch(t, icalEvents("UID:1\n"+tt.dtstart+"\nDURATION:PT1H"), CalendarOptions{Location: ny})
+			ivs, rep := decodeMarch(t, calendarOf("UID:1\n"+tt.dtstart+"\nDURATION:PT1H"), CalendarOptions{Location: ny})
 			require.Len(t, ivs, 1)
 			assert.Equal(t, tt.want, ivs[0].Start)
 			assert.Equal(t, time.Hour, ivs[0].Duration())
@@ -210,41 +197,41 @@ RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3
 END:DAYLIGHT
 END:VTIMEZONE`
 	cal := "BEGIN:VCALENDAR\r\n" + strings.ReplaceAll(vtz, "\n", "\r\n") + "\r\n" +
-		strings.TrimPrefix(icalEvents(
+		strings.TrimPrefix(calendarOf(
 			"UID:a\nDTSTART;TZID=Custom Europe:20260328T100000\nDURATION:PT1H",
 			"UID:b\nDTSTART;TZID=Custom Europe:20260330T100000\nDURATION:PT1H",
 			"UID:c\nDTSTART;TZID=Custom Europe:20261026T100000\nDURATION:PT1H",
 		), "BEGIN:VCALENDAR\r\n")
-	ivs, rep, err := DecodeCalendar(strings.NewReader(cal), icalUTC(2026, 3, 1, 0, 0, 0), icalUTC(2026, 11, 1, 0, 0, 0), CalendarOptions{})
+	ivs, rep, err := DecodeCalendar(strings.NewReader(cal), utc(2026, 3, 1, 0, 0, 0), utc(2026, 11, 1, 0, 0, 0), CalendarOptions{})
 	require.NoError(t, err)
 	assert.Zero(t, rep.ZoneFallbacks)
 	require.Len(t, ivs, 3)
-	assert.Equal(t, icalUTC(2026, 3, 28, 9, 0, 0), ivs[0].Start, "CET before the change")
-	assert.Equal(t, icalUTC(2026, 3, 30, 8, 0, 0), ivs[1].Start, "CEST after it")
-	assert.Equal(t, icalUTC(2026, 10, 26, 9, 0, 0), ivs[2].Start, "CET again")
+	assert.Equal(t, utc(2026, 3, 28, 9, 0, 0), ivs[0].Start, "CET before the change")
+	assert.Equal(t, utc(2026, 3, 30, 8, 0, 0), ivs[1].Start, "CEST after it")
+	assert.Equal(t, utc(2026, 10, 26, 9, 0, 0), ivs[2].Start, "CET again")
 }
 
 // All-day events are whole days in the owner's zone, and a weekly all-day
 // event stays midnight-to-midnight across the DST change.
 func TestDecodeCalendarAllDay(t *testing.T) {
-	ny := icalZone(t, "America/New_York")
-	ivs, _ := icalDecodeMarch(t, icalEvents(
+	ny := mustLoad(t, "America/New_York")
+	ivs, _ := decodeMarch(t, calendarOf(
 		"UID:1\nDTSTART;VALUE=DATE:20260306\nDTEND;VALUE=DATE:20260307\nRRULE:FREQ=WEEKLY;COUNT=2",
 		"UID:2\nDTSTART;VALUE=DATE:20260320\nX-MICROSOFT-CDO-BUSYSTATUS:OOF", // no DTEND: one day
 	), CalendarOptions{Location: ny})
 	day := func(d int) time.Time { return time.Date(2026, 3, d, 0, 0, 0, 0, ny).UTC() }
 	assert.Equal(t, []freebusy.Interval{
-		icalIv(day(6), day(7), freebusy.Busy),
-		icalIv(day(13), day(14), freebusy.Busy),
-		icalIv(day(20), day(21), freebusy.OutOfOffice),
+		interval(day(6), day(7), freebusy.Busy),
+		interval(day(13), day(14), freebusy.Busy),
+		interval(day(20), day(21), freebusy.OutOfOffice),
 	}, ivs)
-	assert.Equal(t, 5*time.Hour, day(6).Sub(icalUTC(2026, 3, 6, 0, 0, 0)))
-	assert.Equal(t, 4*time.Hour, day(13).Sub(icalUTC(2026, 3, 13, 0, 0, 0)))
+	assert.Equal(t, 5*time.Hour, day(6).Sub(utc(2026, 3, 6, 0, 0, 0)))
+	assert.Equal(t, 4*time.Hour, day(13).Sub(utc(2026, 3, 13, 0, 0, 0)))
 }
 
 func TestDecodeCalendarLimits(t *testing.T) {
 	t.Run("MaxOccurrences counts the instances that reach the window", func(t *testing.T) {
-		ivs, rep := icalDecodeMarch(t, icalEvents("UID:1\nDTSTART:20260225T090000Z\nDURATION:PT1H\nRRULE:FREQ=DAILY"), CalendarOptions{MaxOccurrences: 10})
+		ivs, rep := decodeMarch(t, calendarOf("UID:1\nDTSTART:20260225T090000Z\nDURATION:PT1H\nRRULE:FREQ=DAILY"), CalendarOptions{MaxOccurrences: 10})
 		require.Len(t, ivs, 11, "1-10 March, then what the cap cut off")
 		assert.Equal(t, freebusy.Busy, ivs[9].Status)
 		assert.Equal(t, freebusy.Interval{Start: time.Date(2026, 3, 11, 9, 0, 0, 0, time.UTC), End: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC), Status: freebusy.Unknown}, ivs[10],
@@ -252,24 +239,24 @@ func TestDecodeCalendarLimits(t *testing.T) {
 		assert.Equal(t, 1, rep.Truncated)
 	})
 	t.Run("a long-running series still reaches the window", func(t *testing.T) {
-		ivs, rep := icalDecodeMarch(t, icalEvents("UID:1\nDTSTART:19900101T090000Z\nDURATION:PT1H\nRRULE:FREQ=DAILY"), CalendarOptions{})
-		assert.Zero(t, rep.Truncated, "13,000 days since 1990 are skipped within PreWindowFactor x DefaultMaxOccurrences")
+		ivs, rep := decodeMarch(t, calendarOf("UID:1\nDTSTART:19900101T090000Z\nDURATION:PT1H\nRRULE:FREQ=DAILY"), CalendarOptions{})
+		assert.Zero(t, rep.Truncated, "13,000 days since 1990 are skipped within preWindowFactor x DefaultMaxOccurrences")
 		assert.Len(t, ivs, 31, "a daily meeting since 1990 is busy every day of March 2026")
 	})
 	t.Run("the pre-window bound", func(t *testing.T) {
-		ivs, rep := icalDecodeMarch(t, icalEvents("UID:1\nDTSTART:20250101T090000Z\nDURATION:PT1H\nRRULE:FREQ=DAILY"), CalendarOptions{MaxOccurrences: 1})
+		ivs, rep := decodeMarch(t, calendarOf("UID:1\nDTSTART:20250101T090000Z\nDURATION:PT1H\nRRULE:FREQ=DAILY"), CalendarOptions{MaxOccurrences: 1})
 		assert.Equal(t, 1, rep.Truncated, "424 instances before March exceed 100 x 1")
 		assert.Equal(t, []freebusy.Interval{{Start: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC), Status: freebusy.Unknown}}, ivs)
 	})
 	t.Run("sub-daily rules are not expanded", func(t *testing.T) {
-		ivs, rep := icalDecodeMarch(t, icalEvents("UID:1\nDTSTART:20260302T090000Z\nDURATION:PT10M\nRRULE:FREQ=HOURLY;INTERVAL=24;BYHOUR=5"), CalendarOptions{})
+		ivs, rep := decodeMarch(t, calendarOf("UID:1\nDTSTART:20260302T090000Z\nDURATION:PT10M\nRRULE:FREQ=HOURLY;INTERVAL=24;BYHOUR=5"), CalendarOptions{})
 		assert.Len(t, ivs, 1)
 		assert.Equal(t, 1, rep.UnsupportedRecurrences)
 	})
 }
 
 func TestDecodeCalendarInvalidEvents(t *testing.T) {
-	cal := icalEvents(
+	cal := calendarOf(
 		"UID:ok\nDTSTART:20260302T090000Z\nDURATION:PT1H",
 		"UID:nostart\nSUMMARY:no start",
 		"UID:badstart\nDTSTART:2026-03-02",
@@ -278,7 +265,7 @@ func TestDecodeCalendarInvalidEvents(t *testing.T) {
 		"UID:badexdate\nDTSTART:20260302T090000Z\nRRULE:FREQ=DAILY\nEXDATE:yesterday",
 		"UID:badduration\nDTSTART:20260302T090000Z\nDURATION:1 hour",
 	)
-	ivs, rep := icalDecodeMarch(t, cal, CalendarOptions{})
+	ivs, rep := decodeMarch(t, cal, CalendarOptions{})
 	assert.Len(t, ivs, 1)
 	assert.Equal(t, 7, rep.Events)
 	assert.Equal(t, 6, rep.Invalid)
@@ -295,7 +282,7 @@ func TestDecodeCalendarInvalidEvents(t *testing.T) {
 }
 
 func TestDecodeCalendarClassify(t *testing.T) {
-	cal := icalEvents(
+	cal := calendarOf(
 		"UID:appt\nDTSTART:20260302T090000Z\nDURATION:PT1H\nX-LOTUS-APPTTYPE:0",
 		"UID:anniversary\nDTSTART;VALUE=DATE:20260303\nX-LOTUS-APPTTYPE:1",
 		"UID:penciled\nDTSTART:20260304T090000Z\nDURATION:PT1H\nX-LOTUS-APPTTYPE:3\nSTATUS:TENTATIVE",
@@ -311,26 +298,26 @@ func TestDecodeCalendarClassify(t *testing.T) {
 		}
 		return ev.Status, true
 	}
-	ivs, rep := icalDecodeMarch(t, cal, CalendarOptions{Classify: classify})
+	ivs, rep := decodeMarch(t, cal, CalendarOptions{Classify: classify})
 	assert.Equal(t, []freebusy.Interval{
-		icalIv(icalUTC(2026, 3, 2, 9, 0, 0), icalUTC(2026, 3, 2, 10, 0, 0), freebusy.Busy),
-		icalIv(icalUTC(2026, 3, 4, 9, 0, 0), icalUTC(2026, 3, 4, 10, 0, 0), freebusy.Busy),
+		interval(utc(2026, 3, 2, 9, 0, 0), utc(2026, 3, 2, 10, 0, 0), freebusy.Busy),
+		interval(utc(2026, 3, 4, 9, 0, 0), utc(2026, 3, 4, 10, 0, 0), freebusy.Busy),
 	}, ivs)
 	assert.Equal(t, 1, rep.Skipped)
 	require.Len(t, seen, 3)
 	assert.Equal(t, "anniversary", seen[1].UID)
 	assert.True(t, seen[1].AllDay)
-	assert.Equal(t, icalUTC(2026, 3, 3, 0, 0, 0), seen[1].Start)
-	assert.Equal(t, icalUTC(2026, 3, 4, 0, 0, 0), seen[1].End)
+	assert.Equal(t, utc(2026, 3, 3, 0, 0, 0), seen[1].Start)
+	assert.Equal(t, utc(2026, 3, 4, 0, 0, 0), seen[1].End)
 	assert.Equal(t, freebusy.Tentative, seen[2].Status, "the generic rules ran first")
 
-	_, rep = icalDecodeMarch(t, cal, CalendarOptions{Classify: func(*CalendarEvent) (freebusy.Status, bool) { return freebusy.Status(99), true }})
+	_, rep = decodeMarch(t, cal, CalendarOptions{Classify: func(*CalendarEvent) (freebusy.Status, bool) { return freebusy.Status(99), true }})
 	assert.Equal(t, 3, rep.Invalid)
 }
 
 func TestDecodeCalendarErrors(t *testing.T) {
-	start, end := icalUTC(2026, 3, 1, 0, 0, 0), icalUTC(2026, 4, 1, 0, 0, 0)
-	_, _, err := DecodeCalendar(strings.NewReader(icalEvents()), end, start, CalendarOptions{})
+	start, end := utc(2026, 3, 1, 0, 0, 0), utc(2026, 4, 1, 0, 0, 0)
+	_, _, err := DecodeCalendar(strings.NewReader(calendarOf()), end, start, CalendarOptions{})
 	assert.ErrorIs(t, err, freebusy.ErrEmptyWindow)
 	assert.ErrorIs(t, err, freebusy.ErrInvalidQuery)
 
@@ -340,14 +327,14 @@ func TestDecodeCalendarErrors(t *testing.T) {
 	assert.Equal(t, 2, pe.Line)
 	assert.ErrorIs(t, err, errUnclosed)
 
-	_, _, err = DecodeCalendar(icalErrReader{}, start, end, CalendarOptions{})
-	assert.True(t, errors.Is(err, errICalWrite))
+	_, _, err = DecodeCalendar(errReader{}, start, end, CalendarOptions{})
+	assert.True(t, errors.Is(err, errDiskFull))
 }
 
 // RRULE, RDATE and EXDATE forms of RFC 5545 §3.3.10, §3.8.5.1-3, one
 // event each, in New York; the window is March 2026.
 func TestDecodeCalendarRecurrenceForms(t *testing.T) {
-	ny := icalZone(t, "America/New_York")
+	ny := mustLoad(t, "America/New_York")
 	at := func(d, h int) time.Time { return time.Date(2026, 3, d, h, 0, 0, 0, ny).UTC() }
 	tests := []struct {
 		name   string
@@ -367,7 +354,7 @@ func TestDecodeCalendarRecurrenceForms(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ivs, rep := icalDecodeMarch(t, icalEvents("UID:r\nDURATION:PT30M\n"+tt.event), CalendarOptions{Location: ny})
+			ivs, rep := decodeMarch(t, calendarOf("UID:r\nDURATION:PT30M\n"+tt.event), CalendarOptions{Location: ny})
 			assert.Zero(t, rep.Invalid, "%v", rep.Problems)
 			var starts []time.Time
 			for _, i := range ivs {
@@ -401,8 +388,8 @@ func TestVTimezoneSouthernHemisphere(t *testing.T) {
 		"BEGIN:VEVENT\r\nUID:1\r\nDTSTART;TZID=Sydney-ish:20260115T090000\r\nDURATION:PT1H\r\nEND:VEVENT\r\n" +
 		"BEGIN:VEVENT\r\nUID:2\r\nDTSTART;TZID=Sydney-ish:20260615T090000\r\nDURATION:PT1H\r\nEND:VEVENT\r\n" +
 		"END:VCALENDAR\r\n"
-	syd := icalZone(t, "Australia/Sydney")
-	ivs, rep, err := DecodeCalendar(strings.NewReader(cal), icalUTC(2026, 1, 1, 0, 0, 0), icalUTC(2026, 7, 1, 0, 0, 0), CalendarOptions{})
+	syd := mustLoad(t, "Australia/Sydney")
+	ivs, rep, err := DecodeCalendar(strings.NewReader(cal), utc(2026, 1, 1, 0, 0, 0), utc(2026, 7, 1, 0, 0, 0), CalendarOptions{})
 	require.NoError(t, err)
 	assert.Zero(t, rep.ZoneFallbacks)
 	require.Len(t, ivs, 2)
@@ -413,7 +400,7 @@ func TestVTimezoneSouthernHemisphere(t *testing.T) {
 // Schedules in any zone are written in UTC (RFC 5545 §3.6.4: DTSTART, DTEND
 // and FREEBUSY in UTC).
 func TestEncodeVFreeBusyWritesUTC(t *testing.T) {
-	ny := icalZone(t, "America/New_York")
+	ny := mustLoad(t, "America/New_York")
 	day := func(h int) time.Time { return time.Date(2026, 3, 9, h, 0, 0, 0, ny) }
 	s := freebusy.Schedule{Attendee: "a@example.com", Start: day(0), End: day(24), AsOf: day(0),
 		Intervals: []freebusy.Interval{{Start: day(9), End: day(10), Status: freebusy.Busy}}}
@@ -451,17 +438,4 @@ func mustLoad(t testing.TB, name string) *time.Location {
 	loc, err := time.LoadLocation(name)
 	require.NoError(t, err, "tzdata for %s", name)
 	return loc
-}
-
-func sortIntervals(ivs []freebusy.Interval) {
-	sort.Slice(ivs, func(i, j int) bool {
-		a, b := ivs[i], ivs[j]
-		if !a.Start.Equal(b.Start) {
-			return a.Start.Before(b.Start)
-		}
-		if !a.End.Equal(b.End) {
-			return a.End.Before(b.End)
-		}
-		return a.Status < b.Status
-	})
 }

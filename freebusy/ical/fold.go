@@ -12,8 +12,8 @@ const maxLineOctets = 75
 // foldWriter folds the content lines written through it at 75 octets
 // (RFC 5545 §3.1): a CRLF and a single space are inserted before the octet
 // that would make a line longer, never inside a UTF-8 sequence. go-ical
-// writes unfolded lines (its maintainer declined folding,
-// go-style-anchors.md §2.5), and strict consumers reject them.
+// writes unfolded lines and leaves folding to its callers, and strict
+// consumers reject lines over 75 octets.
 //
 // Lines already ending in CRLF or LF keep their ending; the folded
 // continuation counts the leading space as its first octet, so no physical

@@ -13,7 +13,7 @@ import (
 
 // unfold reverses RFC 5545 §3.1 folding: CRLF followed by one space or tab
 // is removed.
-func unfoldICal(s string) string {
+func unfold(s string) string {
 	s = strings.ReplaceAll(s, "\r\n ", "")
 	return strings.ReplaceAll(s, "\r\n\t", "")
 }
@@ -71,7 +71,7 @@ func TestFoldWriter(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got := foldString(t, tt.in)
 			assert.Equal(t, tt.want, got)
-			assert.Equal(t, tt.in, unfoldICal(got))
+			assert.Equal(t, tt.in, unfold(got))
 			assertLinesFit(t, got)
 		})
 	}
@@ -88,17 +88,17 @@ func TestFoldWriterAcrossWrites(t *testing.T) {
 		require.NoError(t, err)
 	}
 	assert.Equal(t, foldString(t, in), out.String())
-	assert.Equal(t, in, unfoldICal(out.String()))
+	assert.Equal(t, in, unfold(out.String()))
 	assertLinesFit(t, out.String())
 }
 
-type icalFailingWriter struct{}
+type failingWriter struct{}
 
-var errICalWrite = errors.New("disk full")
+var errDiskFull = errors.New("disk full")
 
-func (icalFailingWriter) Write([]byte) (int, error) { return 0, errICalWrite }
+func (failingWriter) Write([]byte) (int, error) { return 0, errDiskFull }
 
 func TestFoldWriterError(t *testing.T) {
-	_, err := newFoldWriter(icalFailingWriter{}).Write([]byte("UID:1\r\n"))
-	assert.ErrorIs(t, err, errICalWrite)
+	_, err := newFoldWriter(failingWriter{}).Write([]byte("UID:1\r\n"))
+	assert.ErrorIs(t, err, errDiskFull)
 }

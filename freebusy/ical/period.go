@@ -162,10 +162,10 @@ func appendDigits(b []byte, n, width int) []byte {
 	return append(b, buf[:width]...)
 }
 
-// icalDuration is an RFC 5545 §3.3.6 DURATION value. Days and weeks are
+// durValue is an RFC 5545 §3.3.6 dur-value (a DURATION). Days and weeks are
 // nominal (they follow the wall clock across a DST change), hours, minutes
 // and seconds are exact, so the two parts are kept apart.
-type icalDuration struct {
+type durValue struct {
 	days  int           // nominal days, weeks included; negative when negated
 	exact time.Duration // negative when negated
 }
@@ -180,8 +180,8 @@ const maxDurationDays = 1_000_000
 // parseDuration parses an RFC 5545 §3.3.6 dur-value ("PT1H30M", "P1D",
 // "-P2W"). It is lenient about the order of units, strict about everything
 // else.
-func parseDuration(s string) (icalDuration, error) {
-	var d icalDuration
+func parseDuration(s string) (durValue, error) {
+	var d durValue
 	i := 0
 	neg := false
 	if i < len(s) && (s[i] == '+' || s[i] == '-') {
@@ -255,7 +255,7 @@ func parseDuration(s string) (icalDuration, error) {
 
 // addTo returns t plus d: nominal days on t's wall clock, then the exact
 // part.
-func (d icalDuration) addTo(t time.Time) time.Time {
+func (d durValue) addTo(t time.Time) time.Time {
 	if d.days != 0 {
 		t = t.AddDate(0, 0, d.days)
 	}
@@ -266,7 +266,7 @@ func (d icalDuration) addTo(t time.Time) time.Time {
 // start/end form ("19970101T180000Z/19970102T070000Z") or the
 // start/duration form ("19970101T180000Z/PT5H30M"). A period whose end is
 // before its start is returned as is: Normalize applies the policy for
-// those (Domino DAS writes one, notes-freebusy.md §2.2.6).
+// those (Domino DAS writes one, docs/notes.md §2.2.6).
 //
 // Errors are *ParseError of Kind "period" with the offset of the problem.
 func parsePeriod(s string) (start, end time.Time, err error) {

@@ -12,27 +12,27 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func icalUTC(y int, mo time.Month, d, h, mi, s int) time.Time {
+func utc(y int, mo time.Month, d, h, mi, s int) time.Time {
 	return time.Date(y, mo, d, h, mi, s, 0, time.UTC)
 }
 
 // The valid vectors are RFC 5545 §3.3.9's own examples
 // ("19970101T180000Z/19970102T070000Z", "19970101T180000Z/PT5H30M") and the
-// Domino DAS sample of notes-freebusy.md §2.2.4 and §2.2.6 (the inverted
+// Domino DAS sample of docs/notes.md §2.2.4 and §2.2.6 (the inverted
 // first period).
 func TestParsePeriod(t *testing.T) {
 	tests := []struct {
 		in         string
 		start, end time.Time
 	}{
-		{"19970101T180000Z/19970102T070000Z", icalUTC(1997, 1, 1, 18, 0, 0), icalUTC(1997, 1, 2, 7, 0, 0)},
-		{"19970101T180000Z/PT5H30M", icalUTC(1997, 1, 1, 18, 0, 0), icalUTC(1997, 1, 1, 23, 30, 0)},
-		{"19970101T180000Z/+PT5H30M", icalUTC(1997, 1, 1, 18, 0, 0), icalUTC(1997, 1, 1, 23, 30, 0)},
-		{"19970101T180000Z/P1D", icalUTC(1997, 1, 1, 18, 0, 0), icalUTC(1997, 1, 2, 18, 0, 0)},
-		{"19970101T180000Z/P1W", icalUTC(1997, 1, 1, 18, 0, 0), icalUTC(1997, 1, 8, 18, 0, 0)},
-		{"19970101T180000Z/P1DT2H", icalUTC(1997, 1, 1, 18, 0, 0), icalUTC(1997, 1, 2, 20, 0, 0)},
-		{"20131105T201317Z/20131105T201000Z", icalUTC(2013, 11, 5, 20, 13, 17), icalUTC(2013, 11, 5, 20, 10, 0)},
-		{"20240229T235960Z/PT1S", icalUTC(2024, 3, 1, 0, 0, 0), icalUTC(2024, 3, 1, 0, 0, 1)}, // leap second
+		{"19970101T180000Z/19970102T070000Z", utc(1997, 1, 1, 18, 0, 0), utc(1997, 1, 2, 7, 0, 0)},
+		{"19970101T180000Z/PT5H30M", utc(1997, 1, 1, 18, 0, 0), utc(1997, 1, 1, 23, 30, 0)},
+		{"19970101T180000Z/+PT5H30M", utc(1997, 1, 1, 18, 0, 0), utc(1997, 1, 1, 23, 30, 0)},
+		{"19970101T180000Z/P1D", utc(1997, 1, 1, 18, 0, 0), utc(1997, 1, 2, 18, 0, 0)},
+		{"19970101T180000Z/P1W", utc(1997, 1, 1, 18, 0, 0), utc(1997, 1, 8, 18, 0, 0)},
+		{"19970101T180000Z/P1DT2H", utc(1997, 1, 1, 18, 0, 0), utc(1997, 1, 2, 20, 0, 0)},
+		{"20131105T201317Z/20131105T201000Z", utc(2013, 11, 5, 20, 13, 17), utc(2013, 11, 5, 20, 10, 0)},
+		{"20240229T235960Z/PT1S", utc(2024, 3, 1, 0, 0, 0), utc(2024, 3, 1, 0, 0, 1)}, // leap second
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -126,14 +126,14 @@ func TestDurationAcrossDST(t *testing.T) {
 func TestAppendPeriod(t *testing.T) {
 	ny, err := time.LoadLocation("America/New_York")
 	require.NoError(t, err)
-	// 09:00 New York is 14:00Z: the Z must follow a conversion
-	// (go-style-anchors.md §9 item 3).
-	got := appendPeriod(nil, time.Date(2024, 3, 1, 9, 0, 0, 0, ny), icalUTC(2024, 3, 1, 15, 30, 5))
+	// 09:00 New York is 14:00Z: a "Z" written after a local wall clock
+	// would silently move the time by the zone's offset.
+	got := appendPeriod(nil, time.Date(2024, 3, 1, 9, 0, 0, 0, ny), utc(2024, 3, 1, 15, 30, 5))
 	assert.Equal(t, "20240301T140000Z/20240301T153005Z", string(got))
 	start, end, err := parsePeriod(string(got))
 	require.NoError(t, err)
-	assert.Equal(t, icalUTC(2024, 3, 1, 14, 0, 0), start)
-	assert.Equal(t, icalUTC(2024, 3, 1, 15, 30, 5), end)
+	assert.Equal(t, utc(2024, 3, 1, 14, 0, 0), start)
+	assert.Equal(t, utc(2024, 3, 1, 15, 30, 5), end)
 }
 
 func TestParsePeriodAllocs(t *testing.T) {

@@ -14,33 +14,9 @@ import (
 	goical "github.com/emersion/go-ical"
 )
 
-// VFREEBUSY (RFC 5545 §3.6.4) encoding and decoding.
-//
-// The status mapping, in one table (exchange-freebusy.md §4.3 and §6):
-//
-//	Status            FREEBUSY parameters written           Read by other clients as
-//	Busy              FBTYPE=BUSY                           BUSY
-//	Tentative         FBTYPE=BUSY-TENTATIVE                 BUSY-TENTATIVE
-//	OutOfOffice       FBTYPE=BUSY-UNAVAILABLE               BUSY-UNAVAILABLE
-//	WorkingElsewhere  FBTYPE=FREE;X-CALBRIDGE-FBTYPE=       FREE
-//	                  working-elsewhere
-//	Unknown           FBTYPE=X-CALBRIDGE-UNKNOWN            BUSY (RFC 5545 §3.2.9)
-//	Free              (no period: uncovered time is free)   FREE
-//
-// The two extensions are chosen for how they degrade. RFC 5545 §3.2.9 says
-// an FBTYPE value a client does not recognise must be treated as BUSY.
-// Unknown ("no data") must never read as free (notes-freebusy.md §7.3,
-// peers.md §7 item 2), so it is an x-name FBTYPE: everyone else sees BUSY,
-// the safe reading, and calbridge sees Unknown. WorkingElsewhere is
-// available time (Status.Available), so an x-name FBTYPE would hide it as
-// BUSY; instead it is written as FREE, which is what Graph's availabilityView
-// and MS-OXCICAL's TRANSP export make of it, with an x-param that only
-// calbridge reads. Both survive a round trip through calbridge.
-//
-// FBTYPE is always written, because Thunderbird shows "no information" when
-// it is missing although RFC 5545 defaults it to BUSY (peers.md §3.7).
-// Periods are written one per FREEBUSY line in start/end form, UTC, because
-// several periods per line break some parsers (peers.md §4).
+// VFREEBUSY (RFC 5545 §3.6.4) encoding and decoding. The status mapping
+// and the reasons for calbridge's extensions are in the package
+// documentation (doc.go).
 
 // iCalendar names calbridge defines. They are documented on
 // EncodeVFreeBusy.
@@ -57,7 +33,7 @@ const (
 	propCalbridgeError       = "X-CALBRIDGE-ERROR"
 	paramCalbridgeReason     = "X-CALBRIDGE-REASON"
 	paramCalbridgeRetryAfter = "X-CALBRIDGE-RETRY-AFTER"
-	// propCalbridgeStale carries Schedule.Stale.
+	// propCalbridgeStale carries freebusy.Schedule.Stale.
 	propCalbridgeStale = "X-CALBRIDGE-STALE"
 	// propRequestStatus is RFC 5545 §3.8.8.3 REQUEST-STATUS.
 	propRequestStatus = "REQUEST-STATUS"
@@ -76,17 +52,17 @@ const DefaultProdID = "-//calbridge//calbridge freebusy//EN"
 
 // ErrNoSchedules is returned by EncodeVFreeBusy for an empty batch: an
 // iCalendar object needs at least one component (RFC 5545 §3.6).
-var ErrNoSchedules = errors.New("freebusy: no schedules to encode")
+var ErrNoSchedules = errors.New("ical: no schedules to encode")
 
 // ErrNoStamp is returned by EncodeVFreeBusy when a schedule has no AsOf and
 // VFreeBusyOptions.Stamp is zero: DTSTAMP is required (RFC 5545 §3.6.4).
-var ErrNoStamp = errors.New("freebusy: VFREEBUSY needs a DTSTAMP: schedule has no AsOf and VFreeBusyOptions.Stamp is zero")
+var ErrNoStamp = errors.New("ical: VFREEBUSY needs a DTSTAMP: schedule has no AsOf and VFreeBusyOptions.Stamp is zero")
 
 // VFreeBusyOptions tune EncodeVFreeBusy. The zero value is usable when every
 // schedule has AsOf set.
 type VFreeBusyOptions struct {
 	// Stamp is the DTSTAMP of schedules whose AsOf is zero. DTSTAMP reads
-	// back as Schedule.AsOf.
+	// back as freebusy.Schedule.AsOf.
 	Stamp time.Time
 	// Organizer, if set, is written as ORGANIZER (a cal-address; a bare
 	// e-mail address gets "mailto:").
@@ -100,15 +76,15 @@ type VFreeBusyOptions struct {
 
 // EncodeVFreeBusy writes schedules as one iCalendar object holding one
 // VFREEBUSY (RFC 5545 §3.6.4) per schedule, in order, with lines folded at
-// 75 octets (§3.1).
+// 75 octets (RFC 5545 §3.1).
 //
 // Each VFREEBUSY has UID (derived from the attendee and window, so output is
 // deterministic), DTSTAMP (Schedule.AsOf, else opt.Stamp), DTSTART and DTEND
 // (the window), ATTENDEE (with "mailto:" added when the attendee has no URI
 // scheme), ORGANIZER when set, and one FREEBUSY line per interval of the
-// schedule's canonical form (Normalize with default options; the schedule
-// itself is not modified), with FBTYPE as in the table at the top of this
-// file. All times are UTC.
+// schedule's canonical form (freebusy.Normalize with default options; the
+// schedule itself is not modified), with FBTYPE as in the table of the
+// package documentation. All times are UTC.
 //
 // Extensions, all ignorable by other clients:
 //   - X-CALBRIDGE-STALE:TRUE when Schedule.Stale is set.
@@ -123,8 +99,8 @@ type VFreeBusyOptions struct {
 // Not carried: Schedule.Events and WorkingHours, and sub-second precision.
 //
 // Errors: ErrNoSchedules, ErrNoStamp (wrapped with the schedule's index), a
-// *QueryError from Normalize for a schedule whose window is empty or
-// inverted (wrapped likewise), a *ParseError for a time outside years
+// *freebusy.QueryError for a schedule whose window is empty or inverted
+// (wrapped likewise), a *freebusy.ParseError for a time outside years
 // 0-9999 or text iCalendar cannot carry, and write errors from w.
 func EncodeVFreeBusy(w io.Writer, schedules []freebusy.Schedule, opt VFreeBusyOptions) error {
 	if len(schedules) == 0 {
@@ -145,23 +121,23 @@ func EncodeVFreeBusy(w io.Writer, schedules []freebusy.Schedule, opt VFreeBusyOp
 	for i := range schedules {
 		comp, err := encodeSchedule(&schedules[i], i, opt, params, &buf)
 		if err != nil {
-			return fmt.Errorf("freebusy: encode schedule %d: %w", i, err)
+			return fmt.Errorf("ical: encode schedule %d: %w", i, err)
 		}
 		cal.Children = append(cal.Children, comp)
 	}
 	if err := goical.NewEncoder(newFoldWriter(w)).Encode(cal); err != nil {
-		return fmt.Errorf("freebusy: encode VFREEBUSY: %w", err)
+		return fmt.Errorf("ical: encode VFREEBUSY: %w", err)
 	}
 	return nil
 }
 
-// fbTypeParams returns the FREEBUSY parameters of each status. One map per
-// status is shared by all the FREEBUSY properties of an encode call: the
-// encoder only reads them.
 // statusCount is the number of canonical statuses (Unknown, the zero value,
 // through the last); TestStatusCount checks it against Status.Valid.
 const statusCount = 6
 
+// fbTypeParams returns the FREEBUSY parameters of each status. One map per
+// status is shared by all the FREEBUSY properties of an encode call: the
+// encoder only reads them.
 func fbTypeParams() [statusCount]goical.Params {
 	return [statusCount]goical.Params{
 		freebusy.Unknown:          {goical.ParamFreeBusyType: {fbTypeCalbridgeUnknown}},
@@ -351,7 +327,7 @@ type VFreeBusyReport struct {
 	Components int
 	// Merged counts components folded into the schedule of an earlier one
 	// for the same attendee (servers that write one VFREEBUSY per interval,
-	// peers.md §3.8).
+	// docs/peers.md §3.8).
 	Merged int
 	// Periods counts the FREEBUSY periods read (several may share a line).
 	Periods int
@@ -364,17 +340,17 @@ type VFreeBusyReport struct {
 	// whose interval has no start or no end, and so could not be read.
 	Incomplete int
 	// Normalize sums the Normalize reports of the schedules: Domino DAS's
-	// inverted first period (notes-freebusy.md §2.2.6) is dropped and
+	// inverted first period (docs/notes.md §2.2.6) is dropped and
 	// counted in Normalize.Inverted.
 	Normalize freebusy.NormalizeReport
 }
 
 // DecodeVFreeBusy reads every VFREEBUSY (RFC 5545 §3.6.4) of one or more
 // iCalendar objects from r and returns one Schedule per attendee, in order
-// of first appearance, in canonical form (see Schedule.Normalize, default
-// options), and a report of what was read and dropped.
+// of first appearance, in canonical form (see freebusy.Schedule.Normalize,
+// default options), and a report of what was read and dropped.
 //
-// It accepts what peers write (notes-freebusy.md §2.2.4, peers.md §3-§4):
+// It accepts what peers write (docs/notes.md §2.2.4, docs/peers.md §3-§4):
 // FREEBUSY periods in start/end and start/duration form, several periods per
 // line, FBTYPE missing (BUSY), several VFREEBUSY components for the same
 // attendee (merged: their windows are joined), one VFREEBUSY per interval
@@ -386,10 +362,10 @@ type VFreeBusyReport struct {
 // window. Without X-CALBRIDGE-ERROR, a REQUEST-STATUS of 3.7, 3.8 or 5.x
 // marks the schedule failed (unknown attendee, access denied, unavailable).
 //
-// Errors are *ParseError (matching ErrInvalid): Kind "iCalendar" for
-// malformed iCalendar, "FREEBUSY" or the property name for a bad value, with
-// the line where go-ical's unfolding allows it to be found. Read errors
-// from r are returned as they are.
+// Errors are *freebusy.ParseError (matching freebusy.ErrInvalid): Kind
+// "iCalendar" for malformed iCalendar, "FREEBUSY" or the property name for
+// a bad value, with the line where go-ical's unfolding allows it to be
+// found. Read errors from r are returned as they are.
 func DecodeVFreeBusy(r io.Reader) ([]freebusy.Schedule, VFreeBusyReport, error) {
 	var rep VFreeBusyReport
 	data, err := readAllLimited(r)
@@ -664,7 +640,7 @@ func (d *vfbDecoder) fbStatus(fbType, refine string) freebusy.Status {
 
 // isWorkingElsewhereFBType accepts calbridge's x-name and the spellings of
 // other Exchange bridges (evolution-ews writes "X-Working elsewhere",
-// exchange-freebusy.md §4.3).
+// docs/exchange.md §4.3).
 func isWorkingElsewhereFBType(v string) bool {
 	if !strings.HasPrefix(strings.ToUpper(v), "X-") {
 		return false

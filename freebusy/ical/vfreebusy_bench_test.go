@@ -13,7 +13,7 @@ import (
 )
 
 // benchSchedules is the benchmark load of the task: 100 attendees over 42
-// days (the EWS window limit, exchange-freebusy.md §2.8), ten intervals a
+// days (the EWS window limit, docs/exchange.md §2.8), ten intervals a
 // day of mixed statuses.
 func benchSchedules() []freebusy.Schedule {
 	start := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)

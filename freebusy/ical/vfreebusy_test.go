@@ -16,51 +16,51 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-var updateICal = flag.Bool("update-ical", false, "rewrite the golden files under testdata/ical")
+var update = flag.Bool("update", false, "rewrite the golden files under testdata")
 
-func readICal(t *testing.T, name string) []byte {
+func readTestdata(t *testing.T, name string) []byte {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("testdata", name))
 	require.NoError(t, err)
 	return data
 }
 
-func icalIv(start, end time.Time, s freebusy.Status) freebusy.Interval {
+func interval(start, end time.Time, s freebusy.Status) freebusy.Interval {
 	return freebusy.Interval{Start: start, End: end, Status: s}
 }
 
-// The Domino DAS busytime sample of notes-freebusy.md §2.2.4, with the
-// inverted first period of §2.2.6: no ATTENDEE, no FBTYPE (BUSY), DTSTAMP
-// as-of, and the inverted period dropped and counted.
+// The Domino DAS busytime sample of docs/notes.md §2.2.4, with the
+// inverted first period of docs/notes.md §2.2.6: no ATTENDEE, no FBTYPE
+// (BUSY), DTSTAMP as-of, and the inverted period dropped and counted.
 func TestDecodeVFreeBusyDominoDAS(t *testing.T) {
-	got, rep, err := DecodeVFreeBusy(bytes.NewReader(readICal(t, "domino-das.ics")))
+	got, rep, err := DecodeVFreeBusy(bytes.NewReader(readTestdata(t, "domino-das.ics")))
 	require.NoError(t, err)
 	require.Len(t, got, 1)
 	s := got[0]
 	assert.Equal(t, "", s.Attendee)
-	assert.Equal(t, icalUTC(2013, 11, 5, 20, 13, 17), s.Start)
-	assert.Equal(t, icalUTC(2013, 12, 5, 20, 13, 17), s.End)
-	assert.Equal(t, icalUTC(2013, 11, 5, 20, 43, 17), s.AsOf)
+	assert.Equal(t, utc(2013, 11, 5, 20, 13, 17), s.Start)
+	assert.Equal(t, utc(2013, 12, 5, 20, 13, 17), s.End)
+	assert.Equal(t, utc(2013, 11, 5, 20, 43, 17), s.AsOf)
 	assert.Equal(t, []freebusy.Interval{
-		icalIv(icalUTC(2013, 11, 5, 22, 0, 0), icalUTC(2013, 11, 6, 14, 0, 0), freebusy.Busy),
-		icalIv(icalUTC(2013, 11, 6, 17, 0, 0), icalUTC(2013, 11, 6, 18, 0, 0), freebusy.Busy),
+		interval(utc(2013, 11, 5, 22, 0, 0), utc(2013, 11, 6, 14, 0, 0), freebusy.Busy),
+		interval(utc(2013, 11, 6, 17, 0, 0), utc(2013, 11, 6, 18, 0, 0), freebusy.Busy),
 	}, s.Intervals)
 	assert.Equal(t, VFreeBusyReport{Components: 1, Periods: 3, Normalize: freebusy.NormalizeReport{Inverted: 1}}, rep)
 }
 
 // Radicale writes one VFREEBUSY per busy occurrence, with the interval in
-// DTSTART/DTEND and FBTYPE as a property (peers.md §3.8); they are merged
+// DTSTART/DTEND and FBTYPE as a property (docs/peers.md §3.8); they are merged
 // into one schedule whose window spans them.
 func TestDecodeVFreeBusyRadicale(t *testing.T) {
-	got, rep, err := DecodeVFreeBusy(bytes.NewReader(readICal(t, "radicale-per-interval.ics")))
+	got, rep, err := DecodeVFreeBusy(bytes.NewReader(readTestdata(t, "radicale-per-interval.ics")))
 	require.NoError(t, err)
 	require.Len(t, got, 1)
-	assert.Equal(t, icalUTC(2024, 3, 1, 9, 0, 0), got[0].Start)
-	assert.Equal(t, icalUTC(2024, 3, 1, 14, 0, 0), got[0].End)
+	assert.Equal(t, utc(2024, 3, 1, 9, 0, 0), got[0].Start)
+	assert.Equal(t, utc(2024, 3, 1, 14, 0, 0), got[0].End)
 	assert.Equal(t, []freebusy.Interval{
-		icalIv(icalUTC(2024, 3, 1, 9, 0, 0), icalUTC(2024, 3, 1, 10, 0, 0), freebusy.Busy),
-		icalIv(icalUTC(2024, 3, 1, 10, 0, 0), icalUTC(2024, 3, 1, 11, 0, 0), freebusy.Tentative),
-		icalIv(icalUTC(2024, 3, 1, 13, 0, 0), icalUTC(2024, 3, 1, 14, 0, 0), freebusy.OutOfOffice),
+		interval(utc(2024, 3, 1, 9, 0, 0), utc(2024, 3, 1, 10, 0, 0), freebusy.Busy),
+		interval(utc(2024, 3, 1, 10, 0, 0), utc(2024, 3, 1, 11, 0, 0), freebusy.Tentative),
+		interval(utc(2024, 3, 1, 13, 0, 0), utc(2024, 3, 1, 14, 0, 0), freebusy.OutOfOffice),
 	}, got[0].Intervals)
 	assert.Equal(t, 3, rep.Components)
 	assert.Equal(t, 2, rep.Merged)
@@ -70,24 +70,24 @@ func TestDecodeVFreeBusyRadicale(t *testing.T) {
 // Several periods per line, both period forms, folded input, foreign
 // FBTYPE spellings, two components for one attendee (merged, case and
 // mailto: ignored) and a failed attendee signalled by REQUEST-STATUS: the
-// shapes of peers.md §3.3 and §4 (values invented for the test).
+// shapes of docs/peers.md §3.3 and §4 (values invented for the test).
 func TestDecodeVFreeBusyMultiPeriod(t *testing.T) {
-	got, rep, err := DecodeVFreeBusy(bytes.NewReader(readICal(t, "davmail-multi-period.ics")))
+	got, rep, err := DecodeVFreeBusy(bytes.NewReader(readTestdata(t, "davmail-multi-period.ics")))
 	require.NoError(t, err)
 	require.Len(t, got, 2)
 	alice := got[0]
 	assert.Equal(t, "Alice@Example.com", alice.Attendee)
-	assert.Equal(t, icalUTC(2024, 3, 1, 0, 0, 0), alice.Start)
-	assert.Equal(t, icalUTC(2024, 3, 3, 0, 0, 0), alice.End)
-	assert.Equal(t, icalUTC(2024, 3, 1, 8, 15, 0), alice.AsOf, "latest DTSTAMP of the merged components")
+	assert.Equal(t, utc(2024, 3, 1, 0, 0, 0), alice.Start)
+	assert.Equal(t, utc(2024, 3, 3, 0, 0, 0), alice.End)
+	assert.Equal(t, utc(2024, 3, 1, 8, 15, 0), alice.AsOf, "latest DTSTAMP of the merged components")
 	assert.Equal(t, []freebusy.Interval{
-		icalIv(icalUTC(2024, 3, 1, 9, 0, 0), icalUTC(2024, 3, 1, 10, 0, 0), freebusy.Busy),
-		icalIv(icalUTC(2024, 3, 1, 11, 0, 0), icalUTC(2024, 3, 1, 11, 30, 0), freebusy.Busy),
-		icalIv(icalUTC(2024, 3, 1, 12, 0, 0), icalUTC(2024, 3, 1, 13, 0, 0), freebusy.Tentative),
-		icalIv(icalUTC(2024, 3, 1, 15, 0, 0), icalUTC(2024, 3, 1, 15, 30, 0), freebusy.Busy),
-		icalIv(icalUTC(2024, 3, 1, 16, 0, 0), icalUTC(2024, 3, 1, 18, 0, 0), freebusy.WorkingElsewhere),
-		icalIv(icalUTC(2024, 3, 1, 20, 0, 0), icalUTC(2024, 3, 1, 21, 0, 0), freebusy.Busy),
-		icalIv(icalUTC(2024, 3, 2, 0, 0, 0), icalUTC(2024, 3, 3, 0, 0, 0), freebusy.OutOfOffice),
+		interval(utc(2024, 3, 1, 9, 0, 0), utc(2024, 3, 1, 10, 0, 0), freebusy.Busy),
+		interval(utc(2024, 3, 1, 11, 0, 0), utc(2024, 3, 1, 11, 30, 0), freebusy.Busy),
+		interval(utc(2024, 3, 1, 12, 0, 0), utc(2024, 3, 1, 13, 0, 0), freebusy.Tentative),
+		interval(utc(2024, 3, 1, 15, 0, 0), utc(2024, 3, 1, 15, 30, 0), freebusy.Busy),
+		interval(utc(2024, 3, 1, 16, 0, 0), utc(2024, 3, 1, 18, 0, 0), freebusy.WorkingElsewhere),
+		interval(utc(2024, 3, 1, 20, 0, 0), utc(2024, 3, 1, 21, 0, 0), freebusy.Busy),
+		interval(utc(2024, 3, 2, 0, 0, 0), utc(2024, 3, 3, 0, 0, 0), freebusy.OutOfOffice),
 	}, alice.Intervals)
 	nobody := got[1]
 	assert.Equal(t, "nobody@example.com", nobody.Attendee)
@@ -98,12 +98,12 @@ func TestDecodeVFreeBusyMultiPeriod(t *testing.T) {
 	assert.Equal(t, VFreeBusyReport{Components: 3, Merged: 1, Periods: 7, UnknownTypes: 1}, rep)
 }
 
-// icalRoundTripSchedules has every status, a failed schedule with a retry hint
+// roundTripSchedules has every status, a failed schedule with a retry hint
 // and a message that needs escaping, a stale schedule, and an attendee that
 // is already a URI.
-func icalRoundTripSchedules() []freebusy.Schedule {
-	start, end := icalUTC(2026, 3, 2, 0, 0, 0), icalUTC(2026, 3, 9, 0, 0, 0)
-	asOf := icalUTC(2026, 3, 1, 23, 59, 0)
+func roundTripSchedules() []freebusy.Schedule {
+	start, end := utc(2026, 3, 2, 0, 0, 0), utc(2026, 3, 9, 0, 0, 0)
+	asOf := utc(2026, 3, 1, 23, 59, 0)
 	failed := freebusy.Failed("bob@example.com", start, end, freebusy.ReasonThrottled, errors.New("server busy; try again, later\r\nsecond line"))
 	failed.Err.RetryAfter = 90 * time.Second
 	failed.AsOf = asOf
@@ -111,17 +111,17 @@ func icalRoundTripSchedules() []freebusy.Schedule {
 		{
 			Attendee: "alice@example.com", Start: start, End: end, AsOf: asOf,
 			Intervals: []freebusy.Interval{
-				icalIv(icalUTC(2026, 3, 2, 9, 0, 0), icalUTC(2026, 3, 2, 10, 0, 0), freebusy.Busy),
-				icalIv(icalUTC(2026, 3, 2, 10, 0, 0), icalUTC(2026, 3, 2, 11, 0, 0), freebusy.Tentative),
-				icalIv(icalUTC(2026, 3, 3, 0, 0, 0), icalUTC(2026, 3, 4, 0, 0, 0), freebusy.OutOfOffice),
-				icalIv(icalUTC(2026, 3, 4, 9, 0, 0), icalUTC(2026, 3, 4, 17, 0, 0), freebusy.WorkingElsewhere),
-				icalIv(icalUTC(2026, 3, 6, 0, 0, 0), icalUTC(2026, 3, 9, 0, 0, 0), freebusy.Unknown),
+				interval(utc(2026, 3, 2, 9, 0, 0), utc(2026, 3, 2, 10, 0, 0), freebusy.Busy),
+				interval(utc(2026, 3, 2, 10, 0, 0), utc(2026, 3, 2, 11, 0, 0), freebusy.Tentative),
+				interval(utc(2026, 3, 3, 0, 0, 0), utc(2026, 3, 4, 0, 0, 0), freebusy.OutOfOffice),
+				interval(utc(2026, 3, 4, 9, 0, 0), utc(2026, 3, 4, 17, 0, 0), freebusy.WorkingElsewhere),
+				interval(utc(2026, 3, 6, 0, 0, 0), utc(2026, 3, 9, 0, 0, 0), freebusy.Unknown),
 			},
 		},
 		failed,
 		{
 			Attendee: "urn:uuid:6f1c9a70-2c1e-4d8e-9a1e-3c2f6d3f0b11", Start: start, End: end, AsOf: asOf, Stale: true,
-			Intervals: []freebusy.Interval{icalIv(icalUTC(2026, 3, 5, 13, 0, 0), icalUTC(2026, 3, 5, 13, 30, 0), freebusy.Busy)},
+			Intervals: []freebusy.Interval{interval(utc(2026, 3, 5, 13, 0, 0), utc(2026, 3, 5, 13, 30, 0), freebusy.Busy)},
 		},
 	}
 }
@@ -130,9 +130,9 @@ func icalRoundTripSchedules() []freebusy.Schedule {
 // (§3.1 folding, §3.6.4 required properties, §3.2.9 FBTYPE always present).
 func TestEncodeVFreeBusyGolden(t *testing.T) {
 	var buf bytes.Buffer
-	require.NoError(t, EncodeVFreeBusy(&buf, icalRoundTripSchedules(), VFreeBusyOptions{Organizer: "carol@example.com", Method: "REPLY"}))
+	require.NoError(t, EncodeVFreeBusy(&buf, roundTripSchedules(), VFreeBusyOptions{Organizer: "carol@example.com", Method: "REPLY"}))
 	golden := filepath.Join("testdata", "roundtrip.golden.ics")
-	if *updateICal {
+	if *update {
 		require.NoError(t, os.WriteFile(golden, buf.Bytes(), 0o644))
 	}
 	want, err := os.ReadFile(golden)
@@ -142,7 +142,7 @@ func TestEncodeVFreeBusyGolden(t *testing.T) {
 	out := buf.String()
 	assertLinesFit(t, out)
 	assert.True(t, strings.HasSuffix(out, "END:VCALENDAR\r\n"))
-	unfolded := unfoldICal(out)
+	unfolded := unfold(out)
 	for _, line := range strings.Split(unfolded, "\r\n") {
 		if strings.HasPrefix(line, "FREEBUSY") {
 			assert.Contains(t, line, ";FBTYPE=", "FBTYPE must always be written")
@@ -159,7 +159,7 @@ func TestEncodeVFreeBusyGolden(t *testing.T) {
 }
 
 func TestVFreeBusyRoundTrip(t *testing.T) {
-	in := icalRoundTripSchedules()
+	in := roundTripSchedules()
 	var buf bytes.Buffer
 	require.NoError(t, EncodeVFreeBusy(&buf, in, VFreeBusyOptions{}))
 	got, rep, err := DecodeVFreeBusy(&buf)
@@ -180,18 +180,18 @@ func TestVFreeBusyRoundTrip(t *testing.T) {
 
 func TestEncodeVFreeBusyNormalizes(t *testing.T) {
 	s := freebusy.Schedule{
-		Attendee: "a@example.com", Start: icalUTC(2026, 1, 1, 0, 0, 0), End: icalUTC(2026, 1, 2, 0, 0, 0),
+		Attendee: "a@example.com", Start: utc(2026, 1, 1, 0, 0, 0), End: utc(2026, 1, 2, 0, 0, 0),
 		Intervals: []freebusy.Interval{
-			icalIv(icalUTC(2026, 1, 1, 10, 0, 0), icalUTC(2026, 1, 1, 12, 0, 0), freebusy.Tentative),
-			icalIv(icalUTC(2026, 1, 1, 11, 0, 0), icalUTC(2026, 1, 1, 11, 30, 0), freebusy.Busy),
-			icalIv(icalUTC(2025, 12, 31, 23, 0, 0), icalUTC(2026, 1, 1, 1, 0, 0), freebusy.Busy), // clipped
-			icalIv(icalUTC(2026, 1, 1, 13, 0, 0), icalUTC(2026, 1, 1, 14, 0, 0), freebusy.Free),  // not written
+			interval(utc(2026, 1, 1, 10, 0, 0), utc(2026, 1, 1, 12, 0, 0), freebusy.Tentative),
+			interval(utc(2026, 1, 1, 11, 0, 0), utc(2026, 1, 1, 11, 30, 0), freebusy.Busy),
+			interval(utc(2025, 12, 31, 23, 0, 0), utc(2026, 1, 1, 1, 0, 0), freebusy.Busy), // clipped
+			interval(utc(2026, 1, 1, 13, 0, 0), utc(2026, 1, 1, 14, 0, 0), freebusy.Free),  // not written
 		},
 	}
 	var buf bytes.Buffer
-	require.NoError(t, EncodeVFreeBusy(&buf, []freebusy.Schedule{s}, VFreeBusyOptions{Stamp: icalUTC(2026, 1, 1, 0, 0, 0)}))
+	require.NoError(t, EncodeVFreeBusy(&buf, []freebusy.Schedule{s}, VFreeBusyOptions{Stamp: utc(2026, 1, 1, 0, 0, 0)}))
 	var fb []string
-	for _, line := range strings.Split(unfoldICal(buf.String()), "\r\n") {
+	for _, line := range strings.Split(unfold(buf.String()), "\r\n") {
 		if strings.HasPrefix(line, "FREEBUSY") {
 			fb = append(fb, line)
 		}
@@ -206,7 +206,7 @@ func TestEncodeVFreeBusyNormalizes(t *testing.T) {
 }
 
 func TestEncodeVFreeBusyErrors(t *testing.T) {
-	start, end := icalUTC(2026, 1, 1, 0, 0, 0), icalUTC(2026, 1, 2, 0, 0, 0)
+	start, end := utc(2026, 1, 1, 0, 0, 0), utc(2026, 1, 2, 0, 0, 0)
 	stamp := VFreeBusyOptions{Stamp: start}
 	tests := []struct {
 		name      string
@@ -239,8 +239,8 @@ func TestEncodeVFreeBusyErrors(t *testing.T) {
 			tt.check(t, err)
 		})
 	}
-	err := EncodeVFreeBusy(icalFailingWriter{}, []freebusy.Schedule{{Attendee: "a", Start: start, End: end}}, stamp)
-	assert.ErrorIs(t, err, errICalWrite)
+	err := EncodeVFreeBusy(failingWriter{}, []freebusy.Schedule{{Attendee: "a", Start: start, End: end}}, stamp)
+	assert.ErrorIs(t, err, errDiskFull)
 }
 
 const vfbHeader = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VFREEBUSY\r\n"
@@ -308,7 +308,7 @@ func TestDecodeVFreeBusyFBTypes(t *testing.T) {
 			got, rep, err := DecodeVFreeBusy(strings.NewReader(in))
 			require.NoError(t, err)
 			require.Len(t, got, 1)
-			assert.Equal(t, tt.want, got[0].StatusAt(icalUTC(2024, 3, 1, 9, 30, 0)))
+			assert.Equal(t, tt.want, got[0].StatusAt(utc(2024, 3, 1, 9, 30, 0)))
 			assert.Equal(t, tt.counts, rep.UnknownTypes)
 		})
 	}
@@ -330,12 +330,12 @@ func TestDecodeVFreeBusyRequestStatus(t *testing.T) {
 			got, _, err := DecodeVFreeBusy(strings.NewReader(in))
 			require.NoError(t, err)
 			require.Len(t, got, 1)
-			assert.Equal(t, tt.want, freebusy.ReasonOf(icalErrOrNil(got[0].Err)))
+			assert.Equal(t, tt.want, freebusy.ReasonOf(errOrNil(got[0].Err)))
 		})
 	}
 }
 
-func icalErrOrNil(e *freebusy.Error) error {
+func errOrNil(e *freebusy.Error) error {
 	if e == nil {
 		return nil
 	}
@@ -343,13 +343,13 @@ func icalErrOrNil(e *freebusy.Error) error {
 }
 
 func TestDecodeVFreeBusyReadError(t *testing.T) {
-	_, _, err := DecodeVFreeBusy(icalErrReader{})
-	assert.ErrorIs(t, err, errICalWrite)
+	_, _, err := DecodeVFreeBusy(errReader{})
+	assert.ErrorIs(t, err, errDiskFull)
 }
 
-type icalErrReader struct{}
+type errReader struct{}
 
-func (icalErrReader) Read([]byte) (int, error) { return 0, errICalWrite }
+func (errReader) Read([]byte) (int, error) { return 0, errDiskFull }
 
 // Folding (ours) and unfolding (go-ical's) agree on long non-ASCII lines:
 // an attendee far longer than 75 octets, multi-byte runes at every offset,
@@ -357,7 +357,7 @@ func (icalErrReader) Read([]byte) (int, error) { return 0, errICalWrite }
 func TestVFreeBusyFoldRoundTrip(t *testing.T) {
 	for pad := 0; pad < 4; pad++ {
 		attendee := strings.Repeat("x", pad) + strings.Repeat("ünïcødé😀", 12) + "@example.com"
-		s := freebusy.Schedule{Attendee: attendee, Start: icalUTC(2026, 1, 1, 0, 0, 0), End: icalUTC(2026, 1, 2, 0, 0, 0), AsOf: icalUTC(2026, 1, 1, 0, 0, 0)}
+		s := freebusy.Schedule{Attendee: attendee, Start: utc(2026, 1, 1, 0, 0, 0), End: utc(2026, 1, 2, 0, 0, 0), AsOf: utc(2026, 1, 1, 0, 0, 0)}
 		var buf bytes.Buffer
 		require.NoError(t, EncodeVFreeBusy(&buf, []freebusy.Schedule{s}, VFreeBusyOptions{}))
 		assertLinesFit(t, buf.String())

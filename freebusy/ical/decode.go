@@ -109,13 +109,8 @@ func forEachLogicalLine(data []byte, fn func(l logicalLine) bool) {
 	}
 	for len(data) > 0 {
 		physical++
-		i := bytes.IndexByte(data, '\n')
 		var l []byte
-		if i < 0 {
-			l, data = data, nil
-		} else {
-			l, data = data[:i], data[i+1:]
-		}
+		l, data, _ = bytes.Cut(data, []byte{'\n'})
 		l = bytes.TrimSuffix(l, []byte{'\r'})
 		if len(l) > 0 && (l[0] == ' ' || l[0] == '\t') && curLine > 0 {
 			cur.Write(l[1:])
@@ -205,13 +200,8 @@ func unclosedComponent(data []byte) (line int, text string, open bool) {
 	physical := 0
 	for len(data) > 0 {
 		physical++
-		i := bytes.IndexByte(data, '\n')
 		var l []byte
-		if i < 0 {
-			l, data = data, nil
-		} else {
-			l, data = data[:i], data[i+1:]
-		}
+		l, data, _ = bytes.Cut(data, []byte{'\n'})
 		switch {
 		case hasNamePrefix(l, "BEGIN"):
 			begins = append(begins, physical)

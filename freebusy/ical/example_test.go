@@ -66,7 +66,7 @@ func ExampleEncodeVFreeBusy() {
 }
 
 // Domino DAS answers with one VFREEBUSY without FBTYPE (so BUSY), and its
-// first period ends before it starts (notes-freebusy.md §2.2.6): it is
+// first period ends before it starts (docs/notes.md §2.2.6): it is
 // dropped and counted, not swapped into invented busy time.
 func ExampleDecodeVFreeBusy() {
 	das := "BEGIN:VCALENDAR\r\n" +

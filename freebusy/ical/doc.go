@@ -1,0 +1,86 @@
+// Package ical converts between calbridge's canonical free/busy model
+// (package freebusy) and iCalendar (RFC 5545): it writes and reads
+// VFREEBUSY objects, the free/busy answers of CalDAV servers, Domino DAS
+// and calbridge peers, and it reads ordinary calendars (VEVENT) as busy
+// time. It is the only calbridge package that imports go-ical
+// (github.com/emersion/go-ical, imported as goical), which parses and
+// writes the content lines; the value types and rules on top of it are
+// calbridge's own.
+//
+// # VFREEBUSY
+//
+// EncodeVFreeBusy writes a batch of freebusy.Schedule values as one
+// VCALENDAR with one VFREEBUSY (RFC 5545 §3.6.4) per schedule: the window as
+// DTSTART and DTEND, the attendee as ATTENDEE, Schedule.AsOf as DTSTAMP
+// (VFreeBusyOptions.Stamp when it is zero), and one FREEBUSY line per
+// interval of the schedule's canonical form. DecodeVFreeBusy reads such
+// objects back, one schedule per attendee, and accepts what other servers
+// write (several periods per line, periods with a duration, FBTYPE
+// missing, one VFREEBUSY per interval, no ATTENDEE at all; docs/peers.md
+// §3-§4, docs/notes.md §2.2.4), counting what it reinterprets or drops in a
+// VFreeBusyReport.
+//
+// Statuses map to FBTYPE (RFC 5545 §3.2.9) as docs/mapping.md §3.5 and §4
+// list them:
+//
+//	Status            FREEBUSY parameters written           Read by other clients as
+//	Busy              FBTYPE=BUSY                           BUSY
+//	Tentative         FBTYPE=BUSY-TENTATIVE                 BUSY-TENTATIVE
+//	OutOfOffice       FBTYPE=BUSY-UNAVAILABLE               BUSY-UNAVAILABLE
+//	WorkingElsewhere  FBTYPE=FREE;X-CALBRIDGE-FBTYPE=       FREE
+//	                  working-elsewhere
+//	Unknown           FBTYPE=X-CALBRIDGE-UNKNOWN            BUSY (RFC 5545 §3.2.9)
+//	Free              (no period: uncovered time is free)   FREE
+//
+// The two extensions are chosen for how they degrade. RFC 5545 §3.2.9 says
+// an FBTYPE value a client does not recognise must be treated as BUSY.
+// Unknown ("no data") must never read as free (docs/mapping.md §4.6;
+// docs/peers.md §7 item 2 lists the peers that got this wrong), so it is an
+// x-name FBTYPE: everyone else sees BUSY, the safe reading, and calbridge
+// sees Unknown. WorkingElsewhere is available time
+// (freebusy.Status.Available), so an x-name FBTYPE would hide it as BUSY;
+// instead it is written as FREE, which is what Graph's availabilityView and
+// [MS-OXCICAL]'s TRANSP export make of it, with an x-parameter that only
+// calbridge reads (docs/mapping.md §4.3). Both survive a round trip through
+// calbridge. Reading, an FBTYPE calbridge does not know is Busy and
+// counted, never Free (docs/mapping.md §4.7); the spellings other Exchange
+// bridges use for working elsewhere are recognised (docs/exchange.md §4.3).
+//
+// FBTYPE is always written, because Thunderbird shows "no information" when
+// it is missing although RFC 5545 defaults it to BUSY (docs/peers.md §3.7).
+// Periods are written one per FREEBUSY line in start/end form, in UTC,
+// because several periods per line break some parsers (docs/peers.md §4),
+// and lines are folded at 75 octets (RFC 5545 §3.1), which go-ical leaves
+// to its callers. A failed schedule (Schedule.Err) is written as one
+// Unknown period over its window, an X-CALBRIDGE-ERROR property that
+// DecodeVFreeBusy turns back into the *freebusy.Error, and an RFC 5546
+// REQUEST-STATUS for iTIP-aware clients (docs/mapping.md §6). Events and
+// working hours are not carried (docs/mapping.md §4.9).
+//
+// # Calendars
+//
+// DecodeCalendar reads the VEVENT components (RFC 5545 §3.6.1) of a
+// calendar export and returns its owner's busy time over a window, in
+// canonical form, with a CalendarReport. A component's status follows
+// Outlook's X-MICROSOFT-CDO-BUSYSTATUS first, then STATUS and TRANSP
+// (docs/mapping.md §3.4, docs/exchange.md §4.2); CalendarOptions.Classify
+// lets a caller (the Notes side, for X-LOTUS-APPTTYPE) change or skip each
+// component. Recurrence (RRULE, RDATE, EXDATE, RECURRENCE-ID overrides) is
+// expanded in the event's own zone, so a 09:00 meeting stays at 09:00 local
+// time across DST changes. TZIDs resolve to real tzdata: an IANA name, a
+// Windows zone id (Outlook), or, failing those, a zone built from the
+// file's VTIMEZONE rules; never time.Local, and floating times are read in
+// CalendarOptions.Location (UTC when nil).
+//
+// # Limits and errors
+//
+// Input is read up to 64 MiB. One recurring event expands to at most
+// CalendarOptions.MaxOccurrences instances in the window
+// (DefaultMaxOccurrences) and skips at most 100 times as many before it;
+// what a cap cuts off is Unknown, not free, and counted. Malformed input is
+// a *freebusy.ParseError (matching freebusy.ErrInvalid) with the line of
+// the problem where it can be found, so freebusy.ReasonOf classifies it as
+// ReasonInvalid; a bad window is a *freebusy.QueryError. DecodeCalendar
+// counts bad components in its report instead of failing the call, and
+// neither decoder panics on any input (go-ical's panics are recovered).
+package ical
