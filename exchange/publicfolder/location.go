@@ -12,9 +12,9 @@ import (
 const TopFolder = "SCHEDULE+ FREE BUSY"
 
 // SiteFolder returns the name of the site folder under
-// NON_IPM_SUBTREE/SCHEDULE+ FREE BUSY that holds the recipient's
-// free/busy message: "EX:" + the DN up to the first /cn= ([MS-OXOPFFB]
-// 3.1.4.1.2.2; docs/exchange.md §1.1), for example "EX:/o=Ximian XCS/ou=XCS".
+// NON_IPM_SUBTREE/SCHEDULE+ FREE BUSY that holds the recipient's free/busy
+// message: "EX:" + the DN up to the first /cn= ([MS-OXOPFFB] 3.1.4.1.2.2;
+// docs/exchange.md §1.1), for example "EX:/o=Ximian XCS/ou=XCS".
 func SiteFolder(dn exchange.LegacyDN) string { return "EX:" + dn.Site() }
 
 // Subject returns the subject of the recipient's free/busy message:
@@ -49,8 +49,8 @@ func WebDAVPath(dn exchange.LegacyDN) string {
 // ParseLocation rebuilds a recipient's DN from the name of a site folder
 // ("EX:/o=Org/ou=Site") and the subject of a free/busy message in it
 // ("USER-/CN=RECIPIENTS/CN=DANW"), both matched case-insensitively. Since
-// publishers upper-case the subject, the common names come back
-// upper-cased; compare the result with LegacyDN.Equal. Errors are
+// publishers upper-case the subject, the common names come back upper-cased;
+// compare the result with exchange.LegacyDN.Equal. Errors are
 // *exchange.AddressError.
 func ParseLocation(folder, subject string) (exchange.LegacyDN, error) {
 	site, ok := cutPrefixFold(folder, "EX:")

@@ -16,66 +16,77 @@ import (
 	"go.uber.org/zap"
 )
 
-// GraphHandler serves Microsoft Graph getSchedule from any freebusy.Source
-// (exchange-freebusy.md §3): POST /me/calendar/getSchedule and POST
-// /users/{id}/calendar/getSchedule, optionally under /v1.0. It is
-// GraphClient's test double and a local stand-in for Graph. The mailbox in
-// the path only hosts the call; the Source answers for the requested
-// schedules.
+// Handler serves Microsoft Graph getSchedule from any freebusy.Source
+// (§3): POST /me/calendar/getSchedule and POST
+// /users/{id}/calendar/getSchedule, optionally under /v1.0. It is Client's
+// test double and a local stand-in for Graph. The mailbox in the path only
+// hosts the call; the Source answers for the requested schedules.
 //
-// It enforces Graph's limits (at most GraphMaxSchedules schedules, a
+// It enforces Graph's limits (§3.3: at most MaxSchedules schedules, a
 // window shorter than WithLimits' MaxWindow, so less than 62 days by
-// default as Graph wants (§3.3), and an interval of 5 to 1440 minutes), honours Prefer: outlook.timezone for the item times, and maps
-// a Source's failure of the whole query to an HTTP status with Graph's
-// error envelope (a throttled one to 429 with Retry-After).
-type GraphHandler struct {
-	src  freebusy.Source
-	opts options
-	log  *zap.Logger
+// default as Graph wants, and an interval of 5 to 1440 minutes), honours
+// Prefer: outlook.timezone for the item times, and maps a Source's failure
+// of the whole query to an HTTP status with Graph's error envelope (a
+// throttled one to 429 with Retry-After).
+type Handler struct {
+	src freebusy.Source
+	cfg handlerConfig
+	log *zap.Logger
 }
 
-var _ http.Handler = (*GraphHandler)(nil)
+var _ http.Handler = (*Handler)(nil)
 
-// NewGraphHandler returns a handler answering from src. It reads
-// WithLogger and WithLimits.
-func NewGraphHandler(src freebusy.Source, opts ...Option) *GraphHandler {
-	o := newOptions(opts)
-	return &GraphHandler{src: src, opts: o, log: o.logger.Named("graph")}
+// errNoSource is NewHandler's error for a nil Source.
+var errNoSource = errors.New("graph: NewHandler: nil freebusy.Source")
+
+// NewHandler returns a handler answering from src. It reads WithLimits and
+// WithLogger, and fails with an error matching ErrInvalidOption, naming the
+// first option given a value it cannot take, or with an error when src is
+// nil.
+func NewHandler(src freebusy.Source, opts ...HandlerOption) (*Handler, error) {
+	if src == nil {
+		return nil, errNoSource
+	}
+	cfg, err := newHandlerConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Handler{src: src, cfg: cfg, log: cfg.Logger.Named("graph")}, nil
 }
 
 // ServeHTTP implements http.Handler.
-func (h *GraphHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !graphSchedulePath(r.URL.Path) {
-		writeGraphError(w, http.StatusNotFound, "ResourceNotFound", "resource not found", 0)
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !schedulePath(r.URL.Path) {
+		writeError(w, http.StatusNotFound, "ResourceNotFound", "resource not found", 0)
 		return
 	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		writeGraphError(w, http.StatusMethodNotAllowed, "BadRequest", "getSchedule takes POST", 0)
+		writeError(w, http.StatusMethodNotAllowed, "BadRequest", "getSchedule takes POST", 0)
 		return
 	}
-	req, err := DecodeGetScheduleRequest(http.MaxBytesReader(w, r.Body, MaxGraphRequestBytes))
+	req, err := DecodeGetScheduleRequest(http.MaxBytesReader(w, r.Body, MaxRequestBytes))
 	if err != nil {
 		status := http.StatusBadRequest
-		if errors.Is(err, ErrGraphTooLarge) {
+		if errors.Is(err, ErrTooLarge) {
 			status = http.StatusRequestEntityTooLarge
 		}
-		writeGraphError(w, status, "BadRequest", err.Error(), 0)
+		writeError(w, status, "BadRequest", err.Error(), 0)
 		return
 	}
 	q, err := req.Query()
 	if err != nil {
-		writeGraphError(w, http.StatusBadRequest, string(exchange.CodeInvalidRequest), err.Error(), 0)
+		writeError(w, http.StatusBadRequest, string(exchange.CodeInvalidRequest), err.Error(), 0)
 		return
 	}
 	if code, msg := h.validate(q); code != "" {
-		writeGraphError(w, http.StatusBadRequest, code, msg, 0)
+		writeError(w, http.StatusBadRequest, code, msg, 0)
 		return
 	}
 
-	ropt := GraphResponseOptions{}
+	ropt := ResponseOptions{}
 	if name, ok := preferredTimeZone(r.Header.Values("Prefer")); ok {
-		var zones GraphZones
+		var zones Zones
 		if loc, err := zones.Location(name); err == nil {
 			ropt.Location, ropt.TimeZone = loc, name
 			w.Header().Set("Preference-Applied", `outlook.timezone="`+name+`"`)
@@ -88,13 +99,13 @@ func (h *GraphHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		h.log.Debug("source failed", zap.Error(err))
-		status, code, retry := graphStatusFor(err)
-		writeGraphError(w, status, code, err.Error(), retry)
+		status, code, retry := statusFor(err)
+		writeError(w, status, code, err.Error(), retry)
 		return
 	}
-	resp, err := NewGraphScheduleResponse(q, schedules, ropt)
+	resp, err := NewScheduleResponse(q, schedules, ropt)
 	if err != nil {
-		writeGraphError(w, http.StatusInternalServerError, string(exchange.CodeInternalServerError), err.Error(), 0)
+		writeError(w, http.StatusInternalServerError, string(exchange.CodeInternalServerError), err.Error(), 0)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -106,16 +117,16 @@ func (h *GraphHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // validate applies Graph's limits and the handler's; it returns an EWS
 // response code (Graph runs on the availability stack, §3.3) and a
 // message, or "" when q is acceptable.
-func (h *GraphHandler) validate(q freebusy.Query) (code, msg string) {
-	lim := h.opts.limits
-	if lim.MaxAttendees <= 0 || lim.MaxAttendees > GraphMaxSchedules {
-		lim.MaxAttendees = GraphMaxSchedules
+func (h *Handler) validate(q freebusy.Query) (code, msg string) {
+	lim := h.cfg.Limits
+	if lim.MaxAttendees <= 0 || lim.MaxAttendees > MaxSchedules {
+		lim.MaxAttendees = MaxSchedules
 	}
 	// Graph wants a window of less than 62 days (§3.3), while
 	// Limits.MaxWindow is inclusive: refuse a window of exactly the limit.
 	maxWindow := lim.MaxWindow
 	if maxWindow <= 0 {
-		maxWindow = GraphMaxWindow
+		maxWindow = MaxWindow
 	}
 	lim.MaxWindow = maxWindow - time.Nanosecond
 	err := lim.Validate(q)
@@ -139,9 +150,9 @@ func (h *GraphHandler) validate(q freebusy.Query) (code, msg string) {
 	return string(exchange.CodeInvalidRequest), err.Error()
 }
 
-// graphSchedulePath reports whether p is /me/calendar/getSchedule or
+// schedulePath reports whether p is /me/calendar/getSchedule or
 // /users/{id}/calendar/getSchedule, optionally under /v1.0.
-func graphSchedulePath(p string) bool {
+func schedulePath(p string) bool {
 	p = strings.TrimPrefix(p, "/v1.0")
 	rest, ok := strings.CutSuffix(p, "/calendar/getSchedule")
 	if !ok {
@@ -172,9 +183,9 @@ func preferredTimeZone(values []string) (string, bool) {
 	return "", false
 }
 
-// graphStatusFor maps a Source's failure to an HTTP status, an error code
+// statusFor maps a Source's failure to an HTTP status, an error code
 // and a Retry-After.
-func graphStatusFor(err error) (status int, code string, retry time.Duration) {
+func statusFor(err error) (status int, code string, retry time.Duration) {
 	var fe *freebusy.Error
 	if errors.As(err, &fe) {
 		retry = fe.RetryAfter
@@ -194,12 +205,12 @@ func graphStatusFor(err error) (status int, code string, retry time.Duration) {
 	return http.StatusInternalServerError, string(exchange.CodeInternalServerError), 0
 }
 
-// writeGraphError writes Graph's error envelope.
-func writeGraphError(w http.ResponseWriter, status int, code, msg string, retry time.Duration) {
+// writeError writes Graph's error envelope.
+func writeError(w http.ResponseWriter, status int, code, msg string, retry time.Duration) {
 	if retry > 0 {
 		w.Header().Set("Retry-After", strconv.FormatInt(int64(math.Ceil(retry.Seconds())), 10))
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(GraphErrorResponse{Error: GraphErrorDetail{Code: code, Message: msg}})
+	_ = json.NewEncoder(w).Encode(ErrorResponse{Error: ErrorDetail{Code: code, Message: msg}})
 }

@@ -14,10 +14,10 @@ import (
 	"github.com/calbridge/calbridge/freebusy"
 )
 
-// ParseGraphStatus maps a scheduleItem status to a canonical status,
-// case-insensitively (§3.2, §6). ok is false for a value Graph does not
-// document.
-func ParseGraphStatus(s string) (st freebusy.Status, ok bool) {
+// ParseStatus maps a scheduleItem status to a canonical status,
+// case-insensitively (§3.2, §6; docs/mapping.md §3.2). ok is false for a
+// value Graph does not document.
+func ParseStatus(s string) (st freebusy.Status, ok bool) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "free":
 		return freebusy.Free, true
@@ -35,37 +35,37 @@ func ParseGraphStatus(s string) (st freebusy.Status, ok bool) {
 	return freebusy.Unknown, false
 }
 
-// GraphStatusOf returns the scheduleItem status for a canonical status
+// StatusOf returns the scheduleItem status for a canonical status
 // (§6): "free", "tentative", "busy", "oof", "workingElsewhere", "unknown".
-func GraphStatusOf(s freebusy.Status) string {
+func StatusOf(s freebusy.Status) string {
 	switch s {
 	case freebusy.Free:
-		return GraphStatusFree
+		return StatusFree
 	case freebusy.Tentative:
-		return GraphStatusTentative
+		return StatusTentative
 	case freebusy.Busy:
-		return GraphStatusBusy
+		return StatusBusy
 	case freebusy.OutOfOffice:
-		return GraphStatusOOF
+		return StatusOOF
 	case freebusy.WorkingElsewhere:
-		return GraphStatusWorkingElsewhere
+		return StatusWorkingElsewhere
 	}
-	return GraphStatusUnknown
+	return StatusUnknown
 }
 
-// graphCodeNotFound is the numeric availability exception code Graph puts
-// in freeBusyError.responseCode for an address it cannot resolve (issue
-// #11225; the same ExceptionCode 5009 as EWS ErrorMailRecipientNotFound,
-// exchange-freebusy.md §3.2).
-const graphCodeNotFound = "5009"
+// codeNotFound is the numeric availability exception code Graph puts in
+// freeBusyError.responseCode for an address it cannot resolve
+// (microsoft-graph-docs-contrib issue #11225; the same ExceptionCode 5009
+// as EWS ErrorMailRecipientNotFound, §3.2).
+const codeNotFound = "5009"
 
-// GraphErrorReason maps a freeBusyError.responseCode to a canonical
-// reason: "5009" is ReasonUnknownAttendee; EWS response-code names map as
-// ResponseCode.Reason does (Graph runs on the EWS availability stack);
-// anything else, and an empty code, is ReasonInternal.
-func GraphErrorReason(code string) freebusy.Reason {
+// ErrorReason maps a freeBusyError.responseCode to a canonical reason:
+// "5009" is ReasonUnknownAttendee; EWS response-code names map as
+// exchange.ResponseCode.Reason does (Graph runs on the EWS availability
+// stack); anything else, and an empty code, is ReasonInternal.
+func ErrorReason(code string) freebusy.Reason {
 	code = strings.TrimSpace(code)
-	if code == graphCodeNotFound {
+	if code == codeNotFound {
 		return freebusy.ReasonUnknownAttendee
 	}
 	if r := exchange.ResponseCode(code).Reason(); r != freebusy.ReasonNone {
@@ -74,13 +74,13 @@ func GraphErrorReason(code string) freebusy.Reason {
 	return freebusy.ReasonInternal
 }
 
-// graphErrorFor builds the freeBusyError a handler writes for a failed
+// freeBusyErrorFor builds the freeBusyError a handler writes for a failed
 // schedule: "5009" and Exchange's message text for an unknown attendee
 // (§2.7, §3.2), the EWS code of the reason otherwise.
-func graphErrorFor(attendee string, e *freebusy.Error) *GraphFreeBusyError {
+func freeBusyErrorFor(attendee string, e *freebusy.Error) *FreeBusyError {
 	if e.Reason == freebusy.ReasonUnknownAttendee {
-		return &GraphFreeBusyError{
-			ResponseCode: graphCodeNotFound,
+		return &FreeBusyError{
+			ResponseCode: codeNotFound,
 			Message:      "Unable to resolve e-mail address " + exchange.RoutedAddress{RoutingType: "SMTP", Address: attendee}.String() + " to an Active Directory object.",
 		}
 	}
@@ -88,13 +88,13 @@ func graphErrorFor(attendee string, e *freebusy.Error) *GraphFreeBusyError {
 	if msg == "" {
 		msg = e.Reason.String()
 	}
-	return &GraphFreeBusyError{ResponseCode: string(exchange.CodeFor(e.Reason)), Message: msg}
+	return &FreeBusyError{ResponseCode: string(exchange.CodeFor(e.Reason)), Message: msg}
 }
 
-// graphZoneName returns the name Graph uses for loc: its Windows id when
+// zoneName returns the name Graph uses for loc: its Windows id when
 // the table knows one ("Pacific Standard Time"), "UTC" for UTC, the IANA
 // name otherwise (Graph accepts those too).
-func graphZoneName(loc *time.Location) string {
+func zoneName(loc *time.Location) string {
 	name := loc.String()
 	if loc == time.UTC || name == "UTC" {
 		return "UTC"
@@ -105,23 +105,23 @@ func graphZoneName(loc *time.Location) string {
 	return name
 }
 
-// NewGraphScheduleRequest builds the getSchedule request for q: the window
+// NewScheduleRequest builds the getSchedule request for q: the window
 // in UTC, q.Slot() as the interval.
-func NewGraphScheduleRequest(q freebusy.Query) *GraphScheduleRequest {
-	return &GraphScheduleRequest{
+func NewScheduleRequest(q freebusy.Query) *ScheduleRequest {
+	return &ScheduleRequest{
 		Schedules:                slices.Clone(q.Attendees),
-		StartTime:                NewGraphDateTimeTimeZone(q.Start, time.UTC, "UTC"),
-		EndTime:                  NewGraphDateTimeTimeZone(q.End, time.UTC, "UTC"),
+		StartTime:                NewDateTimeTimeZone(q.Start, time.UTC, "UTC"),
+		EndTime:                  NewDateTimeTimeZone(q.End, time.UTC, "UTC"),
 		AvailabilityViewInterval: int(q.Slot() / time.Minute),
 	}
 }
 
 // Query converts the request into a canonical query: the window read in
 // its zones, the interval (default 30) as Granularity. It does not apply
-// limits; errors are *GraphFormatError values for a bad dateTime or zone,
+// limits; errors are *FormatError values for a bad dateTime or zone,
 // and a *freebusy.QueryError for a negative interval.
-func (r *GraphScheduleRequest) Query() (freebusy.Query, error) {
-	var zones GraphZones
+func (r *ScheduleRequest) Query() (freebusy.Query, error) {
+	var zones Zones
 	start, err := zones.Time(r.StartTime)
 	if err != nil {
 		return freebusy.Query{}, err
@@ -145,12 +145,12 @@ func (r *GraphScheduleRequest) Query() (freebusy.Query, error) {
 // schedule per attendee of q, in query order. Entries are matched to
 // attendees by scheduleId, case-insensitively, falling back to position
 // for an entry without one. An attendee without an entry fails with
-// ReasonInternal (ErrGraphMismatch); an entry whose data cannot be read
-// fails with ReasonInvalid. See GraphScheduleInformation.Schedule.
-func (resp *GraphScheduleResponse) Schedules(q freebusy.Query) []freebusy.Schedule {
+// ReasonInternal (ErrMismatch); an entry whose data cannot be read
+// fails with ReasonInvalid. See ScheduleInformation.Schedule.
+func (resp *ScheduleResponse) Schedules(q freebusy.Query) []freebusy.Schedule {
 	out := make([]freebusy.Schedule, len(q.Attendees))
 	used := make([]bool, len(resp.Value))
-	var zones GraphZones
+	var zones Zones
 	for i, a := range q.Attendees {
 		k := -1
 		for j := range resp.Value {
@@ -164,7 +164,7 @@ func (resp *GraphScheduleResponse) Schedules(q freebusy.Query) []freebusy.Schedu
 		}
 		if k < 0 {
 			out[i] = freebusy.Failed(a, q.Start, q.End, freebusy.ReasonInternal,
-				graphFormatErr("value", ErrGraphMismatch, "no scheduleInformation for attendee %d", i))
+				formatErr("value", ErrMismatch, "no scheduleInformation for attendee %d", i))
 			continue
 		}
 		used[k] = true
@@ -181,9 +181,8 @@ func (resp *GraphScheduleResponse) Schedules(q freebusy.Query) []freebusy.Schedu
 // schedule over q's window, with q.Slot() as the availability-view
 // interval. zones may be nil.
 //
-// A failed entry (Error set) becomes a failed schedule with
-// GraphErrorReason's reason. Otherwise the rules are (exchange-freebusy.md
-// §3.2, §6):
+// A failed entry (Error set) becomes a failed schedule with ErrorReason's
+// reason. Otherwise the rules are (§3.2, §6; docs/mapping.md §3.2, §4.2):
 //   - scheduleItems decide: the view writes working elsewhere as 0, so only
 //     items can tell it from free, and items are exact to the minute where
 //     the view is exact to the slot. Each item becomes an interval of its
@@ -197,14 +196,14 @@ func (resp *GraphScheduleResponse) Schedules(q freebusy.Query) []freebusy.Schedu
 //
 // Working hours whose zone cannot be resolved are left out rather than
 // failing the schedule. Events are filled for DetailFull queries only.
-// Errors are *GraphFormatError values for unreadable items or view.
-func (info *GraphScheduleInformation) Schedule(attendee string, q freebusy.Query, zones *GraphZones) (freebusy.Schedule, error) {
+// Errors are *FormatError values for unreadable items or view.
+func (info *ScheduleInformation) Schedule(attendee string, q freebusy.Query, zones *Zones) (freebusy.Schedule, error) {
 	if zones == nil {
-		zones = new(GraphZones)
+		zones = new(Zones)
 	}
 	start, end, slot := q.Start.UTC(), q.End.UTC(), q.Slot()
 	if info.Error != nil {
-		return freebusy.Failed(attendee, start, end, GraphErrorReason(info.Error.ResponseCode),
+		return freebusy.Failed(attendee, start, end, ErrorReason(info.Error.ResponseCode),
 			errors.New(info.Error.Message)), nil
 	}
 	s := freebusy.Schedule{Attendee: attendee, Start: start, End: end}
@@ -218,7 +217,7 @@ func (info *GraphScheduleInformation) Schedule(attendee string, q freebusy.Query
 		if err != nil {
 			return s, itemErr(i, "end", err)
 		}
-		st, ok := ParseGraphStatus(it.Status)
+		st, ok := ParseStatus(it.Status)
 		if !ok {
 			st = freebusy.Busy
 		}
@@ -245,7 +244,7 @@ func (info *GraphScheduleInformation) Schedule(attendee string, q freebusy.Query
 		}
 		viewIvs, err := freebusy.ParseAvailabilityView(v, start, slot, freebusy.ViewOptions{})
 		if err != nil {
-			return s, graphFormatErr("availabilityView", ErrGraphView, "%v", err)
+			return s, formatErr("availabilityView", ErrAvailabilityView, "%v", err)
 		}
 		viewEnd = start.Add(time.Duration(len(v)) * slot)
 		coverage := unionIntervals(cover)
@@ -266,7 +265,7 @@ func (info *GraphScheduleInformation) Schedule(attendee string, q freebusy.Query
 	}
 	canon, _, err := freebusy.Normalize(ivs, start, end, freebusy.NormalizeOptions{})
 	if err != nil {
-		return s, graphFormatErr("scheduleItems", ErrInvalidGraph, "%v", err)
+		return s, formatErr("scheduleItems", ErrInvalid, "%v", err)
 	}
 	s.Intervals = canon
 	if info.WorkingHours != nil {
@@ -278,33 +277,24 @@ func (info *GraphScheduleInformation) Schedule(attendee string, q freebusy.Query
 }
 
 func itemErr(i int, field string, err error) error {
-	var fe *GraphFormatError
+	var fe *FormatError
 	if errors.As(err, &fe) {
 		fe.Field = fmt.Sprintf("scheduleItems[%d].%s.%s", i, field, fe.Field)
 	}
 	return err
 }
 
-// unionIntervals returns the sorted union of ivs, whatever their status.
+// unionIntervals returns the sorted union of the non-empty intervals of
+// ivs, whatever their status (the result's status means nothing).
 func unionIntervals(ivs []freebusy.Interval) []freebusy.Interval {
 	out := make([]freebusy.Interval, 0, len(ivs))
 	for _, x := range ivs {
 		if x.Start.Before(x.End) {
+			x.Status = freebusy.Busy // one status, so Coalesce joins them all
 			out = append(out, x)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
-	merged := out[:0]
-	for _, x := range out {
-		if n := len(merged); n > 0 && !x.Start.After(merged[n-1].End) {
-			if x.End.After(merged[n-1].End) {
-				merged[n-1].End = x.End
-			}
-			continue
-		}
-		merged = append(merged, x)
-	}
-	return merged
+	return freebusy.Coalesce(out)
 }
 
 // appendUncoveredSlots appends, for each slot of the view interval vi,
@@ -330,15 +320,15 @@ func appendUncoveredSlots(dst []freebusy.Interval, vi freebusy.Interval, origin 
 }
 
 // WorkingHours converts Graph working hours into canonical ones. Errors
-// are *GraphFormatError values: ErrGraphTimeZone for a zone that is not a
+// are *FormatError values: ErrTimeZone for a zone that is not a
 // known Windows or IANA name (custom zones are not rebuilt from their
-// rules), ErrGraphWorkingHours for bad days or times.
-func (g *GraphWorkingHours) WorkingHours(zones *GraphZones) (*freebusy.WorkingHours, error) {
+// rules), ErrWorkingHours for bad days or times.
+func (g *WorkingHours) WorkingHours(zones *Zones) (*freebusy.WorkingHours, error) {
 	if zones == nil {
-		zones = new(GraphZones)
+		zones = new(Zones)
 	}
 	if g.TimeZone == nil || strings.TrimSpace(g.TimeZone.Name) == "" {
-		return nil, graphFormatErr("workingHours.timeZone", ErrGraphTimeZone, "no time zone")
+		return nil, formatErr("workingHours.timeZone", ErrTimeZone, "no time zone")
 	}
 	loc, err := zones.Location(g.TimeZone.Name)
 	if err != nil {
@@ -357,12 +347,12 @@ func (g *GraphWorkingHours) WorkingHours(zones *GraphZones) (*freebusy.WorkingHo
 	}
 	p := freebusy.WorkingPeriod{Start: startT, End: endT}
 	if len(g.DaysOfWeek) > 7 {
-		return nil, graphFormatErr("workingHours.daysOfWeek", ErrGraphWorkingHours, "%d days", len(g.DaysOfWeek))
+		return nil, formatErr("workingHours.daysOfWeek", ErrWorkingHours, "%d days", len(g.DaysOfWeek))
 	}
 	for _, name := range g.DaysOfWeek {
-		d, ok := parseGraphWeekday(name)
+		d, ok := parseWeekday(name)
 		if !ok {
-			return nil, graphFormatErr("workingHours.daysOfWeek", ErrGraphWorkingHours, "unknown day %q", name)
+			return nil, formatErr("workingHours.daysOfWeek", ErrWorkingHours, "unknown day %q", name)
 		}
 		if !slices.Contains(p.Days, d) {
 			p.Days = append(p.Days, d)
@@ -370,12 +360,12 @@ func (g *GraphWorkingHours) WorkingHours(zones *GraphZones) (*freebusy.WorkingHo
 	}
 	wh := &freebusy.WorkingHours{Location: loc, Periods: []freebusy.WorkingPeriod{p}}
 	if err := wh.Validate(); err != nil {
-		return nil, graphFormatErr("workingHours", ErrGraphWorkingHours, "%v", err)
+		return nil, formatErr("workingHours", ErrWorkingHours, "%v", err)
 	}
 	return wh, nil
 }
 
-func parseGraphWeekday(name string) (time.Weekday, bool) {
+func parseWeekday(name string) (time.Weekday, bool) {
 	for d := time.Sunday; d <= time.Saturday; d++ {
 		if strings.EqualFold(strings.TrimSpace(name), d.String()) {
 			return d, true
@@ -388,12 +378,12 @@ func parseGraphWeekday(name string) (time.Weekday, bool) {
 // optional), as the offset from midnight.
 func parseTimeOfDay(s string) (time.Duration, error) {
 	if len(s) > 32 {
-		return 0, graphFormatErr("workingHours", ErrGraphWorkingHours, "time of day of %d bytes", len(s))
+		return 0, formatErr("workingHours", ErrWorkingHours, "time of day of %d bytes", len(s))
 	}
 	t, err := time.Parse("15:04:05.999999999", s)
 	if err != nil {
 		if t, err = time.Parse("15:04", s); err != nil {
-			return 0, graphFormatErr("workingHours", ErrGraphWorkingHours, "%q is not a time of day", s)
+			return 0, formatErr("workingHours", ErrWorkingHours, "%q is not a time of day", s)
 		}
 	}
 	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute +
@@ -407,11 +397,11 @@ func formatTimeOfDay(d time.Duration) string {
 	return time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).Add(d).Format("15:04:05.0000000")
 }
 
-// NewGraphWorkingHours converts canonical working hours into Graph's. Graph
+// NewWorkingHours converts canonical working hours into Graph's. Graph
 // holds one period a week: when all periods share their times their days
 // are joined, otherwise the first period is kept and the rest dropped (the
 // documented loss). nil or invalid hours give nil.
-func NewGraphWorkingHours(wh *freebusy.WorkingHours) *GraphWorkingHours {
+func NewWorkingHours(wh *freebusy.WorkingHours) *WorkingHours {
 	if wh == nil || wh.Validate() != nil || len(wh.Periods) == 0 {
 		return nil
 	}
@@ -426,11 +416,11 @@ func NewGraphWorkingHours(wh *freebusy.WorkingHours) *GraphWorkingHours {
 	}
 	slices.Sort(days)
 	days = slices.Compact(days)
-	g := &GraphWorkingHours{
+	g := &WorkingHours{
 		DaysOfWeek: make([]string, len(days)),
 		StartTime:  formatTimeOfDay(first.Start),
 		EndTime:    formatTimeOfDay(first.End),
-		TimeZone:   &GraphTimeZoneBase{Name: graphZoneName(wh.Location)},
+		TimeZone:   &TimeZoneBase{Name: zoneName(wh.Location)},
 	}
 	for i, d := range days {
 		g.DaysOfWeek[i] = strings.ToLower(d.String())
@@ -438,8 +428,8 @@ func NewGraphWorkingHours(wh *freebusy.WorkingHours) *GraphWorkingHours {
 	return g
 }
 
-// GraphResponseOptions tune NewGraphScheduleResponse.
-type GraphResponseOptions struct {
+// ResponseOptions tune NewScheduleResponse.
+type ResponseOptions struct {
 	// Location and TimeZone are the zone scheduleItem times are written
 	// in and its Graph name (the Prefer: outlook.timezone header); nil
 	// means UTC.
@@ -447,13 +437,12 @@ type GraphResponseOptions struct {
 	TimeZone string
 }
 
-// NewGraphScheduleResponse converts the schedules a Source answered q with
-// into a getSchedule response, one entry per schedule (see
-// NewGraphScheduleInformation).
-func NewGraphScheduleResponse(q freebusy.Query, schedules []freebusy.Schedule, opt GraphResponseOptions) (*GraphScheduleResponse, error) {
-	resp := &GraphScheduleResponse{Value: make([]GraphScheduleInformation, len(schedules))}
+// NewScheduleResponse converts the schedules a Source answered q with into a
+// getSchedule response, one entry per schedule (see NewScheduleInformation).
+func NewScheduleResponse(q freebusy.Query, schedules []freebusy.Schedule, opt ResponseOptions) (*ScheduleResponse, error) {
+	resp := &ScheduleResponse{Value: make([]ScheduleInformation, len(schedules))}
 	for i := range schedules {
-		info, err := NewGraphScheduleInformation(&schedules[i], q, opt)
+		info, err := NewScheduleInformation(&schedules[i], q, opt)
 		if err != nil {
 			return nil, err
 		}
@@ -462,19 +451,18 @@ func NewGraphScheduleResponse(q freebusy.Query, schedules []freebusy.Schedule, o
 	return resp, nil
 }
 
-// NewGraphScheduleInformation converts one schedule into a
-// scheduleInformation over q's window: the availabilityView at q.Slot()
-// (working elsewhere as 0, Graph's choice; no data as 4), scheduleItems
-// from the schedule's Events when q asks for DetailFull and the schedule
-// has them, and from its canonical intervals otherwise (Unknown time as
-// status "unknown"; no subjects leave unless asked for), working hours as
-// NewGraphWorkingHours writes them. A failed schedule becomes an entry with
-// only an error. Errors come from freebusy.AvailabilityView for a schedule
-// that does not normalize.
-func NewGraphScheduleInformation(s *freebusy.Schedule, q freebusy.Query, opt GraphResponseOptions) (GraphScheduleInformation, error) {
-	info := GraphScheduleInformation{ScheduleID: s.Attendee}
+// NewScheduleInformation converts one schedule into a scheduleInformation
+// over q's window: the availabilityView at q.Slot() (working elsewhere as 0,
+// Graph's choice; no data as 4), scheduleItems from the schedule's Events
+// when q asks for DetailFull and the schedule has them, and from its
+// canonical intervals otherwise (Unknown time as status "unknown"; no
+// subjects leave unless asked for), working hours as NewWorkingHours writes
+// them. A failed schedule becomes an entry with only an error. Errors come
+// from freebusy.AvailabilityView for a schedule that does not normalize.
+func NewScheduleInformation(s *freebusy.Schedule, q freebusy.Query, opt ResponseOptions) (ScheduleInformation, error) {
+	info := ScheduleInformation{ScheduleID: s.Attendee}
 	if s.Err != nil {
-		info.Error = graphErrorFor(s.Attendee, s.Err)
+		info.Error = freeBusyErrorFor(s.Attendee, s.Err)
 		return info, nil
 	}
 	loc, zone := opt.Location, opt.TimeZone
@@ -486,14 +474,14 @@ func NewGraphScheduleInformation(s *freebusy.Schedule, q freebusy.Query, opt Gra
 		return info, err
 	}
 	info.AvailabilityView = view
-	info.ScheduleItems = []GraphScheduleItem{}
+	info.ScheduleItems = []ScheduleItem{}
 	if q.Detail == freebusy.DetailFull && len(s.Events) > 0 {
 		for _, ev := range s.Events {
-			it := GraphScheduleItem{
+			it := ScheduleItem{
 				IsPrivate: ev.Private,
-				Status:    GraphStatusOf(ev.Status),
-				Start:     NewGraphDateTimeTimeZone(ev.Start, loc, zone),
-				End:       NewGraphDateTimeTimeZone(ev.End, loc, zone),
+				Status:    StatusOf(ev.Status),
+				Start:     NewDateTimeTimeZone(ev.Start, loc, zone),
+				End:       NewDateTimeTimeZone(ev.End, loc, zone),
 			}
 			if !ev.Private {
 				it.Subject, it.Location = ev.Subject, ev.Location
@@ -506,13 +494,13 @@ func NewGraphScheduleInformation(s *freebusy.Schedule, q freebusy.Query, opt Gra
 			return info, err
 		}
 		for _, x := range canon {
-			info.ScheduleItems = append(info.ScheduleItems, GraphScheduleItem{
-				Status: GraphStatusOf(x.Status),
-				Start:  NewGraphDateTimeTimeZone(x.Start, loc, zone),
-				End:    NewGraphDateTimeTimeZone(x.End, loc, zone),
+			info.ScheduleItems = append(info.ScheduleItems, ScheduleItem{
+				Status: StatusOf(x.Status),
+				Start:  NewDateTimeTimeZone(x.Start, loc, zone),
+				End:    NewDateTimeTimeZone(x.End, loc, zone),
 			})
 		}
 	}
-	info.WorkingHours = NewGraphWorkingHours(s.WorkingHours)
+	info.WorkingHours = NewWorkingHours(s.WorkingHours)
 	return info, nil
 }

@@ -34,7 +34,7 @@ func pfIv(start, end string, st freebusy.Status) freebusy.Interval {
 	return freebusy.Interval{Start: pfTime(start), End: pfTime(end), Status: st}
 }
 
-// exchange-freebusy.md §7 item 1 and §1.3.
+// docs/exchange.md §7 item 1 and §1.3.
 func TestPublicFolderMonthKey(t *testing.T) {
 	tests := []struct {
 		key   int32
@@ -45,22 +45,22 @@ func TestPublicFolderMonthKey(t *testing.T) {
 		{32388, "2024-04-01T00:00:00Z"},
 	}
 	for _, tt := range tests {
-		got, err := ParsePublicFolderMonth(tt.key)
+		got, err := ParseMonthKey(tt.key)
 		require.NoError(t, err)
 		assert.Equal(t, pfTime(tt.month), got, "key %d", tt.key)
-		assert.Equal(t, tt.key, PublicFolderMonth(pfTime(tt.month).Add(40*time.Hour)))
+		assert.Equal(t, tt.key, MonthKey(pfTime(tt.month).Add(40*time.Hour)))
 	}
 	// §1.7: the month value for Feb 2008 as int32 LE.
-	assert.Equal(t, pfHex("827D0000"), binary.LittleEndian.AppendUint32(nil, uint32(PublicFolderMonth(pfTime("2008-02-02T20:00:00Z")))))
+	assert.Equal(t, pfHex("827D0000"), binary.LittleEndian.AppendUint32(nil, uint32(MonthKey(pfTime("2008-02-02T20:00:00Z")))))
 
 	for _, bad := range []int32{2024 * 16, 2024*16 + 13, 2024*16 + 15, 1600*16 + 1, 10000*16 + 1, -5} {
-		_, err := ParsePublicFolderMonth(bad)
-		assert.ErrorIs(t, err, ErrPublicFolderMonth, "key %d", bad)
+		_, err := ParseMonthKey(bad)
+		assert.ErrorIs(t, err, ErrMonthKey, "key %d", bad)
 		assert.ErrorIs(t, err, freebusy.ErrInvalid)
 	}
 }
 
-// exchange-freebusy.md §7 item 6 and §1.7 (published range, timestamp).
+// docs/exchange.md §7 item 6 and §1.7 (published range, timestamp).
 func TestMinutesSince1601(t *testing.T) {
 	tests := []struct {
 		at      string
@@ -82,11 +82,11 @@ func TestMinutesSince1601(t *testing.T) {
 		}
 	}
 	_, err := MinutesSince1601(pfTime("2024-03-01T00:00:30Z"))
-	assert.ErrorIs(t, err, ErrPublicFolderRange)
+	assert.ErrorIs(t, err, ErrRange)
 	_, err = MinutesSince1601(time.Date(1600, 12, 31, 0, 0, 0, 0, time.UTC))
-	assert.ErrorIs(t, err, ErrPublicFolderRange)
+	assert.ErrorIs(t, err, ErrRange)
 	_, err = MinutesSince1601(time.Date(9000, 1, 1, 0, 0, 0, 0, time.UTC))
-	assert.ErrorIs(t, err, ErrPublicFolderRange, "beyond int32 minutes")
+	assert.ErrorIs(t, err, ErrRange, "beyond int32 minutes")
 
 	// §1.7: RangeTimestamp 2024-03-01T00:00Z.
 	assert.Equal(t, uint64(133537248000000000), FileTime(pfTime("2024-03-01T00:00:00Z")))
@@ -96,7 +96,7 @@ func TestMinutesSince1601(t *testing.T) {
 	assert.Equal(t, ts, TimeFromFileTime(FileTime(ts)))
 }
 
-// exchange-freebusy.md §7 items 2 and 3 ([MS-OXOPFFB] 4.4 and §1.7).
+// docs/exchange.md §7 items 2 and 3 ([MS-OXOPFFB] 4.4 and §1.7).
 func TestDecodePublicFolderBlob(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -114,19 +114,19 @@ func TestDecodePublicFolderBlob(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := DecodePublicFolderBlob(tt.month, pfHex(tt.blob), freebusy.Busy)
+			got, err := DecodeBlob(tt.month, pfHex(tt.blob), freebusy.Busy)
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, got)
 		})
 	}
-	_, err := DecodePublicFolderBlob(0, pfHex("500A8C0A"), freebusy.Busy)
-	assert.ErrorIs(t, err, ErrPublicFolderMonth)
-	_, err = DecodePublicFolderBlob(32130, make([]byte, MaxPublicFolderBlobLen+4), freebusy.Busy)
-	assert.ErrorIs(t, err, ErrPublicFolderTooLarge)
+	_, err := DecodeBlob(0, pfHex("500A8C0A"), freebusy.Busy)
+	assert.ErrorIs(t, err, ErrMonthKey)
+	_, err = DecodeBlob(32130, make([]byte, MaxBlobLen+4), freebusy.Busy)
+	assert.ErrorIs(t, err, ErrTooLarge)
 }
 
 // Records must end within their month: minutes_in_month = days_in_month*1440
-// (exchange-freebusy.md §1.4, §1.6).
+// (docs/exchange.md §1.4, §1.6).
 func TestDecodePublicFolderBlobRecordPastMonth(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -147,39 +147,39 @@ func TestDecodePublicFolderBlobRecordPastMonth(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ivs, err := DecodePublicFolderBlob(tt.month, pfHex(tt.blob), freebusy.Busy)
+			ivs, err := DecodeBlob(tt.month, pfHex(tt.blob), freebusy.Busy)
 			if tt.ok {
 				require.NoError(t, err)
-				base, err := ParsePublicFolderMonth(tt.month)
+				base, err := ParseMonthKey(tt.month)
 				require.NoError(t, err)
 				for _, iv := range ivs {
 					assert.False(t, iv.End.After(base.AddDate(0, 1, 0)), "interval %v runs past its month", iv)
 				}
 				return
 			}
-			var pe *PublicFolderError
+			var pe *Error
 			require.ErrorAs(t, err, &pe)
-			assert.ErrorIs(t, err, ErrPublicFolderRecord)
-			assert.ErrorIs(t, err, ErrInvalidPublicFolder)
+			assert.ErrorIs(t, err, ErrRecordPastMonth)
+			assert.ErrorIs(t, err, ErrInvalid)
 			assert.Equal(t, tt.index, pe.Index)
 			assert.Nil(t, ivs)
 		})
 	}
 
-	m := &PublicFolderMessage{
+	m := &Message{
 		PublishStart: 222562080, PublishEnd: 222649920, // 2024-03-01 to 2024-05-01 (§1.7)
 		MonthsBusy:   []int32{32387},
 		FreeBusyBusy: [][]byte{pfHex("24AEFFFF")},
 	}
-	_, err := DecodePublicFolder(m, PublicFolderDecodeOptions{})
-	var pe *PublicFolderError
+	_, err := Decode(m, DecodeOptions{})
+	var pe *Error
 	require.ErrorAs(t, err, &pe)
-	assert.ErrorIs(t, err, ErrPublicFolderRecord)
+	assert.ErrorIs(t, err, ErrRecordPastMonth)
 	assert.Equal(t, PidTagScheduleInfoFreeBusyBusy, pe.Tag)
 	assert.Equal(t, 0, pe.Index)
 }
 
-// sampleSchedule holds the three events of exchange-freebusy.md §1.7: busy
+// sampleSchedule holds the three events of docs/exchange.md §1.7: busy
 // Mar 5, tentative across the Mar/Apr boundary, OOF Apr 10-12 2024.
 func sampleSchedule() freebusy.Schedule {
 	return freebusy.Schedule{
@@ -195,11 +195,11 @@ func sampleSchedule() freebusy.Schedule {
 	}
 }
 
-// sampleMessage is the full property set of exchange-freebusy.md §1.7 (and
+// sampleMessage is the full property set of docs/exchange.md §1.7 (and
 // §7 items 4 and 5: the tentative block split at the month boundary, merged
 // holding busy and OOF but not tentative).
-func sampleMessage() *PublicFolderMessage {
-	return &PublicFolderMessage{
+func sampleMessage() *Message {
+	return &Message{
 		Subject:           "USER-/CN=RECIPIENTS/CN=DANW",
 		MessageClass:      "IPM.Post",
 		EmailAddress:      "/o=Ximian XCS/ou=XCS/cn=Recipients/cn=danw",
@@ -217,26 +217,26 @@ func sampleMessage() *PublicFolderMessage {
 	}
 }
 
-// Golden: exchange-freebusy.md §1.7 full property set and §7 items 4, 5, 6
+// Golden: docs/exchange.md §1.7 full property set and §7 items 4, 5, 6
 // and 7 (split at the month boundary, merged = busy + OOF without
 // tentative, published range, subject from the DN).
 func TestEncodePublicFolderGolden(t *testing.T) {
 	s := sampleSchedule()
-	got, err := EncodePublicFolder(&s, PublicFolderEncodeOptions{Owner: "/o=Ximian XCS/ou=XCS/cn=Recipients/cn=danw"})
+	got, err := Encode(&s, EncodeOptions{Owner: "/o=Ximian XCS/ou=XCS/cn=Recipients/cn=danw"})
 	require.NoError(t, err)
 	assert.Equal(t, sampleMessage(), got)
 }
 
-// Golden: exchange-freebusy.md §1.7 and §7 item 4 read back: the
+// Golden: docs/exchange.md §1.7 and §7 item 4 read back: the
 // tentative block split at the month boundary is re-joined.
 func TestDecodePublicFolderGolden(t *testing.T) {
-	got, err := DecodePublicFolder(sampleMessage(), PublicFolderDecodeOptions{Attendee: "danw@example.com"})
+	got, err := Decode(sampleMessage(), DecodeOptions{Attendee: "danw@example.com"})
 	require.NoError(t, err)
 	want := sampleSchedule()
 	assert.Equal(t, want, got, "the split tentative block is re-joined")
 }
 
-// exchange-freebusy.md §1.7: back-to-back busy time is coalesced into one
+// docs/exchange.md §1.7: back-to-back busy time is coalesced into one
 // record ("+ busy 10:30-11:00 same day" → 9C 18 14 19).
 func TestEncodePublicFolderCoalesces(t *testing.T) {
 	s := freebusy.Schedule{
@@ -246,7 +246,7 @@ func TestEncodePublicFolderCoalesces(t *testing.T) {
 			pfIv("2024-03-05T10:30:00Z", "2024-03-05T11:00:00Z", freebusy.Busy),
 		},
 	}
-	m, err := EncodePublicFolder(&s, PublicFolderEncodeOptions{})
+	m, err := Encode(&s, EncodeOptions{})
 	require.NoError(t, err)
 	assert.Equal(t, []int32{32387}, m.MonthsBusy)
 	assert.Equal(t, [][]byte{pfHex("9C181419")}, m.FreeBusyBusy)
@@ -263,7 +263,7 @@ func TestEncodePublicFolderCoalesces(t *testing.T) {
 			pfIv("2008-02-02T21:00:00Z", "2008-02-02T22:00:00Z", freebusy.Busy),
 		},
 	}
-	m, err = EncodePublicFolder(&s, PublicFolderEncodeOptions{EmptyPairs: true})
+	m, err = Encode(&s, EncodeOptions{EmptyPairs: true})
 	require.NoError(t, err)
 	assert.Equal(t, []int32{32130}, m.MonthsBusy)
 	assert.Equal(t, [][]byte{pfHex("500AC80A")}, m.FreeBusyBusy)
@@ -281,43 +281,43 @@ func TestEncodePublicFolderEdges(t *testing.T) {
 		// Jan 31 12:00 to Mar 1 06:00: Jan tail, all of February (29 days
 		// in 2024 = 41760 minutes), Mar head.
 		s := window(pfIv("2024-01-31T12:00:00Z", "2024-03-01T06:00:00Z", freebusy.Busy))
-		m, err := EncodePublicFolder(&s, PublicFolderEncodeOptions{})
+		m, err := Encode(&s, EncodeOptions{})
 		require.NoError(t, err)
 		assert.Equal(t, []int32{2024*16 + 1, 2024*16 + 2, 2024*16 + 3}, m.MonthsBusy)
 		want := [][]byte{
-			AppendPublicFolderBlob(nil, []PublicFolderBlock{{30*1440 + 720, 31 * 1440}}),
-			AppendPublicFolderBlob(nil, []PublicFolderBlock{{0, 29 * 1440}}),
-			AppendPublicFolderBlob(nil, []PublicFolderBlock{{0, 360}}),
+			AppendBlob(nil, []Block{{30*1440 + 720, 31 * 1440}}),
+			AppendBlob(nil, []Block{{0, 29 * 1440}}),
+			AppendBlob(nil, []Block{{0, 360}}),
 		}
 		assert.Equal(t, want, m.FreeBusyBusy)
-		back, err := DecodePublicFolder(m, PublicFolderDecodeOptions{})
+		back, err := Decode(m, DecodeOptions{})
 		require.NoError(t, err)
 		assert.Equal(t, s.Intervals, back.Intervals)
 	})
 	t.Run("rounded outward to minutes", func(t *testing.T) {
 		s := window(freebusy.Interval{Start: pfTime("2024-01-02T09:00:30Z"), End: pfTime("2024-01-02T09:59:01Z"), Status: freebusy.Busy})
-		m, err := EncodePublicFolder(&s, PublicFolderEncodeOptions{})
+		m, err := Encode(&s, EncodeOptions{})
 		require.NoError(t, err)
-		assert.Equal(t, [][]byte{AppendPublicFolderBlob(nil, []PublicFolderBlock{{1440 + 540, 1440 + 600}})}, m.FreeBusyBusy)
+		assert.Equal(t, [][]byte{AppendBlob(nil, []Block{{1440 + 540, 1440 + 600}})}, m.FreeBusyBusy)
 	})
 	t.Run("clipped to the published range", func(t *testing.T) {
 		s := window(pfIv("2023-12-31T22:00:00Z", "2024-01-01T02:00:00Z", freebusy.OutOfOffice))
-		m, err := EncodePublicFolder(&s, PublicFolderEncodeOptions{})
+		m, err := Encode(&s, EncodeOptions{})
 		require.NoError(t, err)
 		assert.Equal(t, []int32{2024*16 + 1}, m.MonthsAway)
 		assert.Equal(t, [][]byte{pfHex("0000" + "7800")}, m.FreeBusyAway)
 	})
 	t.Run("adjacent busy and oof join in merged only", func(t *testing.T) {
 		s := window(pfIv("2024-01-02T09:00:00Z", "2024-01-02T10:00:00Z", freebusy.Busy), pfIv("2024-01-02T10:00:00Z", "2024-01-02T11:00:00Z", freebusy.OutOfOffice))
-		m, err := EncodePublicFolder(&s, PublicFolderEncodeOptions{})
+		m, err := Encode(&s, EncodeOptions{})
 		require.NoError(t, err)
-		assert.Equal(t, [][]byte{AppendPublicFolderBlob(nil, []PublicFolderBlock{{1980, 2040}})}, m.FreeBusyBusy)
-		assert.Equal(t, [][]byte{AppendPublicFolderBlob(nil, []PublicFolderBlock{{2040, 2100}})}, m.FreeBusyAway)
-		assert.Equal(t, [][]byte{AppendPublicFolderBlob(nil, []PublicFolderBlock{{1980, 2100}})}, m.FreeBusyMerged)
+		assert.Equal(t, [][]byte{AppendBlob(nil, []Block{{1980, 2040}})}, m.FreeBusyBusy)
+		assert.Equal(t, [][]byte{AppendBlob(nil, []Block{{2040, 2100}})}, m.FreeBusyAway)
+		assert.Equal(t, [][]byte{AppendBlob(nil, []Block{{1980, 2100}})}, m.FreeBusyMerged)
 	})
 	t.Run("working elsewhere is published as free", func(t *testing.T) {
 		s := window(pfIv("2024-01-02T09:00:00Z", "2024-01-02T17:00:00Z", freebusy.WorkingElsewhere))
-		m, err := EncodePublicFolder(&s, PublicFolderEncodeOptions{})
+		m, err := Encode(&s, EncodeOptions{})
 		require.NoError(t, err)
 		assert.Nil(t, m.MonthsBusy)
 		assert.Nil(t, m.MonthsMerged)
@@ -325,36 +325,36 @@ func TestEncodePublicFolderEdges(t *testing.T) {
 	})
 	t.Run("unknown is refused by default", func(t *testing.T) {
 		s := window(pfIv("2024-01-02T09:00:00Z", "2024-01-02T17:00:00Z", freebusy.Unknown))
-		_, err := EncodePublicFolder(&s, PublicFolderEncodeOptions{})
-		assert.ErrorIs(t, err, ErrPublicFolderUnknown)
-		m, err := EncodePublicFolder(&s, PublicFolderEncodeOptions{UnknownAs: freebusy.Tentative})
+		_, err := Encode(&s, EncodeOptions{})
+		assert.ErrorIs(t, err, ErrUnknownTime)
+		m, err := Encode(&s, EncodeOptions{UnknownAs: freebusy.Tentative})
 		require.NoError(t, err)
 		assert.Equal(t, []int32{2024*16 + 1}, m.MonthsTentative)
 	})
 	t.Run("errors", func(t *testing.T) {
 		failed := freebusy.Failed("x", pfTime("2024-01-01T00:00:00Z"), pfTime("2024-02-01T00:00:00Z"), freebusy.ReasonTimeout, nil)
-		_, err := EncodePublicFolder(&failed, PublicFolderEncodeOptions{})
-		assert.ErrorIs(t, err, ErrInvalidPublicFolder)
+		_, err := Encode(&failed, EncodeOptions{})
+		assert.ErrorIs(t, err, ErrInvalid)
 		s := window()
-		_, err = EncodePublicFolder(&s, PublicFolderEncodeOptions{Owner: "danw@example.com"})
+		_, err = Encode(&s, EncodeOptions{Owner: "danw@example.com"})
 		assert.ErrorIs(t, err, exchange.ErrInvalidAddress)
-		_, err = EncodePublicFolder(&s, PublicFolderEncodeOptions{PublishStart: pfTime("2024-02-01T00:00:00Z"), PublishEnd: pfTime("2024-01-01T00:00:00Z")})
-		assert.ErrorIs(t, err, ErrPublicFolderRange)
-		_, err = EncodePublicFolder(&s, PublicFolderEncodeOptions{PublishStart: pfTime("2024-01-01T00:00:01Z"), PublishEnd: pfTime("2024-02-01T00:00:00Z")})
-		assert.ErrorIs(t, err, ErrPublicFolderRange)
+		_, err = Encode(&s, EncodeOptions{PublishStart: pfTime("2024-02-01T00:00:00Z"), PublishEnd: pfTime("2024-01-01T00:00:00Z")})
+		assert.ErrorIs(t, err, ErrRange)
+		_, err = Encode(&s, EncodeOptions{PublishStart: pfTime("2024-01-01T00:00:01Z"), PublishEnd: pfTime("2024-02-01T00:00:00Z")})
+		assert.ErrorIs(t, err, ErrRange)
 		bad := window(freebusy.Interval{Start: pfTime("2024-01-02T09:00:00Z"), End: pfTime("2024-01-02T10:00:00Z"), Status: freebusy.Status(42)})
-		_, err = EncodePublicFolder(&bad, PublicFolderEncodeOptions{})
+		_, err = Encode(&bad, EncodeOptions{})
 		assert.ErrorIs(t, err, freebusy.ErrInvalid)
 	})
 }
 
 func TestDecodePublicFolderRules(t *testing.T) {
-	base := func() *PublicFolderMessage {
-		return &PublicFolderMessage{PublishStart: 222562080, PublishEnd: 222649920} // Mar 1 to May 1 2024
+	base := func() *Message {
+		return &Message{PublishStart: 222562080, PublishEnd: 222649920} // Mar 1 to May 1 2024
 	}
 	t.Run("outside the published range is unknown", func(t *testing.T) {
 		m := sampleMessage()
-		s, err := DecodePublicFolder(m, PublicFolderDecodeOptions{Start: pfTime("2024-02-20T00:00:00Z"), End: pfTime("2024-05-10T00:00:00Z")})
+		s, err := Decode(m, DecodeOptions{Start: pfTime("2024-02-20T00:00:00Z"), End: pfTime("2024-05-10T00:00:00Z")})
 		require.NoError(t, err)
 		assert.Equal(t, "/o=Ximian XCS/ou=XCS/cn=Recipients/cn=danw", s.Attendee)
 		require.Len(t, s.Intervals, 5)
@@ -367,16 +367,16 @@ func TestDecodePublicFolderRules(t *testing.T) {
 		m := base()
 		m.MonthsBusy, m.FreeBusyBusy = []int32{}, [][]byte{}
 		m.MonthsAway, m.FreeBusyAway = []int32{32387}, [][]byte{{}}
-		s, err := DecodePublicFolder(m, PublicFolderDecodeOptions{})
+		s, err := Decode(m, DecodeOptions{})
 		require.NoError(t, err)
 		assert.Empty(t, s.Intervals)
 		assert.True(t, s.AsOf.IsZero())
 	})
 	t.Run("merged only reads as busy, away wins", func(t *testing.T) {
 		m := base()
-		m.MonthsMerged, m.FreeBusyMerged = []int32{32387}, [][]byte{AppendPublicFolderBlob(nil, []PublicFolderBlock{{6300, 6420}})}
-		m.MonthsAway, m.FreeBusyAway = []int32{32387}, [][]byte{AppendPublicFolderBlob(nil, []PublicFolderBlock{{6360, 6420}})}
-		s, err := DecodePublicFolder(m, PublicFolderDecodeOptions{})
+		m.MonthsMerged, m.FreeBusyMerged = []int32{32387}, [][]byte{AppendBlob(nil, []Block{{6300, 6420}})}
+		m.MonthsAway, m.FreeBusyAway = []int32{32387}, [][]byte{AppendBlob(nil, []Block{{6360, 6420}})}
+		s, err := Decode(m, DecodeOptions{})
 		require.NoError(t, err)
 		assert.Equal(t, []freebusy.Interval{
 			pfIv("2024-03-05T09:00:00Z", "2024-03-05T10:00:00Z", freebusy.Busy),
@@ -389,7 +389,7 @@ func TestDecodePublicFolderRules(t *testing.T) {
 		m := base()
 		m.MonthsBusy = []int32{32387, 32388}
 		m.FreeBusyBusy = [][]byte{pfHex("24AE60AE"), pfHex("00000000")}
-		s, err := DecodePublicFolder(m, PublicFolderDecodeOptions{})
+		s, err := Decode(m, DecodeOptions{})
 		require.NoError(t, err)
 		assert.Equal(t, []freebusy.Interval{pfIv("2024-03-31T23:00:00Z", "2024-04-01T00:00:00Z", freebusy.Busy)}, s.Intervals)
 	})
@@ -397,7 +397,7 @@ func TestDecodePublicFolderRules(t *testing.T) {
 		m := base()
 		m.MonthsBusy = []int32{32386, 32389}
 		m.FreeBusyBusy = [][]byte{pfHex("00003C00"), pfHex("00003C00")}
-		s, err := DecodePublicFolder(m, PublicFolderDecodeOptions{Start: pfTime("2024-02-01T00:00:00Z"), End: pfTime("2024-06-01T00:00:00Z")})
+		s, err := Decode(m, DecodeOptions{Start: pfTime("2024-02-01T00:00:00Z"), End: pfTime("2024-06-01T00:00:00Z")})
 		require.NoError(t, err)
 		assert.Equal(t, []freebusy.Interval{
 			pfIv("2024-02-01T00:00:00Z", "2024-03-01T00:00:00Z", freebusy.Unknown),
@@ -406,40 +406,40 @@ func TestDecodePublicFolderRules(t *testing.T) {
 	})
 	errCases := []struct {
 		name string
-		edit func(m *PublicFolderMessage)
+		edit func(m *Message)
 		cond error
-		tag  PublicFolderTag
+		tag  Tag
 	}{
-		{"unset range", func(m *PublicFolderMessage) { m.PublishStart, m.PublishEnd = 0, 0 }, ErrPublicFolderRange, PidTagFreeBusyPublishStart},
-		{"inverted range", func(m *PublicFolderMessage) { m.PublishEnd = m.PublishStart - 1 }, ErrPublicFolderRange, PidTagFreeBusyPublishEnd},
-		{"count mismatch", func(m *PublicFolderMessage) { m.MonthsTentative = []int32{32387} }, ErrPublicFolderMismatch, PidTagScheduleInfoMonthsTentative},
-		{"bad month", func(m *PublicFolderMessage) {
+		{"unset range", func(m *Message) { m.PublishStart, m.PublishEnd = 0, 0 }, ErrRange, PidTagFreeBusyPublishStart},
+		{"inverted range", func(m *Message) { m.PublishEnd = m.PublishStart - 1 }, ErrRange, PidTagFreeBusyPublishEnd},
+		{"count mismatch", func(m *Message) { m.MonthsTentative = []int32{32387} }, ErrMismatch, PidTagScheduleInfoMonthsTentative},
+		{"bad month", func(m *Message) {
 			m.MonthsMerged, m.FreeBusyMerged = []int32{32387, 2024 * 16}, [][]byte{nil, nil}
-		}, ErrPublicFolderMonth, PidTagScheduleInfoMonthsMerged},
-		{"too many months", func(m *PublicFolderMessage) {
-			m.MonthsBusy, m.FreeBusyBusy = make([]int32, MaxPublicFolderMonths+1), make([][]byte, MaxPublicFolderMonths+1)
-		}, ErrPublicFolderTooLarge, PidTagScheduleInfoMonthsBusy},
-		{"too many records", func(m *PublicFolderMessage) {
-			blob := make([]byte, MaxPublicFolderBlobLen)
+		}, ErrMonthKey, PidTagScheduleInfoMonthsMerged},
+		{"too many months", func(m *Message) {
+			m.MonthsBusy, m.FreeBusyBusy = make([]int32, MaxMonths+1), make([][]byte, MaxMonths+1)
+		}, ErrTooLarge, PidTagScheduleInfoMonthsBusy},
+		{"too many records", func(m *Message) {
+			blob := make([]byte, MaxBlobLen)
 			const months = 48 // 48 full blobs exceed a million records
 			m.MonthsBusy, m.FreeBusyBusy = make([]int32, months), make([][]byte, months)
 			for i := range months {
 				m.MonthsBusy[i], m.FreeBusyBusy[i] = int32((2024+i/12)*16+1+i%12), blob
 			}
-		}, ErrPublicFolderTooLarge, 0},
-		{"blob too long", func(m *PublicFolderMessage) {
-			m.MonthsAway, m.FreeBusyAway = []int32{32387}, [][]byte{make([]byte, MaxPublicFolderBlobLen+1)}
-		}, ErrPublicFolderTooLarge, PidTagScheduleInfoFreeBusyAway},
+		}, ErrTooLarge, 0},
+		{"blob too long", func(m *Message) {
+			m.MonthsAway, m.FreeBusyAway = []int32{32387}, [][]byte{make([]byte, MaxBlobLen+1)}
+		}, ErrTooLarge, PidTagScheduleInfoFreeBusyAway},
 	}
 	for _, tt := range errCases {
 		t.Run(tt.name, func(t *testing.T) {
 			m := base()
 			tt.edit(m)
-			_, err := DecodePublicFolder(m, PublicFolderDecodeOptions{})
+			_, err := Decode(m, DecodeOptions{})
 			require.Error(t, err)
 			assert.ErrorIs(t, err, tt.cond)
-			assert.ErrorIs(t, err, ErrInvalidPublicFolder)
-			var pe *PublicFolderError
+			assert.ErrorIs(t, err, ErrInvalid)
+			var pe *Error
 			require.True(t, errors.As(err, &pe))
 			assert.Equal(t, tt.tag, pe.Tag)
 		})
@@ -465,10 +465,10 @@ func TestPublicFolderRoundTrip(t *testing.T) {
 	}
 	_, err := s.Normalize()
 	require.NoError(t, err)
-	m, err := EncodePublicFolder(&s, PublicFolderEncodeOptions{})
+	m, err := Encode(&s, EncodeOptions{})
 	require.NoError(t, err)
 	assert.Len(t, m.MonthsMerged, 12)
-	back, err := DecodePublicFolder(m, PublicFolderDecodeOptions{Attendee: "a"})
+	back, err := Decode(m, DecodeOptions{Attendee: "a"})
 	require.NoError(t, err)
 	assert.Equal(t, s.Intervals, back.Intervals)
 }
@@ -481,18 +481,18 @@ func FuzzDecodePublicFolderBlob(f *testing.F) {
 	f.Add(int32(32388), pfHex("FFFFFFFF0000"))
 	f.Add(int32(0), []byte{})
 	f.Fuzz(func(t *testing.T, month int32, blob []byte) {
-		ivs, err := DecodePublicFolderBlob(month, blob, freebusy.Busy)
+		ivs, err := DecodeBlob(month, blob, freebusy.Busy)
 		if err != nil {
-			var pe *PublicFolderError
-			if !errors.As(err, &pe) || !errors.Is(err, ErrInvalidPublicFolder) {
-				t.Fatalf("error %v is not a *PublicFolderError", err)
+			var pe *Error
+			if !errors.As(err, &pe) || !errors.Is(err, ErrInvalid) {
+				t.Fatalf("error %v is not a *Error", err)
 			}
 			return
 		}
 		if len(ivs) > len(blob)/4 {
 			t.Fatalf("%d intervals from %d bytes", len(ivs), len(blob))
 		}
-		base, _ := ParsePublicFolderMonth(month)
+		base, _ := ParseMonthKey(month)
 		for _, x := range ivs {
 			if !x.Start.Before(x.End) || x.Start.Before(base) || x.End.After(base.AddDate(0, 1, 0)) {
 				t.Fatalf("interval %s out of bounds for month %d", x, month)
@@ -504,14 +504,14 @@ func FuzzDecodePublicFolderBlob(f *testing.F) {
 		if _, err := s.Normalize(); err != nil {
 			t.Fatal(err)
 		}
-		m, err := EncodePublicFolder(&s, PublicFolderEncodeOptions{})
+		m, err := Encode(&s, EncodeOptions{})
 		if err != nil {
-			if errors.Is(err, ErrPublicFolderRange) {
+			if errors.Is(err, ErrRange) {
 				return // the range is beyond int32 minutes (years past 5684)
 			}
 			t.Fatal(err)
 		}
-		back, err := DecodePublicFolder(m, PublicFolderDecodeOptions{})
+		back, err := Decode(m, DecodeOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -11,11 +11,11 @@ import (
 	"github.com/calbridge/calbridge/freebusy"
 )
 
-// A Graph client talking to a GraphHandler that poses as Microsoft Graph,
+// A Graph client talking to a Handler that poses as Microsoft Graph,
 // answering from a canonical Source (here a fixed schedule; in a gateway,
-// the Notes side). The data is the example of the Graph docs
-// (exchange-freebusy.md §3.4).
-func ExampleGraphClient() {
+// the Notes side). The data is the example of Microsoft Graph
+// documentation "calendar: getSchedule" (docs/exchange.md §3.4).
+func ExampleClient() {
 	la, err := time.LoadLocation("America/Los_Angeles")
 	if err != nil {
 		fmt.Println(err)
@@ -42,10 +42,19 @@ func ExampleGraphClient() {
 		}
 		return out, nil
 	})
-	srv := httptest.NewServer(graph.NewGraphHandler(src))
+	handler, err := graph.NewHandler(src)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	srv := httptest.NewServer(handler)
 	defer srv.Close()
 
-	client := graph.NewGraphClient(graph.WithGraphBaseURL(srv.URL), graph.WithHTTPClient(srv.Client()))
+	client, err := graph.NewClient(graph.WithBaseURL(srv.URL), graph.WithHTTPClient(srv.Client()))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	q := freebusy.Query{
 		Attendees:   []string{"adelev@contoso.com", "meganb@contoso.com", "nobody@contoso.com"},
 		Start:       at(9, 0).UTC(),

@@ -26,7 +26,7 @@ func graphLA(t testing.TB) *time.Location {
 	return loc
 }
 
-// graphDocsQuery is the request of exchange-freebusy.md §3.4: 2019-03-15
+// graphDocsQuery is the request of docs/exchange.md §3.4: 2019-03-15
 // 09:00-18:00 Pacific (PDT, UTC-7, after the 10 March DST change), 60-minute
 // interval.
 func graphDocsQuery(t testing.TB) freebusy.Query {
@@ -46,8 +46,8 @@ func readGraphGolden(t testing.TB, name string) []byte {
 	return b
 }
 
-// Golden data: exchange-freebusy.md §3.4 and §7 item 9 (Graph docs
-// calendar-getschedule.md example), decoded.
+// Golden data: docs/exchange.md §3.4 and §7 item 9 (the example of
+// Microsoft Graph documentation "calendar: getSchedule"), decoded.
 func TestGraphDecodeDocsExample(t *testing.T) {
 	q := graphDocsQuery(t)
 	req, err := DecodeGetScheduleRequest(bytes.NewReader(readGraphGolden(t, "getschedule-docs-request.json")))
@@ -95,7 +95,7 @@ func TestGraphDecodeDocsExample(t *testing.T) {
 	assert.Equal(t, "2019-03-15T15:00:00Z", work[0].Start.Format(time.RFC3339))
 }
 
-// Golden data: exchange-freebusy.md §3.4 and §7 item 9, encoded by the
+// Golden data: docs/exchange.md §3.4 and §7 item 9, encoded by the
 // handler from a Source holding the same items.
 func TestGraphHandlerDocsExample(t *testing.T) {
 	la := graphLA(t)
@@ -119,7 +119,7 @@ func TestGraphHandlerDocsExample(t *testing.T) {
 		}
 		return out, nil
 	})
-	h := NewGraphHandler(src)
+	h := newTestHandler(t, src)
 	r := httptest.NewRequest(http.MethodPost, "/users/admin@contoso.com/calendar/getSchedule", bytes.NewReader(readGraphGolden(t, "getschedule-docs-request.json")))
 	r.Header.Set("Prefer", `outlook.timezone="Pacific Standard Time"`)
 	w := httptest.NewRecorder()
@@ -133,17 +133,18 @@ func TestGraphHandlerDocsExample(t *testing.T) {
 	require.Len(t, resp.Value, 2)
 	assert.Equal(t, "000220000", resp.Value[0].AvailabilityView)
 	assert.Equal(t, "200220010", resp.Value[1].AvailabilityView)
-	// Items in the preferred zone, seven fraction digits, no offset (§3.2).
-	assert.Equal(t, GraphScheduleItem{
+	// Items in the preferred zone, seven fraction digits, no offset
+	// (docs/exchange.md §3.2).
+	assert.Equal(t, ScheduleItem{
 		Status: "busy",
-		Start:  GraphDateTimeTimeZone{DateTime: "2019-03-15T12:00:00.0000000", TimeZone: "Pacific Standard Time"},
-		End:    GraphDateTimeTimeZone{DateTime: "2019-03-15T14:00:00.0000000", TimeZone: "Pacific Standard Time"},
+		Start:  DateTimeTimeZone{DateTime: "2019-03-15T12:00:00.0000000", TimeZone: "Pacific Standard Time"},
+		End:    DateTimeTimeZone{DateTime: "2019-03-15T14:00:00.0000000", TimeZone: "Pacific Standard Time"},
 	}, resp.Value[0].ScheduleItems[0])
 }
 
-// Golden data: exchange-freebusy.md §3.4 concept page
-// (outlook-get-free-busy-schedule.md): 09:00-18:00, interval 15, tentative
-// 09:00-10:30 and busy 11:00-13:00.
+// Golden data: docs/exchange.md §3.4, the Microsoft Graph concept page "Get
+// free/busy schedule of Outlook calendar users and resources": 09:00-18:00,
+// interval 15, tentative 09:00-10:30 and busy 11:00-13:00.
 func TestGraphConceptPageView(t *testing.T) {
 	la := graphLA(t)
 	at := func(h, m int) time.Time { return time.Date(2019, 3, 15, h, m, 0, 0, la).UTC() }
@@ -152,57 +153,57 @@ func TestGraphConceptPageView(t *testing.T) {
 		{Start: at(9, 0), End: at(10, 30), Status: freebusy.Tentative},
 		{Start: at(11, 0), End: at(13, 0), Status: freebusy.Busy},
 	}}
-	info, err := NewGraphScheduleInformation(&s, q, GraphResponseOptions{})
+	info, err := NewScheduleInformation(&s, q, ResponseOptions{})
 	require.NoError(t, err)
 	assert.Equal(t, "111111002222222200000000000000000000", info.AvailabilityView)
 	require.Len(t, info.ScheduleItems, 2)
-	assert.Equal(t, GraphDateTimeTimeZone{DateTime: "2019-03-15T16:00:00.0000000", TimeZone: "UTC"}, info.ScheduleItems[0].Start, "UTC without Prefer")
+	assert.Equal(t, DateTimeTimeZone{DateTime: "2019-03-15T16:00:00.0000000", TimeZone: "UTC"}, info.ScheduleItems[0].Start, "UTC without Prefer")
 
 	back, err := info.Schedule("a@contoso.com", q, nil)
 	require.NoError(t, err)
 	assert.Equal(t, s.Intervals, back.Intervals)
 }
 
-// exchange-freebusy.md §3.2 and §6: availabilityView writes working
+// docs/exchange.md §3.2 and §6: availabilityView writes working
 // elsewhere as 0, so scheduleItems decide; the view fills in only what no
 // item covers.
 func TestGraphScheduleItemsDecide(t *testing.T) {
 	start := time.Date(2024, 3, 5, 8, 0, 0, 0, time.UTC)
 	q := freebusy.Query{Attendees: []string{"a"}, Start: start, End: start.Add(4 * time.Hour), Granularity: time.Hour}
 	h := func(n float64) time.Time { return start.Add(time.Duration(n * float64(time.Hour))) }
-	item := func(status string, a, b float64) GraphScheduleItem {
-		return GraphScheduleItem{Status: status,
-			Start: NewGraphDateTimeTimeZone(h(a), time.UTC, "UTC"), End: NewGraphDateTimeTimeZone(h(b), time.UTC, "UTC")}
+	item := func(status string, a, b float64) ScheduleItem {
+		return ScheduleItem{Status: status,
+			Start: NewDateTimeTimeZone(h(a), time.UTC, "UTC"), End: NewDateTimeTimeZone(h(b), time.UTC, "UTC")}
 	}
 	tests := []struct {
 		name  string
-		info  GraphScheduleInformation
+		info  ScheduleInformation
 		want  []freebusy.Interval
 		event int
 	}{
-		{"working elsewhere behind a 0", GraphScheduleInformation{AvailabilityView: "0000",
-			ScheduleItems: []GraphScheduleItem{item("workingElsewhere", 1, 3)}},
+		{"working elsewhere behind a 0", ScheduleInformation{AvailabilityView: "0000",
+			ScheduleItems: []ScheduleItem{item("workingElsewhere", 1, 3)}},
 			[]freebusy.Interval{{Start: h(1), End: h(3), Status: freebusy.WorkingElsewhere}}, 1},
-		{"items are exact where the view is coarse", GraphScheduleInformation{AvailabilityView: "0200",
-			ScheduleItems: []GraphScheduleItem{item("Busy", 1.25, 1.5)}},
+		{"items are exact where the view is coarse", ScheduleInformation{AvailabilityView: "0200",
+			ScheduleItems: []ScheduleItem{item("Busy", 1.25, 1.5)}},
 			[]freebusy.Interval{{Start: h(1.25), End: h(1.5), Status: freebusy.Busy}}, 1},
-		{"view fills slots no item covers", GraphScheduleInformation{AvailabilityView: "0032",
-			ScheduleItems: []GraphScheduleItem{item("busy", 3, 3.5)}},
+		{"view fills slots no item covers", ScheduleInformation{AvailabilityView: "0032",
+			ScheduleItems: []ScheduleItem{item("busy", 3, 3.5)}},
 			[]freebusy.Interval{{Start: h(2), End: h(3), Status: freebusy.OutOfOffice}, {Start: h(3), End: h(3.5), Status: freebusy.Busy}}, 1},
-		{"no data is unknown", GraphScheduleInformation{AvailabilityView: "4400", ScheduleItems: []GraphScheduleItem{}},
+		{"no data is unknown", ScheduleInformation{AvailabilityView: "4400", ScheduleItems: []ScheduleItem{}},
 			[]freebusy.Interval{{Start: h(0), End: h(2), Status: freebusy.Unknown}}, 0},
-		{"free item overrides a stray view digit", GraphScheduleInformation{AvailabilityView: "2000",
-			ScheduleItems: []GraphScheduleItem{item("free", 0, 1)}}, nil, 1},
-		{"undocumented status reads as busy", GraphScheduleInformation{AvailabilityView: "0000",
-			ScheduleItems: []GraphScheduleItem{item("elsewhere-ish", 0, 1)}},
+		{"free item overrides a stray view digit", ScheduleInformation{AvailabilityView: "2000",
+			ScheduleItems: []ScheduleItem{item("free", 0, 1)}}, nil, 1},
+		{"undocumented status reads as busy", ScheduleInformation{AvailabilityView: "0000",
+			ScheduleItems: []ScheduleItem{item("elsewhere-ish", 0, 1)}},
 			[]freebusy.Interval{{Start: h(0), End: h(1), Status: freebusy.Busy}}, 1},
-		{"without items the view decides", GraphScheduleInformation{AvailabilityView: "0123"},
+		{"without items the view decides", ScheduleInformation{AvailabilityView: "0123"},
 			[]freebusy.Interval{{Start: h(1), End: h(2), Status: freebusy.Tentative}, {Start: h(2), End: h(3), Status: freebusy.Busy}, {Start: h(3), End: h(4), Status: freebusy.OutOfOffice}}, 0},
-		{"a short view without items leaves the rest unknown", GraphScheduleInformation{AvailabilityView: "02"},
+		{"a short view without items leaves the rest unknown", ScheduleInformation{AvailabilityView: "02"},
 			[]freebusy.Interval{{Start: h(1), End: h(2), Status: freebusy.Busy}, {Start: h(2), End: h(4), Status: freebusy.Unknown}}, 0},
-		{"nothing at all is unknown", GraphScheduleInformation{},
+		{"nothing at all is unknown", ScheduleInformation{},
 			[]freebusy.Interval{{Start: h(0), End: h(4), Status: freebusy.Unknown}}, 0},
-		{"a long view is clipped", GraphScheduleInformation{AvailabilityView: "000022"},
+		{"a long view is clipped", ScheduleInformation{AvailabilityView: "000022"},
 			nil, 0},
 	}
 	for _, tt := range tests {
@@ -224,9 +225,9 @@ func TestGraphScheduleItemsDecide(t *testing.T) {
 func TestGraphScheduleEvents(t *testing.T) {
 	start := time.Date(2024, 3, 5, 8, 0, 0, 0, time.UTC)
 	q := freebusy.Query{Attendees: []string{"a"}, Start: start, End: start.Add(4 * time.Hour), Detail: freebusy.DetailFull}
-	info := GraphScheduleInformation{ScheduleItems: []GraphScheduleItem{
-		{Status: "busy", Subject: "Lunch", Location: "Harry's", Start: NewGraphDateTimeTimeZone(start, time.UTC, "UTC"), End: NewGraphDateTimeTimeZone(start.Add(time.Hour), time.UTC, "UTC")},
-		{Status: "oof", IsPrivate: true, Subject: "leaked", Start: NewGraphDateTimeTimeZone(start.Add(2*time.Hour), time.UTC, "UTC"), End: NewGraphDateTimeTimeZone(start.Add(3*time.Hour), time.UTC, "UTC")},
+	info := ScheduleInformation{ScheduleItems: []ScheduleItem{
+		{Status: "busy", Subject: "Lunch", Location: "Harry's", Start: NewDateTimeTimeZone(start, time.UTC, "UTC"), End: NewDateTimeTimeZone(start.Add(time.Hour), time.UTC, "UTC")},
+		{Status: "oof", IsPrivate: true, Subject: "leaked", Start: NewDateTimeTimeZone(start.Add(2*time.Hour), time.UTC, "UTC"), End: NewDateTimeTimeZone(start.Add(3*time.Hour), time.UTC, "UTC")},
 	}}
 	s, err := info.Schedule("a", q, nil)
 	require.NoError(t, err)
@@ -236,7 +237,7 @@ func TestGraphScheduleEvents(t *testing.T) {
 	}, s.Events)
 
 	// The handler writes events as items, withholding private details.
-	back, err := NewGraphScheduleInformation(&s, q, GraphResponseOptions{})
+	back, err := NewScheduleInformation(&s, q, ResponseOptions{})
 	require.NoError(t, err)
 	require.Len(t, back.ScheduleItems, 2)
 	assert.Equal(t, "Lunch", back.ScheduleItems[0].Subject)
@@ -244,8 +245,8 @@ func TestGraphScheduleEvents(t *testing.T) {
 	assert.Empty(t, back.ScheduleItems[1].Subject)
 }
 
-// exchange-freebusy.md §3.2: a per-schedule error; issue #11225 shows
-// responseCode "5009" for an unresolvable address.
+// docs/exchange.md §3.2: a per-schedule error; microsoft-graph-docs-contrib
+// issue #11225 shows responseCode "5009" for an unresolvable address.
 func TestGraphScheduleErrors(t *testing.T) {
 	q := freebusy.Query{Attendees: []string{"a"}, Start: time.Date(2024, 3, 5, 8, 0, 0, 0, time.UTC), End: time.Date(2024, 3, 5, 9, 0, 0, 0, time.UTC)}
 	tests := []struct {
@@ -261,7 +262,7 @@ func TestGraphScheduleErrors(t *testing.T) {
 		{"", freebusy.ReasonInternal},
 	}
 	for _, tt := range tests {
-		info := GraphScheduleInformation{ScheduleID: "a", Error: &GraphFreeBusyError{ResponseCode: tt.code, Message: "m"}}
+		info := ScheduleInformation{ScheduleID: "a", Error: &FreeBusyError{ResponseCode: tt.code, Message: "m"}}
 		s, err := info.Schedule("a", q, nil)
 		require.NoError(t, err)
 		require.NotNil(t, s.Err, tt.code)
@@ -270,9 +271,10 @@ func TestGraphScheduleErrors(t *testing.T) {
 	}
 
 	// The handler writes what Graph writes for an unknown attendee, and
-	// the address can be found again in the message (§2.7 form).
+	// the address can be found again in the message (docs/exchange.md §2.7
+	// form).
 	failed := freebusy.Failed("x@contoso.com", q.Start, q.End, freebusy.ReasonUnknownAttendee, nil)
-	info, err := NewGraphScheduleInformation(&failed, q, GraphResponseOptions{})
+	info, err := NewScheduleInformation(&failed, q, ResponseOptions{})
 	require.NoError(t, err)
 	require.NotNil(t, info.Error)
 	assert.Equal(t, "5009", info.Error.ResponseCode)
@@ -284,15 +286,15 @@ func TestGraphScheduleErrors(t *testing.T) {
 	assert.Nil(t, info.ScheduleItems)
 
 	denied := freebusy.Failed("y", q.Start, q.End, freebusy.ReasonAccessDenied, nil)
-	info, err = NewGraphScheduleInformation(&denied, q, GraphResponseOptions{})
+	info, err = NewScheduleInformation(&denied, q, ResponseOptions{})
 	require.NoError(t, err)
 	assert.Equal(t, "ErrorNoFreeBusyAccess", info.Error.ResponseCode)
 
 	// Unreadable entries fail that attendee only, with ReasonInvalid.
-	resp := GraphScheduleResponse{Value: []GraphScheduleInformation{
+	resp := ScheduleResponse{Value: []ScheduleInformation{
 		{ScheduleID: "a", AvailabilityView: "0x"},
-		{ScheduleID: "b", ScheduleItems: []GraphScheduleItem{{Status: "busy", Start: GraphDateTimeTimeZone{"yesterday", "UTC"}}}},
-		{ScheduleID: "c", ScheduleItems: []GraphScheduleItem{{Status: "busy", Start: GraphDateTimeTimeZone{"2024-03-05T08:00:00", "Mars/Olympus"}}}},
+		{ScheduleID: "b", ScheduleItems: []ScheduleItem{{Status: "busy", Start: DateTimeTimeZone{"yesterday", "UTC"}}}},
+		{ScheduleID: "c", ScheduleItems: []ScheduleItem{{Status: "busy", Start: DateTimeTimeZone{"2024-03-05T08:00:00", "Mars/Olympus"}}}},
 		{ScheduleID: "d", AvailabilityView: "0"},
 	}}
 	q.Attendees = []string{"a", "b", "c", "D", "e"}
@@ -306,34 +308,34 @@ func TestGraphScheduleErrors(t *testing.T) {
 		require.NotNil(t, got[i].Err, q.Attendees[i])
 		assert.Equal(t, want, got[i].Err.Reason, q.Attendees[i])
 	}
-	assert.ErrorIs(t, got[0].Err, ErrGraphView)
-	assert.ErrorIs(t, got[1].Err, ErrGraphDateTime)
-	assert.ErrorIs(t, got[2].Err, ErrGraphTimeZone)
-	assert.ErrorIs(t, got[4].Err, ErrGraphMismatch)
+	assert.ErrorIs(t, got[0].Err, ErrAvailabilityView)
+	assert.ErrorIs(t, got[1].Err, ErrDateTime)
+	assert.ErrorIs(t, got[2].Err, ErrTimeZone)
+	assert.ErrorIs(t, got[4].Err, ErrMismatch)
 }
 
-// exchange-freebusy.md §3.1, §3.2: dateTimeTimeZone with Windows or IANA
+// docs/exchange.md §3.1, §3.2: dateTimeTimeZone with Windows or IANA
 // names, seven fraction digits, no offset.
 func TestGraphDateTimeTimeZone(t *testing.T) {
 	tests := []struct {
-		in   GraphDateTimeTimeZone
+		in   DateTimeTimeZone
 		want string
 	}{
-		{GraphDateTimeTimeZone{"2019-03-15T12:00:00.0000000", "Pacific Standard Time"}, "2019-03-15T19:00:00Z"},
-		{GraphDateTimeTimeZone{"2019-03-15T09:00:00", "Pacific Standard Time"}, "2019-03-15T16:00:00Z"},
-		{GraphDateTimeTimeZone{"2019-01-15T09:00:00", "pacific standard time"}, "2019-01-15T17:00:00Z"},
-		{GraphDateTimeTimeZone{"2019-03-15T12:00:00.1234567", "America/Los_Angeles"}, "2019-03-15T19:00:00.1234567Z"},
-		{GraphDateTimeTimeZone{"2024-03-05T08:00:00.0000000", "UTC"}, "2024-03-05T08:00:00Z"},
-		{GraphDateTimeTimeZone{"2024-03-05T08:00:00", ""}, "2024-03-05T08:00:00Z"},
-		{GraphDateTimeTimeZone{"2024-07-05T08:00:00", "W. Europe Standard Time"}, "2024-07-05T06:00:00Z"},
-		{GraphDateTimeTimeZone{"2024-03-05T08:00:00+01:00", "Pacific Standard Time"}, "2024-03-05T07:00:00Z"},
+		{DateTimeTimeZone{"2019-03-15T12:00:00.0000000", "Pacific Standard Time"}, "2019-03-15T19:00:00Z"},
+		{DateTimeTimeZone{"2019-03-15T09:00:00", "Pacific Standard Time"}, "2019-03-15T16:00:00Z"},
+		{DateTimeTimeZone{"2019-01-15T09:00:00", "pacific standard time"}, "2019-01-15T17:00:00Z"},
+		{DateTimeTimeZone{"2019-03-15T12:00:00.1234567", "America/Los_Angeles"}, "2019-03-15T19:00:00.1234567Z"},
+		{DateTimeTimeZone{"2024-03-05T08:00:00.0000000", "UTC"}, "2024-03-05T08:00:00Z"},
+		{DateTimeTimeZone{"2024-03-05T08:00:00", ""}, "2024-03-05T08:00:00Z"},
+		{DateTimeTimeZone{"2024-07-05T08:00:00", "W. Europe Standard Time"}, "2024-07-05T06:00:00Z"},
+		{DateTimeTimeZone{"2024-03-05T08:00:00+01:00", "Pacific Standard Time"}, "2024-03-05T07:00:00Z"},
 	}
 	for _, tt := range tests {
 		got, err := tt.in.Time()
 		require.NoError(t, err, tt.in)
 		assert.Equal(t, tt.want, got.Format(time.RFC3339Nano), tt.in)
 	}
-	for _, bad := range []GraphDateTimeTimeZone{
+	for _, bad := range []DateTimeTimeZone{
 		{"2019-03-15 12:00", "UTC"},
 		{"2019-03-15T12:00:00", "Local"},
 		{"2019-03-15T12:00:00", "Atlantis Standard Time"},
@@ -341,12 +343,12 @@ func TestGraphDateTimeTimeZone(t *testing.T) {
 		{strings.Repeat("9", 100), "UTC"},
 	} {
 		_, err := bad.Time()
-		assert.ErrorIs(t, err, ErrInvalidGraph, bad)
+		assert.ErrorIs(t, err, ErrInvalid, bad)
 		assert.ErrorIs(t, err, freebusy.ErrInvalid, bad)
 	}
 	la := graphLA(t)
-	d := NewGraphDateTimeTimeZone(time.Date(2019, 3, 15, 19, 0, 0, 0, time.UTC), la, "Pacific Standard Time")
-	assert.Equal(t, GraphDateTimeTimeZone{"2019-03-15T12:00:00.0000000", "Pacific Standard Time"}, d)
+	d := NewDateTimeTimeZone(time.Date(2019, 3, 15, 19, 0, 0, 0, time.UTC), la, "Pacific Standard Time")
+	assert.Equal(t, DateTimeTimeZone{"2019-03-15T12:00:00.0000000", "Pacific Standard Time"}, d)
 }
 
 func TestGraphWorkingHours(t *testing.T) {
@@ -356,12 +358,12 @@ func TestGraphWorkingHours(t *testing.T) {
 		{Days: []time.Weekday{time.Friday, time.Monday}, Start: 9 * time.Hour, End: 17*time.Hour + 30*time.Minute},
 		{Days: []time.Weekday{time.Tuesday}, Start: 9 * time.Hour, End: 17*time.Hour + 30*time.Minute},
 	}}
-	g := NewGraphWorkingHours(wh)
+	g := NewWorkingHours(wh)
 	require.NotNil(t, g)
-	assert.Equal(t, &GraphWorkingHours{
+	assert.Equal(t, &WorkingHours{
 		DaysOfWeek: []string{"monday", "tuesday", "friday"},
 		StartTime:  "09:00:00.0000000", EndTime: "17:30:00.0000000",
-		TimeZone: &GraphTimeZoneBase{Name: "W. Europe Standard Time"},
+		TimeZone: &TimeZoneBase{Name: "W. Europe Standard Time"},
 	}, g)
 	back, err := g.WorkingHours(nil)
 	require.NoError(t, err)
@@ -371,32 +373,32 @@ func TestGraphWorkingHours(t *testing.T) {
 	// Periods with different times: Graph holds one, the first is kept,
 	// and the caller's hours are left as they were.
 	wh.Periods[1].Start = 10 * time.Hour
-	assert.Equal(t, []string{"monday", "friday"}, NewGraphWorkingHours(wh).DaysOfWeek)
+	assert.Equal(t, []string{"monday", "friday"}, NewWorkingHours(wh).DaysOfWeek)
 	assert.Equal(t, []time.Weekday{time.Friday, time.Monday}, wh.Periods[0].Days)
-	assert.Nil(t, NewGraphWorkingHours(nil))
-	assert.Nil(t, NewGraphWorkingHours(&freebusy.WorkingHours{}))
+	assert.Nil(t, NewWorkingHours(nil))
+	assert.Nil(t, NewWorkingHours(&freebusy.WorkingHours{}))
 
 	// A day ending at midnight.
-	late := &GraphWorkingHours{DaysOfWeek: []string{"Saturday"}, StartTime: "18:00:00", EndTime: "00:00:00.0000000", TimeZone: &GraphTimeZoneBase{Name: "UTC"}}
+	late := &WorkingHours{DaysOfWeek: []string{"Saturday"}, StartTime: "18:00:00", EndTime: "00:00:00.0000000", TimeZone: &TimeZoneBase{Name: "UTC"}}
 	got, err := late.WorkingHours(nil)
 	require.NoError(t, err)
 	assert.Equal(t, 24*time.Hour, got.Periods[0].End)
-	assert.Equal(t, "00:00:00.0000000", NewGraphWorkingHours(got).EndTime)
+	assert.Equal(t, "00:00:00.0000000", NewWorkingHours(got).EndTime)
 
-	for name, bad := range map[string]*GraphWorkingHours{
+	for name, bad := range map[string]*WorkingHours{
 		"no zone":     {DaysOfWeek: []string{"monday"}, StartTime: "08:00:00", EndTime: "17:00:00"},
-		"custom zone": {DaysOfWeek: []string{"monday"}, StartTime: "08:00:00", EndTime: "17:00:00", TimeZone: &GraphTimeZoneBase{ODataType: "#microsoft.graph.customTimeZone", Name: "Customized Time Zone"}},
-		"bad day":     {DaysOfWeek: []string{"funday"}, StartTime: "08:00:00", EndTime: "17:00:00", TimeZone: &GraphTimeZoneBase{Name: "UTC"}},
-		"bad time":    {DaysOfWeek: []string{"monday"}, StartTime: "8 am", EndTime: "17:00:00", TimeZone: &GraphTimeZoneBase{Name: "UTC"}},
-		"inverted":    {DaysOfWeek: []string{"monday"}, StartTime: "17:00:00", EndTime: "08:00:00", TimeZone: &GraphTimeZoneBase{Name: "UTC"}},
+		"custom zone": {DaysOfWeek: []string{"monday"}, StartTime: "08:00:00", EndTime: "17:00:00", TimeZone: &TimeZoneBase{ODataType: "#microsoft.graph.customTimeZone", Name: "Customized Time Zone"}},
+		"bad day":     {DaysOfWeek: []string{"funday"}, StartTime: "08:00:00", EndTime: "17:00:00", TimeZone: &TimeZoneBase{Name: "UTC"}},
+		"bad time":    {DaysOfWeek: []string{"monday"}, StartTime: "8 am", EndTime: "17:00:00", TimeZone: &TimeZoneBase{Name: "UTC"}},
+		"inverted":    {DaysOfWeek: []string{"monday"}, StartTime: "17:00:00", EndTime: "08:00:00", TimeZone: &TimeZoneBase{Name: "UTC"}},
 	} {
 		_, err := bad.WorkingHours(nil)
-		assert.ErrorIs(t, err, ErrInvalidGraph, name)
+		assert.ErrorIs(t, err, ErrInvalid, name)
 	}
 
 	// A schedule with unreadable working hours keeps its intervals.
 	q := freebusy.Query{Attendees: []string{"a"}, Start: time.Date(2024, 3, 5, 8, 0, 0, 0, time.UTC), End: time.Date(2024, 3, 5, 9, 0, 0, 0, time.UTC)}
-	info := GraphScheduleInformation{AvailabilityView: "02", WorkingHours: &GraphWorkingHours{TimeZone: &GraphTimeZoneBase{Name: "Customized Time Zone"}}}
+	info := ScheduleInformation{AvailabilityView: "02", WorkingHours: &WorkingHours{TimeZone: &TimeZoneBase{Name: "Customized Time Zone"}}}
 	s, err := info.Schedule("a", q, nil)
 	require.NoError(t, err)
 	assert.Nil(t, s.WorkingHours)
@@ -406,11 +408,11 @@ func TestGraphWorkingHours(t *testing.T) {
 func TestGraphRequestCodec(t *testing.T) {
 	q := freebusy.Query{Attendees: []string{"a@x", "b@x"}, Start: time.Date(2024, 3, 5, 8, 0, 0, 0, time.UTC), End: time.Date(2024, 3, 6, 8, 0, 0, 0, time.UTC)}
 	var buf bytes.Buffer
-	require.NoError(t, EncodeGetScheduleRequest(&buf, NewGraphScheduleRequest(q)))
+	require.NoError(t, EncodeGetScheduleRequest(&buf, NewScheduleRequest(q)))
 	assert.JSONEq(t, `{"schedules":["a@x","b@x"],"startTime":{"dateTime":"2024-03-05T08:00:00.0000000","timeZone":"UTC"},
 		"endTime":{"dateTime":"2024-03-06T08:00:00.0000000","timeZone":"UTC"},"availabilityViewInterval":30}`, buf.String())
 
-	// §3.1: null and absent intervals mean the default; evolution-ews's
+	// docs/exchange.md §3.1: null and absent intervals mean the default; evolution-ews's
 	// "interval" key is ignored.
 	for _, body := range []string{
 		`{"schedules":["a"],"startTime":{"dateTime":"2024-03-05T08:00:00","timeZone":"UTC"},"endTime":{"dateTime":"2024-03-05T09:00:00","timeZone":"UTC"},"availabilityViewInterval":null}`,
@@ -422,9 +424,9 @@ func TestGraphRequestCodec(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, freebusy.DefaultGranularity, got.Slot())
 	}
-	req := &GraphScheduleRequest{AvailabilityViewInterval: 15}
+	req := &ScheduleRequest{AvailabilityViewInterval: 15}
 	var enc bytes.Buffer
-	require.NoError(t, EncodeGetScheduleRequest(&enc, &GraphScheduleRequest{}))
+	require.NoError(t, EncodeGetScheduleRequest(&enc, &ScheduleRequest{}))
 	assert.NotContains(t, enc.String(), "availabilityViewInterval", "zero is omitted, never null")
 	_ = req
 
@@ -434,11 +436,11 @@ func TestGraphRequestCodec(t *testing.T) {
 		"type":   `{"schedules":"a"}`,
 	} {
 		_, err := DecodeGetScheduleRequest(strings.NewReader(body))
-		assert.ErrorIs(t, err, ErrGraphSyntax, name)
+		assert.ErrorIs(t, err, ErrSyntax, name)
 	}
-	_, err := DecodeGetScheduleRequest(strings.NewReader(`{"schedules":["` + strings.Repeat("a", MaxGraphRequestBytes) + `"]}`))
-	assert.ErrorIs(t, err, ErrGraphTooLarge)
-	_, err = (&GraphScheduleRequest{StartTime: GraphDateTimeTimeZone{"2024-03-05T08:00:00", "UTC"}, EndTime: GraphDateTimeTimeZone{"2024-03-05T09:00:00", "UTC"}, AvailabilityViewInterval: -5}).Query()
+	_, err := DecodeGetScheduleRequest(strings.NewReader(`{"schedules":["` + strings.Repeat("a", MaxRequestBytes) + `"]}`))
+	assert.ErrorIs(t, err, ErrTooLarge)
+	_, err = (&ScheduleRequest{StartTime: DateTimeTimeZone{"2024-03-05T08:00:00", "UTC"}, EndTime: DateTimeTimeZone{"2024-03-05T09:00:00", "UTC"}, AvailabilityViewInterval: -5}).Query()
 	assert.ErrorIs(t, err, freebusy.ErrBadGranularity)
 }
 
@@ -446,10 +448,10 @@ func TestGraphRequestCodec(t *testing.T) {
 // absent" stay apart) and omits it for failed entries.
 func TestGraphResponseJSONShape(t *testing.T) {
 	q := freebusy.Query{Attendees: []string{"a", "b"}, Start: time.Date(2024, 3, 5, 8, 0, 0, 0, time.UTC), End: time.Date(2024, 3, 5, 9, 0, 0, 0, time.UTC)}
-	resp, err := NewGraphScheduleResponse(q, []freebusy.Schedule{
+	resp, err := NewScheduleResponse(q, []freebusy.Schedule{
 		{Attendee: "a", Start: q.Start, End: q.End},
 		freebusy.Failed("b", q.Start, q.End, freebusy.ReasonTimeout, nil),
-	}, GraphResponseOptions{})
+	}, ResponseOptions{})
 	require.NoError(t, err)
 	b, err := json.Marshal(resp)
 	require.NoError(t, err)
@@ -470,9 +472,9 @@ func TestGraphHandlerErrors(t *testing.T) {
 		return out, nil
 	})
 	body := func(n int, days int, interval int) string {
-		req := GraphScheduleRequest{
-			StartTime:                GraphDateTimeTimeZone{"2024-03-01T00:00:00", "UTC"},
-			EndTime:                  NewGraphDateTimeTimeZone(time.Date(2024, 3, 1+days, 0, 0, 0, 0, time.UTC), time.UTC, "UTC"),
+		req := ScheduleRequest{
+			StartTime:                DateTimeTimeZone{"2024-03-01T00:00:00", "UTC"},
+			EndTime:                  NewDateTimeTimeZone(time.Date(2024, 3, 1+days, 0, 0, 0, 0, time.UTC), time.UTC, "UTC"),
 			AvailabilityViewInterval: interval,
 		}
 		for i := range n {
@@ -496,10 +498,10 @@ func TestGraphHandlerErrors(t *testing.T) {
 		{"nested id", http.MethodPost, "/users/a/b/calendar/getSchedule", body(1, 1, 30), ok, 404, "ResourceNotFound"},
 		{"GET", http.MethodGet, "/me/calendar/getSchedule", "", ok, 405, "BadRequest"},
 		{"bad json", http.MethodPost, "/me/calendar/getSchedule", "{", ok, 400, "BadRequest"},
-		{"too large", http.MethodPost, "/me/calendar/getSchedule", `{"schedules":["` + strings.Repeat("a", MaxGraphRequestBytes) + `"]}`, ok, 413, "BadRequest"},
+		{"too large", http.MethodPost, "/me/calendar/getSchedule", `{"schedules":["` + strings.Repeat("a", MaxRequestBytes) + `"]}`, ok, 413, "BadRequest"},
 		{"21 schedules", http.MethodPost, "/me/calendar/getSchedule", body(21, 1, 30), ok, 400, "ErrorIndividualMailboxLimitReached"},
 		{"63 days", http.MethodPost, "/me/calendar/getSchedule", body(1, 63, 30), ok, 400, "ErrorTimeIntervalTooBig"},
-		// Graph wants less than 62 days (exchange-freebusy.md §3.3).
+		// Graph wants less than 62 days (docs/exchange.md §3.3).
 		{"62 days", http.MethodPost, "/me/calendar/getSchedule", body(1, 62, 30), ok, 400, "ErrorTimeIntervalTooBig"},
 		{"interval 4", http.MethodPost, "/me/calendar/getSchedule", body(1, 1, 4), ok, 400, "ErrorInvalidMergedFreeBusyInterval"},
 		{"inverted window", http.MethodPost, "/me/calendar/getSchedule", body(1, -1, 30), ok, 400, "ErrorInvalidTimeInterval"},
@@ -525,12 +527,12 @@ func TestGraphHandlerErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := httptest.NewRequest(tt.method, tt.path, strings.NewReader(tt.body))
 			w := httptest.NewRecorder()
-			NewGraphHandler(tt.src).ServeHTTP(w, r)
+			newTestHandler(t, tt.src).ServeHTTP(w, r)
 			require.Equal(t, tt.status, w.Code, w.Body.String())
 			if tt.code == "" {
 				return
 			}
-			var env GraphErrorResponse
+			var env ErrorResponse
 			require.NoError(t, json.Unmarshal(w.Body.Bytes(), &env))
 			assert.Equal(t, tt.code, env.Error.Code)
 			if tt.status == 429 {
@@ -570,20 +572,20 @@ func FuzzDecodeGetSchedule(f *testing.F) {
 	f.Add([]byte(`[]`))
 	f.Add(readGraphGolden(f, "getschedule-docs-request.json"))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		// The same bytes as a request, as GraphHandler reads them.
+		// The same bytes as a request, as Handler reads them.
 		if req, err := DecodeGetScheduleRequest(bytes.NewReader(body)); err == nil {
 			if q, err := req.Query(); err == nil {
 				_ = freebusy.DefaultLimits.Validate(q)
 			} else if !errors.Is(err, freebusy.ErrInvalid) {
 				t.Fatalf("request query error %v is not typed", err)
 			}
-		} else if !errors.Is(err, ErrInvalidGraph) {
-			t.Fatalf("request error %v is not a *GraphFormatError", err)
+		} else if !errors.Is(err, ErrInvalid) {
+			t.Fatalf("request error %v is not a *FormatError", err)
 		}
 		resp, err := DecodeGetScheduleResponse(bytes.NewReader(body))
 		if err != nil {
-			if !graphErrorsIsAll(err, ErrInvalidGraph, freebusy.ErrInvalid) {
-				t.Fatalf("error %v is not a *GraphFormatError", err)
+			if !graphErrorsIsAll(err, ErrInvalid, freebusy.ErrInvalid) {
+				t.Fatalf("error %v is not a *FormatError", err)
 			}
 			return
 		}
@@ -608,7 +610,7 @@ func FuzzDecodeGetSchedule(f *testing.F) {
 					t.Fatalf("interval %s outside the window", x)
 				}
 			}
-			if _, err := NewGraphScheduleInformation(&s, q, GraphResponseOptions{}); err != nil {
+			if _, err := NewScheduleInformation(&s, q, ResponseOptions{}); err != nil {
 				t.Fatalf("decoded schedule does not encode: %v", err)
 			}
 		}
@@ -627,7 +629,7 @@ func graphErrorsIsAll(err error, targets ...error) bool {
 // Items written in a Prefer zone across the US DST change (10 March 2024)
 // keep their instants: 17:00Z is 09:00 PST before and 10:00 PDT after.
 // Working elsewhere survives the round trip through the items although the
-// view shows it as 0 (§3.2).
+// view shows it as 0 (docs/exchange.md §3.2).
 func TestGraphRoundTripAcrossDST(t *testing.T) {
 	la := graphLA(t)
 	start := time.Date(2024, 3, 9, 0, 0, 0, 0, time.UTC)
@@ -639,7 +641,7 @@ func TestGraphRoundTripAcrossDST(t *testing.T) {
 	}
 	s.Intervals = append(s.Intervals, freebusy.Interval{Start: start.Add(20 * time.Hour), End: start.Add(22 * time.Hour), Status: freebusy.WorkingElsewhere})
 
-	info, err := NewGraphScheduleInformation(&s, q, GraphResponseOptions{Location: la, TimeZone: "Pacific Standard Time"})
+	info, err := NewScheduleInformation(&s, q, ResponseOptions{Location: la, TimeZone: "Pacific Standard Time"})
 	require.NoError(t, err)
 	var starts []string
 	for _, it := range info.ScheduleItems {

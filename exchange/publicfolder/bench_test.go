@@ -35,7 +35,7 @@ func BenchmarkPublicFolderEncode12Months(b *testing.B) {
 	s := benchPublicFolderSchedule()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := EncodePublicFolder(&s, PublicFolderEncodeOptions{}); err != nil {
+		if _, err := Encode(&s, EncodeOptions{}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -43,13 +43,13 @@ func BenchmarkPublicFolderEncode12Months(b *testing.B) {
 
 func BenchmarkPublicFolderDecode12Months(b *testing.B) {
 	s := benchPublicFolderSchedule()
-	m, err := EncodePublicFolder(&s, PublicFolderEncodeOptions{})
+	m, err := Encode(&s, EncodeOptions{})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := DecodePublicFolder(m, PublicFolderDecodeOptions{}); err != nil {
+		if _, err := Decode(m, DecodeOptions{}); err != nil {
 			b.Fatal(err)
 		}
 	}

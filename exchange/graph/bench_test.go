@@ -37,7 +37,7 @@ func benchGraphResponse(b *testing.B) ([]byte, freebusy.Query) {
 		}
 		schedules = append(schedules, s)
 	}
-	resp, err := NewGraphScheduleResponse(q, schedules, GraphResponseOptions{Location: la, TimeZone: "Pacific Standard Time"})
+	resp, err := NewScheduleResponse(q, schedules, ResponseOptions{Location: la, TimeZone: "Pacific Standard Time"})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -8,45 +8,44 @@ import (
 	"time"
 
 	"github.com/calbridge/calbridge/exchange"
+	"github.com/calbridge/calbridge/internal/window"
 
 	"github.com/calbridge/calbridge/freebusy"
 )
 
-// PublicFolderTag is a MAPI property tag, 0xIIIITTTT: property id and
-// property type ([MS-OXPROPS]; exchange-freebusy.md §1.2).
-type PublicFolderTag uint32
+// Tag is a MAPI property tag, 0xIIIITTTT: property id and property type
+// ([MS-OXPROPS]; §1.2).
+type Tag uint32
 
 // The properties of a public-folder free/busy message ([MS-OXOPFFB]
-// 2.2.1.2.x; exchange-freebusy.md §1.2). The OOF pair is called ...Away in
-// the canonical names (older PR_SCHDINFO_MONTHS_OOF / _FREEBUSY_OOF).
+// §2.2.1.2; §1.2). The OOF pair is called ...Away in the canonical names
+// (older PR_SCHDINFO_MONTHS_OOF / _FREEBUSY_OOF).
 const (
-	PidTagSubject                       PublicFolderTag = 0x0037001F
-	PidTagMessageClass                  PublicFolderTag = 0x001A001F
-	PidTagScheduleInfoMonthsMerged      PublicFolderTag = 0x684F1003
-	PidTagScheduleInfoFreeBusyMerged    PublicFolderTag = 0x68501102
-	PidTagScheduleInfoMonthsTentative   PublicFolderTag = 0x68511003
-	PidTagScheduleInfoFreeBusyTentative PublicFolderTag = 0x68521102
-	PidTagScheduleInfoMonthsBusy        PublicFolderTag = 0x68531003
-	PidTagScheduleInfoFreeBusyBusy      PublicFolderTag = 0x68541102
-	PidTagScheduleInfoMonthsAway        PublicFolderTag = 0x68551003
-	PidTagScheduleInfoFreeBusyAway      PublicFolderTag = 0x68561102
-	PidTagFreeBusyPublishStart          PublicFolderTag = 0x68470003
-	PidTagFreeBusyPublishEnd            PublicFolderTag = 0x68480003
-	PidTagFreeBusyMessageEmailAddress   PublicFolderTag = 0x6849001F
-	PidTagFreeBusyRangeTimestamp        PublicFolderTag = 0x68680040
+	PidTagSubject                       Tag = 0x0037001F
+	PidTagMessageClass                  Tag = 0x001A001F
+	PidTagScheduleInfoMonthsMerged      Tag = 0x684F1003
+	PidTagScheduleInfoFreeBusyMerged    Tag = 0x68501102
+	PidTagScheduleInfoMonthsTentative   Tag = 0x68511003
+	PidTagScheduleInfoFreeBusyTentative Tag = 0x68521102
+	PidTagScheduleInfoMonthsBusy        Tag = 0x68531003
+	PidTagScheduleInfoFreeBusyBusy      Tag = 0x68541102
+	PidTagScheduleInfoMonthsAway        Tag = 0x68551003
+	PidTagScheduleInfoFreeBusyAway      Tag = 0x68561102
+	PidTagFreeBusyPublishStart          Tag = 0x68470003
+	PidTagFreeBusyPublishEnd            Tag = 0x68480003
+	PidTagFreeBusyMessageEmailAddress   Tag = 0x6849001F
+	PidTagFreeBusyRangeTimestamp        Tag = 0x68680040
 )
 
-// PublicFolderMessageClass is the message class publishers write
-// (exchange-freebusy.md §1.1).
-const PublicFolderMessageClass = "IPM.Post"
+// MessageClass is the message class publishers write (§1.1).
+const MessageClass = "IPM.Post"
 
-// PublicFolderMessage is the free/busy message a user's free/busy is
-// published as in the public store, under NON_IPM_SUBTREE/SCHEDULE+ FREE
-// BUSY/<site folder> ([MS-OXOPFFB]; exchange-freebusy.md §1). Each field is
-// one MAPI property, named after its canonical PidTag name, so that moving a
-// message to or from a MAPI, WebDAV or EWS property bag is one assignment per
-// field. Find the site folder and subject with LegacyDN's
-// SiteFolder and Subject.
+// Message is the free/busy message a user's free/busy is published as in
+// the public store, under NON_IPM_SUBTREE/SCHEDULE+ FREE BUSY/<site folder>
+// ([MS-OXOPFFB]; §1). Each field is one MAPI property, named after its
+// canonical PidTag name, so that moving a message to or from a MAPI, WebDAV
+// or EWS property bag is one assignment per field. SiteFolder and Subject
+// name the folder and the message for an owner's legacyExchangeDN.
 //
 // Each status has a pair: a Months list (PtypMultipleInteger32, one
 // year*16+month key per month with blocks, ascending) and a FreeBusy list
@@ -54,7 +53,7 @@ const PublicFolderMessageClass = "IPM.Post"
 // nil slice is an unset property, an empty one a property written empty;
 // readers accept both. Merged is busy and OOF together; tentative is not in
 // it.
-type PublicFolderMessage struct {
+type Message struct {
 	// Subject is PidTagSubject (0x0037001F): "USER-/CN=RECIPIENTS/CN=..."
 	// (§1.1).
 	Subject string
@@ -95,61 +94,59 @@ type PublicFolderMessage struct {
 	FreeBusyMerged [][]byte
 }
 
-// Size limits of a decoded message. A month holds at most 44640 minutes,
-// so at most 22320 separate blocks; a publisher publishes at most 36 months
-// (§1.5), and 1200 leaves room for any real data.
-// A message holds at most MaxPublicFolderRecords records in all, which
-// bounds the memory a decode takes.
+// Size limits of a decoded message. A month holds at most 44640 minutes, so
+// at most 22320 separate blocks; a publisher publishes at most 36 months
+// (§1.5), and 1200 leaves room for any real data. A message holds at most
+// MaxRecords records in all, which bounds the memory a decode takes.
 const (
-	MaxPublicFolderMonths  = 1200
-	MaxPublicFolderBlobLen = 4 * 22320
-	MaxPublicFolderRecords = 1 << 20
+	MaxMonths  = 1200
+	MaxBlobLen = 4 * 22320
+	MaxRecords = 1 << 20
 )
 
-// Public-folder conditions. Every *PublicFolderError matches
-// ErrInvalidPublicFolder and freebusy.ErrInvalid, and its Err condition.
+// Conditions of public-folder data. Every *Error matches ErrInvalid and
+// freebusy.ErrInvalid, and its Err condition.
 var (
-	// ErrInvalidPublicFolder is matched by every *PublicFolderError.
-	ErrInvalidPublicFolder = errors.New("exchange: invalid public-folder free/busy")
-	// ErrPublicFolderMismatch: a Months list and its FreeBusy list differ in
-	// length (§1.3; Kopano rejects such a pair too).
-	ErrPublicFolderMismatch = errors.New("exchange: public-folder months and blobs differ in count")
-	// ErrPublicFolderMonth: a month key is not year*16+month with month
-	// 1..12 and year 1601..9999.
-	ErrPublicFolderMonth = errors.New("exchange: invalid public-folder month")
-	// ErrPublicFolderTooLarge: more months or a longer blob than allowed.
-	ErrPublicFolderTooLarge = errors.New("exchange: public-folder data too large")
-	// ErrPublicFolderRange: the published range is unset, empty, inverted
-	// or not representable.
-	ErrPublicFolderRange = errors.New("exchange: invalid public-folder range")
-	// ErrPublicFolderRecord: a FreeBusy record ends after the end of its
+	// ErrInvalid is matched by every *Error.
+	ErrInvalid = errors.New("publicfolder: invalid free/busy message")
+	// ErrMismatch: a Months list and its FreeBusy list differ in length
+	// (§1.3; Kopano rejects such a pair too).
+	ErrMismatch = errors.New("publicfolder: months and blobs differ in count")
+	// ErrMonthKey: a month key is not year*16+month with month 1..12 and
+	// year 1601..9999.
+	ErrMonthKey = errors.New("publicfolder: invalid month key")
+	// ErrTooLarge: more months or a longer blob than allowed.
+	ErrTooLarge = errors.New("publicfolder: data too large")
+	// ErrRange: the published range is unset, empty, inverted or not
+	// representable.
+	ErrRange = errors.New("publicfolder: invalid published range")
+	// ErrRecordPastMonth: a FreeBusy record ends after the end of its
 	// month (days_in_month*1440 minutes, §1.4).
-	ErrPublicFolderRecord = errors.New("exchange: public-folder record runs past its month")
-	// ErrPublicFolderUnknown: the schedule to encode has Unknown time inside
-	// the published range, which the format cannot carry (see
-	// PublicFolderEncodeOptions.UnknownAs).
-	ErrPublicFolderUnknown = errors.New("exchange: unknown time inside the published range")
+	ErrRecordPastMonth = errors.New("publicfolder: record runs past its month")
+	// ErrUnknownTime: the schedule to encode has Unknown time inside the
+	// published range, which the format cannot carry (see
+	// EncodeOptions.UnknownAs).
+	ErrUnknownTime = errors.New("publicfolder: unknown time inside the published range")
 )
 
-// PublicFolderError reports public-folder data that cannot be decoded or a
-// schedule that cannot be encoded.
-type PublicFolderError struct {
+// Error reports public-folder data that cannot be decoded or a schedule
+// that cannot be encoded.
+type Error struct {
 	// Tag is the property concerned, or zero.
-	Tag PublicFolderTag
+	Tag Tag
 	// Index is the position in a multi-valued property, or -1.
 	Index int
 	// Detail says what is wrong, for people.
 	Detail string
-	// Err is the condition: ErrPublicFolderMismatch, ErrPublicFolderMonth,
-	// ErrPublicFolderTooLarge, ErrPublicFolderRange, ErrPublicFolderRecord,
-	// ErrPublicFolderUnknown;
-	// or a freebusy error for a schedule that could not be normalized.
+	// Err is the condition: ErrMismatch, ErrMonthKey, ErrTooLarge,
+	// ErrRange, ErrRecordPastMonth, ErrUnknownTime; or a freebusy error
+	// for a schedule that could not be normalized.
 	Err error
 }
 
 // Error implements error.
-func (e *PublicFolderError) Error() string {
-	msg := "exchange: public-folder free/busy"
+func (e *Error) Error() string {
+	msg := "publicfolder: free/busy message"
 	if e.Tag != 0 {
 		msg += fmt.Sprintf(" property 0x%08X", uint32(e.Tag))
 	}
@@ -160,16 +157,15 @@ func (e *PublicFolderError) Error() string {
 }
 
 // Unwrap returns the condition.
-func (e *PublicFolderError) Unwrap() error { return e.Err }
+func (e *Error) Unwrap() error { return e.Err }
 
-// Is makes every *PublicFolderError match ErrInvalidPublicFolder and
-// freebusy.ErrInvalid.
-func (e *PublicFolderError) Is(target error) bool {
-	return target == ErrInvalidPublicFolder || target == freebusy.ErrInvalid
+// Is makes every *Error match ErrInvalid and freebusy.ErrInvalid.
+func (e *Error) Is(target error) bool {
+	return target == ErrInvalid || target == freebusy.ErrInvalid
 }
 
-func pfErr(tag PublicFolderTag, index int, cond error, format string, args ...any) *PublicFolderError {
-	return &PublicFolderError{Tag: tag, Index: index, Detail: fmt.Sprintf(format, args...), Err: cond}
+func newError(tag Tag, index int, cond error, format string, args ...any) *Error {
+	return &Error{Tag: tag, Index: index, Detail: fmt.Sprintf(format, args...), Err: cond}
 }
 
 // unixMinutes1601 is 1970-01-01 in minutes since 1601 (§7 item 6).
@@ -180,19 +176,19 @@ const unixSeconds1601 = unixMinutes1601 * 60
 
 // MinutesSince1601 returns t as whole minutes since 1601-01-01T00:00Z, the
 // unit of PidTagFreeBusyPublishStart and ...End (§1.5). It fails with a
-// *PublicFolderError (ErrPublicFolderRange) when t is not on a whole minute
+// *Error (ErrRange) when t is not on a whole minute
 // or outside the int32 range (1601 to about 5684).
 func MinutesSince1601(t time.Time) (int32, error) {
 	if y := t.UTC().Year(); y < 1601 || y > 9999 {
-		return 0, pfErr(0, -1, ErrPublicFolderRange, "%s is outside the range of minutes since 1601", t.UTC().Format(time.RFC3339))
+		return 0, newError(0, -1, ErrRange, "%s is outside the range of minutes since 1601", t.UTC().Format(time.RFC3339))
 	}
 	sec := t.Unix() + unixSeconds1601
 	if t.Nanosecond() != 0 || sec%60 != 0 {
-		return 0, pfErr(0, -1, ErrPublicFolderRange, "%s is not on a whole minute", t.UTC().Format(time.RFC3339Nano))
+		return 0, newError(0, -1, ErrRange, "%s is not on a whole minute", t.UTC().Format(time.RFC3339Nano))
 	}
 	m := sec / 60
 	if m < 0 || m > math.MaxInt32 {
-		return 0, pfErr(0, -1, ErrPublicFolderRange, "%s is outside the range of minutes since 1601", t.UTC().Format(time.RFC3339))
+		return 0, newError(0, -1, ErrRange, "%s is outside the range of minutes since 1601", t.UTC().Format(time.RFC3339))
 	}
 	return int32(m), nil
 }
@@ -223,37 +219,36 @@ func TimeFromFileTime(ft uint64) time.Time {
 	return time.Unix(sec-unixSeconds1601, int64(ft%1e7)*100).UTC()
 }
 
-// PublicFolderMonth returns the month key year*16+month of the UTC month
+// MonthKey returns the month key year*16+month of the UTC month
 // containing t (§1.3): 32130 for February 2008.
-func PublicFolderMonth(t time.Time) int32 {
+func MonthKey(t time.Time) int32 {
 	t = t.UTC()
 	return int32(t.Year())*16 + int32(t.Month())
 }
 
-// ParsePublicFolderMonth returns the first instant of the UTC month a month
-// key names (§1.3: year = key >> 4, month = key & 0xF). It fails with a
-// *PublicFolderError (ErrPublicFolderMonth) for a month outside 1..12 or a
-// year outside 1601..9999.
-func ParsePublicFolderMonth(key int32) (time.Time, error) {
+// ParseMonthKey returns the first instant of the UTC month a month key names
+// (§1.3: year = key >> 4, month = key & 0xF). It fails with a *Error
+// (ErrMonthKey) for a month outside 1..12 or a year outside 1601..9999.
+func ParseMonthKey(key int32) (time.Time, error) {
 	year, month := key>>4, key&0xF
 	if month < 1 || month > 12 || year < 1601 || year > 9999 {
-		return time.Time{}, pfErr(0, -1, ErrPublicFolderMonth, "month key %d is year %d month %d", key, year, month)
+		return time.Time{}, newError(0, -1, ErrMonthKey, "month key %d is year %d month %d", key, year, month)
 	}
 	return time.Date(int(year), time.Month(month), 1, 0, 0, 0, 0, time.UTC), nil
 }
 
-// PublicFolderBlock is one 4-byte record of a FreeBusy blob (§1.4): start
+// Block is one 4-byte record of a FreeBusy blob (§1.4): start
 // and end in minutes since 00:00 UTC on the first day of the blob's month,
 // each an unsigned little-endian 16-bit value (a 31-day month reaches 44640,
 // beyond int16).
-type PublicFolderBlock struct {
+type Block struct {
 	Start uint16
 	End   uint16
 }
 
-// AppendPublicFolderBlob appends the records of blocks to dst, four bytes
+// AppendBlob appends the records of blocks to dst, four bytes
 // each, and returns the extended slice.
-func AppendPublicFolderBlob(dst []byte, blocks []PublicFolderBlock) []byte {
+func AppendBlob(dst []byte, blocks []Block) []byte {
 	for _, b := range blocks {
 		dst = binary.LittleEndian.AppendUint16(dst, b.Start)
 		dst = binary.LittleEndian.AppendUint16(dst, b.End)
@@ -261,7 +256,7 @@ func AppendPublicFolderBlob(dst []byte, blocks []PublicFolderBlock) []byte {
 	return dst
 }
 
-// DecodePublicFolderBlob decodes one month's FreeBusy blob into UTC
+// DecodeBlob decodes one month's FreeBusy blob into UTC
 // intervals of status st: each record becomes [month start + Start minutes,
 // month start + End minutes), read unsigned. Records with End <= Start are
 // dropped (Kopano writes a zero-length record when a block ends at the
@@ -275,25 +270,24 @@ func AppendPublicFolderBlob(dst []byte, blocks []PublicFolderBlock) []byte {
 // [observed bug, §1.8], writes such records): rather than invent time in the
 // next month or silently cut it off, the blob is rejected.
 //
-// Errors are *PublicFolderError values: ErrPublicFolderMonth for a bad
-// month key, ErrPublicFolderTooLarge for a blob over MaxPublicFolderBlobLen,
-// ErrPublicFolderRecord for a record that ends after its month (Index is
-// then the record's position in the blob).
-func DecodePublicFolderBlob(month int32, blob []byte, st freebusy.Status) ([]freebusy.Interval, error) {
-	ivs, err := appendPublicFolderBlob(nil, month, blob, st)
+// Errors are *Error values: ErrMonthKey for a bad month key, ErrTooLarge for
+// a blob over MaxBlobLen, ErrRecordPastMonth for a record that ends after
+// its month (Index is then the record's position in the blob).
+func DecodeBlob(month int32, blob []byte, st freebusy.Status) ([]freebusy.Interval, error) {
+	ivs, err := appendBlob(nil, month, blob, st)
 	if err != nil {
 		return nil, err
 	}
 	return ivs, nil
 }
 
-func appendPublicFolderBlob(dst []freebusy.Interval, month int32, blob []byte, st freebusy.Status) ([]freebusy.Interval, error) {
-	base, err := ParsePublicFolderMonth(month)
+func appendBlob(dst []freebusy.Interval, month int32, blob []byte, st freebusy.Status) ([]freebusy.Interval, error) {
+	base, err := ParseMonthKey(month)
 	if err != nil {
 		return dst, err
 	}
-	if len(blob) > MaxPublicFolderBlobLen {
-		return dst, pfErr(0, -1, ErrPublicFolderTooLarge, "blob of %d bytes exceeds %d", len(blob), MaxPublicFolderBlobLen)
+	if len(blob) > MaxBlobLen {
+		return dst, newError(0, -1, ErrTooLarge, "blob of %d bytes exceeds %d", len(blob), MaxBlobLen)
 	}
 	monthMinutes := int(base.AddDate(0, 1, 0).Sub(base) / time.Minute)
 	for i := 0; i+4 <= len(blob); i += 4 {
@@ -303,7 +297,7 @@ func appendPublicFolderBlob(dst []freebusy.Interval, month int32, blob []byte, s
 			continue
 		}
 		if int(e) > monthMinutes {
-			return dst, pfErr(0, i/4, ErrPublicFolderRecord, "record %d ends at minute %d of %s, which has %d minutes", i/4, e, base.Format("2006-01"), monthMinutes)
+			return dst, newError(0, i/4, ErrRecordPastMonth, "record %d ends at minute %d of %s, which has %d minutes", i/4, e, base.Format("2006-01"), monthMinutes)
 		}
 		dst = append(dst, freebusy.Interval{
 			Start:  base.Add(time.Duration(s) * time.Minute),
@@ -314,16 +308,16 @@ func appendPublicFolderBlob(dst []freebusy.Interval, month int32, blob []byte, s
 	return dst, nil
 }
 
-// publicFolderPair names one Months/FreeBusy pair of a message.
-type publicFolderPair struct {
-	monthsTag, blobsTag PublicFolderTag
+// pair names one Months/FreeBusy pair of a message.
+type pair struct {
+	monthsTag, blobsTag Tag
 	status              freebusy.Status
 	months              *[]int32
 	blobs               *[][]byte
 }
 
-func (m *PublicFolderMessage) pairs() [4]publicFolderPair {
-	return [4]publicFolderPair{
+func (m *Message) pairs() [4]pair {
+	return [4]pair{
 		{PidTagScheduleInfoMonthsBusy, PidTagScheduleInfoFreeBusyBusy, freebusy.Busy, &m.MonthsBusy, &m.FreeBusyBusy},
 		{PidTagScheduleInfoMonthsTentative, PidTagScheduleInfoFreeBusyTentative, freebusy.Tentative, &m.MonthsTentative, &m.FreeBusyTentative},
 		{PidTagScheduleInfoMonthsAway, PidTagScheduleInfoFreeBusyAway, freebusy.OutOfOffice, &m.MonthsAway, &m.FreeBusyAway},
@@ -334,21 +328,21 @@ func (m *PublicFolderMessage) pairs() [4]publicFolderPair {
 }
 
 // PublishRange returns the published range [start, end) of m. It fails with
-// a *PublicFolderError (ErrPublicFolderRange) when the range is unset (both
+// a *Error (ErrRange) when the range is unset (both
 // zero), negative, empty or inverted.
-func (m *PublicFolderMessage) PublishRange() (start, end time.Time, err error) {
+func (m *Message) PublishRange() (start, end time.Time, err error) {
 	if m.PublishStart == 0 && m.PublishEnd == 0 {
-		return start, end, pfErr(PidTagFreeBusyPublishStart, -1, ErrPublicFolderRange, "published range is not set")
+		return start, end, newError(PidTagFreeBusyPublishStart, -1, ErrRange, "published range is not set")
 	}
 	if m.PublishStart < 0 || m.PublishEnd <= m.PublishStart {
-		return start, end, pfErr(PidTagFreeBusyPublishEnd, -1, ErrPublicFolderRange, "published range %d to %d minutes is empty or inverted", m.PublishStart, m.PublishEnd)
+		return start, end, newError(PidTagFreeBusyPublishEnd, -1, ErrRange, "published range %d to %d minutes is empty or inverted", m.PublishStart, m.PublishEnd)
 	}
 	return TimeFromMinutesSince1601(m.PublishStart), TimeFromMinutesSince1601(m.PublishEnd), nil
 }
 
-// PublicFolderDecodeOptions tune DecodePublicFolder. The zero value decodes
+// DecodeOptions tune Decode. The zero value decodes
 // the published range for the message's own address.
-type PublicFolderDecodeOptions struct {
+type DecodeOptions struct {
 	// Attendee is the schedule's Attendee; empty means m.EmailAddress.
 	Attendee string
 	// Start and End are the schedule's window; zero values mean the
@@ -356,8 +350,8 @@ type PublicFolderDecodeOptions struct {
 	Start, End time.Time
 }
 
-// DecodePublicFolder converts a public-folder free/busy message into a
-// canonical schedule (exchange-freebusy.md §1.6, decoder).
+// Decode converts a public-folder free/busy message into a canonical
+// schedule (§1.6, decoding; docs/mapping.md §3.3).
 //
 // The busy, tentative, away (OutOfOffice) and merged pairs are decoded with
 // unsigned minutes; blocks split at month boundaries are re-joined;
@@ -368,12 +362,12 @@ type PublicFolderDecodeOptions struct {
 // not Free. AsOf is the RangeTimestamp, when set.
 //
 // A record that ends after the end of its month fails the decode with
-// ErrPublicFolderRecord (see DecodePublicFolderBlob); Tag and Index then
+// ErrRecordPastMonth (see DecodeBlob); Tag and Index then
 // name the FreeBusy blob.
 //
-// Errors are *PublicFolderError values (see the Err conditions), or a
+// Errors are *Error values (see the Err conditions), or a
 // freebusy error for an empty window.
-func DecodePublicFolder(m *PublicFolderMessage, opt PublicFolderDecodeOptions) (freebusy.Schedule, error) {
+func Decode(m *Message, opt DecodeOptions) (freebusy.Schedule, error) {
 	pubStart, pubEnd, err := m.PublishRange()
 	if err != nil {
 		return freebusy.Schedule{}, err
@@ -386,28 +380,28 @@ func DecodePublicFolder(m *PublicFolderMessage, opt PublicFolderDecodeOptions) (
 	records := 2 // room for the Unknown edges
 	for _, p := range pairs {
 		for _, b := range *p.blobs {
-			records += min(len(b), MaxPublicFolderBlobLen) / 4
+			records += min(len(b), MaxBlobLen) / 4
 		}
 	}
-	if records > MaxPublicFolderRecords {
-		return freebusy.Schedule{}, pfErr(0, -1, ErrPublicFolderTooLarge, "%d records exceed %d", records, MaxPublicFolderRecords)
+	if records > MaxRecords {
+		return freebusy.Schedule{}, newError(0, -1, ErrTooLarge, "%d records exceed %d", records, MaxRecords)
 	}
 	ivs := make([]freebusy.Interval, 0, min(records, 1<<16))
 	for _, p := range pairs {
 		months, blobs := *p.months, *p.blobs
 		if len(months) != len(blobs) {
-			return freebusy.Schedule{}, pfErr(p.monthsTag, -1, ErrPublicFolderMismatch, "%d months but %d blobs", len(months), len(blobs))
+			return freebusy.Schedule{}, newError(p.monthsTag, -1, ErrMismatch, "%d months but %d blobs", len(months), len(blobs))
 		}
-		if len(months) > MaxPublicFolderMonths {
-			return freebusy.Schedule{}, pfErr(p.monthsTag, -1, ErrPublicFolderTooLarge, "%d months exceed %d", len(months), MaxPublicFolderMonths)
+		if len(months) > MaxMonths {
+			return freebusy.Schedule{}, newError(p.monthsTag, -1, ErrTooLarge, "%d months exceed %d", len(months), MaxMonths)
 		}
 		for i, key := range months {
-			ivs, err = appendPublicFolderBlob(ivs, key, blobs[i], p.status)
+			ivs, err = appendBlob(ivs, key, blobs[i], p.status)
 			if err != nil {
-				var pe *PublicFolderError
+				var pe *Error
 				if errors.As(err, &pe) {
 					pe.Tag, pe.Index = p.monthsTag, i
-					if errors.Is(pe.Err, ErrPublicFolderTooLarge) || errors.Is(pe.Err, ErrPublicFolderRecord) {
+					if errors.Is(pe.Err, ErrTooLarge) || errors.Is(pe.Err, ErrRecordPastMonth) {
 						pe.Tag = p.blobsTag
 					}
 				}
@@ -424,10 +418,10 @@ func DecodePublicFolder(m *PublicFolderMessage, opt PublicFolderDecodeOptions) (
 	}
 	ivs = kept
 	if start.Before(pubStart) {
-		ivs = append(ivs, freebusy.Interval{Start: start, End: pfMinTime(pubStart, end), Status: freebusy.Unknown})
+		ivs = append(ivs, freebusy.Interval{Start: start, End: window.Min(pubStart, end), Status: freebusy.Unknown})
 	}
 	if end.After(pubEnd) {
-		ivs = append(ivs, freebusy.Interval{Start: pfMaxTime(pubEnd, start), End: end, Status: freebusy.Unknown})
+		ivs = append(ivs, freebusy.Interval{Start: window.Max(pubEnd, start), End: end, Status: freebusy.Unknown})
 	}
 	canon, _, err := freebusy.Normalize(ivs, start, end, freebusy.NormalizeOptions{})
 	if err != nil {
@@ -448,22 +442,8 @@ func DecodePublicFolder(m *PublicFolderMessage, opt PublicFolderDecodeOptions) (
 	return s, nil
 }
 
-func pfMinTime(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
-}
-
-func pfMaxTime(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
-}
-
-// PublicFolderEncodeOptions tune EncodePublicFolder.
-type PublicFolderEncodeOptions struct {
+// EncodeOptions tune Encode.
+type EncodeOptions struct {
 	// Owner is the owner's legacyExchangeDN. When set, it must parse, and
 	// it fills EmailAddress and Subject ("USER-/CN=..."); when empty both
 	// stay empty.
@@ -482,27 +462,28 @@ type PublicFolderEncodeOptions struct {
 	// UnknownAs is the status Unknown time inside the published range is
 	// published as: Busy, Tentative or OutOfOffice to be safe, Free to
 	// accept the loss. The zero value, Unknown, makes such a schedule an
-	// error (ErrPublicFolderUnknown), because the format has no "no data"
+	// error (ErrUnknownTime), because the format has no "no data"
 	// inside the range and a reader would take the time for free.
 	UnknownAs freebusy.Status
 }
 
-// EncodePublicFolder converts a schedule into a public-folder free/busy
-// message (exchange-freebusy.md §1.6, encoder).
+// Encode converts a schedule into a public-folder free/busy message (§1.6,
+// encoder algorithm).
 //
 // The intervals are normalized and clipped to the published range, rounded
 // outward to whole minutes (the format's resolution; rounding outward never
 // hides busy time), split into the tentative, busy and away sets, and merged
 // = busy and away together; each set is split at UTC month boundaries into
-// ascending month keys and blobs of ascending records. The lossy rules, all
-// documented in the format: WorkingElsewhere is published as free (it has no
-// pair, and it is available time); Unknown follows opt.UnknownAs.
+// ascending month keys and blobs of ascending records. The lossy rules
+// (docs/mapping.md §3.3, §4.3, §4.6): WorkingElsewhere is published as free
+// (it has no pair, and it is available time); Unknown follows opt.UnknownAs.
 //
-// Errors: *PublicFolderError for a failed schedule, a bad range or owner, or
-// Unknown time; freebusy errors for intervals that do not normalize.
-func EncodePublicFolder(s *freebusy.Schedule, opt PublicFolderEncodeOptions) (*PublicFolderMessage, error) {
+// Errors: *Error for a failed schedule, a bad range or Unknown time; an
+// *exchange.AddressError for an owner that does not parse; freebusy errors
+// for intervals that do not normalize.
+func Encode(s *freebusy.Schedule, opt EncodeOptions) (*Message, error) {
 	if s.Err != nil {
-		return nil, pfErr(0, -1, freebusy.ErrInvalid, "schedule failed and has nothing to publish: %v", s.Err)
+		return nil, newError(0, -1, freebusy.ErrInvalid, "schedule failed and has nothing to publish: %v", s.Err)
 	}
 	pubStart, pubEnd := opt.PublishStart, opt.PublishEnd
 	if pubStart.IsZero() && pubEnd.IsZero() {
@@ -518,9 +499,9 @@ func EncodePublicFolder(s *freebusy.Schedule, opt PublicFolderEncodeOptions) (*P
 		return nil, err
 	}
 	if endMin <= startMin {
-		return nil, pfErr(PidTagFreeBusyPublishEnd, -1, ErrPublicFolderRange, "published range %s to %s is empty or inverted", pubStart.Format(time.RFC3339), pubEnd.Format(time.RFC3339))
+		return nil, newError(PidTagFreeBusyPublishEnd, -1, ErrRange, "published range %s to %s is empty or inverted", pubStart.Format(time.RFC3339), pubEnd.Format(time.RFC3339))
 	}
-	m := &PublicFolderMessage{MessageClass: PublicFolderMessageClass, PublishStart: startMin, PublishEnd: endMin}
+	m := &Message{MessageClass: MessageClass, PublishStart: startMin, PublishEnd: endMin}
 	if opt.Owner != "" {
 		dn, err := exchange.ParseLegacyDN(opt.Owner)
 		if err != nil {
@@ -545,7 +526,7 @@ func EncodePublicFolder(s *freebusy.Schedule, opt PublicFolderEncodeOptions) (*P
 		st := iv.Status
 		if st == freebusy.Unknown {
 			if opt.UnknownAs == freebusy.Unknown {
-				return nil, pfErr(0, -1, ErrPublicFolderUnknown, "unknown time %s inside the published range", iv)
+				return nil, newError(0, -1, ErrUnknownTime, "unknown time %s inside the published range", iv)
 			}
 			st = opt.UnknownAs
 		}
@@ -561,10 +542,10 @@ func EncodePublicFolder(s *freebusy.Schedule, opt PublicFolderEncodeOptions) (*P
 			tentative = append(tentative, iv)
 		}
 	}
-	m.MonthsBusy, m.FreeBusyBusy = encodePublicFolderSet(busy, opt.EmptyPairs)
-	m.MonthsTentative, m.FreeBusyTentative = encodePublicFolderSet(tentative, opt.EmptyPairs)
-	m.MonthsAway, m.FreeBusyAway = encodePublicFolderSet(away, opt.EmptyPairs)
-	m.MonthsMerged, m.FreeBusyMerged = encodePublicFolderSet(merged, opt.EmptyPairs)
+	m.MonthsBusy, m.FreeBusyBusy = encodeSet(busy, opt.EmptyPairs)
+	m.MonthsTentative, m.FreeBusyTentative = encodeSet(tentative, opt.EmptyPairs)
+	m.MonthsAway, m.FreeBusyAway = encodeSet(away, opt.EmptyPairs)
+	m.MonthsMerged, m.FreeBusyMerged = encodeSet(merged, opt.EmptyPairs)
 	return m, nil
 }
 
@@ -577,46 +558,37 @@ func pfCeilMinute(t time.Time) time.Time {
 	return t
 }
 
-// encodePublicFolderSet writes one status set as months and blobs: sorted,
+// encodeSet writes one status set as months and blobs: sorted,
 // touching and overlapping intervals coalesced, split at UTC month
 // boundaries. ivs are sorted by Start (canonical order) but may overlap
 // after rounding to minutes.
-func encodePublicFolderSet(ivs []freebusy.Interval, empty bool) ([]int32, [][]byte) {
+func encodeSet(ivs []freebusy.Interval, empty bool) ([]int32, [][]byte) {
 	if len(ivs) == 0 {
 		if empty {
 			return []int32{}, [][]byte{}
 		}
 		return nil, nil
 	}
-	// Coalesce in place (merged interleaves busy and away in start order).
-	out := ivs[:1]
-	for _, iv := range ivs[1:] {
-		last := &out[len(out)-1]
-		if !iv.Start.After(last.End) {
-			if iv.End.After(last.End) {
-				last.End = iv.End
-			}
-			continue
-		}
-		out = append(out, iv)
-	}
+	// Merged interleaves busy and away; Coalesce joins them regardless of
+	// status, which the blobs do not record.
+	out := freebusy.Coalesce(ivs)
 	var months []int32
 	var blobs [][]byte
 	for _, iv := range out {
 		for cur := iv.Start; cur.Before(iv.End); {
 			monthStart := time.Date(cur.Year(), cur.Month(), 1, 0, 0, 0, 0, time.UTC)
 			next := monthStart.AddDate(0, 1, 0)
-			stop := pfMinTime(iv.End, next)
-			block := PublicFolderBlock{
+			stop := window.Min(iv.End, next)
+			block := Block{
 				Start: uint16(cur.Sub(monthStart) / time.Minute),
 				End:   uint16(stop.Sub(monthStart) / time.Minute),
 			}
-			key := PublicFolderMonth(monthStart)
+			key := MonthKey(monthStart)
 			if n := len(months); n == 0 || months[n-1] != key {
 				months = append(months, key)
 				blobs = append(blobs, nil)
 			}
-			blobs[len(blobs)-1] = AppendPublicFolderBlob(blobs[len(blobs)-1], []PublicFolderBlock{block})
+			blobs[len(blobs)-1] = AppendBlob(blobs[len(blobs)-1], []Block{block})
 			cur = stop
 		}
 	}

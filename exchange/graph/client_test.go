@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -72,20 +73,36 @@ func graphLeakCheck(t *testing.T) {
 
 // graphServer serves h over loopback; the client uses the server's own
 // HTTP client, whose idle connections Close shuts down.
-func graphServer(t *testing.T, h http.Handler) (*httptest.Server, func(opts ...Option) *GraphClient) {
+func graphServer(t *testing.T, h http.Handler) (*httptest.Server, func(opts ...ClientOption) *Client) {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return srv, func(opts ...Option) *GraphClient {
-		return NewGraphClient(append([]Option{WithGraphBaseURL(srv.URL), WithHTTPClient(srv.Client())}, opts...)...)
+	return srv, func(opts ...ClientOption) *Client {
+		return newTestClient(t, append([]ClientOption{WithBaseURL(srv.URL), WithHTTPClient(srv.Client())}, opts...)...)
 	}
+}
+
+// newTestClient is NewClient for options that must be valid.
+func newTestClient(t testing.TB, opts ...ClientOption) *Client {
+	t.Helper()
+	c, err := NewClient(opts...)
+	require.NoError(t, err)
+	return c
+}
+
+// newTestHandler is NewHandler for options that must be valid.
+func newTestHandler(t testing.TB, src freebusy.Source, opts ...HandlerOption) *Handler {
+	t.Helper()
+	h, err := NewHandler(src, opts...)
+	require.NoError(t, err)
+	return h
 }
 
 func TestGraphClientAgainstHandler(t *testing.T) {
 	graphLeakCheck(t)
 	src := &graphFakeSource{}
 	var paths sync.Map
-	handler := NewGraphHandler(src, WithLimits(freebusy.Limits{MaxWindow: 200 * 24 * time.Hour}))
+	handler := newTestHandler(t, src, WithLimits(freebusy.Limits{MaxWindow: 200 * 24 * time.Hour}))
 	_, newClient := graphServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		paths.Store(r.URL.Path, true)
 		assert.Equal(t, `outlook.timezone="UTC"`, r.Header.Get("Prefer"))
@@ -98,14 +115,14 @@ func TestGraphClientAgainstHandler(t *testing.T) {
 		Start:     time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC),
 		End:       time.Date(2024, 4, 10, 0, 0, 0, 0, time.UTC), // 100 days: two pieces
 	}
-	c := newClient(WithLimits(freebusy.Limits{MaxWindow: 200 * 24 * time.Hour}), WithGraphUser("room@contoso.com"))
+	c := newClient(WithLimits(freebusy.Limits{MaxWindow: 200 * 24 * time.Hour}), WithUser("room@contoso.com"))
 	got, err := c.FreeBusy(context.Background(), q)
 	require.NoError(t, err)
 	require.NoError(t, freebusy.CheckResult(q, got))
 	// 45 attendees in chunks of 20 = 3, times 2 window pieces.
 	assert.Equal(t, int32(6), src.calls.Load())
 	_, ok := paths.Load("/users/room@contoso.com/calendar/getSchedule")
-	assert.True(t, ok, "WithGraphUser posts to /users/{id}")
+	assert.True(t, ok, "WithUser posts to /users/{id}")
 
 	for i, a := range attendees[:44] {
 		want := src.schedule(a, q.Start, q.End)
@@ -127,38 +144,109 @@ func TestGraphClientAgainstHandler(t *testing.T) {
 
 func TestSplitGraphWindow(t *testing.T) {
 	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	const day = 24 * time.Hour
 	tests := []struct {
 		window time.Duration
 		slot   time.Duration
 		pieces int
 	}{
 		{time.Hour, 30 * time.Minute, 1},
-		{61 * 24 * time.Hour, 30 * time.Minute, 1},
-		{62 * 24 * time.Hour, 30 * time.Minute, 2}, // less than 62 days each
-		{124 * 24 * time.Hour, 1440 * time.Minute, 3},
-		{100 * 24 * time.Hour, 7 * time.Minute, 2},
+		{10 * time.Minute, 30 * time.Minute, 1}, // shorter than a slot
+		{61 * day, 30 * time.Minute, 1},
+		{62 * day, 30 * time.Minute, 2}, // less than 62 days each
+		{62*day - 20*time.Minute, 30 * time.Minute, 2},
+		{124 * day, 1440 * time.Minute, 3},
+		{100 * day, 7 * time.Minute, 2},
 	}
 	for _, tt := range tests {
-		got := splitGraphWindow(start, start.Add(tt.window), tt.slot)
+		got := splitWindow(start, start.Add(tt.window), tt.slot)
 		require.Len(t, got, tt.pieces, "%s in %s slots", tt.window, tt.slot)
-		assert.Equal(t, start, got[0][0])
-		assert.Equal(t, start.Add(tt.window), got[len(got)-1][1])
+		assert.Equal(t, start, got[0].Start)
+		assert.Equal(t, start.Add(tt.window), got[len(got)-1].End)
 		for i, p := range got {
-			assert.Less(t, p[1].Sub(p[0]), GraphMaxWindow)
+			asked := p.AskEnd.Sub(p.Start)
+			assert.Less(t, asked, MaxWindow, "every request is under Graph's limit")
+			assert.GreaterOrEqual(t, asked, tt.slot, "every request asks at least one slot")
+			assert.Zero(t, asked%tt.slot, "every request asks whole slots")
+			assert.False(t, p.AskEnd.Before(p.End))
 			if i > 0 {
-				assert.Equal(t, got[i-1][1], p[0])
+				assert.Equal(t, got[i-1].End, p.Start)
 			}
 			if i < len(got)-1 {
-				assert.Zero(t, p[1].Sub(p[0])%tt.slot, "inner pieces are whole slots")
+				assert.Equal(t, p.End, p.AskEnd, "inner pieces are whole slots")
 			}
 		}
 	}
 }
 
+// The last piece of a split window is never asked for less than one slot:
+// a 62-day-less-20-minute window at 30-minute slots leaves a 10-minute
+// tail, which is asked for as one whole slot, and the answer is clipped
+// back to the query's end, so that time past it never shows.
+func TestGraphClientAsksWholeSlots(t *testing.T) {
+	graphLeakCheck(t)
+	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	end := start.Add(62*24*time.Hour - 20*time.Minute)
+	tailStart := start.Add(62*24*time.Hour - 30*time.Minute)
+	busy := []freebusy.Interval{
+		{Start: tailStart.Add(5 * time.Minute), End: tailStart.Add(15 * time.Minute), Status: freebusy.Busy},         // crosses the end
+		{Start: tailStart.Add(20 * time.Minute), End: tailStart.Add(25 * time.Minute), Status: freebusy.OutOfOffice}, // past the end
+	}
+	src := freebusy.SourceFunc(func(_ context.Context, q freebusy.Query) ([]freebusy.Schedule, error) {
+		out := make([]freebusy.Schedule, len(q.Attendees))
+		for i, a := range q.Attendees {
+			out[i] = freebusy.Schedule{Attendee: a, Start: q.Start, End: q.End}
+			for _, b := range busy {
+				if c, ok := b.Clip(q.Start, q.End); ok {
+					out[i].Intervals = append(out[i].Intervals, c)
+					out[i].Events = append(out[i].Events, freebusy.Event{Start: b.Start, End: b.End, Status: b.Status, Subject: "s"})
+				}
+			}
+		}
+		return out, nil
+	})
+	handler := newTestHandler(t, src)
+	var mu sync.Mutex
+	var asked []freebusy.Query
+	_, newClient := graphServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		require.NoError(t, err)
+		req, err := DecodeGetScheduleRequest(bytes.NewReader(body))
+		require.NoError(t, err)
+		q, err := req.Query()
+		require.NoError(t, err)
+		mu.Lock()
+		asked = append(asked, q)
+		mu.Unlock()
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		handler.ServeHTTP(w, r)
+	}))
+	q := freebusy.Query{Attendees: []string{"a@contoso.com"}, Start: start, End: end, Detail: freebusy.DetailFull}
+	got, err := newClient().FreeBusy(context.Background(), q)
+	require.NoError(t, err)
+	require.NoError(t, freebusy.CheckResult(q, got))
+
+	require.Len(t, asked, 2)
+	slices.SortFunc(asked, func(a, b freebusy.Query) int { return a.Start.Compare(b.Start) })
+	assert.Equal(t, tailStart, asked[1].Start)
+	assert.Equal(t, tailStart.Add(30*time.Minute), asked[1].End, "the 10-minute tail is asked as one whole slot")
+	for _, a := range asked {
+		assert.GreaterOrEqual(t, a.End.Sub(a.Start), a.Slot())
+		assert.Zero(t, a.End.Sub(a.Start)%a.Slot())
+	}
+
+	require.Nil(t, got[0].Err)
+	assert.Equal(t, []freebusy.Interval{
+		{Start: tailStart.Add(5 * time.Minute), End: end, Status: freebusy.Busy},
+	}, got[0].Intervals, "clipped back to the query's end")
+	require.Len(t, got[0].Events, 1, "an item wholly past the end is dropped")
+	assert.Equal(t, freebusy.Busy, got[0].Events[0].Status)
+}
+
 func TestGraphClientConcurrencyLimit(t *testing.T) {
 	graphLeakCheck(t)
 	var inFlight, peak atomic.Int32
-	handler := NewGraphHandler(&graphFakeSource{})
+	handler := newTestHandler(t, &graphFakeSource{})
 	_, newClient := graphServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n := inFlight.Add(1)
 		for {
@@ -189,13 +277,13 @@ func TestGraphClientRetryAfter(t *testing.T) {
 	q := freebusy.Query{Attendees: []string{"a@contoso.com"}, Start: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC)}
 	throttle := func(times int32, retryAfter string) (http.Handler, *atomic.Int32) {
 		var n atomic.Int32
-		h := NewGraphHandler(&graphFakeSource{})
+		h := newTestHandler(t, &graphFakeSource{})
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if n.Add(1) <= times {
 				if retryAfter != "" {
 					w.Header().Set("Retry-After", retryAfter)
 				}
-				writeGraphError(w, http.StatusTooManyRequests, "TooManyRequests", "slow down", 0)
+				writeError(w, http.StatusTooManyRequests, "TooManyRequests", "slow down", 0)
 				return
 			}
 			h.ServeHTTP(w, r)
@@ -225,7 +313,7 @@ func TestGraphClientRetryAfter(t *testing.T) {
 		var fe *freebusy.Error
 		require.ErrorAs(t, err, &fe)
 		assert.Equal(t, 30*time.Second, fe.RetryAfter)
-		var he *GraphHTTPError
+		var he *HTTPError
 		require.ErrorAs(t, err, &he)
 		assert.Equal(t, "TooManyRequests", he.Code)
 		assert.Equal(t, int32(1), n.Load())
@@ -235,7 +323,7 @@ func TestGraphClientRetryAfter(t *testing.T) {
 		_, newClient := graphServer(t, h)
 		// Retry-After 0 and none at all wait the default second: keep the
 		// retries at 1 so the test stays short.
-		_, err := newClient(WithGraphMaxRetries(1)).FreeBusy(context.Background(), q)
+		_, err := newClient(WithMaxRetries(1)).FreeBusy(context.Background(), q)
 		assert.ErrorIs(t, err, freebusy.ErrThrottled)
 		assert.Equal(t, int32(2), n.Load())
 	})
@@ -252,7 +340,7 @@ func TestParseRetryAfter(t *testing.T) {
 
 func TestGraphClientDeadline(t *testing.T) {
 	graphLeakCheck(t)
-	handler := NewGraphHandler(&graphFakeSource{})
+	handler := newTestHandler(t, &graphFakeSource{})
 	release := make(chan struct{})
 	_, newClient := graphServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
@@ -279,7 +367,7 @@ func TestGraphClientDeadline(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, freebusy.CheckResult(q, got))
 	for i, s := range got {
-		if i < GraphMaxSchedules {
+		if i < MaxSchedules {
 			require.NotNil(t, s.Err, s.Attendee)
 			assert.Equal(t, freebusy.ReasonTimeout, s.Err.Reason, s.Attendee)
 			assert.Equal(t, s.Attendee, s.Err.Attendee)
@@ -334,21 +422,17 @@ func TestGraphClientFailures(t *testing.T) {
 		got, err := newClient().FreeBusy(context.Background(), q)
 		require.NoError(t, err)
 		require.NotNil(t, got[0].Err)
-		assert.ErrorIs(t, got[0].Err, ErrGraphMismatch)
-	})
-	t.Run("bad base URL", func(t *testing.T) {
-		_, err := NewGraphClient(WithGraphBaseURL("graph.example.com")).FreeBusy(context.Background(), q)
-		assert.ErrorIs(t, err, freebusy.ErrInvalid)
+		assert.ErrorIs(t, got[0].Err, ErrMismatch)
 	})
 	t.Run("invalid query", func(t *testing.T) {
-		_, err := NewGraphClient().FreeBusy(context.Background(), freebusy.Query{})
+		_, err := newTestClient(t).FreeBusy(context.Background(), freebusy.Query{})
 		assert.ErrorIs(t, err, freebusy.ErrInvalidQuery)
 	})
 	t.Run("unreachable", func(t *testing.T) {
 		srv := httptest.NewServer(status(200, ""))
 		url := srv.URL
 		srv.Close()
-		_, err := NewGraphClient(WithGraphBaseURL(url), WithHTTPClient(&http.Client{Transport: &http.Transport{}})).FreeBusy(context.Background(), q)
+		_, err := newTestClient(t, WithBaseURL(url), WithHTTPClient(&http.Client{Transport: &http.Transport{}})).FreeBusy(context.Background(), q)
 		assert.ErrorIs(t, err, freebusy.ErrUnavailable)
 		var fe *freebusy.Error
 		require.True(t, errors.As(err, &fe))
@@ -356,17 +440,17 @@ func TestGraphClientFailures(t *testing.T) {
 	})
 }
 
-// GraphClient splits like Client: a query over the default limits (a
+// Client splits like the EWS client: a query over the default limits (a
 // 70-day window, 101 attendees) is cut into requests Graph accepts (at
-// most 20 schedules, under 62 days: exchange-freebusy.md §3.3) against a
-// GraphHandler with default limits, and only a query over 100 times the
-// limits is refused.
+// most 20 schedules, under 62 days: docs/exchange.md §3.3) against a
+// Handler with default limits, and only a query over 100 times the limits
+// is refused.
 func TestGraphClientSplitsBeyondDefaultLimits(t *testing.T) {
 	graphLeakCheck(t)
 	src := &graphFakeSource{}
 	var mu sync.Mutex
-	var asked []GraphScheduleRequest
-	handler := NewGraphHandler(src)
+	var asked []ScheduleRequest
+	handler := newTestHandler(t, src)
 	_, newClient := graphServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
 		require.NoError(t, err)
@@ -406,7 +490,7 @@ func TestGraphClientSplitsBeyondDefaultLimits(t *testing.T) {
 			defer mu.Unlock()
 			assert.Len(t, asked, tt.requests)
 			for _, r := range asked {
-				assert.LessOrEqual(t, len(r.Schedules), GraphMaxSchedules)
+				assert.LessOrEqual(t, len(r.Schedules), MaxSchedules)
 			}
 		})
 	}
@@ -415,4 +499,37 @@ func TestGraphClientSplitsBeyondDefaultLimits(t *testing.T) {
 	assert.ErrorIs(t, err, freebusy.ErrWindowTooLong)
 	_, err = newClient().FreeBusy(context.Background(), freebusy.Query{Attendees: graphAttendees(100*100 + 1), Start: start, End: start.Add(time.Hour)})
 	assert.ErrorIs(t, err, freebusy.ErrTooManyAttendees)
+}
+
+// A hung server cannot hold a caller whose context has no deadline: the
+// clients bound the call with WithCallTimeout and answer Timeout per
+// attendee, as at any deadline.
+func TestGraphClientBoundsCallsWithoutDeadline(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	release := make(chan struct{})
+	hung := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer hung.Close()
+	defer close(release)
+
+	start := time.Date(2024, 3, 5, 0, 0, 0, 0, time.UTC)
+	q := freebusy.Query{Attendees: []string{"a@example.com"}, Start: start, End: start.Add(24 * time.Hour)}
+	graph := newTestClient(t, WithBaseURL(hung.URL), WithCallTimeout(150*time.Millisecond))
+	for name, src := range map[string]freebusy.Source{"graph": graph} {
+		began := time.Now()
+		schedules, err := src.FreeBusy(context.Background(), q)
+		took := time.Since(began)
+		assert.Less(t, took, 5*time.Second, "%s: bounded by the call timeout", name)
+		if err != nil {
+			assert.ErrorIs(t, err, freebusy.ErrTimeout, name)
+			continue
+		}
+		require.Len(t, schedules, 1, name)
+		require.NotNil(t, schedules[0].Err, name)
+		assert.ErrorIs(t, schedules[0].Err, freebusy.ErrTimeout, name)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/calbridge/calbridge/freebusy"
+	"github.com/calbridge/calbridge/internal/config"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -15,11 +16,11 @@ func TestPublicFolderSource(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	broken := sampleMessage()
 	broken.MonthsBusy = append(broken.MonthsBusy, 32388) // one more month than blobs
-	store := map[string]*PublicFolderMessage{
+	store := map[string]*Message{
 		"danw@example.com":   sampleMessage(),
 		"broken@example.com": broken,
 	}
-	lookup := func(ctx context.Context, a string) (*PublicFolderMessage, error) {
+	lookup := func(ctx context.Context, a string) (*Message, error) {
 		switch a {
 		case "denied@example.com":
 			return nil, freebusy.NewError(a, freebusy.ReasonAccessDenied, nil)
@@ -29,7 +30,8 @@ func TestPublicFolderSource(t *testing.T) {
 		}
 		return store[a], nil
 	}
-	src := NewPublicFolderSource(lookup, WithConcurrency(2))
+	src, err := NewSource(lookup, WithConcurrency(2))
+	require.NoError(t, err)
 	q := freebusy.Query{
 		Attendees: []string{"danw@example.com", "nobody@example.com", "broken@example.com", "denied@example.com"},
 		Start:     pfTime("2024-02-28T00:00:00Z"),
@@ -55,7 +57,7 @@ func TestPublicFolderSource(t *testing.T) {
 		require.NotNil(t, got[i].Err, q.Attendees[i])
 		assert.ErrorIs(t, got[i].Err, want, q.Attendees[i])
 	}
-	assert.ErrorIs(t, got[2].Err, ErrPublicFolderMismatch)
+	assert.ErrorIs(t, got[2].Err, ErrMismatch)
 
 	t.Run("deadline", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
@@ -75,9 +77,39 @@ func TestPublicFolderSource(t *testing.T) {
 		assert.ErrorIs(t, err, freebusy.ErrTimeout, "nothing answered")
 	})
 	t.Run("misuse", func(t *testing.T) {
-		_, err := NewPublicFolderSource(nil).FreeBusy(context.Background(), q)
-		assert.ErrorIs(t, err, freebusy.ErrUnavailable)
+		_, err := NewSource(nil)
+		require.Error(t, err, "a source needs a lookup")
+		_, err = new(Source).FreeBusy(context.Background(), q)
+		assert.ErrorIs(t, err, freebusy.ErrUnavailable, "the zero Source has no lookup")
 		_, err = src.FreeBusy(context.Background(), freebusy.Query{})
 		assert.ErrorIs(t, err, freebusy.ErrInvalidQuery)
 	})
+}
+
+// NewSource refuses an option it cannot honour at once.
+func TestNewSourceOptions(t *testing.T) {
+	lookup := func(context.Context, string) (*Message, error) { return nil, nil }
+	for name, opt := range map[string]Option{
+		"zero concurrency":       WithConcurrency(0),
+		"negative concurrency":   WithConcurrency(-3),
+		"negative limits":        WithLimits(freebusy.Limits{MaxWindow: -time.Hour}),
+		"inverted granularities": WithLimits(freebusy.Limits{MinGranularity: time.Hour, MaxGranularity: time.Minute}),
+	} {
+		t.Run(name, func(t *testing.T) {
+			src, err := NewSource(lookup, opt)
+			require.Error(t, err)
+			assert.Nil(t, src)
+			assert.ErrorIs(t, err, ErrInvalidOption)
+			assert.ErrorIs(t, err, config.ErrInvalidOption)
+			assert.Contains(t, err.Error(), "publicfolder: With")
+		})
+	}
+
+	src, err := NewSource(lookup, nil, WithLogger(nil), WithConcurrency(3), WithLimits(freebusy.Limits{MaxAttendees: 2}))
+	require.NoError(t, err, "nil options and a nil logger mean the defaults")
+	assert.Equal(t, 3, src.cfg.Concurrency)
+	_, err = src.FreeBusy(context.Background(), freebusy.Query{
+		Attendees: []string{"a", "b", "c"}, Start: pfTime("2024-03-01T00:00:00Z"), End: pfTime("2024-03-02T00:00:00Z"),
+	})
+	assert.ErrorIs(t, err, freebusy.ErrTooManyAttendees, "WithLimits applies")
 }
