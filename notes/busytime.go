@@ -10,7 +10,7 @@ import (
 )
 
 // SchedAttr is the Attr byte of a busytime SCHED_ENTRY
-// (notes-freebusy.md §1.1, nsfdata.h SCHED_ATTR_xxx). The low nibble is the
+// (docs/notes.md §1.1, nsfdata.h SCHED_ATTR_xxx). The low nibble is the
 // type; bit 3 (SCHED_ATTR_BUSY_BASE) set means the time is busy; the upper
 // nibble holds flags.
 type SchedAttr uint8
@@ -27,8 +27,8 @@ const (
 	// SchedAttrNonWork is time outside the owner's working hours, derived
 	// from the Calendar Profile.
 	SchedAttrNonWork SchedAttr = 0x09
-	// SchedAttrBusyBase is the bit that makes a type busy.
-	SchedAttrBusyBase SchedAttr = 0x08
+	// schedAttrBusyBase is the bit that makes a type busy.
+	schedAttrBusyBase SchedAttr = 0x08
 	// SchedAttrForeignUNID flags an entry whose UNID is a foreign id
 	// (gateways set it).
 	SchedAttrForeignUNID SchedAttr = 0x10
@@ -43,7 +43,7 @@ func (a SchedAttr) Type() SchedAttr { return a & schedAttrTypeMask }
 
 // Available reports whether Notes counts the time as available
 // (SCHED_ATTR_AVAILABLE: bit 3 clear). Penciled-in time is available.
-func (a SchedAttr) Available() bool { return a&SchedAttrBusyBase == 0 }
+func (a SchedAttr) Available() bool { return a&schedAttrBusyBase == 0 }
 
 // NonWork reports whether a marks time outside working hours.
 func (a SchedAttr) NonWork() bool { return a.Type() == SchedAttrNonWork }
@@ -60,10 +60,10 @@ func (a SchedAttr) String() string {
 		name = "APPT"
 	case t == SchedAttrNonWork:
 		name = "NONWORK"
-	case t < SchedAttrBusyBase:
+	case t < schedAttrBusyBase:
 		name = "FREE_RESERVED" + strconv.Itoa(int(t))
 	default:
-		name = "BUSY_RESERVED" + strconv.Itoa(int(t-SchedAttrBusyBase))
+		name = "BUSY_RESERVED" + strconv.Itoa(int(t-schedAttrBusyBase))
 	}
 	if a&SchedAttrForeignUNID != 0 {
 		name += "|FOREIGN_UNID"
@@ -78,7 +78,7 @@ func (a SchedAttr) String() string {
 }
 
 // BusyPolicy is the one place where Notes busy-time meaning is mapped to
-// the canonical statuses (notes-freebusy.md §1.3, §6.1). The zero value is
+// the canonical statuses (docs/notes.md §1.3, §6.1). The zero value is
 // the documented default:
 //
 //	Notes                              canonical
@@ -142,17 +142,19 @@ func (p BusyPolicy) Attr(s freebusy.Status) (SchedAttr, bool) {
 }
 
 // AppointmentType is the Notes AppointmentType item, exported to
-// iCalendar as X-LOTUS-APPTTYPE (notes-freebusy.md §1.1, §6.1).
+// iCalendar as X-LOTUS-APPTTYPE (docs/notes.md §1.1, §6.1).
 type AppointmentType uint8
 
 // The appointment types.
 const (
-	// Appointment (0) blocks time [S27].
+	// Appointment (0) blocks time (R5-era Notes user documentation, §6.1).
 	Appointment AppointmentType = 0
-	// Anniversary (1, also a personal to-do) blocks no time [S27].
+	// Anniversary (1, also a personal to-do) blocks no time (R5-era Notes
+	// user documentation, §6.1).
 	Anniversary AppointmentType = 1
 	// AllDayEvent (2, also a group to-do) blocks the day in the owner's
-	// zone, per the R5-era book [S27]; newer defaults are unverified (§11).
+	// zone, per the R5-era Notes user documentation; newer defaults are
+	// unverified (§11).
 	AllDayEvent AppointmentType = 2
 	// Meeting (3) blocks time.
 	Meeting AppointmentType = 3
@@ -162,15 +164,15 @@ const (
 	Reminder AppointmentType = 4
 )
 
-// ErrAppointmentType is matched by the error of ParseAppointmentType.
-var ErrAppointmentType = errors.New("notes: unknown appointment type")
+// errAppointmentType is matched by the error of parseAppointmentType.
+var errAppointmentType = errors.New("notes: unknown appointment type")
 
-// ParseAppointmentType parses an AppointmentType or X-LOTUS-APPTTYPE value
+// parseAppointmentType parses an AppointmentType or X-LOTUS-APPTTYPE value
 // ("0".."4", spaces trimmed).
-func ParseAppointmentType(s string) (AppointmentType, error) {
+func parseAppointmentType(s string) (AppointmentType, error) {
 	v, err := strconv.ParseUint(strings.TrimSpace(s), 10, 8)
 	if err != nil || v > uint64(Reminder) {
-		return 0, fmt.Errorf("%w %q", ErrAppointmentType, s)
+		return 0, fmt.Errorf("%w %q", errAppointmentType, s)
 	}
 	return AppointmentType(v), nil
 }

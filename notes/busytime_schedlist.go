@@ -9,16 +9,16 @@ import (
 	"github.com/calbridge/calbridge/freebusy"
 )
 
-// SCHED_LIST layout constants (notes-freebusy.md §3.4, nsfdata.h).
+// SCHED_LIST layout constants (docs/notes.md §3.4, nsfdata.h).
 const (
-	// SchedListHeaderSize is the size of the SCHED_LIST header.
-	SchedListHeaderSize = 8
-	// SchedEntrySize is the size of a SCHED_ENTRY, used when the header's
+	// schedListHeaderSize is the size of the SCHED_LIST header.
+	schedListHeaderSize = 8
+	// schedEntrySize is the size of a SCHED_ENTRY, used when the header's
 	// Spare field is 0.
-	SchedEntrySize = 36
-	// SchedEntryExtSize is the size of an R6 SCHED_ENTRY_EXT; the header's
+	schedEntrySize = 36
+	// schedEntryExtSize is the size of an R6 SCHED_ENTRY_EXT; the header's
 	// Spare field gives the actual stride, which later versions may grow.
-	SchedEntryExtSize = 72
+	schedEntryExtSize = 72
 	// MaxSchedListEntries is the most SCHED_ENTRYs one SCHED_LIST holds
 	// (MAXENTRIESPERSCHEDLIST, §3.4): larger schedules are split.
 	MaxSchedListEntries = 1716
@@ -40,8 +40,10 @@ var (
 // matches its condition and freebusy.ErrInvalid; Offset is the byte offset
 // of the problem.
 type SchedListError struct {
+	// Offset is the byte offset of the problem in the input.
 	Offset int
-	Err    error
+	// Err is the condition, or the *TimeDateError of an entry's range.
+	Err error
 }
 
 // Error implements error.
@@ -89,7 +91,7 @@ type SchedList struct {
 // extra trailing bytes of each entry are skipped, as later versions may
 // append fields). Errors are *SchedListError values.
 func DecodeSchedList(b []byte) (SchedList, int, error) {
-	if len(b) < SchedListHeaderSize {
+	if len(b) < schedListHeaderSize {
 		return SchedList{}, 0, &SchedListError{Offset: len(b), Err: ErrSchedListTruncated}
 	}
 	n := binary.LittleEndian.Uint32(b)
@@ -97,8 +99,8 @@ func DecodeSchedList(b []byte) (SchedList, int, error) {
 	stride := int(binary.LittleEndian.Uint16(b[6:]))
 	switch {
 	case stride == 0:
-		stride = SchedEntrySize
-	case stride < SchedEntryExtSize:
+		stride = schedEntrySize
+	case stride < schedEntryExtSize:
 		return SchedList{}, 0, &SchedListError{Offset: 6, Err: ErrSchedListStride}
 	default:
 		l.Extended = true
@@ -106,13 +108,13 @@ func DecodeSchedList(b []byte) (SchedList, int, error) {
 	if n > MaxSchedListEntries {
 		return SchedList{}, 0, &SchedListError{Offset: 0, Err: ErrSchedListTooMany}
 	}
-	size := SchedListHeaderSize + int(n)*stride
+	size := schedListHeaderSize + int(n)*stride
 	if len(b) < size {
 		return SchedList{}, 0, &SchedListError{Offset: len(b), Err: ErrSchedListTruncated}
 	}
 	l.Entries = make([]SchedEntry, n)
 	for i := range l.Entries {
-		off := SchedListHeaderSize + i*stride
+		off := schedListHeaderSize + i*stride
 		e := b[off : off+stride]
 		var entry SchedEntry
 		copy(entry.UNID[:], e[:16])
@@ -139,7 +141,7 @@ func (l SchedList) AppendBinary(b []byte) ([]byte, error) {
 	}
 	stride := uint16(0)
 	if l.Extended {
-		stride = SchedEntryExtSize
+		stride = schedEntryExtSize
 	}
 	b = binary.LittleEndian.AppendUint32(b, uint32(len(l.Entries)))
 	b = binary.LittleEndian.AppendUint16(b, l.ApplicationID)
@@ -150,7 +152,7 @@ func (l SchedList) AppendBinary(b []byte) ([]byte, error) {
 		b = append(b, byte(e.Attr), e.UserAttr, 0, 0)
 		if l.Extended {
 			b = append(b, e.ApptUNID[:]...)
-			b = binary.LittleEndian.AppendUint32(b, SchedEntryExtSize)
+			b = binary.LittleEndian.AppendUint32(b, schedEntryExtSize)
 			b = append(b, make([]byte, 16)...) // GEO_INFO: none
 		}
 	}

@@ -5,12 +5,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/calbridge/calbridge/freebusy"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/calbridge/calbridge/freebusy"
 )
 
-// schedListVector2 is §10 vector 2 of /work/shared/reference/notes-freebusy.md:
+// schedListVector2 is §10 vector 2 of docs/notes.md:
 // a SCHED_LIST with one SCHED_ENTRY, busy 2024-03-15 14:00-15:00Z, zero
 // UNID, Attr=APPT.
 var schedListVector2 = []byte{
@@ -80,7 +81,7 @@ func TestSchedListExtendedRoundTrip(t *testing.T) {
 	l.Entries[0].UNID[0], l.Entries[0].ApptUNID[15], l.Entries[1].UserAttr = 0xAB, 0xCD, 7
 	b, err := l.AppendBinary(nil)
 	require.NoError(t, err)
-	assert.Len(t, b, SchedListHeaderSize+2*SchedEntryExtSize)
+	assert.Len(t, b, schedListHeaderSize+2*schedEntryExtSize)
 	// Two lists back to back: the byte count lets the caller walk on.
 	b = append(b, schedListVector2...)
 	got, n, err := DecodeSchedList(b)
@@ -161,7 +162,7 @@ func FuzzDecodeSchedList(f *testing.F) {
 		}
 		// Spare bytes 34-35 of each entry are not kept.
 		for i := range l.Entries {
-			off := SchedListHeaderSize + i*SchedEntrySize
+			off := schedListHeaderSize + i*schedEntrySize
 			out[off+34], out[off+35] = b[off+34], b[off+35]
 		}
 		if string(out) != string(b[:n]) {

@@ -4,13 +4,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/calbridge/calbridge/freebusy"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/calbridge/calbridge/freebusy"
 )
 
 // TestSchedAttrClassification is §10 vector 3 of
-// /work/shared/reference/notes-freebusy.md: 0x00 and 0x01 free; 0x08, 0x09,
+// docs/notes.md: 0x00 and 0x01 free; 0x08, 0x09,
 // 0x18 (APPT|FOREIGN_UNID) and 0x28 busy; the type of 0x29 is 0x09.
 func TestSchedAttrClassification(t *testing.T) {
 	for _, a := range []SchedAttr{0x00, 0x01} {
@@ -31,7 +32,7 @@ func TestSchedAttrClassification(t *testing.T) {
 	}
 }
 
-// TestBusyPolicyStatus is the §1.3 mapping table (notes-freebusy.md):
+// TestBusyPolicyStatus is the §1.3 mapping table (docs/notes.md):
 // APPT busy, PENCILED tentative by default (free as Notes shows it when
 // configured), NONWORK working-hours metadata rather than busy.
 func TestBusyPolicyStatus(t *testing.T) {
@@ -128,15 +129,15 @@ func TestAppointmentTypes(t *testing.T) {
 		{"4", Reminder, false, "reminder"},
 	}
 	for _, tt := range tests {
-		at, err := ParseAppointmentType(tt.in)
+		at, err := parseAppointmentType(tt.in)
 		require.NoError(t, err, tt.in)
 		assert.Equal(t, tt.want, at)
 		assert.Equal(t, tt.blocks, at.BlocksTime(), tt.in)
 		assert.Equal(t, tt.name, at.String())
 	}
 	for _, bad := range []string{"", "5", "-1", "x", "256"} {
-		_, err := ParseAppointmentType(bad)
-		assert.ErrorIs(t, err, ErrAppointmentType, bad)
+		_, err := parseAppointmentType(bad)
+		assert.ErrorIs(t, err, errAppointmentType, bad)
 	}
 	assert.Equal(t, "AppointmentType(9)", AppointmentType(9).String())
 }

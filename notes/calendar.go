@@ -14,10 +14,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/calbridge/calbridge/freebusy/ical"
+	"go.uber.org/zap"
 
 	"github.com/calbridge/calbridge/freebusy"
-	"go.uber.org/zap"
+	"github.com/calbridge/calbridge/freebusy/ical"
 )
 
 // CalendarManifest is the file at the root of a calendar set that names the
@@ -96,11 +96,13 @@ type calendarEntry struct {
 
 // CalendarSource answers free/busy queries from a set of Notes calendar
 // exports, one per user: the Exchange side of a gateway can then see Notes
-// users' busy time without a Domino server (DESIGN.md, data flow). It
+// users' busy time without a Domino server, from exports a Notes
+// administrator or user writes on a schedule (examples/gateway serves them
+// to Exchange callers this way). It
 // implements freebusy.Source and is safe for concurrent use; it does not
 // change after LoadCalendars.
 //
-// Each schedule's intervals come from freebusy.DecodeCalendar with the
+// Each schedule's intervals come from ical.DecodeCalendar with the
 // user's zone and the BusyPolicy's Classify hook; WorkingHours come from
 // the user's Calendar Profile; AsOf is the export file's modification time
 // or, where the file system has none (embed.FS), the latest DTSTAMP in it.
@@ -110,21 +112,24 @@ type calendarEntry struct {
 type CalendarSource struct {
 	entries []*calendarEntry
 	index   map[string][]*calendarEntry // Name.Key, lower-case address, lower-case flat CN
-	opts    options
+	cfg     sourceConfig
 }
 
 var _ freebusy.Source = (*CalendarSource)(nil)
 
 // LoadCalendars loads a calendar set from fsys: calendars.json at the root,
-// {"users": [CalendarUser, ...]}, and the exports it names. Options:
-// WithBusyPolicy, WithMaxOccurrences, WithMaxAge, WithLimits, WithLogger.
+// {"users": [CalendarUser, ...]}, and the exports it names.
 //
 // Every export is read into memory once; each query decodes the part of it
-// that its window needs. Errors are *CalendarSetError values (ErrNoManifest,
-// ErrBadManifest, ErrDuplicateUser) or the file system's errors for exports
-// that cannot be opened.
+// that its window needs. Errors are an error matching ErrInvalidOption for
+// an option given a value it cannot take, *CalendarSetError values
+// (ErrNoManifest, ErrBadManifest, ErrDuplicateUser), or the file system's
+// errors for exports that cannot be opened.
 func LoadCalendars(fsys fs.FS, opts ...Option) (*CalendarSource, error) {
-	o := newOptions(opts)
+	cfg, err := newSourceConfig(opts)
+	if err != nil {
+		return nil, err
+	}
 	raw, err := fs.ReadFile(fsys, CalendarManifest)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -138,7 +143,7 @@ func LoadCalendars(fsys fs.FS, opts ...Option) (*CalendarSource, error) {
 	if err := dec.Decode(&m); err != nil {
 		return nil, &CalendarSetError{File: CalendarManifest, Err: fmt.Errorf("%w: %v", ErrBadManifest, err)}
 	}
-	s := &CalendarSource{index: map[string][]*calendarEntry{}, opts: o}
+	s := &CalendarSource{index: map[string][]*calendarEntry{}, cfg: cfg}
 	keys := map[string]string{}
 	for _, u := range m.Users {
 		e, err := loadCalendarEntry(fsys, u)
@@ -156,7 +161,7 @@ func LoadCalendars(fsys fs.FS, opts ...Option) (*CalendarSource, error) {
 			s.index[k] = append(s.index[k], e)
 		}
 	}
-	o.logger.Debug("notes: calendar set loaded", zap.Int("users", len(s.entries)))
+	cfg.Logger.Debug("notes: calendar set loaded", zap.Int("users", len(s.entries)))
 	return s, nil
 }
 
@@ -302,11 +307,11 @@ func (s *CalendarSource) FreeBusy(ctx context.Context, q freebusy.Query) ([]free
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
-	if err := s.opts.limits.Validate(q); err != nil {
+	if err := s.cfg.Limits.Validate(q); err != nil {
 		return nil, err
 	}
 	start, end := q.Start.UTC(), q.End.UTC()
-	now := s.opts.now()
+	now := s.cfg.Now()
 	out := make([]freebusy.Schedule, len(q.Attendees))
 	for i, att := range q.Attendees {
 		if err := ctx.Err(); err != nil {
@@ -324,33 +329,33 @@ func (s *CalendarSource) schedule(att string, start, end, now time.Time) freebus
 		sch.Err = ferr
 		return sch
 	}
-	ivs, rep, err := ical.DecodeCalendar(bytes.NewReader(e.data), start, end, s.opts.cal.policy.CalendarOptions(e.loc, s.opts.cal.maxOccurrences))
+	ivs, rep, err := ical.DecodeCalendar(bytes.NewReader(e.data), start, end, s.cfg.policy.decodeOptions(e.loc, s.cfg.maxOccurrences))
 	if err != nil {
 		sch.Err = freebusy.NewError(att, freebusy.ReasonInvalid, fmt.Errorf("notes: calendar export %s: %w", e.user.Calendar, err))
 		return sch
 	}
 	if rep.Invalid > 0 || rep.Truncated > 0 {
-		s.opts.logger.Debug("notes: calendar export partly unreadable",
+		s.cfg.Logger.Debug("notes: calendar export partly unreadable",
 			zap.String("file", e.user.Calendar), zap.Int("invalid", rep.Invalid), zap.Int("truncated", rep.Truncated))
 	}
 	sch.Intervals = ivs
 	sch.WorkingHours = cloneWorkingHours(e.wh)
 	sch.AsOf = e.asOf
-	if d := s.opts.cal.maxAge; d > 0 && !e.asOf.IsZero() && now.Sub(e.asOf) > d {
+	if d := s.cfg.maxAge; d > 0 && !e.asOf.IsZero() && now.Sub(e.asOf) > d {
 		sch.Stale = true
 	}
 	return sch
 }
 
-// CalendarOptions returns the freebusy.DecodeCalendar options that read a
-// Notes calendar export under p: all-day events and floating times in the
+// decodeOptions returns the ical.DecodeCalendar options that read a Notes
+// calendar export under p: all-day events and floating times in the
 // owner's zone, and Classify as the hook. maxOccurrences 0 means the
 // decoder's default.
-func (p BusyPolicy) CalendarOptions(owner *time.Location, maxOccurrences int) ical.CalendarOptions {
+func (p BusyPolicy) decodeOptions(owner *time.Location, maxOccurrences int) ical.CalendarOptions {
 	return ical.CalendarOptions{Location: owner, MaxOccurrences: maxOccurrences, Classify: p.Classify}
 }
 
-// Classify is a freebusy.ClassifyFunc for Notes exports (§6.1, §1.3): it
+// Classify is an ical.ClassifyFunc for Notes exports (§6.1, §1.3): it
 // reads X-LOTUS-APPTTYPE (absent: an appointment, or an all-day event for a
 // DATE start), TRANSP and STATUS and applies EventStatus, so anniversaries
 // and reminders block no time, penciled-in and tentative entries follow
@@ -363,7 +368,7 @@ func (p BusyPolicy) Classify(ev *ical.CalendarEvent) (freebusy.Status, bool) {
 		typ = AllDayEvent
 	}
 	if v, ok := ev.Props["X-LOTUS-APPTTYPE"]; ok {
-		if t, err := ParseAppointmentType(v); err == nil {
+		if t, err := parseAppointmentType(v); err == nil {
 			typ = t
 		}
 	}

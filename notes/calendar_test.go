@@ -9,18 +9,12 @@ import (
 	"testing/fstest"
 	"time"
 
-	"github.com/calbridge/calbridge/internal/sample"
-
-	"github.com/calbridge/calbridge/freebusy/ical"
-
-	"github.com/calbridge/calbridge/freebusy"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-)
 
-var (
-	sampleWeekStart = time.Date(2024, 3, 11, 0, 0, 0, 0, time.UTC)
-	sampleWeekEnd   = time.Date(2024, 3, 16, 0, 0, 0, 0, time.UTC)
+	"github.com/calbridge/calbridge/freebusy"
+	"github.com/calbridge/calbridge/freebusy/ical"
+	"github.com/calbridge/calbridge/internal/sample"
 )
 
 func utc(day, h, m int) time.Time { return time.Date(2024, 3, day, h, m, 0, 0, time.UTC) }
@@ -37,14 +31,15 @@ func loadSample(t testing.TB, opts ...Option) *CalendarSource {
 }
 
 func weekQuery(attendees ...string) freebusy.Query {
-	return freebusy.Query{Attendees: attendees, Start: sampleWeekStart, End: sampleWeekEnd}
+	return freebusy.Query{Attendees: attendees, Start: sample.WeekStart, End: sample.WeekEnd}
 }
 
-// TestCalendarSourceSample reads the embedded sample set (testdata/calendars)
-// and checks every user's week. The entry types follow the X-LOTUS-APPTTYPE
-// table of /work/shared/reference/notes-freebusy.md §6.1 (anniversary and
-// reminder not busy, all-day busy in the owner's zone) and the §1.3 policy
-// (penciled-in TRANSP:TRANSPARENT and STATUS:TENTATIVE are Tentative).
+// TestCalendarSourceSample reads the sample set (internal/sample) and checks
+// every user's week. The entry types follow the X-LOTUS-APPTTYPE table of
+// docs/notes.md §6.1 (anniversary and reminder not busy, all-day busy in
+// the owner's zone) and the policy of docs/notes.md §1.3 and
+// docs/mapping.md §3.6 (penciled-in TRANSP:TRANSPARENT and STATUS:TENTATIVE
+// are Tentative).
 func TestCalendarSourceSample(t *testing.T) {
 	src := loadSample(t)
 	q := weekQuery(
@@ -106,14 +101,14 @@ func TestCalendarSourceSample(t *testing.T) {
 		// embed.FS has no modification times: AsOf is the latest DTSTAMP.
 		assert.Equal(t, wantAsOf[i], s.AsOf, s.Attendee)
 		assert.False(t, s.Stale)
-		assert.Equal(t, sampleWeekStart, s.Start)
-		assert.Equal(t, sampleWeekEnd, s.End)
+		assert.Equal(t, sample.WeekStart, s.Start)
+		assert.Equal(t, sample.WeekEnd, s.End)
 	}
 }
 
 // TestCalendarSourceNames checks that every written form of a Notes name
 // finds the user: canonical, abbreviated, with and without @Domain (KB
-// Q271590, notes-freebusy.md §7.3), any case, Internet address, and a flat
+// Q271590, docs/notes.md §7.3), any case, Internet address, and a flat
 // common name when it is unique.
 func TestCalendarSourceNames(t *testing.T) {
 	src := loadSample(t)
@@ -208,8 +203,9 @@ func TestCalendarSourcePenciledAsFree(t *testing.T) {
 	assert.Len(t, got[1].Intervals, 4)
 }
 
+// withNow fixes the clock of a CalendarSource under test.
 func withNow(now time.Time) Option {
-	return optionFunc(func(o *options) { o.now = func() time.Time { return now } })
+	return option(func(c *sourceConfig) { c.Now = func() time.Time { return now } })
 }
 
 func TestCalendarSourceAsOfAndStale(t *testing.T) {
@@ -286,9 +282,9 @@ func TestLoadCalendarsErrors(t *testing.T) {
 
 func TestCalendarSourceQueryErrors(t *testing.T) {
 	src := loadSample(t)
-	_, err := src.FreeBusy(context.Background(), freebusy.Query{Start: sampleWeekStart, End: sampleWeekEnd})
+	_, err := src.FreeBusy(context.Background(), freebusy.Query{Start: sample.WeekStart, End: sample.WeekEnd})
 	assert.ErrorIs(t, err, freebusy.ErrNoAttendees)
-	_, err = src.FreeBusy(context.Background(), freebusy.Query{Attendees: []string{"a/b"}, Start: sampleWeekEnd, End: sampleWeekStart})
+	_, err = src.FreeBusy(context.Background(), freebusy.Query{Attendees: []string{"a/b"}, Start: sample.WeekEnd, End: sample.WeekStart})
 	assert.ErrorIs(t, err, freebusy.ErrInvalidQuery)
 	q := weekQuery("a/b")
 	q.End = q.Start.AddDate(0, 3, 0) // beyond DefaultLimits' 62 days

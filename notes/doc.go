@@ -1,9 +1,15 @@
 // Package notes is calbridge's Lotus Notes / HCL Domino side: Notes names,
 // the TIMEDATE binary format, what Notes busy time means in canonical
-// terms, Notes calendars as a free/busy Source, free-time search, and the
-// Domino Access Services (DAS) freebusy API as client and server. The
-// reference for everything here is reference/notes-freebusy.md; doc
-// comments cite its sections.
+// terms, Calendar Profile working hours, Notes time-zone strings, and Notes
+// calendar exports as a freebusy.Source. The Domino Access Services
+// freebusy API, Domino's HTTP interface to busy time, is package
+// notes/das.
+//
+// The formats are HCL's (the Notes C API Reference and its headers
+// nsfdata.h, misc.h, global.h, names.h; the Domino Designer documentation);
+// docs/notes.md collects what this package relies on, with what real
+// servers do beyond the documentation, and docs/mapping.md the status
+// mappings. Sections (§) without a document name refer to docs/notes.md.
 //
 // # Names
 //
@@ -14,9 +20,9 @@
 // Internet addresses. Name formats either form (Canonical, Abbreviated) and
 // compares case-insensitively (Equal, EqualNames, Key). A name with and
 // without @Domain is the same person: the old Exchange Calendar Connector
-// resolved only one of the two (KB Q271590), and every lookup in this
-// package accepts both. Bad names are *NameError values with a condition
-// (ErrMixedLabels, ErrTooManyOrgUnits, ErrNameTooLong, ...).
+// resolved only one of the two (Microsoft KB Q271590), and every lookup in
+// this package accepts both. Bad names are *NameError values with a
+// condition (ErrMixedLabels, ErrTooManyOrgUnits, ErrNameTooLong, ...).
 //
 // # TIMEDATE
 //
@@ -26,59 +32,48 @@
 // DecodeTimeDate and MarshalBinary convert bytes, NewTimeDate and
 // TimeDate.Time convert time.Time values, NewDateOnly and NewTimeOnly build
 // the ALLDAY and ANYDAY wildcard forms, and TimeDatePair is a
-// TIMEDATE_PAIR range. The reference's §4.4 example for Bombay is wrong;
-// see the erratum there and the tests.
+// TIMEDATE_PAIR range. The IBM example for Bombay in the C API
+// documentation is wrong; see the erratum in §4.4 and the tests.
 //
 // # Busy-time semantics
 //
 // BusyPolicy is the one table that maps Notes meaning to canonical
-// statuses (§1.3, §6.1): schedule attributes (SchedAttr: APPT busy,
-// PENCILED tentative or, as Notes shows it, free; NONWORK is working-hours
-// metadata, never busy time), appointment types (AppointmentType:
-// anniversaries and reminders block nothing, all-day events block the day
-// in the owner's zone), and the reverse mapping for gateways writing busy
-// time into Notes (Attr: Notes has no out-of-office). DecodeSchedList reads
-// the raw SCHED_LIST entries the busytime system and calendar gateways
-// exchange (§3.4), and BusyPolicy.Intervals maps them. Working hours come
-// from the Calendar Profile (CalendarProfile: $AvailableDays, $Times1 to
-// $Times7) in the zone of its Notes time-zone string (TimeZone:
-// Z=..$DO=..$DL=..$ZN=..), which is mapped to an IANA zone; conversion is
-// always tzdata's, never the string's DST rules, since hard-coded DST
-// tables shifted the old connector's blocks by an hour (KB 915494).
+// statuses (§1.3, §6.1, docs/mapping.md §3.6): schedule attributes
+// (SchedAttr: APPT busy, PENCILED tentative or, as Notes shows it, free;
+// NONWORK is working-hours metadata, never busy time), appointment types
+// (AppointmentType: anniversaries and reminders block nothing, all-day
+// events block the day in the owner's zone), and the reverse mapping for
+// gateways writing busy time into Notes (Attr: Notes has no out-of-office,
+// docs/mapping.md §4.1). DecodeSchedList reads the raw SCHED_LIST entries
+// the busytime system and calendar gateways exchange (§3.4), and
+// BusyPolicy.Intervals maps them.
 //
-// # Notes calendars and free time
+// # Working hours and time zones
+//
+// Working hours come from the Calendar Profile (CalendarProfile:
+// $AvailableDays, $Times1 to $Times7, §3.7) in the zone of its Notes
+// time-zone string (TimeZone: Z=..$DO=..$DL=..$ZN=.., §3.8), which is
+// mapped to an IANA zone. Conversion is always tzdata's, never the
+// string's DST rules: hard-coded DST tables shifted the old connector's
+// blocks by an hour when the rules changed (Microsoft KB 915494).
+//
+// # Notes calendars as a Source
 //
 // CalendarSource is a freebusy.Source over a set of Notes calendar exports
 // (.ics files with X-LOTUS-APPTTYPE, TRANSP and the other X-LOTUS
-// properties), one per user, loaded from any fs.FS by LoadCalendars and
+// properties, §6), one per user, loaded from any fs.FS by LoadCalendars and
 // keyed by Notes name in any form and by Internet address. It decodes with
-// freebusy.DecodeCalendar and BusyPolicy.Classify. SampleCalendars is an
-// embedded set of four users that the examples use. FindFreeTime finds
-// times when a group is free within everyone's working hours, first fit or
-// all, as Notes' SchFreeTimeSearch and the Domino REST API's freetime
-// query do.
-//
-// # Domino Access Services
-//
-// The DAS freebusy API (§2.1-§2.2) is Domino's HTTP interface to busy
-// time: GET /api/freebusy/busytime?name=...&since=...&before=... answers
-// one name at a time with a JSON list of busy ranges (or a VFREEBUSY with
-// format=icalendar), plus free rooms, directories and sites. The DAS* types
-// mirror its JSON documents field for field; DecodeBusyTime and
-// EncodeBusyTime (and their iCalendar twins) are the codec; DASBusyTime
-// converts to and from canonical schedules, with the losses DAS imposes
-// (it has no statuses, so tentative time becomes busy or free by option,
-// and it reports non-working time as busy). Client is a freebusy.Source
-// that queries a Domino server, one request per attendee with bounded
-// concurrency, names passed without their routing domain; Handler serves
-// the same API from any freebusy.Source, so that Domino-side tools can ask
-// the gateway about Exchange users, and is the Client's test double.
+// ical.DecodeCalendar and BusyPolicy.Classify. As any Source, it answers
+// freebusy.SearchFreeTime, which finds when a group can meet inside
+// everyone's working hours, as Notes' SchFreeTimeSearch does (§3.2).
 //
 // # Conventions
 //
 // Errors are typed and match freebusy.ErrInvalid where they describe bad
 // input; one attendee's failure is reported in that attendee's
-// Schedule.Err and never fails the batch. Logging goes to a zap.Logger
-// given with WithLogger (default: none), and names and schedules are
-// logged at Debug level only.
+// Schedule.Err and never fails the batch. LoadCalendars takes Option
+// values; one given a value it cannot take makes it fail at once with an
+// error matching ErrInvalidOption. Logging goes to a zap.Logger given with
+// WithLogger (default: none), and names and schedules are logged at Debug
+// level only.
 package notes

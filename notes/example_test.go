@@ -7,9 +7,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/calbridge/calbridge/internal/sample"
-
 	"github.com/calbridge/calbridge/freebusy"
+	"github.com/calbridge/calbridge/internal/sample"
 	"github.com/calbridge/calbridge/notes"
 )
 
@@ -42,7 +41,7 @@ func ExampleParseName() {
 }
 
 // A TIMEDATE's two words are GMT; the zone bits only say where it was
-// written. This is the IBM example of notes-freebusy.md §4.4.
+// written. This is the IBM example of docs/notes.md §4.4.
 func ExampleDecodeTimeDate() {
 	raw, _ := hex.DecodeString("c0dc6c00fc632585")
 	td, err := notes.DecodeTimeDate(raw)
@@ -177,27 +176,29 @@ func ExampleCalendarSource() {
 	// Nobody/Acme -> unknown-attendee
 }
 
-// Free-time search finds when everyone is free inside everyone's working
-// hours, like Notes' SchFreeTimeSearch with first fit.
-func ExampleFindFreeTime() {
+// A CalendarSource is a freebusy.Source, so freebusy.SearchFreeTime finds
+// when a group of Notes users is free inside everyone's working hours (the
+// Calendar Profiles' $Times), like Notes' SchFreeTimeSearch with first fit.
+func ExampleCalendarSource_searchFreeTime() {
 	src, err := notes.LoadCalendars(sample.NotesCalendars())
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	slots, err := notes.FindFreeTime(context.Background(), src, notes.FreeTimeRequest{
+	meeting := 30 * time.Minute
+	slots, err := freebusy.SearchFreeTime(context.Background(), src, freebusy.FreeTimeRequest{
 		Attendees: []string{"Jane Doe/Sales/Acme/US", "Klaus Weber/Engineering/Acme/DE", "ana.souza@acme.example"},
 		Start:     time.Date(2024, 3, 13, 0, 0, 0, 0, time.UTC),
 		End:       time.Date(2024, 3, 14, 0, 0, 0, 0, time.UTC),
-		Duration:  30 * time.Minute,
-		FirstFit:  true,
+		Duration:  meeting,
+		Max:       1, // first fit
 	})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	for _, s := range slots {
-		fmt.Println(s.Start.Format(time.RFC3339), "to", s.End.Format(time.RFC3339))
+		fmt.Println(s.Start.Format(time.RFC3339), "to", s.Start.Add(meeting).Format(time.RFC3339))
 	}
 	// Output:
 	// 2024-03-13T14:00:00Z to 2024-03-13T14:30:00Z

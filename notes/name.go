@@ -9,17 +9,17 @@ import (
 	"github.com/calbridge/calbridge/freebusy"
 )
 
-// Limits on names, from the C API headers (notes-freebusy.md §5.1, names.h).
+// Limits on names, from the C API headers (docs/notes.md §5.1, names.h).
 const (
-	// MaxNameLen is the longest name, in bytes, in canonical form without
+	// maxNameLen is the longest name, in bytes, in canonical form without
 	// the domain (MAXUSERNAME is 256 including the terminating NUL).
-	MaxNameLen = 255
-	// MaxDomainLen is the longest single domain, in bytes (MAXDOMAINNAME is
+	maxNameLen = 255
+	// maxDomainLen is the longest single domain, in bytes (MAXDOMAINNAME is
 	// 32 including the NUL).
-	MaxDomainLen = 31
-	// MaxOrgUnits is the number of organizational units a Domino-standard
+	maxDomainLen = 31
+	// maxOrgUnits is the number of organizational units a Domino-standard
 	// name may have (DN_OUNITS).
-	MaxOrgUnits = 4
+	maxOrgUnits = 4
 
 	// maxInputLen bounds what ParseName looks at at all: the longest name,
 	// a chain of routing domains, and some room for spaces.
@@ -38,10 +38,11 @@ var (
 	// ErrMixedLabels: labelled and unlabelled components are mixed
 	// ("CN=Jane Doe/Acme"), which Notes rejects (§5.1, ODA).
 	ErrMixedLabels = errors.New("notes: labelled and unlabelled name components mixed")
-	// ErrTooManyOrgUnits: more than MaxOrgUnits organizational units.
+	// ErrTooManyOrgUnits: more than four organizational units (DN_OUNITS).
 	ErrTooManyOrgUnits = errors.New("notes: more than four organizational units")
-	// ErrNameTooLong: the name exceeds MaxNameLen bytes or a domain exceeds
-	// MaxDomainLen bytes.
+	// ErrNameTooLong: the name exceeds 255 bytes in canonical form without
+	// the domain (MAXUSERNAME), or a domain exceeds 31 bytes
+	// (MAXDOMAINNAME).
 	ErrNameTooLong = errors.New("notes: name too long")
 	// ErrUnknownLabel: a component label other than CN, OU, O, C, G, I, S,
 	// Q, A or P.
@@ -94,7 +95,7 @@ func (e *NameError) Unwrap() error { return e.Err }
 func (e *NameError) Is(target error) bool { return target == freebusy.ErrInvalid }
 
 // Name is a Notes user, server or group name split into its components
-// (notes-freebusy.md §5.1, dname.h DN_COMPONENTS), or an Internet address.
+// (docs/notes.md §5.1, dname.h DN_COMPONENTS), or an Internet address.
 //
 // A hierarchical name has a common name, up to four organizational units,
 // an organization and a country; the X.400 components G, I, S, Q, A and P
@@ -130,7 +131,7 @@ type Name struct {
 }
 
 // ParseName parses a Notes name in any of its written forms
-// (notes-freebusy.md §5):
+// (docs/notes.md §5):
 //
 //   - canonical: CN=Jane Doe/OU=Sales/O=Acme/C=US (labels in any case, in
 //     any order; a leading slash means least specific first, as in
@@ -178,7 +179,7 @@ func ParseName(s string) (Name, error) {
 		}
 		phrase := strings.Trim(strings.TrimSpace(in[:lt]), `"`)
 		phrase = strings.TrimSpace(phrase)
-		if len(phrase) > MaxNameLen {
+		if len(phrase) > maxNameLen {
 			return fail(ErrNameTooLong, "")
 		}
 		return Name{CommonName: phrase, Internet: addr}, nil
@@ -204,7 +205,7 @@ func ParseName(s string) (Name, error) {
 			switch {
 			case hop == "":
 				return fail(ErrEmptyComponent, "@")
-			case len(hop) > MaxDomainLen:
+			case len(hop) > maxDomainLen:
 				return fail(ErrNameTooLong, hop)
 			case strings.ContainsAny(hop, "/="):
 				return fail(ErrBadAddress, hop)
@@ -218,7 +219,7 @@ func ParseName(s string) (Name, error) {
 	}
 	// MAXUSERNAME bounds the name as Notes stores it: canonical, labels
 	// and escapes included, without the domain.
-	if len(n.Canonical()) > MaxNameLen {
+	if len(n.Canonical()) > maxNameLen {
 		return fail(ErrNameTooLong, "")
 	}
 	n.Domain = domain
@@ -285,7 +286,7 @@ func parseHierarchical(s string) (Name, string, error) {
 		}
 		n.Organization = rest[len(rest)-1]
 		rest = rest[:len(rest)-1]
-		if len(rest) > MaxOrgUnits {
+		if len(rest) > maxOrgUnits {
 			return Name{}, "", ErrTooManyOrgUnits
 		}
 		if len(rest) > 0 {
@@ -299,7 +300,7 @@ func parseHierarchical(s string) (Name, string, error) {
 		case "CN":
 			dst = &n.CommonName
 		case "OU":
-			if len(n.OrgUnits) == MaxOrgUnits {
+			if len(n.OrgUnits) == maxOrgUnits {
 				return Name{}, c.raw, ErrTooManyOrgUnits
 			}
 			n.OrgUnits = append(n.OrgUnits, c.value)
@@ -610,7 +611,7 @@ func escape(s string) string {
 func validInternet(s string) bool {
 	at := strings.LastIndexByte(s, '@')
 	return at > 0 && at < len(s)-1 && strings.Count(s, "@") == 1 &&
-		!strings.ContainsAny(s, " \t<>/\"") && len(s) <= MaxNameLen
+		!strings.ContainsAny(s, " \t<>/\"") && len(s) <= maxNameLen
 }
 
 func isTwoLetters(s string) bool {

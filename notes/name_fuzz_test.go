@@ -9,7 +9,7 @@ import (
 // *NameError, and that both written forms of a parsed name read back as
 // the same name.
 func FuzzParseName(f *testing.F) {
-	// Seeds: the written forms of notes-freebusy.md §5.
+	// Seeds: the written forms of docs/notes.md §5.
 	for _, s := range []string{
 		"CN=Jayne Doe/OU=Inside Sales/OU=Sales/O=ABCorp/C=US",
 		"Reuben D. Smith/Ottawa/Acme/CA",

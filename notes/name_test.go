@@ -6,13 +6,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/calbridge/calbridge/freebusy"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/calbridge/calbridge/freebusy"
 )
 
 // TestParseNameGolden checks the golden examples of
-// /work/shared/reference/notes-freebusy.md §5.4 and §10 vector 7.
+// docs/notes.md §5.4 and §10 vector 7.
 func TestParseNameGolden(t *testing.T) {
 	tests := []struct {
 		name      string
@@ -22,7 +23,7 @@ func TestParseNameGolden(t *testing.T) {
 		abbrev    string
 	}{
 		{
-			// §5.4 row 1 [S9 DNAbbreviate sample].
+			// §5.4 row 1 (HCL Notes C API Reference, DNAbbreviate sample).
 			name: "DNAbbreviate sample",
 			in:   "CN=Jayne Doe/OU=Inside Sales/OU=Sales/O=ABCorp/C=US",
 			want: Name{CommonName: "Jayne Doe", OrgUnits: []string{"Inside Sales", "Sales"}, Organization: "ABCorp", Country: "US"},
@@ -31,7 +32,7 @@ func TestParseNameGolden(t *testing.T) {
 			abbrev:    "Jayne Doe/Inside Sales/Sales/ABCorp/US",
 		},
 		{
-			// §5.4 row 2 [S12 terminology db].
+			// §5.4 row 2 (a Domino terminology database's canonical-format definition).
 			name:      "terminology db abbreviated",
 			in:        "Reuben D. Smith/Ottawa/Acme/CA",
 			want:      Name{CommonName: "Reuben D. Smith", OrgUnits: []string{"Ottawa"}, Organization: "Acme", Country: "CA"},
@@ -39,7 +40,7 @@ func TestParseNameGolden(t *testing.T) {
 			abbrev:    "Reuben D. Smith/Ottawa/Acme/CA",
 		},
 		{
-			// §5.4 row 3 [S9 DNParse]: non-abbreviable, with ADMD, PRMD and
+			// §5.4 row 3 (HCL Notes C API Reference, DNParse): non-abbreviable, with ADMD, PRMD and
 			// a domain; leading slash means least specific first.
 			name:      "DNParse X.400 sample",
 			in:        "/C=GB/A=RN/P=Red Squadron/O=CAM/CN=Jayne Doe@FooDomain",
@@ -48,7 +49,7 @@ func TestParseNameGolden(t *testing.T) {
 			abbrev:    "CN=Jayne Doe/A=RN/P=Red Squadron/O=CAM/C=GB@FooDomain",
 		},
 		{
-			// §10 vector 7 and §5.1 [S11 schema doc]: OU without O must
+			// §10 vector 7 and §5.1 (OpenNTF Domino API, Name schema): OU without O must
 			// not abbreviate to John B Goode/East.
 			name:      "OU without O stays canonical",
 			in:        "CN=John B Goode/OU=East",
@@ -65,7 +66,7 @@ func TestParseNameGolden(t *testing.T) {
 			abbrev:    "John B Goode/Sales/East/Acme/US",
 		},
 		{
-			// §5.1 [S9 DNParse]: '$' escapes a '/' inside a value.
+			// §5.1 (HCL Notes C API Reference, DNParse): '$' escapes a '/' inside a value.
 			name:      "dollar escape",
 			in:        "Jayne Doe/Sales$/Marketing/Lotus/GB",
 			want:      Name{CommonName: "Jayne Doe", OrgUnits: []string{"Sales/Marketing"}, Organization: "Lotus", Country: "GB"},
@@ -73,7 +74,7 @@ func TestParseNameGolden(t *testing.T) {
 			abbrev:    "Jayne Doe/Sales$/Marketing/Lotus/GB",
 		},
 		{
-			// §5.2 [S20 Q222893]: routing address with a domain.
+			// §5.2 (Microsoft KB Q222893): routing address with a domain.
 			name:      "routing address",
 			in:        "John Smith/Central/Microsoft@EXCHANGE",
 			want:      Name{CommonName: "John Smith", OrgUnits: []string{"Central"}, Organization: "Microsoft", Domain: "EXCHANGE"},
@@ -97,7 +98,7 @@ func TestParseNameGolden(t *testing.T) {
 			abbrev:    "Mary Tsen",
 		},
 		{
-			// §5.2 [S9 DNParse]: RFC 822 phrase form.
+			// §5.2 (HCL Notes C API Reference, DNParse): RFC 822 phrase form.
 			name:      "rfc822 phrase",
 			in:        "Jayne Doe <jdoe@lotus.com>",
 			want:      Name{CommonName: "Jayne Doe", Internet: "jdoe@lotus.com"},
@@ -105,7 +106,7 @@ func TestParseNameGolden(t *testing.T) {
 			abbrev:    "jdoe@lotus.com",
 		},
 		{
-			// §5.2 [S11]: '@' with no space, '/' or '=' before it is an
+			// §5.2 (OpenNTF Domino API, NameODA): '@' with no space, '/' or '=' before it is an
 			// Internet address.
 			name:      "internet address",
 			in:        "jdoe@lotus.com",
@@ -114,7 +115,7 @@ func TestParseNameGolden(t *testing.T) {
 			abbrev:    "jdoe@lotus.com",
 		},
 		{
-			// §5.1 [S11]: label keywords are case-insensitive; spaces trimmed.
+			// §5.1 (OpenNTF Domino API, NameODA): label keywords are case-insensitive; spaces trimmed.
 			name:      "lower-case labels and spaces",
 			in:        " cn=Jane Doe / ou=Sales / o=Acme ",
 			want:      Name{CommonName: "Jane Doe", OrgUnits: []string{"Sales"}, Organization: "Acme"},
@@ -122,7 +123,7 @@ func TestParseNameGolden(t *testing.T) {
 			abbrev:    "Jane Doe/Sales/Acme",
 		},
 		{
-			// §5.1 [S11]: the last part is C only when it is an ISO code.
+			// §5.1 (OpenNTF Domino API, NameODA): the last part is C only when it is an ISO code.
 			name:      "last part not a country",
 			in:        "Jane Doe/Sales/Acme/XY",
 			want:      Name{CommonName: "Jane Doe", OrgUnits: []string{"Sales", "Acme"}, Organization: "XY"},
@@ -185,9 +186,9 @@ func TestParseNameErrors(t *testing.T) {
 		{"leading slash unlabelled", "/Acme/Jane", ErrMixedLabels},
 		{"five OUs labelled", "CN=J/OU=1/OU=2/OU=3/OU=4/OU=5/O=Acme", ErrTooManyOrgUnits},
 		{"five OUs abbreviated", "J/1/2/3/4/5/Acme", ErrTooManyOrgUnits},
-		{"too long", strings.Repeat("x", MaxNameLen+1), ErrNameTooLong},
+		{"too long", strings.Repeat("x", maxNameLen+1), ErrNameTooLong},
 		{"too long input", strings.Repeat("x/", 600), ErrNameTooLong},
-		{"domain too long", "Jane Doe/Acme@" + strings.Repeat("d", MaxDomainLen+1), ErrNameTooLong},
+		{"domain too long", "Jane Doe/Acme@" + strings.Repeat("d", maxDomainLen+1), ErrNameTooLong},
 		{"unknown label", "CN=Jane/X=1/O=Acme", ErrUnknownLabel},
 		{"duplicate CN", "CN=Jane/CN=John/O=Acme", ErrDuplicateComponent},
 		{"country three letters", "CN=Jane/O=Acme/C=USA", ErrBadCountry},
@@ -219,7 +220,7 @@ func TestParseNameErrors(t *testing.T) {
 }
 
 // TestEqualNames checks case-insensitive comparison across forms and the
-// @Domain rule of KB Q271590 (notes-freebusy.md §5.2, §7.3).
+// @Domain rule of KB Q271590 (docs/notes.md §5.2, §7.3).
 func TestEqualNames(t *testing.T) {
 	tests := []struct {
 		a, b string

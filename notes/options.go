@@ -1,107 +1,102 @@
 package notes
 
 import (
-	"context"
-	"net/http"
 	"time"
 
-	"github.com/calbridge/calbridge/freebusy"
 	"go.uber.org/zap"
+
+	"github.com/calbridge/calbridge/freebusy"
+	"github.com/calbridge/calbridge/internal/config"
 )
 
-// Option configures a client, handler or source of this package. Options
-// that do not apply to what they are given are ignored.
-type Option interface{ apply(*options) }
+// ErrInvalidOption is matched (errors.Is) by the error LoadCalendars
+// returns for an option given a value it cannot take.
+var ErrInvalidOption = config.ErrInvalidOption
 
-type optionFunc func(*options)
+// pkg names this package in option errors.
+const pkg = "notes"
 
-func (f optionFunc) apply(o *options) { f(o) }
+// Option configures LoadCalendars.
+type Option interface{ apply(*sourceConfig) }
 
-// options holds every knob of the package. Fields are shared by the
-// clients, handlers and sources; each documents which of them reads it.
-type options struct {
-	logger      *zap.Logger
-	httpClient  *http.Client
-	concurrency int
-	limits      freebusy.Limits
-	callTimeout time.Duration
-	now         func() time.Time
-	cal         calendarOptions // calendar Source knobs, see calendaroptions.go
+// sourceConfig is what LoadCalendars reads.
+type sourceConfig struct {
+	config.Common
+	// policy maps Notes entries to statuses; the zero value is the default.
+	policy BusyPolicy
+	// maxOccurrences bounds recurrence expansion per calendar and query;
+	// 0 means the decoder's default.
+	maxOccurrences int
+	// maxAge marks schedules Stale when their data is older; 0 never does.
+	maxAge time.Duration
 }
 
-func newOptions(opts []Option) options {
-	o := options{
-		logger:      zap.NewNop(),
-		httpClient:  http.DefaultClient,
-		concurrency: 8,
-		limits:      freebusy.DefaultLimits,
-		callTimeout: DefaultCallTimeout,
-		now:         time.Now,
-	}
-	for _, opt := range opts {
-		if opt != nil {
-			opt.apply(&o)
-		}
-	}
-	return o
-}
+// option is an Option that sets a field of sourceConfig.
+type option func(*sourceConfig)
+
+func (f option) apply(c *sourceConfig) { f(c) }
 
 // WithLogger sets the logger. The default, and a nil logger, mean
 // zap.NewNop(). Attendee names and schedule contents are never logged above
 // Debug level.
 func WithLogger(l *zap.Logger) Option {
-	return optionFunc(func(o *options) {
-		if l == nil {
-			l = zap.NewNop()
-		}
-		o.logger = l
-	})
+	return option(func(c *sourceConfig) { c.SetLogger(l) })
 }
 
-// WithHTTPClient sets the HTTP client used by clients. The default, and nil,
-// mean http.DefaultClient. Authentication belongs in the client's Transport
-// (a RoundTripper), never in this package.
-func WithHTTPClient(c *http.Client) Option {
-	return optionFunc(func(o *options) {
-		if c == nil {
-			c = http.DefaultClient
-		}
-		o.httpClient = c
-	})
-}
-
-// WithConcurrency bounds how many backend requests a client runs at once
-// for one query. The default is 8; values below 1 mean 1.
-func WithConcurrency(n int) Option {
-	return optionFunc(func(o *options) {
-		if n < 1 {
-			n = 1
-		}
-		o.concurrency = n
-	})
-}
-
-// WithLimits sets the query limits that clients split by and handlers
-// enforce. The default is freebusy.DefaultLimits; zero fields fall back to it.
+// WithLimits sets the query limits beyond which a CalendarSource refuses a
+// query. The default is freebusy.DefaultLimits; zero fields mean the field
+// of freebusy.DefaultLimits. A negative field, or a minimum granularity
+// above the maximum, makes LoadCalendars fail with an error matching
+// ErrInvalidOption.
 func WithLimits(l freebusy.Limits) Option {
-	return optionFunc(func(o *options) { o.limits = l })
+	return option(func(c *sourceConfig) { c.SetLimits(pkg, l) })
 }
 
-// DefaultCallTimeout bounds a client's FreeBusy call whose context has no
-// deadline, so that a hung server cannot hold a caller forever.
-const DefaultCallTimeout = 60 * time.Second
-
-// WithCallTimeout sets how long a client's FreeBusy call may take when its
-// context has no deadline (a context deadline always wins). The default is
-// DefaultCallTimeout; zero or less means no bound but the context's.
-func WithCallTimeout(d time.Duration) Option {
-	return optionFunc(func(o *options) { o.callTimeout = d })
+// WithBusyPolicy sets how a CalendarSource maps Notes entries to statuses
+// (see BusyPolicy; the zero value, the default, reports penciled-in time as
+// Tentative, docs/mapping.md §4.4).
+func WithBusyPolicy(p BusyPolicy) Option {
+	return option(func(c *sourceConfig) { c.policy = p })
 }
 
-// boundCall gives ctx the call timeout when it has no deadline of its own.
-func (o *options) boundCall(ctx context.Context) (context.Context, context.CancelFunc) {
-	if _, ok := ctx.Deadline(); ok || o.callTimeout <= 0 {
-		return ctx, func() {}
+// WithMaxOccurrences bounds how many occurrences of recurring events a
+// CalendarSource expands per attendee and query, so that a runaway RRULE
+// cannot exhaust memory. Zero, the default, leaves the bound to
+// ical.DecodeCalendar; a negative n makes LoadCalendars fail with an error
+// matching ErrInvalidOption.
+func WithMaxOccurrences(n int) Option {
+	return option(func(c *sourceConfig) {
+		if n < 0 {
+			c.Invalid(pkg, "WithMaxOccurrences", "%d is below 0", n)
+			return
+		}
+		c.maxOccurrences = n
+	})
+}
+
+// WithMaxAge makes a CalendarSource mark a schedule Stale when its calendar
+// export is older than d at query time (the old Exchange Calendar Connector
+// served stale data without saying so, docs/notes.md §7.3). Zero, the
+// default, never marks schedules stale; a negative d makes LoadCalendars
+// fail with an error matching ErrInvalidOption.
+func WithMaxAge(d time.Duration) Option {
+	return option(func(c *sourceConfig) {
+		if d < 0 {
+			c.Invalid(pkg, "WithMaxAge", "negative duration %v", d)
+			return
+		}
+		c.maxAge = d
+	})
+}
+
+// newSourceConfig applies opts over the defaults; nil options are
+// skipped. It returns the first invalid option's error.
+func newSourceConfig(opts []Option) (sourceConfig, error) {
+	c := sourceConfig{Common: config.Defaults()}
+	for _, o := range opts {
+		if o != nil {
+			o.apply(&c)
+		}
 	}
-	return context.WithTimeout(ctx, o.callTimeout)
+	return c, c.Err()
 }

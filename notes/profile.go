@@ -44,7 +44,7 @@ func (e *ProfileError) Is(target error) bool {
 }
 
 // CalendarProfile holds the Calendar Profile items that describe when a
-// user works (notes-freebusy.md §3.7, stdnames.h). Values are the items'
+// user works (docs/notes.md §3.7, stdnames.h). Values are the items'
 // text values, as a DXL or JSON export of the profile document gives them.
 //
 // Its JSON form is the profile document's items, name to list of values:

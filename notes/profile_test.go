@@ -5,13 +5,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/calbridge/calbridge/freebusy"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/calbridge/calbridge/freebusy"
 )
 
 // TestProfileDefaultWorkingHours uses the default of the stdnames.h comment
-// quoted in /work/shared/reference/notes-freebusy.md §3.7: Mon-Fri
+// quoted in docs/notes.md §3.7: Mon-Fri
 // 9:00-12:00 and 13:00-17:00.
 func TestProfileDefaultWorkingHours(t *testing.T) {
 	p := CalendarProfile{

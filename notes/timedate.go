@@ -9,17 +9,17 @@ import (
 	"github.com/calbridge/calbridge/freebusy"
 )
 
-// TIMEDATE constants (notes-freebusy.md §4.1, misc.h).
+// TIMEDATE constants (docs/notes.md §4.1, misc.h).
 const (
-	// TimeDateSize is the size of an encoded TIMEDATE, in bytes.
-	TimeDateSize = 8
-	// TimeDatePairSize is the size of an encoded TIMEDATE_PAIR, in bytes.
-	TimeDatePairSize = 2 * TimeDateSize
+	// timeDateSize is the size of an encoded TIMEDATE, in bytes.
+	timeDateSize = 8
+	// timeDatePairSize is the size of an encoded TIMEDATE_PAIR, in bytes.
+	timeDatePairSize = 2 * timeDateSize
 
-	// AllDay in Innards[0] means "no time": a date-only value.
-	AllDay uint32 = 0xFFFFFFFF
-	// AnyDay in Innards[1] means "no date": a time-only value.
-	AnyDay uint32 = 0xFFFFFFFF
+	// allDay in Innards[0] means "no time": a date-only value.
+	allDay uint32 = 0xFFFFFFFF
+	// anyDay in Innards[1] means "no date": a time-only value.
+	anyDay uint32 = 0xFFFFFFFF
 
 	ticksPerSecond = 100
 	ticksPerDay    = 86400 * ticksPerSecond // TICKS_IN_DAY 8640000
@@ -106,12 +106,12 @@ func (z Zone) String() string {
 	return s
 }
 
-// ZoneOf returns the Zone that describes loc around instant t, from tzdata:
+// zoneOf returns the Zone that describes loc around instant t, from tzdata:
 // the standard offset (the smaller of the offsets of January and July) and
-// whether the zone observes DST that year (they differ). This is the interoperable encoding
-// recommended in §4.2 (the C API writes EST as zone 5 with the DST bit);
+// whether the zone observes DST that year (they differ). This is the
+// interoperable encoding recommended in §4.2 (the C API writes EST as zone 5 with the DST bit);
 // domino-jna's habit of writing the summer offset is not followed.
-func ZoneOf(t time.Time, loc *time.Location) Zone {
+func zoneOf(t time.Time, loc *time.Location) Zone {
 	if loc == nil {
 		loc = time.UTC
 	}
@@ -128,33 +128,42 @@ func ZoneOf(t time.Time, loc *time.Location) Zone {
 	return Zone{Offset: time.Duration(off) * time.Second}
 }
 
-// TimeDate is the Notes TIMEDATE (notes-freebusy.md §4.1, global.h): two
+// TimeDate is the Notes TIMEDATE (docs/notes.md §4.1, global.h): two
 // 32-bit words. Innards[0] is the time of day in GMT in hundredths of a
-// second, or AllDay; Innards[1] holds the Julian day number in bits 0-23 and
-// the zone of origin in bits 24-31, or AnyDay. On disk and on the wire it is
+// second, or ALLDAY (0xFFFFFFFF: a date-only value); Innards[1] holds the
+// Julian day number in bits 0-23 and the zone of origin in bits 24-31, or
+// ANYDAY (0xFFFFFFFF: a time-only value). On disk and on the wire it is
 // 8 bytes, little-endian, Innards[0] first.
 //
 // The zero TimeDate is the null value Notes uses for "no time".
 type TimeDate struct {
+	// Innards are the two words, as described above.
 	Innards [2]uint32
 }
 
 // TimeDatePair is a TIMEDATE_PAIR (§3.4): a range from Lower to Upper, 16
 // bytes on the wire.
 type TimeDatePair struct {
-	Lower, Upper TimeDate
+	// Lower is where the range starts.
+	Lower TimeDate
+	// Upper is where it ends.
+	Upper TimeDate
 }
 
 // NewTimeDate encodes the instant t, with the zone bits describing t's
-// location per ZoneOf. It fails for locations whose standard offset is not a
-// whole number of quarter hours, and for instants outside the TIMEDATE
-// range. Hundredths of a second are kept; finer precision is truncated.
+// location as tzdata knows it: the zone's standard offset (the smaller of
+// its January and July offsets) and whether it observes DST that year, the
+// interoperable encoding of §4.2 (the C API writes US Eastern as zone 5
+// with the DST bit, winter or summer). It fails for locations whose
+// standard offset is not a whole number of quarter hours, and for instants
+// outside the TIMEDATE range. Hundredths of a second are kept; finer
+// precision is truncated.
 func NewTimeDate(t time.Time) (TimeDate, error) {
-	return NewTimeDateInZone(t, ZoneOf(t, t.Location()))
+	return newTimeDateInZone(t, zoneOf(t, t.Location()))
 }
 
-// NewTimeDateInZone encodes the instant t with the given zone metadata.
-func NewTimeDateInZone(t time.Time, z Zone) (TimeDate, error) {
+// newTimeDateInZone encodes the instant t with the given zone metadata.
+func newTimeDateInZone(t time.Time, z Zone) (TimeDate, error) {
 	zoneBits, err := encodeZone(z)
 	if err != nil {
 		return TimeDate{}, &TimeDateError{Op: "encode", Err: err}
@@ -174,7 +183,7 @@ func NewDateOnly(year int, month time.Month, day int) (TimeDate, error) {
 	if err != nil {
 		return TimeDate{}, &TimeDateError{Op: "encode", Err: err}
 	}
-	return TimeDate{Innards: [2]uint32{AllDay, jd}}, nil
+	return TimeDate{Innards: [2]uint32{allDay, jd}}, nil
 }
 
 // NewTimeOnly returns the time-only (ANYDAY) TIMEDATE for a wall-clock
@@ -183,7 +192,7 @@ func NewTimeOnly(clock time.Duration) (TimeDate, error) {
 	if clock < 0 || clock >= 24*time.Hour {
 		return TimeDate{}, &TimeDateError{Op: "encode", Err: ErrTimeOfDay}
 	}
-	return TimeDate{Innards: [2]uint32{uint32(clock / (time.Second / ticksPerSecond)), AnyDay}}, nil
+	return TimeDate{Innards: [2]uint32{uint32(clock / (time.Second / ticksPerSecond)), anyDay}}, nil
 }
 
 // julian returns the Julian day number and GMT ticks of t.
@@ -226,7 +235,7 @@ func encodeZone(z Zone) (uint32, error) {
 // any other length and a time of day beyond TICKS_IN_DAY; the zone bits are
 // metadata and are not checked.
 func DecodeTimeDate(b []byte) (TimeDate, error) {
-	if len(b) != TimeDateSize {
+	if len(b) != timeDateSize {
 		return TimeDate{}, &TimeDateError{Op: "decode", Err: ErrTimeDateLength}
 	}
 	td := TimeDate{Innards: [2]uint32{binary.LittleEndian.Uint32(b), binary.LittleEndian.Uint32(b[4:])}}
@@ -236,9 +245,9 @@ func DecodeTimeDate(b []byte) (TimeDate, error) {
 	return td, nil
 }
 
-// Validate reports whether Innards[0] is a valid time of day or AllDay.
+// Validate reports whether Innards[0] is a valid time of day or ALLDAY.
 func (td TimeDate) Validate() error {
-	if td.Innards[0] != AllDay && td.Innards[0] >= ticksPerDay {
+	if td.Innards[0] != allDay && td.Innards[0] >= ticksPerDay {
 		return &TimeDateError{Op: "decode", Innards: td.Innards, Err: ErrTimeOfDay}
 	}
 	return nil
@@ -252,7 +261,7 @@ func (td TimeDate) AppendBinary(b []byte) ([]byte, error) {
 
 // MarshalBinary returns the 8-byte little-endian encoding of td.
 func (td TimeDate) MarshalBinary() ([]byte, error) {
-	return td.AppendBinary(make([]byte, 0, TimeDateSize))
+	return td.AppendBinary(make([]byte, 0, timeDateSize))
 }
 
 // UnmarshalBinary decodes with DecodeTimeDate.
@@ -269,10 +278,10 @@ func (td *TimeDate) UnmarshalBinary(b []byte) error {
 func (td TimeDate) IsZero() bool { return td.Innards == [2]uint32{} }
 
 // IsAllDay reports whether td is date-only (Innards[0] is ALLDAY).
-func (td TimeDate) IsAllDay() bool { return td.Innards[0] == AllDay }
+func (td TimeDate) IsAllDay() bool { return td.Innards[0] == allDay }
 
 // IsAnyDay reports whether td is time-only (Innards[1] is ANYDAY).
-func (td TimeDate) IsAnyDay() bool { return td.Innards[1] == AnyDay }
+func (td TimeDate) IsAnyDay() bool { return td.Innards[1] == anyDay }
 
 // HasInstant reports whether td names an instant: it is neither null nor
 // a wildcard form, and its day is not Julian day 0, whose GMT midnight
@@ -386,14 +395,14 @@ func NewTimeDatePair(start, end time.Time) (TimeDatePair, error) {
 
 // DecodeTimeDatePair decodes a 16-byte TIMEDATE_PAIR: Lower then Upper.
 func DecodeTimeDatePair(b []byte) (TimeDatePair, error) {
-	if len(b) != TimeDatePairSize {
+	if len(b) != timeDatePairSize {
 		return TimeDatePair{}, &TimeDateError{Op: "decode", Err: ErrTimeDateLength}
 	}
-	lo, err := DecodeTimeDate(b[:TimeDateSize])
+	lo, err := DecodeTimeDate(b[:timeDateSize])
 	if err != nil {
 		return TimeDatePair{}, err
 	}
-	hi, err := DecodeTimeDate(b[TimeDateSize:])
+	hi, err := DecodeTimeDate(b[timeDateSize:])
 	if err != nil {
 		return TimeDatePair{}, err
 	}
@@ -408,7 +417,7 @@ func (p TimeDatePair) AppendBinary(b []byte) ([]byte, error) {
 
 // MarshalBinary returns the 16-byte encoding of p.
 func (p TimeDatePair) MarshalBinary() ([]byte, error) {
-	return p.AppendBinary(make([]byte, 0, TimeDatePairSize))
+	return p.AppendBinary(make([]byte, 0, timeDatePairSize))
 }
 
 // Range returns the instants [start, end) the pair covers. Timed values are

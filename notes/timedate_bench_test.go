@@ -11,7 +11,7 @@ func BenchmarkTimeDateRoundTrip(b *testing.B) {
 		b.Fatal(err)
 	}
 	at := time.Date(2024, 3, 15, 10, 30, 0, 0, loc)
-	buf := make([]byte, 0, TimeDateSize)
+	buf := make([]byte, 0, timeDateSize)
 	b.ReportAllocs()
 	for b.Loop() {
 		td, err := NewTimeDate(at)

@@ -5,9 +5,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/calbridge/calbridge/freebusy"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/calbridge/calbridge/freebusy"
 )
 
 func tdBytes(in0, in1 uint32) []byte {
@@ -23,7 +24,7 @@ func mustLoad(t testing.TB, name string) *time.Location {
 }
 
 // TestTimeDateGoldenDecode decodes the golden vectors of
-// /work/shared/reference/notes-freebusy.md §4.4 (and §10 vector 1, with the
+// docs/notes.md §4.4 (and §10 vector 1, with the
 // erratum row).
 func TestTimeDateGoldenDecode(t *testing.T) {
 	tests := []struct {
@@ -33,7 +34,7 @@ func TestTimeDateGoldenDecode(t *testing.T) {
 		zone     Zone
 	}{
 		{
-			// §4.4 row 1 [S7][S22] IBM example: 14:49:04 EST, DST observed.
+			// §4.4 row 1 (domino-jna InnardsConverter, libyal NSF format documentation) IBM example: 14:49:04 EST, DST observed.
 			name: "IBM EST example",
 			in0:  0x006CDCC0, in1: 0x852563FC,
 			want: time.Date(1996, 12, 10, 19, 49, 4, 0, time.UTC),
@@ -92,7 +93,7 @@ func TestTimeDateGoldenDecode(t *testing.T) {
 			assert.Equal(t, tt.zone, td.Zone())
 			// Re-encoding the instant with the same zone metadata gives the
 			// same bytes.
-			again, err := NewTimeDateInZone(got, td.Zone())
+			again, err := newTimeDateInZone(got, td.Zone())
 			require.NoError(t, err)
 			assert.Equal(t, td, again)
 			b, err := again.MarshalBinary()
@@ -117,7 +118,7 @@ func TestTimeDateGoldenEncode(t *testing.T) {
 		at       time.Time
 		in0, in1 uint32
 	}{
-		// §4.4 row 1 [S7][S22]: EST in America/New_York (winter).
+		// §4.4 row 1 (domino-jna InnardsConverter, libyal NSF format documentation): EST in America/New_York (winter).
 		{"IBM EST", time.Date(1996, 12, 10, 14, 49, 4, 0, mustLoad(t, "America/New_York")), 0x006CDCC0, 0x852563FC},
 		// §4.4 erratum row: Asia/Kolkata (formerly Bombay), no DST.
 		{"Bombay erratum", time.Date(1996, 12, 10, 14, 49, 4, 0, mustLoad(t, "Asia/Kolkata")), 0x00332F20, 0x652563FC},
@@ -155,7 +156,7 @@ func TestZoneOf(t *testing.T) {
 		{"Europe/Dublin", Zone{Offset: 0, DST: true}}, // negative DST in tzdata
 	}
 	for _, tt := range tests {
-		assert.Equal(t, tt.want, ZoneOf(winter, mustLoad(t, tt.zone)), tt.zone)
+		assert.Equal(t, tt.want, zoneOf(winter, mustLoad(t, tt.zone)), tt.zone)
 	}
 	assert.Equal(t, "+05:30", Zone{Offset: 5*time.Hour + 30*time.Minute}.String())
 	assert.Equal(t, "-05:00 DST", Zone{Offset: -5 * time.Hour, DST: true}.String())
@@ -165,7 +166,7 @@ func TestTimeDateWildcards(t *testing.T) {
 	// §4.1: ALLDAY in Innards[0] is a date-only value.
 	d, err := NewDateOnly(2024, time.March, 15)
 	require.NoError(t, err)
-	assert.Equal(t, [2]uint32{AllDay, 0x00258AE1}, d.Innards)
+	assert.Equal(t, [2]uint32{allDay, 0x00258AE1}, d.Innards)
 	assert.True(t, d.IsAllDay())
 	assert.False(t, d.IsAnyDay())
 	assert.False(t, d.HasInstant())
@@ -186,7 +187,7 @@ func TestTimeDateWildcards(t *testing.T) {
 	// §4.1: ANYDAY in Innards[1] is a time-only value.
 	tm, err := NewTimeOnly(9*time.Hour + 30*time.Minute)
 	require.NoError(t, err)
-	assert.Equal(t, [2]uint32{9*360000 + 30*6000, AnyDay}, tm.Innards)
+	assert.Equal(t, [2]uint32{9*360000 + 30*6000, anyDay}, tm.Innards)
 	assert.True(t, tm.IsAnyDay())
 	assert.Equal(t, "T09:30:00.00", tm.String())
 	clock, ok := tm.Clock()
@@ -203,21 +204,21 @@ func TestTimeDateWildcards(t *testing.T) {
 	_, err = NewTimeOnly(-time.Second)
 	assert.ErrorIs(t, err, ErrTimeOfDay)
 
-	// §4.1: the zeroed TIMEDATE is null [S7].
+	// §4.1: the zeroed TIMEDATE is null (domino-jna InnardsConverter).
 	var null TimeDate
 	assert.True(t, null.IsZero())
 	assert.Equal(t, "null", null.String())
 	_, err = null.Time()
 	assert.ErrorIs(t, err, ErrNoInstant)
 
-	wild := TimeDate{Innards: [2]uint32{AllDay, AnyDay}}
+	wild := TimeDate{Innards: [2]uint32{allDay, anyDay}}
 	assert.Equal(t, "*", wild.String())
 	_, err = wild.Time()
 	assert.ErrorIs(t, err, ErrNoInstant)
 }
 
 func TestTimeDateString(t *testing.T) {
-	// §4.3 [S9 ConvertTIMEDATEtoRFC3339Date]: two-digit hundredths.
+	// §4.3 (HCL Notes C API Reference, ConvertTIMEDATEtoRFC3339Date): two-digit hundredths.
 	td, err := NewTimeDate(time.Date(1985, 4, 12, 23, 20, 50, 520_000_000, time.UTC))
 	require.NoError(t, err)
 	assert.Equal(t, "1985-04-12T23:20:50.52Z", td.String())
@@ -240,7 +241,7 @@ func TestTimeDateErrors(t *testing.T) {
 	// Offsets that the zone bits cannot hold (§4.2: jna throws).
 	_, err = NewTimeDate(time.Date(2024, 3, 15, 0, 0, 0, 0, time.FixedZone("odd", 5*3600+20*60)))
 	assert.ErrorIs(t, err, ErrZoneOffset)
-	_, err = NewTimeDateInZone(time.Now(), Zone{Offset: 16 * time.Hour})
+	_, err = newTimeDateInZone(time.Now(), Zone{Offset: 16 * time.Hour})
 	assert.ErrorIs(t, err, ErrZoneOffset)
 	// Before Julian day 1 and beyond 24 bits of day number.
 	_, err = NewTimeDate(time.Date(-4714, 1, 1, 0, 0, 0, 0, time.UTC))
@@ -269,7 +270,7 @@ func TestTimeDateErrors(t *testing.T) {
 }
 
 // TestTimeDatePairGolden decodes the interval of §10 vector 2 (a SCHED_ENTRY
-// busy 2024-03-15 14:00-15:00Z, notes-freebusy.md §10) from its bytes.
+// busy 2024-03-15 14:00-15:00Z, docs/notes.md §10) from its bytes.
 func TestTimeDatePairGolden(t *testing.T) {
 	raw := []byte{
 		0x80, 0xE7, 0x4C, 0x00, 0xE1, 0x8A, 0x25, 0x00,

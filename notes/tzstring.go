@@ -52,8 +52,11 @@ func (e *TimeZoneError) Is(target error) bool { return target == freebusy.ErrInv
 // DSTRule is one end of a daylight-saving period in a Notes time-zone
 // string: the Week-th Weekday of Month, Week -1 meaning the last (§3.8).
 type DSTRule struct {
-	Month   time.Month
-	Week    int
+	// Month is the month of the change.
+	Month time.Month
+	// Week is the week of the month, 1 to 5, or -1 for the last.
+	Week int
+	// Weekday is the day of the week of the change.
 	Weekday time.Weekday
 }
 
@@ -80,7 +83,7 @@ func (r DSTRule) date(year int) time.Time {
 }
 
 // TimeZone is a Notes time-zone string as stored in StartTimeZone,
-// EndTimeZone and the Calendar Profile (notes-freebusy.md §3.8):
+// EndTimeZone and the Calendar Profile (docs/notes.md §3.8):
 //
 //	Z=5$DO=1$DL=3 2 1 11 1 1$ZX=11$ZN=Eastern
 //
@@ -286,7 +289,7 @@ func (tz TimeZone) Location() (*time.Location, error) {
 			// the user turned DST off, so the name does not decide; DO=1
 			// with a zone that no longer observes DST (Mexico City since
 			// 2022) is an old string, and tzdata knows better.
-			if z := ZoneOf(ref, loc); z.Offset == tz.Offset && (tz.DST || !z.DST) {
+			if z := zoneOf(ref, loc); z.Offset == tz.Offset && (tz.DST || !z.DST) {
 				return loc, nil
 			}
 		}
@@ -315,7 +318,7 @@ func (tz TimeZone) Location() (*time.Location, error) {
 			if err != nil {
 				continue
 			}
-			z := ZoneOf(ref, loc)
+			z := zoneOf(ref, loc)
 			if z.Offset != tz.Offset || z.DST != tz.DST {
 				continue
 			}

@@ -9,7 +9,7 @@ import (
 // a *TimeZoneError, that String reads back as the same value, and that
 // Location either finds a zone or fails with ErrUnknownTimeZone.
 func FuzzParseTimeZone(f *testing.F) {
-	// Seeds: notes-freebusy.md §3.8.
+	// Seeds: docs/notes.md §3.8.
 	for _, s := range []string{
 		"Z=6$DO=1$DL=3 2 1 11 1 1$ZX=23$ZN=Central",
 		"Z=-1$DO=1$DL=3 -1 1 10 -1 1$ZX=134$ZN=W. Europe",

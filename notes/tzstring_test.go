@@ -4,13 +4,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/calbridge/calbridge/freebusy"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/calbridge/calbridge/freebusy"
 )
 
 // TestParseTimeZoneGolden parses the examples of
-// /work/shared/reference/notes-freebusy.md §3.8 and maps them to IANA zones.
+// docs/notes.md §3.8 and maps them to IANA zones.
 func TestParseTimeZoneGolden(t *testing.T) {
 	tests := []struct {
 		name string
@@ -19,7 +20,7 @@ func TestParseTimeZoneGolden(t *testing.T) {
 		iana string
 	}{
 		{
-			// §3.8 [S23 Quest KB].
+			// §3.8 (Quest support article on Notes time-zone strings).
 			name: "Central",
 			in:   "Z=6$DO=1$DL=3 2 1 11 1 1$ZX=23$ZN=Central",
 			want: TimeZone{Offset: -6 * time.Hour, DST: true, HasRules: true, Index: 23, Name: "Central",
@@ -28,7 +29,7 @@ func TestParseTimeZoneGolden(t *testing.T) {
 			iana: "America/Chicago",
 		},
 		{
-			// §3.8 [S3 NotesTimeZone.java].
+			// §3.8 (Devangarde domino-time, NotesTimeZone.java).
 			name: "W. Europe",
 			in:   "Z=-1$DO=1$DL=3 -1 1 10 -1 1$ZX=134$ZN=W. Europe",
 			want: TimeZone{Offset: time.Hour, DST: true, HasRules: true, Index: 134, Name: "W. Europe",
@@ -37,14 +38,14 @@ func TestParseTimeZoneGolden(t *testing.T) {
 			iana: "Europe/Berlin",
 		},
 		{
-			// §3.8 [S23]: non-Notes clients write ZN=GMT-6, ZX=0.
+			// §3.8 (Quest support article on Notes time-zone strings): non-Notes clients write ZN=GMT-6, ZX=0.
 			name: "non-standard GMT-6",
 			in:   "Z=6$DO=0$ZX=0$ZN=GMT-6",
 			want: TimeZone{Offset: -6 * time.Hour, Name: "GMT-6"},
 			iana: "Etc/GMT+6",
 		},
 		{
-			// §3.8 [S9]: the user guide's skeleton with DO=1; and a Z in
+			// §3.8 (HCL Notes C API Reference): the user guide's skeleton with DO=1; and a Z in
 			// TIME.zone form (minutes*100 + hours, §4.1).
 			name: "India TIME form",
 			in:   "Z=-3005$DO=0$ZX=51$ZN=India",
@@ -140,7 +141,7 @@ func TestParseTimeZoneGolden(t *testing.T) {
 
 // TestTimeZoneConversionUsesTzdata checks that a 09:00 start stays 09:00
 // local on both sides of the 2007 US rule change, which the old connector's
-// hard-coded tables got wrong by an hour (KB 915494, notes-freebusy.md §7.3).
+// hard-coded tables got wrong by an hour (KB 915494, docs/notes.md §7.3).
 func TestTimeZoneConversionUsesTzdata(t *testing.T) {
 	tz, err := ParseTimeZone("Z=5$DO=1$DL=4 1 1 10 -1 1$ZX=11$ZN=Eastern")
 	require.NoError(t, err)

@@ -10,18 +10,18 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/calbridge/calbridge/freebusy/ical"
+	"go.uber.org/zap"
 
 	"github.com/calbridge/calbridge/freebusy"
-	"go.uber.org/zap"
+	"github.com/calbridge/calbridge/freebusy/ical"
+	"github.com/calbridge/calbridge/internal/fanout"
 )
 
 // Client is a freebusy.Source backed by the Domino Access Services freebusy
-// API of one Domino server (notes-freebusy.md §2). DAS answers for one name
-// per request, so FreeBusy sends one busytime request per attendee,
+// API of one Domino server (docs/notes.md §2.1, §2.2). DAS answers for one
+// name per request, so FreeBusy sends one busytime request per attendee,
 // WithConcurrency of them at a time, and reports each attendee's outcome in
 // its own schedule.
 //
@@ -29,31 +29,36 @@ import (
 // adds credentials with WithHTTPClient. A Client is safe for concurrent use.
 type Client struct {
 	base string // scheme://host[/prefix], without a trailing slash
-	o    options
+	cfg  clientConfig
 }
 
 var _ freebusy.Source = (*Client)(nil)
 
 // ErrBadBaseURL is the condition NewClient reports for a base URL it cannot
 // use.
-var ErrBadBaseURL = errors.New("notes: DAS base URL must be an absolute http or https URL")
+var ErrBadBaseURL = errors.New("das: base URL must be an absolute http or https URL")
 
 // NewClient returns a Client for the DAS server at baseURL, e.g.
 // "https://domino.example.com". The URL may include a path prefix (a
 // reverse proxy's) and may end in "/api/freebusy"; the resource paths of
-// §2.2 are appended to what remains. The error matches ErrBadBaseURL.
+// docs/notes.md §2.2 are appended to what remains.
 //
-// Options read: WithHTTPClient, WithConcurrency, WithLimits, WithLogger,
-// WithMaxBodyBytes, WithICalendar.
-func NewClient(baseURL string, opts ...Option) (*Client, error) {
+// A base URL that is not absolute http or https with a host, or that
+// carries a query or a fragment, is an error matching ErrBadBaseURL; an
+// option given a value it cannot take is an error matching
+// ErrInvalidOption.
+func NewClient(baseURL string, opts ...ClientOption) (*Client, error) {
 	u, err := url.Parse(baseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 		return nil, fmt.Errorf("%w: %q", ErrBadBaseURL, baseURL)
 	}
+	cfg, err := newClientConfig(opts)
+	if err != nil {
+		return nil, err
+	}
 	p := strings.TrimSuffix(u.EscapedPath(), "/")
-	p = strings.TrimSuffix(p, DASPathRoot)
-	base := u.Scheme + "://" + u.Host + p
-	return &Client{base: base, o: newOptions(opts)}, nil
+	p = strings.TrimSuffix(p, PathRoot)
+	return &Client{base: u.Scheme + "://" + u.Host + p, cfg: cfg}, nil
 }
 
 // FreeBusy implements freebusy.Source. It validates q against the
@@ -64,45 +69,32 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 // and 403 ReasonAccessDenied; 429 ReasonThrottled and 503
 // ReasonUnavailable, both with Retry-After; 408 and 504 ReasonTimeout;
 // other 5xx and 404 (DAS not enabled) ReasonUnavailable; an undecodable
-// answer ReasonInvalid; what did not finish by ctx's deadline
-// ReasonTimeout. The DASError received, if any, is the Cause.
+// answer ReasonInvalid. Once ctx has ended no further request starts: the
+// attendees not yet asked fail with ReasonTimeout (deadline) or
+// ReasonUnavailable (cancelled), and a ctx that has ended before the call
+// fails it as a whole with that error. The *Error received, if any, is the
+// Cause.
 //
 // AsOf is the answer's Last-Modified (a calbridge Handler relaying cached
 // data sets it), else its Date, else the time it was received; Stale is
 // set by an HTTP Warning 110 (which a calbridge Handler sends). Busy time
 // is Busy; asked time outside the window DAS answered for is Unknown (see
-// DASBusyTime.Schedule).
+// BusyTime.Schedule and docs/mapping.md §3.7).
 func (c *Client) FreeBusy(ctx context.Context, q freebusy.Query) ([]freebusy.Schedule, error) {
-	ctx, cancel := c.o.boundCall(ctx)
+	ctx, cancel := c.cfg.BoundCall(ctx)
 	defer cancel()
-	if err := c.o.limits.Validate(q); err != nil {
+	if err := c.cfg.Limits.Validate(q); err != nil {
 		return nil, err
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, freebusy.NewError("", freebusy.ReasonOf(err), err)
+	if err := fanout.Err(ctx); err != nil {
+		return nil, err
 	}
 	out := make([]freebusy.Schedule, len(q.Attendees))
-	sem := make(chan struct{}, c.o.concurrency)
-	var wg sync.WaitGroup
-	for i, att := range q.Attendees {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-			// Not started by the deadline: fail the rest at once.
-			for j := i; j < len(q.Attendees); j++ {
-				out[j] = freebusy.Failed(q.Attendees[j], q.Start, q.End, freebusy.ReasonOf(ctx.Err()), ctx.Err())
-			}
-			wg.Wait()
-			return out, nil
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			out[i] = c.schedule(ctx, att, q)
-		}()
-	}
-	wg.Wait()
+	fanout.Run(ctx, len(q.Attendees), c.cfg.Concurrency,
+		func(i int) { out[i] = c.schedule(ctx, q.Attendees[i], q) },
+		func(i int, err *freebusy.Error) {
+			out[i] = freebusy.Failed(q.Attendees[i], q.Start, q.End, err.Reason, err.Cause)
+		})
 	return out, nil
 }
 
@@ -120,7 +112,7 @@ func (c *Client) schedule(ctx context.Context, attendee string, q freebusy.Query
 	s.AsOf = c.asOf(hdr)
 	s.Stale = isStale(hdr)
 	if rep.Inverted > 0 || rep.Empty > 0 || rep.Uncovered > 0 {
-		c.o.logger.Debug("notes: DAS busytime repaired",
+		c.cfg.Logger.Debug("das: busytime repaired",
 			zap.String("attendee", attendee),
 			zap.Int("inverted", rep.Inverted),
 			zap.Int("empty", rep.Empty),
@@ -149,7 +141,7 @@ func (c *Client) asOf(h http.Header) time.Time {
 			}
 		}
 	}
-	return c.o.now().UTC()
+	return c.cfg.Now().UTC()
 }
 
 // isStale reports whether the answer carries the HTTP warning 110
@@ -164,35 +156,35 @@ func isStale(h http.Header) bool {
 }
 
 // BusyTime sends one GET /api/freebusy/busytime for name over [since,
-// before) (sent as DASTimeLayout, fractional seconds truncated) and returns
+// before) (sent as TimeLayout, fractional seconds truncated) and returns
 // the decoded answer as sent, without conversion. Failures are
 // *freebusy.Error values classified as described on FreeBusy, with an
 // empty Attendee.
-func (c *Client) BusyTime(ctx context.Context, name string, since, before time.Time) (*DASBusyTime, error) {
+func (c *Client) BusyTime(ctx context.Context, name string, since, before time.Time) (*BusyTime, error) {
 	bt, _, err := c.busyTime(ctx, name, since, before)
 	return bt, err
 }
 
-func (c *Client) busyTime(ctx context.Context, name string, since, before time.Time) (*DASBusyTime, http.Header, error) {
+func (c *Client) busyTime(ctx context.Context, name string, since, before time.Time) (*BusyTime, http.Header, error) {
 	v := url.Values{}
 	v.Set("name", name)
-	v.Set("since", FormatDASTime(since))
-	v.Set("before", FormatDASTime(before))
+	v.Set("since", FormatTime(since))
+	v.Set("before", FormatTime(before))
 	accept := "application/json"
-	if c.o.das.icalendar {
+	if c.cfg.icalendar {
 		v.Set("format", "icalendar")
 		accept = "text/calendar"
 	}
-	body, hdr, err := c.get(ctx, DASPathBusyTime+"?"+v.Encode(), accept)
+	body, hdr, err := c.get(ctx, PathBusyTime+"?"+v.Encode(), accept)
 	if err != nil {
 		return nil, nil, err
 	}
-	var bt *DASBusyTime
-	if c.o.das.icalendar {
+	var bt *BusyTime
+	if c.cfg.icalendar {
 		var rep ical.VFreeBusyReport
 		bt, rep, err = DecodeBusyTimeICalendar(bytes.NewReader(body))
 		if rep.Normalize.Inverted > 0 {
-			c.o.logger.Debug("notes: DAS iCalendar busytime repaired",
+			c.cfg.Logger.Debug("das: iCalendar busytime repaired",
 				zap.String("attendee", name), zap.Int("inverted", rep.Normalize.Inverted))
 		}
 	} else {
@@ -209,13 +201,13 @@ func (c *Client) busyTime(ctx context.Context, name string, since, before time.T
 }
 
 // Links fetches the root document, GET /api/freebusy (§2.2.1).
-func (c *Client) Links(ctx context.Context) (*DASLinks, error) {
-	return getDAS(ctx, c, DASPathRoot, DecodeDASLinks)
+func (c *Client) Links(ctx context.Context) (*Links, error) {
+	return getDAS(ctx, c, PathRoot, DecodeLinks)
 }
 
-// DASFreeRoomsRequest is the input of Client.FreeRooms (notes-freebusy.md
+// FreeRoomsRequest is the input of Client.FreeRooms (docs/notes.md
 // §2.2.5).
-type DASFreeRoomsRequest struct {
+type FreeRoomsRequest struct {
 	// Site is the site's display name, as listed by Sites.
 	Site string
 	// Start and End bound the time the rooms must be free.
@@ -227,26 +219,26 @@ type DASFreeRoomsRequest struct {
 
 // FreeRooms asks GET /api/freebusy/freerooms for the rooms of a site that
 // are free over the request's window (§2.2.5).
-func (c *Client) FreeRooms(ctx context.Context, req DASFreeRoomsRequest) (*DASFreeRooms, error) {
+func (c *Client) FreeRooms(ctx context.Context, req FreeRoomsRequest) (*FreeRooms, error) {
 	v := url.Values{}
 	v.Set("site", req.Site)
-	v.Set("start", FormatDASTime(req.Start))
-	v.Set("end", FormatDASTime(ceilSecond(req.End.UTC())))
+	v.Set("start", FormatTime(req.Start))
+	v.Set("end", FormatTime(ceilSecond(req.End.UTC())))
 	if req.Capacity > 0 {
 		v.Set("capacity", strconv.Itoa(req.Capacity))
 	}
-	return getDAS(ctx, c, DASPathFreeRooms+"?"+v.Encode(), DecodeDASFreeRooms)
+	return getDAS(ctx, c, PathFreeRooms+"?"+v.Encode(), DecodeFreeRooms)
 }
 
 // Directories fetches GET /api/freebusy/directories (§2.2.5).
-func (c *Client) Directories(ctx context.Context) (*DASDirectories, error) {
-	return getDAS(ctx, c, DASPathDirectories, DecodeDASDirectories)
+func (c *Client) Directories(ctx context.Context) (*Directories, error) {
+	return getDAS(ctx, c, PathDirectories, DecodeDirectories)
 }
 
 // Sites fetches the sites of dir by following its "sites" link, as DAS
 // asks clients to (§2.2.5). A directory without that link is a
 // *freebusy.Error with ReasonInvalid.
-func (c *Client) Sites(ctx context.Context, dir DASDirectory) (*DASSites, error) {
+func (c *Client) Sites(ctx context.Context, dir Directory) (*Sites, error) {
 	for _, l := range dir.Links {
 		if l.Rel != "sites" {
 			continue
@@ -254,11 +246,11 @@ func (c *Client) Sites(ctx context.Context, dir DASDirectory) (*DASSites, error)
 		// The link may be relative, as in IBM's sample, or absolute; only
 		// its path is followed, on this client's server.
 		u, err := url.Parse(l.Href)
-		if err == nil && strings.HasPrefix(u.EscapedPath(), DASPathSites) {
-			return getDAS(ctx, c, u.EscapedPath(), DecodeDASSites)
+		if err == nil && strings.HasPrefix(u.EscapedPath(), PathSites) {
+			return getDAS(ctx, c, u.EscapedPath(), DecodeSites)
 		}
 	}
-	return nil, &freebusy.Error{Reason: freebusy.ReasonInvalid, Message: "notes: DAS directory has no sites link"}
+	return nil, &freebusy.Error{Reason: freebusy.ReasonInvalid, Message: "das: directory has no sites link"}
 }
 
 func getDAS[T any](ctx context.Context, c *Client, pathQuery string, decode func(io.Reader) (*T, error)) (*T, error) {
@@ -281,23 +273,23 @@ func (c *Client) get(ctx context.Context, pathQuery, accept string) ([]byte, htt
 		return nil, nil, freebusy.NewError("", freebusy.ReasonInvalid, err)
 	}
 	req.Header.Set("Accept", accept)
-	resp, err := c.o.httpClient.Do(req)
+	resp, err := c.cfg.HTTPClient.Do(req)
 	if err != nil {
 		return nil, nil, transportError(ctx, err)
 	}
 	defer resp.Body.Close()
-	limit := c.o.das.bodyLimit()
+	limit := c.cfg.maxBodyBytes
 	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
 		return nil, nil, transportError(ctx, err)
 	}
 	if int64(len(body)) > limit {
-		return nil, nil, &freebusy.Error{Reason: freebusy.ReasonInvalid, Message: fmt.Sprintf("notes: DAS answer exceeds %d bytes", limit), Cause: ErrDASTooLarge}
+		return nil, nil, &freebusy.Error{Reason: freebusy.ReasonInvalid, Message: fmt.Sprintf("das: answer exceeds %d bytes", limit), Cause: ErrTooLarge}
 	}
 	if resp.StatusCode == http.StatusOK {
 		return body, resp.Header, nil
 	}
-	return nil, nil, statusError(resp, body, c.o.now())
+	return nil, nil, statusError(resp, body, c.cfg.Now())
 }
 
 // transportError classifies a failed round trip: the context's end is a
@@ -314,21 +306,21 @@ func transportError(ctx context.Context, err error) *freebusy.Error {
 	e := freebusy.NewError("", reason, err)
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		e.Message = "notes: DAS request failed: " + ue.Err.Error()
+		e.Message = "das: request failed: " + ue.Err.Error()
 	}
 	return e
 }
 
-// statusError classifies a non-200 answer. The DASError in its body, when
+// statusError classifies a non-200 answer. The Error in its body, when
 // there is one, is the cause.
 func statusError(resp *http.Response, body []byte, now time.Time) *freebusy.Error {
-	dasErr, derr := DecodeDASError(bytes.NewReader(body))
+	dasErr, derr := DecodeError(bytes.NewReader(body))
 	if derr != nil {
-		dasErr = &DASError{Code: resp.StatusCode, Text: http.StatusText(resp.StatusCode)}
+		dasErr = &Error{Code: resp.StatusCode, Text: http.StatusText(resp.StatusCode)}
 	}
 	e := &freebusy.Error{Cause: dasErr, Message: dasErr.Error()}
 	switch code := resp.StatusCode; {
-	case code == http.StatusBadRequest && strings.EqualFold(strings.TrimSpace(dasErr.Message), DASMessageNameNotFound):
+	case code == http.StatusBadRequest && strings.EqualFold(strings.TrimSpace(dasErr.Message), MessageNameNotFound):
 		e.Reason = freebusy.ReasonUnknownAttendee
 	case code == http.StatusBadRequest:
 		e.Reason = freebusy.ReasonInvalid

@@ -12,22 +12,23 @@ import (
 	"testing"
 	"time"
 
-	"github.com/calbridge/calbridge/freebusy"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/calbridge/calbridge/freebusy"
 )
 
 // newDASPair starts the real Handler over src on loopback and returns a
 // Client talking to it. Goroutine leaks are checked after the server has
 // closed.
-func newDASPair(t *testing.T, src freebusy.Source, handlerOpts []Option, clientOpts ...Option) (*Client, *httptest.Server) {
+func newDASPair(t *testing.T, src freebusy.Source, handlerOpts []HandlerOption, clientOpts ...ClientOption) (*Client, *httptest.Server) {
 	t.Helper()
 	ignore := goleak.IgnoreCurrent()
 	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
-	srv := httptest.NewServer(NewHandler(src, handlerOpts...))
+	srv := httptest.NewServer(newHandler(t, src, handlerOpts...))
 	t.Cleanup(srv.Close)
-	c, err := NewClient(srv.URL, append([]Option{WithHTTPClient(srv.Client())}, clientOpts...)...)
+	c, err := NewClient(srv.URL, append([]ClientOption{WithHTTPClient(srv.Client())}, clientOpts...)...)
 	require.NoError(t, err)
 	return c, srv
 }
@@ -70,9 +71,9 @@ func TestClientFreeBusyAgainstHandler(t *testing.T) {
 	require.NotNil(t, scheds[1].Err)
 	assert.ErrorIs(t, scheds[1].Err, freebusy.ErrUnknownAttendee, "400 Name not found")
 	assert.Empty(t, scheds[1].Intervals)
-	var dasErr *DASError
+	var dasErr *Error
 	require.ErrorAs(t, scheds[1].Err, &dasErr)
-	assert.Equal(t, DASMessageNameNotFound, dasErr.Message)
+	assert.Equal(t, MessageNameNotFound, dasErr.Message)
 
 	assert.Equal(t, []freebusy.Interval{
 		{Start: start.Add(9 * time.Hour), End: start.Add(10 * time.Hour), Status: freebusy.Busy},
@@ -174,13 +175,13 @@ func TestClientStatusMapping(t *testing.T) {
 }
 
 // Dates go out exactly as YYYY-MM-DDTHH:MM:SSZ, widened to whole seconds
-// (notes-freebusy.md §2.2.2, §10 vector 5); one request per attendee with
+// (docs/notes.md §2.2.2, §10 vector 5); one request per attendee with
 // the routing domain removed from Notes names (KB Q271590).
 func TestClientRequestFormat(t *testing.T) {
 	var mu sync.Mutex
 	var raw []string
 	src := &dasRecordingSource{}
-	h := NewHandler(src)
+	h := newHandler(t, src)
 	ignore := goleak.IgnoreCurrent()
 	defer goleak.VerifyNone(t, ignore)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -315,7 +316,7 @@ func TestClientServerDown(t *testing.T) {
 		require.NotNil(t, s.Err)
 		assert.Equal(t, freebusy.ReasonUnavailable, s.Err.Reason)
 		assert.NotContains(t, s.Err.Message, "name=", "the URL names the attendee; the message does not repeat it")
-		assert.Contains(t, s.Err.Message, "notes: DAS request failed")
+		assert.Contains(t, s.Err.Message, "das: request failed")
 	}
 }
 
@@ -335,13 +336,14 @@ func TestClientResponseCap(t *testing.T) {
 	require.NoError(t, err)
 	require.NotNil(t, scheds[0].Err)
 	assert.Equal(t, freebusy.ReasonInvalid, scheds[0].Err.Reason)
-	assert.ErrorIs(t, scheds[0].Err, ErrDASTooLarge)
+	assert.ErrorIs(t, scheds[0].Err, ErrTooLarge)
 }
 
 // AsOf: Last-Modified when given, else Date, else receipt time.
 func TestClientAsOf(t *testing.T) {
 	now := dasUTC(2026, 3, 2, 12, 0, 0)
-	c := &Client{o: newOptions([]Option{dasWithNow(now)})}
+	c, err := NewClient("https://d.example.com", dasWithNow(now))
+	require.NoError(t, err)
 	h := http.Header{}
 	assert.True(t, now.Equal(c.asOf(h)))
 	h.Set("Date", "Mon, 02 Mar 2026 11:59:00 GMT")
@@ -369,7 +371,7 @@ func TestNewClientBaseURL(t *testing.T) {
 	}
 }
 
-// The room resources, client against handler (notes-freebusy.md §2.2.5).
+// The room resources, client against handler (docs/notes.md §2.2.5).
 func TestClientRoomResources(t *testing.T) {
 	busy := dasUTC(2026, 3, 2, 14, 0, 0)
 	src := freebusy.SourceFunc(func(_ context.Context, q freebusy.Query) ([]freebusy.Schedule, error) {
@@ -382,7 +384,7 @@ func TestClientRoomResources(t *testing.T) {
 		}
 		return out, nil
 	})
-	c, _ := newDASPair(t, src, []Option{WithRoomDirectories(dasRoomDirectories()...)})
+	c, _ := newDASPair(t, src, []HandlerOption{WithRoomDirectories(dasRoomDirectories()...)})
 	ctx := context.Background()
 
 	links, err := c.Links(ctx)
@@ -394,15 +396,15 @@ func TestClientRoomResources(t *testing.T) {
 	require.Len(t, dirs.Directories, 1)
 	sites, err := c.Sites(ctx, dirs.Directories[0])
 	require.NoError(t, err)
-	assert.Equal(t, []DASSite{{DisplayName: "Boston Building 1"}}, sites.Sites)
-	_, err = c.Sites(ctx, DASDirectory{})
+	assert.Equal(t, []Site{{DisplayName: "Boston Building 1"}}, sites.Sites)
+	_, err = c.Sites(ctx, Directory{})
 	assert.ErrorIs(t, err, freebusy.ErrInvalid)
-	abs := DASDirectory{Links: []DASLink{{Rel: "sites", Href: "https://elsewhere.example" + dirs.Directories[0].Links[0].Href}}}
+	abs := Directory{Links: []Link{{Rel: "sites", Href: "https://elsewhere.example" + dirs.Directories[0].Links[0].Href}}}
 	sites, err = c.Sites(ctx, abs)
 	require.NoError(t, err, "an absolute link is followed on the client's own server")
 	assert.Len(t, sites.Sites, 1)
 
-	rooms, err := c.FreeRooms(ctx, DASFreeRoomsRequest{Site: "Boston Building 1", Start: busy, End: busy.Add(30 * time.Minute), Capacity: 6})
+	rooms, err := c.FreeRooms(ctx, FreeRoomsRequest{Site: "Boston Building 1", Start: busy, End: busy.Add(30 * time.Minute), Capacity: 6})
 	require.NoError(t, err)
 	var names []string
 	for _, r := range rooms.Rooms {
@@ -410,21 +412,21 @@ func TestClientRoomResources(t *testing.T) {
 	}
 	assert.Equal(t, []string{"Room 1002", "Room 1004", "Room 1005"}, names, "1001 is busy, 1003 too small")
 
-	_, err = c.FreeRooms(ctx, DASFreeRoomsRequest{Site: "Nowhere", Start: busy, End: busy.Add(time.Hour)})
+	_, err = c.FreeRooms(ctx, FreeRoomsRequest{Site: "Nowhere", Start: busy, End: busy.Add(time.Hour)})
 	assert.Equal(t, freebusy.ReasonUnavailable, freebusy.ReasonOf(err), "404 Site not found")
-	var dasErr *DASError
+	var dasErr *Error
 	require.ErrorAs(t, err, &dasErr)
 	assert.Equal(t, "Site not found", dasErr.Message)
 }
 
 // BusyTime returns DAS's answer unconverted, inverted period included
-// (notes-freebusy.md §2.2.6).
+// (docs/notes.md §2.2.6).
 func TestClientBusyTimeRaw(t *testing.T) {
 	ignore := goleak.IgnoreCurrent()
 	defer goleak.VerifyNone(t, ignore)
 	sample := readDASTestdata(t, "busytime-ibm-sample.json")
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		assert.Equal(t, DASPathBusyTime, r.URL.Path)
+		assert.Equal(t, PathBusyTime, r.URL.Path)
 		_, _ = w.Write(sample)
 	}))
 	defer srv.Close()
@@ -437,4 +439,33 @@ func TestClientBusyTimeRaw(t *testing.T) {
 	scheds, err := c.FreeBusy(context.Background(), freebusy.Query{Attendees: []string{"jane"}, Start: dasUTC(2013, 11, 5, 20, 8, 35), End: dasUTC(2013, 12, 5, 20, 8, 35)})
 	require.NoError(t, err)
 	assert.Len(t, scheds[0].Intervals, 3, "the inverted first period is dropped")
+}
+
+// A cancelled ctx follows the one rule of an ended context: nothing more
+// starts, and what had not started fails as unavailable, like the request
+// that was running.
+func TestClientCancelled(t *testing.T) {
+	started := make(chan struct{}, 1)
+	src := freebusy.SourceFunc(func(ctx context.Context, q freebusy.Query) ([]freebusy.Schedule, error) {
+		started <- struct{}{}
+		<-ctx.Done()
+		return nil, ctx.Err()
+	})
+	c, _ := newDASPair(t, src, nil, WithConcurrency(1))
+	start, end := dasWindow()
+	q := freebusy.Query{Attendees: []string{"first", "second", "third"}, Start: start, End: end}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-started
+		cancel()
+	}()
+	scheds, err := c.FreeBusy(ctx, q)
+	require.NoError(t, err)
+	require.NoError(t, freebusy.CheckResult(q, scheds))
+	for _, s := range scheds {
+		require.NotNil(t, s.Err, s.Attendee)
+		assert.Equal(t, freebusy.ReasonUnavailable, s.Err.Reason, s.Attendee)
+		assert.Equal(t, s.Attendee, s.Err.Attendee)
+	}
+	assert.Empty(t, started, "only the first request was sent")
 }

@@ -12,11 +12,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/calbridge/calbridge/freebusy"
 	"go.uber.org/zap"
+
+	"github.com/calbridge/calbridge/freebusy"
 )
 
-// Handler serves the DAS freebusy API (notes-freebusy.md §2.2) from any
+// Handler serves the DAS freebusy API (docs/notes.md §2.2) from any
 // freebusy.Source, so that a Domino-side tool can ask the gateway about
 // Exchange users as if it were a Domino server with DAS enabled. It is also
 // the test double of Client.
@@ -30,35 +31,43 @@ import (
 // throttled 429 and unavailable 503 (both with Retry-After when known),
 // timeout 504, internal 500.
 //
-// Mapping to busyTimes is lossy by necessity (see dasconvert.go): tentative
-// time is busy unless WithTentativeAs(freebusy.Free); Unknown time inside a
-// good schedule is busy; a failed schedule is an error, never an empty
-// (all free) answer. A schedule's AsOf is sent as Last-Modified, and a
-// stale schedule gets the header `Warning: 110 - "Response is Stale"`.
+// Mapping to busyTimes is lossy by necessity (docs/mapping.md §3.7, §4.5,
+// §4.6; NewBusyTime): tentative time is busy unless
+// WithTentativeAsFree(true); Unknown time inside a good schedule is busy;
+// a failed schedule is an error, never an empty (all free) answer. A
+// schedule's AsOf is sent as Last-Modified, and a stale schedule gets the
+// header `Warning: 110 - "Response is Stale"`.
 //
 // A Handler is safe for concurrent use.
 type Handler struct {
 	src freebusy.Source
-	o   options
+	cfg handlerConfig
 }
 
 var _ http.Handler = (*Handler)(nil)
 
-// NewHandler returns a Handler answering from src.
-//
-// Options read: WithLimits (window length), WithLogger, WithMaxBodyBytes,
-// WithTentativeAs, WithHandlerTimeout, WithRoomDirectories.
-func NewHandler(src freebusy.Source, opts ...Option) *Handler {
-	return &Handler{src: src, o: newOptions(opts)}
+// NewHandler returns a Handler answering from src. A nil src, or an option
+// given a value it cannot take, is an error matching ErrInvalidOption.
+func NewHandler(src freebusy.Source, opts ...HandlerOption) (*Handler, error) {
+	cfg, err := newHandlerConfig(opts)
+	if src == nil {
+		cfg.Invalid(pkg, "NewHandler", "nil Source")
+		err = cfg.Err()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Handler{src: src, cfg: cfg}, nil
 }
 
-// DAS defaults for the busytime window (notes-freebusy.md §2.2.2).
+// DAS defaults for the busytime window (docs/notes.md §2.2.2).
 const (
-	// DASDefaultSinceOffset: since defaults to the request time minus 30
-	// minutes.
-	DASDefaultSinceOffset = 30 * time.Minute
-	// DASDefaultWindow: before defaults to since plus 30 days.
-	DASDefaultWindow = 30 * 24 * time.Hour
+	// DefaultSinceOffset is how long before the request time since is when
+	// a request names none.
+	DefaultSinceOffset = 30 * time.Minute
+	// DefaultWindow is how long after since before is when a request
+	// names neither before nor days.
+	DefaultWindow = 30 * 24 * time.Hour
 )
 
 // staleWarning is the Warning header of stale data (RFC 7234 §5.5.1).
@@ -73,48 +82,48 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.Body != nil {
 		// GET has no body; bound whatever a client sends anyway.
-		r.Body = http.MaxBytesReader(w, r.Body, h.o.das.bodyLimit())
+		r.Body = http.MaxBytesReader(w, r.Body, h.cfg.maxBodyBytes)
 	}
 	path := strings.TrimSuffix(r.URL.EscapedPath(), "/")
 	switch {
-	case path == DASPathRoot:
+	case path == PathRoot:
 		h.serveLinks(w)
-	case path == DASPathBusyTime:
+	case path == PathBusyTime:
 		h.serveBusyTime(w, r)
-	case !h.o.das.directoriesOn:
+	case !h.cfg.directoriesOn:
 		writeDASError(w, http.StatusNotFound, "Resource not found")
-	case path == DASPathFreeRooms:
+	case path == PathFreeRooms:
 		h.serveFreeRooms(w, r)
-	case path == DASPathDirectories:
+	case path == PathDirectories:
 		h.serveDirectories(w)
-	case strings.HasPrefix(path, DASPathSites):
-		h.serveSites(w, strings.TrimPrefix(path, DASPathSites))
+	case strings.HasPrefix(path, PathSites):
+		h.serveSites(w, strings.TrimPrefix(path, PathSites))
 	default:
 		writeDASError(w, http.StatusNotFound, "Resource not found")
 	}
 }
 
 func (h *Handler) serveLinks(w http.ResponseWriter) {
-	links := DASLinks{Links: []DASLink{{Rel: "busytime", Href: DASPathBusyTime}}}
-	if h.o.das.directoriesOn {
+	links := Links{Links: []Link{{Rel: "busytime", Href: PathBusyTime}}}
+	if h.cfg.directoriesOn {
 		links.Links = append(links.Links,
-			DASLink{Rel: "freerooms", Href: DASPathFreeRooms},
-			DASLink{Rel: "directories", Href: DASPathDirectories})
+			Link{Rel: "freerooms", Href: PathFreeRooms},
+			Link{Rel: "directories", Href: PathDirectories})
 	}
 	writeDASJSON(w, &links)
 }
 
-// DASBusyTimeWindow resolves the since, before and days parameters of a
-// busytime request as DAS does (notes-freebusy.md §2.2.2): since defaults
+// BusyTimeWindow resolves the since, before and days parameters of a
+// busytime request as DAS does (docs/notes.md §2.2.2): since defaults
 // to now minus 30 minutes; before defaults to since plus days days, or 30
 // days when days is absent; before and days are mutually exclusive. Dates
-// must be DASTimeLayout exactly. Errors are *freebusy.ParseError (a date or
+// must be TimeLayout exactly. Errors are *freebusy.ParseError (a date or
 // days that does not parse) or *freebusy.QueryError (both before and days,
 // or an empty window).
-func DASBusyTimeWindow(params url.Values, now time.Time) (since, before time.Time, err error) {
-	since = now.UTC().Add(-DASDefaultSinceOffset).Truncate(time.Second)
+func BusyTimeWindow(params url.Values, now time.Time) (since, before time.Time, err error) {
+	since = now.UTC().Add(-DefaultSinceOffset).Truncate(time.Second)
 	if v := params.Get("since"); v != "" {
-		if since, err = ParseDASTime(v); err != nil {
+		if since, err = ParseTime(v); err != nil {
 			return time.Time{}, time.Time{}, err
 		}
 	}
@@ -123,7 +132,7 @@ func DASBusyTimeWindow(params url.Values, now time.Time) (since, before time.Tim
 	case bv != "" && dv != "":
 		return time.Time{}, time.Time{}, &freebusy.QueryError{Field: "End", Detail: "before and days are mutually exclusive", Err: freebusy.ErrInvalidQuery}
 	case bv != "":
-		if before, err = ParseDASTime(bv); err != nil {
+		if before, err = ParseTime(bv); err != nil {
 			return time.Time{}, time.Time{}, err
 		}
 	case dv != "":
@@ -133,7 +142,7 @@ func DASBusyTimeWindow(params url.Values, now time.Time) (since, before time.Tim
 		}
 		before = since.Add(time.Duration(days) * 24 * time.Hour)
 	default:
-		before = since.Add(DASDefaultWindow)
+		before = since.Add(DefaultWindow)
 	}
 	if !since.Before(before) {
 		return time.Time{}, time.Time{}, &freebusy.QueryError{Field: "Start", Detail: "since is not before before", Err: freebusy.ErrEmptyWindow}
@@ -157,44 +166,44 @@ func (h *Handler) serveBusyTime(w http.ResponseWriter, r *http.Request) {
 		writeDASError(w, http.StatusBadRequest, fmt.Sprintf("Unsupported format %q", f))
 		return
 	}
-	since, before, err := DASBusyTimeWindow(params, h.o.now())
+	since, before, err := BusyTimeWindow(params, h.cfg.Now())
 	if err != nil {
 		writeDASError(w, http.StatusBadRequest, windowMessage(err))
 		return
 	}
 	q := freebusy.Query{Attendees: []string{lookupName(name)}, Start: since, End: before}
-	if err := h.o.limits.Validate(q); err != nil {
+	if err := h.cfg.Limits.Validate(q); err != nil {
 		writeDASError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), h.o.das.handlerTimeout())
+	ctx, cancel := context.WithTimeout(r.Context(), h.cfg.sourceTimeout)
 	defer cancel()
 	scheds, err := h.src.FreeBusy(ctx, q)
 	if err == nil {
 		err = freebusy.CheckResult(q, scheds)
 	}
 	if err != nil {
-		h.o.logger.Debug("notes: DAS handler source failed", zap.String("attendee", name), zap.Error(err))
+		h.cfg.Logger.Debug("das: handler source failed", zap.String("attendee", name), zap.Error(err))
 		writeReasonError(w, err)
 		return
 	}
 	s := scheds[0]
 	if s.Err != nil {
-		h.o.logger.Debug("notes: DAS handler attendee failed", zap.String("attendee", name), zap.Error(s.Err))
+		h.cfg.Logger.Debug("das: handler attendee failed", zap.String("attendee", name), zap.Error(s.Err))
 		writeReasonError(w, s.Err)
 		return
 	}
 	if s.Start.IsZero() || s.End.IsZero() {
 		s.Start, s.End = since, before
 	}
-	bt, rep, err := NewDASBusyTime(s, DASBusyOptions{Tentative: h.o.das.tentative})
+	bt, rep, err := NewBusyTime(s, BusyTimeOptions{TentativeAsFree: h.cfg.tentativeAsFree})
 	if err != nil {
-		h.o.logger.Debug("notes: DAS handler got an invalid schedule", zap.String("attendee", name), zap.Error(err))
+		h.cfg.Logger.Debug("das: handler got an invalid schedule", zap.String("attendee", name), zap.Error(err))
 		writeDASError(w, http.StatusInternalServerError, "Invalid schedule from source")
 		return
 	}
 	if rep.Tentative+rep.Unknown > 0 {
-		h.o.logger.Debug("notes: DAS handler mapped tentative or unknown time",
+		h.cfg.Logger.Debug("das: handler mapped tentative or unknown time",
 			zap.String("attendee", name), zap.Int("tentative", rep.Tentative), zap.Int("unknown", rep.Unknown))
 	}
 	if !s.AsOf.IsZero() {
@@ -207,8 +216,8 @@ func (h *Handler) serveBusyTime(w http.ResponseWriter, r *http.Request) {
 	}
 	if ical {
 		var buf bytes.Buffer
-		if err := EncodeBusyTimeICalendar(&buf, bt, h.o.now()); err != nil {
-			h.o.logger.Debug("notes: DAS handler iCalendar encoding failed", zap.String("attendee", name), zap.Error(err))
+		if err := EncodeBusyTimeICalendar(&buf, bt, h.cfg.Now()); err != nil {
+			h.cfg.Logger.Debug("das: handler iCalendar encoding failed", zap.String("attendee", name), zap.Error(err))
 			writeDASError(w, http.StatusInternalServerError, "iCalendar encoding failed")
 			return
 		}
@@ -219,7 +228,7 @@ func (h *Handler) serveBusyTime(w http.ResponseWriter, r *http.Request) {
 	writeDASJSON(w, bt)
 }
 
-// windowMessage phrases a DASBusyTimeWindow error as DAS does: Java's
+// windowMessage phrases a BusyTimeWindow error as DAS does: Java's
 // "Unparseable date" for a bad date.
 func windowMessage(err error) string {
 	var pe *freebusy.ParseError
@@ -243,12 +252,12 @@ func (h *Handler) serveFreeRooms(w http.ResponseWriter, r *http.Request) {
 		writeDASError(w, http.StatusBadRequest, "Missing site, start or end parameter")
 		return
 	}
-	start, err := ParseDASTime(sv)
+	start, err := ParseTime(sv)
 	if err != nil {
 		writeDASError(w, http.StatusBadRequest, windowMessage(err))
 		return
 	}
-	end, err := ParseDASTime(ev)
+	end, err := ParseTime(ev)
 	if err != nil {
 		writeDASError(w, http.StatusBadRequest, windowMessage(err))
 		return
@@ -265,29 +274,29 @@ func (h *Handler) serveFreeRooms(w http.ResponseWriter, r *http.Request) {
 		writeDASError(w, http.StatusNotFound, "Site not found")
 		return
 	}
-	var candidates []DASRoom
+	var candidates []Room
 	for _, room := range site.Rooms {
 		if room.Capacity >= capacity {
 			candidates = append(candidates, room)
 		}
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), h.o.das.handlerTimeout())
+	ctx, cancel := context.WithTimeout(r.Context(), h.cfg.sourceTimeout)
 	defer cancel()
 	free, err := h.freeRooms(ctx, candidates, start, end)
 	if err != nil {
 		writeReasonError(w, err)
 		return
 	}
-	writeDASJSON(w, &DASFreeRooms{Rooms: free})
+	writeDASJSON(w, &FreeRooms{Rooms: free})
 }
 
 // freeRooms asks the Source about rooms over [start, end), in batches of
 // at most the attendee limit, and keeps those whose whole window is
 // available. A room whose schedule failed, or that has Unknown time, is
 // not free.
-func (h *Handler) freeRooms(ctx context.Context, rooms []DASRoom, start, end time.Time) ([]DASRoom, error) {
-	free := []DASRoom{}
-	batch := h.o.limits.MaxAttendees
+func (h *Handler) freeRooms(ctx context.Context, rooms []Room, start, end time.Time) ([]Room, error) {
+	free := []Room{}
+	batch := h.cfg.Limits.MaxAttendees
 	if batch <= 0 {
 		batch = freebusy.DefaultLimits.MaxAttendees
 	}
@@ -299,7 +308,7 @@ func (h *Handler) freeRooms(ctx context.Context, rooms []DASRoom, start, end tim
 		for _, room := range chunk {
 			q.Attendees = append(q.Attendees, roomName(room))
 		}
-		if err := h.o.limits.Validate(q); err != nil {
+		if err := h.cfg.Limits.Validate(q); err != nil {
 			return nil, err
 		}
 		scheds, err := h.src.FreeBusy(ctx, q)
@@ -318,7 +327,7 @@ func (h *Handler) freeRooms(ctx context.Context, rooms []DASRoom, start, end tim
 	return free, nil
 }
 
-func roomName(r DASRoom) string {
+func roomName(r Room) string {
 	if r.Email != "" {
 		return r.Email
 	}
@@ -342,8 +351,8 @@ func roomIsFree(s freebusy.Schedule) bool {
 }
 
 func (h *Handler) findSite(name string) *RoomSite {
-	for i := range h.o.das.directories {
-		d := &h.o.das.directories[i]
+	for i := range h.cfg.directories {
+		d := &h.cfg.directories[i]
 		for j := range d.Sites {
 			if strings.EqualFold(d.Sites[j].DisplayName, name) {
 				return &d.Sites[j]
@@ -354,10 +363,10 @@ func (h *Handler) findSite(name string) *RoomSite {
 }
 
 func (h *Handler) serveDirectories(w http.ResponseWriter) {
-	out := DASDirectories{Directories: make([]DASDirectory, 0, len(h.o.das.directories))}
-	for _, d := range h.o.das.directories {
-		out.Directories = append(out.Directories, DASDirectory{
-			Links:       []DASLink{{Rel: "sites", Href: DASPathSites + escapeDirectoryID(d.ID)}},
+	out := Directories{Directories: make([]Directory, 0, len(h.cfg.directories))}
+	for _, d := range h.cfg.directories {
+		out.Directories = append(out.Directories, Directory{
+			Links:       []Link{{Rel: "sites", Href: PathSites + escapeDirectoryID(d.ID)}},
 			DisplayName: d.DisplayName,
 		})
 	}
@@ -366,7 +375,7 @@ func (h *Handler) serveDirectories(w http.ResponseWriter) {
 
 // escapeDirectoryID escapes a directory id as DAS does in its sites links:
 // every reserved character, '/', '=' and '!' included
-// ("CN%3DZealand%2FO%3DPeaks%21%21names.nsf", notes-freebusy.md §2.2.5).
+// ("CN%3DZealand%2FO%3DPeaks%21%21names.nsf", docs/notes.md §2.2.5).
 func escapeDirectoryID(id string) string {
 	return strings.ReplaceAll(url.QueryEscape(id), "+", "%20")
 }
@@ -377,11 +386,11 @@ func (h *Handler) serveSites(w http.ResponseWriter, escapedID string) {
 		writeDASError(w, http.StatusNotFound, "Directory not found")
 		return
 	}
-	for _, d := range h.o.das.directories {
+	for _, d := range h.cfg.directories {
 		if d.ID == id {
-			out := DASSites{Sites: make([]DASSite, 0, len(d.Sites))}
+			out := Sites{Sites: make([]Site, 0, len(d.Sites))}
 			for _, s := range d.Sites {
-				out.Sites = append(out.Sites, DASSite{DisplayName: s.DisplayName})
+				out.Sites = append(out.Sites, Site{DisplayName: s.DisplayName})
 			}
 			writeDASJSON(w, &out)
 			return
@@ -405,7 +414,7 @@ func writeReasonError(w http.ResponseWriter, err error) {
 	code := http.StatusInternalServerError
 	switch reason {
 	case freebusy.ReasonUnknownAttendee:
-		writeDASError(w, http.StatusBadRequest, DASMessageNameNotFound)
+		writeDASError(w, http.StatusBadRequest, MessageNameNotFound)
 		return
 	case freebusy.ReasonInvalid:
 		code = http.StatusBadRequest
@@ -437,7 +446,7 @@ func writeDASError(w http.ResponseWriter, code int, message string) {
 	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(code)
-	_ = EncodeDASError(w, &DASError{Code: code, Text: text, Message: message})
+	_ = EncodeError(w, &Error{Code: code, Text: text, Message: message})
 }
 
 func writeDASJSON(w http.ResponseWriter, v any) {

@@ -11,14 +11,24 @@ import (
 	"testing"
 	"time"
 
-	"github.com/calbridge/calbridge/freebusy"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/calbridge/calbridge/freebusy"
+	"github.com/calbridge/calbridge/internal/config"
 )
 
-// withNow fixes the clock of a Client or Handler under test.
+// dasWithNow fixes the clock of a Client or Handler under test.
 func dasWithNow(t time.Time) Option {
-	return optionFunc(func(o *options) { o.now = func() time.Time { return t } })
+	return commonOption(func(c *config.Common) { c.Now = func() time.Time { return t } })
+}
+
+// newHandler is NewHandler for options that are valid.
+func newHandler(t testing.TB, src freebusy.Source, opts ...HandlerOption) *Handler {
+	t.Helper()
+	h, err := NewHandler(src, opts...)
+	require.NoError(t, err)
+	return h
 }
 
 // dasRecordingSource answers every attendee with sched(attendee, q) and
@@ -57,16 +67,16 @@ func dasServe(t *testing.T, h http.Handler, target string) *httptest.ResponseRec
 	return rec
 }
 
-// Golden vector: notes-freebusy.md §2.2.1, the root document. With the
+// Golden vector: docs/notes.md §2.2.1, the root document. With the
 // room feature off only busytime is listed.
 func TestHandlerLinks(t *testing.T) {
-	on := NewHandler(&dasRecordingSource{}, WithRoomDirectories())
+	on := newHandler(t, &dasRecordingSource{}, WithRoomDirectories())
 	rec := dasServe(t, on, "/api/freebusy")
 	assert.Equal(t, http.StatusOK, rec.Code)
 	assert.Equal(t, "application/json; charset=UTF-8", rec.Header().Get("Content-Type"))
 	assert.JSONEq(t, string(readDASTestdata(t, "links.json")), rec.Body.String())
 
-	off := NewHandler(&dasRecordingSource{})
+	off := newHandler(t, &dasRecordingSource{})
 	rec = dasServe(t, off, "/api/freebusy/")
 	assert.JSONEq(t, `{"links":[{"rel":"busytime","href":"/api/freebusy/busytime"}]}`, rec.Body.String())
 	for _, p := range []string{"/api/freebusy/freerooms?site=x&start=2026-03-02T00:00:00Z&end=2026-03-02T01:00:00Z", "/api/freebusy/directories", "/api/freebusy/sites/x", "/api/other", "/"} {
@@ -78,13 +88,13 @@ func TestHandlerLinks(t *testing.T) {
 
 func TestHandlerMethodNotAllowed(t *testing.T) {
 	rec := httptest.NewRecorder()
-	NewHandler(&dasRecordingSource{}).ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/api/freebusy/busytime?name=a", strings.NewReader("x")))
+	newHandler(t, &dasRecordingSource{}).ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/api/freebusy/busytime?name=a", strings.NewReader("x")))
 	assert.Equal(t, http.StatusMethodNotAllowed, rec.Code)
 	assert.Equal(t, "GET, HEAD", rec.Header().Get("Allow"))
 	assert.JSONEq(t, `{"code":405,"text":"Method Not Allowed","message":"Method not allowed"}`, rec.Body.String())
 }
 
-// notes-freebusy.md §2.2.2: since defaults to now - 30 min, before to since
+// docs/notes.md §2.2.2: since defaults to now - 30 min, before to since
 // + 30 days; days is an alternative to before, never both.
 func TestHandlerBusyTimeWindow(t *testing.T) {
 	now := dasUTC(2026, 3, 2, 12, 0, 0).Add(400 * time.Millisecond)
@@ -103,7 +113,7 @@ func TestHandlerBusyTimeWindow(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			src := &dasRecordingSource{}
-			rec := dasServe(t, NewHandler(src, dasWithNow(now)), "/api/freebusy/busytime?name=jane"+tt.query)
+			rec := dasServe(t, newHandler(t, src, dasWithNow(now)), "/api/freebusy/busytime?name=jane"+tt.query)
 			require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 			q := src.last()
 			assert.Equal(t, []string{"jane"}, q.Attendees)
@@ -111,8 +121,8 @@ func TestHandlerBusyTimeWindow(t *testing.T) {
 			assert.True(t, tt.end.Equal(q.End), "end %s", q.End)
 			bt, err := DecodeBusyTime(rec.Body)
 			require.NoError(t, err)
-			assert.Equal(t, NewDASDateTime(tt.start), bt.Start, "§2.2.3: start/end are the window used")
-			assert.Equal(t, NewDASDateTime(tt.end), bt.End)
+			assert.Equal(t, NewDateTime(tt.start), bt.Start, "§2.2.3: start/end are the window used")
+			assert.Equal(t, NewDateTime(tt.end), bt.End)
 		})
 	}
 }
@@ -137,18 +147,18 @@ func TestHandlerBusyTimeBadRequests(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			src := &dasRecordingSource{}
-			rec := dasServe(t, NewHandler(src, dasWithNow(now)), "/api/freebusy/busytime?"+tt.query)
+			rec := dasServe(t, newHandler(t, src, dasWithNow(now)), "/api/freebusy/busytime?"+tt.query)
 			assert.Equal(t, http.StatusBadRequest, rec.Code)
-			e, err := DecodeDASError(rec.Body)
+			e, err := DecodeError(rec.Body)
 			require.NoError(t, err)
-			assert.Equal(t, &DASError{Code: 400, Text: "Bad request", Message: tt.message}, e)
+			assert.Equal(t, &Error{Code: 400, Text: "Bad request", Message: tt.message}, e)
 			assert.Empty(t, src.queries, "the source is not asked")
 		})
 	}
 
 	// A window beyond the limits is refused before the source is asked.
 	src := &dasRecordingSource{}
-	rec := dasServe(t, NewHandler(src, dasWithNow(now)), "/api/freebusy/busytime?name=a&days=90")
+	rec := dasServe(t, newHandler(t, src, dasWithNow(now)), "/api/freebusy/busytime?name=a&days=90")
 	assert.Equal(t, http.StatusBadRequest, rec.Code)
 	assert.Contains(t, rec.Body.String(), "window too long")
 	assert.Empty(t, src.queries)
@@ -165,7 +175,7 @@ func TestHandlerBusyTimeJSON(t *testing.T) {
 		}}
 	}}
 	target := "/api/freebusy/busytime?name=jane&since=2026-03-02T12:00:00Z&before=2026-03-03T12:00:00Z"
-	rec := dasServe(t, NewHandler(src), target)
+	rec := dasServe(t, newHandler(t, src), target)
 	require.Equal(t, http.StatusOK, rec.Code)
 	assert.Equal(t, "Mon, 02 Mar 2026 11:55:00 GMT", rec.Header().Get("Last-Modified"))
 	assert.JSONEq(t, `{
@@ -176,8 +186,8 @@ func TestHandlerBusyTimeJSON(t *testing.T) {
 			{"start":{"date":"2026-03-02","time":"16:00:00","utc":true},"end":{"date":"2026-03-02","time":"17:00:00","utc":true}}]}`,
 		rec.Body.String())
 
-	// WithTentativeAs(Free): Notes' penciled-in semantics.
-	rec = dasServe(t, NewHandler(src, WithTentativeAs(freebusy.Free)), target)
+	// WithTentativeAsFree: Notes' penciled-in semantics.
+	rec = dasServe(t, newHandler(t, src, WithTentativeAsFree(true)), target)
 	bt, err := DecodeBusyTime(rec.Body)
 	require.NoError(t, err)
 	assert.Len(t, bt.BusyTimes, 1)
@@ -186,11 +196,11 @@ func TestHandlerBusyTimeJSON(t *testing.T) {
 // A name with a routing domain is looked up without it (KB Q271590).
 func TestHandlerStripsRoutingDomain(t *testing.T) {
 	src := &dasRecordingSource{}
-	rec := dasServe(t, NewHandler(src), "/api/freebusy/busytime?name="+url.QueryEscape("John Smith/Central/Microsoft@EXCHANGE"))
+	rec := dasServe(t, newHandler(t, src), "/api/freebusy/busytime?name="+url.QueryEscape("John Smith/Central/Microsoft@EXCHANGE"))
 	require.Equal(t, http.StatusOK, rec.Code)
 	assert.Equal(t, []string{"John Smith/Central/Microsoft"}, src.last().Attendees)
 
-	rec = dasServe(t, NewHandler(src), "/api/freebusy/busytime?name="+url.QueryEscape("jdoe@acme.example"))
+	rec = dasServe(t, newHandler(t, src), "/api/freebusy/busytime?name="+url.QueryEscape("jdoe@acme.example"))
 	require.Equal(t, http.StatusOK, rec.Code)
 	assert.Equal(t, []string{"jdoe@acme.example"}, src.last().Attendees, "Internet addresses are passed as they are")
 }
@@ -220,12 +230,12 @@ func TestHandlerBusyTimeErrors(t *testing.T) {
 				s.Err.RetryAfter = tt.retry
 				return s
 			}}
-			rec := dasServe(t, NewHandler(src), "/api/freebusy/busytime?name=a")
+			rec := dasServe(t, newHandler(t, src), "/api/freebusy/busytime?name=a")
 			assert.Equal(t, tt.code, rec.Code)
 			assert.Equal(t, tt.header, rec.Header().Get("Retry-After"))
-			e, err := DecodeDASError(rec.Body)
+			e, err := DecodeError(rec.Body)
 			require.NoError(t, err)
-			assert.Equal(t, &DASError{Code: tt.code, Text: tt.text, Message: tt.message}, e)
+			assert.Equal(t, &Error{Code: tt.code, Text: tt.text, Message: tt.message}, e)
 		})
 	}
 }
@@ -255,9 +265,9 @@ func TestHandlerSourceFailures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rec := dasServe(t, NewHandler(tt.src, WithHandlerTimeout(20*time.Millisecond)), "/api/freebusy/busytime?name=a")
+			rec := dasServe(t, newHandler(t, tt.src, WithSourceTimeout(20*time.Millisecond)), "/api/freebusy/busytime?name=a")
 			assert.Equal(t, tt.code, rec.Code)
-			_, err := DecodeDASError(rec.Body)
+			_, err := DecodeError(rec.Body)
 			assert.NoError(t, err)
 		})
 	}
@@ -269,7 +279,7 @@ func dasRoomDirectories() []RoomDirectory {
 		DisplayName: "Peaks directory",
 		Sites: []RoomSite{{
 			DisplayName: "Boston Building 1",
-			Rooms: []DASRoom{
+			Rooms: []Room{
 				{DisplayName: "Room 1001", DistinguishedName: "Room 1001/Boston Building 1", Email: "room1001@example.com", Capacity: 8},
 				{DisplayName: "Room 1002", DistinguishedName: "Room 1002/Boston Building 1", Capacity: 12},
 				{DisplayName: "Room 1003", DistinguishedName: "Room 1003/Boston Building 1", Capacity: 4},
@@ -280,10 +290,10 @@ func dasRoomDirectories() []RoomDirectory {
 	}}
 }
 
-// Golden vector: notes-freebusy.md §2.2.5, the directory id escaped in the
+// Golden vector: docs/notes.md §2.2.5, the directory id escaped in the
 // sites link exactly as in IBM's sample.
 func TestHandlerDirectoriesAndSites(t *testing.T) {
-	h := NewHandler(&dasRecordingSource{}, WithRoomDirectories(dasRoomDirectories()...))
+	h := newHandler(t, &dasRecordingSource{}, WithRoomDirectories(dasRoomDirectories()...))
 	rec := dasServe(t, h, "/api/freebusy/directories")
 	require.Equal(t, http.StatusOK, rec.Code)
 	assert.JSONEq(t, string(readDASTestdata(t, "directories.json")), rec.Body.String())
@@ -315,12 +325,12 @@ func TestHandlerFreeRooms(t *testing.T) {
 		}
 		return s
 	}}
-	h := NewHandler(src, WithRoomDirectories(dasRoomDirectories()...), WithLimits(freebusy.Limits{MaxAttendees: 2}))
+	h := newHandler(t, src, WithRoomDirectories(dasRoomDirectories()...), WithLimits(freebusy.Limits{MaxAttendees: 2}))
 	rec := dasServe(t, h, "/api/freebusy/freerooms?site=Boston+Building+1&start=2026-03-02T14:00:00Z&end=2026-03-02T15:00:00Z")
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-	rooms, err := DecodeDASFreeRooms(rec.Body)
+	rooms, err := DecodeFreeRooms(rec.Body)
 	require.NoError(t, err)
-	assert.Equal(t, []DASRoom{dasRoomDirectories()[0].Sites[0].Rooms[0]}, rooms.Rooms, "1001 free; 1002 tentative, 1004 unknown, 1005 failed; 1003 too small for the default 5")
+	assert.Equal(t, []Room{dasRoomDirectories()[0].Sites[0].Rooms[0]}, rooms.Rooms, "1001 free; 1002 tentative, 1004 unknown, 1005 failed; 1003 too small for the default 5")
 	assert.Equal(t, []string{"room1001@example.com", "Room 1002/Boston Building 1"}, src.queries[0].Attendees, "email preferred, batches of MaxAttendees")
 	assert.Len(t, src.queries, 2)
 
@@ -336,7 +346,7 @@ func TestHandlerFreeRooms(t *testing.T) {
 	for _, b := range bad {
 		rec = dasServe(t, h, "/api/freebusy/freerooms?"+b.query)
 		assert.Equal(t, http.StatusBadRequest, rec.Code, b.query)
-		e, err := DecodeDASError(rec.Body)
+		e, err := DecodeError(rec.Body)
 		require.NoError(t, err)
 		assert.Equal(t, b.message, e.Message, b.query)
 	}
@@ -344,7 +354,7 @@ func TestHandlerFreeRooms(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, rec.Code)
 	assert.Contains(t, rec.Body.String(), "Site not found", "§2.2.5: unknown site")
 
-	failing := NewHandler(freebusy.SourceFunc(func(context.Context, freebusy.Query) ([]freebusy.Schedule, error) {
+	failing := newHandler(t, freebusy.SourceFunc(func(context.Context, freebusy.Query) ([]freebusy.Schedule, error) {
 		return nil, &freebusy.Error{Reason: freebusy.ReasonThrottled, RetryAfter: time.Minute}
 	}), WithRoomDirectories(dasRoomDirectories()...))
 	rec = dasServe(t, failing, "/api/freebusy/freerooms?site=Boston+Building+1&start=2026-03-02T14:00:00Z&end=2026-03-02T15:00:00Z")

@@ -5,15 +5,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/calbridge/calbridge/freebusy"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/calbridge/calbridge/freebusy"
 )
 
-// Golden vector: notes-freebusy.md §2.2.6 and §10 vector 4 — the IBM JSON
+// Golden vector: docs/notes.md §2.2.6 and §10 vector 4 — the IBM JSON
 // sample's inverted first block (20:08:35 -> 20:05:00) is dropped and
 // counted; the non-working blocks are busy.
-func TestDASBusyTimeScheduleIBMSample(t *testing.T) {
+func TestBusyTimeScheduleIBMSample(t *testing.T) {
 	bt, err := DecodeBusyTime(bytes.NewReader(readDASTestdata(t, "busytime-ibm-sample.json")))
 	require.NoError(t, err)
 	start, end := dasUTC(2013, 11, 5, 20, 8, 35), dasUTC(2013, 12, 5, 20, 8, 35)
@@ -31,14 +32,14 @@ func TestDASBusyTimeScheduleIBMSample(t *testing.T) {
 	assert.Equal(t, freebusy.Free, s.StatusAt(dasUTC(2013, 11, 5, 20, 10, 0)), "time after the inverted block is free")
 }
 
-// notes-freebusy.md §2.2.6 (extlib README run): a whole weekend of
+// docs/notes.md §2.2.6 (extlib README run): a whole weekend of
 // non-working time, 2017-02-24T22:00 to 2017-02-27T14:00, arrives as one
 // busy block.
-func TestDASBusyTimeScheduleWeekendBlock(t *testing.T) {
-	bt := &DASBusyTime{
-		Start:     NewDASDateTime(dasUTC(2017, 2, 24, 0, 0, 0)),
-		End:       NewDASDateTime(dasUTC(2017, 3, 1, 0, 0, 0)),
-		BusyTimes: []DASDateTimeRange{{Start: NewDASDateTime(dasUTC(2017, 2, 24, 22, 0, 0)), End: NewDASDateTime(dasUTC(2017, 2, 27, 14, 0, 0))}},
+func TestBusyTimeScheduleWeekendBlock(t *testing.T) {
+	bt := &BusyTime{
+		Start:     NewDateTime(dasUTC(2017, 2, 24, 0, 0, 0)),
+		End:       NewDateTime(dasUTC(2017, 3, 1, 0, 0, 0)),
+		BusyTimes: []DateTimeRange{{Start: NewDateTime(dasUTC(2017, 2, 24, 22, 0, 0)), End: NewDateTime(dasUTC(2017, 2, 27, 14, 0, 0))}},
 	}
 	s, _, err := bt.Schedule("a", dasUTC(2017, 2, 24, 0, 0, 0), dasUTC(2017, 3, 1, 0, 0, 0))
 	require.NoError(t, err)
@@ -46,15 +47,15 @@ func TestDASBusyTimeScheduleWeekendBlock(t *testing.T) {
 }
 
 // Time asked about that DAS did not answer for is Unknown, never Free.
-func TestDASBusyTimeScheduleUncovered(t *testing.T) {
+func TestBusyTimeScheduleUncovered(t *testing.T) {
 	day := dasUTC(2026, 3, 2, 0, 0, 0)
-	mk := func(ws, we time.Time) *DASBusyTime {
-		return &DASBusyTime{Start: NewDASDateTime(ws), End: NewDASDateTime(we),
-			BusyTimes: []DASDateTimeRange{{Start: NewDASDateTime(day.Add(10 * time.Hour)), End: NewDASDateTime(day.Add(11 * time.Hour))}}}
+	mk := func(ws, we time.Time) *BusyTime {
+		return &BusyTime{Start: NewDateTime(ws), End: NewDateTime(we),
+			BusyTimes: []DateTimeRange{{Start: NewDateTime(day.Add(10 * time.Hour)), End: NewDateTime(day.Add(11 * time.Hour))}}}
 	}
 	tests := []struct {
 		name      string
-		bt        *DASBusyTime
+		bt        *BusyTime
 		want      []freebusy.Interval
 		uncovered time.Duration
 	}{
@@ -104,19 +105,19 @@ func TestDASBusyTimeScheduleUncovered(t *testing.T) {
 	}
 }
 
-func TestDASBusyTimeScheduleErrors(t *testing.T) {
-	good := NewDASDateTime(dasUTC(2026, 3, 2, 0, 0, 0))
-	bad := DASDateTime{Date: "2026-03-02", Time: "x", UTC: true}
-	_, _, err := (&DASBusyTime{Start: good, End: good}).Schedule("a", dasUTC(2026, 3, 2, 0, 0, 0), dasUTC(2026, 3, 2, 0, 0, 0))
+func TestBusyTimeScheduleErrors(t *testing.T) {
+	good := NewDateTime(dasUTC(2026, 3, 2, 0, 0, 0))
+	bad := DateTime{Date: "2026-03-02", Time: "x", UTC: true}
+	_, _, err := (&BusyTime{Start: good, End: good}).Schedule("a", dasUTC(2026, 3, 2, 0, 0, 0), dasUTC(2026, 3, 2, 0, 0, 0))
 	assert.ErrorIs(t, err, freebusy.ErrEmptyWindow)
-	_, _, err = (&DASBusyTime{Start: bad, End: good}).Schedule("a", dasUTC(2026, 3, 2, 0, 0, 0), dasUTC(2026, 3, 3, 0, 0, 0))
+	_, _, err = (&BusyTime{Start: bad, End: good}).Schedule("a", dasUTC(2026, 3, 2, 0, 0, 0), dasUTC(2026, 3, 3, 0, 0, 0))
 	assert.ErrorIs(t, err, freebusy.ErrInvalid)
-	_, _, err = (&DASBusyTime{Start: good, End: good, BusyTimes: []DASDateTimeRange{{Start: good, End: bad}}}).Schedule("a", dasUTC(2026, 3, 2, 0, 0, 0), dasUTC(2026, 3, 3, 0, 0, 0))
+	_, _, err = (&BusyTime{Start: good, End: good, BusyTimes: []DateTimeRange{{Start: good, End: bad}}}).Schedule("a", dasUTC(2026, 3, 2, 0, 0, 0), dasUTC(2026, 3, 3, 0, 0, 0))
 	assert.ErrorIs(t, err, freebusy.ErrInvalid)
 }
 
-// The freebusy -> DAS rules of dasconvert.go, one row per status.
-func TestNewDASBusyTimeMapping(t *testing.T) {
+// The freebusy -> DAS rules of docs/mapping.md §3.7, one row per status.
+func TestNewBusyTimeMapping(t *testing.T) {
 	day := dasUTC(2026, 3, 2, 0, 0, 0)
 	h := func(n int) time.Time { return day.Add(time.Duration(n) * time.Hour) }
 	sched := freebusy.Schedule{
@@ -130,66 +131,66 @@ func TestNewDASBusyTimeMapping(t *testing.T) {
 			{Start: h(10), End: h(11), Status: freebusy.Free},
 		},
 	}
-	rng := func(a, b int) DASDateTimeRange {
-		return DASDateTimeRange{Start: NewDASDateTime(h(a)), End: NewDASDateTime(h(b))}
+	rng := func(a, b int) DateTimeRange {
+		return DateTimeRange{Start: NewDateTime(h(a)), End: NewDateTime(h(b))}
 	}
 	tests := []struct {
 		name string
-		opt  DASBusyOptions
-		want []DASDateTimeRange
+		opt  BusyTimeOptions
+		want []DateTimeRange
 	}{
-		{"default: tentative is busy (KB Q199643)", DASBusyOptions{}, []DASDateTimeRange{rng(1, 3), rng(4, 5), rng(6, 7)}},
-		{"explicit busy", DASBusyOptions{Tentative: freebusy.Busy}, []DASDateTimeRange{rng(1, 3), rng(4, 5), rng(6, 7)}},
-		{"tentative as free (Notes penciled-in)", DASBusyOptions{Tentative: freebusy.Free}, []DASDateTimeRange{rng(1, 3), rng(6, 7)}},
+		{"default: tentative is busy (KB Q199643)", BusyTimeOptions{}, []DateTimeRange{rng(1, 3), rng(4, 5), rng(6, 7)}},
+		{"explicit busy", BusyTimeOptions{TentativeAsFree: false}, []DateTimeRange{rng(1, 3), rng(4, 5), rng(6, 7)}},
+		{"tentative as free (Notes penciled-in)", BusyTimeOptions{TentativeAsFree: true}, []DateTimeRange{rng(1, 3), rng(6, 7)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			bt, rep, err := NewDASBusyTime(sched, tt.opt)
+			bt, rep, err := NewBusyTime(sched, tt.opt)
 			require.NoError(t, err)
-			assert.Equal(t, NewDASDateTime(day), bt.Start)
-			assert.Equal(t, NewDASDateTime(h(24)), bt.End)
+			assert.Equal(t, NewDateTime(day), bt.Start)
+			assert.Equal(t, NewDateTime(h(24)), bt.End)
 			assert.Equal(t, tt.want, bt.BusyTimes)
-			assert.Equal(t, DASScheduleReport{Tentative: 1, Unknown: 1, OutOfOffice: 1, WorkingElsewhere: 1}, rep)
+			assert.Equal(t, ScheduleReport{Tentative: 1, Unknown: 1, OutOfOffice: 1, WorkingElsewhere: 1}, rep)
 		})
 	}
 }
 
-func TestNewDASBusyTimeWidensToWholeSeconds(t *testing.T) {
+func TestNewBusyTimeWidensToWholeSeconds(t *testing.T) {
 	day := dasUTC(2026, 3, 2, 0, 0, 0)
 	s := freebusy.Schedule{Attendee: "a", Start: day, End: day.Add(time.Hour), Intervals: []freebusy.Interval{
 		{Start: day.Add(10*time.Minute + 300*time.Millisecond), End: day.Add(20*time.Minute + 1*time.Millisecond), Status: freebusy.Busy},
 	}}
-	bt, _, err := NewDASBusyTime(s, DASBusyOptions{})
+	bt, _, err := NewBusyTime(s, BusyTimeOptions{})
 	require.NoError(t, err)
 	require.Len(t, bt.BusyTimes, 1)
 	assert.Equal(t, "00:10:00", bt.BusyTimes[0].Start.Time)
 	assert.Equal(t, "00:20:01", bt.BusyTimes[0].End.Time)
 }
 
-func TestNewDASBusyTimeRefusesFailedAndInvalid(t *testing.T) {
+func TestNewBusyTimeRefusesFailedAndInvalid(t *testing.T) {
 	day := dasUTC(2026, 3, 2, 0, 0, 0)
 	failed := freebusy.Failed("a", day, day.Add(time.Hour), freebusy.ReasonUnknownAttendee, nil)
-	_, _, err := NewDASBusyTime(failed, DASBusyOptions{})
+	_, _, err := NewBusyTime(failed, BusyTimeOptions{})
 	assert.ErrorIs(t, err, freebusy.ErrUnknownAttendee)
 
-	_, _, err = NewDASBusyTime(freebusy.Schedule{Attendee: "a", Start: day, End: day}, DASBusyOptions{})
+	_, _, err = NewBusyTime(freebusy.Schedule{Attendee: "a", Start: day, End: day}, BusyTimeOptions{})
 	assert.ErrorIs(t, err, freebusy.ErrEmptyWindow)
 
-	_, _, err = NewDASBusyTime(freebusy.Schedule{Attendee: "a", Start: day, End: day.Add(time.Hour),
-		Intervals: []freebusy.Interval{{Start: day, End: day.Add(time.Minute), Status: freebusy.Status(42)}}}, DASBusyOptions{})
+	_, _, err = NewBusyTime(freebusy.Schedule{Attendee: "a", Start: day, End: day.Add(time.Hour),
+		Intervals: []freebusy.Interval{{Start: day, End: day.Add(time.Minute), Status: freebusy.Status(42)}}}, BusyTimeOptions{})
 	assert.ErrorIs(t, err, freebusy.ErrInvalid)
 }
 
 // Round trip freebusy -> DAS -> freebusy keeps busy time and turns every
 // lossy status into what the table says.
-func TestDASRoundTrip(t *testing.T) {
+func TestRoundTrip(t *testing.T) {
 	day := dasUTC(2026, 3, 2, 0, 0, 0)
 	in := freebusy.Schedule{Attendee: "a", Start: day, End: day.Add(24 * time.Hour), Intervals: []freebusy.Interval{
 		{Start: day.Add(9 * time.Hour), End: day.Add(10 * time.Hour), Status: freebusy.Busy},
 		{Start: day.Add(10 * time.Hour), End: day.Add(11 * time.Hour), Status: freebusy.Tentative},
 		{Start: day.Add(13 * time.Hour), End: day.Add(14 * time.Hour), Status: freebusy.Unknown},
 	}}
-	bt, _, err := NewDASBusyTime(in, DASBusyOptions{})
+	bt, _, err := NewBusyTime(in, BusyTimeOptions{})
 	require.NoError(t, err)
 	out, _, err := bt.Schedule("a", in.Start, in.End)
 	require.NoError(t, err)

@@ -8,23 +8,24 @@ import (
 	"testing"
 	"time"
 
-	"github.com/calbridge/calbridge/freebusy"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/calbridge/calbridge/freebusy"
 )
 
-// Golden vector: notes-freebusy.md §2.2.4 (IBM sample, abridged), §2.2.6
+// Golden vector: docs/notes.md §2.2.4 (IBM sample, abridged), §2.2.6
 // (its inverted first period 20131105T201317Z/20131105T201000Z) and §10
 // vector 6: periods without FBTYPE are busy, DTSTART/DTEND are the window.
 func TestDecodeBusyTimeICalendarIBMSample(t *testing.T) {
 	bt, rep, err := DecodeBusyTimeICalendar(bytes.NewReader(readDASTestdata(t, "busytime-ibm-sample.ics")))
 	require.NoError(t, err)
 	assert.Equal(t, 1, rep.Normalize.Inverted, "the inverted first period is dropped and counted")
-	assert.Equal(t, NewDASDateTime(dasUTC(2013, 11, 5, 20, 13, 17)), bt.Start)
-	assert.Equal(t, NewDASDateTime(dasUTC(2013, 12, 5, 20, 13, 17)), bt.End)
-	assert.Equal(t, []DASDateTimeRange{
-		{Start: NewDASDateTime(dasUTC(2013, 11, 5, 22, 0, 0)), End: NewDASDateTime(dasUTC(2013, 11, 6, 14, 0, 0))},
-		{Start: NewDASDateTime(dasUTC(2013, 11, 6, 17, 0, 0)), End: NewDASDateTime(dasUTC(2013, 11, 6, 18, 0, 0))},
+	assert.Equal(t, NewDateTime(dasUTC(2013, 11, 5, 20, 13, 17)), bt.Start)
+	assert.Equal(t, NewDateTime(dasUTC(2013, 12, 5, 20, 13, 17)), bt.End)
+	assert.Equal(t, []DateTimeRange{
+		{Start: NewDateTime(dasUTC(2013, 11, 5, 22, 0, 0)), End: NewDateTime(dasUTC(2013, 11, 6, 14, 0, 0))},
+		{Start: NewDateTime(dasUTC(2013, 11, 6, 17, 0, 0)), End: NewDateTime(dasUTC(2013, 11, 6, 18, 0, 0))},
 	}, bt.BusyTimes)
 }
 
@@ -34,7 +35,7 @@ func TestDecodeBusyTimeICalendarErrors(t *testing.T) {
 
 	noFB := "BEGIN:VCALENDAR\r\nPRODID:-//x//EN\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:1\r\nDTSTAMP:20131105T204317Z\r\nDTSTART:20131105T220000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
 	_, _, err = DecodeBusyTimeICalendar(strings.NewReader(noFB))
-	assert.ErrorIs(t, err, ErrDASNoVFreeBusy)
+	assert.ErrorIs(t, err, ErrNoVFreeBusy)
 	assert.ErrorIs(t, err, freebusy.ErrInvalid)
 
 	bad := "BEGIN:VCALENDAR\r\nPRODID:-//x//EN\r\nVERSION:2.0\r\nBEGIN:VFREEBUSY\r\nDTSTAMP:20131105T204317Z\r\nDTSTART:20131105T201317Z\r\nDTEND:20131205T201317Z\r\nFREEBUSY:20131105T220000Z/banana\r\nEND:VFREEBUSY\r\nEND:VCALENDAR\r\n"
@@ -48,7 +49,7 @@ func TestDecodeBusyTimeICalendarFreePeriod(t *testing.T) {
 		"FREEBUSY;FBTYPE=FREE:20131105T080000Z/20131105T090000Z\r\nFREEBUSY;FBTYPE=BUSY-TENTATIVE:20131105T100000Z/20131105T110000Z\r\nEND:VFREEBUSY\r\nEND:VCALENDAR\r\n"
 	bt, _, err := DecodeBusyTimeICalendar(strings.NewReader(in))
 	require.NoError(t, err)
-	assert.Equal(t, []DASDateTimeRange{{Start: NewDASDateTime(dasUTC(2013, 11, 5, 10, 0, 0)), End: NewDASDateTime(dasUTC(2013, 11, 5, 11, 0, 0))}}, bt.BusyTimes)
+	assert.Equal(t, []DateTimeRange{{Start: NewDateTime(dasUTC(2013, 11, 5, 10, 0, 0)), End: NewDateTime(dasUTC(2013, 11, 5, 11, 0, 0))}}, bt.BusyTimes)
 }
 
 // The encoder writes what DAS writes (§2.2.4): one period per FREEBUSY line,
@@ -61,7 +62,7 @@ func TestEncodeBusyTimeICalendar(t *testing.T) {
 	require.NoError(t, EncodeBusyTimeICalendar(&buf, bt, dasUTC(2013, 11, 5, 20, 43, 17).Add(500*time.Millisecond)))
 	out := buf.String()
 	for _, line := range []string{
-		"PRODID:" + DASICalendarProdID,
+		"PRODID:" + ICalendarProdID,
 		"DTSTAMP:20131105T204317Z",
 		"DTSTART:20131105T200835Z",
 		"DTEND:20131205T200835Z",
@@ -82,9 +83,9 @@ func TestEncodeBusyTimeICalendar(t *testing.T) {
 	assert.Equal(t, bt.End, back.End)
 	assert.Equal(t, bt.BusyTimes[1:], back.BusyTimes)
 
-	err = EncodeBusyTimeICalendar(&buf, &DASBusyTime{Start: DASDateTime{Date: "x"}, End: bt.End}, time.Now())
+	err = EncodeBusyTimeICalendar(&buf, &BusyTime{Start: DateTime{Date: "x"}, End: bt.End}, time.Now())
 	assert.ErrorIs(t, err, freebusy.ErrInvalid)
-	err = EncodeBusyTimeICalendar(&buf, &DASBusyTime{Start: bt.End, End: bt.Start}, time.Now())
+	err = EncodeBusyTimeICalendar(&buf, &BusyTime{Start: bt.End, End: bt.Start}, time.Now())
 	assert.Error(t, err, "inverted window")
 }
 
@@ -98,7 +99,7 @@ func TestICalendarClientAgainstHandler(t *testing.T) {
 			{Start: start.Add(11 * time.Hour), End: start.Add(12 * time.Hour), Status: freebusy.OutOfOffice},
 		}}}, nil
 	})
-	rec := dasServe(t, NewHandler(src, dasWithNow(start)), "/api/freebusy/busytime?name=a&format=icalendar&since=2026-03-02T00:00:00Z&days=1")
+	rec := dasServe(t, newHandler(t, src, dasWithNow(start)), "/api/freebusy/busytime?name=a&format=icalendar&since=2026-03-02T00:00:00Z&days=1")
 	require.Equal(t, http.StatusOK, rec.Code)
 	assert.Equal(t, "text/calendar; charset=UTF-8", rec.Header().Get("Content-Type"))
 	assert.Contains(t, rec.Body.String(), "FREEBUSY;FBTYPE=BUSY:20260302T090000Z/20260302T100000Z\r\n")

@@ -7,7 +7,7 @@ import (
 )
 
 // Names are looked up without their routing domain, otherwise as written
-// (notes-freebusy.md §5.2, KB Q271590).
+// (docs/notes.md §5.2, KB Q271590).
 func TestLookupName(t *testing.T) {
 	tests := map[string]string{
 		"Jane Doe/Acme@AcmeMail":                      "Jane Doe/Acme",

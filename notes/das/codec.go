@@ -10,39 +10,39 @@ import (
 	"github.com/calbridge/calbridge/freebusy"
 )
 
-// MaxDASDocumentBytes bounds what the DAS decoders read: 4 MiB, some fifty
+// MaxDocumentBytes bounds what the DAS decoders read: 4 MiB, some fifty
 // times a busy user's 62-day busytime answer. A longer document is refused
-// with ErrDASTooLarge rather than read into memory.
-const MaxDASDocumentBytes = 4 << 20
+// with ErrTooLarge rather than read into memory.
+const MaxDocumentBytes = 4 << 20
 
 // Conditions of the DAS codec. Every error the decoders return is a
 // *freebusy.ParseError (matching freebusy.ErrInvalid) whose Err is one of
 // these, a *json.SyntaxError or *json.UnmarshalTypeError, or a cause
 // described on the function.
 var (
-	// ErrDASTooLarge: the document exceeds the size bound.
-	ErrDASTooLarge = errors.New("notes: DAS document too large")
-	// ErrDASMissingKey: a required exDateTime (start, end) is absent, null
+	// ErrTooLarge: the document exceeds the size bound.
+	ErrTooLarge = errors.New("das: document too large")
+	// ErrMissingKey: a required exDateTime (start, end) is absent, null
 	// or empty.
-	ErrDASMissingKey = errors.New("notes: DAS document lacks a required key")
+	ErrMissingKey = errors.New("das: document lacks a required key")
 )
 
 var (
-	errUnparseableDate = errors.New("notes: Unparseable date")
-	errUTCAndTZID      = errors.New("notes: exDateTime has both utc and tzid")
-	errDateTimeShape   = errors.New("notes: exDateTime date must be YYYY-MM-DD and time HH:MM:SS")
+	errUnparseableDate = errors.New("das: Unparseable date")
+	errUTCAndTZID      = errors.New("das: exDateTime has both utc and tzid")
+	errDateTimeShape   = errors.New("das: exDateTime date must be YYYY-MM-DD and time HH:MM:SS")
 )
 
-// DecodeBusyTime reads a busyTimeResponse (notes-freebusy.md §2.2.3) from
-// r, reading at most MaxDASDocumentBytes. The window (start, end) is
+// DecodeBusyTime reads a busyTimeResponse (docs/notes.md §2.2.3) from
+// r, reading at most MaxDocumentBytes. The window (start, end) is
 // required; busyTimes may be absent. Every exDateTime must be valid (see
-// DASDateTime.Instant). Periods are returned as sent, an inverted one
-// included: DASBusyTime.Schedule drops and counts it (§2.2.6).
+// DateTime.Instant). Periods are returned as sent, an inverted one
+// included: BusyTime.Schedule drops and counts it (§2.2.6).
 //
 // Errors are *freebusy.ParseError values of Kind "DAS busytime" (see
-// ErrDASTooLarge, ErrDASMissingKey); an exDateTime problem is wrapped as
+// ErrTooLarge, ErrMissingKey); an exDateTime problem is wrapped as
 // the Err of that ParseError. Read errors of r are returned as they are.
-func DecodeBusyTime(r io.Reader) (*DASBusyTime, error) {
+func DecodeBusyTime(r io.Reader) (*BusyTime, error) {
 	data, err := readDASDocument(r, "DAS busytime")
 	if err != nil {
 		return nil, err
@@ -50,23 +50,23 @@ func DecodeBusyTime(r io.Reader) (*DASBusyTime, error) {
 	return decodeBusyTimeBytes(data)
 }
 
-func decodeBusyTimeBytes(data []byte) (*DASBusyTime, error) {
+func decodeBusyTimeBytes(data []byte) (*BusyTime, error) {
 	const kind = "DAS busytime"
-	out := new(DASBusyTime)
+	out := new(BusyTime)
 	if err := unmarshalDAS(data, out, kind); err != nil {
 		return nil, err
 	}
 	// An absent, null or empty exDateTime decodes to the zero value. The
 	// location is formatted only on error: this loop runs per period.
-	check := func(d DASDateTime, index int, field string) error {
+	check := func(d DateTime, index int, field string) error {
 		where := func() string {
 			if index < 0 {
 				return field
 			}
 			return "busyTimes[" + strconv.Itoa(index) + "]." + field
 		}
-		if d == (DASDateTime{}) {
-			return &freebusy.ParseError{Kind: kind, Input: where(), Err: ErrDASMissingKey}
+		if d == (DateTime{}) {
+			return &freebusy.ParseError{Kind: kind, Input: where(), Err: ErrMissingKey}
 		}
 		if _, err := d.Instant(); err != nil {
 			return &freebusy.ParseError{Kind: kind, Input: where(), Err: err}
@@ -95,47 +95,47 @@ func decodeBusyTimeBytes(data []byte) (*DASBusyTime, error) {
 
 // EncodeBusyTime writes b as DAS writes it: one JSON document, busyTimes
 // omitted when empty, followed by a newline.
-func EncodeBusyTime(w io.Writer, b *DASBusyTime) error {
+func EncodeBusyTime(w io.Writer, b *BusyTime) error {
 	return encodeDAS(w, b)
 }
 
-// DecodeDASError reads an errorResponse (notes-freebusy.md §2.2.3). A
+// DecodeError reads an errorResponse (docs/notes.md §2.2.3). A
 // document without code, text and message is a *freebusy.ParseError of Kind
-// "DAS error" with Err ErrDASMissingKey.
-func DecodeDASError(r io.Reader) (*DASError, error) {
+// "DAS error" with Err ErrMissingKey.
+func DecodeError(r io.Reader) (*Error, error) {
 	const kind = "DAS error"
 	data, err := readDASDocument(r, kind)
 	if err != nil {
 		return nil, err
 	}
-	var e DASError
+	var e Error
 	if err := unmarshalDAS(data, &e, kind); err != nil {
 		return nil, err
 	}
 	if e.Code == 0 && e.Text == "" && e.Message == "" {
-		return nil, &freebusy.ParseError{Kind: kind, Input: abbreviate(data), Err: ErrDASMissingKey}
+		return nil, &freebusy.ParseError{Kind: kind, Input: abbreviate(data), Err: ErrMissingKey}
 	}
 	return &e, nil
 }
 
-// EncodeDASError writes e as DAS writes an errorResponse.
-func EncodeDASError(w io.Writer, e *DASError) error { return encodeDAS(w, e) }
+// EncodeError writes e as DAS writes an errorResponse.
+func EncodeError(w io.Writer, e *Error) error { return encodeDAS(w, e) }
 
-// DecodeDASLinks reads the root document of /api/freebusy (§2.2.1).
-func DecodeDASLinks(r io.Reader) (*DASLinks, error) { return decodeDAS[DASLinks](r, "DAS links") }
+// DecodeLinks reads the root document of /api/freebusy (§2.2.1).
+func DecodeLinks(r io.Reader) (*Links, error) { return decodeDAS[Links](r, "DAS links") }
 
-// DecodeDASFreeRooms reads a freerooms answer (§2.2.5).
-func DecodeDASFreeRooms(r io.Reader) (*DASFreeRooms, error) {
-	return decodeDAS[DASFreeRooms](r, "DAS freerooms")
+// DecodeFreeRooms reads a freerooms answer (§2.2.5).
+func DecodeFreeRooms(r io.Reader) (*FreeRooms, error) {
+	return decodeDAS[FreeRooms](r, "DAS freerooms")
 }
 
-// DecodeDASDirectories reads a directories answer (§2.2.5).
-func DecodeDASDirectories(r io.Reader) (*DASDirectories, error) {
-	return decodeDAS[DASDirectories](r, "DAS directories")
+// DecodeDirectories reads a directories answer (§2.2.5).
+func DecodeDirectories(r io.Reader) (*Directories, error) {
+	return decodeDAS[Directories](r, "DAS directories")
 }
 
-// DecodeDASSites reads a sites answer (§2.2.5).
-func DecodeDASSites(r io.Reader) (*DASSites, error) { return decodeDAS[DASSites](r, "DAS sites") }
+// DecodeSites reads a sites answer (§2.2.5).
+func DecodeSites(r io.Reader) (*Sites, error) { return decodeDAS[Sites](r, "DAS sites") }
 
 // decodeDAS reads one JSON document of type T with the shared bounds and
 // error shape; the documents of §2.2.1 and §2.2.5 have no required keys
@@ -152,14 +152,14 @@ func decodeDAS[T any](r io.Reader, kind string) (*T, error) {
 	return &v, nil
 }
 
-// readDASDocument reads r up to MaxDASDocumentBytes.
+// readDASDocument reads r up to MaxDocumentBytes.
 func readDASDocument(r io.Reader, kind string) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxDASDocumentBytes+1))
+	data, err := io.ReadAll(io.LimitReader(r, MaxDocumentBytes+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(data) > MaxDASDocumentBytes {
-		return nil, &freebusy.ParseError{Kind: kind, Input: abbreviate(data), Err: ErrDASTooLarge}
+	if len(data) > MaxDocumentBytes {
+		return nil, &freebusy.ParseError{Kind: kind, Input: abbreviate(data), Err: ErrTooLarge}
 	}
 	return data, nil
 }

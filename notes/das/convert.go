@@ -4,46 +4,51 @@ import (
 	"time"
 
 	"github.com/calbridge/calbridge/freebusy"
+	"github.com/calbridge/calbridge/internal/window"
 )
 
-// Conversion between the DAS wire model and freebusy.
+// Conversion between the DAS wire model and freebusy (docs/mapping.md
+// §3.7).
 //
 // DAS busyTimes carry one status only: busy. DAS builds them from an
-// internal VFREEBUSY and drops FBTYPE (notes-freebusy.md §2.2.3), so
-// whatever distinctions the Domino side had (penciled-in, non-working time,
-// out of office) are already gone on the wire. The rules, both directions:
+// internal VFREEBUSY and drops FBTYPE (docs/notes.md §2.2.3,
+// docs/mapping.md §4.5), so whatever distinctions the Domino side had
+// (penciled-in, non-working time, out of office) are already gone on the
+// wire. The rules, both directions:
 //
-//	DAS -> freebusy (DASBusyTime.Schedule)
+//	DAS -> freebusy (BusyTime.Schedule)
 //	  busyTimes period          -> Busy
-//	  inverted / empty period   -> dropped and counted (§2.2.6; freebusy.DropInverted)
+//	  inverted / empty period   -> dropped and counted (docs/notes.md §2.2.6; freebusy.Normalize)
 //	  time between periods      -> Free (inside the window DAS answered for)
 //	  asked time outside DAS's window -> Unknown (never Free), counted as Uncovered
 //
-//	freebusy -> DAS (NewDASBusyTime, used by Handler)
-//	  Busy, OutOfOffice         -> busy period (Notes has no OOF, §1.3)
-//	  Tentative                 -> busy period by default; DASBusyOptions.Tentative = Free omits it
+//	freebusy -> DAS (NewBusyTime, used by Handler)
+//	  Busy, OutOfOffice         -> busy period (Notes has no OOF, docs/mapping.md §4.1)
+//	  Tentative                 -> busy period by default; BusyTimeOptions.TentativeAsFree omits it
 //	  Unknown interval          -> busy period (DAS cannot say "no data"; see below)
 //	  WorkingElsewhere, Free    -> omitted (available time)
 //	  schedule with Err         -> no busyTimes at all: the Handler answers DAS's error JSON
 //
 // Why tentative defaults to busy: a Notes user asking about an Exchange
 // user with a tentative meeting cannot be told "tentative" through DAS.
-// The Exchange Calendar Connector chose free, "by design" (KB Q199643), and
-// users complained: they booked over meetings that then happened. Busy
-// errs on the side that costs a reschedule rather than a double booking.
-// Deployments that want Notes' own semantics (penciled-in is available)
-// set the option.
+// The Exchange Calendar Connector chose free, "by design" (Microsoft KB
+// Q199643), and users complained: they booked over meetings that then
+// happened. Busy errs on the side that costs a reschedule rather than a
+// double booking. Deployments that want Notes' own semantics (penciled-in
+// is available, docs/mapping.md §4.4) set the option.
 //
 // Why Unknown becomes busy: DAS's only other answer for a stretch of time is
-// free, and Unknown must never read as free (DESIGN.md). A schedule that
-// failed as a whole is not flattened into busy time; the Handler reports it
-// as an error so the Notes UI shows "no information".
+// free, and Unknown must never read as free (docs/mapping.md §4.6): a
+// caller told "free" books the time, while "busy" only costs a question. A
+// schedule that failed as a whole is not flattened into busy time; the
+// Handler reports it as an error so the Notes UI shows "no information"
+// (docs/mapping.md §6).
 
-// DASBusyTimeReport says what DASBusyTime.Schedule changed, so that nothing
+// BusyTimeReport says what BusyTime.Schedule changed, so that nothing
 // DAS sent disappears without a trace.
-type DASBusyTimeReport struct {
+type BusyTimeReport struct {
 	// NormalizeReport counts the periods dropped or clipped; Inverted
-	// counts the inverted first period of notes-freebusy.md §2.2.6.
+	// counts the inverted first period of docs/notes.md §2.2.6.
 	freebusy.NormalizeReport
 	// Uncovered is how much of the asked window lies outside the window
 	// DAS answered for. That time is reported as Unknown.
@@ -51,9 +56,9 @@ type DASBusyTimeReport struct {
 }
 
 // Intervals returns the busy periods of b as Busy intervals, exactly as
-// sent: an inverted period stays inverted (notes-freebusy.md §2.2.6).
+// sent: an inverted period stays inverted (docs/notes.md §2.2.6).
 // The error is the first invalid exDateTime, a *freebusy.ParseError.
-func (b *DASBusyTime) Intervals() ([]freebusy.Interval, error) {
+func (b *BusyTime) Intervals() ([]freebusy.Interval, error) {
 	out := make([]freebusy.Interval, 0, len(b.BusyTimes))
 	for _, bt := range b.BusyTimes {
 		s, err := bt.Start.Instant()
@@ -71,7 +76,7 @@ func (b *DASBusyTime) Intervals() ([]freebusy.Interval, error) {
 
 // Window returns the window DAS answered for (the response's start and
 // end, the DTSTART/DTEND of its internal VFREEBUSY).
-func (b *DASBusyTime) Window() (start, end time.Time, err error) {
+func (b *BusyTime) Window() (start, end time.Time, err error) {
 	if start, err = b.Start.Instant(); err != nil {
 		return time.Time{}, time.Time{}, err
 	}
@@ -82,15 +87,15 @@ func (b *DASBusyTime) Window() (start, end time.Time, err error) {
 }
 
 // Schedule converts b into attendee's schedule over the asked window
-// [start, end), in canonical form, by the rules at the top of this file:
+// [start, end), in canonical form, by the rules of docs/mapping.md §3.7:
 // periods are Busy, inverted and empty periods are dropped and counted,
 // and asked time outside DAS's own window is Unknown. AsOf is left zero for
 // the caller, which knows when the answer was produced.
 //
 // Errors: an invalid exDateTime (*freebusy.ParseError) or an empty asked
 // window (*freebusy.QueryError).
-func (b *DASBusyTime) Schedule(attendee string, start, end time.Time) (freebusy.Schedule, DASBusyTimeReport, error) {
-	var rep DASBusyTimeReport
+func (b *BusyTime) Schedule(attendee string, start, end time.Time) (freebusy.Schedule, BusyTimeReport, error) {
+	var rep BusyTimeReport
 	ivs, err := b.Intervals()
 	if err != nil {
 		return freebusy.Schedule{}, rep, err
@@ -106,7 +111,7 @@ func (b *DASBusyTime) Schedule(attendee string, start, end time.Time) (freebusy.
 	// What DAS did not answer for is unknown: the asked window minus the
 	// part of it DAS covered (nothing, when DAS's window is inverted or
 	// lies elsewhere).
-	cs, ce := maxTime(ws, start), minTime(we, end)
+	cs, ce := window.Max(ws, start), window.Min(we, end)
 	if !cs.Before(ce) {
 		cs, ce = end, end
 	}
@@ -126,17 +131,18 @@ func (b *DASBusyTime) Schedule(attendee string, start, end time.Time) (freebusy.
 	return freebusy.Schedule{Attendee: attendee, Start: start, End: end, Intervals: norm}, rep, nil
 }
 
-// DASBusyOptions tune NewDASBusyTime. The zero value is the documented
+// BusyTimeOptions tune NewBusyTime. The zero value is the documented
 // default.
-type DASBusyOptions struct {
-	// Tentative is what tentative time becomes on the wire: freebusy.Free
-	// omits it (Notes' own penciled-in semantics); any other value,
-	// including the zero value, makes it busy. See the rules above.
-	Tentative freebusy.Status
+type BusyTimeOptions struct {
+	// TentativeAsFree omits tentative time from the busy periods, so that
+	// it reads as free (Notes' own view of penciled-in time,
+	// docs/mapping.md §4.4). By default it is sent as busy
+	// (docs/mapping.md §4.5).
+	TentativeAsFree bool
 }
 
-// DASScheduleReport counts the lossy mappings NewDASBusyTime applied.
-type DASScheduleReport struct {
+// ScheduleReport counts the lossy mappings NewBusyTime applied.
+type ScheduleReport struct {
 	// Tentative counts tentative intervals sent as busy or omitted.
 	Tentative int
 	// Unknown counts Unknown intervals sent as busy.
@@ -147,14 +153,14 @@ type DASScheduleReport struct {
 	WorkingElsewhere int
 }
 
-// NewDASBusyTime converts a schedule into the busyTimeResponse DAS would
-// send for it, by the rules at the top of this file. The window is the
+// NewBusyTime converts a schedule into the busyTimeResponse DAS would
+// send for it, by the rules of docs/mapping.md §3.7. The window is the
 // schedule's; periods are whole seconds, widened (start rounded down, end
 // rounded up) so that no busy time shrinks. A failed schedule is refused
 // with its own *freebusy.Error; an invalid one with the error of
 // freebusy.Normalize.
-func NewDASBusyTime(s freebusy.Schedule, opt DASBusyOptions) (*DASBusyTime, DASScheduleReport, error) {
-	var rep DASScheduleReport
+func NewBusyTime(s freebusy.Schedule, opt BusyTimeOptions) (*BusyTime, ScheduleReport, error) {
+	var rep ScheduleReport
 	if s.Err != nil {
 		return nil, rep, s.Err
 	}
@@ -167,7 +173,7 @@ func NewDASBusyTime(s freebusy.Schedule, opt DASBusyOptions) (*DASBusyTime, DASS
 		switch iv.Status {
 		case freebusy.Tentative:
 			rep.Tentative++
-			if opt.Tentative == freebusy.Free {
+			if opt.TentativeAsFree {
 				continue
 			}
 		case freebusy.Unknown:
@@ -188,11 +194,11 @@ func NewDASBusyTime(s freebusy.Schedule, opt DASBusyOptions) (*DASBusyTime, DASS
 	if err != nil {
 		return nil, rep, err
 	}
-	out := &DASBusyTime{Start: NewDASDateTime(s.Start), End: NewDASDateTime(ceilSecond(s.End))}
+	out := &BusyTime{Start: NewDateTime(s.Start), End: NewDateTime(ceilSecond(s.End))}
 	if len(busy) > 0 {
-		out.BusyTimes = make([]DASDateTimeRange, len(busy))
+		out.BusyTimes = make([]DateTimeRange, len(busy))
 		for i, iv := range busy {
-			out.BusyTimes[i] = DASDateTimeRange{Start: NewDASDateTime(iv.Start), End: NewDASDateTime(ceilSecond(iv.End))}
+			out.BusyTimes[i] = DateTimeRange{Start: NewDateTime(iv.Start), End: NewDateTime(ceilSecond(iv.End))}
 		}
 	}
 	return out, rep, nil
@@ -204,18 +210,4 @@ func ceilSecond(t time.Time) time.Time {
 		return tr.Add(time.Second)
 	}
 	return t
-}
-
-func minTime(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
 }

@@ -2,6 +2,7 @@ package das_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -9,12 +10,11 @@ import (
 	"os"
 	"time"
 
-	"github.com/calbridge/calbridge/notes/das"
-
 	"github.com/calbridge/calbridge/freebusy"
+	"github.com/calbridge/calbridge/notes/das"
 )
 
-// exchangeSide stands in for the gateway's Exchange half: a Source that
+// dasExchangeSide stands in for the gateway's Exchange half: a Source that
 // knows one user with a meeting and a tentative hold.
 func dasExchangeSide() freebusy.Source {
 	return freebusy.SourceFunc(func(_ context.Context, q freebusy.Query) ([]freebusy.Schedule, error) {
@@ -38,7 +38,12 @@ func dasExchangeSide() freebusy.Source {
 // two people: one schedule each, in query order, the unknown name failed
 // on its own.
 func ExampleClient() {
-	srv := httptest.NewServer(das.NewHandler(dasExchangeSide()))
+	h, err := das.NewHandler(dasExchangeSide())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	srv := httptest.NewServer(h)
 	defer srv.Close()
 
 	client, err := das.NewClient(srv.URL, das.WithHTTPClient(srv.Client()))
@@ -74,9 +79,13 @@ func ExampleClient() {
 // The Handler lets a Domino-side tool ask the gateway about Exchange users
 // as if it were a DAS server. Tentative time goes out as busy: DAS cannot
 // say tentative, and showing it as free was the old connector's complaint
-// (KB Q199643).
+// (Microsoft KB Q199643, docs/mapping.md §4.5).
 func ExampleHandler() {
-	h := das.NewHandler(dasExchangeSide())
+	h, err := das.NewHandler(dasExchangeSide())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	req := httptest.NewRequest(http.MethodGet,
 		"/api/freebusy/busytime?name=jane@example.com&since=2026-03-02T08:00:00Z&before=2026-03-02T12:00:00Z", nil)
 	rec := httptest.NewRecorder()
@@ -96,7 +105,8 @@ func ExampleHandler() {
 }
 
 // Decoding a busytime answer and converting it: the inverted first period
-// DAS sends (notes-freebusy.md §2.2.6) is dropped and counted.
+// DAS sends (docs/notes.md §2.2.6, IBM's own sample) is dropped and
+// counted.
 func ExampleDecodeBusyTime() {
 	f, err := os.Open("testdata/busytime-ibm-sample.json")
 	if err != nil {
@@ -120,4 +130,39 @@ func ExampleDecodeBusyTime() {
 	// Output:
 	// periods sent: 4 inverted dropped: 1
 	// first: 2013-11-05T22:00:00Z/2013-11-06T14:00:00Z busy
+}
+
+// WithTentativeAsFree serves tentative time as Notes itself sees
+// penciled-in time: available, so it is left out of the busy periods
+// (docs/mapping.md §4.4). The tentative hold at 14:00 disappears.
+func ExampleWithTentativeAsFree() {
+	h, err := das.NewHandler(dasExchangeSide(), das.WithTentativeAsFree(true))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet,
+		"/api/freebusy/busytime?name=jane@example.com&since=2026-03-02T08:00:00Z&before=2026-03-02T18:00:00Z", nil))
+	bt, err := das.DecodeBusyTime(rec.Body)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, p := range bt.BusyTimes {
+		fmt.Println(p.Start, "to", p.End)
+	}
+	// Output:
+	// 2026-03-02 09:00:00Z to 2026-03-02 10:00:00Z
+}
+
+// Options a constructor cannot take make it fail at once, with an error
+// matching ErrInvalidOption.
+func ExampleNewClient_invalidOption() {
+	_, err := das.NewClient("https://domino.example.com", das.WithConcurrency(0))
+	fmt.Println(errors.Is(err, das.ErrInvalidOption))
+	fmt.Println(err)
+	// Output:
+	// true
+	// das: WithConcurrency: 0 is below 1: invalid option
 }

@@ -5,24 +5,24 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/calbridge/calbridge/internal/sample"
-	"github.com/calbridge/calbridge/notes"
-
-	"github.com/calbridge/calbridge/freebusy"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/calbridge/calbridge/freebusy"
+	"github.com/calbridge/calbridge/internal/sample"
+	"github.com/calbridge/calbridge/notes"
 )
 
 // TestCalendarSourceBehindDAS serves the sample calendars through the DAS
 // Handler and reads them back with the DAS Client: the data flow in which
-// the gateway poses as a Domino server for Notes users' exports
-// (DESIGN.md). DAS has no statuses, so tentative time arrives as busy
-// (notes-freebusy.md §2.2.3); unknown users arrive as unknown attendees.
+// the gateway poses as a Domino server for Notes users' exports (the
+// Notes half of examples/gateway). DAS has no statuses, so tentative time arrives as busy
+// (docs/notes.md §2.2.3); unknown users arrive as unknown attendees.
 func TestCalendarSourceBehindDAS(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	src := loadSample(t)
-	srv := httptest.NewServer(NewHandler(src))
+	srv := httptest.NewServer(newHandler(t, src))
 	defer srv.Close()
 	client, err := NewClient(srv.URL, WithHTTPClient(srv.Client()))
 	require.NoError(t, err)
