@@ -9,51 +9,57 @@
 //
 // # The packages
 //
-//   - [github.com/calbridge/calbridge/freebusy] is the hub: the canonical
-//     model that every other package speaks. Statuses (Unknown is "no data"
-//     and never Free), UTC half-open intervals, queries with limits,
-//     schedules that carry their own outcome (as-of time, stale flag, a typed
-//     per-attendee failure), working hours expanded with tzdata,
-//     normalization, group merge, availability views, free-time search, and
-//     iCalendar VFREEBUSY and calendar decoding. Its Source interface is what
-//     every backend, transport and middleware implements.
-//   - [github.com/calbridge/calbridge/notes] is the Domino side: Notes names
-//     (with and without @Domain), TIMEDATE, the busy-time policy table, Notes
-//     calendar exports as a Source, and the Domino Access Services freebusy
-//     API as a client (a Source) and a server (an http.Handler over any
-//     Source).
-//   - [github.com/calbridge/calbridge/exchange] is the Exchange side: EWS
-//     GetUserAvailability as a client and a server (with an Autodiscover
-//     responder), Microsoft Graph getSchedule as a client and a server,
-//     public-folder free/busy blobs, and Exchange addressing
-//     (legacyExchangeDN, proxy addresses).
-//   - [github.com/calbridge/calbridge/transport] carries queries between the
-//     halves of a gateway: the Transport interface, an in-process transport,
-//     and a reconnect-safe JSON-RPC 2.0 client and server (PROTOCOL.md in
-//     that directory specifies the wire for other languages).
-//     [github.com/calbridge/calbridge/transport/transporttest] has an
-//     in-memory network and a fault-injecting proxy for testing transports.
+//	package                 what it is for
+//	freebusy                the hub: the canonical model every other package speaks
+//	freebusy/ical           iCalendar: VFREEBUSY encode/decode, calendar (VEVENT) decoding
+//	notes                   Domino: names, TIMEDATE, busy-time policy, Calendar Profile,
+//	                        Notes time-zone strings, calendar exports as a Source
+//	notes/das               Domino Access Services freebusy: client and server
+//	exchange                Exchange addressing and the response codes EWS and Graph share
+//	exchange/ews            EWS GetUserAvailability: client, server, Autodiscover
+//	exchange/graph          Microsoft Graph getSchedule: client and server
+//	exchange/publicfolder   public-folder free/busy ([MS-OXOPFFB]) and its Source
+//	transport               the reconnect-safe JSON-RPC client and server between halves
+//	transport/transporttest an in-memory network and a fault-injecting proxy
+//
+// [github.com/calbridge/calbridge/freebusy] holds statuses (Unknown is "no
+// data" and never Free), UTC half-open intervals, queries with limits,
+// schedules that carry their own outcome (as-of time, stale flag, a typed
+// per-attendee failure), working hours expanded with tzdata,
+// normalization, group merge, availability views and free-time search.
+// Its Source interface is what every backend, transport and middleware
+// implements. Each side package has the same shape: wire types that mirror
+// the protocol, a codec, conversion to and from freebusy, an HTTP client
+// that is a Source, and an HTTP handler that serves the protocol from any
+// Source. Each constructor has its own option type, so an option that does
+// not apply does not compile, and it reports a bad option at once.
 //
 // The import rules keep the sides apart: freebusy imports only the standard
-// library, go-ical and zap; notes and exchange import freebusy and never each
-// other; transport knows nothing of Notes or Exchange. Only programs (see
-// examples/) wire the sides together. A test (deps_test.go) enforces this.
+// library and freebusy/ical adds go-ical; notes/... and exchange/... import
+// freebusy/... and never each other; transport knows nothing of Notes or
+// Exchange. Only programs (see examples/) wire the sides together. A test
+// (deps_test.go) enforces this, and keeps every package under 150 exported
+// identifiers with no name that repeats its package.
+//
+// The formats, their lossy mappings and the transport's design are written
+// up in the repository's docs/ directory (docs/README.md is the index);
+// transport/PROTOCOL.md specifies the wire for clients in other languages.
 //
 // # Data flow
 //
 // A Notes user asks about Exchange users:
 //
-//	Domino-side caller -> notes.Handler (DAS busytime request)
+//	Domino-side caller -> das.Handler (DAS busytime request)
 //	  -> freebusy.Query -> transport.Client == JSON-RPC over TCP/TLS ==>
-//	  transport.Server (Exchange half) -> exchange.Client (EWS) or
-//	  exchange.GraphClient -> freebusy.Schedules -> back over the transport
-//	  -> notes encoding (busyTimes JSON or VFREEBUSY)
+//	  transport.Server (Exchange half) -> ews.Client or graph.Client
+//	  -> freebusy.Schedules -> back over the transport
+//	  -> DAS encoding (busyTimes JSON or VFREEBUSY)
 //
 // An Exchange user asks about Notes users: the mirror image. Exchange's
 // availability service (an availability address space pointing at the
-// gateway) calls exchange.Handler with GetUserAvailability; the query crosses
-// the transport; a notes.Client (DAS) or notes.CalendarSource answers; the
-// answer goes back as EWS XML.
+// gateway) calls ews.Handler with GetUserAvailability; the query crosses
+// the transport; a das.Client or notes.CalendarSource answers; the answer
+// goes back as EWS XML.
 //
 // Because every piece is a freebusy.Source, the pieces compose: a handler
 // serves any Source, a transport client is a Source, a backend client is a

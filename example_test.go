@@ -48,7 +48,11 @@ func Example() {
 		panic(err)
 	}
 	defer toNotes.Close()
-	ewsServer := httptest.NewServer(ews.NewHandler(toNotes))
+	ewsHandler, err := ews.NewHandler(toNotes)
+	if err != nil {
+		panic(err)
+	}
+	ewsServer := httptest.NewServer(ewsHandler)
 	defer ewsServer.Close()
 
 	// Any EWS client can now ask about Notes users, by SMTP address.

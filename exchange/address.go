@@ -10,7 +10,7 @@ import (
 	"github.com/calbridge/calbridge/freebusy"
 )
 
-// Limits of a legacyExchangeDN ([MS-OXOABK] ABNF, exchange-freebusy.md §5.1):
+// Limits of a legacyExchangeDN ([MS-OXOABK] ABNF, docs/exchange.md §5.1):
 // each RDN value at most 64 characters, except the last, which is opaque
 // (see ParseLegacyDN); at most 16 RDNs (one /o=, one /ou= and up to 14
 // /cn=), the whole DN at most 256 characters.
@@ -72,7 +72,7 @@ func addressErr(kind, input string, cond error, format string, args ...any) *Add
 // LegacyDN is a parsed legacyExchangeDN, the X.500-style "EX" address of an
 // Exchange recipient (AD attribute legacyExchangeDN, MAPI PidTagEmailAddress
 // of an address-book object with PidTagAddressType "EX"; [MS-OXOABK],
-// exchange-freebusy.md §5.1):
+// docs/exchange.md §5.1):
 //
 //	/o=Contoso/ou=First Administrative Group/cn=Recipients/cn=UserA
 //
@@ -98,7 +98,7 @@ const kindLegacyDN = "legacyExchangeDN"
 // but the last is at most MaxLegacyDNRDNLength (64) characters. The last
 // is opaque and exempt from that limit: Exchange Online and newer Exchange
 // append a 32-digit hexadecimal id or a collision suffix to the alias
-// (exchange-freebusy.md §5.1), which takes real last RDNs past 64
+// (docs/exchange.md §5.1), which takes real last RDNs past 64
 // characters; the whole DN is still at most MaxLegacyDNLength (256)
 // characters, which bounds it. Errors are *AddressError values.
 func ParseLegacyDN(s string) (LegacyDN, error) {
@@ -212,7 +212,7 @@ func EqualLegacyDN(a, b string) bool {
 	return da.Equal(db)
 }
 
-// Proxy address types with a fixed meaning ([MS-OXLDAP]; exchange-freebusy.md
+// Proxy address types with a fixed meaning ([MS-OXLDAP]; docs/exchange.md
 // §5.2).
 const (
 	ProxyTypeSMTP = "SMTP"
@@ -228,7 +228,7 @@ const kindProxy = "proxy address"
 
 // ProxyAddress is one entry of a recipient's proxyAddresses (AD) or
 // PidTagAddressBookProxyAddresses 0x800F101F (MAPI): "TYPE:address"
-// ([MS-OXLDAP]; exchange-freebusy.md §5.2). An upper-case type ("SMTP:")
+// ([MS-OXLDAP]; docs/exchange.md §5.2). An upper-case type ("SMTP:")
 // marks the primary address of that type, a lower-case one ("smtp:") a
 // secondary one. "EX:" carries the legacyExchangeDN, "X500:" old DNs kept
 // after a migration.
@@ -319,7 +319,7 @@ func (r Recipient) PrimarySMTP() (string, error) {
 
 // MatchesDN reports whether dn names this recipient: it equals the
 // legacyExchangeDN or, as in migrated organisations, an "X500:" or "EX:"
-// proxy entry, compared case-insensitively (exchange-freebusy.md §5.2).
+// proxy entry, compared case-insensitively (docs/exchange.md §5.2).
 func (r Recipient) MatchesDN(dn string) bool {
 	if EqualLegacyDN(r.LegacyDN, dn) {
 		return true
@@ -354,7 +354,7 @@ const kindRouted = "routed address"
 // RoutedAddress is the "<name>TYPE:address" form in which Exchange echoes a
 // mailbox in EWS error texts, for example "<>SMTP:user@example.com" in
 // "Unable to resolve e-mail address <>SMTP:user@example.com to an Active
-// Directory object." (exchange-freebusy.md §2.2, §2.7, §5.2).
+// Directory object." (docs/exchange.md §2.2, §2.7, §5.2).
 type RoutedAddress struct {
 	// Name is the display name between the angle brackets, often empty.
 	Name string

@@ -38,7 +38,7 @@ func ExampleParseLegacyDN() {
 	// invalid: true
 }
 
-// Finding the mailbox in an EWS error text (exchange-freebusy.md §2.7).
+// Finding the mailbox in an EWS error text (docs/exchange.md §2.7).
 func ExampleFindRoutedAddress() {
 	a, ok := exchange.FindRoutedAddress("Unable to resolve e-mail address <>SMTP:nobody@contoso.com to an Active Directory object.")
 	fmt.Println(ok, a.RoutingType, a.Address)

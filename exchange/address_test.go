@@ -5,9 +5,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/calbridge/calbridge/freebusy"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/calbridge/calbridge/freebusy"
 )
 
 func TestParseLegacyDN(t *testing.T) {
@@ -16,13 +17,13 @@ func TestParseLegacyDN(t *testing.T) {
 		in   string
 		want LegacyDN
 	}{
-		// exchange-freebusy.md §5.1, [MS-OXOABK] example.
+		// docs/exchange.md §5.1, [MS-OXOABK] example.
 		{"exchange 2003", "/o=Contoso/ou=First Administrative Group/cn=Recipients/cn=UserA",
 			LegacyDN{"Contoso", "First Administrative Group", []string{"Recipients", "UserA"}}},
-		// exchange-freebusy.md §5.1, Exchange 2007+ administrative group.
+		// docs/exchange.md §5.1, Exchange 2007+ administrative group.
 		{"exchange 2007", "/o=Contoso/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=alias",
 			LegacyDN{"Contoso", "Exchange Administrative Group (FYDIBOHF23SPDLT)", []string{"Recipients", "alias"}}},
-		// exchange-freebusy.md §7 item 7 (evolution-exchange docs).
+		// docs/exchange.md §7 item 7 (evolution-exchange docs).
 		{"ximian", "/o=Ximian XCS/ou=XCS/cn=Recipients/cn=danw",
 			LegacyDN{"Ximian XCS", "XCS", []string{"Recipients", "danw"}}},
 		{"upper-case attributes", "/O=Contoso/OU=Site/CN=Recipients/CN=UserA",
@@ -80,7 +81,7 @@ func TestParseLegacyDNErrors(t *testing.T) {
 			assert.Equal(t, "legacyExchangeDN", ae.Kind)
 		})
 	}
-	// The last RDN is opaque (exchange-freebusy.md §5.1): an Exchange
+	// The last RDN is opaque (docs/exchange.md §5.1): an Exchange
 	// Online-style 32-hex-digit id plus alias, past 64 characters, parses,
 	// as does one that takes the DN to exactly 256 characters.
 	const site = "/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn="
@@ -123,7 +124,7 @@ func TestEqualLegacyDN(t *testing.T) {
 	}
 }
 
-// exchange-freebusy.md §5.2: SMTP: primary, smtp: secondary, EX:, X500:.
+// docs/exchange.md §5.2: SMTP: primary, smtp: secondary, EX:, X500:.
 func TestParseProxyAddress(t *testing.T) {
 	tests := []struct {
 		in   string
@@ -179,7 +180,7 @@ func TestRecipientResolve(t *testing.T) {
 	assert.False(t, errors.Is(err, ErrAddressNotFound))
 }
 
-// exchange-freebusy.md §2.2, §2.7 and §5.2: EWS echoes unresolved mailboxes
+// docs/exchange.md §2.2, §2.7 and §5.2: EWS echoes unresolved mailboxes
 // as "<name>TYPE:address" (OpenChange capture: "<>SMTP:addr").
 func TestRoutedAddress(t *testing.T) {
 	a, err := ParseRoutedAddress("<>SMTP:user@example.com")

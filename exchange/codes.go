@@ -4,8 +4,8 @@ import (
 	"github.com/calbridge/calbridge/freebusy"
 )
 
-// ResponseCode is an EWS m:ResponseCode (exchange-freebusy.md §2.7; EWS docs
-// responsecode.md).
+// ResponseCode is an EWS m:ResponseCode (docs/exchange.md §2.7; EWS
+// reference "ResponseCode"), which Graph's getSchedule reports as well.
 type ResponseCode string
 
 // The response codes of GetUserAvailability (§2.7), plus the generic ones a
@@ -84,8 +84,8 @@ var responseCodes = [...]codeRow{
 	{CodeInternalServerError, freebusy.ReasonInternal, false},
 }
 
-// Reason maps a response code to the canonical reason (the table in
-// errors.go): ErrorMailRecipientNotFound is ReasonUnknownAttendee,
+// Reason maps a response code to the canonical reason (the table above):
+// ErrorMailRecipientNotFound is ReasonUnknownAttendee,
 // ErrorNoFreeBusyAccess ReasonAccessDenied, ErrorTimeoutExpired
 // ReasonTimeout, ErrorServerBusy ReasonThrottled, and so on. NoError (and
 // "") is ReasonNone; a code the table does not list is ReasonInternal.

@@ -3,11 +3,12 @@ package exchange
 import (
 	"testing"
 
-	"github.com/calbridge/calbridge/freebusy"
 	"github.com/stretchr/testify/assert"
+
+	"github.com/calbridge/calbridge/freebusy"
 )
 
-// Source: exchange-freebusy.md §2.7 — the mapping
+// Source: docs/exchange.md §2.7 — the required mapping
 // (ErrorMailRecipientNotFound → UnknownAttendee, ErrorNoFreeBusyAccess →
 // AccessDenied, ErrorTimeoutExpired → Timeout, ErrorServerBusy → Throttled)
 // and the rest of the one table.

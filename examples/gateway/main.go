@@ -88,7 +88,11 @@ func run(ctx context.Context, cfg config, w io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("load Notes calendars: %w", err)
 	}
-	exchangeStandIn, err := serveHTTP(ews.NewHandler(calendarSource{fsys: exchangeCalendars}))
+	exchangeHandler, err := ews.NewHandler(calendarSource{fsys: exchangeCalendars})
+	if err != nil {
+		return err
+	}
+	exchangeStandIn, err := serveHTTP(exchangeHandler)
 	if err != nil {
 		return err
 	}
@@ -128,12 +132,20 @@ func run(ctx context.Context, cfg config, w io.Writer) error {
 	// The front doors: an EWS availability endpoint on the Exchange half
 	// (an availability address space would point here) and a DAS endpoint
 	// on the Notes half.
-	ewsFront, err := serveHTTP(ews.NewHandler(toNotes))
+	ewsHandler, err := ews.NewHandler(toNotes)
+	if err != nil {
+		return err
+	}
+	ewsFront, err := serveHTTP(ewsHandler)
 	if err != nil {
 		return err
 	}
 	defer ewsFront.Close()
-	dasFront, err := serveHTTP(das.NewHandler(toExchange))
+	dasHandler, err := das.NewHandler(toExchange)
+	if err != nil {
+		return err
+	}
+	dasFront, err := serveHTTP(dasHandler)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package ews
 
 import (
-	"bytes"
 	"encoding/xml"
 	"io"
 	"net/http"
@@ -13,16 +12,22 @@ import (
 // Autodiscover (POX) namespaces: Outlook's request schema, the common
 // response schema and the Outlook response schema ([MS-OXDSCLI]).
 const (
-	NamespaceAutodiscoverRequest  = "http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006"
-	NamespaceAutodiscoverResponse = "http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006"
-	NamespaceAutodiscoverOutlook  = "http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a"
+	namespaceAutodiscoverRequest  = "http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006"
+	namespaceAutodiscoverResponse = "http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006"
+	namespaceAutodiscoverOutlook  = "http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a"
 )
+
+// defaultAutodiscoverBytes caps an Autodiscover request by default: the
+// real ones are a few hundred bytes.
+const defaultAutodiscoverBytes = 64 << 10
 
 // AutodiscoverHandler is a minimal plain-old-XML Autodiscover responder
 // ([MS-OXDSCLI]): for any e-mail address it answers an Outlook settings
 // response whose EXCH protocol names the EWS URL as both EwsUrl and ASUrl
 // (the availability service), which is all an EWS client needs to find a
 // Handler. It is served at /autodiscover/autodiscover.xml.
+//
+// An AutodiscoverHandler is safe for concurrent use.
 type AutodiscoverHandler struct {
 	ewsURL string
 	log    *zap.Logger
@@ -30,10 +35,20 @@ type AutodiscoverHandler struct {
 }
 
 // NewAutodiscoverHandler returns an AutodiscoverHandler that points clients
-// at ewsURL. Options: WithLogger, WithMaxBodyBytes.
-func NewAutodiscoverHandler(ewsURL string, opts ...Option) *AutodiscoverHandler {
-	o := newOptions(opts)
-	return &AutodiscoverHandler{ewsURL: ewsURL, log: o.logger.Named("autodiscover"), body: o.ews.bodyLimit(64 << 10)}
+// at ewsURL, which must be an absolute http or https URL (an error matching
+// freebusy.ErrInvalid otherwise). An option given a value it cannot take
+// makes it fail at once, with an error that names the option; each With*
+// function says which values it takes.
+func NewAutodiscoverHandler(ewsURL string, opts ...AutodiscoverOption) (*AutodiscoverHandler, error) {
+	u, err := parseEndpoint("EWS", ewsURL)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := newAutodiscoverConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	return &AutodiscoverHandler{ewsURL: u.String(), log: cfg.Logger.Named("autodiscover"), body: cfg.bodyLimit(defaultAutodiscoverBytes)}, nil
 }
 
 // ServeHTTP implements http.Handler. It answers POSTed Autodiscover
@@ -43,35 +58,23 @@ func NewAutodiscoverHandler(ewsURL string, opts ...Option) *AutodiscoverHandler 
 func (h *AutodiscoverHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		http.Error(w, "exchange: Autodiscover needs POST", http.StatusMethodNotAllowed)
+		http.Error(w, "ews: Autodiscover needs POST", http.StatusMethodNotAllowed)
 		return
 	}
-	var req struct {
-		XMLName xml.Name `xml:"Autodiscover"`
-		Request struct {
-			EMailAddress             string `xml:"EMailAddress"`
-			AcceptableResponseSchema string `xml:"AcceptableResponseSchema"`
-		} `xml:"Request"`
-	}
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.body))
-	if err == nil {
-		err = refuseDirectives(data)
-	}
-	if err == nil {
-		err = xml.Unmarshal(data, &req)
-	}
+	// One byte of slack, so that the decoder's own limit reports ErrTooLarge.
+	req, err := decodeAutodiscoverRequest(http.MaxBytesReader(w, r.Body, h.body+1), h.body)
 	var e encoder
 	e.raw(xmlHeader)
-	e.raw(`<Autodiscover xmlns="` + NamespaceAutodiscoverResponse + `">`)
+	e.raw(`<Autodiscover xmlns="` + namespaceAutodiscoverResponse + `">`)
 	switch {
-	case err != nil || req.XMLName.Space != NamespaceAutodiscoverRequest || !strings.Contains(req.Request.EMailAddress, "@"):
+	case err != nil || !strings.Contains(req.email, "@"):
 		h.log.Debug("bad autodiscover request", zap.Error(err))
 		e.raw(`<Response><Error><ErrorCode>600</ErrorCode><Message>Invalid Request</Message><DebugData /></Error></Response>`)
-	case req.Request.AcceptableResponseSchema != NamespaceAutodiscoverOutlook:
+	case req.schema != namespaceAutodiscoverOutlook:
 		e.raw(`<Response><Error><ErrorCode>601</ErrorCode><Message>Provider is not available</Message><DebugData /></Error></Response>`)
 	default:
-		e.raw(`<Response xmlns="` + NamespaceAutodiscoverOutlook + `"><User>`)
-		e.elem("AutoDiscoverSMTPAddress", req.Request.EMailAddress)
+		e.raw(`<Response xmlns="` + namespaceAutodiscoverOutlook + `"><User>`)
+		e.elem("AutoDiscoverSMTPAddress", req.email)
 		e.raw(`</User><Account><AccountType>email</AccountType><Action>settings</Action><Protocol><Type>EXCH</Type>`)
 		e.elem("ASUrl", h.ewsURL)
 		e.elem("EwsUrl", h.ewsURL)
@@ -83,22 +86,45 @@ func (h *AutodiscoverHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) 
 	_, _ = w.Write(e.b)
 }
 
-// refuseDirectives tokenizes data and fails on any directive (DOCTYPE):
-// Autodiscover requests never carry one. encoding/xml does not expand
-// entities in any case; refusing the DTD keeps the answer predictable.
-func refuseDirectives(data []byte) error {
-	d := xml.NewDecoder(bytes.NewReader(data))
-	d.Strict = true
-	for {
-		tok, err := d.Token()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if _, ok := tok.(xml.Directive); ok {
-			return ErrDTD
-		}
+// autodiscoverRequest is what an Outlook Autodiscover request asks.
+type autodiscoverRequest struct {
+	email  string // Request/EMailAddress
+	schema string // Request/AcceptableResponseSchema
+}
+
+// decodeAutodiscoverRequest reads an Autodiscover request with the codec's
+// decoder, so that it is refused under the same rules as a SOAP document
+// (DOCTYPE, size, well-formedness; see decoder.token). The root must be
+// Autodiscover in the Outlook request namespace; its children are matched
+// by local name.
+func decodeAutodiscoverRequest(r io.Reader, limit int64) (autodiscoverRequest, error) {
+	var req autodiscoverRequest
+	d := newDecoder(r, limit, "autodiscover request")
+	root, err := d.root()
+	if err != nil {
+		return req, err
 	}
+	if root.Name.Local != "Autodiscover" || root.Name.Space != namespaceAutodiscoverRequest {
+		return req, d.fail(ErrNotAvailability, root.Name.Local, "root is not an Outlook Autodiscover request")
+	}
+	err = d.each(func(c xml.StartElement) error {
+		if c.Name.Local != "Request" {
+			return d.skip()
+		}
+		return d.each(func(c xml.StartElement) (err error) {
+			switch c.Name.Local {
+			case "EMailAddress":
+				req.email, err = d.readString()
+			case "AcceptableResponseSchema":
+				req.schema, err = d.readString()
+			default:
+				err = d.skip()
+			}
+			return err
+		})
+	})
+	if err != nil {
+		return req, err
+	}
+	return req, d.end()
 }

@@ -12,13 +12,14 @@ import (
 )
 
 func TestAutodiscoverHandler(t *testing.T) {
-	h := NewAutodiscoverHandler("https://gw.example.com/EWS/Exchange.asmx")
+	h, err := NewAutodiscoverHandler("https://gw.example.com/EWS/Exchange.asmx")
+	require.NoError(t, err)
 	ask := func(body string) (int, string) {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/autodiscover/autodiscover.xml", strings.NewReader(body)))
 		return rec.Code, rec.Body.String()
 	}
-	req := `<?xml version="1.0" encoding="utf-8"?><Autodiscover xmlns="` + NamespaceAutodiscoverRequest + `"><Request><EMailAddress>alice@example.com</EMailAddress><AcceptableResponseSchema>` + NamespaceAutodiscoverOutlook + `</AcceptableResponseSchema></Request></Autodiscover>`
+	req := `<?xml version="1.0" encoding="utf-8"?><Autodiscover xmlns="` + namespaceAutodiscoverRequest + `"><Request><EMailAddress>alice@example.com</EMailAddress><AcceptableResponseSchema>` + namespaceAutodiscoverOutlook + `</AcceptableResponseSchema></Request></Autodiscover>`
 	code, body := ask(req)
 	require.Equal(t, http.StatusOK, code)
 	var resp struct {
@@ -36,8 +37,8 @@ func TestAutodiscoverHandler(t *testing.T) {
 		}
 	}
 	require.NoError(t, xml.Unmarshal([]byte(body), &resp))
-	assert.Equal(t, NamespaceAutodiscoverResponse, resp.XMLName.Space)
-	assert.Equal(t, NamespaceAutodiscoverOutlook, resp.Response.XMLName.Space)
+	assert.Equal(t, namespaceAutodiscoverResponse, resp.XMLName.Space)
+	assert.Equal(t, namespaceAutodiscoverOutlook, resp.Response.XMLName.Space)
 	assert.Equal(t, "EXCH", resp.Response.Account.Protocol.Type)
 	assert.Equal(t, "https://gw.example.com/EWS/Exchange.asmx", resp.Response.Account.Protocol.EwsUrl)
 	assert.Equal(t, "https://gw.example.com/EWS/Exchange.asmx", resp.Response.Account.Protocol.ASUrl)

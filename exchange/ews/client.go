@@ -8,13 +8,14 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"sync"
 	"time"
 
-	"github.com/calbridge/calbridge/exchange"
-
-	"github.com/calbridge/calbridge/freebusy"
 	"go.uber.org/zap"
+
+	"github.com/calbridge/calbridge/exchange"
+	"github.com/calbridge/calbridge/freebusy"
+	"github.com/calbridge/calbridge/internal/fanout"
+	"github.com/calbridge/calbridge/internal/window"
 )
 
 // soapAction is the SOAPAction header of GetUserAvailability.
@@ -27,40 +28,56 @@ const maxSplit = 100
 
 // Client is a freebusy.Source that asks an EWS endpoint
 // (https://host/EWS/Exchange.asmx) with GetUserAvailability
-// (exchange-freebusy.md §2).
+// (docs/exchange.md §2).
 //
 // It splits a query into requests of at most the limits' MaxAttendees (100
 // by default, §2.8) and windows of at most MaxWindow (62 days) and stitches
-// the schedules back (no request is shorter than one slot, which EWS
-// refuses: a short last piece asks up to the next slot boundary and is
-// clipped back); runs the requests concurrently (WithConcurrency);
-// sends RequestServerVersion Exchange2013 so that WorkingElsewhere comes
-// back; waits out ErrorServerBusy back-off hints (BackOffMilliseconds,
-// Retry-After) when the caller's deadline allows (WithEWSMaxRetries); maps
-// per-mailbox errors to per-attendee reasons with the response-code table;
-// and at the caller's deadline returns what finished, with ReasonTimeout for
-// the rest. Authentication belongs in the *http.Client's RoundTripper
+// the schedules back (no request is shorter than one MergedFreeBusy
+// interval, which EWS refuses: a short last piece asks up to the next slot
+// boundary and is clipped back); runs the requests concurrently
+// (WithConcurrency); sends RequestServerVersion Exchange2013 so that
+// WorkingElsewhere comes back; waits out ErrorServerBusy back-off hints
+// (BackOffMilliseconds, Retry-After) when the caller's deadline allows
+// (WithMaxRetries); maps per-mailbox errors to per-attendee reasons with
+// the response-code table of package exchange; and when the caller's
+// context ends returns what finished, with the context's reason for the
+// rest (ReasonTimeout at a deadline, ReasonUnavailable on cancellation).
+// Authentication belongs in the *http.Client's RoundTripper
 // (WithHTTPClient).
 //
 // A Client is safe for concurrent use.
 type Client struct {
 	url string
-	o   options
+	cfg clientConfig
 	log *zap.Logger
 }
 
 var _ freebusy.Source = (*Client)(nil)
 
 // NewClient returns a Client for the EWS endpoint at rawURL, which must be
-// an absolute http or https URL. Options: WithHTTPClient, WithConcurrency,
-// WithLimits, WithEWSMaxRetries, WithMaxBodyBytes, WithLogger.
-func NewClient(rawURL string, opts ...Option) (*Client, error) {
+// an absolute http or https URL (an error matching freebusy.ErrInvalid
+// otherwise). An option given a value it cannot take makes it fail at once,
+// with an error that names the option; each With* function says which
+// values it takes.
+func NewClient(rawURL string, opts ...ClientOption) (*Client, error) {
+	u, err := parseEndpoint("EWS", rawURL)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := newClientConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Client{url: u.String(), cfg: cfg, log: cfg.Logger.Named("ews").With(zap.String("host", u.Host))}, nil
+}
+
+// parseEndpoint parses the absolute http or https URL of an endpoint.
+func parseEndpoint(what, rawURL string) (*url.URL, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, &freebusy.Error{Reason: freebusy.ReasonInvalid, Message: "exchange: EWS URL must be an absolute http(s) URL"}
+		return nil, &freebusy.Error{Reason: freebusy.ReasonInvalid, Message: "ews: the " + what + " URL must be an absolute http(s) URL"}
 	}
-	o := newOptions(opts)
-	return &Client{url: u.String(), o: o, log: o.logger.Named("ews").With(zap.String("host", u.Host))}, nil
+	return u, nil
 }
 
 // job is one request: some attendees over one piece of the window.
@@ -70,7 +87,7 @@ type job struct {
 	q            freebusy.Query
 	out          []freebusy.Schedule // one per attendee, set when done
 	ok           bool                // some schedule came back from the server
-	err          error               // whole-request failure (transport, fault)
+	err          error               // whole-request failure (transport, fault, ended context)
 }
 
 // FreeBusy implements freebusy.Source. The query is validated against the
@@ -79,9 +96,9 @@ type job struct {
 // answered: an invalid query, a caller's context that ended before any
 // answer, or a server that could not be reached or understood at all.
 func (c *Client) FreeBusy(ctx context.Context, q freebusy.Query) ([]freebusy.Schedule, error) {
-	ctx, cancel := c.o.boundCall(ctx)
+	ctx, cancel := c.cfg.BoundCall(ctx)
 	defer cancel()
-	lim := c.effectiveLimits()
+	lim := c.cfg.Limits.WithDefaults()
 	wide := lim
 	wide.MaxAttendees *= maxSplit
 	wide.MaxWindow *= maxSplit
@@ -89,16 +106,22 @@ func (c *Client) FreeBusy(ctx context.Context, q freebusy.Query) ([]freebusy.Sch
 		return nil, err
 	}
 	start, end := q.Start.UTC(), q.End.UTC()
-	pieces := splitWindow(start, end, q.Slot(), lim.MaxWindow)
+	// EWS refuses a window shorter than one MergedFreeBusy interval
+	// (ErrorInvalidMergedFreeBusyInterval, §2.2, §2.8), so no request is:
+	// a piece asks up to its AskEnd, a whole number of slots, and stitch
+	// clips the answer back to the piece.
+	pieces := window.Split(start, end, q.Slot(), lim.MaxWindow)
 	var jobs []*job
 	for first := 0; first < len(q.Attendees); first += lim.MaxAttendees {
 		count := min(lim.MaxAttendees, len(q.Attendees)-first)
 		for p, pc := range pieces {
-			sub := freebusy.Query{Attendees: q.Attendees[first : first+count], Start: pc.start, End: pc.askEnd, Granularity: q.Granularity, Detail: q.Detail}
+			sub := freebusy.Query{Attendees: q.Attendees[first : first+count], Start: pc.Start, End: pc.AskEnd, Granularity: q.Granularity, Detail: q.Detail}
 			jobs = append(jobs, &job{first: first, count: count, piece: p, q: sub})
 		}
 	}
-	c.run(ctx, jobs)
+	fanout.Run(ctx, len(jobs), c.cfg.Concurrency,
+		func(i int) { c.do(ctx, jobs[i]) },
+		func(i int, err *freebusy.Error) { jobs[i].err = err })
 
 	answered := false
 	var firstErr error
@@ -110,71 +133,15 @@ func (c *Client) FreeBusy(ctx context.Context, q freebusy.Query) ([]freebusy.Sch
 		}
 	}
 	if !answered {
-		if ctx.Err() != nil {
-			return nil, &freebusy.Error{Reason: freebusy.ReasonTimeout, Message: "exchange: no answer before the deadline", Cause: ctx.Err()}
+		if e := fanout.Err(ctx); e != nil {
+			return nil, &freebusy.Error{Reason: e.Reason, Message: "ews: no answer before the context ended", Cause: ctx.Err()}
 		}
 		var de *DecodeError
 		if r := freebusy.ReasonOf(firstErr); r == freebusy.ReasonUnavailable || r == freebusy.ReasonInternal || errors.As(firstErr, &de) {
-			return nil, &freebusy.Error{Reason: freebusy.ReasonUnavailable, Message: "exchange: EWS endpoint failed", Cause: firstErr}
+			return nil, &freebusy.Error{Reason: freebusy.ReasonUnavailable, Message: "ews: the EWS endpoint failed", Cause: firstErr}
 		}
 	}
 	return stitch(q, start, end, pieces, jobs), nil
-}
-
-func (c *Client) effectiveLimits() freebusy.Limits { return c.o.limits.WithDefaults() }
-
-// piece is one part of a split window: the schedule covers [start, end);
-// the request asks for [start, askEnd), which is end rounded up to a whole
-// number of slots.
-type piece struct {
-	start, end, askEnd time.Time
-}
-
-// splitWindow cuts [start, end) into pieces of at most maxWindow rounded
-// down to whole slots. EWS refuses a window shorter than one
-// MergedFreeBusy interval (ErrorInvalidMergedFreeBusyInterval, §2.2, §2.8),
-// so no request is: the last piece, or a whole window shorter than a slot,
-// asks up to the next slot boundary, and stitch clips the answer back to
-// the piece. Only the last piece can be short, and rounding it up never
-// makes it longer than the others, so every request stays within
-// maxWindow (when maxWindow holds at least one slot).
-func splitWindow(start, end time.Time, slot, maxWindow time.Duration) []piece {
-	pieceLen := maxWindow / slot * slot
-	if pieceLen <= 0 {
-		pieceLen = slot
-	}
-	var pieces []piece
-	for s := start; s.Before(end); s = s.Add(pieceLen) {
-		e := s.Add(pieceLen)
-		if e.After(end) {
-			e = end
-		}
-		n := (e.Sub(s) + slot - 1) / slot
-		pieces = append(pieces, piece{start: s, end: e, askEnd: s.Add(n * slot)})
-	}
-	return pieces
-}
-
-// run executes the jobs with at most the configured concurrency and
-// returns when all have finished; every job observes ctx, so that happens
-// promptly once ctx ends. Jobs that could not finish get ReasonTimeout.
-func (c *Client) run(ctx context.Context, jobs []*job) {
-	sem := make(chan struct{}, c.o.concurrency)
-	var wg sync.WaitGroup
-	for _, j := range jobs {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-			j.err = ctx.Err()
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			c.do(ctx, j)
-		}()
-	}
-	wg.Wait()
 }
 
 // minBackOff is the shortest wait before a throttled request is retried.
@@ -185,7 +152,7 @@ const minBackOff = 100 * time.Millisecond
 // per-mailbox ErrorServerBusy with BackOffMilliseconds), as long as
 // retries and the deadline allow.
 func (c *Client) do(ctx context.Context, j *job) {
-	left := c.o.ews.retries()
+	left := c.cfg.maxRetries
 	schedules, err := c.ask(ctx, j.q, &left)
 	if err != nil {
 		j.err = err
@@ -225,7 +192,7 @@ func (c *Client) do(ctx context.Context, j *job) {
 // whole request and *left allows.
 func (c *Client) ask(ctx context.Context, q freebusy.Query, left *int) ([]freebusy.Schedule, error) {
 	var body bytes.Buffer
-	_ = EncodeAvailabilityRequest(&body, NewAvailabilityRequest(q))
+	_ = encodeAvailabilityRequest(&body, newAvailabilityRequest(q))
 	for {
 		resp, err := c.post(ctx, body.Bytes())
 		if err == nil {
@@ -237,8 +204,8 @@ func (c *Client) ask(ctx context.Context, q freebusy.Query, left *int) ([]freebu
 			c.log.Debug("throttled; retrying", zap.Duration("wait", wait))
 			continue
 		}
-		if ctx.Err() != nil {
-			err = ctx.Err()
+		if e := fanout.Err(ctx); e != nil {
+			err = e
 		}
 		return nil, err
 	}
@@ -279,7 +246,7 @@ type httpStatusError struct {
 }
 
 func (e *httpStatusError) Error() string {
-	return "exchange: HTTP status " + strconv.Itoa(e.status)
+	return "ews: HTTP status " + strconv.Itoa(e.status)
 }
 
 // reason maps an HTTP status to a canonical reason.
@@ -308,15 +275,19 @@ func (c *Client) post(ctx context.Context, body []byte) (*AvailabilityResponse, 
 	req.Header.Set("Content-Type", "text/xml; charset=utf-8")
 	req.Header.Set("SOAPAction", soapAction)
 	req.Header.Set("Accept", "text/xml")
-	res, err := c.o.httpClient.Do(req)
+	res, err := c.cfg.HTTPClient.Do(req)
 	if err != nil {
-		return nil, &freebusy.Error{Reason: freebusy.ReasonUnavailable, Message: "exchange: EWS request failed", Cause: err}
+		reason := freebusy.ReasonUnavailable
+		if errors.Is(err, context.DeadlineExceeded) {
+			reason = freebusy.ReasonTimeout // the *http.Client's own Timeout
+		}
+		return nil, &freebusy.Error{Reason: reason, Message: "ews: the EWS request failed", Cause: err}
 	}
 	defer func() {
 		_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
 		_ = res.Body.Close()
 	}()
-	limit := c.o.ews.bodyLimit(MaxResponseBytes)
+	limit := c.cfg.bodyLimit(MaxResponseBytes)
 	switch res.StatusCode {
 	case http.StatusOK:
 		return decodeResponse(res.Body, limit)
@@ -339,21 +310,27 @@ func (c *Client) post(ctx context.Context, body []byte) (*AvailabilityResponse, 
 	return nil, he
 }
 
-// failure turns a whole-request error into the per-attendee error.
+// failure turns a whole-request error into the per-attendee error: an
+// HTTP status or SOAP fault by its code, an ended context (fanout.Err) or a
+// transport failure by the reason it already carries.
 func failure(attendee string, err error) *freebusy.Error {
+	if err == nil {
+		err = errors.New("ews: the request was never answered")
+	}
 	fe := &freebusy.Error{Attendee: attendee, Reason: freebusy.ReasonOf(err), Cause: err}
 	var he *httpStatusError
 	var f *SOAPFault
+	var e *freebusy.Error
 	switch {
 	case errors.As(err, &he):
 		fe.Reason, fe.Message, fe.RetryAfter = he.reason(), he.Error(), he.retryAfter
 	case errors.As(err, &f):
-		fe.Reason, fe.Message = f.Reason(), string(f.ResponseCode)
+		fe.Reason, fe.Message = f.reason(), string(f.ResponseCode)
 		if f.ResponseCode == exchange.CodeServerBusy {
 			fe.RetryAfter = f.MessageXML.BackOff
 		}
-	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
-		fe.Reason, fe.Message = freebusy.ReasonTimeout, "exchange: no answer before the deadline"
+	case errors.As(err, &e):
+		fe.Reason, fe.Message, fe.RetryAfter = e.Reason, e.Message, e.RetryAfter
 	default:
 		fe.Message = err.Error()
 	}
@@ -362,12 +339,12 @@ func failure(attendee string, err error) *freebusy.Error {
 
 // stitch puts the jobs' schedules back into one schedule per attendee over
 // the whole window. Each piece's answer is clipped to the piece (a request
-// may have asked past it, see splitWindow); events that start after the
-// piece came only from that extra time and are dropped. An attendee whose
-// every piece failed gets the first piece's error; one with some failed
-// pieces keeps the answered time and gets Unknown intervals (no data) over
-// the failed pieces.
-func stitch(q freebusy.Query, start, end time.Time, pieces []piece, jobs []*job) []freebusy.Schedule {
+// may have asked up to the piece's AskEnd, past its End); events that
+// start after the piece came only from that extra time and are dropped. An
+// attendee whose every piece failed gets the first piece's error; one with
+// some failed pieces keeps the answered time and gets Unknown intervals (no
+// data) over the failed pieces.
+func stitch(q freebusy.Query, start, end time.Time, pieces []window.Piece, jobs []*job) []freebusy.Schedule {
 	out := make([]freebusy.Schedule, len(q.Attendees))
 	type part struct {
 		s   *freebusy.Schedule
@@ -386,11 +363,7 @@ func stitch(q freebusy.Query, start, end time.Time, pieces []piece, jobs []*job)
 			case j.ok:
 				parts[i][j.piece] = part{err: j.out[k].Err}
 			default:
-				err := j.err
-				if err == nil {
-					err = context.DeadlineExceeded
-				}
-				parts[i][j.piece] = part{err: failure(q.Attendees[i], err)}
+				parts[i][j.piece] = part{err: failure(q.Attendees[i], j.err)}
 			}
 		}
 	}
@@ -408,16 +381,16 @@ func stitch(q freebusy.Query, start, end time.Time, pieces []piece, jobs []*job)
 				if firstErr == nil {
 					firstErr = pt.err
 				}
-				s.Intervals = append(s.Intervals, freebusy.Interval{Start: pieces[p].start, End: pieces[p].end, Status: freebusy.Unknown})
+				s.Intervals = append(s.Intervals, freebusy.Interval{Start: pieces[p].Start, End: pieces[p].End, Status: freebusy.Unknown})
 				continue
 			}
 			okCount++
 			for _, iv := range pt.s.Intervals {
-				if c, ok := iv.Clip(pieces[p].start, pieces[p].end); ok {
+				if c, ok := iv.Clip(pieces[p].Start, pieces[p].End); ok {
 					s.Intervals = append(s.Intervals, c)
 				}
 			}
-			s.Events = appendEvents(s.Events, pt.s.Events, pieces[p].end)
+			s.Events = appendEvents(s.Events, pt.s.Events, pieces[p].End)
 			if s.WorkingHours == nil {
 				s.WorkingHours = pt.s.WorkingHours
 			}

@@ -12,21 +12,21 @@ import (
 	"testing"
 	"time"
 
-	"github.com/calbridge/calbridge/exchange"
-
-	"github.com/calbridge/calbridge/freebusy"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/calbridge/calbridge/exchange"
+	"github.com/calbridge/calbridge/freebusy"
 )
 
 // newTestClient serves h over loopback and returns a Client for it; the
 // server closes when the test ends.
-func newTestClient(t *testing.T, h http.Handler, opts ...Option) *Client {
+func newTestClient(t *testing.T, h http.Handler, opts ...ClientOption) *Client {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	c, err := NewClient(srv.URL+"/EWS/Exchange.asmx", append([]Option{WithHTTPClient(srv.Client())}, opts...)...)
+	c, err := NewClient(srv.URL+"/EWS/Exchange.asmx", append([]ClientOption{WithHTTPClient(srv.Client())}, opts...)...)
 	require.NoError(t, err)
 	return c
 }
@@ -56,7 +56,7 @@ func TestClientRoundTripThroughHandler(t *testing.T) {
 		}
 		return out, nil
 	})
-	c := newTestClient(t, NewHandler(src))
+	c := newTestClient(t, newTestHandler(t, src))
 	q := freebusy.Query{Attendees: []string{"alice@example.com", "ghost@example.com", "bob@example.com"}, Start: start, End: start.AddDate(0, 0, 7)}
 	ss, err := c.FreeBusy(context.Background(), q)
 	require.NoError(t, err)
@@ -97,7 +97,7 @@ func TestClientSplitsAttendeesAndWindows(t *testing.T) {
 		}
 		return out, nil
 	})
-	c := newTestClient(t, NewHandler(src), WithConcurrency(2))
+	c := newTestClient(t, newTestHandler(t, src), WithConcurrency(2))
 	attendees := make([]string, 150)
 	for i := range attendees {
 		attendees[i] = "u" + strconv.Itoa(i) + "@example.com"
@@ -126,7 +126,7 @@ func throttleOnce(h http.Handler, n int32, backOff time.Duration) (http.Handler,
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if calls.Add(1) <= n {
 			var buf bytes.Buffer
-			_ = EncodeSOAPFault(&buf, &SOAPFault{ResponseCode: exchange.CodeServerBusy, String: "The server cannot service this request right now. Try again later.", MessageXML: MessageXML{BackOff: backOff}})
+			_ = encodeSOAPFault(&buf, &SOAPFault{ResponseCode: exchange.CodeServerBusy, String: "The server cannot service this request right now. Try again later.", MessageXML: MessageXML{BackOff: backOff}}, false)
 			w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 			w.WriteHeader(http.StatusInternalServerError)
 			_, _ = w.Write(buf.Bytes())
@@ -150,7 +150,7 @@ func TestClientHonoursServerBusyBackOff(t *testing.T) {
 	t.Cleanup(func() { goleak.VerifyNone(t) })
 	q := freebusy.Query{Attendees: []string{"a@example.com"}, Start: utc(2024, 3, 5, 0, 0), End: utc(2024, 3, 6, 0, 0)}
 
-	h, calls := throttleOnce(NewHandler(emptySource()), 1, 80*time.Millisecond)
+	h, calls := throttleOnce(newTestHandler(t, emptySource()), 1, 80*time.Millisecond)
 	c := newTestClient(t, h)
 	began := time.Now()
 	ss, err := c.FreeBusy(context.Background(), q)
@@ -160,15 +160,15 @@ func TestClientHonoursServerBusyBackOff(t *testing.T) {
 	assert.GreaterOrEqual(t, time.Since(began), 80*time.Millisecond, "waited the BackOffMilliseconds hint")
 
 	// No retries allowed: the attendee is throttled, with the hint.
-	h, _ = throttleOnce(NewHandler(emptySource()), 5, 80*time.Millisecond)
-	c = newTestClient(t, h, WithEWSMaxRetries(0))
+	h, _ = throttleOnce(newTestHandler(t, emptySource()), 5, 80*time.Millisecond)
+	c = newTestClient(t, h, WithMaxRetries(0))
 	ss, err = c.FreeBusy(context.Background(), q)
 	require.NoError(t, err)
 	assert.ErrorIs(t, ss[0].Err, freebusy.ErrThrottled)
 	assert.Equal(t, 80*time.Millisecond, ss[0].Err.RetryAfter)
 
 	// A hint longer than the deadline is not waited for.
-	h, calls = throttleOnce(NewHandler(emptySource()), 5, time.Hour)
+	h, calls = throttleOnce(newTestHandler(t, emptySource()), 5, time.Hour)
 	c = newTestClient(t, h)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -240,7 +240,7 @@ func TestClientDeadlineReturnsWhatFinished(t *testing.T) {
 		}
 		return out, nil
 	})
-	c := newTestClient(t, NewHandler(src))
+	c := newTestClient(t, newTestHandler(t, src))
 	attendees := make([]string, 150)
 	for i := range attendees {
 		attendees[i] = "u" + strconv.Itoa(i) + "@example.com"
@@ -283,7 +283,7 @@ func TestClientPartialPieces(t *testing.T) {
 		}
 		return out, nil
 	})
-	c := newTestClient(t, NewHandler(src))
+	c := newTestClient(t, newTestHandler(t, src))
 	q := freebusy.Query{Attendees: []string{"a@x"}, Start: start, End: start.AddDate(0, 0, 70)}
 	ss, err := c.FreeBusy(context.Background(), q)
 	require.NoError(t, err)
@@ -317,7 +317,7 @@ func TestClientStatus500(t *testing.T) {
 
 	c = newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusInternalServerError) // no Content-Type: still read the fault
-		_ = EncodeSOAPFault(w, &SOAPFault{ResponseCode: exchange.CodeInvalidRequest, String: "no"})
+		_ = encodeSOAPFault(w, &SOAPFault{ResponseCode: exchange.CodeInvalidRequest, String: "no"}, false)
 	}))
 	ss, err := c.FreeBusy(context.Background(), q)
 	require.NoError(t, err)
@@ -346,7 +346,7 @@ func TestClientRetriesThrottledMailboxes(t *testing.T) {
 		}
 		return out, nil
 	})
-	c := newTestClient(t, NewHandler(src))
+	c := newTestClient(t, newTestHandler(t, src))
 	q := freebusy.Query{Attendees: []string{"a@example.com", "b@example.com", "c@example.com"}, Start: utc(2024, 3, 5, 0, 0), End: utc(2024, 3, 6, 0, 0)}
 	ss, err := c.FreeBusy(context.Background(), q)
 	require.NoError(t, err)
@@ -356,7 +356,7 @@ func TestClientRetriesThrottledMailboxes(t *testing.T) {
 	assert.Equal(t, [][]string{q.Attendees, {"b@example.com"}}, asked, "only the throttled mailbox is asked again")
 
 	asked = nil
-	c = newTestClient(t, NewHandler(src), WithEWSMaxRetries(0))
+	c = newTestClient(t, newTestHandler(t, src), WithMaxRetries(0))
 	ss, err = c.FreeBusy(context.Background(), q)
 	require.NoError(t, err)
 	assert.ErrorIs(t, ss[1].Err, freebusy.ErrThrottled)
@@ -375,7 +375,7 @@ func TestClientStitchesDetailedEvents(t *testing.T) {
 		ivs:    map[string][]freebusy.Interval{"a@x": {{Start: ev.Start, End: ev.End, Status: freebusy.Busy}}},
 		events: map[string][]freebusy.Event{"a@x": {ev}},
 	}
-	c := newTestClient(t, NewHandler(src, WithDetails(true)))
+	c := newTestClient(t, newTestHandler(t, src, WithDetails(true)))
 	ss, err := c.FreeBusy(context.Background(), freebusy.Query{Attendees: []string{"a@x"}, Start: start, End: start.AddDate(0, 0, 100), Detail: freebusy.DetailFull})
 	require.NoError(t, err)
 	assert.Len(t, src.queries, 2)
@@ -386,7 +386,7 @@ func TestClientStitchesDetailedEvents(t *testing.T) {
 }
 
 // No request is shorter than one MergedFreeBusy interval: EWS refuses such
-// a window with ErrorInvalidMergedFreeBusyInterval (exchange-freebusy.md
+// a window with ErrorInvalidMergedFreeBusyInterval (docs/exchange.md
 // §2.2, §2.8 "window ≥ interval"), and so does Handler. A short last piece,
 // or a whole query shorter than its slot, asks up to the next slot boundary
 // and the answer is clipped back, so the stitched schedule stays exact.
@@ -431,7 +431,7 @@ func TestClientNeverAsksLessThanOneSlot(t *testing.T) {
 				}
 				return out, nil
 			})
-			c := newTestClient(t, NewHandler(src))
+			c := newTestClient(t, newTestHandler(t, src))
 			q := freebusy.Query{Attendees: []string{"a@example.com"}, Start: start, End: tt.end, Granularity: tt.slot}
 			ss, err := c.FreeBusy(context.Background(), q)
 			require.NoError(t, err)

@@ -10,14 +10,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/calbridge/calbridge/exchange"
-
-	"github.com/calbridge/calbridge/freebusy"
 	"go.uber.org/zap"
+
+	"github.com/calbridge/calbridge/exchange"
+	"github.com/calbridge/calbridge/freebusy"
 )
 
 // Handler is an http.Handler that answers EWS GetUserAvailability
-// (exchange-freebusy.md §2) from any freebusy.Source, so that an Exchange
+// (docs/exchange.md §2) from any freebusy.Source, so that an Exchange
 // availability address space, or any EWS client, can ask for the
 // free/busy of users who live elsewhere. It is also the test double of
 // Client.
@@ -51,19 +51,41 @@ import (
 // A Handler is safe for concurrent use.
 type Handler struct {
 	src  freebusy.Source
-	o    options
+	cfg  handlerConfig
 	log  *zap.Logger
 	body int64
 }
 
-// NewHandler returns a Handler answering from src. Options: WithLimits,
-// WithDetails, WithMaxBodyBytes, WithMailboxResolver, WithLogger.
-func NewHandler(src freebusy.Source, opts ...Option) *Handler {
-	o := newOptions(opts)
-	if o.ews.resolver == nil {
-		o.ews.resolver = defaultResolver
+// MailboxResolver turns a mailbox of an incoming GetUserAvailability
+// request into the attendee name the Handler's Source understands: an SMTP
+// address as is, a legacyExchangeDN (RoutingType "EX", docs/exchange.md
+// §5.1) looked up in a directory (package exchange parses and compares
+// them). Returning an error fails that mailbox only; a *freebusy.Error
+// chooses the reason (ReasonUnknownAttendee becomes
+// ErrorMailRecipientNotFound), any other error is ReasonUnknownAttendee.
+type MailboxResolver func(ctx context.Context, mailbox EmailAddress) (attendee string, err error)
+
+// defaultResolver passes addresses through.
+func defaultResolver(_ context.Context, mb EmailAddress) (string, error) {
+	if mb.Address == "" {
+		return "", &freebusy.Error{Reason: freebusy.ReasonInvalid, Message: "empty address"}
 	}
-	return &Handler{src: src, o: o, log: o.logger.Named("ews"), body: o.ews.bodyLimit(MaxRequestBytes)}
+	return mb.Address, nil
+}
+
+// NewHandler returns a Handler answering from src, which must not be nil
+// (an error matching freebusy.ErrInvalid otherwise). An option given a
+// value it cannot take makes it fail at once, with an error that names the
+// option; each With* function says which values it takes.
+func NewHandler(src freebusy.Source, opts ...HandlerOption) (*Handler, error) {
+	if src == nil {
+		return nil, &freebusy.Error{Reason: freebusy.ReasonInvalid, Message: "ews: NewHandler needs a Source"}
+	}
+	cfg, err := newHandlerConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Handler{src: src, cfg: cfg, log: cfg.Logger.Named("ews"), body: cfg.bodyLimit(MaxRequestBytes)}, nil
 }
 
 // requestFault is a request-level problem, answered as a SOAP fault.
@@ -75,7 +97,7 @@ func requestFault(code exchange.ResponseCode, msg string) *SOAPFault {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		http.Error(w, "exchange: GetUserAvailability needs POST", http.StatusMethodNotAllowed)
+		http.Error(w, "ews: GetUserAvailability needs POST", http.StatusMethodNotAllowed)
 		return
 	}
 	// One byte of slack, so that the decoder's own limit reports ErrTooLarge.
@@ -94,15 +116,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	resp, fault := h.answer(r.Context(), req)
 	if fault != nil {
 		h.log.Debug("request refused", zap.String("code", string(fault.ResponseCode)))
-		h.writeFault(w, http.StatusInternalServerError, fault, req.SOAP12)
+		h.writeFault(w, http.StatusInternalServerError, fault, req.soap12)
 		return
 	}
 	var buf bytes.Buffer
-	if err := encodeAvailabilityResponse(&buf, resp, req.SOAP12); err != nil {
-		h.writeFault(w, http.StatusInternalServerError, requestFault(exchange.CodeInternalServerError, "exchange: encoding failed"), req.SOAP12)
+	if err := encodeAvailabilityResponse(&buf, resp, req.soap12); err != nil {
+		h.writeFault(w, http.StatusInternalServerError, requestFault(exchange.CodeInternalServerError, "ews: encoding failed"), req.soap12)
 		return
 	}
-	w.Header().Set("Content-Type", soapContentType(req.SOAP12))
+	w.Header().Set("Content-Type", soapContentType(req.soap12))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(buf.Bytes())
 }
@@ -140,7 +162,7 @@ func isSOAP12ContentType(ct string) bool {
 // requestZone returns the zone the request's naive date-times are in: the
 // body TimeZone when present (the spec's rule, §2.3), else the
 // TimeZoneContext header's Windows zone, else UTC.
-func requestZone(req *AvailabilityRequest, year int) (*time.Location, *SOAPFault) {
+func requestZone(req *availabilityRequest, year int) (*time.Location, *SOAPFault) {
 	if req.TimeZone != nil {
 		loc, err := req.TimeZone.Location(year)
 		if err != nil {
@@ -151,11 +173,11 @@ func requestZone(req *AvailabilityRequest, year int) (*time.Location, *SOAPFault
 	if id := req.TimeZoneContext; id != "" {
 		iana, ok := freebusy.WindowsToIANA(id)
 		if !ok {
-			return nil, requestFault(exchange.CodeTimeZone, "exchange: unknown time zone id "+id)
+			return nil, requestFault(exchange.CodeTimeZone, "ews: unknown time zone id "+id)
 		}
 		loc, err := time.LoadLocation(iana)
 		if err != nil {
-			return nil, requestFault(exchange.CodeTimeZone, "exchange: time zone "+iana+" is not in tzdata")
+			return nil, requestFault(exchange.CodeTimeZone, "ews: time zone "+iana+" is not in tzdata")
 		}
 		return loc, nil
 	}
@@ -165,7 +187,7 @@ func requestZone(req *AvailabilityRequest, year int) (*time.Location, *SOAPFault
 // wallDuration returns the time from start to end as read on the wall
 // clock of their zone (pass both in the request's zone): whole days count
 // as days however long they were. Exchange checks the window limit in whole
-// days of the request's zone (MaximumQueryIntervalDays, exchange-freebusy.md
+// days of the request's zone (MaximumQueryIntervalDays, docs/exchange.md
 // §2.8), so 62 calendar days across a daylight-saving change, 62 days and
 // an hour of elapsed time, are within a 62-day limit.
 func wallDuration(start, end time.Time) time.Duration {
@@ -177,20 +199,23 @@ func wallDuration(start, end time.Time) time.Duration {
 
 // answer validates req and asks the Source; a non-nil fault refuses the
 // whole request.
-func (h *Handler) answer(ctx context.Context, req *AvailabilityRequest) (*AvailabilityResponse, *SOAPFault) {
-	lim := h.o.limits.WithDefaults()
+func (h *Handler) answer(ctx context.Context, req *availabilityRequest) (*AvailabilityResponse, *SOAPFault) {
+	lim := h.cfg.Limits.WithDefaults()
 	opts := req.FreeBusyViewOptions
+	if opts == nil && req.suggestions {
+		return nil, requestFault(exchange.CodeInvalidRequest, "ews: only FreeBusyViewOptions are served, not meeting suggestions")
+	}
 	if opts == nil {
-		return nil, requestFault(exchange.CodeInvalidRequest, "exchange: only FreeBusyViewOptions are served, not meeting suggestions")
+		return nil, requestFault(exchange.CodeInvalidRequest, "ews: no FreeBusyViewOptions")
 	}
 	if len(req.Mailboxes) == 0 {
-		return nil, requestFault(exchange.CodeInvalidRequest, "exchange: no MailboxData")
+		return nil, requestFault(exchange.CodeInvalidRequest, "ews: no MailboxData")
 	}
 	if len(req.Mailboxes) > lim.MaxAttendees {
-		return nil, requestFault(exchange.CodeIndividualMailboxLimitReached, "exchange: "+strconv.Itoa(len(req.Mailboxes))+" mailboxes, at most "+strconv.Itoa(lim.MaxAttendees)+" allowed")
+		return nil, requestFault(exchange.CodeIndividualMailboxLimitReached, "ews: "+strconv.Itoa(len(req.Mailboxes))+" mailboxes, at most "+strconv.Itoa(lim.MaxAttendees)+" allowed")
 	}
 	if opts.StartTime.IsZero() || opts.EndTime.IsZero() {
-		return nil, requestFault(exchange.CodeInvalidTimeInterval, "exchange: TimeWindow needs StartTime and EndTime")
+		return nil, requestFault(exchange.CodeInvalidTimeInterval, "ews: TimeWindow needs StartTime and EndTime")
 	}
 	loc, fault := requestZone(req, opts.StartTime.Wall.Year())
 	if fault != nil {
@@ -198,27 +223,27 @@ func (h *Handler) answer(ctx context.Context, req *AvailabilityRequest) (*Availa
 	}
 	start, end := opts.StartTime.In(loc), opts.EndTime.In(loc)
 	if !start.Before(end) {
-		return nil, requestFault(exchange.CodeInvalidTimeInterval, "exchange: StartTime must be earlier than EndTime")
+		return nil, requestFault(exchange.CodeInvalidTimeInterval, "ews: StartTime must be earlier than EndTime")
 	}
 	if wallDuration(start.In(loc), end.In(loc)) > lim.MaxWindow {
-		return nil, requestFault(exchange.CodeTimeIntervalTooBig, "exchange: the requested time window is too long; the allowed limit = "+strconv.Itoa(int(lim.MaxWindow/(24*time.Hour)))+" days")
+		return nil, requestFault(exchange.CodeTimeIntervalTooBig, "ews: the requested time window is too long; the allowed limit = "+strconv.Itoa(int(lim.MaxWindow/(24*time.Hour)))+" days")
 	}
 	slot := 30 * time.Minute
 	if n := opts.MergedFreeBusyIntervalInMinutes; n != 0 {
 		slot = time.Duration(n) * time.Minute
 		if n < 0 || n > 1<<20 || slot < lim.MinGranularity || slot > lim.MaxGranularity || slot > end.Sub(start) {
-			return nil, requestFault(exchange.CodeInvalidMergedFreeBusyInterval, "exchange: MergedFreeBusyIntervalInMinutes "+strconv.Itoa(n)+" is out of range")
+			return nil, requestFault(exchange.CodeInvalidMergedFreeBusyInterval, "ews: MergedFreeBusyIntervalInMinutes "+strconv.Itoa(n)+" is out of range")
 		}
 	}
 	view := opts.RequestedView
 	if view == "" {
 		view = ViewFreeBusy
 	}
-	if !view.Requestable() {
-		return nil, requestFault(exchange.CodeInvalidFreeBusyViewType, "exchange: invalid RequestedView "+string(view))
+	if !view.requestable() {
+		return nil, requestFault(exchange.CodeInvalidFreeBusyViewType, "ews: invalid RequestedView "+string(view))
 	}
-	if !h.o.ews.allowDetails {
-		view = view.WithoutDetails()
+	if !h.cfg.details {
+		view = view.withoutDetails()
 	}
 
 	// Resolve and de-duplicate the mailboxes: the Source gets each attendee
@@ -227,13 +252,13 @@ func (h *Handler) answer(ctx context.Context, req *AvailabilityRequest) (*Availa
 	index := make([]int, n) // mailbox -> attendee index, or -1
 	failed := make([]*freebusy.Error, n)
 	q := freebusy.Query{Start: start, End: end, Granularity: slot}
-	if view.Detailed() {
+	if view.detailed() {
 		q.Detail = freebusy.DetailFull
 	}
 	seen := make(map[string]int, n)
 	for i, mb := range req.Mailboxes {
 		index[i] = -1
-		a, err := h.o.ews.resolver(ctx, mb.Email)
+		a, err := h.cfg.resolver(ctx, mb.Email)
 		if err == nil && strings.TrimSpace(a) == "" {
 			err = &freebusy.Error{Reason: freebusy.ReasonUnknownAttendee}
 		}
@@ -277,7 +302,7 @@ func (h *Handler) answer(ctx context.Context, req *AvailabilityRequest) (*Availa
 			}
 		}
 	}
-	params := ViewParams{View: view, Start: start, End: end, Slot: slot, Location: loc, LegacyBusyTypes: LegacyServerVersion(req.ServerVersion)}
+	params := viewParams{View: view, Start: start, End: end, Slot: slot, Location: loc, LegacyBusyTypes: legacyServerVersion(req.ServerVersion)}
 	resp := &AvailabilityResponse{Responses: make([]FreeBusyResponse, n)}
 	for i, mb := range req.Mailboxes {
 		var s *freebusy.Schedule
@@ -286,7 +311,7 @@ func (h *Handler) answer(ctx context.Context, req *AvailabilityRequest) (*Availa
 		} else {
 			s = &freebusy.Schedule{Attendee: mb.Email.Address, Start: start, End: end, Err: failed[i]}
 		}
-		fr := FreeBusyResponseOf(s, params)
+		fr := freeBusyResponseOf(s, params)
 		if s.Err != nil && s.Err.Reason == freebusy.ReasonUnknownAttendee {
 			// Exchange's own wording (§2.7, OpenChange capture).
 			fr.ResponseMessage.MessageText = "Unable to resolve e-mail address " + mb.Email.String() + " to an Active Directory object."

@@ -12,11 +12,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/calbridge/calbridge/exchange"
-
-	"github.com/calbridge/calbridge/freebusy"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/calbridge/calbridge/exchange"
+	"github.com/calbridge/calbridge/freebusy"
 )
 
 func utc(y int, m time.Month, d, h, mi int) time.Time {
@@ -52,6 +52,15 @@ func (s *recordingSource) FreeBusy(_ context.Context, q freebusy.Query) ([]freeb
 	return out, nil
 }
 
+// newTestHandler returns NewHandler's Handler, failing the test on an
+// error.
+func newTestHandler(t testing.TB, src freebusy.Source, opts ...HandlerOption) *Handler {
+	t.Helper()
+	h, err := NewHandler(src, opts...)
+	require.NoError(t, err)
+	return h
+}
+
 func serve(t *testing.T, h http.Handler, body []byte) (*AvailabilityResponse, error, int) {
 	t.Helper()
 	rec := httptest.NewRecorder()
@@ -60,25 +69,25 @@ func serve(t *testing.T, h http.Handler, body []byte) (*AvailabilityResponse, er
 	return resp, err, rec.Code
 }
 
-func encodeRequest(t *testing.T, req *AvailabilityRequest) []byte {
+func encodeRequest(t *testing.T, req *availabilityRequest) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	require.NoError(t, EncodeAvailabilityRequest(&buf, req))
+	require.NoError(t, encodeAvailabilityRequest(&buf, req))
 	return buf.Bytes()
 }
 
-func utcRequest(view FreeBusyViewType, interval int, start, end time.Time, addrs ...string) *AvailabilityRequest {
-	tz := UTCTimeZone()
-	req := &AvailabilityRequest{TimeZone: &tz, FreeBusyViewOptions: &FreeBusyViewOptions{
-		StartTime: LocalDateTime(start, time.UTC), EndTime: LocalDateTime(end, time.UTC),
+func utcRequest(view FreeBusyViewType, interval int, start, end time.Time, addrs ...string) *availabilityRequest {
+	tz := utcTimeZone()
+	req := &availabilityRequest{TimeZone: &tz, FreeBusyViewOptions: &freeBusyViewOptions{
+		StartTime: localDateTime(start, time.UTC), EndTime: localDateTime(end, time.UTC),
 		MergedFreeBusyIntervalInMinutes: interval, RequestedView: view}}
 	for _, a := range addrs {
-		req.Mailboxes = append(req.Mailboxes, MailboxData{Email: EmailAddress{Address: a}})
+		req.Mailboxes = append(req.Mailboxes, mailboxData{Email: EmailAddress{Address: a}})
 	}
 	return req
 }
 
-// Source: exchange-freebusy.md §2.6 and §7 item 8 — the documented example
+// Source: docs/exchange.md §2.6 and §7 item 8 — the documented example
 // (4 h, 60 min, OOF for the first 60 min, busy for the next 90 → "3220")
 // and the derived one (UTC, 08:00–12:00, 30 min, busy 09:00–10:30 and
 // tentative 10:00–11:00 → "00222100").
@@ -93,7 +102,7 @@ func TestHandlerMergedFreeBusyGolden(t *testing.T) {
 			{Start: utc(2024, 3, 5, 10, 0), End: utc(2024, 3, 5, 11, 0), Status: freebusy.Tentative},
 		},
 	}}
-	h := NewHandler(src)
+	h := newTestHandler(t, src)
 	resp, err, code := serve(t, h, encodeRequest(t, utcRequest(ViewMergedOnly, 60, utc(2024, 3, 5, 8, 0), utc(2024, 3, 5, 12, 0), "doc@example.com")))
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusOK, code)
@@ -113,7 +122,7 @@ func TestHandlerMergedFreeBusyGolden(t *testing.T) {
 	assert.Equal(t, BusyTentative, v.CalendarEvents[1].BusyType)
 }
 
-// Source: exchange-freebusy.md §2.2 client quirks (ews-java-api: dates
+// Source: docs/exchange.md §2.2 client quirks (ews-java-api: dates
 // only, dummy UTC zone, RoutingType EX, no ExcludeConflicts) and §2.5 (the
 // Detailed downgrade).
 func TestHandlerJavaClientAndDetails(t *testing.T) {
@@ -125,7 +134,7 @@ func TestHandlerJavaClientAndDetails(t *testing.T) {
 	}
 	body := readTestdata(t, "request-ews-java.xml")
 
-	resp, err, _ := serve(t, NewHandler(src), body)
+	resp, err, _ := serve(t, newTestHandler(t, src), body)
 	require.NoError(t, err)
 	require.Len(t, src.queries, 1)
 	assert.Equal(t, []string{"alice@example.com", dn}, src.queries[0].Attendees, "EX addresses pass through by default")
@@ -140,7 +149,7 @@ func TestHandlerJavaClientAndDetails(t *testing.T) {
 		assert.Nil(t, r.View.CalendarEvents[0].Details)
 	}
 
-	resp, err, _ = serve(t, NewHandler(src, WithDetails(true)), body)
+	resp, err, _ = serve(t, newTestHandler(t, src, WithDetails(true)), body)
 	require.NoError(t, err)
 	assert.Equal(t, freebusy.DetailFull, src.queries[1].Detail)
 	v := resp.Responses[0].View
@@ -155,12 +164,12 @@ func TestHandlerJavaClientAndDetails(t *testing.T) {
 
 	// A Source without events: downgraded even when details are allowed.
 	src.events = nil
-	resp, err, _ = serve(t, NewHandler(src, WithDetails(true)), body)
+	resp, err, _ = serve(t, newTestHandler(t, src, WithDetails(true)), body)
 	require.NoError(t, err)
 	assert.Equal(t, ViewFreeBusyMerged, resp.Responses[0].View.ViewType)
 }
 
-// Source: exchange-freebusy.md §2.3 — the Managed API sends only the
+// Source: docs/exchange.md §2.3 — the Managed API sends only the
 // TimeZoneContext header; naive times are in that zone, and the response's
 // event times are naive wall times in it.
 func TestHandlerTimeZoneContext(t *testing.T) {
@@ -169,7 +178,7 @@ func TestHandlerTimeZoneContext(t *testing.T) {
 		ivs: map[string][]freebusy.Interval{"mack@contoso.com": {{Start: time.Date(2014, 2, 13, 8, 0, 0, 0, pacific), End: time.Date(2014, 2, 13, 10, 0, 0, 0, pacific), Status: freebusy.Busy}}},
 		wh:  &freebusy.WorkingHours{Location: pacific, Periods: []freebusy.WorkingPeriod{{Days: []time.Weekday{1, 2, 3, 4, 5}, Start: 8 * time.Hour, End: 17 * time.Hour}}},
 	}
-	resp, err, _ := serve(t, NewHandler(src), readTestdata(t, "request-managed-api-tzcontext.xml"))
+	resp, err, _ := serve(t, newTestHandler(t, src), readTestdata(t, "request-managed-api-tzcontext.xml"))
 	require.NoError(t, err)
 	require.Len(t, src.queries, 1)
 	assert.True(t, utc(2014, 2, 13, 8, 0).Equal(src.queries[0].Start), "midnight Pacific is 08:00 UTC")
@@ -184,21 +193,21 @@ func TestHandlerTimeZoneContext(t *testing.T) {
 	assert.Empty(t, resp.Responses[1].View.CalendarEvents)
 }
 
-// Source: exchange-freebusy.md §2.7 and §2.8 — request-level limits are
+// Source: docs/exchange.md §2.7 and §2.8 — request-level limits are
 // answered with the documented response codes (as SOAP faults).
 func TestHandlerLimits(t *testing.T) {
 	src := &recordingSource{}
-	h := NewHandler(src)
+	h := newTestHandler(t, src)
 	start := utc(2024, 3, 5, 0, 0)
 	many := make([]string, 101)
 	for i := range many {
 		many[i] = "u" + strconv.Itoa(i) + "@example.com"
 	}
-	badTZ := UTCTimeZone()
+	badTZ := utcTimeZone()
 	badTZ.Bias = 5000
 	cases := []struct {
 		name   string
-		req    *AvailabilityRequest
+		req    *availabilityRequest
 		status int
 		code   exchange.ResponseCode
 	}{
@@ -211,20 +220,20 @@ func TestHandlerLimits(t *testing.T) {
 		{"window shorter than interval", utcRequest(ViewFreeBusy, 60, start, start.Add(30*time.Minute), "a@x"), 500, exchange.CodeInvalidMergedFreeBusyInterval},
 		{"view None", utcRequest(ViewNone, 30, start, start.Add(time.Hour), "a@x"), 500, exchange.CodeInvalidFreeBusyViewType},
 		{"view bogus", utcRequest("Everything", 30, start, start.Add(time.Hour), "a@x"), 500, exchange.CodeInvalidFreeBusyViewType},
-		{"bad zone", func() *AvailabilityRequest {
+		{"bad zone", func() *availabilityRequest {
 			r := utcRequest(ViewFreeBusy, 30, start, start.Add(time.Hour), "a@x")
 			r.TimeZone = &badTZ
 			return r
 		}(), 500, exchange.CodeTimeZone},
-		{"unknown zone id", func() *AvailabilityRequest {
+		{"unknown zone id", func() *availabilityRequest {
 			r := utcRequest(ViewFreeBusy, 30, start, start.Add(time.Hour), "a@x")
 			r.TimeZone, r.TimeZoneContext = nil, "Mars Standard Time"
 			return r
 		}(), 500, exchange.CodeTimeZone},
 		{"no mailboxes", utcRequest(ViewFreeBusy, 30, start, start.Add(time.Hour)), 500, exchange.CodeInvalidRequest},
-		{"suggestions only", func() *AvailabilityRequest {
+		{"suggestions only", func() *availabilityRequest {
 			r := utcRequest(ViewFreeBusy, 30, start, start.Add(time.Hour), "a@x")
-			r.FreeBusyViewOptions, r.Suggestions = nil, true
+			r.FreeBusyViewOptions, r.suggestions = nil, true
 			return r
 		}(), 500, exchange.CodeInvalidRequest},
 	}
@@ -241,14 +250,14 @@ func TestHandlerLimits(t *testing.T) {
 	assert.Empty(t, src.queries, "refused requests never reach the Source")
 
 	// The limits are options: 62 days and 100 mailboxes are only defaults.
-	h = NewHandler(src, WithLimits(freebusy.Limits{MaxWindow: 90 * 24 * time.Hour}))
+	h = newTestHandler(t, src, WithLimits(freebusy.Limits{MaxWindow: 90 * 24 * time.Hour}))
 	resp, err, _ := serve(t, h, encodeRequest(t, utcRequest(ViewFreeBusy, 30, start, start.AddDate(0, 0, 63), "a@x")))
 	require.NoError(t, err)
 	assert.Len(t, resp.Responses, 1)
 }
 
 func TestHandlerBadDocuments(t *testing.T) {
-	h := NewHandler(&recordingSource{}, WithMaxBodyBytes(4096))
+	h := newTestHandler(t, &recordingSource{}, WithMaxBodyBytes(4096))
 	cases := []struct {
 		name   string
 		body   string
@@ -276,7 +285,7 @@ func TestHandlerBadDocuments(t *testing.T) {
 	assert.Equal(t, "POST", rec.Header().Get("Allow"))
 }
 
-// Source: exchange-freebusy.md §2.7 — per-mailbox errors are
+// Source: docs/exchange.md §2.7 — per-mailbox errors are
 // ResponseMessages with ResponseClass Error, the others still succeed; the
 // codes come from the one response-code table.
 func TestHandlerPerMailboxErrors(t *testing.T) {
@@ -293,8 +302,8 @@ func TestHandlerPerMailboxErrors(t *testing.T) {
 		return mb.Address, nil
 	}
 	req := utcRequest(ViewFreeBusy, 30, utc(2024, 3, 5, 0, 0), utc(2024, 3, 6, 0, 0), "ghost@example.com", "busy@example.com", "ok@example.com", "shy@example.com", "slow@example.com", "OK@example.com")
-	req.Mailboxes = append(req.Mailboxes, MailboxData{Email: EmailAddress{Address: "/o=X/ou=Y/cn=Recipients/cn=z", RoutingType: "EX"}})
-	resp, err, _ := serve(t, NewHandler(src, WithMailboxResolver(resolver)), encodeRequest(t, req))
+	req.Mailboxes = append(req.Mailboxes, mailboxData{Email: EmailAddress{Address: "/o=X/ou=Y/cn=Recipients/cn=z", RoutingType: "EX"}})
+	resp, err, _ := serve(t, newTestHandler(t, src, WithMailboxResolver(resolver)), encodeRequest(t, req))
 	require.NoError(t, err)
 	require.Len(t, resp.Responses, 7)
 	assert.Equal(t, []string{"ghost@example.com", "busy@example.com", "ok@example.com", "shy@example.com", "slow@example.com"}, src.queries[0].Attendees, "duplicates asked once, unresolved never")
@@ -316,7 +325,7 @@ func TestHandlerSourceFailure(t *testing.T) {
 	src := freebusy.SourceFunc(func(context.Context, freebusy.Query) ([]freebusy.Schedule, error) {
 		return nil, &freebusy.Error{Reason: freebusy.ReasonUnavailable, Message: "backend db01.internal down"}
 	})
-	resp, err, _ := serve(t, NewHandler(src), encodeRequest(t, utcRequest(ViewFreeBusy, 30, utc(2024, 3, 5, 0, 0), utc(2024, 3, 6, 0, 0), "a@x", "b@x")))
+	resp, err, _ := serve(t, newTestHandler(t, src), encodeRequest(t, utcRequest(ViewFreeBusy, 30, utc(2024, 3, 5, 0, 0), utc(2024, 3, 6, 0, 0), "a@x", "b@x")))
 	require.NoError(t, err)
 	for _, r := range resp.Responses {
 		assert.Equal(t, exchange.CodeProxyRequestProcessingFailed, r.ResponseMessage.Code)
@@ -324,16 +333,16 @@ func TestHandlerSourceFailure(t *testing.T) {
 	}
 	// A Source that breaks its contract is an internal error, not a panic.
 	bad := freebusy.SourceFunc(func(context.Context, freebusy.Query) ([]freebusy.Schedule, error) { return nil, nil })
-	resp, err, _ = serve(t, NewHandler(bad), encodeRequest(t, utcRequest(ViewFreeBusy, 30, utc(2024, 3, 5, 0, 0), utc(2024, 3, 6, 0, 0), "a@x")))
+	resp, err, _ = serve(t, newTestHandler(t, bad), encodeRequest(t, utcRequest(ViewFreeBusy, 30, utc(2024, 3, 5, 0, 0), utc(2024, 3, 6, 0, 0), "a@x")))
 	require.NoError(t, err)
 	assert.Equal(t, exchange.CodeFreeBusyGenerationFailed, resp.Responses[0].ResponseMessage.Code)
 }
 
-// Source: exchange-freebusy.md §2.4 — BusyType WorkingElsewhere exists from
+// Source: docs/exchange.md §2.4 — BusyType WorkingElsewhere exists from
 // Exchange 2013; older clients get Free for it.
 func TestHandlerWorkingElsewhereByServerVersion(t *testing.T) {
 	src := &recordingSource{ivs: map[string][]freebusy.Interval{"a@x": {{Start: utc(2024, 3, 5, 9, 0), End: utc(2024, 3, 5, 10, 0), Status: freebusy.WorkingElsewhere}}}}
-	h := NewHandler(src)
+	h := newTestHandler(t, src)
 	for _, c := range []struct {
 		version string
 		want    BusyType
@@ -349,7 +358,7 @@ func TestHandlerWorkingElsewhereByServerVersion(t *testing.T) {
 	}
 }
 
-// Source: exchange-freebusy.md §3.4 and §7 item 9 — the Graph docs'
+// Source: docs/exchange.md §3.4 and §7 item 9 — the Graph docs'
 // availability views use the same digits as EWS MergedFreeBusy, so the
 // handler must produce them for the same data: 2019-03-15 09:00–18:00
 // Pacific Standard Time (TimeZoneContext, naive times), 60-minute slots
@@ -367,15 +376,15 @@ func TestHandlerGraphDocVectorsAsMergedFreeBusy(t *testing.T) {
 		"concept@contoso.com": {iv(9, 0, 10, 30, freebusy.Tentative), iv(11, 0, 13, 0, freebusy.Busy)},
 	}}
 	request := func(interval int, addrs ...string) []byte {
-		req := &AvailabilityRequest{ServerVersion: "Exchange2013", TimeZoneContext: "Pacific Standard Time", FreeBusyViewOptions: &FreeBusyViewOptions{
+		req := &availabilityRequest{ServerVersion: "Exchange2013", TimeZoneContext: "Pacific Standard Time", FreeBusyViewOptions: &freeBusyViewOptions{
 			StartTime: DateTime{Wall: utc(2019, 3, 15, 9, 0)}, EndTime: DateTime{Wall: utc(2019, 3, 15, 18, 0)},
 			MergedFreeBusyIntervalInMinutes: interval, RequestedView: ViewMergedOnly}}
 		for _, a := range addrs {
-			req.Mailboxes = append(req.Mailboxes, MailboxData{Email: EmailAddress{Address: a}})
+			req.Mailboxes = append(req.Mailboxes, mailboxData{Email: EmailAddress{Address: a}})
 		}
 		return encodeRequest(t, req)
 	}
-	h := NewHandler(src)
+	h := newTestHandler(t, src)
 	resp, err, _ := serve(t, h, request(60, "adelev@contoso.com", "meganb@contoso.com"))
 	require.NoError(t, err)
 	assert.Equal(t, "000220000", resp.Responses[0].View.MergedFreeBusy)
@@ -395,9 +404,9 @@ func TestHandlerWindowAcrossDST(t *testing.T) {
 	src := &recordingSource{ivs: map[string][]freebusy.Interval{"a@x": {
 		freebusy.NewInterval(time.Date(2025, 3, 30, 1, 0, 0, 0, berlin), time.Date(2025, 3, 30, 4, 0, 0, 0, berlin), freebusy.Busy),
 	}}}
-	req := &AvailabilityRequest{ServerVersion: "Exchange2013", TimeZone: &tz, Mailboxes: []MailboxData{{Email: EmailAddress{Address: "a@x"}}},
-		FreeBusyViewOptions: &FreeBusyViewOptions{StartTime: DateTime{Wall: utc(2025, 3, 29, 0, 0)}, EndTime: DateTime{Wall: utc(2025, 4, 1, 0, 0)}, MergedFreeBusyIntervalInMinutes: 60, RequestedView: ViewFreeBusyMerged}}
-	resp, err, _ := serve(t, NewHandler(src), encodeRequest(t, req))
+	req := &availabilityRequest{ServerVersion: "Exchange2013", TimeZone: &tz, Mailboxes: []mailboxData{{Email: EmailAddress{Address: "a@x"}}},
+		FreeBusyViewOptions: &freeBusyViewOptions{StartTime: DateTime{Wall: utc(2025, 3, 29, 0, 0)}, EndTime: DateTime{Wall: utc(2025, 4, 1, 0, 0)}, MergedFreeBusyIntervalInMinutes: 60, RequestedView: ViewFreeBusyMerged}}
+	resp, err, _ := serve(t, newTestHandler(t, src), encodeRequest(t, req))
 	require.NoError(t, err)
 	require.Len(t, src.queries, 1)
 	assert.True(t, utc(2025, 3, 28, 23, 0).Equal(src.queries[0].Start))

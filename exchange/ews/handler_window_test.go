@@ -4,14 +4,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/calbridge/calbridge/exchange"
-
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/calbridge/calbridge/exchange"
 )
 
 // The 62-day window limit counts whole days in the request's zone
-// (exchange-freebusy.md §2.8: decompiled MaximumQueryIntervalDays = 62,
+// (docs/exchange.md §2.8: decompiled MaximumQueryIntervalDays = 62,
 // "checked as whole days"), not elapsed time: 62 calendar days in Eastern
 // time across the fall-back change are 62 days and an hour long and are
 // accepted; one more wall-clock minute is refused.
@@ -39,7 +39,7 @@ func TestHandlerWindowLimitInWholeDaysOfTheRequestZone(t *testing.T) {
 			if tt.zone != "" {
 				req.TimeZone, req.TimeZoneContext = nil, tt.zone
 			}
-			resp, err, status := serve(t, NewHandler(src), encodeRequest(t, req))
+			resp, err, status := serve(t, newTestHandler(t, src), encodeRequest(t, req))
 			if !tt.ok {
 				var f *SOAPFault
 				require.ErrorAs(t, err, &f)

@@ -1,107 +1,211 @@
 package ews
 
 import (
-	"context"
 	"net/http"
 	"time"
 
-	"github.com/calbridge/calbridge/freebusy"
 	"go.uber.org/zap"
+
+	"github.com/calbridge/calbridge/freebusy"
+	"github.com/calbridge/calbridge/internal/config"
 )
 
-// Option configures a client, handler or source of this package. Options
-// that do not apply to what they are given are ignored.
-type Option interface{ apply(*options) }
+// pkg names this package in the errors of invalid options.
+const pkg = "ews"
 
-type optionFunc func(*options)
+// DefaultMaxRetries is how often a Client retries a request the server
+// throttled (ErrorServerBusy, HTTP 503 or 429), unless WithMaxRetries says
+// otherwise.
+const DefaultMaxRetries = 2
 
-func (f optionFunc) apply(o *options) { f(o) }
+// ClientOption configures NewClient.
+type ClientOption interface{ applyClient(*clientConfig) }
 
-// options holds every knob of the package. Fields are shared by the
-// clients, handlers and sources; each documents which of them reads it.
-type options struct {
-	logger      *zap.Logger
-	httpClient  *http.Client
-	concurrency int
-	limits      freebusy.Limits
-	callTimeout time.Duration
-	now         func() time.Time
-	ews         ewsOptions // EWS client and handler only; see ews_options.go
+// HandlerOption configures NewHandler.
+type HandlerOption interface{ applyHandler(*handlerConfig) }
+
+// AutodiscoverOption configures NewAutodiscoverHandler.
+type AutodiscoverOption interface{ applyAutodiscover(*autodiscoverConfig) }
+
+// Option configures both NewClient and NewHandler.
+type Option interface {
+	ClientOption
+	HandlerOption
 }
 
-func newOptions(opts []Option) options {
-	o := options{
-		logger:      zap.NewNop(),
-		httpClient:  http.DefaultClient,
-		concurrency: 8,
-		limits:      freebusy.DefaultLimits,
-		callTimeout: DefaultCallTimeout,
-		now:         time.Now,
+// CommonOption configures NewClient, NewHandler and NewAutodiscoverHandler.
+type CommonOption interface {
+	Option
+	AutodiscoverOption
+}
+
+// baseConfig is what every constructor of the package reads.
+type baseConfig struct {
+	config.Common
+	maxBodyBytes int64 // 0: the constructor's default
+}
+
+// bodyLimit returns the configured document size cap, or def.
+func (c *baseConfig) bodyLimit(def int64) int64 {
+	if c.maxBodyBytes > 0 {
+		return c.maxBodyBytes
 	}
-	for _, opt := range opts {
-		if opt != nil {
-			opt.apply(&o)
+	return def
+}
+
+type clientConfig struct {
+	baseConfig
+	maxRetries int
+}
+
+type handlerConfig struct {
+	baseConfig
+	details  bool
+	resolver MailboxResolver
+}
+
+type autodiscoverConfig struct {
+	baseConfig
+}
+
+// commonOption applies to every constructor.
+type commonOption func(*baseConfig)
+
+func (f commonOption) applyClient(c *clientConfig)             { f(&c.baseConfig) }
+func (f commonOption) applyHandler(c *handlerConfig)           { f(&c.baseConfig) }
+func (f commonOption) applyAutodiscover(c *autodiscoverConfig) { f(&c.baseConfig) }
+
+// bothOption applies to NewClient and NewHandler.
+type bothOption func(*baseConfig)
+
+func (f bothOption) applyClient(c *clientConfig)   { f(&c.baseConfig) }
+func (f bothOption) applyHandler(c *handlerConfig) { f(&c.baseConfig) }
+
+type clientOption func(*clientConfig)
+
+func (f clientOption) applyClient(c *clientConfig) { f(c) }
+
+type handlerOption func(*handlerConfig)
+
+func (f handlerOption) applyHandler(c *handlerConfig) { f(c) }
+
+func defaultBase() baseConfig { return baseConfig{Common: config.Defaults()} }
+
+// newClientConfig applies opts (nil ones are skipped) and returns the first
+// invalid option's error.
+func newClientConfig(opts []ClientOption) (clientConfig, error) {
+	c := clientConfig{baseConfig: defaultBase(), maxRetries: DefaultMaxRetries}
+	for _, o := range opts {
+		if o != nil {
+			o.applyClient(&c)
 		}
 	}
-	return o
+	return c, c.Err()
 }
 
-// WithLogger sets the logger. The default, and a nil logger, mean
-// zap.NewNop(). Attendee names and schedule contents are never logged above
-// Debug level.
-func WithLogger(l *zap.Logger) Option {
-	return optionFunc(func(o *options) {
-		if l == nil {
-			l = zap.NewNop()
+func newHandlerConfig(opts []HandlerOption) (handlerConfig, error) {
+	c := handlerConfig{baseConfig: defaultBase(), resolver: defaultResolver}
+	for _, o := range opts {
+		if o != nil {
+			o.applyHandler(&c)
 		}
-		o.logger = l
+	}
+	return c, c.Err()
+}
+
+func newAutodiscoverConfig(opts []AutodiscoverOption) (autodiscoverConfig, error) {
+	c := autodiscoverConfig{baseConfig: defaultBase()}
+	for _, o := range opts {
+		if o != nil {
+			o.applyAutodiscover(&c)
+		}
+	}
+	return c, c.Err()
+}
+
+// WithLogger sets the logger of a Client, Handler or AutodiscoverHandler.
+// The default, and a nil logger, mean zap.NewNop(). Attendee names and
+// schedule contents are never logged above Debug level.
+func WithLogger(l *zap.Logger) CommonOption {
+	return commonOption(func(c *baseConfig) { c.SetLogger(l) })
+}
+
+// WithMaxBodyBytes caps the documents read: the request body a Handler
+// accepts (default MaxRequestBytes), the response body a Client accepts
+// (default MaxResponseBytes) and the request body an AutodiscoverHandler
+// accepts (default 64 KiB). Zero means the default; a negative value makes
+// the constructor fail.
+func WithMaxBodyBytes(n int64) CommonOption {
+	return commonOption(func(c *baseConfig) {
+		if n < 0 {
+			c.Invalid(pkg, "WithMaxBodyBytes", "negative size %d", n)
+			return
+		}
+		c.maxBodyBytes = n
 	})
 }
 
-// WithHTTPClient sets the HTTP client used by clients. The default, and nil,
-// mean http.DefaultClient. Authentication belongs in the client's Transport
-// (a RoundTripper), never in this package.
-func WithHTTPClient(c *http.Client) Option {
-	return optionFunc(func(o *options) {
-		if c == nil {
-			c = http.DefaultClient
-		}
-		o.httpClient = c
-	})
-}
-
-// WithConcurrency bounds how many backend requests a client runs at once
-// for one query. The default is 8; values below 1 mean 1.
-func WithConcurrency(n int) Option {
-	return optionFunc(func(o *options) {
-		if n < 1 {
-			n = 1
-		}
-		o.concurrency = n
-	})
-}
-
-// WithLimits sets the query limits that clients split by and handlers
-// enforce. The default is freebusy.DefaultLimits; zero fields fall back to it.
+// WithLimits sets the query limits that a Client splits by and a Handler
+// enforces. The default is freebusy.DefaultLimits; zero fields fall back to
+// it. A negative field, or a minimum granularity above the maximum, makes
+// the constructor fail.
 func WithLimits(l freebusy.Limits) Option {
-	return optionFunc(func(o *options) { o.limits = l })
+	return bothOption(func(c *baseConfig) { c.SetLimits(pkg, l) })
 }
 
-// DefaultCallTimeout bounds a client's FreeBusy call whose context has no
-// deadline, so that a hung server cannot hold a caller forever.
-const DefaultCallTimeout = 60 * time.Second
-
-// WithCallTimeout sets how long a client's FreeBusy call may take when its
-// context has no deadline (a context deadline always wins). The default is
-// DefaultCallTimeout; zero or less means no bound but the context's.
-func WithCallTimeout(d time.Duration) Option {
-	return optionFunc(func(o *options) { o.callTimeout = d })
+// WithHTTPClient sets the HTTP client a Client sends its requests with. The
+// default, and nil, mean http.DefaultClient. Authentication belongs in the
+// client's Transport (a RoundTripper), never in this package.
+func WithHTTPClient(h *http.Client) ClientOption {
+	return clientOption(func(c *clientConfig) { c.SetHTTPClient(h) })
 }
 
-// boundCall gives ctx the call timeout when it has no deadline of its own.
-func (o *options) boundCall(ctx context.Context) (context.Context, context.CancelFunc) {
-	if _, ok := ctx.Deadline(); ok || o.callTimeout <= 0 {
-		return ctx, func() {}
-	}
-	return context.WithTimeout(ctx, o.callTimeout)
+// WithConcurrency bounds how many requests a Client runs at once for one
+// query. The default is 8; a value below 1 makes NewClient fail.
+func WithConcurrency(n int) ClientOption {
+	return clientOption(func(c *clientConfig) { c.SetConcurrency(pkg, n) })
+}
+
+// WithCallTimeout sets how long a Client's FreeBusy call may take when its
+// context has no deadline (a context deadline always wins), so that a hung
+// server cannot hold a caller forever. The default is 60 seconds; zero
+// means no bound but the context's; a negative duration makes NewClient
+// fail.
+func WithCallTimeout(d time.Duration) ClientOption {
+	return clientOption(func(c *clientConfig) { c.SetCallTimeout(pkg, d) })
+}
+
+// WithMaxRetries sets how often a Client retries a throttled request,
+// waiting the server's BackOffMilliseconds (or Retry-After) as long as the
+// caller's deadline allows. The default is DefaultMaxRetries; zero means
+// no retries; a negative value makes NewClient fail.
+func WithMaxRetries(n int) ClientOption {
+	return clientOption(func(c *clientConfig) {
+		if n < 0 {
+			c.Invalid(pkg, "WithMaxRetries", "%d is below 0", n)
+			return
+		}
+		c.maxRetries = n
+	})
+}
+
+// WithDetails sets whether a Handler answers Detailed and DetailedMerged
+// views with event details (subject, location, flags) when its Source
+// supplies them. The default, false, answers them as FreeBusy and
+// FreeBusyMerged, as Exchange does for callers without "read details"
+// permission (docs/exchange.md §2.5). Every value is valid.
+func WithDetails(allow bool) HandlerOption {
+	return handlerOption(func(c *handlerConfig) { c.details = allow })
+}
+
+// WithMailboxResolver sets how a Handler maps request mailboxes to
+// attendees. The default, and nil, pass the address through unchanged, for
+// SMTP and EX alike.
+func WithMailboxResolver(r MailboxResolver) HandlerOption {
+	return handlerOption(func(c *handlerConfig) {
+		if r == nil {
+			r = defaultResolver
+		}
+		c.resolver = r
+	})
 }

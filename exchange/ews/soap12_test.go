@@ -11,12 +11,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/calbridge/calbridge/exchange"
-
-	"github.com/calbridge/calbridge/freebusy"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/calbridge/calbridge/exchange"
+	"github.com/calbridge/calbridge/freebusy"
 )
 
 // soap12Fault is the shape of a SOAP 1.2 fault (SOAP 1.2 Part 1 §5.4),
@@ -49,7 +49,7 @@ type soap12Fault struct {
 // in the 1.2 envelope namespace.
 func asSOAP12(t *testing.T, body []byte) []byte {
 	t.Helper()
-	out := bytes.Replace(body, []byte(`"`+NamespaceSOAP+`"`), []byte(`"`+namespaceSOAP12+`"`), 1)
+	out := bytes.Replace(body, []byte(`"`+namespaceSOAP11+`"`), []byte(`"`+namespaceSOAP12+`"`), 1)
 	require.NotEqual(t, body, out)
 	return out
 }
@@ -68,15 +68,15 @@ func post(t *testing.T, h http.Handler, contentType string, body []byte) *httpte
 func TestHandlerAnswersInTheRequestsSOAPVersion(t *testing.T) {
 	start := utc(2024, 3, 5, 0, 0)
 	src := &recordingSource{ivs: map[string][]freebusy.Interval{"a@x": {{Start: start.Add(time.Hour), End: start.Add(2 * time.Hour), Status: freebusy.Busy}}}}
-	h := NewHandler(src)
+	h := newTestHandler(t, src)
 	req11 := encodeRequest(t, utcRequest(ViewFreeBusyMerged, 60, start, start.Add(4*time.Hour), "a@x"))
 
-	decoded, err := DecodeAvailabilityRequest(bytes.NewReader(asSOAP12(t, req11)))
+	decoded, err := decodeRequest(bytes.NewReader(asSOAP12(t, req11)), MaxRequestBytes)
 	require.NoError(t, err)
-	assert.True(t, decoded.SOAP12)
-	decoded, err = DecodeAvailabilityRequest(bytes.NewReader(req11))
+	assert.True(t, decoded.soap12)
+	decoded, err = decodeRequest(bytes.NewReader(req11), MaxRequestBytes)
 	require.NoError(t, err)
-	assert.False(t, decoded.SOAP12)
+	assert.False(t, decoded.soap12)
 
 	tests := []struct {
 		name        string
@@ -86,7 +86,7 @@ func TestHandlerAnswersInTheRequestsSOAPVersion(t *testing.T) {
 		wantNS      string
 	}{
 		{"SOAP 1.2", contentTypeSOAP12, asSOAP12(t, req11), "application/soap+xml; charset=utf-8", namespaceSOAP12},
-		{"SOAP 1.1", contentTypeSOAP11, req11, "text/xml; charset=utf-8", NamespaceSOAP},
+		{"SOAP 1.1", contentTypeSOAP11, req11, "text/xml; charset=utf-8", namespaceSOAP11},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -112,7 +112,7 @@ func TestHandlerAnswersInTheRequestsSOAPVersion(t *testing.T) {
 // for env:Sender, 500 for env:Receiver (SOAP 1.2 Part 2 §7.5.1.2).
 func TestHandlerSOAP12Faults(t *testing.T) {
 	start := utc(2024, 3, 5, 0, 0)
-	h := NewHandler(&recordingSource{})
+	h := newTestHandler(t, &recordingSource{})
 	tooLong := asSOAP12(t, encodeRequest(t, utcRequest(ViewFreeBusy, 30, start, start.AddDate(0, 0, 63), "a@x")))
 
 	tests := []struct {
@@ -153,7 +153,7 @@ func TestHandlerSOAP12Faults(t *testing.T) {
 	rec := post(t, h, contentTypeSOAP11, []byte("<s:Envelope"))
 	assert.Equal(t, http.StatusInternalServerError, rec.Code)
 	assert.Equal(t, "text/xml; charset=utf-8", rec.Header().Get("Content-Type"))
-	assert.Contains(t, rec.Body.String(), `xmlns:s="`+NamespaceSOAP+`"`)
+	assert.Contains(t, rec.Body.String(), `xmlns:s="`+namespaceSOAP11+`"`)
 }
 
 // The decoder reads SOAP 1.2 faults: ErrorServerBusy as env:Receiver with
@@ -208,7 +208,7 @@ func TestDecodeSOAP12Fault(t *testing.T) {
 func TestClientRetriesSOAP12ServerBusy(t *testing.T) {
 	t.Cleanup(func() { goleak.VerifyNone(t) })
 	var calls atomic.Int32
-	inner := NewHandler(emptySource())
+	inner := newTestHandler(t, emptySource())
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if calls.Add(1) == 1 {
 			var buf bytes.Buffer
@@ -231,7 +231,7 @@ func TestClientRetriesSOAP12ServerBusy(t *testing.T) {
 
 	// With no retries left the attendee is throttled, with the 1.2 hint.
 	calls.Store(0)
-	c = newTestClient(t, h, WithEWSMaxRetries(0))
+	c = newTestClient(t, h, WithMaxRetries(0))
 	ss, err = c.FreeBusy(context.Background(), q)
 	require.NoError(t, err)
 	assert.ErrorIs(t, ss[0].Err, freebusy.ErrThrottled)

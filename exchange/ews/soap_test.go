@@ -10,11 +10,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/calbridge/calbridge/exchange"
-
-	"github.com/calbridge/calbridge/freebusy"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/calbridge/calbridge/exchange"
+	"github.com/calbridge/calbridge/freebusy"
 )
 
 func readTestdata(t testing.TB, name string) []byte {
@@ -24,9 +24,9 @@ func readTestdata(t testing.TB, name string) []byte {
 	return b
 }
 
-// Source: exchange-freebusy.md §2.9 skeleton request.
+// Source: docs/exchange.md §2.9 skeleton request.
 func TestDecodeRequestSkeleton(t *testing.T) {
-	req, err := DecodeAvailabilityRequest(bytes.NewReader(readTestdata(t, "request-skeleton.xml")))
+	req, err := decodeRequest(bytes.NewReader(readTestdata(t, "request-skeleton.xml")), MaxRequestBytes)
 	require.NoError(t, err)
 	assert.Equal(t, "Exchange2010_SP1", req.ServerVersion)
 	require.NotNil(t, req.TimeZone)
@@ -44,11 +44,11 @@ func TestDecodeRequestSkeleton(t *testing.T) {
 	assert.Equal(t, ViewFreeBusyMerged, o.RequestedView)
 }
 
-// Source: exchange-freebusy.md §2.2 client quirks (ews-java-api: legacy
+// Source: docs/exchange.md §2.2 client quirks (ews-java-api: legacy
 // dummy UTC zone, dates only; no ExcludeConflicts; RoutingType EX) and
 // §2.3 (Managed API: TimeZoneContext header, no body TimeZone).
 func TestDecodeRequestClientQuirks(t *testing.T) {
-	req, err := DecodeAvailabilityRequest(bytes.NewReader(readTestdata(t, "request-ews-java.xml")))
+	req, err := decodeRequest(bytes.NewReader(readTestdata(t, "request-ews-java.xml")), MaxRequestBytes)
 	require.NoError(t, err)
 	require.NotNil(t, req.TimeZone)
 	assert.Equal(t, time.March, req.TimeZone.StandardTime.Month)
@@ -60,13 +60,13 @@ func TestDecodeRequestClientQuirks(t *testing.T) {
 	assert.Equal(t, "Room", req.Mailboxes[1].AttendeeType)
 
 	soap12 := strings.Replace(string(readTestdata(t, "request-skeleton.xml")), "http://schemas.xmlsoap.org/soap/envelope/", "http://www.w3.org/2003/05/soap-envelope", 1)
-	req, err = DecodeAvailabilityRequest(strings.NewReader(soap12))
+	req, err = decodeRequest(strings.NewReader(soap12), MaxRequestBytes)
 	require.NoError(t, err, "SOAP 1.2 envelope")
 	assert.Len(t, req.Mailboxes, 1)
 
 	// .NET writers may start with a UTF-8 byte-order mark.
 	bom := append([]byte("\uFEFF"), readTestdata(t, "request-managed-api-tzcontext.xml")...)
-	req, err = DecodeAvailabilityRequest(bytes.NewReader(bom))
+	req, err = decodeRequest(bytes.NewReader(bom), MaxRequestBytes)
 	require.NoError(t, err)
 	assert.Nil(t, req.TimeZone)
 	assert.Equal(t, "Pacific Standard Time", req.TimeZoneContext)
@@ -74,7 +74,7 @@ func TestDecodeRequestClientQuirks(t *testing.T) {
 	assert.Equal(t, ViewFreeBusy, req.FreeBusyViewOptions.RequestedView)
 }
 
-// Source: exchange-freebusy.md §7 item 10 — the OpenChange capture of an
+// Source: docs/exchange.md §7 item 10 — the OpenChange capture of an
 // error entry: ResponseClass Error, ErrorMailRecipientNotFound,
 // ExceptionCode 5009, FreeBusyViewType None; and §7 item 11 — offsets.
 func TestDecodeResponseErrorEntry(t *testing.T) {
@@ -120,7 +120,7 @@ func TestDecodeResponseErrorEntry(t *testing.T) {
 	assert.Equal(t, 17*time.Hour, ss[1].WorkingHours.Periods[0].End)
 }
 
-// Source: exchange-freebusy.md §2.4 (Exchange 2013 returns naive local
+// Source: docs/exchange.md §2.4 (Exchange 2013 returns naive local
 // times in the request zone; FreeBusy views list Free events, here the
 // all-day Free event of the how-to example) and §6 (BusyType map).
 func TestDecodeResponseNaiveTimes(t *testing.T) {
@@ -143,12 +143,12 @@ func TestDecodeResponseNaiveTimes(t *testing.T) {
 // allowedNamespace is the §2.1 table: the namespace every element the
 // encoders write must be in.
 var allowedNamespace = map[string]string{
-	"Envelope": NamespaceSOAP, "Header": NamespaceSOAP, "Body": NamespaceSOAP, "Fault": NamespaceSOAP,
-	"GetUserAvailabilityRequest": NamespaceMessages, "MailboxDataArray": NamespaceMessages,
-	"GetUserAvailabilityResponse": NamespaceMessages, "FreeBusyResponseArray": NamespaceMessages,
-	"FreeBusyResponse": NamespaceMessages, "ResponseMessage": NamespaceMessages, "MessageText": NamespaceMessages,
-	"ResponseCode": NamespaceMessages, "DescriptiveLinkKey": NamespaceMessages, "FreeBusyView": NamespaceMessages,
-	"ExceptionType": NamespaceErrors, "ExceptionCode": NamespaceErrors,
+	"Envelope": namespaceSOAP11, "Header": namespaceSOAP11, "Body": namespaceSOAP11, "Fault": namespaceSOAP11,
+	"GetUserAvailabilityRequest": namespaceMessages, "MailboxDataArray": namespaceMessages,
+	"GetUserAvailabilityResponse": namespaceMessages, "FreeBusyResponseArray": namespaceMessages,
+	"FreeBusyResponse": namespaceMessages, "ResponseMessage": namespaceMessages, "MessageText": namespaceMessages,
+	"ResponseCode": namespaceMessages, "DescriptiveLinkKey": namespaceMessages, "FreeBusyView": namespaceMessages,
+	"ExceptionType": namespaceErrors, "ExceptionCode": namespaceErrors,
 }
 
 // checkNamespaces walks an encoded document and fails for any element
@@ -176,13 +176,13 @@ func checkNamespaces(t *testing.T, doc []byte) {
 			case parent == "Fault":
 				want = ""
 			case parent == "detail" && el.Name.Local != "MessageXml":
-				want = NamespaceErrors
+				want = namespaceErrors
 			case el.Name.Local == "MessageXml" && parent == "ResponseMessage":
-				want = NamespaceMessages
+				want = namespaceMessages
 			case el.Name.Local == "ResponseCode" && parent == "detail":
-				want = NamespaceErrors
+				want = namespaceErrors
 			case !listed:
-				want = NamespaceTypes
+				want = namespaceTypes
 			}
 			assert.Equal(t, want, el.Name.Space, "namespace of %s (in %s)", el.Name.Local, parent)
 		case xml.EndElement:
@@ -192,8 +192,8 @@ func checkNamespaces(t *testing.T, doc []byte) {
 }
 
 func sampleResponse() *AvailabilityResponse {
-	wh := WorkingHoursOf(&freebusy.WorkingHours{Location: time.UTC, Periods: []freebusy.WorkingPeriod{{Days: []time.Weekday{time.Monday, time.Friday}, Start: 8 * time.Hour, End: 17 * time.Hour}}}, 2024)
-	dt := func(h int) DateTime { return LocalDateTime(time.Date(2024, 3, 5, h, 0, 0, 0, time.UTC), time.UTC) }
+	wh := workingHoursOf(&freebusy.WorkingHours{Location: time.UTC, Periods: []freebusy.WorkingPeriod{{Days: []time.Weekday{time.Monday, time.Friday}, Start: 8 * time.Hour, End: 17 * time.Hour}}}, 2024)
+	dt := func(h int) DateTime { return localDateTime(time.Date(2024, 3, 5, h, 0, 0, 0, time.UTC), time.UTC) }
 	return &AvailabilityResponse{Responses: []FreeBusyResponse{
 		{ResponseMessage: ResponseMessage{Class: ClassSuccess, Code: exchange.CodeNoError}, View: FreeBusyView{
 			ViewType: ViewDetailedMerged, MergedFreeBusy: "00222100",
@@ -211,23 +211,22 @@ func sampleResponse() *AvailabilityResponse {
 func TestResponseRoundTripAndNamespaces(t *testing.T) {
 	want := sampleResponse()
 	var buf bytes.Buffer
-	require.NoError(t, EncodeAvailabilityResponse(&buf, want))
+	require.NoError(t, encodeAvailabilityResponse(&buf, want, false))
 	checkNamespaces(t, buf.Bytes())
 	got, err := DecodeAvailabilityResponse(&buf)
 	require.NoError(t, err)
-	want.Responses[1].ResponseMessage.DescriptiveLinkKey = 0
 	assert.Equal(t, want, got)
 }
 
 func TestRequestRoundTripAndNamespaces(t *testing.T) {
 	q := freebusy.Query{Attendees: []string{"a@example.com", "/o=Contoso/ou=First Administrative Group/cn=Recipients/cn=UserA"},
 		Start: time.Date(2024, 3, 5, 8, 0, 0, 0, time.UTC), End: time.Date(2024, 3, 5, 12, 0, 0, 0, time.UTC), Granularity: 15 * time.Minute}
-	want := NewAvailabilityRequest(q)
+	want := newAvailabilityRequest(q)
 	var buf bytes.Buffer
-	require.NoError(t, EncodeAvailabilityRequest(&buf, want))
+	require.NoError(t, encodeAvailabilityRequest(&buf, want))
 	checkNamespaces(t, buf.Bytes())
 	assert.Contains(t, buf.String(), `<t:RequestServerVersion Version="Exchange2013"/>`)
-	got, err := DecodeAvailabilityRequest(&buf)
+	got, err := decodeRequest(&buf, MaxRequestBytes)
 	require.NoError(t, err)
 	assert.Equal(t, want, got)
 	assert.Equal(t, "EX", got.Mailboxes[1].Email.RoutingType)
@@ -237,7 +236,7 @@ func TestRequestRoundTripAndNamespaces(t *testing.T) {
 func TestFaultRoundTrip(t *testing.T) {
 	want := &SOAPFault{ResponseCode: exchange.CodeServerBusy, String: "The server cannot service this request right now.", Message: "try later", MessageXML: MessageXML{BackOff: 30 * time.Second}}
 	var buf bytes.Buffer
-	require.NoError(t, EncodeSOAPFault(&buf, want))
+	require.NoError(t, encodeSOAPFault(&buf, want, false))
 	checkNamespaces(t, buf.Bytes())
 	_, err := DecodeAvailabilityResponse(&buf)
 	var f *SOAPFault
@@ -277,7 +276,7 @@ func TestDecodeRejectsBadInput(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := DecodeAvailabilityRequest(strings.NewReader(c.doc))
+			_, err := decodeRequest(strings.NewReader(c.doc), MaxRequestBytes)
 			var de *DecodeError
 			require.ErrorAs(t, err, &de)
 			assert.ErrorIs(t, err, c.cond)
@@ -290,7 +289,7 @@ func TestDecodeRejectsBadInput(t *testing.T) {
 func TestDecodeSizeLimit(t *testing.T) {
 	big := `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><GetUserAvailabilityRequest>` +
 		strings.Repeat("<x>padding</x>", MaxRequestBytes/14+1) + `</GetUserAvailabilityRequest></soap:Body></soap:Envelope>`
-	_, err := DecodeAvailabilityRequest(strings.NewReader(big))
+	_, err := decodeRequest(strings.NewReader(big), MaxRequestBytes)
 	assert.ErrorIs(t, err, ErrTooLarge)
 
 	// Exactly at the limit is fine.
@@ -307,7 +306,7 @@ func TestDecodeResponseFaultWithoutDetail(t *testing.T) {
 	var f *SOAPFault
 	require.True(t, errors.As(err, &f))
 	assert.Equal(t, "s:Client", f.Code)
-	assert.Equal(t, freebusy.ReasonInternal, f.Reason())
+	assert.Equal(t, freebusy.ReasonInternal, f.reason())
 }
 
 func TestEncoderEscapesText(t *testing.T) {

@@ -11,10 +11,10 @@ import (
 )
 
 // SerializableTimeZoneTime is one transition rule of a SerializableTimeZone
-// (exchange-freebusy.md §2.3; [MS-OXWAVLS] 2.2.4.x; EWS docs standardtime.md,
-// daylighttime.md, dayorder.md): the period it starts applies Bias more
-// minutes west of UTC than the zone's base Bias, from local wall time Time
-// on the DayOrder-th DayOfWeek of Month.
+// (docs/exchange.md §2.3; [MS-OXWAVLS] 2.2.4.x; EWS reference
+// "StandardTime", "DaylightTime", "DayOrder"): the period it starts applies
+// Bias more minutes west of UTC than the zone's base Bias, from local wall
+// time Time on the DayOrder-th DayOfWeek of Month.
 type SerializableTimeZoneTime struct {
 	// Bias is added to the zone's Bias while this period applies: usually 0
 	// for standard time and -60 for daylight time.
@@ -37,14 +37,17 @@ type SerializableTimeZoneTime struct {
 }
 
 // SerializableTimeZone is EWS's description of a time zone
-// (exchange-freebusy.md §2.3, `t:TimeZone`): a base Bias in minutes west of
+// (docs/exchange.md §2.3, `t:TimeZone`): a base Bias in minutes west of
 // UTC (UTC = local + Bias + period Bias; Pacific is 480, CET -60) and the
 // rules that switch between standard and daylight time. A request's
 // TimeZone says how to read its date-times that carry no offset; the
 // WorkingHours TimeZone is the mailbox owner's zone.
 type SerializableTimeZone struct {
-	Bias         int
+	// Bias is the standard offset, in minutes west of UTC.
+	Bias int
+	// StandardTime is the rule that starts standard time.
 	StandardTime SerializableTimeZoneTime
+	// DaylightTime is the rule that starts daylight time.
 	DaylightTime SerializableTimeZoneTime
 }
 
@@ -59,7 +62,7 @@ type TimeZoneError struct {
 
 // Error implements error.
 func (e *TimeZoneError) Error() string {
-	return "exchange: invalid time zone: " + e.Field + " " + strconv.Quote(e.Value)
+	return "ews: invalid time zone: " + e.Field + " " + strconv.Quote(e.Value)
 }
 
 // Is makes every *TimeZoneError match freebusy.ErrInvalid.
@@ -137,15 +140,15 @@ func (tz SerializableTimeZone) normalized() SerializableTimeZone {
 	return tz
 }
 
-// Equivalent reports whether tz and o describe the same rules (DayOrder -1
+// equivalent reports whether tz and o describe the same rules (DayOrder -1
 // and 5 alike, dummy daylight rules alike, Year ignored).
-func (tz SerializableTimeZone) Equivalent(o SerializableTimeZone) bool {
+func (tz SerializableTimeZone) equivalent(o SerializableTimeZone) bool {
 	return tz.normalized() == o.normalized()
 }
 
-// UTCTimeZone returns the SerializableTimeZone for UTC: Bias 0 and no
+// utcTimeZone returns the SerializableTimeZone for UTC: Bias 0 and no
 // daylight time, as the calbridge client sends it.
-func UTCTimeZone() SerializableTimeZone {
+func utcTimeZone() SerializableTimeZone {
 	return SerializableTimeZone{StandardTime: SerializableTimeZoneTime{DayOfWeek: time.Sunday}, DaylightTime: SerializableTimeZoneTime{DayOfWeek: time.Sunday}}
 }
 
@@ -190,7 +193,7 @@ func NewSerializableTimeZone(loc *time.Location, year int) SerializableTimeZone 
 		t = periodEnd.In(loc)
 	}
 	fixed := func(off int) SerializableTimeZone {
-		tz := UTCTimeZone()
+		tz := utcTimeZone()
 		tz.Bias = -off / 60
 		return tz
 	}
@@ -314,7 +317,7 @@ func matchCandidate(n SerializableTimeZone, year int) *time.Location {
 		if o1 == o2 || (o1 != std && o1 != dst) || (o2 != std && o2 != dst) {
 			continue
 		}
-		if NewSerializableTimeZone(loc, year).Equivalent(n) {
+		if NewSerializableTimeZone(loc, year).equivalent(n) {
 			return loc
 		}
 	}

@@ -5,9 +5,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/calbridge/calbridge/freebusy"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/calbridge/calbridge/freebusy"
 )
 
 func rule(bias int, clock string, order int, month time.Month, wd time.Weekday) SerializableTimeZoneTime {
@@ -25,7 +26,7 @@ func mustLoad(t *testing.T, name string) *time.Location {
 	return loc
 }
 
-// Source: exchange-freebusy.md §2.3 (OpenChange capture for US Eastern:
+// Source: docs/exchange.md §2.3 (OpenChange capture for US Eastern:
 // Bias 300, Std {0, 02:00:00, 1, 11, Sunday}, Dst {-60, 02:00:00, 2, 3,
 // Sunday}; Windows' W. Europe and AUS Eastern rules) — derived from tzdata.
 func TestNewSerializableTimeZone(t *testing.T) {
@@ -58,9 +59,9 @@ func TestNewSerializableTimeZone(t *testing.T) {
 		{"Australia/Sydney", 2025, SerializableTimeZone{Bias: -600,
 			StandardTime: rule(0, "03:00:00", 1, time.April, time.Sunday),
 			DaylightTime: rule(-60, "02:00:00", 1, time.October, time.Sunday)}},
-		{"Asia/Tokyo", 2025, UTCTimeZone()},
-		{"Asia/Kolkata", 2025, func() SerializableTimeZone { z := UTCTimeZone(); z.Bias = -330; return z }()},
-		{"UTC", 2025, UTCTimeZone()},
+		{"Asia/Tokyo", 2025, utcTimeZone()},
+		{"Asia/Kolkata", 2025, func() SerializableTimeZone { z := utcTimeZone(); z.Bias = -330; return z }()},
+		{"UTC", 2025, utcTimeZone()},
 	}
 	for _, c := range cases {
 		t.Run(c.zone, func(t *testing.T) {
@@ -125,7 +126,7 @@ func countTransitions(loc *time.Location, year int) int {
 	return n
 }
 
-// Source: exchange-freebusy.md §2.3 — the EWS docs PST example (pre-2007
+// Source: docs/exchange.md §2.3 — the EWS docs PST example (pre-2007
 // rule) matches America/Los_Angeles in 2006, but no zone in 2025: then the
 // rule itself is evaluated, which puts 2025-03-20 in standard time although
 // Los Angeles is already on daylight time.
@@ -167,13 +168,13 @@ func TestSerializableTimeZoneLocation(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, time.UTC, loc)
 
-	ist := UTCTimeZone()
+	ist := utcTimeZone()
 	ist.Bias = -330
 	loc, err = ist.Location(2025)
 	require.NoError(t, err)
 	_, off = time.Date(2025, 1, 1, 0, 0, 0, 0, loc).Zone()
 	assert.Equal(t, 5*3600+1800, off)
-	jst := UTCTimeZone()
+	jst := utcTimeZone()
 	jst.Bias = -540
 	loc, err = jst.Location(2025)
 	require.NoError(t, err)
@@ -201,7 +202,7 @@ func TestSerializableTimeZoneValidate(t *testing.T) {
 	}
 }
 
-// Source: exchange-freebusy.md §7 item 11 — date-times with and without
+// Source: docs/exchange.md §7 item 11 — date-times with and without
 // offsets: "2012-05-16T08:00:00-04:00" is an instant; "2014-02-13T08:00:00"
 // is a wall time in the request's zone.
 func TestParseDateTime(t *testing.T) {
@@ -226,14 +227,14 @@ func TestParseDateTime(t *testing.T) {
 		{" 2014-02-13T08:00:00 ", time.UTC, time.Date(2014, 2, 13, 8, 0, 0, 0, time.UTC), false, "2014-02-13T08:00:00"},
 	}
 	for _, c := range cases {
-		dt, err := ParseDateTime(c.in)
+		dt, err := parseDateTime(c.in)
 		require.NoError(t, err, c.in)
 		assert.True(t, c.want.Equal(dt.In(c.loc)), "%s: got %s", c.in, dt.In(c.loc))
 		assert.Equal(t, c.offset, dt.HasOffset, c.in)
 		assert.Equal(t, c.out, dt.String(), c.in)
 	}
 	for _, bad := range []string{"", "2014", "2014-02-30", "2014-13-01", "2014-02-13T25:00:00", "2014-02-13T08:00", "2014-02-13T08:00:00+5", "2014-02-13T08:00:00.", "2014-02-13T24:00:01", "2014-02-13T08:00:00Zjunk", "２０14-02-13"} {
-		_, err := ParseDateTime(bad)
+		_, err := parseDateTime(bad)
 		var pe *freebusy.ParseError
 		assert.True(t, errors.As(err, &pe), "%q", bad)
 	}
@@ -242,8 +243,8 @@ func TestParseDateTime(t *testing.T) {
 func TestDateTimeConstructors(t *testing.T) {
 	ny := mustLoad(t, "America/New_York")
 	at := time.Date(2024, 7, 1, 14, 30, 0, 0, time.UTC)
-	assert.Equal(t, "2024-07-01T10:30:00", LocalDateTime(at, ny).String())
-	assert.Equal(t, "2024-07-01T10:30:00-04:00", OffsetDateTime(at.In(ny)).String())
-	assert.True(t, at.Equal(LocalDateTime(at, ny).In(ny)))
-	assert.True(t, at.Equal(OffsetDateTime(at.In(ny)).In(nil)))
+	assert.Equal(t, "2024-07-01T10:30:00", localDateTime(at, ny).String())
+	assert.Equal(t, "2024-07-01T10:30:00-04:00", offsetDateTime(at.In(ny)).String())
+	assert.True(t, at.Equal(localDateTime(at, ny).In(ny)))
+	assert.True(t, at.Equal(offsetDateTime(at.In(ny)).In(nil)))
 }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/calbridge/calbridge/exchange"
-
 	"github.com/calbridge/calbridge/freebusy"
 )
 
@@ -19,14 +18,14 @@ func FuzzDecodeAvailabilityRequest(f *testing.F) {
 	}
 	var buf bytes.Buffer
 	q := freebusy.Query{Attendees: []string{"a@example.com", "/o=X/ou=Y/cn=Recipients/cn=z"}, Start: utc(2024, 3, 5, 8, 0), End: utc(2024, 3, 5, 12, 0)}
-	_ = EncodeAvailabilityRequest(&buf, NewAvailabilityRequest(q))
+	_ = encodeAvailabilityRequest(&buf, newAvailabilityRequest(q))
 	f.Add(buf.Bytes())
 	// The same request in a SOAP 1.2 envelope.
-	f.Add(bytes.Replace(buf.Bytes(), []byte(NamespaceSOAP), []byte(namespaceSOAP12), 1))
+	f.Add(bytes.Replace(buf.Bytes(), []byte(namespaceSOAP11), []byte(namespaceSOAP12), 1))
 	f.Add([]byte(`<!DOCTYPE x [<!ENTITY e "e">]><x>&e;</x>`))
-	h := NewHandler(emptySource(), WithDetails(true))
+	h := newTestHandler(f, emptySource(), WithDetails(true))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		req, err := DecodeAvailabilityRequest(bytes.NewReader(data))
+		req, err := decodeRequest(bytes.NewReader(data), MaxRequestBytes)
 		if err != nil {
 			var de *DecodeError
 			if !errors.As(err, &de) {
@@ -36,10 +35,10 @@ func FuzzDecodeAvailabilityRequest(f *testing.F) {
 		}
 		// What decodes must encode and decode again.
 		var out bytes.Buffer
-		if err := EncodeAvailabilityRequest(&out, req); err != nil {
+		if err := encodeAvailabilityRequest(&out, req); err != nil {
 			t.Fatal(err)
 		}
-		again, err := DecodeAvailabilityRequest(&out)
+		again, err := decodeRequest(&out, MaxRequestBytes)
 		if err != nil {
 			t.Fatalf("re-decode: %v\n%s", err, out.Bytes())
 		}
@@ -61,10 +60,10 @@ func FuzzDecodeAvailabilityResponse(f *testing.F) {
 		f.Add(readTestdata(f, name))
 	}
 	var buf bytes.Buffer
-	_ = EncodeAvailabilityResponse(&buf, sampleResponse())
+	_ = encodeAvailabilityResponse(&buf, sampleResponse(), false)
 	f.Add(buf.Bytes())
 	buf.Reset()
-	_ = EncodeSOAPFault(&buf, &SOAPFault{ResponseCode: exchange.CodeServerBusy, String: "busy", MessageXML: MessageXML{BackOff: time.Second}})
+	_ = encodeSOAPFault(&buf, &SOAPFault{ResponseCode: exchange.CodeServerBusy, String: "busy", MessageXML: MessageXML{BackOff: time.Second}}, false)
 	f.Add(buf.Bytes())
 	buf.Reset()
 	_ = encodeSOAPFault(&buf, &SOAPFault{ResponseCode: exchange.CodeServerBusy, String: "busy", MessageXML: MessageXML{BackOff: time.Second}}, true)
@@ -105,7 +104,7 @@ func FuzzDecodeAvailabilityResponse(f *testing.F) {
 			t.Fatal(err)
 		}
 		var out bytes.Buffer
-		if err := EncodeAvailabilityResponse(&out, resp); err != nil {
+		if err := encodeAvailabilityResponse(&out, resp, false); err != nil {
 			t.Fatal(err)
 		}
 		again, err := DecodeAvailabilityResponse(&out)

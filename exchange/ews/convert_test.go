@@ -4,18 +4,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/calbridge/calbridge/exchange"
-
-	"github.com/calbridge/calbridge/freebusy"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/calbridge/calbridge/exchange"
+	"github.com/calbridge/calbridge/freebusy"
 )
 
 func okResponse(v FreeBusyView) FreeBusyResponse {
 	return FreeBusyResponse{ResponseMessage: ResponseMessage{Class: ClassSuccess, Code: exchange.CodeNoError}, View: v}
 }
 
-// Source: exchange-freebusy.md §2.6 / §7 item 8 — MergedFreeBusy digits
+// Source: docs/exchange.md §2.6 / §7 item 8 — MergedFreeBusy digits
 // read back at the requested interval: "3220" over 4 h at 60 min, and
 // "00222100" over 08:00–12:00 at 30 min; '4' is no data.
 func TestSchedulesFromMergedOnly(t *testing.T) {
@@ -54,7 +54,7 @@ func TestSchedulesFromMergedOnly(t *testing.T) {
 func TestSchedulesEdgeCases(t *testing.T) {
 	start := utc(2024, 3, 5, 0, 0)
 	q := freebusy.Query{Attendees: []string{"a@x", "b@x", "c@x"}, Start: start, End: start.AddDate(0, 0, 1), Detail: freebusy.DetailFull}
-	dt := func(h int) DateTime { return LocalDateTime(start.Add(time.Duration(h)*time.Hour), time.UTC) }
+	dt := func(h int) DateTime { return localDateTime(start.Add(time.Duration(h)*time.Hour), time.UTC) }
 	resp := &AvailabilityResponse{Responses: []FreeBusyResponse{
 		okResponse(FreeBusyView{ViewType: ViewNone}),
 		okResponse(FreeBusyView{ViewType: ViewDetailed, CalendarEvents: []CalendarEvent{
@@ -83,7 +83,7 @@ func TestSchedulesEdgeCases(t *testing.T) {
 
 func TestNewAvailabilityRequest(t *testing.T) {
 	q := freebusy.Query{Attendees: []string{"a@x", "/O=Contoso/OU=Site/cn=Recipients/cn=b"}, Start: utc(2024, 3, 5, 0, 0), End: utc(2024, 3, 6, 0, 0), Detail: freebusy.DetailFull}
-	req := NewAvailabilityRequest(q)
+	req := newAvailabilityRequest(q)
 	assert.Equal(t, "Exchange2013", req.ServerVersion, "WorkingElsewhere needs Exchange2013 or later")
 	assert.Equal(t, "UTC", req.TimeZoneContext)
 	require.NotNil(t, req.TimeZone)
@@ -97,21 +97,21 @@ func TestNewAvailabilityRequest(t *testing.T) {
 func TestWorkingHoursConversion(t *testing.T) {
 	sydney := mustLoad(t, "Australia/Sydney")
 	w := &freebusy.WorkingHours{Location: sydney, Periods: []freebusy.WorkingPeriod{{Days: []time.Weekday{1, 2, 3, 4, 5}, Start: 8*time.Hour + 30*time.Minute, End: 24 * time.Hour}}}
-	ews := WorkingHoursOf(w, 2025)
+	ews := workingHoursOf(w, 2025)
 	assert.Equal(t, -600, ews.TimeZone.Bias)
 	assert.Equal(t, 510, ews.Periods[0].StartTimeInMinutes)
 	assert.Equal(t, 1440, ews.Periods[0].EndTimeInMinutes)
-	back, err := ews.Canonical(2025)
+	back, err := ews.canonical(2025, &zoneCache{})
 	require.NoError(t, err)
 	assert.Equal(t, "Australia/Sydney", back.Location.String())
 	assert.Equal(t, w.Periods, back.Periods)
 
 	ews.Periods = append(ews.Periods, WorkingPeriod{Days: []time.Weekday{6}, StartTimeInMinutes: 600, EndTimeInMinutes: 600})
-	back, err = ews.Canonical(2025)
+	back, err = ews.canonical(2025, &zoneCache{})
 	require.NoError(t, err)
 	assert.Len(t, back.Periods, 1, "empty periods are dropped")
-	assert.Nil(t, WorkingHoursOf(nil, 2025))
+	assert.Nil(t, workingHoursOf(nil, 2025))
 	ews.TimeZone.Bias = 9999
-	_, err = ews.Canonical(2025)
+	_, err = ews.canonical(2025, &zoneCache{})
 	assert.ErrorIs(t, err, freebusy.ErrInvalid)
 }

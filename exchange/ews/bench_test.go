@@ -36,10 +36,10 @@ func benchSchedules() (freebusy.Query, []freebusy.Schedule) {
 }
 
 func benchResponse(q freebusy.Query, ss []freebusy.Schedule) *AvailabilityResponse {
-	p := ViewParams{View: ViewFreeBusyMerged, Start: q.Start, End: q.End, Slot: q.Slot(), Location: time.UTC}
+	p := viewParams{View: ViewFreeBusyMerged, Start: q.Start, End: q.End, Slot: q.Slot(), Location: time.UTC}
 	resp := &AvailabilityResponse{Responses: make([]FreeBusyResponse, len(ss))}
 	for i := range ss {
-		resp.Responses[i] = FreeBusyResponseOf(&ss[i], p)
+		resp.Responses[i] = freeBusyResponseOf(&ss[i], p)
 	}
 	return resp
 }
@@ -47,7 +47,7 @@ func benchResponse(q freebusy.Query, ss []freebusy.Schedule) *AvailabilityRespon
 func benchResponseBytes(b *testing.B) (freebusy.Query, []byte) {
 	q, ss := benchSchedules()
 	var buf bytes.Buffer
-	if err := EncodeAvailabilityResponse(&buf, benchResponse(q, ss)); err != nil {
+	if err := encodeAvailabilityResponse(&buf, benchResponse(q, ss), false); err != nil {
 		b.Fatal(err)
 	}
 	return q, buf.Bytes()
@@ -101,7 +101,7 @@ func BenchmarkEWSEncodeResponse100(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		if err := EncodeAvailabilityResponse(io.Discard, benchResponse(q, ss)); err != nil {
+		if err := encodeAvailabilityResponse(io.Discard, benchResponse(q, ss), false); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -111,7 +111,7 @@ func TestBenchmarkFixtureShape(t *testing.T) {
 	q, ss := benchSchedules()
 	resp := benchResponse(q, ss)
 	var buf bytes.Buffer
-	if err := EncodeAvailabilityResponse(&buf, resp); err != nil {
+	if err := encodeAvailabilityResponse(&buf, resp, false); err != nil {
 		t.Fatal(err)
 	}
 	if got := len(resp.Responses[0].View.MergedFreeBusy); got != 42*48 {

@@ -3,10 +3,10 @@ package ews
 import (
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/calbridge/calbridge/exchange"
-
 	"github.com/calbridge/calbridge/freebusy"
 )
 
@@ -28,7 +28,7 @@ type ResponseError struct {
 
 // Error implements error.
 func (e *ResponseError) Error() string {
-	msg := "exchange: "
+	msg := "ews: "
 	if e.Mailbox != "" {
 		msg += strconv.Quote(e.Mailbox) + ": "
 	}
@@ -39,19 +39,23 @@ func (e *ResponseError) Error() string {
 	return msg
 }
 
-// Reason returns the canonical reason of e's code.
-func (e *ResponseError) Reason() freebusy.Reason { return e.Code.Reason() }
+// reason returns the canonical reason of e's code; freebusy.ReasonOf(e)
+// gives the same.
+func (e *ResponseError) reason() freebusy.Reason { return e.Code.Reason() }
 
 // Is reports whether target is the freebusy sentinel of e's reason.
-func (e *ResponseError) Is(target error) bool {
-	s := e.Reason().Sentinel()
+func (e *ResponseError) Is(target error) bool { return isSentinel(e.reason(), target) }
+
+// isSentinel reports whether target is the freebusy sentinel of r.
+func isSentinel(r freebusy.Reason, target error) bool {
+	s := r.Sentinel()
 	return s != nil && target == s
 }
 
-// SOAPFault is a SOAP 1.1 Fault (exchange-freebusy.md §2.1, §2.7): how EWS
-// reports errors that concern the whole request, with the EWS response
-// code in its detail. It matches the freebusy sentinel of that code's
-// reason with errors.Is.
+// SOAPFault is a SOAP Fault (docs/exchange.md §2.1, §2.7; SOAP 1.1, or
+// SOAP 1.2 Part 1 §5.4): how EWS reports errors that concern the whole
+// request, with the EWS response code in its detail. It matches the
+// freebusy sentinel of that code's reason with errors.Is.
 type SOAPFault struct {
 	// Code is the faultcode ("soap:Client", "a:ErrorServerBusy").
 	Code string
@@ -67,7 +71,7 @@ type SOAPFault struct {
 
 // Error implements error.
 func (f *SOAPFault) Error() string {
-	msg := "exchange: soap fault"
+	msg := "ews: soap fault"
 	if f.ResponseCode != "" {
 		msg += " " + string(f.ResponseCode)
 	} else if f.Code != "" {
@@ -79,9 +83,9 @@ func (f *SOAPFault) Error() string {
 	return msg
 }
 
-// Reason returns the canonical reason of the fault's response code, or
-// ReasonInternal when it has none.
-func (f *SOAPFault) Reason() freebusy.Reason {
+// reason returns the canonical reason of the fault's response code, or
+// ReasonInternal when it has none; freebusy.ReasonOf(f) gives the same.
+func (f *SOAPFault) reason() freebusy.Reason {
 	if f.ResponseCode == "" {
 		return freebusy.ReasonInternal
 	}
@@ -89,32 +93,32 @@ func (f *SOAPFault) Reason() freebusy.Reason {
 }
 
 // Is reports whether target is the freebusy sentinel of f's reason.
-func (f *SOAPFault) Is(target error) bool {
-	s := f.Reason().Sentinel()
-	return s != nil && target == s
-}
+func (f *SOAPFault) Is(target error) bool { return isSentinel(f.reason(), target) }
 
 // Conditions a DecodeError can report.
 var (
-	// ErrDTD: the document has a DOCTYPE or other directive. EWS never sends
-	// one, and refusing it rules out entity tricks.
-	ErrDTD = errors.New("exchange: document type declarations are not allowed")
+	// ErrDTD: the document has a DOCTYPE or other directive. EWS and
+	// Autodiscover peers never send one, and refusing it rules out entity
+	// tricks.
+	ErrDTD = errors.New("ews: document type declarations are not allowed")
 	// ErrTooLarge: the document exceeds the size limit.
-	ErrTooLarge = errors.New("exchange: document too large")
-	// ErrNotAvailability: the document is well-formed XML but not a SOAP
-	// envelope holding the expected GetUserAvailability element.
-	ErrNotAvailability = errors.New("exchange: not a GetUserAvailability message")
+	ErrTooLarge = errors.New("ews: document too large")
+	// ErrNotAvailability: the document is well-formed XML but not the
+	// expected message: a SOAP envelope holding the GetUserAvailability
+	// element, or an Autodiscover request.
+	ErrNotAvailability = errors.New("ews: not a GetUserAvailability message")
 	// ErrBadValue: an element has a value that cannot be parsed.
-	ErrBadValue = errors.New("exchange: invalid element value")
+	ErrBadValue = errors.New("ews: invalid element value")
 	// ErrMalformedXML: the document is not well-formed XML.
-	ErrMalformedXML = errors.New("exchange: malformed XML")
+	ErrMalformedXML = errors.New("ews: malformed XML")
 )
 
-// DecodeError reports a request or response that could not be decoded. It
+// DecodeError reports a document that could not be decoded. It
 // matches its condition (ErrDTD, ErrTooLarge, ErrNotAvailability,
 // ErrBadValue, ErrMalformedXML) and freebusy.ErrInvalid with errors.Is.
 type DecodeError struct {
-	// Message is "request" or "response".
+	// Message names the document: "request", "response" or
+	// "autodiscover request".
 	Message string
 	// Element is the element being read, when known ("t:StartTime").
 	Element string
@@ -128,23 +132,15 @@ type DecodeError struct {
 
 // Error implements error.
 func (e *DecodeError) Error() string {
-	msg := "exchange: decode " + e.Message + ": "
+	msg := "ews: decode " + e.Message + ": "
 	if e.Element != "" {
 		msg += e.Element + ": "
 	}
-	msg += trimPrefix(e.Err.Error())
+	msg += strings.TrimPrefix(e.Err.Error(), "ews: ")
 	if e.Detail != "" {
 		msg += ": " + e.Detail
 	}
 	return msg + " (offset " + strconv.FormatInt(e.Offset, 10) + ")"
-}
-
-func trimPrefix(s string) string {
-	const p = "exchange: "
-	if len(s) >= len(p) && s[:len(p)] == p {
-		return s[len(p):]
-	}
-	return s
 }
 
 // Unwrap returns the condition.

@@ -6,13 +6,13 @@ import (
 	"time"
 
 	"github.com/calbridge/calbridge/exchange"
-
 	"github.com/calbridge/calbridge/freebusy"
 )
 
 // viewOptions are the availability-view options of EWS MergedFreeBusy:
 // EWS documents no digit for WorkingElsewhere (§2.6, §6), so it is written
-// as '0', the digit Graph uses, since working elsewhere is available time.
+// as '0', the digit Graph uses, since working elsewhere is available time
+// (docs/mapping.md §4.2).
 var viewOptions = freebusy.ViewOptions{}
 
 // isLegacyDN reports whether an attendee is a legacyExchangeDN ("/o=...",
@@ -21,27 +21,27 @@ func isLegacyDN(a string) bool {
 	return len(a) > 3 && strings.EqualFold(a[:3], "/o=")
 }
 
-// NewAvailabilityRequest builds the request the calbridge client sends for
+// newAvailabilityRequest builds the request the calbridge client sends for
 // q: the window as wall times in UTC with a UTC TimeZone in the body and a
 // "UTC" TimeZoneContext header (both, as exchangelib sends them, §2.2),
 // RequestServerVersion Exchange2013 (to get WorkingElsewhere back),
 // FreeBusyMerged for freebusy.DetailStatus and DetailedMerged for
 // DetailFull, q's slot as the merged interval, and one Required mailbox per
 // attendee: SMTP, or EX for a legacyExchangeDN.
-func NewAvailabilityRequest(q freebusy.Query) *AvailabilityRequest {
-	tz := UTCTimeZone()
+func newAvailabilityRequest(q freebusy.Query) *availabilityRequest {
+	tz := utcTimeZone()
 	view := ViewFreeBusyMerged
 	if q.Detail == freebusy.DetailFull {
 		view = ViewDetailedMerged
 	}
-	req := &AvailabilityRequest{
-		ServerVersion:   ServerVersion,
+	req := &availabilityRequest{
+		ServerVersion:   serverVersion,
 		TimeZoneContext: "UTC",
 		TimeZone:        &tz,
-		Mailboxes:       make([]MailboxData, len(q.Attendees)),
-		FreeBusyViewOptions: &FreeBusyViewOptions{
-			StartTime:                       LocalDateTime(q.Start, time.UTC),
-			EndTime:                         LocalDateTime(q.End, time.UTC),
+		Mailboxes:       make([]mailboxData, len(q.Attendees)),
+		FreeBusyViewOptions: &freeBusyViewOptions{
+			StartTime:                       localDateTime(q.Start, time.UTC),
+			EndTime:                         localDateTime(q.End, time.UTC),
 			MergedFreeBusyIntervalInMinutes: int(q.Slot() / time.Minute),
 			RequestedView:                   view,
 		},
@@ -52,7 +52,7 @@ func NewAvailabilityRequest(q freebusy.Query) *AvailabilityRequest {
 		if isLegacyDN(a) {
 			rt = "EX"
 		}
-		req.Mailboxes[i] = MailboxData{Email: EmailAddress{Address: a, RoutingType: rt}, AttendeeType: "Required", ExcludeConflicts: &exclude}
+		req.Mailboxes[i] = mailboxData{Email: EmailAddress{Address: a, RoutingType: rt}, AttendeeType: "Required", ExcludeConflicts: &exclude}
 	}
 	return req
 }
@@ -60,7 +60,7 @@ func NewAvailabilityRequest(q freebusy.Query) *AvailabilityRequest {
 // Schedules converts a response to q into canonical schedules, one per
 // attendee in query order (the response lists mailboxes in request order,
 // §2.4). loc is the request's zone, in which date-times without an offset
-// are read (UTC for requests built by NewAvailabilityRequest).
+// are read (UTC for the requests a Client sends).
 //
 // Per mailbox:
 //   - an Error ResponseMessage becomes a failed schedule whose reason comes
@@ -72,9 +72,10 @@ func NewAvailabilityRequest(q freebusy.Query) *AvailabilityRequest {
 //     DetailedMerged) give intervals from the events, which carry exact
 //     times (NoData events are Unknown time, Free events are dropped);
 //   - MergedOnly views give intervals from MergedFreeBusy at q's slot
-//     ('4' is Unknown; WorkingElsewhere has no digit and reads as free);
+//     ('4' is Unknown; WorkingElsewhere has no digit and reads as free,
+//     docs/mapping.md §4.2);
 //   - a view with neither (None, or MergedOnly without digits) is Unknown
-//     over the whole window: no data is never free;
+//     over the whole window: no data is never free (docs/mapping.md §4.6);
 //   - WorkingHours are converted into the owner's zone (see
 //     SerializableTimeZone.Location); Events are filled for
 //     freebusy.DetailFull queries from CalendarEventDetails.
@@ -122,7 +123,7 @@ func scheduleOf(attendee string, fr *FreeBusyResponse, q freebusy.Query, start, 
 			code = exchange.CodeFreeBusyGenerationFailed
 		}
 		re := &ResponseError{Mailbox: attendee, Code: code, Message: rm.MessageText, BackOff: rm.MessageXML.BackOff}
-		s := freebusy.Failed(attendee, start, end, re.Reason(), re)
+		s := freebusy.Failed(attendee, start, end, re.reason(), re)
 		s.Err.RetryAfter = re.BackOff
 		return s
 	}
@@ -130,11 +131,11 @@ func scheduleOf(attendee string, fr *FreeBusyResponse, q freebusy.Query, start, 
 	v := &fr.View
 	var ivs []freebusy.Interval
 	switch {
-	case v.CalendarEvents != nil || (v.ViewType.HasEvents() && v.MergedFreeBusy == ""):
+	case v.CalendarEvents != nil || (v.ViewType.hasEvents() && v.MergedFreeBusy == ""):
 		ivs = make([]freebusy.Interval, 0, len(v.CalendarEvents))
 		for k := range v.CalendarEvents {
 			ev := &v.CalendarEvents[k]
-			st, ok := ev.BusyType.Status()
+			st, ok := ev.BusyType.status()
 			if !ok {
 				st = freebusy.Unknown // a BusyType this package does not know: no data, never free
 			}
@@ -143,7 +144,7 @@ func scheduleOf(attendee string, fr *FreeBusyResponse, q freebusy.Query, start, 
 			}
 			ivs = append(ivs, freebusy.Interval{Start: ev.StartTime.In(loc), End: ev.EndTime.In(loc), Status: st})
 		}
-		if q.Detail == freebusy.DetailFull && v.ViewType.Detailed() {
+		if q.Detail == freebusy.DetailFull && v.ViewType.detailed() {
 			s.Events = eventsOf(v.CalendarEvents, loc)
 		}
 	case v.MergedFreeBusy != "":
@@ -171,7 +172,7 @@ func eventsOf(evs []CalendarEvent, loc *time.Location) []freebusy.Event {
 	out := make([]freebusy.Event, 0, len(evs))
 	for i := range evs {
 		ev := &evs[i]
-		st, ok := ev.BusyType.Status()
+		st, ok := ev.BusyType.status()
 		if !ok {
 			st = freebusy.Unknown
 		}
@@ -185,14 +186,11 @@ func eventsOf(evs []CalendarEvent, loc *time.Location) []freebusy.Event {
 	return out
 }
 
-// Canonical converts working hours into the owner's zone (§2.3: WorkingHours
-// is expressed in the mailbox owner's zone, given by its own TimeZone), for
-// the rules in effect in year. Periods that are empty or out of range are
-// dropped. It fails when the TimeZone is invalid.
-func (wh *WorkingHours) Canonical(year int) (*freebusy.WorkingHours, error) {
-	return wh.canonical(year, &zoneCache{})
-}
-
+// canonical converts working hours into the owner's zone (§2.3:
+// WorkingHours is expressed in the mailbox owner's zone, given by its own
+// TimeZone), for the rules in effect in year; zones caches the zones of
+// one response. Periods that are empty or out of range are dropped. It
+// fails when the TimeZone is invalid.
 func (wh *WorkingHours) canonical(year int, zones *zoneCache) (*freebusy.WorkingHours, error) {
 	loc, err := zones.location(wh.TimeZone, year)
 	if err != nil {
@@ -212,10 +210,10 @@ func (wh *WorkingHours) canonical(year int, zones *zoneCache) (*freebusy.Working
 	return out, nil
 }
 
-// WorkingHoursOf converts canonical working hours into EWS WorkingHours,
+// workingHoursOf converts canonical working hours into EWS WorkingHours,
 // with the owner's zone as a SerializableTimeZone for year. Periods are
 // rounded down to whole minutes. It returns nil for nil.
-func WorkingHoursOf(w *freebusy.WorkingHours, year int) *WorkingHours {
+func workingHoursOf(w *freebusy.WorkingHours, year int) *WorkingHours {
 	if w == nil {
 		return nil
 	}
@@ -230,8 +228,8 @@ func WorkingHoursOf(w *freebusy.WorkingHours, year int) *WorkingHours {
 	return out
 }
 
-// ViewParams say how FreeBusyResponseOf renders a schedule.
-type ViewParams struct {
+// viewParams say how freeBusyResponseOf renders a schedule.
+type viewParams struct {
 	// View is the view to write. Detailed views fall back to their
 	// non-detailed form (§2.5) when the schedule has no Events.
 	View FreeBusyViewType
@@ -243,19 +241,19 @@ type ViewParams struct {
 	Location *time.Location
 	// LegacyBusyTypes writes WorkingElsewhere events as Free: BusyType
 	// WorkingElsewhere exists from Exchange 2013 (§2.4), and a client that
-	// asked for an older schema would reject it. See LegacyServerVersion.
+	// asked for an older schema would reject it. See legacyServerVersion.
 	LegacyBusyTypes bool
 }
 
-// LegacyServerVersion reports whether a RequestServerVersion predates
+// legacyServerVersion reports whether a RequestServerVersion predates
 // Exchange 2013, so that the answer must not use BusyType
 // WorkingElsewhere: Exchange2007*, Exchange2010*, and no header at all
 // (EWS then assumes Exchange2007 SP1).
-func LegacyServerVersion(v string) bool {
+func legacyServerVersion(v string) bool {
 	return v == "" || strings.HasPrefix(v, "Exchange2007") || strings.HasPrefix(v, "Exchange2010")
 }
 
-// FreeBusyResponseOf renders one schedule as an EWS FreeBusyResponse:
+// freeBusyResponseOf renders one schedule as an EWS FreeBusyResponse:
 //   - a failed schedule becomes an Error ResponseMessage with the code of
 //     its reason from the response-code table (ReasonUnknownAttendee is
 //     ErrorMailRecipientNotFound with ExceptionCode 5009, ReasonThrottled
@@ -266,7 +264,7 @@ func LegacyServerVersion(v string) bool {
 //     or, in Detailed views, per schedule Event with its details (private
 //     items keep only their flags);
 //   - event views get WorkingHours in the owner's zone.
-func FreeBusyResponseOf(s *freebusy.Schedule, p ViewParams) FreeBusyResponse {
+func freeBusyResponseOf(s *freebusy.Schedule, p viewParams) FreeBusyResponse {
 	if s.Err != nil {
 		code := exchange.CodeFor(s.Err.Reason)
 		rm := ResponseMessage{Class: ClassError, Code: code, MessageText: s.Err.Message}
@@ -283,26 +281,26 @@ func FreeBusyResponseOf(s *freebusy.Schedule, p ViewParams) FreeBusyResponse {
 		loc = time.UTC
 	}
 	view := p.View
-	if view.Detailed() && s.Events == nil {
-		view = view.WithoutDetails()
+	if view.detailed() && s.Events == nil {
+		view = view.withoutDetails()
 	}
 	fr := FreeBusyResponse{ResponseMessage: ResponseMessage{Class: ClassSuccess, Code: exchange.CodeNoError}, View: FreeBusyView{ViewType: view}}
 	ivs, _, err := freebusy.Normalize(s.Intervals, p.Start, p.End, freebusy.NormalizeOptions{})
 	if err != nil {
-		return FreeBusyResponseOf(&freebusy.Schedule{Err: freebusy.NewError(s.Attendee, freebusy.ReasonInternal, err)}, p)
+		return freeBusyResponseOf(&freebusy.Schedule{Err: freebusy.NewError(s.Attendee, freebusy.ReasonInternal, err)}, p)
 	}
-	if view.Merged() {
+	if view.merged() {
 		merged, err := freebusy.AvailabilityView(ivs, p.Start, p.End, p.Slot, viewOptions)
 		if err != nil {
-			return FreeBusyResponseOf(&freebusy.Schedule{Err: freebusy.NewError(s.Attendee, freebusy.ReasonInternal, err)}, p)
+			return freeBusyResponseOf(&freebusy.Schedule{Err: freebusy.NewError(s.Attendee, freebusy.ReasonInternal, err)}, p)
 		}
 		fr.View.MergedFreeBusy = merged
 	}
-	if view.HasEvents() {
-		if view.Detailed() {
+	if view.hasEvents() {
+		if view.detailed() {
 			fr.View.CalendarEvents = make([]CalendarEvent, 0, len(s.Events))
 			for _, e := range s.Events {
-				ce := CalendarEvent{StartTime: LocalDateTime(e.Start, loc), EndTime: LocalDateTime(e.End, loc), BusyType: p.busyType(e.Status)}
+				ce := CalendarEvent{StartTime: localDateTime(e.Start, loc), EndTime: localDateTime(e.End, loc), BusyType: p.busyType(e.Status)}
 				d := &CalendarEventDetails{IsMeeting: e.Meeting, IsRecurring: e.Recurring, IsException: e.Exception, IsReminderSet: e.Reminder, IsPrivate: e.Private}
 				if !e.Private {
 					d.ID, d.Subject, d.Location = e.ID, e.Subject, e.Location
@@ -314,18 +312,18 @@ func FreeBusyResponseOf(s *freebusy.Schedule, p ViewParams) FreeBusyResponse {
 			fr.View.CalendarEvents = make([]CalendarEvent, 0, len(ivs))
 			for _, iv := range ivs {
 				fr.View.CalendarEvents = append(fr.View.CalendarEvents, CalendarEvent{
-					StartTime: LocalDateTime(iv.Start, loc), EndTime: LocalDateTime(iv.End, loc), BusyType: p.busyType(iv.Status),
+					StartTime: localDateTime(iv.Start, loc), EndTime: localDateTime(iv.End, loc), BusyType: p.busyType(iv.Status),
 				})
 			}
 		}
-		fr.View.WorkingHours = WorkingHoursOf(s.WorkingHours, p.Start.In(loc).Year())
+		fr.View.WorkingHours = workingHoursOf(s.WorkingHours, p.Start.In(loc).Year())
 	}
 	return fr
 }
 
-func (p *ViewParams) busyType(s freebusy.Status) BusyType {
+func (p *viewParams) busyType(s freebusy.Status) BusyType {
 	if s == freebusy.WorkingElsewhere && p.LegacyBusyTypes {
 		return BusyFree
 	}
-	return BusyTypeOf(s)
+	return busyTypeOf(s)
 }

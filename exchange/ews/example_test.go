@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/calbridge/calbridge/exchange/ews"
-
 	"github.com/calbridge/calbridge/freebusy"
 )
 
@@ -83,7 +82,12 @@ func ExampleHandler() {
 		}
 		return out, nil
 	})
-	srv := httptest.NewServer(ews.NewHandler(src))
+	handler, err := ews.NewHandler(src)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	srv := httptest.NewServer(handler)
 	defer srv.Close()
 
 	client, err := ews.NewClient(srv.URL+"/EWS/Exchange.asmx", ews.WithHTTPClient(srv.Client()))
