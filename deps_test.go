@@ -1,6 +1,7 @@
 package calbridge_test
 
 import (
+	"go/ast"
 	"go/parser"
 	"go/token"
 	"io/fs"
@@ -191,4 +192,174 @@ func matchesAny(imp string, patterns []string) bool {
 func isStandard(imp string) bool {
 	first, _, _ := strings.Cut(imp, "/")
 	return !strings.Contains(first, ".")
+}
+
+// TestSamplesStayOutOfLibrary: the sample calendars (internal/sample) are for
+// tests and the example programs; no library package may embed them into the
+// programs that import calbridge.
+func TestSamplesStayOutOfLibrary(t *testing.T) {
+	for dir, imports := range packageImports(t) {
+		if strings.HasPrefix(dir, "examples/") {
+			continue
+		}
+		for _, imp := range imports {
+			assert.NotEqual(t, module+"/internal/sample", imp, "library package %q imports the sample data", dir)
+		}
+	}
+}
+
+// maxExported bounds a package's API: its exported package-level names and
+// the exported methods of its exported types (struct fields are data and
+// are not counted). A package that needs more is two packages.
+const maxExported = 150
+
+// TestAPISurface keeps every package small enough to learn and its names
+// free of stutter: no exported identifier repeats its package's name
+// (graph.Client, not graph.GraphClient).
+func TestAPISurface(t *testing.T) {
+	for dir, names := range exportedNames(t) {
+		if dir == "." || strings.HasPrefix(dir, "examples/") || strings.HasPrefix(dir, "internal/") {
+			continue
+		}
+		var top, methods, fields int
+		for _, n := range names {
+			switch {
+			case strings.Contains(n, "#"):
+				fields++
+			case strings.Contains(n, "."):
+				methods++
+			default:
+				top++
+			}
+		}
+		t.Logf("%-24s %3d package-level names, %3d methods (%3d struct fields)", dir, top, methods, fields)
+		assert.LessOrEqual(t, top+methods, maxExported, "package %q exports %d identifiers", dir, top+methods)
+		pkg := strings.ToLower(path.Base(dir))
+		for _, n := range names {
+			// Methods and fields are reached through a value, not the
+			// package name, so only package-level names can stutter.
+			if !strings.ContainsAny(n, ".#") {
+				assert.False(t, strings.HasPrefix(strings.ToLower(n), pkg), "%s.%s repeats the package name", path.Base(dir), n)
+			}
+		}
+	}
+}
+
+// TestCommentsCiteTheRepository: comments cite what a reader of the
+// repository can open (an RFC, an [MS-XXX] section, a vendor document by
+// title, or a file in the repository such as docs/exchange.md), never notes
+// kept outside it.
+func TestCommentsCiteTheRepository(t *testing.T) {
+	bad := []string{"reference/", "DESIGN.md", "/shared/", "exchange-freebusy.md", "notes-freebusy.md", "reconnect-rpc.md", "go-style-anchors.md"}
+	err := filepath.WalkDir(".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if p != "." && strings.HasPrefix(d.Name(), ".") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(p, ".go") && !strings.HasSuffix(p, ".md") {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		for i, line := range strings.Split(string(data), "\n") {
+			for _, b := range bad {
+				if strings.Contains(line, b) && !(p == "deps_test.go" && strings.Contains(line, "bad := ")) {
+					t.Errorf("%s:%d cites %q, which is not in the repository", p, i+1, b)
+				}
+			}
+		}
+		return nil
+	})
+	require.NoError(t, err)
+}
+
+// exportedNames returns, for every package directory, its exported
+// identifiers: package-level names, Type.Method and Type#Field.
+func exportedNames(t *testing.T) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	fset := token.NewFileSet()
+	err := filepath.WalkDir(".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if p != "." && (strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") || name == "testdata") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, p, nil, parser.SkipObjectResolution)
+		if err != nil {
+			return err
+		}
+		dir := filepath.ToSlash(filepath.Dir(p))
+		add := func(n string) { out[dir] = append(out[dir], n) }
+		for _, decl := range f.Decls {
+			switch decl := decl.(type) {
+			case *ast.FuncDecl:
+				if !decl.Name.IsExported() {
+					continue
+				}
+				if decl.Recv == nil {
+					add(decl.Name.Name)
+				} else if recv := receiverName(decl.Recv.List[0].Type); ast.IsExported(recv) {
+					add(recv + "." + decl.Name.Name)
+				}
+			case *ast.GenDecl:
+				for _, spec := range decl.Specs {
+					switch spec := spec.(type) {
+					case *ast.TypeSpec:
+						if !spec.Name.IsExported() {
+							continue
+						}
+						add(spec.Name.Name)
+						if st, ok := spec.Type.(*ast.StructType); ok {
+							for _, field := range st.Fields.List {
+								for _, n := range field.Names {
+									if n.IsExported() {
+										add(spec.Name.Name + "#" + n.Name)
+									}
+								}
+							}
+						}
+					case *ast.ValueSpec:
+						for _, n := range spec.Names {
+							if n.IsExported() {
+								add(n.Name)
+							}
+						}
+					}
+				}
+			}
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	return out
+}
+
+func receiverName(expr ast.Expr) string {
+	switch e := expr.(type) {
+	case *ast.StarExpr:
+		return receiverName(e.X)
+	case *ast.IndexExpr:
+		return receiverName(e.X)
+	case *ast.IndexListExpr:
+		return receiverName(e.X)
+	case *ast.Ident:
+		return e.Name
+	}
+	return ""
 }

@@ -1,4 +1,4 @@
-// Command chaos is calbridge's soak test (reference/reconnect-rpc.md §9,
+// Command chaos is calbridge's soak test (docs/reconnect.md §9,
 // T18, in small): it runs a calbridge server behind a fault-injecting
 // proxy on loopback, keeps clients calling it, and for the given duration
 // restarts the server, kills it, black-holes the link and silently drops

@@ -15,7 +15,7 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // TestShortSoak runs the soak for 3 s and checks the report's invariants
-// (reference/reconnect-rpc.md §9, T18): every fault detected and
+// (docs/reconnect.md §9, T18): every fault detected and
 // recovered from within the bound, no failure after healing, no call far
 // past its deadline, no goroutine left. Seed 2 starts with a black hole,
 // so heartbeat detection is exercised as well as resets.

@@ -2,16 +2,17 @@
 // process, on loopback, from embedded sample data: no Domino or Exchange
 // server is needed.
 //
-// It wires the two halves of DESIGN.md's data flow:
+// It wires the two halves of the gateway's data flow (see the package tour,
+// go doc github.com/calbridge/calbridge):
 //
 //	Exchange user asks about Notes users:
-//	  EWS client -> exchange.Handler (Exchange half) -> transport.Client
+//	  EWS client -> ews.Handler (Exchange half) -> transport.Client
 //	    == JSON-RPC over TCP ==> transport.Server (Notes half) -> notes.CalendarSource
 //
 //	Notes user asks about Exchange users:
-//	  DAS client -> notes.Handler (Notes half) -> transport.Client
-//	    == JSON-RPC over TCP ==> transport.Server (Exchange half) -> exchange.Client (EWS)
-//	    -> a stand-in Exchange server (exchange.Handler over sample Outlook calendars)
+//	  DAS client -> das.Handler (Notes half) -> transport.Client
+//	    == JSON-RPC over TCP ==> transport.Server (Exchange half) -> ews.Client
+//	    -> a stand-in Exchange server (ews.Handler over sample Outlook calendars)
 //
 // Then it restarts the Notes half, as an outage would, and asks again with
 // the same client objects: the Exchange half reconnects by itself (the old

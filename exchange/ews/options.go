@@ -13,6 +13,11 @@ import (
 // pkg names this package in the errors of invalid options.
 const pkg = "ews"
 
+// ErrInvalidOption is matched (errors.Is) by the error NewClient,
+// NewHandler and NewAutodiscoverHandler return for an option given a value
+// it cannot take; the error's text names the option.
+var ErrInvalidOption = config.ErrInvalidOption
+
 // DefaultMaxRetries is how often a Client retries a request the server
 // throttled (ErrorServerBusy, HTTP 503 or 429), unless WithMaxRetries says
 // otherwise.

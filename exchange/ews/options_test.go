@@ -13,7 +13,6 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/calbridge/calbridge/freebusy"
-	"github.com/calbridge/calbridge/internal/config"
 )
 
 const testURL = "https://mail.example.com/EWS/Exchange.asmx"
@@ -31,7 +30,7 @@ func TestConstructorsRefuseInvalidOptions(t *testing.T) {
 	}
 	for name, opt := range client {
 		c, err := NewClient(testURL, opt)
-		assert.ErrorIs(t, err, config.ErrInvalidOption, name)
+		assert.ErrorIs(t, err, ErrInvalidOption, name)
 		assert.Nil(t, c, name)
 	}
 	handler := map[string]HandlerOption{
@@ -40,11 +39,11 @@ func TestConstructorsRefuseInvalidOptions(t *testing.T) {
 	}
 	for name, opt := range handler {
 		h, err := NewHandler(emptySource(), opt)
-		assert.ErrorIs(t, err, config.ErrInvalidOption, name)
+		assert.ErrorIs(t, err, ErrInvalidOption, name)
 		assert.Nil(t, h, name)
 	}
 	ad, err := NewAutodiscoverHandler(testURL, WithMaxBodyBytes(-1))
-	assert.ErrorIs(t, err, config.ErrInvalidOption)
+	assert.ErrorIs(t, err, ErrInvalidOption)
 	assert.Nil(t, ad)
 	assert.ErrorContains(t, err, "WithMaxBodyBytes", "the error names the option")
 }
