@@ -363,3 +363,61 @@ func receiverName(expr ast.Expr) string {
 	}
 	return ""
 }
+
+// TestExportedIdentifiersHaveDocs: every exported identifier of a library
+// package says what it is for (a doc comment on it, or on its declaration
+// group for constants and variables).
+func TestExportedIdentifiersHaveDocs(t *testing.T) {
+	fset := token.NewFileSet()
+	err := filepath.WalkDir(".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if p != "." && (strings.HasPrefix(name, ".") || name == "testdata" || name == "examples") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, p, nil, parser.ParseComments|parser.SkipObjectResolution)
+		if err != nil {
+			return err
+		}
+		missing := func(pos token.Pos, what string) {
+			t.Errorf("%s: exported %s has no doc comment", fset.Position(pos), what)
+		}
+		for _, decl := range f.Decls {
+			switch decl := decl.(type) {
+			case *ast.FuncDecl:
+				if !decl.Name.IsExported() || decl.Doc != nil {
+					continue
+				}
+				if decl.Recv != nil && !ast.IsExported(receiverName(decl.Recv.List[0].Type)) {
+					continue
+				}
+				missing(decl.Pos(), decl.Name.Name)
+			case *ast.GenDecl:
+				for _, spec := range decl.Specs {
+					switch spec := spec.(type) {
+					case *ast.TypeSpec:
+						if spec.Name.IsExported() && spec.Doc == nil && decl.Doc == nil {
+							missing(spec.Pos(), spec.Name.Name)
+						}
+					case *ast.ValueSpec:
+						for _, n := range spec.Names {
+							if n.IsExported() && spec.Doc == nil && decl.Doc == nil && spec.Comment == nil {
+								missing(n.Pos(), n.Name)
+							}
+						}
+					}
+				}
+			}
+		}
+		return nil
+	})
+	require.NoError(t, err)
+}
