@@ -1,0 +1,105 @@
+package transport
+
+import (
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// Defaults of the server options.
+const (
+	DefaultServerMaxMessageBytes  = 1 << 20
+	DefaultServerMaxInFlight      = 64
+	DefaultServerReadTimeout      = 5 * time.Minute
+	DefaultServerWriteTimeout     = 10 * time.Second
+	DefaultServerCallTimeout      = 30 * time.Second
+	DefaultServerHandshakeTimeout = 10 * time.Second
+)
+
+type serverOptions struct {
+	token            string
+	log              *zap.Logger
+	maxMessageBytes  int
+	maxInFlight      int
+	readTimeout      time.Duration
+	writeTimeout     time.Duration
+	callTimeout      time.Duration
+	handshakeTimeout time.Duration
+	name             string
+}
+
+// WithServerMaxMessageBytes bounds a request line (default 1 MiB). A
+// longer line is answered with CodeMessageTooLarge and the connection is
+// closed. A non-positive n makes NewServer fail with ErrInvalidOption.
+func WithServerMaxMessageBytes(n int) ServerOption {
+	return serverOption(func(o *serverOptions) { o.maxMessageBytes = n })
+}
+
+// WithServerMaxInFlight bounds the free/busy calls running at once on one
+// connection (default 64); calls over the bound are refused with
+// CodeOverloaded without being run. A non-positive n makes NewServer fail
+// with ErrInvalidOption.
+func WithServerMaxInFlight(n int) ServerOption {
+	return serverOption(func(o *serverOptions) { o.maxInFlight = n })
+}
+
+// WithServerReadTimeout closes connections idle for longer than d (default
+// 5 min; clients' heartbeats keep live connections busy). A non-positive d
+// makes NewServer fail with ErrInvalidOption.
+func WithServerReadTimeout(d time.Duration) ServerOption {
+	return serverOption(func(o *serverOptions) { o.readTimeout = d })
+}
+
+// WithServerWriteTimeout bounds each write (default 10 s); a failed or
+// timed-out write closes the connection. A non-positive d makes NewServer
+// fail with ErrInvalidOption.
+func WithServerWriteTimeout(d time.Duration) ServerOption {
+	return serverOption(func(o *serverOptions) { o.writeTimeout = d })
+}
+
+// WithServerCallTimeout bounds each call to the Source (default 30 s). A
+// non-positive d makes NewServer fail with ErrInvalidOption.
+func WithServerCallTimeout(d time.Duration) ServerOption {
+	return serverOption(func(o *serverOptions) { o.callTimeout = d })
+}
+
+// WithServerHandshakeTimeout bounds the time from accepting a connection
+// (including its TLS handshake) to the client's calbridge.hello (default
+// 10 s). A non-positive d makes NewServer fail with ErrInvalidOption.
+func WithServerHandshakeTimeout(d time.Duration) ServerOption {
+	return serverOption(func(o *serverOptions) { o.handshakeTimeout = d })
+}
+
+// WithServerName sets the name the server reports in the hello result
+// (default "calbridge"). An empty name makes NewServer fail with
+// ErrInvalidOption.
+func WithServerName(name string) ServerOption {
+	return serverOption(func(o *serverOptions) { o.name = name })
+}
+
+func defaultServerOptions() serverOptions {
+	return serverOptions{
+		log:              zap.NewNop(),
+		maxMessageBytes:  DefaultServerMaxMessageBytes,
+		maxInFlight:      DefaultServerMaxInFlight,
+		readTimeout:      DefaultServerReadTimeout,
+		writeTimeout:     DefaultServerWriteTimeout,
+		callTimeout:      DefaultServerCallTimeout,
+		handshakeTimeout: DefaultServerHandshakeTimeout,
+		name:             "calbridge",
+	}
+}
+
+func (o *serverOptions) validate() error {
+	switch {
+	case o.maxMessageBytes <= 0:
+		return configError("server max message bytes must be positive")
+	case o.maxInFlight <= 0:
+		return configError("server max in flight must be positive")
+	case o.readTimeout <= 0 || o.writeTimeout <= 0 || o.callTimeout <= 0 || o.handshakeTimeout <= 0:
+		return configError("server timeouts must be positive")
+	case o.name == "":
+		return configError("server name must not be empty")
+	}
+	return nil
+}
