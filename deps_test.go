@@ -250,7 +250,8 @@ func TestAPISurface(t *testing.T) {
 // title, or a file in the repository such as docs/exchange.md), never notes
 // kept outside it.
 func TestCommentsCiteTheRepository(t *testing.T) {
-	bad := []string{"reference/", "DESIGN.md", "/shared/", "exchange-freebusy.md", "notes-freebusy.md", "reconnect-rpc.md", "go-style-anchors.md"}
+	// Spelled in pieces so that this line does not cite them itself.
+	bad := []string{"reference" + "/", "DESIGN" + ".md", "/" + "shared/", "exchange-freebusy" + ".md", "notes-freebusy" + ".md", "reconnect-rpc" + ".md", "go-style-anchors" + ".md"}
 	err := filepath.WalkDir(".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -270,7 +271,7 @@ func TestCommentsCiteTheRepository(t *testing.T) {
 		}
 		for i, line := range strings.Split(string(data), "\n") {
 			for _, b := range bad {
-				if strings.Contains(line, b) && !(p == "deps_test.go" && strings.Contains(line, "bad := ")) {
+				if strings.Contains(line, b) {
 					t.Errorf("%s:%d cites %q, which is not in the repository", p, i+1, b)
 				}
 			}
