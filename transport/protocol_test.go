@@ -56,14 +56,14 @@ func parseDocSessions(t *testing.T) []docSession {
 // is closed when the document says so.
 func TestProtocolDocSampleSession(t *testing.T) {
 	sessions := parseDocSessions(t)
-	require.GreaterOrEqual(t, len(sessions), 6, "PROTOCOL.md lost its sample sessions")
+	require.GreaterOrEqual(t, len(sessions), 9, "PROTOCOL.md lost its sample sessions")
 	_, addr := startServer(t, staticSource, WithToken("s3cret"))
 	for i, s := range sessions {
 		nc, err := net.Dial("tcp", addr)
 		require.NoError(t, err)
 		require.NoError(t, nc.SetDeadline(time.Now().Add(5*time.Second)))
 		br := bufio.NewReader(nc)
-		var last map[string]any
+		var last any
 		for _, l := range s.lines {
 			if l.send {
 				_, err := io.WriteString(nc, l.text+"\n")
@@ -76,14 +76,32 @@ func TestProtocolDocSampleSession(t *testing.T) {
 			require.NoErrorf(t, json.Unmarshal([]byte(l.text), &want), "session %d: the document's reply is not JSON: %s", i+1, l.text)
 			require.NoError(t, json.Unmarshal([]byte(got), &have))
 			assert.Equalf(t, want, have, "session %d: reply differs from PROTOCOL.md\ndoc:    %s\nserver: %s", i+1, l.text, strings.TrimSpace(got))
-			last, _ = have.(map[string]any)
+			last = have
 		}
-		if code := errorCode(last); code == CodeVersionMismatch || code == CodeUnauthorized || code == CodeParseError || code == CodeMessageTooLarge {
+		if code := closingCode(last); code != 0 {
 			_, err := br.ReadString('\n')
 			assert.ErrorIsf(t, err, io.EOF, "session %d: the server must close the connection after error %d", i+1, code)
 		}
 		require.NoError(t, nc.Close())
 	}
+}
+
+// closingCode returns the error code in reply (an object or a batch's
+// array) after which PROTOCOL.md says the server closes the connection,
+// or 0.
+func closingCode(reply any) int {
+	replies, ok := reply.([]any)
+	if !ok {
+		replies = []any{reply}
+	}
+	for _, r := range replies {
+		m, _ := r.(map[string]any)
+		switch c := errorCode(m); c {
+		case CodeVersionMismatch, CodeUnauthorized, CodeParseError, CodeMessageTooLarge:
+			return c
+		}
+	}
+	return 0
 }
 
 func errorCode(resp map[string]any) int {

@@ -3,6 +3,7 @@ package transport
 import (
 	"bufio"
 	"bytes"
+	"container/list"
 	"context"
 	"crypto/subtle"
 	"encoding/json"
@@ -25,11 +26,15 @@ import (
 // ClientAuth to tls.RequireAndVerifyClientCert and ClientCAs.
 //
 // Every connection must start with calbridge.hello; other calls before it
-// are refused. Per connection the server bounds message size and calls in
-// flight, sets read and write deadlines, runs calbridge.freebusy calls
-// concurrently and answers pings inline, and closes the connection on any
-// write or framing error. Shutdown stops accepting, drains calls in flight
-// and then closes; Close closes at once.
+// are refused. Before the hello a connection may buffer only a few KiB
+// (WithServerMaxHelloBytes), the server holds at most WithServerMaxConns
+// connections, and failed hellos are slowed per client address
+// (WithServerAuthFailureLimit). Per connection the server bounds message
+// size and calls in flight, sets read and write deadlines, runs
+// calbridge.freebusy calls concurrently and answers pings inline, and
+// closes the connection on any write or framing error, after answering
+// the calls in flight for a framing error. Shutdown stops accepting,
+// drains calls in flight and then closes; Close closes at once.
 type Server struct {
 	src freebusy.Source
 	o   serverOptions
@@ -37,7 +42,10 @@ type Server struct {
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
 	conns     map[*serverConn]struct{}
+	preHello  list.List // of *serverConn that have not said hello, oldest first
 	closed    bool
+
+	auth authLimiter
 
 	shuttingDown atomic.Bool
 	wg           sync.WaitGroup // connection goroutines and calls
@@ -58,7 +66,12 @@ func NewServer(src freebusy.Source, opts ...ServerOption) (*Server, error) {
 	if err := o.validate(); err != nil {
 		return nil, err
 	}
-	return &Server{src: src, o: o, listeners: map[net.Listener]struct{}{}, conns: map[*serverConn]struct{}{}}, nil
+	return &Server{
+		src: src, o: o,
+		listeners: map[net.Listener]struct{}{},
+		conns:     map[*serverConn]struct{}{},
+		auth:      authLimiter{every: o.authEvery, burst: o.authBurst, addrs: map[string]*authBucket{}},
+	}, nil
 }
 
 // Serve accepts connections on l until Shutdown or Close, and then returns
@@ -112,22 +125,53 @@ func (s *Server) Serve(l net.Listener) error {
 	}
 }
 
-// track registers and starts a connection, or refuses it when shutting down.
+// track registers and starts a connection, or refuses it when shutting
+// down. At the connection bound it first closes the oldest connection that
+// has not said hello; when there is none, it closes nc instead.
 func (s *Server) track(nc net.Conn) bool {
-	sc := &serverConn{s: s, nc: nc, sem: make(chan struct{}, s.o.maxInFlight)}
-	sc.ctx, sc.cancel = context.WithCancel(context.Background())
 	s.mu.Lock()
 	if s.closed || s.shuttingDown.Load() {
 		s.mu.Unlock()
-		sc.cancel()
 		_ = nc.Close()
 		return false
 	}
+	var evicted *serverConn
+	if len(s.conns) >= s.o.maxConns {
+		e := s.preHello.Front()
+		if e == nil {
+			s.mu.Unlock()
+			s.o.log.Debug("transport: connection refused: at the connection bound", zap.Int("maxConns", s.o.maxConns))
+			_ = nc.Close()
+			return true
+		}
+		evicted = e.Value.(*serverConn)
+		s.preHello.Remove(e)
+		evicted.elem = nil
+		delete(s.conns, evicted)
+	}
+	sc := &serverConn{s: s, nc: nc, sem: make(chan struct{}, s.o.maxInFlight)}
+	sc.ctx, sc.cancel = context.WithCancel(context.Background())
 	s.conns[sc] = struct{}{}
+	sc.elem = s.preHello.PushBack(sc)
 	s.wg.Add(1)
 	s.mu.Unlock()
+	if evicted != nil {
+		s.o.log.Debug("transport: closed a connection without hello to make room", zap.Int("maxConns", s.o.maxConns))
+		evicted.close()
+	}
 	go sc.serve()
 	return true
+}
+
+// said records that sc completed its hello: it no longer makes room for
+// new connections.
+func (s *Server) said(sc *serverConn) {
+	s.mu.Lock()
+	if sc.elem != nil {
+		s.preHello.Remove(sc.elem)
+		sc.elem = nil
+	}
+	s.mu.Unlock()
 }
 
 // Shutdown stops accepting, refuses new calls (CodeShuttingDown, not
@@ -203,6 +247,10 @@ func (s *Server) wait() {
 func (s *Server) forget(sc *serverConn) {
 	s.mu.Lock()
 	delete(s.conns, sc)
+	if sc.elem != nil {
+		s.preHello.Remove(sc.elem)
+		sc.elem = nil
+	}
 	s.mu.Unlock()
 }
 
@@ -218,10 +266,14 @@ type serverConn struct {
 
 	sem      chan struct{} // calls in flight
 	inFlight atomic.Int32
+	calls    sync.WaitGroup // goroutines that will write a reply
+
+	elem *list.Element // in s.preHello until the hello; guarded by s.mu
 
 	wmu       sync.Mutex
 	closeOnce sync.Once
-	helloDone bool // only the reader goroutine touches it
+	helloDone bool      // only the reader goroutine touches it
+	helloBy   time.Time // the handshake deadline
 }
 
 func (sc *serverConn) close() {
@@ -238,38 +290,56 @@ func (sc *serverConn) serve() {
 	defer s.forget(sc)
 	defer sc.close()
 
-	br := bufio.NewReaderSize(sc.nc, 32<<10)
+	// A small buffer, like net/http's: before the hello, it and the line
+	// limit are all a connection may hold; longer lines accumulate in
+	// scratch, within the limit.
+	br := bufio.NewReaderSize(sc.nc, serverReadBufferSize)
 	var scratch []byte
 	// The hello must arrive within the handshake timeout of the accept,
 	// however many refused lines come before it; afterwards each read
 	// gets the (idle) read timeout.
-	helloBy := time.Now().Add(s.o.handshakeTimeout)
+	sc.helloBy = time.Now().Add(s.o.handshakeTimeout)
 	for {
-		deadline := time.Now().Add(s.o.readTimeout)
+		deadline, limit := time.Now().Add(s.o.readTimeout), s.o.maxMessageBytes
 		if !sc.helloDone {
-			deadline = helloBy
+			deadline, limit = sc.helloBy, min(limit, s.o.maxHelloBytes)
 		}
 		if err := sc.nc.SetReadDeadline(deadline); err != nil {
 			return
 		}
-		line, err := readLine(br, s.o.maxMessageBytes, &scratch)
+		line, err := readLine(br, limit, &scratch)
 		if err != nil {
 			if err == errLineTooLong {
-				sc.writeError(nil, &wireError{Code: CodeMessageTooLarge, Message: fmt.Sprintf("message exceeds %d bytes", s.o.maxMessageBytes), Data: reasonData(freebusy.ReasonInvalid, 0)})
+				msg := fmt.Sprintf("message exceeds %d bytes", limit)
+				if !sc.helloDone {
+					msg += " (the limit before " + methodHello + ")"
+				}
+				sc.writeError(nil, &wireError{Code: CodeMessageTooLarge, Message: msg, Data: reasonData(freebusy.ReasonInvalid, 0)})
+				sc.calls.Wait()
 			}
+			// Any other read error (the peer closed, a timeout): the
+			// calls in flight are cancelled, as net/http cancels a
+			// request whose client went away.
 			return
 		}
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
 		if !sc.handle(line) {
+			// A framing error or a refused hello: read no more, but
+			// answer the calls in flight before closing (PROTOCOL.md).
+			sc.calls.Wait()
 			return
 		}
 	}
 }
 
+// serverReadBufferSize is the read buffer of a server connection.
+const serverReadBufferSize = 4 << 10
+
 // handle dispatches one message and reports whether to keep reading.
 func (sc *serverConn) handle(line []byte) bool {
+	line = bytes.TrimLeft(line, " \t\r")
 	if line[0] == '[' {
 		return sc.handleBatch(line)
 	}
@@ -284,7 +354,7 @@ func (sc *serverConn) handle(line []byte) bool {
 		sc.writeError(nil, &wireError{Code: CodeParseError, Message: "parse error: " + err.Error(), Data: reasonData(freebusy.ReasonInvalid, 0)})
 		return false
 	}
-	resp, _, keep := sc.dispatch(&req, nil)
+	resp, _, keep := sc.dispatch(&req, nil, true)
 	if resp != nil {
 		sc.writeLine(resp)
 	}
@@ -295,8 +365,10 @@ func (sc *serverConn) handle(line []byte) bool {
 // their response line (nil for notifications); calbridge.freebusy runs on
 // its own goroutine (async) and writes its response itself, or, inside a
 // batch, sends it (nil for a notification) to out. keep is false when the
-// connection must be closed after the response.
-func (sc *serverConn) dispatch(req *wireRequest, out chan<- []byte) (resp []byte, async, keep bool) {
+// connection must be closed after the response; a nil resp with keep
+// false means: close without a reply. helloHere says whether a hello may
+// stand here: alone on its line, or first in a batch.
+func (sc *serverConn) dispatch(req *wireRequest, out chan<- []byte, helloHere bool) (resp []byte, async, keep bool) {
 	s := sc.s
 	notification := req.ID == nil
 	if req.JSONRPC != "2.0" || req.Method == "" || (!notification && !validID(req.ID)) {
@@ -304,7 +376,24 @@ func (sc *serverConn) dispatch(req *wireRequest, out chan<- []byte) (resp []byte
 		if !validID(id) {
 			id = nil
 		}
-		return sc.errorLine(id, &wireError{Code: CodeInvalidRequest, Message: `invalid request: want {"jsonrpc":"2.0","method":...,"id":...}`, Data: reasonData(freebusy.ReasonInvalid, 0)}), false, true
+		return sc.invalidRequest(id, `want {"jsonrpc":"2.0","method":...,"id":...}`), false, true
+	}
+	if bytes.Equal(req.ID, nullID) {
+		// PROTOCOL.md: a null id marks only replies the server cannot
+		// attribute to a request, so it is refused in requests.
+		return sc.invalidRequest(nil, `"id" must be a string or a number; null is reserved for unattributable errors`), false, true
+	}
+	if req.Method == methodHello {
+		switch {
+		case notification:
+			return sc.invalidRequest(nil, methodHello+" must be a request with an id"), false, true
+		case sc.helloDone:
+			return sc.invalidRequest(req.ID, methodHello+" already completed on this connection"), false, true
+		case !helloHere:
+			return sc.invalidRequest(req.ID, methodHello+" in a batch must be its first element"), false, true
+		}
+		resp, keep := sc.hello(req)
+		return resp, false, keep
 	}
 	reply := func(b []byte) []byte {
 		if notification {
@@ -312,26 +401,10 @@ func (sc *serverConn) dispatch(req *wireRequest, out chan<- []byte) (resp []byte
 		}
 		return b
 	}
-	if !sc.helloDone && req.Method != methodHello {
+	if !sc.helloDone {
 		return reply(sc.errorLine(req.ID, &wireError{Code: CodeHandshakeRequired, Message: "handshake required: call " + methodHello + " first", Data: reasonData(freebusy.ReasonInvalid, 0)})), false, true
 	}
 	switch req.Method {
-	case methodHello:
-		var p helloParams
-		if err := decodeParams(req.Params, helloMembers(), &p); err != nil {
-			return reply(sc.errorLine(req.ID, &wireError{Code: CodeInvalidParams, Message: "invalid hello params: " + err.Error(), Data: reasonData(freebusy.ReasonInvalid, 0)})), false, true
-		}
-		if p.Version < MinProtocolVersion || p.Version > ProtocolVersion {
-			s.o.log.Warn("transport: refused client: protocol version skew", zap.Int("clientVersion", p.Version), zap.String("remote", sc.nc.RemoteAddr().String()))
-			d, _ := json.Marshal(ErrorData{Reason: freebusy.ReasonUnavailable, Supported: supportedVersions()})
-			return sc.errorLine(req.ID, &wireError{Code: CodeVersionMismatch, Message: fmt.Sprintf("protocol version %d not supported; this server speaks %d to %d", p.Version, MinProtocolVersion, ProtocolVersion), Data: d}), false, false
-		}
-		if s.o.token != "" && subtle.ConstantTimeCompare([]byte(p.Token), []byte(s.o.token)) != 1 {
-			s.o.log.Warn("transport: refused client: bad token", zap.String("remote", sc.nc.RemoteAddr().String()))
-			return sc.errorLine(req.ID, &wireError{Code: CodeUnauthorized, Message: "unauthorized: missing or wrong token", Data: reasonData(freebusy.ReasonAccessDenied, 0)}), false, false
-		}
-		sc.helloDone = true
-		return reply(sc.resultLine(req.ID, helloResult{Version: ProtocolVersion, Server: s.o.name, MaxMessageBytes: s.o.maxMessageBytes})), false, true
 	case methodPing:
 		return reply(sc.resultLine(req.ID, struct{}{})), false, true
 	case methodFreeBusy:
@@ -358,9 +431,11 @@ func (sc *serverConn) dispatch(req *wireRequest, out chan<- []byte) (resp []byte
 		// Sources see UTC instants whatever offset the client wrote.
 		q.Start, q.End = q.Start.UTC(), q.End.UTC()
 		s.wg.Add(1)
+		sc.calls.Add(1)
 		id := req.ID
 		go func() {
 			defer s.wg.Done()
+			defer sc.calls.Done()
 			e := getEncoder()
 			sc.freeBusy(e, id, q)
 			<-sc.sem
@@ -380,6 +455,52 @@ func (sc *serverConn) dispatch(req *wireRequest, out chan<- []byte) (resp []byte
 	return reply(sc.errorLine(req.ID, &wireError{Code: CodeMethodNotFound, Message: "method not found: " + req.Method, Data: reasonData(freebusy.ReasonInvalid, 0)})), false, true
 }
 
+// hello answers calbridge.hello and reports whether to keep the
+// connection; a nil reply with keep false means: close without a reply
+// (the token could not be checked within the handshake timeout).
+func (sc *serverConn) hello(req *wireRequest) (resp []byte, keep bool) {
+	s := sc.s
+	var p helloParams
+	if err := decodeParams(req.Params, helloMembers(), &p); err != nil {
+		return sc.errorLine(req.ID, &wireError{Code: CodeInvalidParams, Message: "invalid hello params: " + err.Error(), Data: reasonData(freebusy.ReasonInvalid, 0)}), true
+	}
+	if p.Version < MinProtocolVersion || p.Version > ProtocolVersion {
+		s.o.log.Warn("transport: refused client: protocol version skew", zap.Int("clientVersion", p.Version), zap.String("remote", remoteString(sc.nc)))
+		d, _ := json.Marshal(ErrorData{Reason: freebusy.ReasonUnavailable, Supported: supportedVersions()})
+		return sc.errorLine(req.ID, &wireError{Code: CodeVersionMismatch, Message: fmt.Sprintf("protocol version %d not supported; this server speaks %d to %d", p.Version, MinProtocolVersion, ProtocolVersion), Data: d}), false
+	}
+	if s.o.token != "" {
+		// Every token check, right or wrong, takes a turn from the
+		// address's failure allowance, and a right one gives it back:
+		// once an address is over its limit, a quick answer cannot tell
+		// a guesser that it was right.
+		key := authKey(sc.nc.RemoteAddr())
+		if !s.auth.take(sc.ctx, key, sc.helloBy) {
+			s.o.log.Debug("transport: refused client: too many failed hellos from its address", zap.String("remote", remoteString(sc.nc)))
+			return nil, false
+		}
+		if subtle.ConstantTimeCompare([]byte(p.Token), []byte(s.o.token)) != 1 {
+			s.o.log.Warn("transport: refused client: bad token", zap.String("remote", remoteString(sc.nc)))
+			return sc.errorLine(req.ID, &wireError{Code: CodeUnauthorized, Message: "unauthorized: missing or wrong token", Data: reasonData(freebusy.ReasonAccessDenied, 0)}), false
+		}
+		s.auth.refund(key)
+	}
+	sc.helloDone = true
+	s.said(sc)
+	return sc.resultLine(req.ID, helloResult{Version: ProtocolVersion, Server: s.o.name, MaxMessageBytes: s.o.maxMessageBytes}), true
+}
+
+func (sc *serverConn) invalidRequest(id json.RawMessage, why string) []byte {
+	return sc.errorLine(id, &wireError{Code: CodeInvalidRequest, Message: "invalid request: " + why, Data: reasonData(freebusy.ReasonInvalid, 0)})
+}
+
+func remoteString(nc net.Conn) string {
+	if a := nc.RemoteAddr(); a != nil {
+		return a.String()
+	}
+	return ""
+}
+
 // handleBatch serves a JSON-RPC batch (specification §6): the responses
 // are written as one array once every call of the batch has finished.
 func (sc *serverConn) handleBatch(line []byte) bool {
@@ -396,23 +517,25 @@ func (sc *serverConn) handleBatch(line []byte) bool {
 	var lines [][]byte
 	async := 0
 	keep := true
-	for _, raw := range reqs {
+	for i, raw := range reqs {
 		var req wireRequest
 		if raw[0] != '{' || json.Unmarshal(raw, &req) != nil {
-			lines = append(lines, sc.errorLine(nil, &wireError{Code: CodeInvalidRequest, Message: "invalid request in batch", Data: reasonData(freebusy.ReasonInvalid, 0)}))
+			lines = append(lines, sc.invalidRequest(nil, "not a request object"))
 			continue
 		}
-		resp, isAsync, k := sc.dispatch(&req, out)
+		resp, isAsync, k := sc.dispatch(&req, out, i == 0)
 		if isAsync {
 			async++
+		}
+		if !k && resp == nil {
+			return false // close without a reply
 		}
 		if resp != nil {
 			lines = append(lines, resp)
 		}
-		if !k {
-			keep = false
-			break
-		}
+		// After a refused hello the rest of the batch is still
+		// answered (refused: no hello), and then the connection closes.
+		keep = keep && k
 	}
 	if async == 0 {
 		sc.writeBatch(lines)
@@ -420,8 +543,10 @@ func (sc *serverConn) handleBatch(line []byte) bool {
 	}
 	sc.inFlight.Add(1)
 	sc.s.wg.Add(1)
+	sc.calls.Add(1)
 	go func() {
 		defer sc.s.wg.Done()
+		defer sc.calls.Done()
 		defer sc.inFlight.Add(-1)
 		for range async {
 			if b := <-out; b != nil {

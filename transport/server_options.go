@@ -14,6 +14,10 @@ const (
 	DefaultServerWriteTimeout     = 10 * time.Second
 	DefaultServerCallTimeout      = 30 * time.Second
 	DefaultServerHandshakeTimeout = 10 * time.Second
+	DefaultServerMaxHelloBytes    = 8 << 10
+	DefaultServerMaxConns         = 1024
+	DefaultServerAuthFailureBurst = 10
+	DefaultServerAuthFailureEvery = time.Second
 )
 
 type serverOptions struct {
@@ -26,6 +30,10 @@ type serverOptions struct {
 	callTimeout      time.Duration
 	handshakeTimeout time.Duration
 	name             string
+	maxHelloBytes    int
+	maxConns         int
+	authEvery        time.Duration
+	authBurst        int
 }
 
 // WithServerMaxMessageBytes bounds a request line (default 1 MiB). A
@@ -70,6 +78,39 @@ func WithServerHandshakeTimeout(d time.Duration) ServerOption {
 	return serverOption(func(o *serverOptions) { o.handshakeTimeout = d })
 }
 
+// WithServerMaxHelloBytes bounds each line read before the connection's
+// calbridge.hello has succeeded (default 8 KiB, and never more than
+// WithServerMaxMessageBytes), so that an unauthenticated connection holds
+// at most a few KiB of buffers. A longer line is answered with
+// CodeMessageTooLarge and the connection is closed. A [hello, call] batch
+// sent as the first line must fit in it. A non-positive n makes NewServer
+// fail with ErrInvalidOption.
+func WithServerMaxHelloBytes(n int) ServerOption {
+	return serverOption(func(o *serverOptions) { o.maxHelloBytes = n })
+}
+
+// WithServerMaxConns bounds the connections the server holds at once
+// (default 1024). A connection accepted at the bound makes room by closing
+// the oldest connection that has not completed its calbridge.hello; when
+// every connection has, the new one is closed at once, without a reply.
+// A non-positive n makes NewServer fail with ErrInvalidOption.
+func WithServerMaxConns(n int) ServerOption {
+	return serverOption(func(o *serverOptions) { o.maxConns = n })
+}
+
+// WithServerAuthFailureLimit slows the guessing of tokens: each client
+// address (IP; IPv6 by /64) may fail burst hellos (missing or wrong token)
+// at once, and then one every interval. While an address is over its
+// limit, every hello from it, right or wrong, waits for its turn before its
+// token is checked, so that the absence of a quick answer reveals nothing;
+// a hello that cannot be checked before the handshake timeout is closed
+// without a reply. Other addresses are not slowed. Defaults: one failure a
+// second after a burst of 10. A non-positive interval or burst makes
+// NewServer fail with ErrInvalidOption.
+func WithServerAuthFailureLimit(every time.Duration, burst int) ServerOption {
+	return serverOption(func(o *serverOptions) { o.authEvery, o.authBurst = every, burst })
+}
+
 // WithServerName sets the name the server reports in the hello result
 // (default "calbridge"). An empty name makes NewServer fail with
 // ErrInvalidOption.
@@ -87,6 +128,10 @@ func defaultServerOptions() serverOptions {
 		callTimeout:      DefaultServerCallTimeout,
 		handshakeTimeout: DefaultServerHandshakeTimeout,
 		name:             "calbridge",
+		maxHelloBytes:    DefaultServerMaxHelloBytes,
+		maxConns:         DefaultServerMaxConns,
+		authEvery:        DefaultServerAuthFailureEvery,
+		authBurst:        DefaultServerAuthFailureBurst,
 	}
 }
 
@@ -98,6 +143,12 @@ func (o *serverOptions) validate() error {
 		return configError("server max in flight must be positive")
 	case o.readTimeout <= 0 || o.writeTimeout <= 0 || o.callTimeout <= 0 || o.handshakeTimeout <= 0:
 		return configError("server timeouts must be positive")
+	case o.maxHelloBytes <= 0:
+		return configError("server max hello bytes must be positive")
+	case o.maxConns <= 0:
+		return configError("server max conns must be positive")
+	case o.authEvery <= 0 || o.authBurst <= 0:
+		return configError("server auth failure limit must be positive")
 	case o.name == "":
 		return configError("server name must not be empty")
 	}

@@ -117,6 +117,10 @@ func TestServerJSONRPCEdges(t *testing.T) {
 	_, addr := startServer(t, staticSource)
 	rc := dialRaw(t, addr)
 	rc.send(`{"jsonrpc":"2.0","method":"calbridge.ping"}`) // notification before hello: no reply
+	rc.send(`{"jsonrpc":"2.0","id":"p","method":"calbridge.hello","params":{"version":1,"colour":"red"}}`)
+	m := rc.recv()
+	assert.Equal(t, "p", m["id"])
+	assert.Equal(t, CodeInvalidParams, code(t, m), "unknown hello member; the hello may be retried")
 	rc.hello()
 	tests := []struct {
 		name string
@@ -127,7 +131,7 @@ func TestServerJSONRPCEdges(t *testing.T) {
 		{"wrong version member", `{"jsonrpc":"1.0","id":1,"method":"calbridge.ping"}`, float64(1), CodeInvalidRequest},
 		{"no method", `{"jsonrpc":"2.0","id":2}`, float64(2), CodeInvalidRequest},
 		{"object id", `{"jsonrpc":"2.0","id":{"x":1},"method":"calbridge.ping"}`, nil, CodeInvalidRequest},
-		{"unknown hello member", `{"jsonrpc":"2.0","id":3,"method":"calbridge.hello","params":{"version":1,"colour":"red"}}`, float64(3), CodeInvalidParams},
+		{"second hello", `{"jsonrpc":"2.0","id":3,"method":"calbridge.hello","params":{"version":1,"colour":"red"}}`, float64(3), CodeInvalidRequest},
 		{"query as array", `{"jsonrpc":"2.0","id":4,"method":"calbridge.freebusy","params":[1,2]}`, float64(4), CodeInvalidParams},
 		{"misspelt query member", `{"jsonrpc":"2.0","id":5,"method":"calbridge.freebusy","params":{"atendees":["a@x"],"start":"2026-03-02T00:00:00Z","end":"2026-03-03T00:00:00Z"}}`, float64(5), CodeInvalidParams},
 		{"bad status granularity", `{"jsonrpc":"2.0","id":6,"method":"calbridge.freebusy","params":{"attendees":["a@x"],"start":"2026-03-02T00:00:00Z","end":"2026-03-03T00:00:00Z","granularityMinutes":3}}`, float64(6), CodeInvalidParams},
@@ -146,9 +150,9 @@ func TestServerJSONRPCEdges(t *testing.T) {
 		})
 	}
 	rc.send(`{"jsonrpc":"2.0","id":null,"method":"calbridge.ping"}`)
-	m := rc.recv()
+	m = rc.recv()
 	assert.Nil(t, m["id"])
-	assert.Contains(t, m, "result", "a null id is a request, answered with a null id")
+	assert.Equal(t, CodeInvalidRequest, code(t, m), "a null id is refused: null ids mark only unattributable errors")
 	rc.send(`[]`)
 	assert.Equal(t, CodeInvalidRequest, code(t, rc.recv()))
 	rc.send(`5`)
@@ -341,6 +345,10 @@ func TestNewServerValidates(t *testing.T) {
 		"zero call timeout":      {staticSource, []ServerOption{WithServerCallTimeout(0)}},
 		"zero handshake timeout": {staticSource, []ServerOption{WithServerHandshakeTimeout(0)}},
 		"empty name":             {staticSource, []ServerOption{WithServerName("")}},
+		"zero hello bytes":       {staticSource, []ServerOption{WithServerMaxHelloBytes(0)}},
+		"zero max conns":         {staticSource, []ServerOption{WithServerMaxConns(0)}},
+		"zero auth interval":     {staticSource, []ServerOption{WithServerAuthFailureLimit(0, 1)}},
+		"zero auth burst":        {staticSource, []ServerOption{WithServerAuthFailureLimit(time.Second, 0)}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

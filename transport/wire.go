@@ -292,19 +292,26 @@ var errLineTooLong = errors.New("message too large")
 
 // readLine returns the next newline-terminated message without its line
 // terminator ("\n" or "\r\n"). The slice is valid until the next call. A
-// message longer than max bytes yields errLineTooLong; the rest of the
-// stream is then unusable and the caller must close the connection.
+// message longer than max bytes (the terminator not counted) yields
+// errLineTooLong as soon as that is known, having buffered at most max+2
+// bytes besides br's buffer; the rest of the stream is then unusable and
+// the caller must close the connection.
 func readLine(br *bufio.Reader, max int, scratch *[]byte) ([]byte, error) {
 	line, err := br.ReadSlice('\n')
 	if err == bufio.ErrBufferFull {
-		acc := append((*scratch)[:0], line...)
+		acc := (*scratch)[:0]
 		for err == bufio.ErrBufferFull {
-			if len(acc) > max {
+			// No terminator yet: every byte but a trailing '\r' is message.
+			if len(acc)+len(line)-1 > max {
 				return nil, errLineTooLong
 			}
+			acc = appendBounded(acc, line, max)
 			line, err = br.ReadSlice('\n')
-			acc = append(acc, line...)
 		}
+		if err == nil && len(acc)+len(line)-2 > max { // message + "\r\n"
+			return nil, errLineTooLong
+		}
+		acc = appendBounded(acc, line, max)
 		*scratch = acc
 		line = acc
 	}
@@ -322,6 +329,30 @@ func readLine(br *bufio.Reader, max int, scratch *[]byte) ([]byte, error) {
 		return nil, errLineTooLong
 	}
 	return line, nil
+}
+
+// appendBounded appends b to acc, growing acc by doubling but never past
+// the max+2 bytes a line with its terminator may take, so that a line
+// limit also bounds the memory held for it.
+func appendBounded(acc, b []byte, max int) []byte {
+	if need := len(acc) + len(b); need > cap(acc) {
+		n := 2 * cap(acc)
+		if limit := max + 2; limit > 0 && n > limit {
+			n = limit
+		}
+		n = maxInt(n, need)
+		grown := make([]byte, len(acc), n)
+		copy(grown, acc)
+		acc = grown
+	}
+	return append(acc, b...)
+}
+
+func maxInt(a, b int) int {
+	if a > b {
+		return a
+	}
+	return b
 }
 
 // validID reports whether raw is a JSON-RPC id: a string, a number or null.
