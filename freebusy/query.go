@@ -146,10 +146,17 @@ type Limits struct {
 	MaxGranularity time.Duration
 }
 
-// DefaultLimits are the limits Query.Validate applies: 62 days, 100
-// attendees (the EWS per-request maximum), granularity 5 to 1440 minutes
-// (the EWS MergedFreeBusyIntervalInMinutes range).
-var DefaultLimits = Limits{
+// DefaultLimits returns the limits Query.Validate applies, and that the
+// zero fields of a Limits stand for: 62 days, 100 attendees (the EWS
+// per-request maximum), granularity 5 to 1440 minutes (the EWS
+// MergedFreeBusyIntervalInMinutes range). They are fixed, so that queries
+// validated at the same time never see them change; to apply others, call
+// Limits.Validate on a Limits of your own, or give it to a side's
+// WithLimits option.
+func DefaultLimits() Limits { return defaultLimits }
+
+// defaultLimits is what DefaultLimits returns; it is never written.
+var defaultLimits = Limits{
 	MaxWindow:      62 * 24 * time.Hour,
 	MaxAttendees:   100,
 	MinGranularity: 5 * time.Minute,
@@ -160,16 +167,16 @@ var DefaultLimits = Limits{
 // the field of DefaultLimits: the limits Validate actually applies.
 func (l Limits) WithDefaults() Limits {
 	if l.MaxWindow <= 0 {
-		l.MaxWindow = DefaultLimits.MaxWindow
+		l.MaxWindow = defaultLimits.MaxWindow
 	}
 	if l.MaxAttendees <= 0 {
-		l.MaxAttendees = DefaultLimits.MaxAttendees
+		l.MaxAttendees = defaultLimits.MaxAttendees
 	}
 	if l.MinGranularity <= 0 {
-		l.MinGranularity = DefaultLimits.MinGranularity
+		l.MinGranularity = defaultLimits.MinGranularity
 	}
 	if l.MaxGranularity <= 0 {
-		l.MaxGranularity = DefaultLimits.MaxGranularity
+		l.MaxGranularity = defaultLimits.MaxGranularity
 	}
 	return l
 }
@@ -225,7 +232,7 @@ func (e *QueryError) Is(target error) bool {
 }
 
 // Validate checks q against DefaultLimits. See Limits.Validate.
-func (q Query) Validate() error { return DefaultLimits.Validate(q) }
+func (q Query) Validate() error { return defaultLimits.Validate(q) }
 
 // Validate checks q: at least one attendee, none empty, no duplicates
 // (compared case-insensitively), no more than MaxAttendees; a window with

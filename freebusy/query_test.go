@@ -135,12 +135,39 @@ func TestQueryJSONRoundTrip(t *testing.T) {
 func TestLimitsWithDefaults(t *testing.T) {
 	got := Limits{MaxAttendees: 20, MaxGranularity: -1}.WithDefaults()
 	assert.Equal(t, Limits{
-		MaxWindow:      DefaultLimits.MaxWindow,
+		MaxWindow:      DefaultLimits().MaxWindow,
 		MaxAttendees:   20,
-		MinGranularity: DefaultLimits.MinGranularity,
-		MaxGranularity: DefaultLimits.MaxGranularity,
+		MinGranularity: DefaultLimits().MinGranularity,
+		MaxGranularity: DefaultLimits().MaxGranularity,
 	}, got, "set fields stay, zero and negative ones take the default")
-	assert.Equal(t, DefaultLimits, Limits{}.WithDefaults())
+	assert.Equal(t, DefaultLimits(), Limits{}.WithDefaults())
+}
+
+// The defaults are a value no caller can change: what a program does with
+// the copy it gets touches neither other callers nor Validate, and reading
+// them while queries are validated is no data race (go test -race).
+func TestDefaultLimitsCannotBeChanged(t *testing.T) {
+	want := Limits{MaxWindow: 62 * 24 * time.Hour, MaxAttendees: 100, MinGranularity: 5 * time.Minute, MaxGranularity: 1440 * time.Minute}
+	require.Equal(t, want, DefaultLimits())
+
+	q := validQuery(t)
+	q.Attendees = []string{"a@example.com", "b@example.com", "c@example.com"}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 100 {
+			l := DefaultLimits()
+			l.MaxAttendees = 1
+			l.MaxWindow = time.Minute
+			assert.Error(t, l.Validate(q), "a Limits of one's own applies")
+		}
+	}()
+	for range 100 {
+		assert.NoError(t, q.Validate())
+		assert.NoError(t, Limits{}.Validate(q))
+	}
+	<-done
+	assert.Equal(t, want, DefaultLimits(), "changing a copy changes nothing")
 }
 
 // Durations travel in the protocols' units, minutes and milliseconds, so

@@ -44,8 +44,8 @@ func WithLogger(l *zap.Logger) Option {
 }
 
 // WithLimits sets the query limits beyond which a CalendarSource refuses a
-// query. The default is freebusy.DefaultLimits; zero fields mean the field
-// of freebusy.DefaultLimits. A negative field, or a minimum granularity
+// query. The default is freebusy.DefaultLimits(); zero fields mean the field
+// of freebusy.DefaultLimits(). A negative field, or a minimum granularity
 // above the maximum, makes LoadCalendars fail with an error matching
 // ErrInvalidOption.
 func WithLimits(l freebusy.Limits) Option {

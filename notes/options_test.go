@@ -35,7 +35,7 @@ func TestLoadCalendarsOptionDefaults(t *testing.T) {
 	assert.NotNil(t, src.cfg.Logger)
 	assert.Zero(t, src.cfg.maxOccurrences)
 	assert.Zero(t, src.cfg.maxAge)
-	assert.Equal(t, freebusy.DefaultLimits, src.cfg.Limits)
+	assert.Equal(t, freebusy.DefaultLimits(), src.cfg.Limits)
 	assert.Equal(t, BusyPolicy{}, src.cfg.policy)
 }
 

@@ -318,7 +318,25 @@ func serveHTTP(h http.Handler) (*httpServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &httpServer{url: "http://" + l.Addr().String(), srv: &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}, ln: l}
+	srv := &http.Server{
+		Handler: h,
+		// Every phase of a request is bounded, so that clients that are
+		// slow, or slow on purpose, cannot hold connections, goroutines
+		// and buffers: the headers must arrive within 5 s, the whole
+		// request, body included, within 30 s (the handlers' own body
+		// deadline, their WithReadTimeout, is 30 s too), and the answer
+		// must be written within 60 s of the request's start, which
+		// leaves the handlers time to ask their Source. A keep-alive
+		// connection idle for 2 minutes is closed, and request headers
+		// are capped at 64 KiB (Go's default is 1 MiB), ample for
+		// authentication tokens.
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
+	s := &httpServer{url: "http://" + l.Addr().String(), srv: srv, ln: l}
 	go func() { _ = s.srv.Serve(l) }()
 	return s, nil
 }

@@ -30,6 +30,7 @@ const defaultAutodiscoverBytes = 64 << 10
 // An AutodiscoverHandler is safe for concurrent use.
 type AutodiscoverHandler struct {
 	ewsURL string
+	cfg    autodiscoverConfig
 	log    *zap.Logger
 	body   int64
 }
@@ -48,14 +49,17 @@ func NewAutodiscoverHandler(ewsURL string, opts ...AutodiscoverOption) (*Autodis
 	if err != nil {
 		return nil, err
 	}
-	return &AutodiscoverHandler{ewsURL: u.String(), log: cfg.Logger.Named("autodiscover"), body: cfg.bodyLimit(defaultAutodiscoverBytes)}, nil
+	return &AutodiscoverHandler{ewsURL: u.String(), cfg: cfg, log: cfg.Logger.Named("autodiscover"), body: cfg.bodyLimit(defaultAutodiscoverBytes)}, nil
 }
 
 // ServeHTTP implements http.Handler. It answers POSTed Autodiscover
 // requests; a body that is not one, or asks for another response schema,
 // gets an Autodiscover error response (ErrorCode 600 "Invalid Request",
-// 601 "Provider is not available"), as Exchange does.
+// 601 "Provider is not available"), as Exchange does; a body that does not
+// arrive within the read timeout (WithReadTimeout) gets 408 Request
+// Timeout.
 func (h *AutodiscoverHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	timedOut := h.cfg.BoundBody(w, r)
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		http.Error(w, "ews: Autodiscover needs POST", http.StatusMethodNotAllowed)
@@ -63,6 +67,11 @@ func (h *AutodiscoverHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) 
 	}
 	// One byte of slack, so that the decoder's own limit reports ErrTooLarge.
 	req, err := decodeAutodiscoverRequest(http.MaxBytesReader(w, r.Body, h.body+1), h.body)
+	if err != nil && timedOut() {
+		h.log.Debug("autodiscover request body timed out", zap.Error(err))
+		http.Error(w, "ews: the Autodiscover request body did not arrive in time", http.StatusRequestTimeout)
+		return
+	}
 	var e encoder
 	e.raw(xmlHeader)
 	e.raw(`<Autodiscover xmlns="` + namespaceAutodiscoverResponse + `">`)

@@ -46,8 +46,9 @@
 // not apply does not compile: ClientOption, HandlerOption and
 // AutodiscoverOption. Knobs shared by NewClient and NewHandler
 // (WithLimits) return an Option, which is both; knobs every constructor
-// reads (WithLogger, WithMaxBodyBytes) return a CommonOption. A
-// constructor given a value an option cannot take fails at once with an
+// reads (WithLogger, WithMaxBodyBytes) return a CommonOption; the
+// handlers' knob (WithReadTimeout, a deadline for reading the request body)
+// returns a ServerOption, which both handlers take. A constructor given a value an option cannot take fails at once with an
 // error that names the option; nil loggers and *http.Clients mean the
 // defaults.
 //

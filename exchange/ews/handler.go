@@ -37,7 +37,9 @@ import (
 // 5..1440 minutes or longer than the window), ErrorInvalidFreeBusyViewType,
 // ErrorTimeZone, ErrorSchemaValidation (malformed XML, DOCTYPE) and
 // ErrorInvalidRequest (too large, suggestions only). Per-mailbox failures
-// are ResponseMessages with the code of their reason.
+// are ResponseMessages with the code of their reason. A body that does not
+// arrive within the read timeout (WithReadTimeout, 30 s by default) is cut
+// off and answered 408 Request Timeout, with an ErrorInvalidRequest fault.
 //
 // A SOAP 1.2 request (envelope namespace
 // http://www.w3.org/2003/05/soap-envelope) is answered in SOAP 1.2, with
@@ -95,6 +97,7 @@ func requestFault(code exchange.ResponseCode, msg string) *SOAPFault {
 
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	timedOut := h.cfg.BoundBody(w, r)
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		http.Error(w, "ews: GetUserAvailability needs POST", http.StatusMethodNotAllowed)
@@ -106,11 +109,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var de *DecodeError
 		status, code := http.StatusInternalServerError, exchange.CodeSchemaValidation
-		if errors.As(err, &de) && errors.Is(de.Err, ErrTooLarge) {
+		msg := err.Error()
+		switch {
+		case timedOut():
+			status, code = http.StatusRequestTimeout, exchange.CodeInvalidRequest
+			msg = "ews: the request body did not arrive in time"
+		case errors.As(err, &de) && errors.Is(de.Err, ErrTooLarge):
 			status, code = http.StatusRequestEntityTooLarge, exchange.CodeInvalidRequest
 		}
 		h.log.Debug("bad request", zap.Error(err))
-		h.writeFault(w, status, requestFault(code, err.Error()), isSOAP12ContentType(r.Header.Get("Content-Type")))
+		h.writeFault(w, status, requestFault(code, msg), isSOAP12ContentType(r.Header.Get("Content-Type")))
 		return
 	}
 	resp, fault := h.answer(r.Context(), req)
@@ -130,8 +138,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // writeFault answers with f in the request's SOAP version. status is the
-// SOAP 1.1 status (500, or 413 for a body that is too large); a SOAP 1.2
-// fault other than 413 gets 400 for env:Sender and 500 for env:Receiver
+// SOAP 1.1 status (500, 413 for a body that is too large, or 408 for one
+// that did not arrive in time); a SOAP 1.2 fault other than 413 and 408
+// gets 400 for env:Sender and 500 for env:Receiver
 // (SOAP 1.2 Part 2 §7.5.1.2).
 func (h *Handler) writeFault(w http.ResponseWriter, status int, f *SOAPFault, soap12 bool) {
 	var buf bytes.Buffer

@@ -18,6 +18,10 @@ const pkg = "ews"
 // it cannot take; the error's text names the option.
 var ErrInvalidOption = config.ErrInvalidOption
 
+// DefaultReadTimeout is how long a Handler or AutodiscoverHandler waits
+// for a request's body, unless WithReadTimeout says otherwise.
+const DefaultReadTimeout = config.DefaultReadTimeout
+
 // DefaultMaxRetries is how often a Client retries a request the server
 // throttled (ErrorServerBusy, HTTP 503 or 429), unless WithMaxRetries says
 // otherwise.
@@ -36,6 +40,12 @@ type AutodiscoverOption interface{ applyAutodiscover(*autodiscoverConfig) }
 type Option interface {
 	ClientOption
 	HandlerOption
+}
+
+// ServerOption configures both NewHandler and NewAutodiscoverHandler.
+type ServerOption interface {
+	HandlerOption
+	AutodiscoverOption
 }
 
 // CommonOption configures NewClient, NewHandler and NewAutodiscoverHandler.
@@ -85,6 +95,12 @@ type bothOption func(*baseConfig)
 
 func (f bothOption) applyClient(c *clientConfig)   { f(&c.baseConfig) }
 func (f bothOption) applyHandler(c *handlerConfig) { f(&c.baseConfig) }
+
+// serverOption applies to NewHandler and NewAutodiscoverHandler.
+type serverOption func(*baseConfig)
+
+func (f serverOption) applyHandler(c *handlerConfig)           { f(&c.baseConfig) }
+func (f serverOption) applyAutodiscover(c *autodiscoverConfig) { f(&c.baseConfig) }
 
 type clientOption func(*clientConfig)
 
@@ -151,7 +167,7 @@ func WithMaxBodyBytes(n int64) CommonOption {
 }
 
 // WithLimits sets the query limits that a Client splits by and a Handler
-// enforces. The default is freebusy.DefaultLimits; zero fields fall back to
+// enforces. The default is freebusy.DefaultLimits(); zero fields fall back to
 // it. A negative field, or a minimum granularity above the maximum, makes
 // the constructor fail.
 func WithLimits(l freebusy.Limits) Option {
@@ -192,6 +208,21 @@ func WithMaxRetries(n int) ClientOption {
 		}
 		c.maxRetries = n
 	})
+}
+
+// WithReadTimeout bounds how long a Handler or AutodiscoverHandler waits
+// for the body of a request, counted from when it starts to serve it: a
+// client that trickles its body is cut off then and answered 408 Request
+// Timeout, so that slow clients cannot hold connections open. The handler
+// sets the connection's read deadline through http.ResponseController,
+// which the server lifts once the body has been read. The default is
+// DefaultReadTimeout. Zero sets no deadline, leaving the body to the
+// http.Server's own ReadTimeout; a server ReadTimeout no longer than the
+// handler's is left in force too, and a ResponseWriter that cannot take a
+// deadline (httptest.ResponseRecorder) serves unbounded. A negative
+// duration makes the constructor fail.
+func WithReadTimeout(d time.Duration) ServerOption {
+	return serverOption(func(c *baseConfig) { c.SetReadTimeout(pkg, d) })
 }
 
 // WithDetails sets whether a Handler answers Detailed and DetailedMerged

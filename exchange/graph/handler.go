@@ -27,7 +27,9 @@ import (
 // default as Graph wants, and an interval of 5 to 1440 minutes), honours
 // Prefer: outlook.timezone for the item times, and maps a Source's failure
 // of the whole query to an HTTP status with Graph's error envelope (a
-// throttled one to 429 with Retry-After).
+// throttled one to 429 with Retry-After). A body that does not arrive
+// within the read timeout (WithReadTimeout, DefaultReadTimeout by default)
+// is cut off and answered 408 Request Timeout.
 type Handler struct {
 	src freebusy.Source
 	cfg handlerConfig
@@ -39,8 +41,8 @@ var _ http.Handler = (*Handler)(nil)
 // errNoSource is NewHandler's error for a nil Source.
 var errNoSource = errors.New("graph: NewHandler: nil freebusy.Source")
 
-// NewHandler returns a handler answering from src. It reads WithLimits and
-// WithLogger, and fails with an error matching ErrInvalidOption, naming the
+// NewHandler returns a handler answering from src. It reads WithLimits,
+// WithLogger and WithReadTimeout, and fails with an error matching ErrInvalidOption, naming the
 // first option given a value it cannot take, or with an error when src is
 // nil.
 func NewHandler(src freebusy.Source, opts ...HandlerOption) (*Handler, error) {
@@ -56,6 +58,7 @@ func NewHandler(src freebusy.Source, opts ...HandlerOption) (*Handler, error) {
 
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	timedOut := h.cfg.BoundBody(w, r)
 	if !schedulePath(r.URL.Path) {
 		writeError(w, http.StatusNotFound, "ResourceNotFound", "resource not found", 0)
 		return
@@ -67,11 +70,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	req, err := DecodeGetScheduleRequest(http.MaxBytesReader(w, r.Body, MaxRequestBytes))
 	if err != nil {
-		status := http.StatusBadRequest
-		if errors.Is(err, ErrTooLarge) {
+		status, msg := http.StatusBadRequest, err.Error()
+		switch {
+		case timedOut():
+			status, msg = http.StatusRequestTimeout, "graph: the request body did not arrive in time"
+		case errors.Is(err, ErrTooLarge):
 			status = http.StatusRequestEntityTooLarge
 		}
-		writeError(w, status, "BadRequest", err.Error(), 0)
+		writeError(w, status, "BadRequest", msg, 0)
 		return
 	}
 	q, err := req.Query()

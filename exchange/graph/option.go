@@ -25,6 +25,10 @@ const DefaultMaxRetries = 3
 // deadline, unless WithCallTimeout says otherwise.
 const DefaultCallTimeout = config.DefaultCallTimeout
 
+// DefaultReadTimeout is how long a Handler waits for a request's body,
+// unless WithReadTimeout says otherwise.
+const DefaultReadTimeout = config.DefaultReadTimeout
+
 // ErrInvalidOption is matched (errors.Is) by the error NewClient and
 // NewHandler return for an option given a value it cannot take.
 var ErrInvalidOption = config.ErrInvalidOption
@@ -63,6 +67,11 @@ type commonOption func(*config.Common)
 func (f commonOption) applyClient(c *clientConfig)   { f(&c.Common) }
 func (f commonOption) applyHandler(h *handlerConfig) { f(&h.Common) }
 
+// handlerOption sets a knob only NewHandler reads.
+type handlerOption func(*handlerConfig)
+
+func (f handlerOption) applyHandler(h *handlerConfig) { f(h) }
+
 // clientOption sets a knob only NewClient reads.
 type clientOption func(*clientConfig)
 
@@ -78,8 +87,8 @@ func WithLogger(l *zap.Logger) Option {
 // WithLimits sets the query limits: a Client splits queries of up to 100
 // times them into requests Graph accepts, and a Handler refuses queries
 // beyond them (and beyond Graph's own, MaxSchedules and MaxWindow). The
-// default is freebusy.DefaultLimits; zero fields mean the field of
-// freebusy.DefaultLimits. A negative field, or a minimum granularity above
+// default is freebusy.DefaultLimits(); zero fields mean the field of
+// freebusy.DefaultLimits(). A negative field, or a minimum granularity above
 // the maximum, makes the constructor fail with an error matching
 // ErrInvalidOption.
 func WithLimits(l freebusy.Limits) Option {
@@ -106,6 +115,21 @@ func WithConcurrency(n int) ClientOption {
 // duration makes NewClient fail with an error matching ErrInvalidOption.
 func WithCallTimeout(d time.Duration) ClientOption {
 	return clientOption(func(c *clientConfig) { c.SetCallTimeout(pkg, d) })
+}
+
+// WithReadTimeout bounds how long a Handler waits for the body of a
+// request, counted from when it starts to serve it: a client that trickles
+// its body is cut off then and answered 408 Request Timeout, so that slow
+// clients cannot hold connections open. The Handler sets the connection's
+// read deadline through http.ResponseController, which the server lifts
+// once the body has been read. The default is DefaultReadTimeout. Zero
+// sets no deadline, leaving the body to the http.Server's own
+// ReadTimeout; a server ReadTimeout no longer than the Handler's is left
+// in force too, and a ResponseWriter that cannot take a deadline
+// (httptest.ResponseRecorder) serves unbounded. A negative duration makes
+// NewHandler fail with an error matching ErrInvalidOption.
+func WithReadTimeout(d time.Duration) HandlerOption {
+	return handlerOption(func(h *handlerConfig) { h.SetReadTimeout(pkg, d) })
 }
 
 // WithBaseURL sets the base URL a Client posts to, without the trailing

@@ -575,7 +575,7 @@ func FuzzDecodeGetSchedule(f *testing.F) {
 		// The same bytes as a request, as Handler reads them.
 		if req, err := DecodeGetScheduleRequest(bytes.NewReader(body)); err == nil {
 			if q, err := req.Query(); err == nil {
-				_ = freebusy.DefaultLimits.Validate(q)
+				_ = freebusy.DefaultLimits().Validate(q)
 			} else if !errors.Is(err, freebusy.ErrInvalid) {
 				t.Fatalf("request query error %v is not typed", err)
 			}

@@ -41,8 +41,8 @@ func WithConcurrency(n int) Option {
 }
 
 // WithLimits sets the query limits a Source refuses queries beyond. The
-// default is freebusy.DefaultLimits; zero fields mean the field of
-// freebusy.DefaultLimits. A negative field, or a minimum granularity above
+// default is freebusy.DefaultLimits(); zero fields mean the field of
+// freebusy.DefaultLimits(). A negative field, or a minimum granularity above
 // the maximum, makes NewSource fail with an error matching ErrInvalidOption.
 func WithLimits(l freebusy.Limits) Option {
 	return optionFunc(func(c *sourceConfig) { c.SetLimits(pkg, l) })

@@ -12,7 +12,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"os"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -28,6 +31,12 @@ const DefaultCallTimeout = 60 * time.Second
 // for one query.
 const DefaultConcurrency = 8
 
+// DefaultReadTimeout bounds how long a handler waits for a request body,
+// so that a client trickling its body cannot hold a connection (and its
+// goroutine and buffers) for long: 30 seconds, ample for the largest
+// document a handler accepts over a slow link.
+const DefaultReadTimeout = 30 * time.Second
+
 // ErrInvalidOption is matched (errors.Is) by every error an option
 // records.
 var ErrInvalidOption = errors.New("invalid option")
@@ -39,20 +48,23 @@ type Common struct {
 	Concurrency int
 	Limits      freebusy.Limits
 	CallTimeout time.Duration
+	ReadTimeout time.Duration // handlers: see BoundBody
 	Now         func() time.Time
 
 	err error // the first invalid option
 }
 
 // Defaults returns the defaults: a no-op logger, http.DefaultClient,
-// DefaultConcurrency, freebusy.DefaultLimits, DefaultCallTimeout, time.Now.
+// DefaultConcurrency, freebusy.DefaultLimits(), DefaultCallTimeout,
+// DefaultReadTimeout, time.Now.
 func Defaults() Common {
 	return Common{
 		Logger:      zap.NewNop(),
 		HTTPClient:  http.DefaultClient,
 		Concurrency: DefaultConcurrency,
-		Limits:      freebusy.DefaultLimits,
+		Limits:      freebusy.DefaultLimits(),
 		CallTimeout: DefaultCallTimeout,
+		ReadTimeout: DefaultReadTimeout,
 		Now:         time.Now,
 	}
 }
@@ -94,7 +106,7 @@ func (c *Common) SetConcurrency(pkg string, n int) {
 }
 
 // SetLimits sets the limits; zero fields mean the field of
-// freebusy.DefaultLimits, negative ones are invalid, and so is a minimum
+// freebusy.DefaultLimits(), negative ones are invalid, and so is a minimum
 // granularity above the maximum.
 func (c *Common) SetLimits(pkg string, l freebusy.Limits) {
 	if l.MaxWindow < 0 || l.MaxAttendees < 0 || l.MinGranularity < 0 || l.MaxGranularity < 0 {
@@ -125,3 +137,67 @@ func (c *Common) BoundCall(ctx context.Context) (context.Context, context.Cancel
 	}
 	return context.WithTimeout(ctx, c.CallTimeout)
 }
+
+// SetReadTimeout sets the read timeout of a handler's request body; zero
+// means none of the handler's own, negative is invalid.
+func (c *Common) SetReadTimeout(pkg string, d time.Duration) {
+	if d < 0 {
+		c.Invalid(pkg, "WithReadTimeout", "negative duration %v", d)
+		return
+	}
+	c.ReadTimeout = d
+}
+
+// BoundBody gives the body of r, which a handler is about to read, a read
+// deadline ReadTimeout from Now, through http.ResponseController: a client
+// that trickles its body is cut off there, its read failing with
+// os.ErrDeadlineExceeded. Once the body has been read to its end the
+// server lifts the deadline itself, so that a slow answer is not cut off.
+// Call it before the first read of the body.
+//
+// It sets nothing when ReadTimeout is zero, when r has no body (the server
+// already waits on the connection; a deadline would end the request's
+// context), or when the http.Server serving r has a ReadTimeout of its own
+// no longer than ReadTimeout (its deadline, counted from the start of the
+// request, comes first). When w cannot take a deadline (an
+// httptest.ResponseRecorder, a wrapper without Unwrap), the body goes
+// unbounded, but for the server's own timeouts.
+//
+// The function it returns reports whether a read of the body failed on a
+// deadline, the handler's or the server's, so that the handler can answer
+// 408 Request Timeout rather than blame the document.
+func (c *Common) BoundBody(w http.ResponseWriter, r *http.Request) (timedOut func() bool) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return func() bool { return false }
+	}
+	b := &deadlineBody{ReadCloser: r.Body}
+	r.Body = b
+	if c.ReadTimeout <= 0 {
+		return b.timedOut
+	}
+	if srv, ok := r.Context().Value(http.ServerContextKey).(*http.Server); ok && srv.ReadTimeout > 0 && srv.ReadTimeout <= c.ReadTimeout {
+		return b.timedOut
+	}
+	if err := http.NewResponseController(w).SetReadDeadline(c.Now().Add(c.ReadTimeout)); err != nil {
+		c.Logger.Debug("no read deadline for the request body", zap.Error(err))
+	}
+	return b.timedOut
+}
+
+// deadlineBody remembers whether a read of a request body failed on a
+// deadline. A body is read by one goroutine at a time, the handler's or,
+// after it returns, the server's.
+type deadlineBody struct {
+	io.ReadCloser
+	hit atomic.Bool
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && errors.Is(err, os.ErrDeadlineExceeded) {
+		b.hit.Store(true)
+	}
+	return n, err
+}
+
+func (b *deadlineBody) timedOut() bool { return b.hit.Load() }

@@ -18,7 +18,7 @@ func TestDefaults(t *testing.T) {
 	assert.Same(t, http.DefaultClient, c.HTTPClient)
 	assert.Equal(t, DefaultConcurrency, c.Concurrency)
 	assert.Equal(t, DefaultCallTimeout, c.CallTimeout)
-	assert.Equal(t, freebusy.DefaultLimits, c.Limits)
+	assert.Equal(t, freebusy.DefaultLimits(), c.Limits)
 	assert.NoError(t, c.Err())
 }
 

@@ -75,6 +75,7 @@ const staleWarning = `110 - "Response is Stale"`
 
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.cfg.BoundBody(w, r)
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		writeDASError(w, http.StatusMethodNotAllowed, "Method not allowed")
@@ -298,7 +299,7 @@ func (h *Handler) freeRooms(ctx context.Context, rooms []Room, start, end time.T
 	free := []Room{}
 	batch := h.cfg.Limits.MaxAttendees
 	if batch <= 0 {
-		batch = freebusy.DefaultLimits.MaxAttendees
+		batch = freebusy.DefaultLimits().MaxAttendees
 	}
 	for len(rooms) > 0 {
 		n := min(batch, len(rooms))

@@ -21,6 +21,10 @@ const DefaultMaxBodyBytes = 1 << 20
 // DefaultSourceTimeout is the default of WithSourceTimeout.
 const DefaultSourceTimeout = 30 * time.Second
 
+// DefaultReadTimeout is how long a Handler waits for a request's body,
+// unless WithReadTimeout says otherwise.
+const DefaultReadTimeout = config.DefaultReadTimeout
+
 // ErrInvalidOption is matched (errors.Is) by the error NewClient and
 // NewHandler return for an option given a value it cannot take.
 var ErrInvalidOption = config.ErrInvalidOption
@@ -93,8 +97,8 @@ func WithLogger(l *zap.Logger) Option {
 // WithLimits sets the query limits: a Client refuses queries beyond them
 // before asking DAS anything, and a Handler refuses busytime windows beyond
 // them and asks its Source about free rooms in batches of at most
-// MaxAttendees. The default is freebusy.DefaultLimits; zero fields mean the
-// field of freebusy.DefaultLimits. A negative field, or a minimum
+// MaxAttendees. The default is freebusy.DefaultLimits(); zero fields mean the
+// field of freebusy.DefaultLimits(). A negative field, or a minimum
 // granularity above the maximum, makes the constructor fail with an error
 // matching ErrInvalidOption.
 func WithLimits(l freebusy.Limits) Option {
@@ -183,6 +187,22 @@ func WithSourceTimeout(d time.Duration) HandlerOption {
 		}
 		h.sourceTimeout = d
 	})
+}
+
+// WithReadTimeout bounds how long a Handler waits for the body of a
+// request, counted from when it starts to serve it. DAS requests are GETs
+// without one, but a client may send one anyway, and the server reads what
+// the Handler left of it before the connection's next request: a client
+// that trickles it is cut off then, so that slow clients cannot hold
+// connections open. The Handler sets the connection's read deadline
+// through http.ResponseController. The default is DefaultReadTimeout.
+// Zero sets no deadline, leaving the body to the http.Server's own
+// ReadTimeout; a server ReadTimeout no longer than the Handler's is left
+// in force too, and a ResponseWriter that cannot take a deadline
+// (httptest.ResponseRecorder) serves unbounded. A negative duration makes
+// NewHandler fail with an error matching ErrInvalidOption.
+func WithReadTimeout(d time.Duration) HandlerOption {
+	return handlerOption(func(h *handlerConfig) { h.SetReadTimeout(pkg, d) })
 }
 
 // WithRoomDirectories turns on a Handler's freerooms, directories and sites

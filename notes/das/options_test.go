@@ -99,7 +99,7 @@ func TestOptionDefaults(t *testing.T) {
 	assert.Equal(t, int64(DefaultMaxBodyBytes), h.cfg.maxBodyBytes)
 	assert.False(t, h.cfg.tentativeAsFree)
 	assert.False(t, h.cfg.directoriesOn)
-	assert.Equal(t, freebusy.DefaultLimits, h.cfg.Limits)
+	assert.Equal(t, freebusy.DefaultLimits(), h.cfg.Limits)
 }
 
 // The knobs both constructors read are one Option value that fits either.

@@ -78,15 +78,19 @@ func ExampleProxy() {
 	defer p.Close()
 
 	c, err := transport.NewClient([]string{p.Addr()},
-		transport.WithHeartbeat(50*time.Millisecond, 100*time.Millisecond),
-		transport.WithHandshakeTimeout(100*time.Millisecond),
+		// Short enough for an example, long enough that a loaded machine
+		// neither misses a heartbeat nor times out a handshake to a
+		// healthy server (the handshake timeout also keeps LastError the
+		// heartbeat's while the client retries into the black hole).
+		transport.WithHeartbeat(100*time.Millisecond, 500*time.Millisecond),
+		transport.WithHandshakeTimeout(2*time.Second),
 		transport.WithBackoff(transport.Backoff{BaseDelay: 20 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2,
 			MaxDelay: 200 * time.Millisecond, MinConnectTimeout: time.Second}))
 	if err != nil {
 		panic(err)
 	}
 	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	q := freebusy.Query{Attendees: []string{"ada@example.com"}, Start: day, End: day.Add(24 * time.Hour)}
 
