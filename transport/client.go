@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -39,7 +41,10 @@ type Client struct {
 	conn           *clientConn
 	retired        []*clientConn // draining connections still finishing calls
 	waiting        int
-	lastAttempt    time.Time // start of the latest attempt: rate-limits eager attempts
+	lastFailure    time.Time // when the latest attempt failed: its verdict is fresh for a moment
+	eagerTokens    float64   // call-triggered attempts available (eagerBurst at most)
+	eagerRefilled  time.Time // when eagerTokens was last credited
+	suspect        bool      // the last connection or attempt ended in silence (a timeout)
 	failedAttempts uint64    // attempts that ended in TransientFailure: fail-fast waiters watch it
 	cancelAttempt  context.CancelFunc
 	closed         bool
@@ -79,14 +84,16 @@ func NewClient(addrs []string, opts ...ClientOption) (*Client, error) {
 		o.dialer = defaultDialer(o.hbInterval + o.hbTimeout)
 	}
 	c := &Client{
-		addrs:     append([]string(nil), addrs...),
-		o:         o,
-		budget:    newRetryBudget(o.budgetRatio, o.budgetMinPerSecond, o.now()),
-		stateCh:   make(chan struct{}),
-		addr:      addrs[0],
-		kick:      make(chan struct{}, 1),
-		closing:   make(chan struct{}),
-		ownerDone: make(chan struct{}),
+		addrs:         append([]string(nil), addrs...),
+		o:             o,
+		budget:        newRetryBudget(o.budgetRatio, o.budgetMinPerSecond, o.now()),
+		stateCh:       make(chan struct{}),
+		addr:          addrs[0],
+		eagerTokens:   eagerBurst,
+		eagerRefilled: time.Now(),
+		kick:          make(chan struct{}, 1),
+		closing:       make(chan struct{}),
+		ownerDone:     make(chan struct{}),
 	}
 	go c.run()
 	return c, nil
@@ -237,7 +244,14 @@ func (c *Client) do(ctx context.Context, method string, params, result any, co c
 		}
 		c.retries.Add(1)
 		if delay > 0 {
-			if dl, ok := ctx.Deadline(); ok && time.Until(dl) < delay {
+			// The wait, a server's hint included, never outlasts the call:
+			// when it would end past the deadline (the context's, or the
+			// call timeout for a context without one), fail now.
+			dl, ok := ctx.Deadline()
+			if !ok {
+				dl = waitDeadline
+			}
+			if time.Until(dl) < delay {
 				return finalError(err, attempts)
 			}
 			t := time.NewTimer(delay)
@@ -294,8 +308,11 @@ func (c *Client) isClosed() bool {
 
 // getConn returns a usable connection, waiting for one according to the
 // state: Idle and Connecting wait for the attempt; TransientFailure fails
-// fast (unless waitForReady), except that a call may trigger an immediate
-// attempt at most once per eager interval and then waits for it.
+// fast (unless waitForReady), except that a call finding a verdict that may
+// be stale starts a fresh attempt and waits for it (eagerAllowedLocked).
+// While the peer is suspect (its last connection or attempt ended in a
+// timeout: a frozen or black-holed peer) fail-fast calls do not wait on an
+// attempt at all: it could only end at its own timeout.
 func (c *Client) getConn(ctx context.Context, waitForReady bool, deadline time.Time) (*clientConn, error) {
 	var timer <-chan time.Time
 	if !deadline.IsZero() {
@@ -304,6 +321,13 @@ func (c *Client) getConn(ctx context.Context, waitForReady bool, deadline time.T
 		timer = t.C
 	}
 	counted, eager := false, false
+	var suspectTimer <-chan time.Time
+	var stopSuspect func() bool
+	defer func() {
+		if stopSuspect != nil {
+			stopSuspect()
+		}
+	}()
 	// A fail-fast call waits for the attempt in progress only: when an
 	// attempt fails, TransientFailure may last a moment before the next
 	// attempt starts, too short for the waiter to see the state, so it
@@ -343,14 +367,19 @@ func (c *Client) getConn(ctx context.Context, waitForReady bool, deadline time.T
 			// cuts short the spread before a reconnect (run), so that a
 			// call never waits on it.
 			c.kickLocked()
+			if !waitForReady && c.suspect && suspectTimer == nil {
+				suspectTimer = startSuspectTimer(&stopSuspect)
+			}
 		case TransientFailure:
-			if now := time.Now(); !eager && (waitForReady || c.failedAttempts == failedBefore) && now.Sub(c.lastAttempt) >= c.o.eagerInterval {
+			if !eager && (waitForReady || c.failedAttempts == failedBefore) && c.eagerAllowedLocked(time.Now()) {
 				// At most one eager attempt per call: if it fails too, the
 				// call fails fast like any other.
 				eager = true
 				failedBefore = c.failedAttempts
-				c.lastAttempt = now
 				c.kickLocked()
+				if !waitForReady && c.suspect && suspectTimer == nil {
+					suspectTimer = startSuspectTimer(&stopSuspect)
+				}
 			} else if !waitForReady {
 				err := c.lastErr
 				c.mu.Unlock()
@@ -373,8 +402,73 @@ func (c *Client) getConn(ctx context.Context, waitForReady bool, deadline time.T
 			return nil, c.waitError(ctx.Err())
 		case <-timer:
 			return nil, c.waitError(errCallTimeout)
+		case <-suspectTimer:
+			c.mu.Lock()
+			err := c.lastErr
+			c.mu.Unlock()
+			return nil, unavailable("transport: not connected; the attempt to a silent peer is still in progress", err)
 		}
 	}
+}
+
+// suspectWait bounds how long a fail-fast call waits for an attempt while
+// the peer is suspect: long enough for a reconnect over any sane network
+// (a NAT that forgot the old flow: the new one connects at once), short
+// enough that a frozen peer, whose attempts last the handshake timeout,
+// does not hold calls (docs/reconnect.md §9 T20).
+const suspectWait = time.Second
+
+// startSuspectTimer starts the suspectWait timer of a fail-fast call
+// waiting on an attempt to a suspect peer; *stop releases it.
+func startSuspectTimer(stop *func() bool) <-chan time.Time {
+	t := time.NewTimer(suspectWait)
+	*stop = t.Stop
+	return t.C
+}
+
+// Call-triggered ("eager") attempts (docs/reconnect.md §8.6, §8.10). A call
+// that finds the client in TransientFailure does not trust a verdict older
+// than eagerFreshness of the eager interval: the server may be back, so the
+// call starts an attempt and waits for it. Such attempts are paced by a
+// token bucket that earns one attempt per eager interval and holds at most
+// eagerBurst, so a dead server sees about one dial a second from a busy
+// client, while an idle client (whose attempts come from the backoff, which
+// takes no tokens) can always check afresh.
+const (
+	eagerBurst     = 2
+	eagerFreshness = 10 // a verdict younger than eagerInterval/eagerFreshness is fresh
+)
+
+// eagerAllowedLocked reports whether a call may start an attempt now, and
+// if so takes the token. c.mu is held.
+func (c *Client) eagerAllowedLocked(now time.Time) bool {
+	if now.Sub(c.lastFailure) < c.o.eagerInterval/eagerFreshness {
+		return false // the verdict is fresh: the call fails with it
+	}
+	if dt := now.Sub(c.eagerRefilled); dt > 0 {
+		c.eagerTokens = min(eagerBurst, c.eagerTokens+float64(dt)/float64(c.o.eagerInterval))
+		c.eagerRefilled = now
+	}
+	if c.eagerTokens < 1 {
+		return false
+	}
+	c.eagerTokens--
+	return true
+}
+
+// silent reports whether err means that the peer stopped answering rather
+// than refused: a heartbeat, handshake, dial or write timeout. A peer in
+// that state (frozen, black-holed) makes every attempt last its full
+// timeout, so fail-fast calls do not wait on attempts to it.
+func silent(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, ErrHeartbeatTimeout) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // waitError is the error of a call whose deadline passed while it waited
@@ -490,8 +584,18 @@ func (c *Client) setState(to State, err error, addr string, cc *clientConn) {
 		return
 	}
 	c.state = to
-	if to == TransientFailure {
+	// Stamped here, under the lock that makes the state visible, so that
+	// nothing can observe the new state at a time before At.
+	at := c.o.now()
+	switch {
+	case to == TransientFailure:
 		c.failedAttempts++
+		c.lastFailure = time.Now()
+		c.suspect = silent(err)
+	case to == Ready:
+		c.suspect = false
+	case from == Ready && err != nil:
+		c.suspect = silent(err)
 	}
 	if err != nil {
 		c.lastErr = err
@@ -527,7 +631,7 @@ func (c *Client) setState(to State, err error, addr string, cc *clientConn) {
 		ce.Write(fields...)
 	}
 	if c.o.onState != nil {
-		c.o.onState(StateChange{From: from, To: to, Err: err, Addr: addr, At: c.o.now()})
+		c.o.onState(StateChange{From: from, To: to, Err: err, Addr: addr, At: at})
 	}
 }
 
@@ -558,7 +662,6 @@ func (c *Client) run() {
 		failed := c.addrs[idx]
 		for i := 0; i < len(c.addrs); i++ {
 			c.mu.Lock()
-			c.lastAttempt = time.Now()
 			c.addr = c.addrs[idx]
 			c.mu.Unlock()
 			failed = c.addrs[idx]
@@ -735,7 +838,8 @@ func (c *Client) connect(addr string, timeout time.Duration) (*clientConn, error
 		}
 		nc = tc
 	}
-	br, hello, err := c.hello(hctx, nc)
+	live := newLiveReader(nc)
+	br, hello, err := c.hello(hctx, nc, live)
 	if err != nil {
 		_ = nc.Close()
 		return nil, &CallError{Op: "handshake", Addr: addr, Err: err}
@@ -744,11 +848,11 @@ func (c *Client) connect(addr string, timeout time.Duration) (*clientConn, error
 	if maxReq <= 0 {
 		maxReq = DefaultServerMaxMessageBytes
 	}
-	return newClientConn(c, nc, br, addr, maxReq), nil
+	return newClientConn(c, nc, br, live, addr, maxReq), nil
 }
 
 // hello runs the calbridge.hello exchange (id 0) under ctx's deadline.
-func (c *Client) hello(ctx context.Context, nc net.Conn) (*bufio.Reader, helloResult, error) {
+func (c *Client) hello(ctx context.Context, nc net.Conn, r io.Reader) (*bufio.Reader, helloResult, error) {
 	var hr helloResult
 	dl, _ := ctx.Deadline()
 	if err := nc.SetDeadline(dl); err != nil {
@@ -766,7 +870,7 @@ func (c *Client) hello(ctx context.Context, nc net.Conn) (*bufio.Reader, helloRe
 	if err != nil {
 		return nil, hr, ctxOr(ctx, err)
 	}
-	br := bufio.NewReaderSize(nc, 32<<10)
+	br := bufio.NewReaderSize(r, 32<<10)
 	var scratch []byte
 	line, err := readLine(br, c.o.maxMessageBytes, &scratch)
 	if err != nil {

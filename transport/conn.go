@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -21,13 +22,12 @@ import (
 // error fails every pending call at once and kills the connection; the
 // Client's owner goroutine then replaces it.
 type clientConn struct {
-	c        *Client
-	nc       net.Conn
-	br       *bufio.Reader
-	addr     string
-	maxReq   int       // the server's request size limit, from the hello result
-	epoch    time.Time // monotonic base of lastRead and deadlines
-	lastRead atomic.Int64
+	c      *Client
+	nc     net.Conn
+	br     *bufio.Reader
+	addr   string
+	maxReq int         // the server's request size limit, from the hello result
+	live   *liveReader // counts every byte read as a sign of life
 
 	nextID atomic.Uint64
 
@@ -75,21 +75,41 @@ func (c *Client) putPending(pc *pendingCall) {
 	c.pendingPool.Put(pc)
 }
 
-func newClientConn(c *Client, nc net.Conn, br *bufio.Reader, addr string, maxReq int) *clientConn {
+func newClientConn(c *Client, nc net.Conn, br *bufio.Reader, live *liveReader, addr string, maxReq int) *clientConn {
 	cc := &clientConn{
 		c:       c,
 		nc:      nc,
 		br:      br,
+		live:    live,
 		addr:    addr,
 		maxReq:  maxReq,
-		epoch:   time.Now(),
 		pending: make(map[uint64]*pendingCall),
 		wsem:    make(chan struct{}, 1),
 		done:    make(chan struct{}),
 		goaway:  make(chan struct{}),
 	}
-	cc.lastRead.Store(cc.mono())
+	live.last.Store(cc.mono())
 	return cc
+}
+
+// liveReader reads from a connection and stamps the time of every read that
+// returned bytes: liveness is any byte from the peer, not only a whole
+// message, so that a large reply crawling over a slow link keeps its
+// connection alive.
+type liveReader struct {
+	r     io.Reader
+	epoch time.Time // monotonic base of last and of the call deadlines
+	last  atomic.Int64
+}
+
+func newLiveReader(r io.Reader) *liveReader { return &liveReader{r: r, epoch: time.Now()} }
+
+func (l *liveReader) Read(b []byte) (int, error) {
+	n, err := l.r.Read(b)
+	if n > 0 {
+		l.last.Store(int64(time.Since(l.epoch)))
+	}
+	return n, err
 }
 
 // start launches the reader and the monitor.
@@ -99,7 +119,7 @@ func (cc *clientConn) start() {
 	go cc.monitor()
 }
 
-func (cc *clientConn) mono() int64 { return int64(time.Since(cc.epoch)) }
+func (cc *clientConn) mono() int64 { return int64(time.Since(cc.live.epoch)) }
 
 // usable reports whether new calls may use the connection.
 func (cc *clientConn) usable() bool {
@@ -299,7 +319,6 @@ func (cc *clientConn) readLoop() {
 			cc.fail(&CallError{Op: "read", Addr: cc.addr, MaySent: true, Err: err})
 			return
 		}
-		cc.lastRead.Store(cc.mono())
 		if len(line) == 0 {
 			continue
 		}
@@ -382,16 +401,30 @@ func parseID(raw json.RawMessage) (uint64, bool) {
 	return n, true
 }
 
+// Liveness while calls are pending (docs/reconnect.md §8.4): a call that
+// has been waiting with nothing read from the peer for probeInterval gets a
+// ping sent at once, and the connection is declared dead when nothing at
+// all arrives within probeTimeout after it. The server answers pings even
+// while calls run (PROTOCOL.md), so a slow call on a live peer is never
+// mistaken for a dead one; a frozen peer (SIGSTOP: the kernel still accepts
+// and acknowledges) is. Both are capped by WithHeartbeat's values.
+const (
+	probeInterval = time.Second
+	probeTimeout  = 2 * time.Second
+)
+
 // monitor sends heartbeats and expires calls without a deadline. Liveness
-// is any message read: a ping is sent when nothing was read for the
-// heartbeat interval, and the connection is declared dead when nothing
-// arrives within the heartbeat timeout after it.
+// is any byte read: a ping is sent when nothing was read for the heartbeat
+// interval (probeInterval while calls are pending), and the connection is
+// declared dead when nothing arrives within the heartbeat timeout
+// (probeTimeout while calls are pending) after it.
 func (cc *clientConn) monitor() {
 	defer cc.wg.Done()
 	interval, timeout := cc.c.o.hbInterval, cc.c.o.hbTimeout
-	tick := time.Second
+	busyInterval, busyTimeout := min(interval, probeInterval), min(timeout, probeTimeout)
+	tick := min(time.Second, max(cc.c.o.callTimeout/10, time.Millisecond))
 	if interval > 0 {
-		tick = min(tick, max(min(interval, timeout)/4, time.Millisecond))
+		tick = min(tick, max(min(busyInterval, busyTimeout)/4, time.Millisecond))
 	}
 	t := time.NewTicker(tick)
 	defer t.Stop()
@@ -404,16 +437,22 @@ func (cc *clientConn) monitor() {
 		}
 		now := cc.mono()
 		if interval > 0 {
-			last := cc.lastRead.Load()
+			ival, tmo := interval, timeout
+			cc.mu.Lock()
+			if len(cc.pending) > 0 {
+				ival, tmo = busyInterval, busyTimeout
+			}
+			cc.mu.Unlock()
+			last := cc.live.last.Load()
 			if pingSent >= 0 {
 				if last >= pingSent {
 					pingSent = -1
-				} else if time.Duration(now-pingSent) >= timeout {
+				} else if time.Duration(now-pingSent) >= tmo {
 					cc.fail(&CallError{Op: "heartbeat", Addr: cc.addr, MaySent: true, Err: ErrHeartbeatTimeout})
 					return
 				}
 			}
-			if pingSent < 0 && time.Duration(now-last) >= interval {
+			if pingSent < 0 && time.Duration(now-last) >= ival {
 				// From here on a reply is due within the timeout, whether
 				// the ping goes out now or a write in progress (which
 				// holds the lock) is itself stuck.

@@ -63,8 +63,8 @@
 //
 // Every dial, handshake, write and call has a deadline (§8.3; a call whose
 // context has none gets WithCallTimeout). Heartbeats (calbridge.ping)
-// detect a half-open or hung peer on idle and busy connections alike
-// (§8.4); the default dialer also sets TCP keepalive and, on Linux,
+// detect a half-open or hung peer on idle and busy connections alike,
+// faster while calls are pending (§8.4); the default dialer also sets TCP keepalive and, on Linux,
 // TCP_USER_TIMEOUT. Any I/O or framing error discards the connection and
 // fails its pending calls at once (§8.5) with a *CallError that says
 // whether the server may have acted on the request (MaySent).
@@ -90,11 +90,14 @@
 // TransientFailure a call fails at once (§8.10) with a *freebusy.Error of
 // ReasonUnavailable whose Cause is the last connection error, unless it
 // was made with WaitForReady(true) (or the client WithWaitForReady), in
-// which case it waits, within its deadline, for Ready. The exception: when
-// no attempt has started for WithEagerRetryInterval, the call starts one
-// and waits for its outcome, so the first call after a long outage can
-// succeed. At most WithMaxWaiting callers wait at once (§8.11); the others
-// fail at once with ErrQueueFull as the cause.
+// which case it waits, within its deadline, for Ready. The exception: a
+// call that finds the last failure older than a tenth of
+// WithEagerRetryInterval starts a fresh attempt and waits for its outcome
+// (about one such attempt per interval), so the first call after a return
+// succeeds. While the peer is suspect (its last connection or attempt
+// timed out, as a frozen peer's do) a fail-fast call waits at most 1 s for
+// an attempt. At most WithMaxWaiting callers wait at once (§8.11); the
+// others fail at once with ErrQueueFull as the cause.
 //
 // # Close
 //

@@ -333,11 +333,12 @@ func is(states ...transport.State) func(transport.State) bool {
 }
 
 // callWithin makes one call with deadline d and returns its error and how
-// long it took.
+// long it took. The clock starts before the deadline is set, so a call that
+// ended by its deadline always measures at least d.
 func callWithin(c *transport.Client, q freebusy.Query, d time.Duration, opts ...transport.CallOption) ([]freebusy.Schedule, time.Duration, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	defer cancel()
 	start := time.Now()
+	ctx, cancel := context.WithDeadline(context.Background(), start.Add(d))
+	defer cancel()
 	res, err := c.Call(ctx, q, opts...)
 	return res, time.Since(start), err
 }

@@ -156,7 +156,10 @@ func WithBackoff(b Backoff) ClientOption {
 // WithHeartbeat sets how long a connection may go without reading anything
 // before the client pings (interval), and how long it then waits for any
 // reply before declaring the peer dead (timeout); defaults 10 s and 10 s.
-// Heartbeats run on idle and busy connections alike. An interval of 0
+// Heartbeats run on idle and busy connections alike; while calls are
+// pending the probe is faster: a ping after 1 s without a byte from the
+// peer, and death after 2 s more without one (both capped by interval and
+// timeout), so that a frozen peer does not hold calls. An interval of 0
 // disables them, leaving only TCP keepalive and call deadlines to notice a
 // dead peer. A negative interval, or a non-positive timeout with a
 // positive interval, makes NewClient fail with ErrInvalidOption.
@@ -228,10 +231,13 @@ func WithMaxWaiting(n int) ClientOption {
 	return clientOption(func(o *clientOptions) { o.maxWaiting = n })
 }
 
-// WithEagerRetryInterval sets how often a call arriving during backoff may
-// cut the backoff short and trigger a connection attempt (default 1 s), so
-// that recovery does not depend on how long the outage lasted. A
-// non-positive d makes NewClient fail with ErrInvalidOption.
+// WithEagerRetryInterval sets how often calls arriving during backoff may
+// cut the backoff short and trigger a connection attempt (default 1 s: one
+// a second, with a burst of two), so that recovery does not depend on how
+// long the outage lasted. A call that finds the last attempt's failure
+// older than a tenth of d does not trust it: it starts an attempt and
+// waits for its outcome, so the first call after a server's return
+// succeeds. A non-positive d makes NewClient fail with ErrInvalidOption.
 func WithEagerRetryInterval(d time.Duration) ClientOption {
 	return clientOption(func(o *clientOptions) { o.eagerInterval = d })
 }
@@ -246,6 +252,7 @@ func WithMaxMessageBytes(n int) ClientOption {
 // WithStateCallback registers f to be called on every state transition, in
 // order, from the client's connection goroutine, just after the new state
 // has taken effect (a call may already have used a new connection when f
+// runs; StateChange.At is stamped when the state changed, not when f
 // runs); nil, the default, registers none. f must not block and must not
 // call Close.
 func WithStateCallback(f func(StateChange)) ClientOption {
