@@ -64,8 +64,8 @@
 // Every dial, handshake, write and call has a deadline (§8.3; a call whose
 // context has none gets WithCallTimeout). Heartbeats (calbridge.ping)
 // detect a half-open or hung peer on idle and busy connections alike,
-// faster while calls are pending (§8.4); the default dialer also sets TCP keepalive and, on Linux,
-// TCP_USER_TIMEOUT. Any I/O or framing error discards the connection and
+// faster while calls are pending (§8.4); the default dialer also sets TCP
+// keepalive and, on Linux, TCP_USER_TIMEOUT. Any I/O or framing error discards the connection and
 // fails its pending calls at once (§8.5) with a *CallError that says
 // whether the server may have acted on the request (MaySent).
 //
@@ -108,6 +108,19 @@
 // refuses new calls as not processed, drains the calls in flight within
 // its context's deadline and closes; Server.Close closes at once.
 // Local.Close makes later calls return ErrClosed.
+//
+// # Server limits
+//
+// The Server bounds what an unauthenticated or hostile peer can take
+// (transport/PROTOCOL.md says the same to clients): before its hello a
+// connection may send lines of at most WithServerMaxHelloBytes (8 KiB), so
+// it holds a few KiB of memory; at most WithServerMaxConns connections are
+// open at once (1024), a new one pushing out the oldest that has not said
+// hello; hellos with a wrong token are limited per client address
+// (WithServerAuthFailureLimit: a burst of 10, then one a second); each
+// connection runs at most WithServerMaxInFlight calls at once. A line that
+// does not parse ends the connection only after the calls already
+// received are answered.
 //
 // # Concurrency
 //
