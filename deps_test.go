@@ -194,16 +194,18 @@ func isStandard(imp string) bool {
 	return !strings.Contains(first, ".")
 }
 
-// TestSamplesStayOutOfLibrary: the sample calendars (internal/sample) are for
-// tests and the example programs; no library package may embed them into the
-// programs that import calbridge.
-func TestSamplesStayOutOfLibrary(t *testing.T) {
+// TestTestSupportStaysOutOfLibrary: the sample calendars (internal/sample)
+// and the HTTP test fixtures (internal/httptestutil) are for tests and the
+// example programs; no library package may build them into the programs
+// that import calbridge.
+func TestTestSupportStaysOutOfLibrary(t *testing.T) {
 	for dir, imports := range packageImports(t) {
 		if strings.HasPrefix(dir, "examples/") {
 			continue
 		}
 		for _, imp := range imports {
 			assert.NotEqual(t, module+"/internal/sample", imp, "library package %q imports the sample data", dir)
+			assert.NotEqual(t, module+"/internal/httptestutil", imp, "library package %q imports test fixtures", dir)
 		}
 	}
 }

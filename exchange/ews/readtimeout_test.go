@@ -1,52 +1,19 @@
 package ews
 
 import (
-	"bufio"
 	"bytes"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
 
+	"github.com/calbridge/calbridge/internal/httptestutil"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 )
-
-// patience bounds waits for what must happen: reached only when the code
-// is wrong, never by a loaded machine.
-const patience = 10 * time.Second
-
-// deadlineWriter is a ResponseWriter that takes read deadlines, as the
-// server's does, and records them.
-type deadlineWriter struct {
-	*httptest.ResponseRecorder
-	deadlines []time.Time
-}
-
-func (w *deadlineWriter) SetReadDeadline(t time.Time) error {
-	w.deadlines = append(w.deadlines, t)
-	return nil
-}
-
-// spyBody records how many deadlines had been set when it was first read.
-type spyBody struct {
-	io.Reader
-	w       *deadlineWriter
-	atFirst int
-	read    bool
-}
-
-func (b *spyBody) Read(p []byte) (int, error) {
-	if !b.read {
-		b.read, b.atFirst = true, len(b.w.deadlines)
-	}
-	return b.Reader.Read(p)
-}
-
-func (b *spyBody) Close() error { return nil }
 
 var readTimeoutNow = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
@@ -82,14 +49,14 @@ func TestHandlersSetTheBodyDeadlineFirst(t *testing.T) {
 
 	doc := encodeRequest(t, utcRequest(ViewFreeBusy, 30, readTimeoutNow, readTimeoutNow.Add(time.Hour), "a@example.com"))
 	for name, handler := range map[string]http.Handler{"Handler": h, "AutodiscoverHandler": ad} {
-		w := &deadlineWriter{ResponseRecorder: httptest.NewRecorder()}
+		w := httptestutil.NewDeadlineWriter()
 		r := httptest.NewRequest(http.MethodPost, "/", nil)
-		body := &spyBody{Reader: bytes.NewReader(doc), w: w}
+		body := &httptestutil.SpyBody{Reader: bytes.NewReader(doc), W: w}
 		r.Body = body
 		handler.ServeHTTP(w, r)
-		assert.Equal(t, []time.Time{readTimeoutNow.Add(7 * time.Second)}, w.deadlines, name)
-		assert.True(t, body.read, name)
-		assert.Equal(t, 1, body.atFirst, "%s: the deadline comes before the first read", name)
+		assert.Equal(t, []time.Time{readTimeoutNow.Add(7 * time.Second)}, w.Deadlines, name)
+		assert.True(t, body.WasRead, name)
+		assert.Equal(t, 1, body.AtFirstRead, "%s: the deadline comes before the first read", name)
 	}
 }
 
@@ -123,7 +90,7 @@ func TestHandlersCutOffATricklingBody(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			srv := httptest.NewServer(tc.handler)
 			t.Cleanup(srv.Close)
-			status := trickle(t, srv.Listener.Addr().String(), tc.ct)
+			status := trickle(t, srv, tc.ct)
 			assert.Equal(t, http.StatusRequestTimeout, status)
 		})
 	}
@@ -132,18 +99,10 @@ func TestHandlersCutOffATricklingBody(t *testing.T) {
 // trickle sends the headers and the first byte of a 1000-byte body, then
 // nothing, and returns the status of the answer, checking that the server
 // closes the connection after it.
-func trickle(t *testing.T, addr, contentType string) int {
+func trickle(t *testing.T, srv *httptest.Server, contentType string) int {
 	t.Helper()
-	conn, err := net.Dial("tcp", addr)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = conn.Close() })
-	require.NoError(t, conn.SetDeadline(time.Now().Add(patience)))
-	_, err = io.WriteString(conn, "POST /EWS/Exchange.asmx HTTP/1.1\r\nHost: x\r\nContent-Type: "+contentType+"\r\nContent-Length: 1000\r\n\r\n<")
-	require.NoError(t, err)
-	br := bufio.NewReader(conn)
-	resp, err := http.ReadResponse(br, nil)
-	require.NoError(t, err, "the handler answers a body that stopped arriving")
-	_, err = io.Copy(io.Discard, resp.Body)
+	resp, br := httptestutil.Trickle(t, srv, "POST /EWS/Exchange.asmx HTTP/1.1\r\nHost: x\r\nContent-Type: "+contentType+"\r\nContent-Length: 1000\r\n\r\n<")
+	_, err := io.Copy(io.Discard, resp.Body)
 	require.NoError(t, err)
 	_, err = br.ReadByte()
 	assert.ErrorIs(t, err, io.EOF, "and the server closes the connection")

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/calbridge/calbridge/internal/httptestutil"
+
 	"github.com/calbridge/calbridge/freebusy"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -505,16 +507,8 @@ func TestGraphClientSplitsBeyondDefaultLimits(t *testing.T) {
 // clients bound the call with WithCallTimeout and answer Timeout per
 // attendee, as at any deadline.
 func TestGraphClientBoundsCallsWithoutDeadline(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	release := make(chan struct{})
-	hung := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-release:
-		case <-r.Context().Done():
-		}
-	}))
-	defer hung.Close()
-	defer close(release)
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // after the server has closed
+	hung := httptestutil.HungServer(t)
 
 	start := time.Date(2024, 3, 5, 0, 0, 0, 0, time.UTC)
 	q := freebusy.Query{Attendees: []string{"a@example.com"}, Start: start, End: start.Add(24 * time.Hour)}

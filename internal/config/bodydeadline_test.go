@@ -1,7 +1,6 @@
 package config
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"io"
@@ -13,43 +12,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/calbridge/calbridge/internal/httptestutil"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 )
-
-// patience bounds waits for what must happen: reached only when the code
-// is wrong, never by a loaded machine.
-const patience = 10 * time.Second
-
-// deadlineWriter is a ResponseWriter that takes read deadlines, as the
-// server's does, and records them.
-type deadlineWriter struct {
-	*httptest.ResponseRecorder
-	deadlines []time.Time
-}
-
-func (w *deadlineWriter) SetReadDeadline(t time.Time) error {
-	w.deadlines = append(w.deadlines, t)
-	return nil
-}
-
-// spyBody records how many deadlines had been set when it was first read.
-type spyBody struct {
-	io.Reader
-	w         *deadlineWriter
-	atFirst   int
-	readSoFar bool
-}
-
-func (b *spyBody) Read(p []byte) (int, error) {
-	if !b.readSoFar {
-		b.readSoFar, b.atFirst = true, len(b.w.deadlines)
-	}
-	return b.Reader.Read(p)
-}
-
-func (b *spyBody) Close() error { return nil }
 
 func fixedNow() time.Time { return time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC) }
 
@@ -57,16 +25,16 @@ func TestBoundBodySetsTheDeadlineBeforeTheBodyIsRead(t *testing.T) {
 	c := Defaults()
 	c.Now = fixedNow
 	assert.Equal(t, DefaultReadTimeout, c.ReadTimeout)
-	w := &deadlineWriter{ResponseRecorder: httptest.NewRecorder()}
+	w := httptestutil.NewDeadlineWriter()
 	r := httptest.NewRequest(http.MethodPost, "/", nil)
-	body := &spyBody{Reader: strings.NewReader("<doc/>"), w: w}
+	body := &httptestutil.SpyBody{Reader: strings.NewReader("<doc/>"), W: w}
 	r.Body = body
 	timedOut := c.BoundBody(w, r)
 	got, err := io.ReadAll(r.Body)
 	require.NoError(t, err)
 	assert.Equal(t, "<doc/>", string(got), "the body reads as before")
-	assert.Equal(t, []time.Time{fixedNow().Add(DefaultReadTimeout)}, w.deadlines)
-	assert.Equal(t, 1, body.atFirst, "the deadline is set before the first read")
+	assert.Equal(t, []time.Time{fixedNow().Add(DefaultReadTimeout)}, w.Deadlines)
+	assert.Equal(t, 1, body.AtFirstRead, "the deadline is set before the first read")
 	assert.False(t, timedOut())
 }
 
@@ -92,9 +60,9 @@ func TestBoundBodySetsNothing(t *testing.T) {
 		c.Now = fixedNow
 		c.SetReadTimeout("test", tt.timeout)
 		require.NoError(t, c.Err())
-		w := &deadlineWriter{ResponseRecorder: httptest.NewRecorder()}
+		w := httptestutil.NewDeadlineWriter()
 		timedOut := c.BoundBody(w, tt.req)
-		assert.Len(t, w.deadlines, tt.want, name)
+		assert.Len(t, w.Deadlines, tt.want, name)
 		assert.False(t, timedOut(), name)
 	}
 }
@@ -166,15 +134,8 @@ func TestBoundBodyCutsOffATricklingClient(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 
-	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = conn.Close() })
-	require.NoError(t, conn.SetDeadline(time.Now().Add(patience)))
-	_, err = io.WriteString(conn, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n<")
-	require.NoError(t, err)
-	br := bufio.NewReader(conn)
-	resp, err := http.ReadResponse(br, nil)
-	require.NoError(t, err, "the handler answers a body that stopped arriving")
+	resp, br := httptestutil.Trickle(t, srv, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n<")
+	var err error
 	_, err = io.Copy(io.Discard, resp.Body)
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusRequestTimeout, resp.StatusCode)

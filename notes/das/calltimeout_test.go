@@ -2,10 +2,10 @@ package das
 
 import (
 	"context"
-	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/calbridge/calbridge/internal/httptestutil"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -17,16 +17,8 @@ import (
 // A hung Domino server cannot hold a caller whose context has no deadline:
 // the client bounds the call with WithCallTimeout and answers Timeout.
 func TestClientBoundsCallWithoutDeadline(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	release := make(chan struct{})
-	hung := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-release:
-		case <-r.Context().Done():
-		}
-	}))
-	defer hung.Close()
-	defer close(release)
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // after the server has closed
+	hung := httptestutil.HungServer(t)
 
 	c, err := NewClient(hung.URL, WithCallTimeout(150*time.Millisecond))
 	require.NoError(t, err)

@@ -1,35 +1,19 @@
 package das
 
 import (
-	"bufio"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/calbridge/calbridge/internal/httptestutil"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 )
-
-// patience bounds waits for what must happen: reached only when the code
-// is wrong, never by a loaded machine.
-const patience = 10 * time.Second
-
-// deadlineWriter is a ResponseWriter that takes read deadlines, as the
-// server's does, and records them.
-type deadlineWriter struct {
-	*httptest.ResponseRecorder
-	deadlines []time.Time
-}
-
-func (w *deadlineWriter) SetReadDeadline(t time.Time) error {
-	w.deadlines = append(w.deadlines, t)
-	return nil
-}
 
 func TestReadTimeoutOption(t *testing.T) {
 	h := newHandler(t, &dasRecordingSource{})
@@ -50,15 +34,15 @@ func TestHandlerSetsTheBodyDeadline(t *testing.T) {
 	h := newHandler(t, &dasRecordingSource{}, WithReadTimeout(7*time.Second))
 	h.cfg.Now = func() time.Time { return now }
 
-	w := &deadlineWriter{ResponseRecorder: httptest.NewRecorder()}
+	w := httptestutil.NewDeadlineWriter()
 	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, PathRoot, strings.NewReader("unasked for")))
 	assert.Equal(t, http.StatusOK, w.Code)
-	assert.Equal(t, []time.Time{now.Add(7 * time.Second)}, w.deadlines)
+	assert.Equal(t, []time.Time{now.Add(7 * time.Second)}, w.Deadlines)
 
-	w = &deadlineWriter{ResponseRecorder: httptest.NewRecorder()}
+	w = httptestutil.NewDeadlineWriter()
 	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, PathRoot, nil))
 	assert.Equal(t, http.StatusOK, w.Code)
-	assert.Empty(t, w.deadlines)
+	assert.Empty(t, w.Deadlines)
 }
 
 // Behind a real http.Server with no timeouts of its own, a GET whose body
@@ -70,15 +54,8 @@ func TestHandlerCutsOffATricklingBody(t *testing.T) {
 	t.Cleanup(func() { goleak.VerifyNone(t) })
 	srv := httptest.NewServer(newHandler(t, &dasRecordingSource{}, WithReadTimeout(50*time.Millisecond)))
 	t.Cleanup(srv.Close)
-	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = conn.Close() })
-	require.NoError(t, conn.SetDeadline(time.Now().Add(patience)))
-	_, err = io.WriteString(conn, "GET "+PathRoot+" HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nx")
-	require.NoError(t, err)
-	br := bufio.NewReader(conn)
-	resp, err := http.ReadResponse(br, nil)
-	require.NoError(t, err, "the answer is not held behind the body")
+	resp, br := httptestutil.Trickle(t, srv, "GET "+PathRoot+" HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nx")
+	var err error
 	_, err = io.Copy(io.Discard, resp.Body)
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
