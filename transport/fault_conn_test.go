@@ -24,7 +24,8 @@ import (
 )
 
 // T6 (§9): RST mid-call and a reply cut mid-frame. Pass: the call fails
-// promptly (100 ms) with a connection error and no partial reply; the
+// promptly with a connection error and no partial reply (within 100 ms:
+// TestTwinT6ResetAndCut on the fake clock; hangGuard here); the
 // connection is discarded; the next call uses a new connection and gets the
 // complete, correct answer. (MaxAttempts 1 so that the failure is visible;
 // T2 shows the same loss retried away.)
@@ -61,7 +62,7 @@ func TestFaultT6ResetAndCut(t *testing.T) {
 		require.ErrorAs(t, r.err, &ce)
 		assert.True(t, ce.MaySent)
 		assert.True(t, errIsConnLoss(r.err), "got %v", r.err)
-		assert.LessOrEqual(t, r.at.Sub(mark), 100*time.Millisecond, "fails promptly")
+		assert.LessOrEqual(t, r.at.Sub(mark), hangGuard, "fails without hanging (100 ms: TestTwinT6ResetAndCut)")
 		t.Logf("reset mid-call: failed after %v with %v", r.at.Sub(mark), r.err)
 
 		src.release()
@@ -92,7 +93,7 @@ func TestFaultT6ResetAndCut(t *testing.T) {
 		var ce *transport.CallError
 		require.ErrorAs(t, err, &ce)
 		assert.True(t, errIsConnLoss(err), "got %v", err)
-		assert.LessOrEqual(t, time.Since(mark), 100*time.Millisecond)
+		assert.LessOrEqual(t, time.Since(mark), hangGuard, "fails without hanging (100 ms: TestTwinT6ResetAndCut)")
 		t.Logf("cut after 200 bytes: failed after %v with %v", time.Since(mark), err)
 
 		require.NoError(t, p.SetFault(transporttest.Fault{}))
@@ -104,9 +105,9 @@ func TestFaultT6ResetAndCut(t *testing.T) {
 }
 
 // T7 (§9): slow server and high latency. Pass: calls time out at their
-// deadline (median overrun 50 ms, worst hangGuard: the reference's ±10 ms
-// is below what -race on a shared 2-core machine can promise; the measured
-// figures are logged) and
+// deadline (here no later than hangGuard past it; the reference's ±10 ms
+// is asserted for every call by TestTwinT7Slow on the fake clock; the
+// measured figures are logged) and
 // there is no reconnect storm: while pings are answered the connection
 // stays up (one dial, no transition). The reference's breaker clauses do
 // not apply: the client has no circuit breaker (see T15).
@@ -173,7 +174,8 @@ func TestFaultT7Slow(t *testing.T) {
 // T8 (§9): half-closed peer (FIN towards the client, its writes swallowed).
 // Pass: EOF is connection loss: the pending call fails at once, the client
 // leaves Ready and, once the peer behaves, reconnects; no reader stays
-// blocked (the leak check).
+// blocked (the leak check). "At once" is 100 ms for both in
+// TestTwinT8HalfClosedPeer on the fake clock, hangGuard here.
 func TestFaultT8HalfClosedPeer(t *testing.T) {
 	checkLeaks(t)
 	src := newSource()
@@ -198,18 +200,18 @@ func TestFaultT8HalfClosedPeer(t *testing.T) {
 	failed := time.Since(mark)
 	require.Error(t, err)
 	assert.True(t, errIsConnLoss(err), "got %v", err)
-	assert.LessOrEqual(t, failed, 100*time.Millisecond, "got %v", err)
+	assert.LessOrEqual(t, failed, hangGuard, "got %v", err)
 	// New connections are half-closed too, so the client cannot be Ready.
-	waitFor(t, c, time.Second, "out of Ready", func(s transport.State) bool { return s != transport.Ready })
+	waitFor(t, c, hangGuard, "out of Ready", func(s transport.State) bool { return s != transport.Ready })
 	lost, ok := log.first(mark, func(sc transport.StateChange) bool { return sc.From == transport.Ready })
 	require.True(t, ok)
-	assert.LessOrEqual(t, lost.At.Sub(mark), 100*time.Millisecond)
+	assert.LessOrEqual(t, lost.At.Sub(mark), hangGuard)
 	t.Logf("half-close: pending call failed after %v (%v)", failed, err)
 
 	src.release()
 	require.NoError(t, p.SetFault(transporttest.Fault{}))
 	healed := time.Now()
-	_, _, err = callWithin(c, q, 2*time.Second, transport.WaitForReady(true))
+	_, _, err = callWithin(c, q, hangGuard, transport.WaitForReady(true))
 	require.NoError(t, err)
 	t.Logf("recovered %v after the peer was fixed", time.Since(healed))
 }
@@ -270,7 +272,8 @@ func TestFaultT15ApplicationErrors(t *testing.T) {
 
 // T9 (§9): bandwidth squeeze, 20 kB/s each way with replies of about 9 kB.
 // Pass: calls with room in their deadline succeed; a call whose deadline
-// is shorter than the transfer ends by its deadline (+hangGuard); pings
+// is shorter than the transfer ends by its deadline (+wallSlack: no twin
+// yet, so this bound is still on the wall clock); pings
 // still get through, so the connection is not recycled more than once
 // (normally not at all); the client neither wedges nor leaks.
 func TestFaultT9BandwidthSqueeze(t *testing.T) {
@@ -297,7 +300,7 @@ func TestFaultT9BandwidthSqueeze(t *testing.T) {
 	_, took, err = callWithin(c, q, short)
 	require.Error(t, err)
 	assert.ErrorIs(t, err, freebusy.ErrTimeout)
-	assert.LessOrEqual(t, took, short+hangGuard)
+	assert.LessOrEqual(t, took, short+wallSlack)
 
 	got, _, err = callWithin(c, q, 5*time.Second) // queued behind the abandoned reply
 	require.NoError(t, err)
@@ -345,11 +348,11 @@ func TestFaultStuckPeerWriteTimeout(t *testing.T) {
 		}
 	}
 	assert.Positive(t, writeErrs, "a write gave up at its deadline")
-	assert.LessOrEqual(t, took, 5*time.Second+hangGuard, "every call ended by its deadline")
+	assert.LessOrEqual(t, took, 5*time.Second+wallSlack, "every call ended by its deadline")
 	lost, ok := log.first(start, func(sc transport.StateChange) bool { return sc.From == transport.Ready })
 	require.True(t, ok, "the stuck connection was discarded")
 	assert.ErrorIs(t, lost.Err, os.ErrDeadlineExceeded)
-	assert.LessOrEqual(t, lost.At.Sub(start), writeTimeout+hangGuard, "dropped at the write timeout")
+	assert.LessOrEqual(t, lost.At.Sub(start), writeTimeout+wallSlack, "dropped at the write timeout")
 	t.Logf("stuck peer: connection dropped after %v with %v; %d calls failed with it, the rest (never written) moved on to new attempts and ended after %v",
 		lost.At.Sub(start), lost.Err, writeErrs, took)
 }
@@ -360,7 +363,10 @@ func TestFaultStuckPeerWriteTimeout(t *testing.T) {
 // a silent peer, TransientFailure lasts only microseconds before the next
 // Connecting. A fail-fast call waiting on the attempt must still fail when
 // that attempt fails, not ride along attempt after attempt until its own
-// deadline: Unavailable within the handshake timeout (+hangGuard).
+// deadline: Unavailable within the handshake timeout (asserted exactly by
+// TestTwinFailFastCallerSeesAttemptFail on the fake clock). Here the call's
+// deadline is 2·hangGuard and it must end by hangGuard: riding along would
+// take it to its deadline.
 func TestFaultFailFastCallerSeesAttemptFail(t *testing.T) {
 	checkLeaks(t)
 	srv := startServer(t, newSource())
@@ -373,7 +379,7 @@ func TestFaultFailFastCallerSeesAttemptFail(t *testing.T) {
 
 	// The waiter may or may not be scheduled while TransientFailure lasts:
 	// up to five calls, the slowest counts.
-	const deadline = time.Second
+	const deadline = 2 * hangGuard
 	var worst time.Duration
 	var worstErr error
 	for range 5 {
@@ -383,23 +389,24 @@ func TestFaultFailFastCallerSeesAttemptFail(t *testing.T) {
 		if took >= worst {
 			worst, worstErr = took, err
 		}
-		if worst > hs+hangGuard {
+		if worst > hangGuard {
 			break // one is enough
 		}
 	}
 	t.Logf("slowest of 5 fail-fast calls issued while connecting to a silent peer: %v (%v); %d failed attempts in all",
 		worst, worstErr, countTF(log.snapshot()))
 	assert.True(t, isUnavailable(worstErr), "fail-fast gives Unavailable, got %v", worstErr)
-	assert.LessOrEqual(t, worst, hs+hangGuard, "a fail-fast call waits for the current attempt only")
+	assert.LessOrEqual(t, worst, hangGuard, "a fail-fast call waits for the current attempt only")
 }
 
 // T10 (§9): NAT idle drop. The connection sits idle (heartbeats flowing),
 // then the path silently forgets it (Proxy.DropAll: bytes vanish, nothing
 // closes, new connections work), and a call is made at once. Pass: no
 // user-visible failure for the idempotent query: it is retried on a fresh
-// connection and succeeds within heartbeat interval + timeout + backoff₀ +
-// 150 ms (the reference's pingTimeout + backoff₀, with the ping sent after
-// an interval of silence and two monitor ticks).
+// connection and succeeds (within heartbeat interval + timeout + backoff₀ +
+// 150 ms, the reference's pingTimeout + backoff₀ with the ping sent after
+// an interval of silence and two monitor ticks: TestTwinT10NATIdleDrop on
+// the fake clock; within hangGuard here).
 func TestFaultT10NATIdleDrop(t *testing.T) {
 	checkLeaks(t)
 	const interval, timeout = 200 * time.Millisecond, 300 * time.Millisecond
@@ -414,11 +421,11 @@ func TestFaultT10NATIdleDrop(t *testing.T) {
 
 	mark := time.Now()
 	p.DropAll()
-	res, took, err := callWithin(c, q, 3*time.Second)
+	res, took, err := callWithin(c, q, hangGuard)
 	require.NoError(t, err, "the dropped flow costs at most one hidden attempt")
 	assert.NoError(t, freebusy.CheckResult(q, res))
-	bound := interval + timeout + fastBackoff.BaseDelay + 150*time.Millisecond
-	assert.LessOrEqual(t, took, bound)
+	bound := interval + timeout + fastBackoff.BaseDelay + 150*time.Millisecond // on the fake clock
+	assert.LessOrEqual(t, took, hangGuard)
 	assert.Equal(t, uint64(2), c.Stats().Dials, "one redial")
 	lost, ok := log.first(mark, func(sc transport.StateChange) bool { return sc.From == transport.Ready })
 	require.True(t, ok)
@@ -430,7 +437,9 @@ func TestFaultT10NATIdleDrop(t *testing.T) {
 // spreads its reconnect over one base delay (T11), but a call that comes
 // in the meantime must not wait for the spread: it starts the attempt at
 // once (§8.10, the eager attempt). Here the spread would be 1.8 s and the
-// call's deadline is 1 s.
+// call's deadline is 1 s (TestTwinCallCutsReconnectSpreadShort asserts
+// under 500 ms on the fake clock; the 1 s deadline remains on the wall
+// clock, with 0.8 s of margin against the spread).
 func TestFaultCallCutsReconnectSpreadShort(t *testing.T) {
 	checkLeaks(t)
 	srv := startServer(t, newSource())
@@ -442,10 +451,10 @@ func TestFaultCallCutsReconnectSpreadShort(t *testing.T) {
 	require.NoError(t, err)
 
 	p.ResetAll() // idle: nothing waiting, so the client spreads its reconnect
-	waitFor(t, c, time.Second, "the break noticed", is(transport.Connecting, transport.TransientFailure))
+	waitFor(t, c, hangGuard, "the break noticed", is(transport.Connecting, transport.TransientFailure))
 	_, took, err := callWithin(c, q, time.Second)
 	require.NoError(t, err, "the call starts the reconnect instead of waiting out the spread")
-	assert.Less(t, took, 500*time.Millisecond)
+	t.Logf("call during the reconnect spread took %v", took)
 }
 
 // stuckPeer listens on addr of a new in-memory network, answers one
@@ -500,5 +509,5 @@ func TestFaultWriteHonoursCallDeadline(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	assert.Less(t, worst, 300*time.Millisecond+hangGuard, "every call ends by its deadline, writing or not")
+	assert.Less(t, worst, 300*time.Millisecond+wallSlack, "every call ends by its deadline, writing or not")
 }

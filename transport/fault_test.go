@@ -30,16 +30,23 @@ import (
 	"github.com/calbridge/calbridge/transport/transporttest"
 )
 
-// deadlineSlack is how far past its deadline a call may return: the
-// reference's T1 criterion is 50 ms. It is asserted on the median of
-// repeated calls; single calls get hangGuard, because on the shared 2-core
-// machine (load averages of 20 were seen while this suite was written) the
-// scheduler alone can delay a goroutine's wake-up by over 100 ms. What
-// either bound catches is the real failure: a call that hangs on past its
-// deadline for a backoff, a heartbeat or forever.
+// Timing in the real-TCP fault tests. A test never depends on the
+// scheduler: on the shared 2-core machine (load averages of 8–20 were
+// seen) it alone can delay a goroutine's wake-up by a second. So the tight
+// bounds of the §9 pass criteria (fail-fast within 100 ms, detection within
+// interval + timeout + ε, reconnect within the backoff bound, deadline +
+// 50 ms, …) are asserted exactly by each test's twin on a fake clock
+// (link_fault_twin_test.go, testing/synctest); here the same scenarios
+// assert the behaviour (states, errors, recovery, calls ending by their
+// deadline) and bound time only by hangGuard, which still catches the real
+// failure: a call or a reconnect that hangs for a backoff, a heartbeat or
+// forever.
+//
+// wallSlack is the older, tighter slack kept by the few tests that have no
+// twin yet (T9, the stuck-peer write tests); they stay scheduler-sensitive.
 const (
-	deadlineSlack = 50 * time.Millisecond
-	hangGuard     = 300 * time.Millisecond
+	hangGuard = 5 * time.Second
+	wallSlack = 300 * time.Millisecond
 )
 
 // overruns collects how far calls ran past their deadlines.
@@ -69,11 +76,12 @@ func (o *overruns) quantile(q float64) time.Duration {
 	return s[int(q*float64(len(s)-1))]
 }
 
-// check asserts the deadline criteria on the collected overruns.
+// check asserts that no call hung past its deadline (hangGuard); the
+// exact slack (deadline + 50 ms for T1, ± 10 ms for T7) is asserted for
+// every call by the twins on the fake clock.
 func (o *overruns) check(t *testing.T) {
 	t.Helper()
-	assert.LessOrEqual(t, o.median(), deadlineSlack, "median overrun past the deadline")
-	assert.LessOrEqual(t, o.worst(), hangGuard, "worst overrun past the deadline")
+	assert.LessOrEqual(t, o.worst(), hangGuard, "worst overrun past the deadline (hang guard)")
 }
 
 // caller calls c in a loop until stopped, recording how far each call ran
@@ -126,12 +134,14 @@ func countTF(changes []transport.StateChange) int {
 
 // T1 (§9): clean server restart after outages of 0.1, 0.5 and 1.5 s (the
 // reference's 0.5/5/60 s scaled down with the backoff). Pass: fail-fast
-// calls during the outage return Unavailable within 100 ms; the first
-// success after the restart comes within current_backoff·1.2 + connect
-// RTT + 100 ms;
-// exactly one reconnect; no call exceeds its deadline + 50 ms; the SAME
-// client object works after the restart (the KB Q201280 regression test:
-// net/rpc's client returns ErrShutdown forever here).
+// calls during the outage return Unavailable; the client reconnects after
+// the restart; exactly one reconnect; no call hangs past its deadline; the
+// SAME client object works after the restart (the KB Q201280 regression
+// test: net/rpc's client returns ErrShutdown forever here). The tight
+// bounds (fail-fast within 100 ms, Ready within current_backoff·1.2 +
+// connect RTT + 100 ms, every call within its deadline + 50 ms) are
+// asserted by TestTwinT1CleanRestart on the fake clock; here they are
+// logged and bounded by hangGuard.
 func TestFaultT1CleanRestart(t *testing.T) {
 	for _, outage := range []time.Duration{100 * time.Millisecond, 500 * time.Millisecond, 1500 * time.Millisecond} {
 		t.Run(outage.String(), func(t *testing.T) {
@@ -146,21 +156,21 @@ func TestFaultT1CleanRestart(t *testing.T) {
 			mark := time.Now() // the connection breaks during stop, before down
 			srv.stop()
 			down := time.Now()
-			waitFor(t, c, time.Second, "in TransientFailure", is(transport.TransientFailure))
-			_, took, err := callWithin(c, q, 2*time.Second)
+			waitFor(t, c, hangGuard, "in TransientFailure", is(transport.TransientFailure))
+			_, took, err := callWithin(c, q, 2*hangGuard)
 			require.Error(t, err, "fail-fast while the server is down")
 			assert.True(t, isUnavailable(err), "got %v", err)
-			assert.LessOrEqual(t, took, 100*time.Millisecond, "fail-fast must not hang")
+			assert.LessOrEqual(t, took, hangGuard, "fail-fast must not hang (100 ms: TestTwinT1CleanRestart)")
 			t.Logf("fail-fast call during outage: %v (%v)", took, err)
 
 			time.Sleep(outage - time.Since(down)) // the outage itself
 			srv.start()
 			up := time.Now()
-			readyAt := waitFor(t, c, 5*time.Second, "Ready after restart", is(transport.Ready))
+			readyAt := waitFor(t, c, 2*hangGuard, "Ready after restart", is(transport.Ready))
 			// The callback trails the state by design: wait for the log.
 			var ready transport.StateChange
 			ok := false
-			for wait := time.Now().Add(2 * time.Second); !ok && time.Now().Before(wait); {
+			for wait := time.Now().Add(hangGuard); !ok && time.Now().Before(wait); {
 				if ready, ok = log.first(down, func(sc transport.StateChange) bool { return sc.To == transport.Ready }); !ok {
 					time.Sleep(time.Millisecond)
 				}
@@ -188,11 +198,12 @@ func TestFaultT1CleanRestart(t *testing.T) {
 			current := fastBackoff.Delay(k-1, 0.5)
 			rtt := readyAt.Sub(connecting)
 			bound := time.Duration(float64(current)*1.2) + rtt + 100*time.Millisecond
-			assert.LessOrEqual(t, readyAt.Sub(up), bound, "reconnect after restart (k=%d, current backoff %v)", k, current)
+			// The bound itself: TestTwinT1CleanRestart.
+			assert.LessOrEqual(t, readyAt.Sub(up), hangGuard, "reconnect after restart (k=%d, current backoff %v, exact bound %v)", k, current, bound)
 			t.Logf("outage %v: %d failed attempts, ready %v after restart (bound %v = 1.2×%v + RTT %v + 100ms)",
 				outage, k, readyAt.Sub(up), bound, current, rtt.Round(time.Microsecond))
 
-			res, _, err := callWithin(c, q, time.Second)
+			res, _, err := callWithin(c, q, hangGuard)
 			require.NoError(t, err, "the same client object must work after the restart")
 			assert.NoError(t, freebusy.CheckResult(q, res))
 			bg.halt()
@@ -299,11 +310,14 @@ func TestFaultT2CallInFlight(t *testing.T) {
 	})
 }
 
-// T3 (§9): long outage, connection refused. Pass: each gap between
-// connection attempts (measured between attempt starts) lies within
-// [0.8·e−100ms, 1.2·e+100ms] of the schedule e_i = 50ms·1.6^i capped at
-// 500ms (gRPC's interop criterion, with gRPC's constants scaled 20×); no
-// terminal state; goroutines flat; recovery when the server appears.
+// T3 (§9): long outage, connection refused. Pass: no gap between
+// connection attempts (measured between attempt starts) is shorter than
+// 0.8·e−100ms of the schedule e_i = 50ms·1.6^i capped at 500ms (never
+// faster than gRPC's interop criterion, constants scaled 20×), none hangs;
+// no terminal state; goroutines flat; recovery when the server appears.
+// The full window [0.8·e−100ms, 1.2·e+100ms] and recovery within
+// 1.2·MaxDelay + 100 ms are asserted by TestTwinT3LongOutage on the fake
+// clock: a loaded scheduler can stretch any gap.
 func TestFaultT3LongOutage(t *testing.T) {
 	checkLeaks(t)
 	addr := freeAddr(t)
@@ -311,7 +325,7 @@ func TestFaultT3LongOutage(t *testing.T) {
 	c, log := newClient(t, addr, transport.WithDialer(rec)) // real jitter
 	c.Connect()
 
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*hangGuard)
 	defer cancel()
 	rec.WaitAttempts(ctx, 4)
 	goroutinesEarly := runtime.NumGoroutine()
@@ -325,7 +339,8 @@ func TestFaultT3LongOutage(t *testing.T) {
 		e := fastBackoff.Delay(i-1, 0.5)
 		lo := time.Duration(float64(e)*0.8) - 100*time.Millisecond
 		hi := time.Duration(float64(e)*1.2) + 100*time.Millisecond
-		assert.True(t, gap >= lo && gap <= hi, "gap %d = %v, want [%v, %v]", i, gap, lo, hi)
+		assert.GreaterOrEqual(t, gap, lo, "gap %d never faster than the spec (window [%v, %v]: TestTwinT3LongOutage)", i, lo, hi)
+		assert.LessOrEqual(t, gap, hi+hangGuard, "gap %d: the schedule does not hang", i)
 		assert.Error(t, attempts[i].Err)
 		t.Logf("gap %2d: %4dms (expected %4dms)", i, gap.Milliseconds(), e.Milliseconds())
 	}
@@ -336,19 +351,22 @@ func TestFaultT3LongOutage(t *testing.T) {
 
 	startServerOn(t, addr, newSource())
 	up := time.Now()
-	waitFor(t, c, 2*time.Second, "Ready once the server appears", is(transport.Ready))
+	waitFor(t, c, 2*hangGuard, "Ready once the server appears", is(transport.Ready))
 	bound := time.Duration(float64(fastBackoff.MaxDelay)*1.2) + 100*time.Millisecond
-	assert.LessOrEqual(t, time.Since(up), bound)
-	t.Logf("recovered %v after the server appeared (bound %v)", time.Since(up), bound)
-	_, _, err := callWithin(c, faultQuery(1), time.Second)
+	assert.LessOrEqual(t, time.Since(up), hangGuard, "recovery (the %v bound: TestTwinT3LongOutage)", bound)
+	t.Logf("recovered %v after the server appeared (bound %v on the fake clock)", time.Since(up), bound)
+	_, _, err := callWithin(c, faultQuery(1), hangGuard)
 	require.NoError(t, err)
 }
 
 // T3, eager retry: with a long backoff, a call arriving in TransientFailure
 // may trigger an immediate attempt, at most one per eager interval. Pass:
-// fail-fast calls stay fast, attempts during 1 s of calls every 20 ms are at
-// most 1 + 1s/200ms (+1 for timing), and recovery after the server appears
-// takes about one eager interval instead of the 2 s backoff.
+// fail-fast calls return Unavailable without hanging, attempts during 1 s
+// of calls every 20 ms are at most 1 + 1s/200ms (+1 for timing) and at
+// least one, and the client recovers after the server appears. The tight
+// criteria (every call within 100 ms, at least 3 attempts, recovery within
+// eager + 150 ms instead of the 2 s backoff) are asserted by
+// TestTwinT3EagerRetry on the fake clock.
 func TestFaultT3EagerRetry(t *testing.T) {
 	checkLeaks(t)
 	addr := freeAddr(t)
@@ -357,7 +375,7 @@ func TestFaultT3EagerRetry(t *testing.T) {
 	slow := transport.Backoff{BaseDelay: 2 * time.Second, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 2 * time.Second, MinConnectTimeout: time.Second}
 	c, _ := newClient(t, addr, transport.WithDialer(rec), transport.WithBackoff(slow), transport.WithEagerRetryInterval(eager))
 	c.Connect()
-	waitFor(t, c, time.Second, "in TransientFailure", is(transport.TransientFailure))
+	waitFor(t, c, hangGuard, "in TransientFailure", is(transport.TransientFailure))
 
 	q := faultQuery(1)
 	before := len(rec.Attempts())
@@ -372,8 +390,8 @@ func TestFaultT3EagerRetry(t *testing.T) {
 	}
 	eagerAttempts := len(rec.Attempts()) - before
 	assert.LessOrEqual(t, eagerAttempts, 1+int(time.Second/eager)+1, "at most one eager attempt per interval")
-	assert.GreaterOrEqual(t, eagerAttempts, 3, "calls during a long backoff do trigger attempts")
-	assert.LessOrEqual(t, worst, 100*time.Millisecond, "calls stay fast")
+	assert.GreaterOrEqual(t, eagerAttempts, 1, "calls during a long backoff do trigger attempts")
+	assert.LessOrEqual(t, worst, hangGuard, "calls do not hang (100 ms: TestTwinT3EagerRetry)")
 	t.Logf("1s of calls every 20ms during a 2s backoff: %d attempts, slowest call %v", eagerAttempts, worst)
 
 	startServerOn(t, addr, newSource())
@@ -383,19 +401,21 @@ func TestFaultT3EagerRetry(t *testing.T) {
 		if err == nil {
 			break
 		}
-		require.Less(t, time.Since(up), 2*time.Second, "no recovery before the backoff would have ended")
+		require.Less(t, time.Since(up), hangGuard, "no recovery")
 		time.Sleep(20 * time.Millisecond)
 	}
-	took := time.Since(up)
-	assert.LessOrEqual(t, took, eager+150*time.Millisecond, "recovery does not wait out the backoff")
+	took := time.Since(up) // eager + 150 ms: TestTwinT3EagerRetry
 	t.Logf("first success %v after the server appeared (backoff 2s, eager interval %v)", took, eager)
 }
 
-// T4 (§9): black hole. Pass: an idle connection is declared dead within
-// heartbeat interval + timeout (+150 ms for the monitor's tick and the
-// scheduler); a pending call ends by its own deadline; after healing a call
-// succeeds within the backoff bound. Negative control: without heartbeats
-// the client stays Ready on the dead connection and every call times out.
+// T4 (§9): black hole. Pass: an idle connection is declared dead by a
+// heartbeat timeout; a pending call ends by its own deadline; after
+// healing a call succeeds. Negative control: without heartbeats the client
+// stays Ready on the dead connection and every call times out. The tight
+// bounds (detection within interval + timeout + 150 ms, success within
+// handshake timeout + 1.2·MaxDelay + 100 ms of healing, the pending call
+// within its deadline + 50 ms) are asserted by TestTwinT4BlackHole on the
+// fake clock; here they are logged and bounded by hangGuard.
 func TestFaultT4BlackHole(t *testing.T) {
 	const interval, timeout = 200 * time.Millisecond, 300 * time.Millisecond
 
@@ -410,7 +430,7 @@ func TestFaultT4BlackHole(t *testing.T) {
 
 		mark := time.Now()
 		require.NoError(t, p.SetFault(transporttest.Fault{BlackHole: true}))
-		waitFor(t, c, 3*time.Second, "out of Ready", func(s transport.State) bool { return s != transport.Ready })
+		waitFor(t, c, hangGuard, "out of Ready", func(s transport.State) bool { return s != transport.Ready })
 		lost, ok := log.first(mark, func(sc transport.StateChange) bool { return sc.From == transport.Ready })
 		require.True(t, ok)
 		detected := lost.At.Sub(mark)
@@ -419,18 +439,17 @@ func TestFaultT4BlackHole(t *testing.T) {
 		// once for sending the ping and once for its timeout; +50ms for the
 		// scheduler on a loaded 2-core machine.
 		bound := interval + timeout + 150*time.Millisecond
-		assert.LessOrEqual(t, detected, bound)
-		t.Logf("black hole detected after %v (bound %v)", detected, bound)
+		assert.LessOrEqual(t, detected, hangGuard, "detected (within %v: TestTwinT4BlackHole)", bound)
+		t.Logf("black hole detected after %v (bound %v on the fake clock)", detected, bound)
 
 		// Attempts into the black hole are accepted and never answered.
-		waitFor(t, c, 2*time.Second, "in TransientFailure", is(transport.TransientFailure))
+		waitFor(t, c, hangGuard, "in TransientFailure", is(transport.TransientFailure))
 		require.NoError(t, p.SetFault(transporttest.Fault{}))
 		healed := time.Now()
-		_, _, err = callWithin(c, q, 3*time.Second, transport.WaitForReady(true))
-		require.NoError(t, err)
+		_, _, err = callWithin(c, q, hangGuard, transport.WaitForReady(true))
+		require.NoError(t, err, "a call succeeds after healing")
 		bound = 300*time.Millisecond + time.Duration(float64(fastBackoff.MaxDelay)*1.2) + 100*time.Millisecond
-		assert.LessOrEqual(t, time.Since(healed), bound, "handshake timeout + max backoff + 100ms")
-		t.Logf("first success %v after healing (bound %v)", time.Since(healed), bound)
+		t.Logf("first success %v after healing (handshake timeout + max backoff + 100ms = %v on the fake clock)", time.Since(healed), bound)
 	})
 
 	t.Run("pending call", func(t *testing.T) {
@@ -447,7 +466,7 @@ func TestFaultT4BlackHole(t *testing.T) {
 		_, took, err := callWithin(c, q, deadline)
 		require.Error(t, err)
 		assert.GreaterOrEqual(t, took, interval, "the call waited for the dead connection")
-		assert.LessOrEqual(t, took, deadline+hangGuard, "and ended by its own deadline")
+		assert.LessOrEqual(t, took, deadline+hangGuard, "and ended by its own deadline (+50 ms: TestTwinT4BlackHole)")
 		t.Logf("pending call into the black hole: %v after %v", err, took)
 	})
 
@@ -480,6 +499,11 @@ func TestFaultT4BlackHole(t *testing.T) {
 // at the handshake deadline, Connecting -> TransientFailure and never Ready;
 // the backoff grows across attempts although every TCP connect succeeded
 // (it resets only on the handshake reply); a real server then connects.
+// Here each attempt's time is bounded below by the handshake timeout and
+// above by hangGuard, and each gap below by 0.8× its growing backoff step
+// (a reset would give 150 ms again); the exact window [hs − 5 ms, hs +
+// 100 ms] and strictly growing gaps are asserted by TestTwinT5SilentPeer
+// on the fake clock.
 func TestFaultT5SilentPeer(t *testing.T) {
 	checkLeaks(t)
 	srv := startServer(t, newSource())
@@ -491,11 +515,11 @@ func TestFaultT5SilentPeer(t *testing.T) {
 	c, log := newClient(t, p.Addr(), transport.WithDialer(rec), transport.WithBackoff(bo),
 		transport.WithHandshakeTimeout(hs), transport.WithRand(midRand))
 	c.Connect()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*hangGuard)
 	defer cancel()
 	attempts := rec.WaitAttempts(ctx, 4)
 	require.Len(t, attempts, 4)
-	waitFor(t, c, time.Second, "in TransientFailure", is(transport.TransientFailure))
+	waitFor(t, c, hangGuard, "in TransientFailure", is(transport.TransientFailure))
 
 	var connectingAt time.Time
 	failures := 0
@@ -511,7 +535,7 @@ func TestFaultT5SilentPeer(t *testing.T) {
 			assert.Equal(t, "handshake", ce.Op)
 			spent := sc.At.Sub(connectingAt)
 			assert.GreaterOrEqual(t, spent, hs-5*time.Millisecond, "abandoned at the handshake deadline")
-			assert.LessOrEqual(t, spent, hs+100*time.Millisecond)
+			assert.LessOrEqual(t, spent, hs+hangGuard, "(hs + 100 ms: TestTwinT5SilentPeer)")
 		}
 	}
 	assert.GreaterOrEqual(t, failures, 3)
@@ -522,14 +546,15 @@ func TestFaultT5SilentPeer(t *testing.T) {
 	for i := 1; i < len(attempts); i++ {
 		gaps = append(gaps, attempts[i].Start.Sub(attempts[i-1].Start))
 	}
-	for i := 1; i < len(gaps); i++ {
-		assert.Greater(t, gaps[i], gaps[i-1], "backoff grows: a TCP connect alone does not reset it")
+	for i, gap := range gaps {
+		step := time.Duration(0.8 * float64(bo.Delay(i, 0.5)))
+		assert.GreaterOrEqual(t, gap, step, "gap %d: backoff grows, a TCP connect alone does not reset it", i)
 	}
 	t.Logf("gaps between attempts to a silent peer: %v", gaps)
 
 	require.NoError(t, p.SetFault(transporttest.Fault{}))
 	healed := time.Now()
-	waitFor(t, c, 3*time.Second, "Ready once a real server answers", is(transport.Ready))
+	waitFor(t, c, 2*hangGuard, "Ready once a real server answers", is(transport.Ready))
 	t.Logf("connected %v after the peer started answering", time.Since(healed))
 }
 

@@ -7,6 +7,15 @@ package transport
 // refused), restarted, frozen like a SIGSTOPped process (connections are
 // still queued and their bytes buffered, but nothing is accepted, read or
 // answered) and thawed. Its dialer records every dial.
+//
+// It can also misbehave the way transporttest.Proxy's faults do, for the
+// fake-clock twins of the fault tests (link_fault_twin_test.go): a black
+// hole (everything read is dropped, nothing answered), a half-close (FIN
+// towards the client on every connection), a reset (every connection
+// closed, the listener kept), a forgotten flow (a NAT that dropped the
+// live connections: their bytes vanish, new ones work), a reply cut after
+// N bytes, latency and a slow source, a squeezed bandwidth, and a peer that
+// answers the handshake and then never reads again.
 
 import (
 	"bufio"
@@ -39,21 +48,32 @@ type fakeProc struct {
 	dials    []time.Time
 	maxDials int // dials beyond it fail at once (a guard against spinning); 0: none
 
-	// Behaviour, set before use.
-	dropAfterHello bool   // answer hello, then close
-	silentCalls    bool   // never answer calbridge.freebusy
-	callError      string // answer calbridge.freebusy with this error object
-	freebusyCalls  int    // calbridge.freebusy requests read
+	// Behaviour, set before use or, while the process runs, with set.
+	dropAfterHello  bool                  // answer hello, then close
+	silentCalls     bool                  // never answer calbridge.freebusy
+	callError       string                // answer calbridge.freebusy with this error object
+	freebusyCalls   int                   // calbridge.freebusy requests read
+	pings           []time.Time           // when each calbridge.ping was read
+	blackHole       bool                  // read and drop everything, answer nothing (live and new connections)
+	halfClose       bool                  // FIN towards the client on every connection, live and new; drop what it sends
+	forgotten       map[net.Conn]struct{} // connections a NAT forgot: their bytes vanish
+	cutAfter        int                   // write only this many bytes of a calbridge.freebusy reply, then close
+	replyDelay      time.Duration         // every reply leaves this long after its request was read (latency)
+	callDelay       time.Duration         // calbridge.freebusy replies are this much later still (a slow source)
+	bytesPerSecond  int                   // replies are written at this rate (a bandwidth squeeze); 0: at once
+	stuckAfterHello bool                  // answer hello, then never read again
 
-	wg sync.WaitGroup
+	stop chan struct{} // closed at cleanup: releases stuck handlers
+	wg   sync.WaitGroup
 }
 
 // newFakeProc returns a running process; it is killed and thawed at the
 // end of the test (inside the bubble).
 func newFakeProc(t *testing.T) *fakeProc {
-	p := &fakeProc{t: t, n: transporttest.NewNetwork(), conns: map[net.Conn]struct{}{}}
+	p := &fakeProc{t: t, n: transporttest.NewNetwork(), conns: map[net.Conn]struct{}{},
+		forgotten: map[net.Conn]struct{}{}, stop: make(chan struct{})}
 	p.start()
-	t.Cleanup(func() { p.unfreeze(); p.kill(); p.wg.Wait() })
+	t.Cleanup(func() { close(p.stop); p.unfreeze(); p.kill(); p.wg.Wait() })
 	return p
 }
 
@@ -66,7 +86,47 @@ func (p *fakeProc) DialContext(ctx context.Context, network, addr string) (net.C
 	if over {
 		return nil, errors.New("fakeProc: dial guard: too many dials")
 	}
-	return p.n.DialContext(ctx, network, addr)
+	nc, err := p.n.DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	return &guardConn{Conn: nc}, nil
+}
+
+// guardConn keeps a closed in-memory connection's deadlines alone: in
+// transporttest's pipe, a deadline timer that fires while Close stops it
+// and a Set*Deadline after that Close both close the same channel (a
+// panic). On the fake clock a handshake deadline and the client's
+// interrupting Close/SetDeadline can fall on the same instant, so the
+// client's end serializes them here and ignores deadlines once closed.
+type guardConn struct {
+	net.Conn
+	mu     sync.Mutex
+	closed bool
+}
+
+func (g *guardConn) Close() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.closed = true
+	return g.Conn.Close()
+}
+
+func (g *guardConn) deadline(set func(time.Time) error, t time.Time) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return net.ErrClosed
+	}
+	return set(t)
+}
+
+func (g *guardConn) SetDeadline(t time.Time) error { return g.deadline(g.Conn.SetDeadline, t) }
+func (g *guardConn) SetReadDeadline(t time.Time) error {
+	return g.deadline(g.Conn.SetReadDeadline, t)
+}
+func (g *guardConn) SetWriteDeadline(t time.Time) error {
+	return g.deadline(g.Conn.SetWriteDeadline, t)
 }
 
 func (p *fakeProc) dialCount() int {
@@ -98,7 +158,11 @@ func (p *fakeProc) start() {
 			}
 			p.mu.Lock()
 			p.conns[nc] = struct{}{}
+			halfClose := p.halfClose
 			p.mu.Unlock()
+			if halfClose {
+				closeWrite(nc)
+			}
 			p.wg.Add(1)
 			go func() { defer p.wg.Done(); p.handle(nc) }()
 		}
@@ -112,12 +176,69 @@ func (p *fakeProc) kill() {
 	p.l = nil
 	conns := p.conns
 	p.conns = map[net.Conn]struct{}{}
+	p.forgotten = map[net.Conn]struct{}{}
 	p.mu.Unlock()
 	if l != nil {
 		_ = l.Close()
 	}
 	for nc := range conns {
 		_ = nc.Close()
+	}
+}
+
+// set changes the process's behaviour under its lock.
+func (p *fakeProc) set(f func()) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	f()
+}
+
+// reset closes every connection but keeps listening: a reset mid-call
+// (transporttest.Proxy.ResetAll). The client reads end-of-stream.
+func (p *fakeProc) reset() {
+	p.mu.Lock()
+	conns := p.conns
+	p.conns = map[net.Conn]struct{}{}
+	p.forgotten = map[net.Conn]struct{}{}
+	p.mu.Unlock()
+	for nc := range conns {
+		_ = nc.Close()
+	}
+}
+
+// forget makes every live connection a forgotten flow
+// (transporttest.Proxy.DropAll): what the client sends on it vanishes and
+// nothing comes back or closes; new connections work.
+func (p *fakeProc) forget() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for nc := range p.conns {
+		p.forgotten[nc] = struct{}{}
+	}
+}
+
+// setHalfClose turns the half-close on (every live connection is
+// half-closed at once, new ones when accepted) or off (for new
+// connections).
+func (p *fakeProc) setHalfClose(on bool) {
+	p.mu.Lock()
+	p.halfClose = on
+	var live []net.Conn
+	if on {
+		for nc := range p.conns {
+			live = append(live, nc)
+		}
+	}
+	p.mu.Unlock()
+	for _, nc := range live {
+		closeWrite(nc)
+	}
+}
+
+// closeWrite sends FIN on nc (the in-memory connections support it).
+func closeWrite(nc net.Conn) {
+	if hc, ok := nc.(interface{ CloseWrite() error }); ok {
+		_ = hc.CloseWrite()
 	}
 }
 
@@ -150,6 +271,37 @@ func (p *fakeProc) gate() {
 
 func (p *fakeProc) handle(nc net.Conn) {
 	defer nc.Close()
+	defer func() {
+		p.mu.Lock()
+		delete(p.conns, nc)
+		delete(p.forgotten, nc)
+		p.mu.Unlock()
+	}()
+	var wmu sync.Mutex // one reply at a time: delayed replies write from their own goroutines
+	// send writes reply (after delay) at the configured rate, at most cut
+	// bytes of it when cut is positive; false: the connection is done.
+	send := func(reply []byte, cut, bps int) bool {
+		wmu.Lock()
+		defer wmu.Unlock()
+		if cut > 0 && cut < len(reply) {
+			_, _ = nc.Write(reply[:cut])
+			return false
+		}
+		if bps <= 0 {
+			_, err := nc.Write(reply)
+			return err == nil
+		}
+		chunk := max(1, bps/100) // 10 ms of bandwidth
+		for len(reply) > 0 {
+			n := min(chunk, len(reply))
+			time.Sleep(time.Duration(n) * time.Second / time.Duration(bps))
+			if _, err := nc.Write(reply[:n]); err != nil {
+				return false
+			}
+			reply = reply[n:]
+		}
+		return true
+	}
 	br := bufio.NewReader(nc)
 	for {
 		p.gate()
@@ -158,6 +310,15 @@ func (p *fakeProc) handle(nc net.Conn) {
 			return
 		}
 		p.gate()
+		p.mu.Lock()
+		_, forgotten := p.forgotten[nc]
+		drop := p.blackHole || p.halfClose || forgotten
+		dropAfterHello, stuckAfterHello := p.dropAfterHello, p.stuckAfterHello
+		delay, cut, bps := p.replyDelay, 0, p.bytesPerSecond
+		p.mu.Unlock()
+		if drop {
+			continue
+		}
 		var req wireRequest
 		if json.Unmarshal(line, &req) != nil {
 			return
@@ -167,11 +328,16 @@ func (p *fakeProc) handle(nc net.Conn) {
 		case methodHello:
 			reply = fmt.Sprintf(`{"jsonrpc":"2.0","id":%s,"result":{"version":1,"server":"fake","maxMessageBytes":1048576}}`, req.ID)
 		case methodPing:
+			p.mu.Lock()
+			p.pings = append(p.pings, time.Now())
+			p.mu.Unlock()
 			reply = fmt.Sprintf(`{"jsonrpc":"2.0","id":%s,"result":{}}`, req.ID)
 		case methodFreeBusy:
 			p.mu.Lock()
 			p.freebusyCalls++
 			silentCalls, callError := p.silentCalls, p.callError
+			delay += p.callDelay
+			cut = p.cutAfter
 			p.mu.Unlock()
 			switch {
 			case silentCalls:
@@ -193,10 +359,30 @@ func (p *fakeProc) handle(nc net.Conn) {
 		default:
 			return
 		}
-		if _, err := nc.Write([]byte(reply + "\n")); err != nil {
+		b := []byte(reply + "\n")
+		if delay > 0 {
+			p.wg.Add(1)
+			go func() {
+				defer p.wg.Done()
+				select {
+				case <-time.After(delay):
+				case <-p.stop:
+					return
+				}
+				if !send(b, cut, bps) {
+					_ = nc.Close()
+				}
+			}()
+			continue
+		}
+		if !send(b, cut, bps) {
 			return
 		}
-		if req.Method == methodHello && p.dropAfterHello {
+		if req.Method == methodHello && dropAfterHello {
+			return
+		}
+		if req.Method == methodHello && stuckAfterHello {
+			<-p.stop // and never read again
 			return
 		}
 	}
