@@ -453,13 +453,19 @@ func (cc *clientConn) monitor() {
 				}
 			}
 			if pingSent < 0 && time.Duration(now-last) >= ival {
-				// From here on a reply is due within the timeout, whether
-				// the ping goes out now or a write in progress (which
-				// holds the lock) is itself stuck.
-				pingSent = now
-				if err := cc.ping(timeout); err != nil {
+				// A reply is due within the timeout only once the ping is
+				// out. When a write in progress holds the lock, the ping
+				// waits for the next tick: that write is bounded by its
+				// own deadline, and starting the clock without a ping
+				// would time out a live peer that is slow to answer the
+				// call just written.
+				sent, err := cc.ping(timeout)
+				if err != nil {
 					cc.fail(&CallError{Op: "write", Addr: cc.addr, MaySent: true, Err: err})
 					return
+				}
+				if sent {
+					pingSent = now
 				}
 			}
 		}
@@ -467,27 +473,28 @@ func (cc *clientConn) monitor() {
 	}
 }
 
-// ping writes a heartbeat request, unless another write holds the lock:
-// the monitor never blocks behind a stuck writer, and its own write is
-// bounded by the heartbeat timeout. The reply is recognized by the reader
-// as a reply to no pending call and only refreshes lastRead.
-func (cc *clientConn) ping(timeout time.Duration) error {
+// ping writes a heartbeat request and reports whether it did: it does not
+// when another write holds the lock, so the monitor never blocks behind a
+// stuck writer, and its own write is bounded by the heartbeat timeout. The
+// reply is recognized by the reader as a reply to no pending call and only
+// refreshes lastRead.
+func (cc *clientConn) ping(timeout time.Duration) (bool, error) {
 	select {
 	case cc.wsem <- struct{}{}:
 	default:
-		return nil
+		return false, nil
 	}
 	defer func() { <-cc.wsem }()
 	e := getEncoder()
 	defer putEncoder(e)
 	if err := e.request(cc.nextID.Add(1), methodPing, nil); err != nil {
-		return err
+		return false, err
 	}
 	if err := cc.nc.SetWriteDeadline(time.Now().Add(min(timeout, cc.c.o.writeTimeout))); err != nil {
-		return err
+		return false, err
 	}
 	_, err := cc.nc.Write(e.buf.Bytes())
-	return err
+	return true, err
 }
 
 // expire fails pending calls whose default call timeout has passed.

@@ -532,14 +532,13 @@ func TestTwinT7Slow(t *testing.T) {
 			p.set(func() { p.callDelay = 300 * time.Millisecond })
 			const deadline = 100 * time.Millisecond
 			for range 8 {
-				// 1 ms apart: a call's write never coincides with the
-				// monitor's tick (every 25 ms from the connect). When it
-				// does, at the same fake instant, a ping can be skipped for
-				// the write lock and the live peer, whose only bytes due are
-				// the 300 ms replies, declared dead about one time in ten
-				// (ping(): "unless another write holds the lock"); a real
-				// clock makes that coincidence rare, not impossible.
-				time.Sleep(time.Millisecond)
+				// Each call starts on the monitor's tick (every 25 ms from
+				// the connect, and every call lasts its 100 ms deadline), so
+				// its write can hold the lock when the monitor wants to
+				// ping. The ping then waits for the next tick; it used to
+				// start the reply clock without being sent, and the live
+				// peer, whose only bytes due were the 300 ms replies, was
+				// declared dead about one run in ten.
 				_, took, err := twinCallWithin(c, q, deadline)
 				require.Error(t, err)
 				assert.ErrorIs(t, err, freebusy.ErrTimeout)

@@ -61,11 +61,16 @@ func (d *deadline) wait() chan struct{} {
 }
 
 // stop releases the timer, so that a closed connection leaves none behind.
+// A timer that has already fired is waited for, as in set: forgetting it
+// while its close is still on the way would let a later set close the
+// same channel again.
 func (d *deadline) stop() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.timer != nil {
-		d.timer.Stop()
+		if !d.timer.Stop() {
+			<-d.expired
+		}
 		d.timer = nil
 	}
 }
