@@ -32,6 +32,9 @@ type clientConn struct {
 	nextID atomic.Uint64
 
 	wsem chan struct{} // one writer at a time; a channel so that waiting honours ctx
+	// writing is when (mono, at least 1) the write holding wsem began, 0
+	// while none does: the monitor tells a stuck write from a busy line.
+	writing atomic.Int64
 
 	mu       sync.Mutex
 	pending  map[uint64]*pendingCall
@@ -295,7 +298,8 @@ func (cc *clientConn) write(ctx context.Context, b []byte) (int, error) {
 	case <-cc.done:
 		return 0, ErrConnectionLost
 	}
-	defer func() { <-cc.wsem }()
+	cc.writing.Store(max(cc.mono(), 1))
+	defer func() { cc.writing.Store(0); <-cc.wsem }()
 	dl := time.Now().Add(cc.c.o.writeTimeout)
 	if d, ok := ctx.Deadline(); ok && d.Before(dl) {
 		dl = d
@@ -455,10 +459,11 @@ func (cc *clientConn) monitor() {
 			if pingSent < 0 && time.Duration(now-last) >= ival {
 				// A reply is due within the timeout only once the ping is
 				// out. When a write in progress holds the lock, the ping
-				// waits for the next tick: that write is bounded by its
-				// own deadline, and starting the clock without a ping
-				// would time out a live peer that is slow to answer the
-				// call just written.
+				// waits for the next tick, unless that write has itself
+				// been stuck for the timeout with nothing read since it
+				// began (a peer that stopped reading). Starting the clock
+				// for an unsent ping would time out a live peer that is
+				// merely slow to answer the call just written.
 				sent, err := cc.ping(timeout)
 				if err != nil {
 					cc.fail(&CallError{Op: "write", Addr: cc.addr, MaySent: true, Err: err})
@@ -466,6 +471,9 @@ func (cc *clientConn) monitor() {
 				}
 				if sent {
 					pingSent = now
+				} else if ws := cc.writing.Load(); ws != 0 && last < ws && time.Duration(now-ws) >= tmo {
+					cc.fail(&CallError{Op: "heartbeat", Addr: cc.addr, MaySent: true, Err: ErrHeartbeatTimeout})
+					return
 				}
 			}
 		}
