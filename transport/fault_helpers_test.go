@@ -245,14 +245,21 @@ func (l *stateLog) since(t time.Time) []transport.StateChange {
 	return out
 }
 
-// first returns the first transition at or after t matching pred.
+// first returns the first transition at or after t matching pred. The
+// callbacks trail the state by design (a caller can see the new state
+// before its callback has run), so first waits up to hangGuard for one to
+// be logged.
 func (l *stateLog) first(t time.Time, pred func(transport.StateChange) bool) (transport.StateChange, bool) {
-	for _, sc := range l.since(t) {
-		if pred(sc) {
-			return sc, true
+	for give := time.Now().Add(hangGuard); ; time.Sleep(time.Millisecond) {
+		for _, sc := range l.since(t) {
+			if pred(sc) {
+				return sc, true
+			}
+		}
+		if time.Now().After(give) {
+			return transport.StateChange{}, false
 		}
 	}
-	return transport.StateChange{}, false
 }
 
 // assertLegal fails the test for any illegal transition seen. Every fault
