@@ -334,9 +334,10 @@ func (s *CalendarSource) schedule(att string, start, end, now time.Time) freebus
 		sch.Err = freebusy.NewError(att, freebusy.ReasonInvalid, fmt.Errorf("notes: calendar export %s: %w", e.user.Calendar, err))
 		return sch
 	}
-	if rep.Invalid > 0 || rep.Truncated > 0 {
+	if rep.Invalid > 0 || rep.Degraded > 0 || rep.Truncated > 0 {
 		s.cfg.Logger.Debug("notes: calendar export partly unreadable",
-			zap.String("file", e.user.Calendar), zap.Int("invalid", rep.Invalid), zap.Int("truncated", rep.Truncated))
+			zap.String("file", e.user.Calendar), zap.Int("invalid", rep.Invalid),
+			zap.Int("degraded", rep.Degraded), zap.Int("truncated", rep.Truncated))
 	}
 	sch.Intervals = ivs
 	sch.WorkingHours = cloneWorkingHours(e.wh)

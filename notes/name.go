@@ -369,10 +369,11 @@ func (n Name) WithoutDomain() Name {
 // "@Domain" when n has a domain. A flat name is written as it is (Notes
 // stores flat names unlabelled; with a domain and no space, "CN=" keeps it
 // from reading as an Internet address), and an Internet address as the
-// address.
+// address, in angle brackets when the bare address would read back as a
+// Notes name (a$@b: "$@" escapes the '@', docs/notes.md §5).
 func (n Name) Canonical() string {
 	if n.Internet != "" {
-		return n.Internet
+		return n.internetForm()
 	}
 	var b strings.Builder
 	size := len(n.CommonName) + len(n.Organization) + len(n.Country) + len(n.Domain) + 16
@@ -430,7 +431,7 @@ func (n Name) Canonical() string {
 // common name.
 func (n Name) Abbreviated() string {
 	if n.Internet != "" {
-		return n.Internet
+		return n.internetForm()
 	}
 	if !n.abbreviable() || n.IsFlat() {
 		return n.Canonical()
@@ -454,6 +455,21 @@ func (n Name) Abbreviated() string {
 		b.WriteString(n.Domain)
 	}
 	return b.String()
+}
+
+// internetForm writes the Internet address of n so that ParseName reads it
+// back as the same address: bare when it reads back so, else in the RFC 822
+// form "<addr>", which ParseName always reads as an address. The bare form
+// fails when a '$' before the '@' makes it an escape ("a$@b" is the flat
+// Notes name a@b) or when the part before the '@' holds a '=' (a label).
+func (n Name) internetForm() string {
+	a := n.Internet
+	at := strings.IndexByte(a, '@')
+	body, _, found := cutUnescaped(a, '@')
+	if found && len(body) == at && !strings.ContainsAny(body, " /=") && !strings.HasSuffix(a, ">") {
+		return a
+	}
+	return "<" + a + ">"
 }
 
 // abbreviable reports whether the abbreviated form parses back to n.

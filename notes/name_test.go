@@ -305,3 +305,42 @@ func TestKeyFoldsLikeEqual(t *testing.T) {
 	require.True(t, a.Equal(b))
 	assert.Equal(t, a.Key(), b.Key())
 }
+
+// An Internet address with '$' before its '@' ("a$@b", from "<a$@b>")
+// must not be written bare: "$@" is the escape for '@' (docs/notes.md §5),
+// so "a$@b" reads back as the flat Notes name a@b. Canonical and
+// Abbreviated write such addresses in the RFC 822 form "<a$@b>", and every
+// written form reads back as the same name (found by FuzzParseName; the
+// input is in testdata/fuzz/FuzzParseName/dollar-at-internet).
+func TestInternetAddressWithDollarRoundTrips(t *testing.T) {
+	for _, tt := range []struct{ in, canonical string }{
+		{"<a$@b>", "<a$@b>"},
+		{"Jane <a$$@b.example>", "a$$@b.example"}, // "$$" is an escaped "$": the "@" stays
+		{"<x=y@b.example>", "<x=y@b.example>"},
+		{"<$a@b.example>", "$a@b.example"},
+		{"jdoe@lotus.com", "jdoe@lotus.com"},
+		{"Jayne Doe <jdoe@lotus.com>", "jdoe@lotus.com"},
+	} {
+		n, err := ParseName(tt.in)
+		require.NoError(t, err, tt.in)
+		require.True(t, n.IsInternet(), tt.in)
+		assert.Equal(t, tt.canonical, n.Canonical(), tt.in)
+		assert.Equal(t, tt.canonical, n.Abbreviated(), tt.in)
+		back, err := ParseName(n.Canonical())
+		require.NoError(t, err, tt.in)
+		assert.True(t, back.IsInternet(), "%q reads back as a Notes name: %+v", n.Canonical(), back)
+		assert.Equal(t, n.Internet, back.Internet, tt.in)
+		assert.True(t, EqualNames(tt.in, n.Canonical()), tt.in)
+		assert.Equal(t, n.Key(), back.Key(), tt.in)
+	}
+	// The address and the flat Notes name it used to collide with are
+	// different names, with different keys.
+	addr, err := ParseName("<a$@b>")
+	require.NoError(t, err)
+	flat, err := ParseName("a$@b")
+	require.NoError(t, err)
+	assert.Equal(t, "a@b", flat.CommonName)
+	assert.False(t, addr.Equal(flat))
+	assert.False(t, EqualNames("<a$@b>", "a$@b"))
+	assert.NotEqual(t, addr.Key(), flat.Key())
+}

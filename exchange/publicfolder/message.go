@@ -449,7 +449,8 @@ type EncodeOptions struct {
 	// stay empty.
 	Owner string
 	// PublishStart and PublishEnd are the published range; zero values mean
-	// the schedule's window. Both must be on whole minutes. Publishers use
+	// the schedule's window widened to whole minutes (start down, end up).
+	// An explicit range must be on whole minutes (ErrRange otherwise). Publishers use
 	// month boundaries (§1.5), but any range is encoded faithfully.
 	PublishStart, PublishEnd time.Time
 	// Timestamp is the RangeTimestamp; zero means the schedule's AsOf, and
@@ -471,8 +472,9 @@ type EncodeOptions struct {
 // encoder algorithm).
 //
 // The intervals are normalized and clipped to the published range, rounded
-// outward to whole minutes (the format's resolution; rounding outward never
-// hides busy time), split into the tentative, busy and away sets, and merged
+// outward to whole minutes (start down, end up: the format's resolution,
+// docs/mapping.md §4.8; rounding outward never hides busy time and never
+// makes a block empty), split into the tentative, busy and away sets, and merged
 // = busy and away together; each set is split at UTC month boundaries into
 // ascending month keys and blobs of ascending records. The lossy rules
 // (docs/mapping.md §3.3, §4.3, §4.6): WorkingElsewhere is published as free
@@ -487,7 +489,10 @@ func Encode(s *freebusy.Schedule, opt EncodeOptions) (*Message, error) {
 	}
 	pubStart, pubEnd := opt.PublishStart, opt.PublishEnd
 	if pubStart.IsZero() && pubEnd.IsZero() {
-		pubStart, pubEnd = s.Start, s.End
+		// The schedule's window is widened to whole minutes, like its
+		// intervals (docs/mapping.md §4.8); an explicit range must be
+		// on whole minutes already.
+		pubStart, pubEnd = pfFloorMinute(s.Start), pfCeilMinute(s.End)
 	}
 	pubStart, pubEnd = pubStart.UTC(), pubEnd.UTC()
 	startMin, err := MinutesSince1601(pubStart)

@@ -342,6 +342,13 @@ func TestEncodePublicFolderEdges(t *testing.T) {
 		assert.ErrorIs(t, err, ErrRange)
 		_, err = Encode(&s, EncodeOptions{PublishStart: pfTime("2024-01-01T00:00:01Z"), PublishEnd: pfTime("2024-02-01T00:00:00Z")})
 		assert.ErrorIs(t, err, ErrRange)
+		// A schedule window off the minute is widened, not refused
+		// (docs/mapping.md §4.8).
+		odd := freebusy.Schedule{Start: pfTime("2024-01-01T00:00:30Z"), End: pfTime("2024-01-01T01:00:00.5Z")}
+		m, err := Encode(&odd, EncodeOptions{})
+		require.NoError(t, err)
+		assert.Equal(t, mustMinutes(t, pfTime("2024-01-01T00:00:00Z")), m.PublishStart)
+		assert.Equal(t, mustMinutes(t, pfTime("2024-01-01T01:01:00Z")), m.PublishEnd)
 		bad := window(freebusy.Interval{Start: pfTime("2024-01-02T09:00:00Z"), End: pfTime("2024-01-02T10:00:00Z"), Status: freebusy.Status(42)})
 		_, err = Encode(&bad, EncodeOptions{})
 		assert.ErrorIs(t, err, freebusy.ErrInvalid)
@@ -524,4 +531,31 @@ func FuzzDecodePublicFolderBlob(f *testing.F) {
 			}
 		}
 	})
+}
+
+func mustMinutes(t *testing.T, at time.Time) int32 {
+	t.Helper()
+	m, err := MinutesSince1601(at)
+	require.NoError(t, err)
+	return m
+}
+
+// [MS-OXOPFFB] free/busy blocks are whole minutes: fractions and seconds
+// round outward (start down, end up; docs/mapping.md §4.8), the same rule
+// as the VFREEBUSY and DAS encoders, so a block shorter than a minute is a
+// one-minute block, never an empty one, and no busy time reads free.
+func TestEncodeSubMinuteRoundsOutward(t *testing.T) {
+	at := func(s string) time.Time { return pfTime("2024-01-02T" + s + "Z") }
+	s := freebusy.Schedule{Start: at("00:00:00"), End: at("12:00:00"), Intervals: []freebusy.Interval{
+		{Start: at("09:00:00.2"), End: at("09:00:00.8"), Status: freebusy.Busy},
+		{Start: at("10:00:59.999"), End: at("10:01:00.001"), Status: freebusy.Tentative},
+	}}
+	m, err := Encode(&s, EncodeOptions{})
+	require.NoError(t, err)
+	back, err := Decode(m, DecodeOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, []freebusy.Interval{
+		{Start: at("09:00:00"), End: at("09:01:00"), Status: freebusy.Busy},
+		{Start: at("10:00:00"), End: at("10:02:00"), Status: freebusy.Tentative},
+	}, back.Intervals)
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -15,15 +14,12 @@ import (
 )
 
 // Decoding ordinary calendars (VEVENT, RFC 5545 §3.6.1) into busy time.
-//
-// Recurrence rules are expanded by go-ical's Component.RecurrenceSet (on
-// top of teambition/rrule-go), but only for RRULE: at the commit we use it
-// reads EXDATE twice (once as RDATE), ignores RDATE, fails on
-// comma-separated EXDATE lists, and resolves TZID only through
-// time.LoadLocation. So DTSTART is handed to it as a floating time in the
-// zone calbridge resolved, UNTIL is rewritten in UTC, and RDATE and EXDATE
-// are applied here: go-ical is used for what it gets right, and nothing
-// else needs a second iCalendar library.
+// Recurrence sets are built in recur.go; each RRULE is expanded by
+// go-ical's Component.RecurrenceSet (on top of teambition/rrule-go), handed
+// DTSTART as a floating time in the zone calbridge resolved and UNTIL in
+// UTC; RDATE, EXDATE, EXRULE and overrides are applied here, because
+// go-ical reads EXDATE twice, ignores RDATE and resolves TZID only through
+// time.LoadLocation.
 
 // DefaultMaxOccurrences is the cap on the instances expanded from one
 // recurring event when CalendarOptions.MaxOccurrences is zero. Radicale uses
@@ -57,7 +53,9 @@ type CalendarOptions struct {
 	// MaxOccurrences caps the instances expanded from one recurring event
 	// that end after the window starts; instances before the window are
 	// skipped up to 100 times as many, so that a daily meeting that began
-	// decades before the window still reaches it. Both bound the work
+	// decades before the window still reaches it (DAILY, WEEKLY and
+	// sub-daily rules without COUNT start near the window and skip almost
+	// none). Both bound the work
 	// hostile input can cause. Zero means DefaultMaxOccurrences. Events that
 	// hit a cap are counted in CalendarReport.Truncated, and the part of
 	// the window the cap cut off is Unknown, not free.
@@ -119,19 +117,30 @@ type CalendarReport struct {
 	// MaxOccurrences (or its pre-window bound); the rest of the window is
 	// Unknown for them.
 	Truncated int
-	// UnsupportedRecurrences counts RRULEs with an HOURLY, MINUTELY or
-	// SECONDLY frequency, of which only DTSTART (and RDATEs) are used:
-	// rrule-go can loop without end on some of them, and calendars do not
-	// use them for meetings.
+	// UnsupportedRecurrences counts RRULEs that could not be expanded at
+	// all (FREQ missing or unknown): the event's time from DTSTART to the
+	// end of the window (or to UNTIL) is Unknown for them. Every frequency
+	// of RFC 5545 §3.3.10, HOURLY to YEARLY, is expanded.
 	UnsupportedRecurrences int
+	// Degraded counts components kept in part: a property that could not
+	// be read was dropped and what it described read as Unknown (see the
+	// package doc, "What cannot be read"). Problems says which and why.
+	Degraded int
 	// ZoneFallbacks counts date-times whose TZID could not be resolved and
 	// were read in CalendarOptions.Location; UnknownZones lists those TZIDs
 	// (the first few, each once).
 	ZoneFallbacks int
 	UnknownZones  []string
-	// Problems holds the first few problems behind Invalid, as
-	// *freebusy.ParseError
-	// with the line of the component or property.
+	// ZoneRecoveries counts date-times read in a zone recovered from a
+	// broken definition: a VTIMEZONE whose observance DTSTART is a DATE
+	// (read as midnight), or a TZID of the form UTC±hh[:mm] or GMT±hh
+	// (a fixed offset) whose VTIMEZONE is missing or unusable.
+	// RecoveredZones lists those TZIDs (the first few, each once).
+	ZoneRecoveries int
+	RecoveredZones []string
+	// Problems holds the first few problems behind Invalid and Degraded,
+	// as *freebusy.ParseError with the line of the component or property;
+	// the cause says what was dropped and how the rest was read.
 	Problems []error
 	// Normalize is the report of the final freebusy.Normalize over the
 	// window.
@@ -160,16 +169,19 @@ type CalendarReport struct {
 // dates in CalendarOptions.Location. The end is DTEND, or DTSTART plus
 // DURATION (days nominal, hours exact), or one day for an all-day event,
 // or nothing (an instant, which blocks no time). Recurrence follows RRULE,
-// RDATE and EXDATE (lists and VALUE=DATE included), with RECURRENCE-ID
-// components replacing the instance they name; RANGE=THISANDFUTURE is read
-// as that instance only. DTSTART is always an instance; when it does not
-// match its RRULE (RFC 5545 leaves that undefined) it comes in addition to
-// the COUNT instances of the rule.
+// Recurrence is the recurrence set of RFC 5545 §3.8.5: every RRULE and
+// RDATE (DATE, DATE-TIME, PERIOD with its own end), minus every EXDATE and
+// EXRULE, with RECURRENCE-ID components replacing the instance they name
+// and, with RANGE=THISANDFUTURE, moving and changing every later instance
+// as they moved and changed theirs (§3.8.4.4). DTSTART is always an
+// instance; when it does not match its RRULE (RFC 5545 leaves that
+// undefined) it comes in addition to the COUNT instances of the rule.
 //
 // Errors: a *freebusy.QueryError when the window is empty, a
 // *freebusy.ParseError (matching freebusy.ErrInvalid) when the input is not
 // iCalendar, and read errors from r.
-// Bad components do not fail the call: they are counted in the report.
+// Bad components do not fail the call: they are counted in the report,
+// and a component with one bad property keeps what can still be read.
 func DecodeCalendar(r io.Reader, start, end time.Time, opt CalendarOptions) ([]freebusy.Interval, CalendarReport, error) {
 	var rep CalendarReport
 	if !start.Before(end) {
@@ -240,22 +252,26 @@ type calDecoder struct {
 
 // vevent is a parsed VEVENT component.
 type vevent struct {
-	comp         *goical.Component
-	ordinal      int
-	uid          string
-	start        time.Time      // first instance, in its zone
-	loc          *time.Location // zone of DTSTART: recurrence follows its wall clock
-	allDay       bool
-	length       durValue
-	status       freebusy.Status
-	recurring    bool
-	override     bool
-	recurrenceID time.Time
+	comp          *goical.Component
+	ordinal       int
+	uid           string
+	start         time.Time      // first instance, in its zone
+	loc           *time.Location // zone of DTSTART: recurrence follows its wall clock
+	allDay        bool
+	length        durValue
+	status        freebusy.Status
+	recurring     bool // RRULE or RDATE on a component that is not an override
+	hasRecurrence bool // RRULE or RDATE, override or not
+	override      bool
+	future        bool // RECURRENCE-ID;RANGE=THISANDFUTURE
+	recurrenceID  time.Time
+	lengthUnknown bool // DTEND or DURATION could not be read
+	degraded      bool // counted in CalendarReport.Degraded
 }
 
 func (d *calDecoder) decode(comps []*goical.Component) {
 	evs := make([]*vevent, 0, len(comps))
-	overridden := map[string]map[int64]bool{}
+	ovs := map[string]*overrides{}
 	masters := map[string]bool{}
 	for i, c := range comps {
 		d.rep.Events++
@@ -264,33 +280,50 @@ func (d *calDecoder) decode(comps []*goical.Component) {
 			d.problem(err)
 			continue
 		}
-		if ev.override {
-			d.rep.Overrides++
-			m := overridden[ev.uid]
-			if m == nil {
-				m = map[int64]bool{}
-				overridden[ev.uid] = m
-			}
-			m[ev.recurrenceID.Unix()] = true
-		} else {
+		if !ev.override {
 			masters[ev.uid] = true
-		}
-		if !d.classify(ev) {
+			if d.classify(ev) {
+				evs = append(evs, ev)
+			}
 			continue
 		}
-		evs = append(evs, ev)
+		d.rep.Overrides++
+		o := ovs[ev.uid]
+		if o == nil {
+			o = &overrides{replaced: map[int64]bool{}}
+			ovs[ev.uid] = o
+		}
+		o.replaced[ev.recurrenceID.Unix()] = true
+		keep := d.classify(ev)
+		if ev.future {
+			f := futureOverride{rid: ev.recurrenceID}
+			if keep {
+				f.ev = ev
+			}
+			o.future = append(o.future, f)
+		}
+		if keep {
+			evs = append(evs, ev)
+		}
+	}
+	for _, o := range ovs {
+		sort.SliceStable(o.future, func(i, j int) bool { return o.future[i].rid.Before(o.future[j].rid) })
 	}
 	for _, ev := range evs {
 		switch {
 		case ev.override:
 			if !masters[ev.uid] {
 				d.rep.OrphanOverrides++
+				if ev.hasRecurrence {
+					// No master to override: the component's own
+					// recurrence set is all there is (RFC 5545 §3.8.5).
+					d.expand(ev, nil)
+					continue
+				}
 			}
 			d.emit(ev.instance(ev.start))
 		case ev.recurring:
-			if err := d.expand(ev, overridden[ev.uid]); err != nil {
-				d.problem(err)
-			}
+			d.expand(ev, ovs[ev.uid])
 		default:
 			d.emit(ev.instance(ev.start))
 		}
@@ -300,6 +333,13 @@ func (d *calDecoder) decode(comps []*goical.Component) {
 // instance returns the span and status of the instance of ev that starts
 // at t, for emit.
 func (ev *vevent) instance(t time.Time) (time.Time, time.Time, freebusy.Status) {
+	if ev.lengthUnknown {
+		st := ev.status
+		if st != freebusy.Free {
+			st = freebusy.Unknown
+		}
+		return t, ev.end(t), st
+	}
 	if ev.wholeDays() {
 		// An all-day instance starts at the start of its day. Where DST
 		// skips midnight, time.Date (here and in the recurrence library)
@@ -315,6 +355,12 @@ func (ev *vevent) instance(t time.Time) (time.Time, time.Time, freebusy.Status) 
 // wall-clock time that a DST change skipped); other events last their
 // duration.
 func (ev *vevent) end(t time.Time) time.Time {
+	if ev.lengthUnknown {
+		// Taken from its start, for how long is not known: to the end
+		// of its day, read as Unknown (see instance).
+		y, m, d := t.Date()
+		return freebusy.StartOfDay(y, m, d+1, t.Location())
+	}
 	if ev.wholeDays() {
 		y, m, d := t.Add(12 * time.Hour).Date()
 		return freebusy.StartOfDay(y, m, d+ev.length.days, t.Location())
@@ -332,6 +378,18 @@ func (d *calDecoder) problem(err error) {
 	d.rep.Invalid++
 	if len(d.rep.Problems) < maxReportedProblems {
 		d.rep.Problems = append(d.rep.Problems, err)
+	}
+}
+
+// degrade reports a property of a component that could not be read and
+// was dropped, the rest of the component being kept.
+func (d *calDecoder) degrade(ev *vevent, prop, input string, cause error) {
+	if !ev.degraded {
+		ev.degraded = true
+		d.rep.Degraded++
+	}
+	if len(d.rep.Problems) < maxReportedProblems {
+		d.rep.Problems = append(d.rep.Problems, d.fail(ev.ordinal, prop, input, cause))
 	}
 }
 
@@ -363,38 +421,50 @@ func (d *calDecoder) parse(c *goical.Component, ordinal int) (*vevent, error) {
 		return nil, d.fail(ordinal, goical.PropDateTimeStart, dtstart.Value, err)
 	}
 	ev.start, ev.allDay, ev.loc = start, isDate, loc
+	badLength := func(prop, value string, err error) {
+		// The start is known, the end is not: see vevent.end.
+		ev.length, ev.lengthUnknown = durValue{}, true
+		d.degrade(ev, prop, value, fmt.Errorf("%w; each instance is Unknown from its start to the end of its day", err))
+	}
 	switch {
 	case firstProp(c.Props, goical.PropDateTimeEnd) != nil:
 		p := firstProp(c.Props, goical.PropDateTimeEnd)
 		end, endIsDate, _, err := d.timeValue(p, p.Value)
-		if err != nil {
-			return nil, d.fail(ordinal, goical.PropDateTimeEnd, p.Value, err)
-		}
-		if isDate && endIsDate {
+		switch {
+		case err != nil:
+			badLength(goical.PropDateTimeEnd, p.Value, err)
+		case isDate && endIsDate:
 			// Whole days: nominal, so that every instance ends at
 			// midnight whatever the DST changes in between.
 			ev.length.days = int(dateOnly(end).Sub(dateOnly(start)) / (24 * time.Hour))
-		} else {
+		default:
 			ev.length.exact = end.Sub(start)
 		}
 	case firstProp(c.Props, goical.PropDuration) != nil:
 		p := firstProp(c.Props, goical.PropDuration)
 		dur, err := parseDuration(strings.ToUpper(p.Value))
 		if err != nil {
-			return nil, d.fail(ordinal, goical.PropDuration, p.Value, err)
+			badLength(goical.PropDuration, p.Value, err)
+		} else {
+			ev.length = dur
 		}
-		ev.length = dur
 	case isDate:
 		ev.length.days = 1
 	}
 	ev.status = genericStatus(c.Props)
-	ev.recurring = len(c.Props[goical.PropRecurrenceRule]) > 0 || len(c.Props[goical.PropRecurrenceDates]) > 0
+	ev.hasRecurrence = len(c.Props[goical.PropRecurrenceRule]) > 0 || len(c.Props[goical.PropRecurrenceDates]) > 0
+	ev.recurring = ev.hasRecurrence
 	if p := firstProp(c.Props, goical.PropRecurrenceID); p != nil {
 		rid, _, _, err := d.timeValue(p, p.Value)
 		if err != nil {
-			return nil, d.fail(ordinal, goical.PropRecurrenceID, p.Value, err)
+			// Which instance it replaces is not known: it is read as an
+			// event of its own, and the master keeps all its instances
+			// (both busy rather than one wrongly free).
+			d.degrade(ev, goical.PropRecurrenceID, p.Value, fmt.Errorf("%w; read as a separate event", err))
+		} else {
+			ev.override, ev.recurring, ev.recurrenceID = true, false, rid
+			ev.future = strings.EqualFold(firstParam(p.Params, "RANGE"), "THISANDFUTURE")
 		}
-		ev.override, ev.recurring, ev.recurrenceID = true, false, rid
 	}
 	return ev, nil
 }
@@ -519,345 +589,4 @@ func (d *calDecoder) emit(start, end time.Time, st freebusy.Status) {
 		return
 	}
 	d.ivs = append(d.ivs, freebusy.Interval{Start: start.UTC(), End: end.UTC(), Status: st})
-}
-
-// expand emits the instances of a recurring event inside the window,
-// skipping excluded instances and those an override replaces.
-func (d *calDecoder) expand(ev *vevent, overridden map[int64]bool) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = d.fail(ev.ordinal, goical.PropRecurrenceRule, ev.uid, fmt.Errorf("%w: %v", errRRulePanics, r))
-		}
-	}()
-	var ruleNext func() (time.Time, bool)
-	if p := firstProp(ev.comp.Props, goical.PropRecurrenceRule); p != nil {
-		next, supported, err := d.rule(ev, p.Value)
-		if err != nil {
-			return d.fail(ev.ordinal, goical.PropRecurrenceRule, p.Value, err)
-		}
-		if supported {
-			ruleNext = next
-		} else {
-			d.rep.UnsupportedRecurrences++
-		}
-	}
-	// DTSTART is always the first instance (RFC 5545 §3.8.5.3), even when
-	// the rule does not match it; duplicates are dropped below.
-	rdates := []time.Time{ev.start}
-	for _, p := range ev.comp.Props[goical.PropRecurrenceDates] {
-		for v := range strings.SplitSeq(p.Value, ",") {
-			if i := strings.IndexByte(v, '/'); i >= 0 { // VALUE=PERIOD: its start
-				v = v[:i]
-			}
-			t, _, _, err := d.timeValue(&goical.Prop{Name: p.Name, Params: withoutPeriodValue(p.Params)}, v)
-			if err != nil {
-				return d.fail(ev.ordinal, goical.PropRecurrenceDates, p.Value, err)
-			}
-			rdates = append(rdates, t)
-		}
-	}
-	sort.Slice(rdates, func(i, j int) bool { return rdates[i].Before(rdates[j]) })
-	type day struct {
-		y int
-		m time.Month
-		d int
-	}
-	var exAt map[int64]bool
-	var exDays map[day]bool
-	for _, p := range ev.comp.Props[goical.PropExceptionDates] {
-		for v := range strings.SplitSeq(p.Value, ",") {
-			t, isDate, _, err := d.timeValue(&p, v)
-			if err != nil {
-				return d.fail(ev.ordinal, goical.PropExceptionDates, p.Value, err)
-			}
-			if isDate && !ev.allDay {
-				// A date excludes the instance on that day.
-				if exDays == nil {
-					exDays = map[day]bool{}
-				}
-				y, m, dd := t.Date()
-				exDays[day{y, m, dd}] = true
-				continue
-			}
-			if exAt == nil {
-				exAt = map[int64]bool{}
-			}
-			exAt[t.Unix()] = true
-		}
-	}
-	// Merge the rule's instances with the RDATEs, both in order.
-	pending, havePending := time.Time{}, false
-	fetch := func() {
-		if ruleNext != nil {
-			pending, havePending = ruleNext()
-		}
-	}
-	fetch()
-	var last time.Time
-	skipped := 0 // instances before the window
-	for n, ri := 0, 0; ; {
-		var t time.Time
-		switch {
-		case havePending && (ri >= len(rdates) || !rdates[ri].Before(pending)):
-			t = pending
-			fetch()
-		case ri < len(rdates):
-			t = rdates[ri]
-			ri++
-		default:
-			return nil
-		}
-		if ev.wholeDays() {
-			t, _, _ = ev.instance(t) // the day's start, where DST skips midnight too
-		}
-		if (n > 0 || skipped > 0) && t.Equal(last) {
-			continue
-		}
-		last = t
-		if !t.Before(d.end) {
-			return nil
-		}
-		if !ev.end(t).After(d.start) {
-			if skipped++; skipped > d.maxOcc*preWindowFactor {
-				d.rep.Truncated++
-				d.emit(d.start, d.end, freebusy.Unknown) // never reached the window
-				return nil
-			}
-		} else {
-			if n >= d.maxOcc {
-				d.rep.Truncated++
-				// What the cap cut off, from this instance or the
-				// window's start, is not known to be free.
-				from := t
-				if from.Before(d.start) {
-					from = d.start
-				}
-				d.emit(from, d.end, freebusy.Unknown)
-				return nil
-			}
-			n++
-		}
-		if exAt[t.Unix()] || overridden[t.Unix()] {
-			continue
-		}
-		if exDays != nil {
-			y, m, dd := t.In(d.owner).Date()
-			if exDays[day{y, m, dd}] {
-				continue
-			}
-		}
-		d.emit(ev.instance(t))
-	}
-}
-
-// withoutPeriodValue drops VALUE=PERIOD so that the start of an RDATE
-// period reads as a DATE-TIME.
-func withoutPeriodValue(p goical.Params) goical.Params {
-	if !strings.EqualFold(firstParam(p, goical.ParamValue), "PERIOD") {
-		return p
-	}
-	q := make(goical.Params, len(p))
-	for k, v := range p {
-		if k != goical.ParamValue {
-			q[k] = v
-		}
-	}
-	return q
-}
-
-// rule returns the iterator of ev's RRULE, in ev's zone. It reports
-// supported=false for sub-daily frequencies (see
-// CalendarReport.UnsupportedRecurrences).
-func (d *calDecoder) rule(ev *vevent, value string) (next func() (time.Time, bool), supported bool, err error) {
-	info, err := parseRule(value)
-	if err != nil {
-		return nil, false, err
-	}
-	switch info.freq {
-	case "YEARLY", "MONTHLY", "WEEKLY", "DAILY":
-	case "HOURLY", "MINUTELY", "SECONDLY":
-		return nil, false, nil
-	default:
-		return nil, false, fmt.Errorf("%w: FREQ=%q", errRecurrence, info.freq)
-	}
-	if info.until != "" {
-		// UNTIL as go-ical reads it is UTC or nothing: convert ours.
-		until, err := d.untilValue(info.until, ev)
-		if err != nil {
-			return nil, false, err
-		}
-		info.set("UNTIL", string(appendUTCDateTime(nil, until)))
-	}
-	if info.impossible(ev.start) {
-		return nil, false, fmt.Errorf("%w: the rule matches no date", errRecurrence)
-	}
-	next, err = ruleIterator(info.String(), ev.start)
-	if err != nil {
-		return nil, false, err
-	}
-	return next, true, nil
-}
-
-// untilValue reads an RRULE UNTIL (RFC 5545 §3.3.10): UTC, floating in the
-// event's zone, or a date, which includes the whole day for a timed event.
-func (d *calDecoder) untilValue(v string, ev *vevent) (time.Time, error) {
-	if t, ok := parseUTCDateTime(v); ok {
-		return t, nil
-	}
-	if f, ok := parseDateTimeFields(v); ok {
-		return f.in(ev.loc), nil
-	}
-	f, ok := parseDateFields(v)
-	if !ok {
-		return time.Time{}, fmt.Errorf("%w: UNTIL=%q", errRecurrence, v)
-	}
-	t := f.in(ev.loc)
-	if !ev.allDay {
-		t = t.AddDate(0, 0, 1).Add(-time.Second)
-	}
-	return t, nil
-}
-
-// ruleIterator expands rule from start with go-ical: start's wall clock in
-// start's zone is DTSTART, so instances follow that zone's DST changes.
-func ruleIterator(rule string, start time.Time) (next func() (time.Time, bool), err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			next, err = nil, fmt.Errorf("%w: %v", errRRulePanics, r)
-		}
-	}()
-	if y := start.Year(); y < 0 || y > 9999 {
-		return nil, fmt.Errorf("%w: DTSTART year %d", errRecurrence, y)
-	}
-	comp := goical.NewComponent(goical.CompEvent)
-	comp.Props.Set(&goical.Prop{Name: goical.PropDateTimeStart, Params: goical.Params{}, Value: start.Format("20060102T150405")})
-	comp.Props.Set(&goical.Prop{Name: goical.PropRecurrenceRule, Params: goical.Params{}, Value: rule})
-	set, err := comp.RecurrenceSet(start.Location())
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errRecurrence, err)
-	}
-	if set == nil {
-		return nil, errRecurrence
-	}
-	it := set.Iterator()
-	return func() (t time.Time, ok bool) {
-		defer func() {
-			if r := recover(); r != nil {
-				t, ok = time.Time{}, false
-			}
-		}()
-		return it()
-	}, nil
-}
-
-// ruleInfo is an RRULE value (RFC 5545 §3.3.10) split into its parts, with
-// the few calbridge reads itself.
-type ruleInfo struct {
-	parts    [][2]string // name, value; names upper-case
-	freq     string
-	until    string
-	interval int
-	hasCount bool
-	hasBy    bool
-}
-
-func parseRule(value string) (*ruleInfo, error) {
-	info := &ruleInfo{interval: 1}
-	for part := range strings.SplitSeq(strings.ToUpper(strings.TrimSpace(value)), ";") {
-		name, v, ok := strings.Cut(part, "=")
-		if !ok || name == "" || v == "" {
-			return nil, fmt.Errorf("%w: part %q", errRecurrence, part)
-		}
-		info.parts = append(info.parts, [2]string{name, v})
-		switch {
-		case name == "FREQ":
-			info.freq = v
-		case name == "UNTIL":
-			info.until = v
-		case name == "COUNT":
-			info.hasCount = true
-		case name == "INTERVAL":
-			n, ok := atoiFixed(v)
-			if !ok || n > 1_000_000 {
-				return nil, fmt.Errorf("%w: INTERVAL=%q", errRecurrence, v)
-			}
-			info.interval = max(n, 1)
-		case strings.HasPrefix(name, "BY"):
-			info.hasBy = true
-		}
-	}
-	return info, nil
-}
-
-// set replaces (or adds) a part.
-func (r *ruleInfo) set(name, value string) {
-	for i := range r.parts {
-		if r.parts[i][0] == name {
-			r.parts[i][1] = value
-			return
-		}
-	}
-	r.parts = append(r.parts, [2]string{name, value})
-}
-
-// String writes the rule back, without the parts listed in drop.
-func (r *ruleInfo) String(drop ...string) string {
-	var b strings.Builder
-	for _, p := range r.parts {
-		if slices.Contains(drop, p[0]) {
-			continue
-		}
-		if b.Len() > 0 {
-			b.WriteByte(';')
-		}
-		b.WriteString(p[0])
-		b.WriteByte('=')
-		b.WriteString(p[1])
-	}
-	return b.String()
-}
-
-// impossible spots rules that match no date at all, on which rrule-go would
-// iterate to the year 9999 before giving up (about a quarter of a second for
-// a daily rule; hostile input could hold many). It probes the rule from the
-// last 400-year Gregorian cycle before 9999: the calendar repeats every 400
-// years, so a rule that matches nothing there matches nothing anywhere. The
-// shift keeps INTERVAL aligned; when it cannot, the probe is skipped.
-func (r *ruleInfo) impossible(start time.Time) bool {
-	if !r.hasBy {
-		return false // plain rules match every period
-	}
-	// Periods of each frequency in 400 years: years, months, weeks, days.
-	var perCycle int
-	switch r.freq {
-	case "YEARLY":
-		perCycle = 400
-	case "MONTHLY":
-		perCycle = 4800
-	case "WEEKLY":
-		perCycle = 20871
-	case "DAILY":
-		perCycle = 146097
-	default:
-		return false
-	}
-	step := r.interval / gcd(perCycle, r.interval) // cycles per aligned shift
-	cycles := (9999 - 400 - start.Year()) / 400
-	cycles -= cycles % step
-	if cycles <= 0 {
-		return false
-	}
-	next, err := ruleIterator(r.String("COUNT", "UNTIL"), start.AddDate(400*cycles, 0, 0))
-	if err != nil {
-		return false // the real expansion reports it
-	}
-	_, ok := next()
-	return !ok
-}
-
-func gcd(a, b int) int {
-	for b != 0 {
-		a, b = b, a%b
-	}
-	return a
 }

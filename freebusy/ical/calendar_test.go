@@ -244,14 +244,19 @@ func TestDecodeCalendarLimits(t *testing.T) {
 		assert.Len(t, ivs, 31, "a daily meeting since 1990 is busy every day of March 2026")
 	})
 	t.Run("the pre-window bound", func(t *testing.T) {
-		ivs, rep := decodeMarch(t, calendarOf("UID:1\nDTSTART:20250101T090000Z\nDURATION:PT1H\nRRULE:FREQ=DAILY"), CalendarOptions{MaxOccurrences: 1})
+		// With COUNT the rule cannot start near the window (see
+		// TestExpandJumpsToWindow): it is walked from DTSTART.
+		ivs, rep := decodeMarch(t, calendarOf("UID:1\nDTSTART:20250101T090000Z\nDURATION:PT1H\nRRULE:FREQ=DAILY;COUNT=100000"), CalendarOptions{MaxOccurrences: 1})
 		assert.Equal(t, 1, rep.Truncated, "424 instances before March exceed 100 x 1")
 		assert.Equal(t, []freebusy.Interval{{Start: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC), Status: freebusy.Unknown}}, ivs)
 	})
-	t.Run("sub-daily rules are not expanded", func(t *testing.T) {
+	t.Run("a sub-daily rule whose INTERVAL never reaches its BYHOUR", func(t *testing.T) {
+		// Issue 10: sub-daily rules used to be left unexpanded; they
+		// are expanded now (TestRecurrenceSubDaily), and this one, on
+		// which rrule-go would loop, matches nothing but DTSTART.
 		ivs, rep := decodeMarch(t, calendarOf("UID:1\nDTSTART:20260302T090000Z\nDURATION:PT10M\nRRULE:FREQ=HOURLY;INTERVAL=24;BYHOUR=5"), CalendarOptions{})
 		assert.Len(t, ivs, 1)
-		assert.Equal(t, 1, rep.UnsupportedRecurrences)
+		assert.Equal(t, 1, rep.Degraded)
 	})
 }
 
@@ -266,9 +271,19 @@ func TestDecodeCalendarInvalidEvents(t *testing.T) {
 		"UID:badduration\nDTSTART:20260302T090000Z\nDURATION:1 hour",
 	)
 	ivs, rep := decodeMarch(t, cal, CalendarOptions{})
-	assert.Len(t, ivs, 1)
+	// Issue 10: a bad property no longer drops its event. Only the two
+	// without a readable DTSTART are invalid; the others keep what can
+	// be read, and what cannot be placed is Unknown, never Free: the
+	// unreadable FREQ from DTSTART on, the unreadable DURATION to the
+	// end of its day (package doc, "What cannot be read").
+	assert.Equal(t, []freebusy.Interval{
+		interval(utc(2026, 3, 2, 9, 0, 0), utc(2026, 3, 2, 10, 0, 0), freebusy.Busy),
+		interval(utc(2026, 3, 2, 10, 0, 0), utc(2026, 4, 1, 0, 0, 0), freebusy.Unknown),
+	}, ivs)
 	assert.Equal(t, 7, rep.Events)
-	assert.Equal(t, 6, rep.Invalid)
+	assert.Equal(t, 2, rep.Invalid)
+	assert.Equal(t, 4, rep.Degraded)
+	assert.Equal(t, 1, rep.UnsupportedRecurrences)
 	require.Len(t, rep.Problems, 6)
 	// The offending lines: component parse errors first (no DTSTART points
 	// at BEGIN), then expansion errors.
@@ -347,7 +362,9 @@ func TestDecodeCalendarRecurrenceForms(t *testing.T) {
 		{"lower-case rule", "DTSTART:20260302T090000\nRRULE:freq=weekly;count=2", []time.Time{at(2, 9), at(9, 9)}},
 		{"DTSTART off the rule is still the first instance", "DTSTART:20260301T090000\nRRULE:FREQ=WEEKLY;BYDAY=TU;UNTIL=20260304", []time.Time{at(1, 9), at(3, 9)}},
 		{"RDATE only", "DTSTART:20260302T090000\nRDATE:20260305T090000,20260306T090000", []time.Time{at(2, 9), at(5, 9), at(6, 9)}},
-		{"RDATE as a period", "DTSTART:20260302T090000\nRDATE;VALUE=PERIOD:20260305T150000Z/PT1H", []time.Time{at(2, 9), at(5, 10)}},
+		// The PERIOD's own duration is tested in TestRecurrenceSetRDatePeriod
+		// (issue 10: it used to take the event's).
+		{"RDATE as a period", "DTSTART:20260302T090000\nRDATE;VALUE=PERIOD:20260305T150000Z/PT30M", []time.Time{at(2, 9), at(5, 10)}},
 		{"RDATE equal to a rule instance counts once", "DTSTART:20260302T090000\nRRULE:FREQ=DAILY;COUNT=2\nRDATE:20260303T090000", []time.Time{at(2, 9), at(3, 9)}},
 		{"EXDATE as a date on a timed event", "DTSTART:20260302T090000\nRRULE:FREQ=DAILY;COUNT=3\nEXDATE;VALUE=DATE:20260303", []time.Time{at(2, 9), at(4, 9)}},
 		{"EXDATE in UTC", "DTSTART;TZID=America/New_York:20260302T090000\nRRULE:FREQ=DAILY;COUNT=3\nEXDATE:20260304T140000Z", []time.Time{at(2, 9), at(3, 9)}},

@@ -65,12 +65,54 @@
 // Outlook's X-MICROSOFT-CDO-BUSYSTATUS first, then STATUS and TRANSP
 // (docs/mapping.md §3.4, docs/exchange.md §4.2); CalendarOptions.Classify
 // lets a caller (the Notes side, for X-LOTUS-APPTTYPE) change or skip each
-// component. Recurrence (RRULE, RDATE, EXDATE, RECURRENCE-ID overrides) is
-// expanded in the event's own zone, so a 09:00 meeting stays at 09:00 local
-// time across DST changes. TZIDs resolve to real tzdata: an IANA name, a
+// component. Recurrence is the recurrence set of RFC 5545 §3.8.5: DTSTART,
+// every RRULE (all seven frequencies, BYSETPOS and WKST included) and
+// every RDATE (DATE, DATE-TIME, or PERIOD with its own end or duration),
+// minus every EXDATE and EXRULE (RFC 2445 §4.8.5.2); RECURRENCE-ID
+// components replace the instance they name, and with RANGE=THISANDFUTURE
+// apply their time shift, length and status to every later instance too
+// (§3.8.4.4). An override without its master keeps its own RRULE and RDATE
+// instances. Rules are expanded in the event's own zone, so a 09:00 meeting
+// stays at 09:00 local time across DST changes, and a DAILY, WEEKLY or
+// sub-daily rule without COUNT starts near the window rather than at a
+// DTSTART years before it. TZIDs resolve to real tzdata: an IANA name, a
 // Windows zone id (Outlook), or, failing those, a zone built from the
-// file's VTIMEZONE rules; never time.Local, and floating times are read in
-// CalendarOptions.Location (UTC when nil).
+// file's VTIMEZONE rules; then, counted as recoveries, the same rules with
+// an observance DTSTART written as a DATE, and the fixed offset a TZID such
+// as "UTC+11" or "GMT-3" names. Only then does a TZID fall back, counted,
+// to CalendarOptions.Location; never time.Local, and floating times are
+// read in CalendarOptions.Location (UTC when nil).
+//
+// # What cannot be read
+//
+// Time the decoder knows an event takes but cannot place exactly is
+// Unknown, never Free; a component with a property that cannot be read
+// keeps everything else, its DTSTART instance at least; and the
+// CalendarReport counts each such component (Degraded, or Invalid when
+// nothing is left) with a *freebusy.ParseError in Problems naming the
+// property, its line, and what was done. RFC 5545 §3.8.5 defines the
+// recurrence set as the union of what RRULE and RDATE add minus what
+// EXDATE removes, so:
+//
+//	Cannot be read                      Read as
+//	DTSTART                             nothing: the component is Invalid
+//	DTEND or DURATION                   each instance Unknown from its start
+//	                                    to the end of its day
+//	an RRULE part (UNTL=, BYDAY=XX)     the rule without that part; its
+//	                                    instances (but DTSTART) Unknown
+//	an RRULE (no FREQ, FREQ=SOMETIMES)  Unknown from DTSTART to UNTIL or the
+//	                                    window's end (UnsupportedRecurrences)
+//	an RDATE value                      Unknown over its date when that can
+//	                                    be read, else from DTSTART on
+//	an EXDATE value                     the instances that day Unknown when
+//	                                    its date can be read, else ignored
+//	an EXRULE or one of its parts       ignored, or the instances it may
+//	                                    exclude Unknown
+//	RECURRENCE-ID                       a separate event; the master keeps
+//	                                    the instance
+//
+// An event that blocks no time (TRANSPARENT, CANCELLED) stays free in every
+// case.
 //
 // # Limits and errors
 //

@@ -80,11 +80,24 @@ type VFreeBusyOptions struct {
 //
 // Each VFREEBUSY has UID (derived from the attendee and window, so output is
 // deterministic), DTSTAMP (Schedule.AsOf, else opt.Stamp), DTSTART and DTEND
-// (the window), ATTENDEE (with "mailto:" added when the attendee has no URI
-// scheme), ORGANIZER when set, and one FREEBUSY line per interval of the
-// schedule's canonical form (freebusy.Normalize with default options; the
-// schedule itself is not modified), with FBTYPE as in the table of the
-// package documentation. All times are UTC.
+// (the window), ATTENDEE, ORGANIZER when set, and one FREEBUSY line per
+// interval of the schedule's canonical form (freebusy.Normalize with
+// default options; the schedule itself is not modified), with FBTYPE as in
+// the table of the package documentation. All times are UTC.
+//
+// Times are whole seconds: a fraction of a second rounds outward, the
+// window's and each interval's start down and end up (docs/mapping.md
+// §4.8, the rule of every calbridge encoder), so no busy time shrinks and
+// no zero-length period, which RFC 5545 §3.3.9 forbids, is written. A
+// second that rounding gives to several statuses takes the first of
+// OutOfOffice, Busy, Tentative, Unknown, WorkingElsewhere present. DTSTAMP
+// is truncated.
+//
+// ATTENDEE and ORGANIZER values are always valid URIs (RFC 5545 §3.3.3): an
+// address without a URI scheme becomes a mailto: URI, percent-encoded as
+// RFC 6068 §2 wants (non-ASCII included), and a display name
+// ("Zoë Ünal <zoe@example.com>") goes to the CN parameter (§3.2.2,
+// §3.8.4.1).
 //
 // Extensions, all ignorable by other clients:
 //   - X-CALBRIDGE-STALE:TRUE when Schedule.Stale is set.
@@ -96,7 +109,8 @@ type VFreeBusyOptions struct {
 //     RFC 5546 REQUEST-STATUS (3.7 for an unknown attendee, 3.8 for access
 //     denied, 5.1 otherwise) for iTIP-aware clients.
 //
-// Not carried: Schedule.Events and WorkingHours, and sub-second precision.
+// Not carried: Schedule.Events and WorkingHours, and sub-second precision
+// (rounded outward, above).
 //
 // Errors: ErrNoSchedules, ErrNoStamp (wrapped with the schedule's index), a
 // *freebusy.QueryError for a schedule whose window is empty or inverted
@@ -162,32 +176,39 @@ func encodeSchedule(s *freebusy.Schedule, index int, opt VFreeBusyOptions, param
 		return nil, err
 	}
 	comp.Props.Set(&goical.Prop{Name: goical.PropUID, Params: goical.Params{}, Value: scheduleUID(s, index)})
-	if err := setUTC(comp.Props, goical.PropDateTimeStart, s.Start, buf); err != nil {
+	// The window and every period are rounded outward to whole seconds
+	// (docs/mapping.md §4.8): iCalendar has no fractions of a second, and
+	// a period rounded any other way can shrink to nothing, which RFC 5545
+	// §3.3.9 forbids, and read as free.
+	start, end := secondFloor(s.Start), secondCeil(s.End)
+	if err := setUTC(comp.Props, goical.PropDateTimeStart, start, buf); err != nil {
 		return nil, err
 	}
-	if err := setUTC(comp.Props, goical.PropDateTimeEnd, s.End, buf); err != nil {
+	if err := setUTC(comp.Props, goical.PropDateTimeEnd, end, buf); err != nil {
 		return nil, err
 	}
 	if s.Attendee != "" {
-		if err := checkText(s.Attendee); err != nil {
+		p, err := calAddressProp(goical.PropAttendee, s.Attendee)
+		if err != nil {
 			return nil, err
 		}
-		comp.Props.Set(&goical.Prop{Name: goical.PropAttendee, Params: goical.Params{}, Value: calAddress(s.Attendee)})
+		comp.Props.Set(p)
 	}
 	if opt.Organizer != "" {
-		if err := checkText(opt.Organizer); err != nil {
+		p, err := calAddressProp(goical.PropOrganizer, opt.Organizer)
+		if err != nil {
 			return nil, err
 		}
-		comp.Props.Set(&goical.Prop{Name: goical.PropOrganizer, Params: goical.Params{}, Value: calAddress(opt.Organizer)})
+		comp.Props.Set(p)
 	}
 	if s.Stale {
 		comp.Props.Set(&goical.Prop{Name: propCalbridgeStale, Params: goical.Params{}, Value: "TRUE"})
 	}
 	if s.Err != nil {
-		encodeFailure(comp.Props, s, params, buf)
+		encodeFailure(comp.Props, s, start, end, params, buf)
 		return comp, nil
 	}
-	ivs, _, err := freebusy.Normalize(s.Intervals, s.Start, s.End, freebusy.NormalizeOptions{})
+	ivs, err := roundOutward(s.Intervals, s.Start, s.End, start, end)
 	if err != nil {
 		return nil, err
 	}
@@ -204,9 +225,9 @@ func encodeSchedule(s *freebusy.Schedule, index int, opt VFreeBusyOptions, param
 
 // encodeFailure writes a failed schedule: an Unknown period over the window,
 // X-CALBRIDGE-ERROR and REQUEST-STATUS.
-func encodeFailure(props goical.Props, s *freebusy.Schedule, params [statusCount]goical.Params, buf *[]byte) {
+func encodeFailure(props goical.Props, s *freebusy.Schedule, start, end time.Time, params [statusCount]goical.Params, buf *[]byte) {
 	if s.Start.Before(s.End) {
-		*buf = appendPeriod((*buf)[:0], s.Start, s.End)
+		*buf = appendPeriod((*buf)[:0], start, end)
 		props.Set(&goical.Prop{Name: goical.PropFreeBusy, Params: params[freebusy.Unknown], Value: string(*buf)})
 	}
 	e := &goical.Prop{Name: propCalbridgeError, Params: goical.Params{}}
@@ -231,6 +252,53 @@ func requestStatus(r freebusy.Reason) string {
 	return "5.1;Service unavailable"
 }
 
+// roundOutward returns ivs in canonical form over [start, end), with every
+// interval widened to whole seconds (start rounded down, end rounded up;
+// docs/mapping.md §4.8) over the rounded window [rstart, rend). A second
+// that widening gives to several statuses (or to a status and free time)
+// is collapsed as a view slot is (docs/mapping.md §5): the first of
+// OutOfOffice, Busy, Tentative, Unknown, WorkingElsewhere, Free present
+// wins, so no taken or unknown time reads as available. A non-empty
+// interval never rounds to an empty one, so no zero-length period
+// (forbidden by RFC 5545 §3.3.9) is written, and no busy time shrinks.
+func roundOutward(ivs []freebusy.Interval, start, end, rstart, rend time.Time) ([]freebusy.Interval, error) {
+	norm, _, err := freebusy.Normalize(ivs, start, end, freebusy.NormalizeOptions{})
+	if err != nil {
+		return nil, err
+	}
+	whole := true
+	for i := range norm {
+		if iv := &norm[i]; iv.Start.Nanosecond() != 0 || iv.End.Nanosecond() != 0 {
+			whole = false
+			iv.Start, iv.End = secondFloor(iv.Start), secondCeil(iv.End)
+		}
+	}
+	if whole {
+		return norm, nil
+	}
+	// One single-interval schedule per interval: MergeGroup collapses
+	// what overlaps by the slot rule, and uncovered time is Free.
+	parts := make([]freebusy.Schedule, len(norm))
+	for i := range norm {
+		parts[i] = freebusy.Schedule{Start: rstart, End: rend, Intervals: norm[i : i+1]}
+	}
+	return freebusy.MergeGroup(parts, rstart, rend)
+}
+
+// secondFloor rounds t down to a whole second (towards the past, also
+// before 1970).
+func secondFloor(t time.Time) time.Time {
+	return t.Add(-time.Duration(t.Nanosecond()))
+}
+
+// secondCeil rounds t up to a whole second.
+func secondCeil(t time.Time) time.Time {
+	if ns := t.Nanosecond(); ns != 0 {
+		return t.Add(time.Second - time.Duration(ns))
+	}
+	return t
+}
+
 // setUTC sets a DATE-TIME property in UTC form.
 func setUTC(props goical.Props, name string, t time.Time, buf *[]byte) error {
 	if y := t.UTC().Year(); y < 0 || y > 9999 {
@@ -248,13 +316,147 @@ func scheduleUID(s *freebusy.Schedule, index int) string {
 	return fmt.Sprintf("%016x@calbridge", h.Sum64())
 }
 
-// calAddress turns an attendee into an RFC 5545 §3.3.3 CAL-ADDRESS: values
-// with a URI scheme are kept, anything else gets "mailto:".
-func calAddress(a string) string {
-	if hasURIScheme(a) {
-		return a
+// calAddressProp builds an ATTENDEE or ORGANIZER property (RFC 5545
+// §3.8.4.1, §3.8.4.3) from a, which is an e-mail address, a URI, or either
+// with a display name ("Zoë Ünal <zoe@example.com>"). The display name
+// goes to the CN parameter (§3.2.2); the value is always a valid
+// CAL-ADDRESS URI (§3.3.3, RFC 3986): a bare address becomes a mailto: URI
+// with its address percent-encoded as RFC 6068 §2 requires (non-ASCII
+// octets, spaces, "%", "?", "#", "/" ...), a mailto: URI has its address
+// re-encoded the same way, and another URI has the octets RFC 3986 allows
+// nowhere (non-ASCII, spaces, "<", ">", DQUOTE, ...) percent-encoded.
+// Control characters are refused (*freebusy.ParseError).
+func calAddressProp(name, a string) (*goical.Prop, error) {
+	if err := checkText(a); err != nil {
+		return nil, err
 	}
-	return "mailto:" + a
+	cn, addr := splitNameAddr(a)
+	p := &goical.Prop{Name: name, Params: goical.Params{}, Value: calAddress(addr)}
+	if cn != "" {
+		// A parameter value cannot carry DQUOTE (§3.1).
+		p.Params.Set(goical.ParamCommonName, strings.ReplaceAll(cn, `"`, "'"))
+	}
+	return p, nil
+}
+
+// splitNameAddr splits an RFC 5322 name-addr ("Name <addr>", the name
+// optionally quoted) into the display name and the address. Anything else
+// is an address without a name.
+func splitNameAddr(a string) (name, addr string) {
+	t := strings.TrimSpace(a)
+	lt := strings.LastIndexByte(t, '<')
+	if lt < 0 || !strings.HasSuffix(t, ">") {
+		return "", a
+	}
+	addr = strings.TrimSpace(t[lt+1 : len(t)-1])
+	if addr == "" || strings.IndexByte(addr, '>') >= 0 {
+		return "", a
+	}
+	name = strings.TrimSpace(t[:lt])
+	if len(name) >= 2 && name[0] == '"' && name[len(name)-1] == '"' {
+		name = strings.NewReplacer(`\"`, `"`, `\\`, `\`).Replace(name[1 : len(name)-1])
+	}
+	return name, addr
+}
+
+// calAddress turns an address into an RFC 5545 §3.3.3 CAL-ADDRESS: a valid
+// URI, mailto: when a has no URI scheme.
+func calAddress(a string) string {
+	switch {
+	case hasMailto(a):
+		return "mailto:" + escapeMailto(unescapeAll(a[len("mailto:"):]))
+	case hasURIScheme(a):
+		return escapeURI(a)
+	}
+	return "mailto:" + escapeMailto(a)
+}
+
+// hasMailto reports whether v starts with "mailto:", in any case.
+func hasMailto(v string) bool {
+	return len(v) >= 7 && strings.EqualFold(v[:7], "mailto:")
+}
+
+// mailtoSafe reports whether c may appear unencoded in the address of a
+// mailto: URI: RFC 6068 §2 qchar (unreserved and some-delims) without ","
+// (which separates addresses).
+func mailtoSafe(c byte) bool {
+	switch {
+	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		return true
+	}
+	return strings.IndexByte("-._~!$'()*+;:@", c) >= 0
+}
+
+// uriUnsafe reports whether c may appear nowhere in an RFC 3986 URI.
+func uriUnsafe(c byte) bool {
+	return c <= ' ' || c >= 0x7f || strings.IndexByte("\"<>\\^`{|}", c) >= 0
+}
+
+const upperHex = "0123456789ABCDEF"
+
+func escapeMailto(s string) string { return escapeIf(s, func(c byte) bool { return !mailtoSafe(c) }) }
+
+func escapeURI(s string) string { return escapeIf(s, uriUnsafe) }
+
+// escapeIf percent-encodes the octets of s for which esc is true.
+func escapeIf(s string, esc func(byte) bool) string {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if esc(s[i]) {
+			n++
+		}
+	}
+	if n == 0 {
+		return s
+	}
+	b := make([]byte, 0, len(s)+2*n)
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; esc(c) {
+			b = append(b, '%', upperHex[c>>4], upperHex[c&15])
+		} else {
+			b = append(b, c)
+		}
+	}
+	return string(b)
+}
+
+// unescapeAll decodes every %XX of s; a "%" not followed by two hex digits
+// is kept as it is.
+func unescapeAll(s string) string { return unescapeIf(s, func(byte) bool { return true }) }
+
+// unescapeIf decodes the %XX sequences of s that encode an octet for which
+// dec is true.
+func unescapeIf(s string, dec func(byte) bool) string {
+	if strings.IndexByte(s, '%') < 0 {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '%' && i+2 < len(s) {
+			hi, ok1 := unhex(s[i+1])
+			lo, ok2 := unhex(s[i+2])
+			if v := hi<<4 | lo; ok1 && ok2 && dec(v) {
+				b = append(b, v)
+				i += 2
+				continue
+			}
+		}
+		b = append(b, c)
+	}
+	return string(b)
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10, true
+	case c >= 'A' && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
 }
 
 // hasURIScheme reports whether s starts with an RFC 3986 scheme and colon.
@@ -273,12 +475,33 @@ func hasURIScheme(s string) bool {
 	return false
 }
 
-// attendeeOf is the inverse of calAddress for mailto: addresses.
+// attendeeOf reads the attendee of an ATTENDEE value: the inverse of
+// calAddress, lenient about what real producers write. A mailto: URI gives
+// its address, percent-decoded (RFC 6068 §2); raw non-ASCII and spaces,
+// which some producers write unencoded, are kept. Another URI is kept,
+// with only the octets calAddress escapes decoded. A display name in the
+// value ("mailto:Zoë Ünal <zoe@example.com>", as calbridge itself once
+// wrote it) is dropped: the attendee is the address; the name belongs in
+// CN.
 func attendeeOf(v string) string {
-	if len(v) >= 7 && strings.EqualFold(v[:7], "mailto:") {
-		return v[7:]
+	// Each pass that changes v shortens it, so the loop ends; it unwraps
+	// "mailto:mailto:..." and names around URIs.
+	for {
+		a := v
+		switch {
+		case hasMailto(a):
+			a = unescapeAll(a[len("mailto:"):])
+		case hasURIScheme(a):
+			a = unescapeIf(a, uriUnsafe)
+		}
+		if _, addr := splitNameAddr(a); addr != a {
+			a = addr
+		}
+		if a == v {
+			return a
+		}
+		v = a
 	}
-	return v
 }
 
 // checkText refuses control characters, which no property value may carry
@@ -356,8 +579,10 @@ type VFreeBusyReport struct {
 // attendee (merged: their windows are joined), one VFREEBUSY per interval
 // with the interval in DTSTART/DTEND and FBTYPE as a property (Radicale),
 // no ATTENDEE at all (Domino DAS: the schedule's Attendee is ""), and the
-// calbridge extensions written by EncodeVFreeBusy. "mailto:" is stripped
-// from attendees. DTSTAMP becomes Schedule.AsOf (the latest, when merged).
+// calbridge extensions written by EncodeVFreeBusy. An attendee is the
+// address of a mailto: URI, percent-decoded (raw non-ASCII, as some
+// producers write it, is kept; a display name inside the value is
+// dropped, CN is not read), or another URI as written. DTSTAMP becomes Schedule.AsOf (the latest, when merged).
 // A component without DTSTART or DTEND gets the span of its periods as its
 // window. Without X-CALBRIDGE-ERROR, a REQUEST-STATUS of 3.7, 3.8 or 5.x
 // marks the schedule failed (unknown attendee, access denied, unavailable).

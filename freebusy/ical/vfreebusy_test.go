@@ -365,6 +365,19 @@ func TestVFreeBusyFoldRoundTrip(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, got, 1)
 		assert.Equal(t, attendee, got[0].Attendee)
+
+		// The address is percent-encoded ASCII in the value (RFC 6068
+		// §2); a long display name keeps multi-byte runes on the line, in
+		// CN, and must fold too.
+		named := strings.Repeat("x", pad) + strings.Repeat("ünïcødé😀", 12) + " <z@example.com>"
+		s.Attendee = named
+		buf.Reset()
+		require.NoError(t, EncodeVFreeBusy(&buf, []freebusy.Schedule{s}, VFreeBusyOptions{}))
+		assertLinesFit(t, buf.String())
+		got, _, err = DecodeVFreeBusy(&buf)
+		require.NoError(t, err)
+		require.Len(t, got, 1)
+		assert.Equal(t, "z@example.com", got[0].Attendee)
 	}
 }
 

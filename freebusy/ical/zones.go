@@ -23,31 +23,114 @@ type zoneResolver struct {
 	owner *time.Location
 	defs  map[string]*goical.Component // VTIMEZONE by TZID
 	cache map[string]*time.Location    // nil: unresolvable
-	rep   *CalendarReport
+	// recovered marks the TZIDs whose zone was recovered from a broken
+	// definition (CalendarReport.ZoneRecoveries).
+	recovered map[string]bool
+	rep       *CalendarReport
 }
 
 // location returns the zone for tzid: an IANA name (also as the tail of a
 // "/mozilla.org/.../Europe/Berlin" style path), a Windows id, the
-// X-LIC-LOCATION of the file's VTIMEZONE, or a zone built from that
-// VTIMEZONE's rules. When none works, it counts a fallback, records the
-// TZID, and returns the owner's zone.
+// X-LIC-LOCATION of the file's VTIMEZONE, a zone built from that
+// VTIMEZONE's rules (an observance DTSTART written as a DATE read as
+// midnight), or the fixed offset a TZID such as "UTC+11", "UTC-03:30" or
+// "GMT+1" names. When none works, it counts a fallback, records the TZID,
+// and returns the owner's zone. Recoveries are counted too.
 func (z *zoneResolver) location(tzid string) *time.Location {
 	loc, seen := z.cache[tzid]
 	if !seen {
-		loc = z.resolve(tzid)
+		var recovered bool
+		loc, recovered = z.resolve(tzid)
 		z.cache[tzid] = loc
 		if loc == nil && len(z.rep.UnknownZones) < maxReportedProblems {
 			z.rep.UnknownZones = append(z.rep.UnknownZones, tzid)
+		}
+		if recovered {
+			if z.recovered == nil {
+				z.recovered = map[string]bool{}
+			}
+			z.recovered[tzid] = true
+			if len(z.rep.RecoveredZones) < maxReportedProblems {
+				z.rep.RecoveredZones = append(z.rep.RecoveredZones, tzid)
+			}
 		}
 	}
 	if loc == nil {
 		z.rep.ZoneFallbacks++
 		return z.owner
 	}
+	if z.recovered[tzid] {
+		z.rep.ZoneRecoveries++
+	}
 	return loc
 }
 
-func (z *zoneResolver) resolve(tzid string) *time.Location {
+// resolve finds tzid's zone, reporting whether it was recovered from a
+// broken definition.
+func (z *zoneResolver) resolve(tzid string) (*time.Location, bool) {
+	loc := z.resolveExact(tzid)
+	if loc != nil {
+		return loc, false
+	}
+	if def := z.defs[tzid]; def != nil {
+		if loc, err := vtimezoneLocation(tzid, def, true); err == nil {
+			return loc, true
+		}
+	}
+	if loc := offsetZone(tzid); loc != nil {
+		return loc, true
+	}
+	return nil, false
+}
+
+// offsetZone reads a TZID that names a fixed offset from UTC, as producers
+// that have no zone database write them: "UTC+11", "UTC+11:00",
+// "UTC-0330", "GMT+1", also with Outlook's parentheses ("(UTC+10:00)
+// Canberra, Melbourne, Sydney" would lose its DST rules, so only a TZID
+// that is nothing but the offset qualifies). The sign is the ISO 8601 one
+// (east of Greenwich is +), not POSIX's inverted Etc/GMT+1; those IANA
+// names resolve before this is tried.
+func offsetZone(tzid string) *time.Location {
+	s := strings.ToUpper(strings.TrimSpace(strings.Trim(tzid, "\"")))
+	s = strings.TrimSuffix(strings.TrimPrefix(s, "("), ")")
+	switch {
+	case strings.HasPrefix(s, "UTC"), strings.HasPrefix(s, "GMT"):
+		s = s[3:]
+	default:
+		return nil
+	}
+	if len(s) < 2 || s[0] != '+' && s[0] != '-' {
+		return nil
+	}
+	sign, rest := s[0], s[1:]
+	var hh, mm string
+	switch {
+	case len(rest) <= 2:
+		hh = rest
+	case len(rest) == 4 && !strings.Contains(rest, ":"):
+		hh, mm = rest[:2], rest[2:]
+	case len(rest) == 5 && rest[2] == ':', len(rest) == 4 && rest[1] == ':':
+		hh, mm, _ = strings.Cut(rest, ":")
+	default:
+		return nil
+	}
+	h, ok1 := atoiFixed(hh)
+	m, ok2 := 0, true
+	if mm != "" {
+		m, ok2 = atoiFixed(mm)
+	}
+	if !ok1 || !ok2 || h > 14 || m > 59 {
+		return nil
+	}
+	off := h*3600 + m*60
+	if sign == '-' {
+		off = -off
+	}
+	return time.FixedZone(tzid, off)
+}
+
+// resolveExact finds tzid's zone from names and well-formed definitions.
+func (z *zoneResolver) resolveExact(tzid string) *time.Location {
 	name := strings.TrimSpace(strings.Trim(tzid, "\""))
 	if loc := loadIANA(name); loc != nil {
 		return loc
@@ -74,7 +157,7 @@ func (z *zoneResolver) resolve(tzid string) *time.Location {
 			return loc
 		}
 	}
-	loc, err := vtimezoneLocation(tzid, def)
+	loc, err := vtimezoneLocation(tzid, def, false)
 	if err != nil {
 		return nil
 	}
@@ -122,8 +205,11 @@ type zoneType struct {
 // DAYLIGHT observances (RFC 5545 §3.6.5): each onset (DTSTART, RRULE, RDATE,
 // in the local time before the change) becomes a transition of a TZif
 // file, read by time.LoadLocationFromTZData. Used only for TZIDs that are
-// neither IANA nor Windows names, such as Outlook's display names.
-func vtimezoneLocation(tzid string, def *goical.Component) (*time.Location, error) {
+// neither IANA nor Windows names, such as Outlook's display names. With
+// lenient set, an observance DTSTART written as a DATE (invalid, RFC 5545
+// §3.6.5 requires a local DATE-TIME, but written by real producers) is
+// read as midnight.
+func vtimezoneLocation(tzid string, def *goical.Component, lenient bool) (*time.Location, error) {
 	if len(def.Children) == 0 || len(def.Children) > vtzMaxObservances {
 		return nil, errVTimezone
 	}
@@ -141,6 +227,9 @@ func vtimezoneLocation(tzid string, def *goical.Component) (*time.Location, erro
 			return nil, errVTimezone
 		}
 		f, ok := parseDateTimeFields(start.Value)
+		if !ok && lenient {
+			f, ok = parseDateFields(strings.TrimSpace(start.Value))
+		}
 		if !ok {
 			return nil, errVTimezone
 		}

@@ -155,10 +155,11 @@ type ScheduleReport struct {
 
 // NewBusyTime converts a schedule into the busyTimeResponse DAS would
 // send for it, by the rules of docs/mapping.md §3.7. The window is the
-// schedule's; periods are whole seconds, widened (start rounded down, end
-// rounded up) so that no busy time shrinks. A failed schedule is refused
-// with its own *freebusy.Error; an invalid one with the error of
-// freebusy.Normalize.
+// schedule's. The window and periods are whole seconds, widened (start
+// rounded down, end rounded up: docs/mapping.md §4.8) so that no busy time
+// shrinks and no period is empty; periods that widening makes overlap or
+// touch are joined. A failed schedule is refused with its own
+// *freebusy.Error; an invalid one with the error of freebusy.Normalize.
 func NewBusyTime(s freebusy.Schedule, opt BusyTimeOptions) (*BusyTime, ScheduleReport, error) {
 	var rep ScheduleReport
 	if s.Err != nil {
@@ -189,25 +190,38 @@ func NewBusyTime(s freebusy.Schedule, opt BusyTimeOptions) (*BusyTime, ScheduleR
 		iv.Status = freebusy.Busy
 		busy = append(busy, iv)
 	}
-	// Normalize again to join neighbours that now share the busy status.
-	busy, _, err = freebusy.Normalize(busy, s.Start, s.End, freebusy.NormalizeOptions{})
+	// Round outward to whole seconds (docs/mapping.md §4.8), then
+	// normalize again over the rounded window: neighbours that now share
+	// the busy status are joined, and periods that rounding made overlap
+	// (a gap of less than a second) are joined too.
+	start, end := floorSecond(s.Start), ceilSecond(s.End)
+	for i := range busy {
+		busy[i].Start, busy[i].End = floorSecond(busy[i].Start), ceilSecond(busy[i].End)
+	}
+	busy, _, err = freebusy.Normalize(busy, start, end, freebusy.NormalizeOptions{})
 	if err != nil {
 		return nil, rep, err
 	}
-	out := &BusyTime{Start: NewDateTime(s.Start), End: NewDateTime(ceilSecond(s.End))}
+	out := &BusyTime{Start: NewDateTime(start), End: NewDateTime(end)}
 	if len(busy) > 0 {
 		out.BusyTimes = make([]DateTimeRange, len(busy))
 		for i, iv := range busy {
-			out.BusyTimes[i] = DateTimeRange{Start: NewDateTime(iv.Start), End: NewDateTime(ceilSecond(iv.End))}
+			out.BusyTimes[i] = DateTimeRange{Start: NewDateTime(iv.Start), End: NewDateTime(iv.End)}
 		}
 	}
 	return out, rep, nil
 }
 
+// floorSecond rounds t down to a whole second (towards the past, before
+// 1970 too).
+func floorSecond(t time.Time) time.Time {
+	return t.Add(-time.Duration(t.Nanosecond()))
+}
+
 // ceilSecond rounds t up to a whole second.
 func ceilSecond(t time.Time) time.Time {
-	if tr := t.Truncate(time.Second); !tr.Equal(t) {
-		return tr.Add(time.Second)
+	if ns := t.Nanosecond(); ns != 0 {
+		return t.Add(time.Second - time.Duration(ns))
 	}
 	return t
 }

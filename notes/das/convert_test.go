@@ -167,6 +167,31 @@ func TestNewBusyTimeWidensToWholeSeconds(t *testing.T) {
 	assert.Equal(t, "00:20:01", bt.BusyTimes[0].End.Time)
 }
 
+// The rule of docs/mapping.md §4.8, as in every encoder: fractions round
+// outward, so a sub-second busy block is a one-second period, never an
+// empty one (DAS periods are whole seconds, docs/notes.md §2.2.3), the
+// window widens the same way, and periods that widening makes overlap
+// are joined instead of written overlapping.
+func TestNewBusyTimeSubSecondRoundsOutward(t *testing.T) {
+	day := dasUTC(2026, 3, 2, 9, 0, 0)
+	ms := func(n int) time.Time { return day.Add(time.Duration(n) * time.Millisecond) }
+	s := freebusy.Schedule{Attendee: "a", Start: ms(-500), End: ms(10_250), Intervals: []freebusy.Interval{
+		{Start: ms(200), End: ms(800), Status: freebusy.Busy},
+		{Start: ms(3_200), End: ms(4_500), Status: freebusy.Busy},
+		{Start: ms(4_700), End: ms(5_500), Status: freebusy.OutOfOffice},
+		{Start: ms(9_999), End: ms(10_250), Status: freebusy.Tentative},
+	}}
+	bt, _, err := NewBusyTime(s, BusyTimeOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, "08:59:59", bt.Start.Time)
+	assert.Equal(t, "09:00:11", bt.End.Time)
+	var got []string
+	for _, r := range bt.BusyTimes {
+		got = append(got, r.Start.Time+"-"+r.End.Time)
+	}
+	assert.Equal(t, []string{"09:00:00-09:00:01", "09:00:03-09:00:06", "09:00:09-09:00:11"}, got)
+}
+
 func TestNewBusyTimeRefusesFailedAndInvalid(t *testing.T) {
 	day := dasUTC(2026, 3, 2, 0, 0, 0)
 	failed := freebusy.Failed("a", day, day.Add(time.Hour), freebusy.ReasonUnknownAttendee, nil)
