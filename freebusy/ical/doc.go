@@ -13,7 +13,11 @@
 // VCALENDAR with one VFREEBUSY (RFC 5545 §3.6.4) per schedule: the window as
 // DTSTART and DTEND, the attendee as ATTENDEE, Schedule.AsOf as DTSTAMP
 // (VFreeBusyOptions.Stamp when it is zero), and one FREEBUSY line per
-// interval of the schedule's canonical form. DecodeVFreeBusy reads such
+// interval of the schedule's canonical form. ATTENDEE is always a valid URI
+// (RFC 5545 §3.3.3, a mailto: of RFC 6068 for an address): a display name,
+// as in "Zoë Ünal <zoe@example.com>", goes to its CN parameter (§3.2.2).
+// Instants with fractions of a second are rounded outward, starts down and
+// ends up, so that no busy time is lost and no period is empty (§3.3.9). DecodeVFreeBusy reads such
 // objects back, one schedule per attendee, and accepts what other servers
 // write (several periods per line, periods with a duration, FBTYPE
 // missing, one VFREEBUSY per interval, no ATTENDEE at all; docs/peers.md
