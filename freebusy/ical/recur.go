@@ -609,6 +609,17 @@ func readRule(value string) (*ruleInfo, []string) {
 			continue
 		}
 		name, v, ok := strings.Cut(part, "=")
+		name = strings.TrimSpace(name)
+		// Microsoft CDO writes lists with blanks ("BYDAY=MO, TU, WE"),
+		// which RFC 5545 §3.3.10's grammar does not allow but whose
+		// meaning is plain: read them without the blanks.
+		if strings.ContainsAny(v, " \t") {
+			items := strings.Split(v, ",")
+			for i := range items {
+				items[i] = strings.TrimSpace(items[i])
+			}
+			v = strings.Join(items, ",")
+		}
 		if name == "RSCALE" && v == "GREGORIAN" || name == "SKIP" && v == "OMIT" {
 			continue // RFC 7529's defaults
 		}
