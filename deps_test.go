@@ -117,11 +117,18 @@ func TestRulesMatch(t *testing.T) {
 	assert.False(t, isStandard("go.uber.org/zap"))
 }
 
-// packageImports returns, for every package directory of the module
-// (relative, slash-separated), the imports of its non-test Go files.
-func packageImports(t *testing.T) map[string][]string {
+// sourceFile is one parsed non-test Go file of the module.
+type sourceFile struct {
+	dir  string // its package directory, relative and slash-separated
+	fset *token.FileSet
+	f    *ast.File
+}
+
+// sourceFiles parses, with mode, every non-test Go file of the module
+// outside testdata and hidden or underscore directories.
+func sourceFiles(t *testing.T, mode parser.Mode) []sourceFile {
 	t.Helper()
-	out := map[string][]string{}
+	var out []sourceFile
 	fset := token.NewFileSet()
 	err := filepath.WalkDir(".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -137,28 +144,32 @@ func packageImports(t *testing.T) map[string][]string {
 		if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
 			return nil
 		}
-		src, err := os.ReadFile(p)
+		f, err := parser.ParseFile(fset, p, nil, mode)
 		if err != nil {
 			return err
 		}
-		f, err := parser.ParseFile(fset, p, src, parser.ImportsOnly)
-		if err != nil {
-			return err
-		}
-		dir := filepath.ToSlash(filepath.Dir(p))
-		if _, ok := out[dir]; !ok {
-			out[dir] = nil
-		}
-		for _, imp := range f.Imports {
-			v, err := strconv.Unquote(imp.Path.Value)
-			if err != nil {
-				return err
-			}
-			out[dir] = append(out[dir], v)
-		}
+		out = append(out, sourceFile{dir: filepath.ToSlash(filepath.Dir(p)), fset: fset, f: f})
 		return nil
 	})
 	require.NoError(t, err)
+	return out
+}
+
+// packageImports returns, for every package directory of the module
+// (relative, slash-separated), the imports of its non-test Go files.
+func packageImports(t *testing.T) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	for _, sf := range sourceFiles(t, parser.ImportsOnly) {
+		if _, ok := out[sf.dir]; !ok {
+			out[sf.dir] = nil
+		}
+		for _, imp := range sf.f.Imports {
+			v, err := strconv.Unquote(imp.Path.Value)
+			require.NoError(t, err)
+			out[sf.dir] = append(out[sf.dir], v)
+		}
+	}
 	return out
 }
 
@@ -288,28 +299,10 @@ func TestCommentsCiteTheRepository(t *testing.T) {
 func exportedNames(t *testing.T) map[string][]string {
 	t.Helper()
 	out := map[string][]string{}
-	fset := token.NewFileSet()
-	err := filepath.WalkDir(".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		name := d.Name()
-		if d.IsDir() {
-			if p != "." && (strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") || name == "testdata") {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
-			return nil
-		}
-		f, err := parser.ParseFile(fset, p, nil, parser.SkipObjectResolution)
-		if err != nil {
-			return err
-		}
-		dir := filepath.ToSlash(filepath.Dir(p))
+	for _, sf := range sourceFiles(t, parser.SkipObjectResolution) {
+		dir := sf.dir
 		add := func(n string) { out[dir] = append(out[dir], n) }
-		for _, decl := range f.Decls {
+		for _, decl := range sf.f.Decls {
 			switch decl := decl.(type) {
 			case *ast.FuncDecl:
 				if !decl.Name.IsExported() {
@@ -347,9 +340,7 @@ func exportedNames(t *testing.T) map[string][]string {
 				}
 			}
 		}
-		return nil
-	})
-	require.NoError(t, err)
+	}
 	return out
 }
 
@@ -371,25 +362,11 @@ func receiverName(expr ast.Expr) string {
 // package says what it is for (a doc comment on it, or on its declaration
 // group for constants and variables).
 func TestExportedIdentifiersHaveDocs(t *testing.T) {
-	fset := token.NewFileSet()
-	err := filepath.WalkDir(".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
+	for _, sf := range sourceFiles(t, parser.ParseComments|parser.SkipObjectResolution) {
+		if sf.dir == "examples" || strings.HasPrefix(sf.dir, "examples/") {
+			continue
 		}
-		name := d.Name()
-		if d.IsDir() {
-			if p != "." && (strings.HasPrefix(name, ".") || name == "testdata" || name == "examples") {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
-			return nil
-		}
-		f, err := parser.ParseFile(fset, p, nil, parser.ParseComments|parser.SkipObjectResolution)
-		if err != nil {
-			return err
-		}
+		f, fset := sf.f, sf.fset
 		missing := func(pos token.Pos, what string) {
 			t.Errorf("%s: exported %s has no doc comment", fset.Position(pos), what)
 		}
@@ -420,7 +397,5 @@ func TestExportedIdentifiersHaveDocs(t *testing.T) {
 				}
 			}
 		}
-		return nil
-	})
-	require.NoError(t, err)
+	}
 }
