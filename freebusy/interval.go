@@ -81,3 +81,18 @@ func Coalesce(ivs []Interval) []Interval {
 	}
 	return out
 }
+
+// RoundOutward returns iv with its start rounded down and its end rounded
+// up to multiples of unit (counted from the zero time, so whole seconds or
+// minutes of UTC): the one rule of every encoder whose format is coarser
+// than an instant (docs/mapping.md §4.8). Busy time never shrinks, and a
+// non-empty interval never becomes empty.
+func (iv Interval) RoundOutward(unit time.Duration) Interval {
+	start := iv.Start.Truncate(unit)
+	end := iv.End.Truncate(unit)
+	if !end.Equal(iv.End) {
+		end = end.Add(unit)
+	}
+	iv.Start, iv.End = start, end
+	return iv
+}

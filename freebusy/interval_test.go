@@ -101,3 +101,16 @@ func TestCoalesce(t *testing.T) {
 	}, Coalesce(ivs))
 	assert.Empty(t, Coalesce(nil))
 }
+
+func TestIntervalRoundOutward(t *testing.T) {
+	at := func(sec, ns int) time.Time { return time.Date(2024, 3, 4, 9, 0, sec, ns, time.UTC) }
+	iv := Interval{Start: at(0, 200_000_000), End: at(0, 800_000_000), Status: Busy}
+	got := iv.RoundOutward(time.Second)
+	assert.Equal(t, Interval{Start: at(0, 0), End: at(1, 0), Status: Busy}, got, "a sub-second block becomes one whole second")
+	whole := Interval{Start: at(1, 0), End: at(5, 0), Status: Tentative}
+	assert.Equal(t, whole, whole.RoundOutward(time.Second), "whole seconds stay")
+	assert.Equal(t, Interval{Start: at(0, 0).Add(-9 * time.Hour), End: at(0, 0).Add(-8 * time.Hour).Add(time.Minute)},
+		Interval{Start: at(30, 0).Add(-9 * time.Hour), End: at(1, 0).Add(-8 * time.Hour)}.RoundOutward(time.Minute), "minutes, outward")
+	before1970 := time.Date(1601, 1, 1, 0, 0, 0, 500, time.UTC)
+	assert.Equal(t, time.Date(1601, 1, 1, 0, 0, 0, 0, time.UTC), Interval{Start: before1970, End: before1970}.RoundOutward(time.Second).Start, "down is towards the past, before 1970 too")
+}

@@ -492,7 +492,8 @@ func Encode(s *freebusy.Schedule, opt EncodeOptions) (*Message, error) {
 		// The schedule's window is widened to whole minutes, like its
 		// intervals (docs/mapping.md §4.8); an explicit range must be
 		// on whole minutes already.
-		pubStart, pubEnd = pfFloorMinute(s.Start), pfCeilMinute(s.End)
+		pub := freebusy.Interval{Start: s.Start, End: s.End}.RoundOutward(time.Minute)
+		pubStart, pubEnd = pub.Start, pub.End
 	}
 	pubStart, pubEnd = pubStart.UTC(), pubEnd.UTC()
 	startMin, err := MinutesSince1601(pubStart)
@@ -535,7 +536,7 @@ func Encode(s *freebusy.Schedule, opt EncodeOptions) (*Message, error) {
 			}
 			st = opt.UnknownAs
 		}
-		iv.Start, iv.End = pfFloorMinute(iv.Start), pfCeilMinute(iv.End)
+		iv = iv.RoundOutward(time.Minute)
 		switch st {
 		case freebusy.Busy:
 			busy = append(busy, iv)
@@ -552,15 +553,6 @@ func Encode(s *freebusy.Schedule, opt EncodeOptions) (*Message, error) {
 	m.MonthsAway, m.FreeBusyAway = encodeSet(away, opt.EmptyPairs)
 	m.MonthsMerged, m.FreeBusyMerged = encodeSet(merged, opt.EmptyPairs)
 	return m, nil
-}
-
-func pfFloorMinute(t time.Time) time.Time { return t.Truncate(time.Minute) }
-
-func pfCeilMinute(t time.Time) time.Time {
-	if f := t.Truncate(time.Minute); !f.Equal(t) {
-		return f.Add(time.Minute)
-	}
-	return t
 }
 
 // encodeSet writes one status set as months and blobs: sorted,

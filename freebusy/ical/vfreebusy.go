@@ -180,7 +180,8 @@ func encodeSchedule(s *freebusy.Schedule, index int, opt VFreeBusyOptions, param
 	// (docs/mapping.md §4.8): iCalendar has no fractions of a second, and
 	// a period rounded any other way can shrink to nothing, which RFC 5545
 	// §3.3.9 forbids, and read as free.
-	start, end := secondFloor(s.Start), secondCeil(s.End)
+	w := freebusy.Interval{Start: s.Start, End: s.End}.RoundOutward(time.Second)
+	start, end := w.Start, w.End
 	if err := setUTC(comp.Props, goical.PropDateTimeStart, start, buf); err != nil {
 		return nil, err
 	}
@@ -270,7 +271,7 @@ func roundOutward(ivs []freebusy.Interval, start, end, rstart, rend time.Time) (
 	for i := range norm {
 		if iv := &norm[i]; iv.Start.Nanosecond() != 0 || iv.End.Nanosecond() != 0 {
 			whole = false
-			iv.Start, iv.End = secondFloor(iv.Start), secondCeil(iv.End)
+			*iv = iv.RoundOutward(time.Second)
 		}
 	}
 	if whole {
@@ -283,20 +284,6 @@ func roundOutward(ivs []freebusy.Interval, start, end, rstart, rend time.Time) (
 		parts[i] = freebusy.Schedule{Start: rstart, End: rend, Intervals: norm[i : i+1]}
 	}
 	return freebusy.MergeGroup(parts, rstart, rend)
-}
-
-// secondFloor rounds t down to a whole second (towards the past, also
-// before 1970).
-func secondFloor(t time.Time) time.Time {
-	return t.Add(-time.Duration(t.Nanosecond()))
-}
-
-// secondCeil rounds t up to a whole second.
-func secondCeil(t time.Time) time.Time {
-	if ns := t.Nanosecond(); ns != 0 {
-		return t.Add(time.Second - time.Duration(ns))
-	}
-	return t
 }
 
 // setUTC sets a DATE-TIME property in UTC form.

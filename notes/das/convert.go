@@ -194,9 +194,10 @@ func NewBusyTime(s freebusy.Schedule, opt BusyTimeOptions) (*BusyTime, ScheduleR
 	// normalize again over the rounded window: neighbours that now share
 	// the busy status are joined, and periods that rounding made overlap
 	// (a gap of less than a second) are joined too.
-	start, end := floorSecond(s.Start), ceilSecond(s.End)
+	w := freebusy.Interval{Start: s.Start, End: s.End}.RoundOutward(time.Second)
+	start, end := w.Start, w.End
 	for i := range busy {
-		busy[i].Start, busy[i].End = floorSecond(busy[i].Start), ceilSecond(busy[i].End)
+		busy[i] = busy[i].RoundOutward(time.Second)
 	}
 	busy, _, err = freebusy.Normalize(busy, start, end, freebusy.NormalizeOptions{})
 	if err != nil {
@@ -210,12 +211,6 @@ func NewBusyTime(s freebusy.Schedule, opt BusyTimeOptions) (*BusyTime, ScheduleR
 		}
 	}
 	return out, rep, nil
-}
-
-// floorSecond rounds t down to a whole second (towards the past, before
-// 1970 too).
-func floorSecond(t time.Time) time.Time {
-	return t.Add(-time.Duration(t.Nanosecond()))
 }
 
 // ceilSecond rounds t up to a whole second.
