@@ -28,6 +28,14 @@ const module = "github.com/calbridge/calbridge"
 const (
 	goical = "github.com/emersion/go-ical"
 	zap    = "go.uber.org/zap"
+	// The gateway's middleware and program: a byte-bounded cache, one
+	// backend call per key, Prometheus metrics, OAuth2 client credentials
+	// for Graph and NTLM for EWS.
+	otter        = "github.com/maypok86/otter/v2"
+	singleflight = "golang.org/x/sync/singleflight"
+	prometheus   = "github.com/prometheus/client_golang/..."
+	oauth2       = "golang.org/x/oauth2/..."
+	ntlm         = "github.com/Azure/go-ntlmssp"
 )
 
 // allowed maps a package pattern (a directory, or a directory followed by
@@ -45,8 +53,14 @@ var allowed = map[string][]string{
 	"exchange/publicfolder":   {fb, internal, module + "/exchange", zap},
 	"transport":               {fb, zap},
 	"transport/transporttest": {fb, module + "/transport", zap},
+	"freebusy/directory":      {fb, internal, zap},
+	"freebusy/router":         {fb, internal, zap},
+	"freebusy/cache":          {fb, internal, zap, otter, singleflight},
+	"freebusy/privacy":        {fb, internal, zap},
+	"freebusy/observe":        {fb, internal, zap},
+	"freebusy/observe/prom":   {fb, module + "/freebusy/observe", internal, prometheus},
 	"internal/...":            {fb, internal, zap},
-	"examples/...":            {module + "/...", goical, zap},
+	"examples/...":            {module + "/...", goical, zap, prometheus, oauth2, ntlm},
 }
 
 const (
