@@ -278,4 +278,3 @@ func appendNormalizeNotes(notes []string, r freebusy.NormalizeReport) []string {
 	}
 	return notes
 }
-
