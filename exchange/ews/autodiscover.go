@@ -4,7 +4,6 @@ import (
 	"encoding/xml"
 	"io"
 	"net/http"
-	"strings"
 
 	"go.uber.org/zap"
 )
@@ -21,18 +20,50 @@ const (
 // real ones are a few hundred bytes.
 const defaultAutodiscoverBytes = 64 << 10
 
-// AutodiscoverHandler is a minimal plain-old-XML Autodiscover responder
-// ([MS-OXDSCLI]): for any e-mail address it answers an Outlook settings
-// response whose EXCH protocol names the EWS URL as both EwsUrl and ASUrl
-// (the availability service), which is all an EWS client needs to find a
-// Handler. It is served at /autodiscover/autodiscover.xml.
+// AutodiscoverHandler answers Exchange Autodiscover in its two dialects,
+// so that EWS clients, and Exchange's own availability service, find a
+// Handler:
+//
+//   - plain-old-XML Autodiscover ([MS-OXDSCLI]), served at
+//     /autodiscover/autodiscover.xml and any other path: for a known
+//     address it answers an Outlook settings response whose EXCH protocol
+//     names the EWS URL as both EwsUrl and ASUrl (the availability
+//     service);
+//   - SOAP Autodiscover ([MS-OXWSADISC]), served at any path with an
+//     autodiscover.svc segment, in any case (/autodiscover/autodiscover.svc,
+//     /Autodiscover/Autodiscover.svc, .../autodiscover.svc/WSSecurity): the
+//     GetUserSettings and GetDomainSettings operations, in SOAP 1.1 or 1.2
+//     as the request comes.
+//
+// GetUserSettings answers, for each requested user, the settings
+// ExternalEwsUrl, InternalEwsUrl (WithInternalEWSURL), ExternalEwsVersion,
+// InteropExternalEwsUrl, InteropExternalEwsVersion, CasVersion,
+// EwsSupportedSchemas, AutoDiscoverSMTPAddress, and UserDisplayName and
+// UserDN (the legacyExchangeDN) when the UserLookup knows them. Another
+// setting Exchange defines is left out of the answer, as Exchange leaves
+// out a setting without a value (clients such as Python exchangelib fail
+// on any setting error); a name Exchange does not define is a
+// UserSettingError with ErrorCode InvalidSetting; an unknown user is a
+// UserResponse with ErrorCode InvalidUser. GetDomainSettings answers
+// ExternalEwsUrl, ExternalEwsVersion and InternalEwsUrl for every domain.
+// Every SOAP answer carries the Autodiscover ServerVersionInfo header of
+// Exchange Server 2016 (DefaultServerVersion). Another operation, or a
+// request that cannot be decoded (the package's decoder and limits: no
+// DOCTYPE, WithMaxBodyBytes, MaxDepth), gets a SOAP fault.
+//
+// Users are known through WithUserLookup; by default every address of the
+// form local@domain is, in both dialects.
 //
 // An AutodiscoverHandler is safe for concurrent use.
 type AutodiscoverHandler struct {
-	ewsURL string
-	cfg    autodiscoverConfig
-	log    *zap.Logger
-	body   int64
+	ewsURL      string
+	internalURL string
+	lookup      UserLookup
+	version     ServerVersionInfo
+	cfg         autodiscoverConfig
+	log         *zap.Logger
+	limits      xmlLimits // of request documents
+	body        int64     // limits.bytes
 }
 
 // NewAutodiscoverHandler returns an AutodiscoverHandler that points clients
@@ -49,15 +80,33 @@ func NewAutodiscoverHandler(ewsURL string, opts ...AutodiscoverOption) (*Autodis
 	if err != nil {
 		return nil, err
 	}
-	return &AutodiscoverHandler{ewsURL: u.String(), cfg: cfg, log: cfg.Logger.Named("autodiscover"), body: cfg.bodyLimit(defaultAutodiscoverBytes)}, nil
+	s := autodiscoverSettings{lookup: defaultUserLookup}
+	applySettings(&s, opts)
+	if s.internalURL == "" {
+		s.internalURL = u.String()
+	}
+	lim := cfg.xmlLimits(defaultAutodiscoverBytes, 0)
+	return &AutodiscoverHandler{
+		ewsURL:      u.String(),
+		internalURL: s.internalURL,
+		lookup:      s.lookup,
+		version:     DefaultServerVersion(),
+		cfg:         cfg,
+		log:         cfg.Logger.Named("autodiscover"),
+		limits:      lim,
+		body:        lim.bytes,
+	}, nil
 }
 
 // ServeHTTP implements http.Handler. It answers POSTed Autodiscover
-// requests; a body that is not one, or asks for another response schema,
-// gets an Autodiscover error response (ErrorCode 600 "Invalid Request",
-// 601 "Provider is not available"), as Exchange does; a body that does not
-// arrive within the read timeout (WithReadTimeout) gets 408 Request
-// Timeout.
+// requests, SOAP at autodiscover.svc paths and POX elsewhere. A POX body
+// that is not a request, or asks for another response schema, gets an
+// Autodiscover error response (ErrorCode 600 "Invalid Request", 601
+// "Provider is not available"), an unknown address ErrorCode 500, a
+// failed lookup 603, as Exchange does; a SOAP body that is not a request
+// gets a SOAP fault (status 500 in SOAP 1.1, 400 in SOAP 1.2). A body that
+// does not arrive within the read timeout (WithReadTimeout) gets 408
+// Request Timeout.
 func (h *AutodiscoverHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	timedOut := h.cfg.BoundBody(w, r)
 	if r.Method != http.MethodPost {
@@ -65,8 +114,17 @@ func (h *AutodiscoverHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) 
 		http.Error(w, "ews: Autodiscover needs POST", http.StatusMethodNotAllowed)
 		return
 	}
+	if isSOAPAutodiscoverPath(r.URL.Path) {
+		h.serveSOAP(w, r, timedOut)
+		return
+	}
+	h.servePOX(w, r, timedOut)
+}
+
+// servePOX answers a plain-old-XML Autodiscover request ([MS-OXDSCLI]).
+func (h *AutodiscoverHandler) servePOX(w http.ResponseWriter, r *http.Request, timedOut func() bool) {
 	// One byte of slack, so that the decoder's own limit reports ErrTooLarge.
-	req, err := decodeAutodiscoverRequest(http.MaxBytesReader(w, r.Body, h.body+1), h.body)
+	req, err := decodeAutodiscoverRequest(http.MaxBytesReader(w, r.Body, h.body+1), h.limits)
 	if err != nil && timedOut() {
 		h.log.Debug("autodiscover request body timed out", zap.Error(err))
 		http.Error(w, "ews: the Autodiscover request body did not arrive in time", http.StatusRequestTimeout)
@@ -75,15 +133,33 @@ func (h *AutodiscoverHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) 
 	var e encoder
 	e.raw(xmlHeader)
 	e.raw(`<Autodiscover xmlns="` + namespaceAutodiscoverResponse + `">`)
+	var (
+		u    AutodiscoverUser
+		code string
+	)
+	if err == nil && plausibleAddress(req.email) && req.schema == namespaceAutodiscoverOutlook {
+		u, code, _ = h.findUser(r.Context(), req.email)
+	}
 	switch {
-	case err != nil || !strings.Contains(req.email, "@"):
+	case err != nil || !plausibleAddress(req.email):
 		h.log.Debug("bad autodiscover request", zap.Error(err))
-		e.raw(`<Response><Error><ErrorCode>600</ErrorCode><Message>Invalid Request</Message><DebugData /></Error></Response>`)
+		poxError(&e, "600", "Invalid Request")
 	case req.schema != namespaceAutodiscoverOutlook:
-		e.raw(`<Response><Error><ErrorCode>601</ErrorCode><Message>Provider is not available</Message><DebugData /></Error></Response>`)
+		poxError(&e, "601", "Provider is not available")
+	case code == adInvalidUser:
+		poxError(&e, "500", "The e-mail address cannot be found.")
+	case code != adNoError:
+		poxError(&e, "603", "The Autodiscover server encountered an internal error.")
 	default:
+		// [MS-OXDSCLI] User: DisplayName, LegacyDN, AutoDiscoverSMTPAddress.
 		e.raw(`<Response xmlns="` + namespaceAutodiscoverOutlook + `"><User>`)
-		e.elem("AutoDiscoverSMTPAddress", req.email)
+		if u.DisplayName != "" {
+			e.elem("DisplayName", u.DisplayName)
+		}
+		if u.LegacyDN != "" {
+			e.elem("LegacyDN", u.LegacyDN)
+		}
+		e.elem("AutoDiscoverSMTPAddress", u.Address)
 		e.raw(`</User><Account><AccountType>email</AccountType><Action>settings</Action><Protocol><Type>EXCH</Type>`)
 		e.elem("ASUrl", h.ewsURL)
 		e.elem("EwsUrl", h.ewsURL)
@@ -93,6 +169,11 @@ func (h *AutodiscoverHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) 
 	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(e.b)
+}
+
+// poxError writes a POX error Response ([MS-OXDSCLI] Error).
+func poxError(e *encoder, code, msg string) {
+	e.raw(`<Response><Error><ErrorCode>` + code + `</ErrorCode><Message>` + msg + `</Message><DebugData /></Error></Response>`)
 }
 
 // autodiscoverRequest is what an Outlook Autodiscover request asks.
@@ -106,9 +187,9 @@ type autodiscoverRequest struct {
 // (DOCTYPE, size, well-formedness; see decoder.token). The root must be
 // Autodiscover in the Outlook request namespace; its children are matched
 // by local name.
-func decodeAutodiscoverRequest(r io.Reader, limit int64) (autodiscoverRequest, error) {
+func decodeAutodiscoverRequest(r io.Reader, lim xmlLimits) (autodiscoverRequest, error) {
 	var req autodiscoverRequest
-	d := newDecoder(r, limit, "autodiscover request")
+	d := newLimitedDecoder(r, lim, "autodiscover request")
 	root, err := d.root()
 	if err != nil {
 		return req, err

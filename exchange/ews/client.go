@@ -287,7 +287,7 @@ func (c *Client) post(ctx context.Context, body []byte) (*AvailabilityResponse, 
 		_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
 		_ = res.Body.Close()
 	}()
-	limit := c.cfg.bodyLimit(MaxResponseBytes)
+	limit := c.cfg.xmlLimits(MaxResponseBytes, MaxResponseElements)
 	switch res.StatusCode {
 	case http.StatusOK:
 		return decodeResponse(res.Body, limit)

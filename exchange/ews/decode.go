@@ -15,16 +15,66 @@ import (
 // does not know, up to the element's end tag.
 
 // decodeRequest reads a SOAP GetUserAvailability request
-// (docs/exchange.md §2.2, §2.9) of at most limit bytes. It accepts what
-// real clients send (§2.2 client quirks): elements are matched by local
-// name whatever their namespace, a body TimeZone and a TimeZoneContext
-// header may each be present or absent, ExcludeConflicts may be missing,
-// and date-times may carry offsets or not. Unknown elements are skipped.
-// Errors are *DecodeError, as for DecodeAvailabilityResponse.
+// (docs/exchange.md §2.2, §2.9) of at most limit bytes, with the default
+// structure limits. It accepts what real clients send (§2.2 client
+// quirks): elements are matched by local name whatever their namespace, a
+// body TimeZone and a TimeZoneContext header may each be present or
+// absent, ExcludeConflicts may be missing, and date-times may carry
+// offsets or not. Unknown elements are skipped. Errors are *DecodeError,
+// as for DecodeAvailabilityResponse; another operation is
+// ErrNotAvailability.
 func decodeRequest(r io.Reader, limit int64) (*availabilityRequest, error) {
-	d := newDecoder(r, limit, "request")
+	req, err := decodeOperation(r, xmlLimits{bytes: limit, elements: MaxRequestElements})
+	if err != nil {
+		return nil, err
+	}
+	if req.Operation != opGetUserAvailability {
+		return nil, &DecodeError{Message: "request", Element: "Body", Err: ErrNotAvailability, Detail: "no m:GetUserAvailabilityRequest"}
+	}
+	return req.Availability, nil
+}
+
+// The operations a request may ask for, by the local name of the SOAP
+// Body's child element ([MS-OXWSAVAIL], [MS-OXWSGTZ]: the operation elements).
+const (
+	opGetUserAvailability = "GetUserAvailabilityRequest"
+	opGetServerTimeZones  = "GetServerTimeZones"
+)
+
+// soapRequest is an EWS request as the Handler dispatches it: the
+// operation, its SOAP headers and the body of the operations it serves.
+type soapRequest struct {
+	// Operation is the local name of the Body's first child element, or
+	// "" for an empty Body.
+	Operation string
+	// Availability holds the headers, and the body when Operation is
+	// GetUserAvailabilityRequest.
+	Availability *availabilityRequest
+	// TimeZones is the body of GetServerTimeZones, or nil.
+	TimeZones *timeZonesRequest
+	// soap12 is set when the envelope is SOAP 1.2.
+	soap12 bool
+}
+
+// timeZonesRequest is the body of GetServerTimeZones ([MS-OXWSGTZ],
+// messages.xsd GetServerTimeZonesType).
+type timeZonesRequest struct {
+	// Full is the ReturnFullTimeZoneData attribute; true when absent.
+	Full bool
+	// IDs are the m:Ids/t:Id filters, in request order; nil for all zones.
+	IDs []string
+}
+
+// maxTimeZoneIDs caps the t:Id filters kept; more are skipped.
+const maxTimeZoneIDs = 1024
+
+// decodeOperation reads a SOAP request bounded by lim: its headers, the
+// body of the operations the Handler serves, and the name of any other.
+// Errors are *DecodeError.
+func decodeOperation(r io.Reader, lim xmlLimits) (*soapRequest, error) {
+	d := newLimitedDecoder(r, lim, "request")
 	req := &availabilityRequest{}
-	found := false
+	out := &soapRequest{Availability: req}
 	header := func(se xml.StartElement) error {
 		switch se.Name.Local {
 		case "RequestServerVersion":
@@ -40,20 +90,58 @@ func decodeRequest(r io.Reader, limit int64) (*availabilityRequest, error) {
 		return d.skip()
 	}
 	body := func(se xml.StartElement) error {
-		if se.Name.Local != "GetUserAvailabilityRequest" {
-			return d.skip()
+		if out.Operation != "" {
+			return d.skip() // one operation per request
 		}
-		found = true
-		return d.request(req)
+		out.Operation = se.Name.Local
+		switch se.Name.Local {
+		case opGetUserAvailability:
+			return d.request(req)
+		case opGetServerTimeZones:
+			tz, err := d.timeZonesRequest(se)
+			out.TimeZones = tz
+			return err
+		}
+		return d.skip()
 	}
 	if err := d.envelope(header, body); err != nil {
 		return nil, err
 	}
-	if !found {
-		return nil, d.fail(ErrNotAvailability, "Body", "no m:GetUserAvailabilityRequest")
-	}
+	out.soap12 = d.soap12
 	req.soap12 = d.soap12
-	return req, nil
+	return out, nil
+}
+
+// timeZonesRequest reads m:GetServerTimeZones: the ReturnFullTimeZoneData
+// attribute and the m:Ids/t:Id filters.
+func (d *decoder) timeZonesRequest(se xml.StartElement) (*timeZonesRequest, error) {
+	tz := &timeZonesRequest{Full: true}
+	if v := attr(se, "ReturnFullTimeZoneData"); v != "" {
+		full, ok := parseBool(trimSpace([]byte(v)))
+		if !ok {
+			return nil, d.badValue("ReturnFullTimeZoneData", []byte(v))
+		}
+		tz.Full = full
+	}
+	err := d.each(func(c xml.StartElement) error {
+		if c.Name.Local != "Ids" {
+			return d.skip()
+		}
+		if tz.IDs == nil {
+			tz.IDs = []string{}
+		}
+		return d.each(func(id xml.StartElement) error {
+			if id.Name.Local != "Id" || len(tz.IDs) >= maxTimeZoneIDs {
+				return d.skip()
+			}
+			s, err := d.readString()
+			if err == nil {
+				tz.IDs = append(tz.IDs, s)
+			}
+			return err
+		})
+	})
+	return tz, err
 }
 
 func (d *decoder) request(req *availabilityRequest) error {
@@ -238,8 +326,8 @@ func parseClock(b []byte) (time.Duration, bool) {
 	return time.Duration(v[0])*time.Hour + time.Duration(v[1])*time.Minute + time.Duration(v[2])*time.Second, true
 }
 
-func decodeResponse(r io.Reader, limit int64) (*AvailabilityResponse, error) {
-	d := newDecoder(r, limit, "response")
+func decodeResponse(r io.Reader, lim xmlLimits) (*AvailabilityResponse, error) {
+	d := newLimitedDecoder(r, lim, "response")
 	resp := &AvailabilityResponse{}
 	var fault *SOAPFault
 	found := false

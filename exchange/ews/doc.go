@@ -37,7 +37,13 @@
 // response codes (the window limit counted in whole days of the request's
 // zone), maps mailboxes to attendees with WithMailboxResolver (for
 // legacyExchangeDN "EX" addresses, which package exchange parses), and
-// answers a SOAP 1.2 request in SOAP 1.2. NewAutodiscoverHandler returns a
+// answers a SOAP 1.2 request in SOAP 1.2. It also answers
+// GetServerTimeZones ([MS-OXWSGTZ]) from tzdata, which clients such as
+// Python exchangelib call before GetUserAvailability, and any other
+// operation with an ErrorInvalidOperation fault. Every answer, faults
+// included, carries the ServerVersionInfo SOAP header
+// (DefaultServerVersion, WithServerVersion), from which clients that probe
+// learn the server's version (§2.10). NewAutodiscoverHandler returns a
 // minimal plain-old-XML Autodiscover responder ([MS-OXDSCLI]) for it.
 //
 // # Options
@@ -45,7 +51,8 @@
 // Each constructor takes its own option type, so that an option that does
 // not apply does not compile: ClientOption, HandlerOption and
 // AutodiscoverOption. Knobs shared by NewClient and NewHandler
-// (WithLimits) return an Option, which is both; knobs every constructor
+// (WithLimits, WithMaxDepth, WithMaxElements) return an Option, which is
+// both; knobs every constructor
 // reads (WithLogger, WithMaxBodyBytes) return a CommonOption; the
 // handlers' knob (WithReadTimeout, a deadline for reading the request body)
 // returns a ServerOption, which both handlers take. A constructor given a value an option cannot take fails at once with an
@@ -60,7 +67,9 @@
 // schedules; the Client does the same with every answer. Every element is
 // written, and read back, in the namespace §2.1 gives it. The decoder is a
 // loop over encoding/xml's tokenizer that refuses DOCTYPEs, never expands
-// entities, caps document size (MaxRequestBytes, MaxResponseBytes) and
+// entities, caps document size (MaxRequestBytes, MaxResponseBytes),
+// nesting depth (MaxDepth) and element count (MaxRequestElements,
+// MaxResponseElements), stopping at the first element past a limit, and
 // reports bad input as a *DecodeError; it reads every document the
 // package receives, Autodiscover requests included.
 //
@@ -87,8 +96,8 @@
 //
 // A mailbox the server could not answer fails with a *ResponseError, a
 // request it refused with a *SOAPFault, a document that could not be read
-// with a *DecodeError (ErrDTD, ErrTooLarge, ErrMalformedXML,
-// ErrNotAvailability, ErrBadValue), a zone that cannot be evaluated with a
+// with a *DecodeError (ErrDTD, ErrTooLarge, ErrTooDeep,
+// ErrTooManyElements, ErrMalformedXML, ErrNotAvailability, ErrBadValue), a zone that cannot be evaluated with a
 // *TimeZoneError. Each matches the freebusy sentinel of its reason with
 // errors.Is, so freebusy.ReasonOf classifies them all.
 //

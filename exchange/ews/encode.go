@@ -213,22 +213,45 @@ func soapNamespace(soap12 bool) string {
 }
 
 // encodeAvailabilityResponse writes resp as a GetUserAvailability response
-// (docs/exchange.md §2.4) with every element in its §2.1 namespace and a
-// ServerVersionInfo header naming Exchange2013, in a SOAP 1.1 or, with
-// soap12, a SOAP 1.2 envelope; the body is the same in both.
+// (docs/exchange.md §2.4) with every element in its §2.1 namespace and the
+// DefaultServerVersion header, in a SOAP 1.1 or, with soap12, a SOAP 1.2
+// envelope; the body is the same in both.
 func encodeAvailabilityResponse(w io.Writer, resp *AvailabilityResponse, soap12 bool) error {
+	v := DefaultServerVersion()
+	return encodeAvailabilityResponseAs(w, resp, soap12, &v)
+}
+
+// encodeAvailabilityResponseAs is encodeAvailabilityResponse with the
+// ServerVersionInfo header v.
+func encodeAvailabilityResponseAs(w io.Writer, resp *AvailabilityResponse, soap12 bool, v *ServerVersionInfo) error {
 	e := &encoder{b: make([]byte, 0, estimateResponse(resp))}
-	e.raw(xmlHeader)
-	e.raw(`<s:Envelope xmlns:s="` + soapNamespace(soap12) + `"><s:Header>`)
-	e.raw(`<h:ServerVersionInfo MajorVersion="15" MinorVersion="0" MajorBuildNumber="0" MinorBuildNumber="0" Version="` + serverVersion + `" xmlns:h="` + namespaceTypes + `"/>`)
-	e.raw(`</s:Header><s:Body><m:GetUserAvailabilityResponse xmlns:m="` + namespaceMessages + `" xmlns:t="` + namespaceTypes + `" xmlns:e="` + namespaceErrors + `">`)
+	e.envelopeStart(soap12, v)
+	e.raw(`<m:GetUserAvailabilityResponse xmlns:m="` + namespaceMessages + `" xmlns:t="` + namespaceTypes + `" xmlns:e="` + namespaceErrors + `">`)
 	e.raw("<m:FreeBusyResponseArray>")
 	for i := range resp.Responses {
 		e.freeBusyResponse(&resp.Responses[i])
 	}
-	e.raw("</m:FreeBusyResponseArray></m:GetUserAvailabilityResponse></s:Body></s:Envelope>")
+	e.raw("</m:FreeBusyResponseArray></m:GetUserAvailabilityResponse>")
+	e.envelopeEnd()
 	return e.writeTo(w)
 }
+
+// envelopeStart writes the XML declaration, the s:Envelope (SOAP 1.2 with
+// soap12, else 1.1), the s:Header with the ServerVersionInfo v (none when
+// v is nil) and the opening s:Body.
+func (e *encoder) envelopeStart(soap12 bool, v *ServerVersionInfo) {
+	e.raw(xmlHeader)
+	e.raw(`<s:Envelope xmlns:s="` + soapNamespace(soap12) + `">`)
+	if v != nil {
+		e.raw(`<s:Header>`)
+		e.serverVersionHeader(v)
+		e.raw(`</s:Header>`)
+	}
+	e.raw(`<s:Body>`)
+}
+
+// envelopeEnd closes what envelopeStart opened.
+func (e *encoder) envelopeEnd() { e.raw(`</s:Body></s:Envelope>`) }
 
 func estimateResponse(resp *AvailabilityResponse) int {
 	n := 1024
@@ -365,12 +388,28 @@ func formatDays(days []time.Weekday) string {
 // it writes a SOAP 1.2 fault instead (SOAP 1.2 Part 1 §5.4):
 // env:Code/env:Value env:Sender or env:Receiver (faultSender12) with the
 // EWS code as env:Subcode/env:Value, env:Reason/env:Text xml:lang, and
-// env:Detail holding the same EWS detail as the 1.1 form.
+// env:Detail holding the same EWS detail as the 1.1 form. It writes no
+// SOAP header; encodeSOAPFaultAs adds the ServerVersionInfo one.
 func encodeSOAPFault(w io.Writer, f *SOAPFault, soap12 bool) error {
+	return encodeSOAPFaultAs(w, f, soap12, nil)
+}
+
+// encodeSOAPFaultAs is encodeSOAPFault with the ServerVersionInfo header
+// v, which Exchange writes on faults too; nil writes none.
+func encodeSOAPFaultAs(w io.Writer, f *SOAPFault, soap12 bool, v *ServerVersionInfo) error {
 	e := &encoder{}
 	e.raw(xmlHeader)
+	header := func(prefix string) {
+		if v != nil {
+			e.raw(`<` + prefix + `:Header>`)
+			e.serverVersionHeader(v)
+			e.raw(`</` + prefix + `:Header>`)
+		}
+	}
 	if soap12 {
-		e.raw(`<env:Envelope xmlns:env="` + namespaceSOAP12 + `"><env:Body><env:Fault><env:Code><env:Value>`)
+		e.raw(`<env:Envelope xmlns:env="` + namespaceSOAP12 + `">`)
+		header("env")
+		e.raw(`<env:Body><env:Fault><env:Code><env:Value>`)
 		if faultSender12(f) {
 			e.raw(`env:Sender`)
 		} else {
@@ -389,7 +428,9 @@ func encodeSOAPFault(w io.Writer, f *SOAPFault, soap12 bool) error {
 		e.raw(`</env:Detail></env:Fault></env:Body></env:Envelope>`)
 		return e.writeTo(w)
 	}
-	e.raw(`<s:Envelope xmlns:s="` + namespaceSOAP11 + `"><s:Body><s:Fault>`)
+	e.raw(`<s:Envelope xmlns:s="` + namespaceSOAP11 + `">`)
+	header("s")
+	e.raw(`<s:Body><s:Fault>`)
 	code := f.Code
 	if code == "" {
 		rc := f.ResponseCode

@@ -111,11 +111,18 @@ var (
 	ErrBadValue = errors.New("ews: invalid element value")
 	// ErrMalformedXML: the document is not well-formed XML.
 	ErrMalformedXML = errors.New("ews: malformed XML")
+	// ErrTooDeep: the document nests elements deeper than the depth limit
+	// (MaxDepth, WithMaxDepth).
+	ErrTooDeep = errors.New("ews: document nested too deeply")
+	// ErrTooManyElements: the document has more elements than the element
+	// limit (MaxRequestElements, MaxResponseElements, WithMaxElements).
+	ErrTooManyElements = errors.New("ews: document has too many elements")
 )
 
 // DecodeError reports a document that could not be decoded. It
-// matches its condition (ErrDTD, ErrTooLarge, ErrNotAvailability,
-// ErrBadValue, ErrMalformedXML) and freebusy.ErrInvalid with errors.Is.
+// matches its condition (ErrDTD, ErrTooLarge, ErrTooDeep,
+// ErrTooManyElements, ErrNotAvailability, ErrBadValue, ErrMalformedXML)
+// and freebusy.ErrInvalid with errors.Is.
 type DecodeError struct {
 	// Message names the document: "request", "response" or
 	// "autodiscover request".

@@ -3,7 +3,10 @@ package ews
 import (
 	"bytes"
 	"context"
+	"encoding/xml"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"testing"
 	"time"
@@ -23,6 +26,8 @@ func FuzzDecodeAvailabilityRequest(f *testing.F) {
 	// The same request in a SOAP 1.2 envelope.
 	f.Add(bytes.Replace(buf.Bytes(), []byte(namespaceSOAP11), []byte(namespaceSOAP12), 1))
 	f.Add([]byte(`<!DOCTYPE x [<!ENTITY e "e">]><x>&e;</x>`))
+	f.Add(nestedRequest(100))
+	f.Add(gtzRequest("true", "UTC", "Pacific Standard Time"))
 	h := newTestHandler(f, emptySource(), WithDetails(true))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		req, err := decodeRequest(bytes.NewReader(data), MaxRequestBytes)
@@ -51,6 +56,43 @@ func FuzzDecodeAvailabilityRequest(f *testing.F) {
 		resp, fault := h.answer(ctx, req)
 		if fault == nil && len(resp.Responses) != len(req.Mailboxes) {
 			t.Fatalf("%d responses for %d mailboxes", len(resp.Responses), len(req.Mailboxes))
+		}
+	})
+}
+
+// FuzzHandler serves any body through the Handler: every answer is a
+// SOAP document with the ServerVersionInfo header, a response of the
+// operation asked for or a fault, and nothing panics.
+func FuzzHandler(f *testing.F) {
+	for _, name := range []string{"request-skeleton.xml", "request-ews-java.xml"} {
+		f.Add(readTestdata(f, name))
+	}
+	f.Add(gtzRequest("false"))
+	f.Add(gtzRequest("true", "W. Europe Standard Time", "nope"))
+	f.Add(nestedRequest(80))
+	f.Add([]byte(`<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><m:ResolveNames xmlns:m="x"/></s:Body></s:Envelope>`))
+	h := newTestHandler(f, emptySource(), WithDetails(true))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/EWS/Exchange.asmx", bytes.NewReader(data)))
+		body := rec.Body.Bytes()
+		if !bytes.Contains(body, []byte(`<h:ServerVersionInfo MajorVersion="15"`)) {
+			t.Fatalf("no ServerVersionInfo header: %s", body)
+		}
+		switch {
+		case rec.Code == http.StatusOK && bytes.Contains(body, []byte("GetServerTimeZonesResponse")):
+			if err := xml.Unmarshal(body, new(struct{})); err != nil {
+				t.Fatalf("answer is not XML: %v", err)
+			}
+		case rec.Code == http.StatusOK:
+			if _, err := DecodeAvailabilityResponse(bytes.NewReader(body)); err != nil {
+				t.Fatalf("200 answer does not decode: %v", err)
+			}
+		default:
+			_, err := DecodeAvailabilityResponse(bytes.NewReader(body))
+			if _, ok := err.(*SOAPFault); !ok {
+				t.Fatalf("status %d answer is not a SOAP fault: %v", rec.Code, err)
+			}
 		}
 	})
 }

@@ -40,6 +40,15 @@ import (
 // are ResponseMessages with the code of their reason. A body that does not
 // arrive within the read timeout (WithReadTimeout, 30 s by default) is cut
 // off and answered 408 Request Timeout, with an ErrorInvalidRequest fault.
+// A request nested deeper than MaxDepth or with more than
+// MaxRequestElements elements (WithMaxDepth, WithMaxElements) is refused
+// at the first element past the limit, with ErrorSchemaValidation.
+//
+// Besides GetUserAvailability it answers GetServerTimeZones
+// ([MS-OXWSGTZ]; docs/exchange.md §2.10) from tzdata, and any other
+// operation with an HTTP 500 ErrorInvalidOperation fault. Every answer,
+// faults included, carries the ServerVersionInfo SOAP header
+// (WithServerVersion).
 //
 // A SOAP 1.2 request (envelope namespace
 // http://www.w3.org/2003/05/soap-envelope) is answered in SOAP 1.2, with
@@ -52,10 +61,10 @@ import (
 //
 // A Handler is safe for concurrent use.
 type Handler struct {
-	src  freebusy.Source
-	cfg  handlerConfig
-	log  *zap.Logger
-	body int64
+	src    freebusy.Source
+	cfg    handlerConfig
+	log    *zap.Logger
+	limits xmlLimits
 }
 
 // MailboxResolver turns a mailbox of an incoming GetUserAvailability
@@ -87,7 +96,7 @@ func NewHandler(src freebusy.Source, opts ...HandlerOption) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Handler{src: src, cfg: cfg, log: cfg.Logger.Named("ews"), body: cfg.bodyLimit(MaxRequestBytes)}, nil
+	return &Handler{src: src, cfg: cfg, log: cfg.Logger.Named("ews"), limits: cfg.xmlLimits(MaxRequestBytes, MaxRequestElements)}, nil
 }
 
 // requestFault is a request-level problem, answered as a SOAP fault.
@@ -104,8 +113,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// One byte of slack, so that the decoder's own limit reports ErrTooLarge.
-	body := http.MaxBytesReader(w, r.Body, h.body+1)
-	req, err := decodeRequest(body, h.body)
+	body := http.MaxBytesReader(w, r.Body, h.limits.bytes+1)
+	op, err := decodeOperation(body, h.limits)
 	if err != nil {
 		var de *DecodeError
 		status, code := http.StatusInternalServerError, exchange.CodeSchemaValidation
@@ -121,6 +130,22 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.writeFault(w, status, requestFault(code, msg), isSOAP12ContentType(r.Header.Get("Content-Type")))
 		return
 	}
+	switch op.Operation {
+	case opGetUserAvailability:
+		h.serveAvailability(w, r, op.Availability)
+	case opGetServerTimeZones:
+		h.serveTimeZones(w, op)
+	case "":
+		h.writeFault(w, http.StatusInternalServerError, requestFault(exchange.CodeSchemaValidation, "ews: the soap:Body names no operation"), op.soap12)
+	default:
+		h.log.Debug("unsupported operation", zap.String("operation", op.Operation))
+		h.writeFault(w, http.StatusInternalServerError, requestFault(codeInvalidOperation,
+			"ews: operation "+abbreviate([]byte(op.Operation))+" is not supported; this server answers GetUserAvailability and GetServerTimeZones"), op.soap12)
+	}
+}
+
+// serveAvailability answers a decoded GetUserAvailability request.
+func (h *Handler) serveAvailability(w http.ResponseWriter, r *http.Request, req *availabilityRequest) {
 	resp, fault := h.answer(r.Context(), req)
 	if fault != nil {
 		h.log.Debug("request refused", zap.String("code", string(fault.ResponseCode)))
@@ -128,23 +153,28 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var buf bytes.Buffer
-	if err := encodeAvailabilityResponse(&buf, resp, req.soap12); err != nil {
+	if err := encodeAvailabilityResponseAs(&buf, resp, req.soap12, &h.cfg.version); err != nil {
 		h.writeFault(w, http.StatusInternalServerError, requestFault(exchange.CodeInternalServerError, "ews: encoding failed"), req.soap12)
 		return
 	}
-	w.Header().Set("Content-Type", soapContentType(req.soap12))
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(buf.Bytes())
+	h.writeOK(w, buf.Bytes(), req.soap12)
 }
 
-// writeFault answers with f in the request's SOAP version. status is the
-// SOAP 1.1 status (500, 413 for a body that is too large, or 408 for one
-// that did not arrive in time); a SOAP 1.2 fault other than 413 and 408
-// gets 400 for env:Sender and 500 for env:Receiver
-// (SOAP 1.2 Part 2 §7.5.1.2).
+// writeOK answers 200 with the SOAP document b.
+func (h *Handler) writeOK(w http.ResponseWriter, b []byte, soap12 bool) {
+	w.Header().Set("Content-Type", soapContentType(soap12))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
+}
+
+// writeFault answers with f in the request's SOAP version, with the
+// ServerVersionInfo header. status is the SOAP 1.1 status (500, 413 for a
+// body that is too large, or 408 for one that did not arrive in time); a
+// SOAP 1.2 fault other than 413 and 408 gets 400 for env:Sender and 500
+// for env:Receiver (SOAP 1.2 Part 2 §7.5.1.2).
 func (h *Handler) writeFault(w http.ResponseWriter, status int, f *SOAPFault, soap12 bool) {
 	var buf bytes.Buffer
-	_ = encodeSOAPFault(&buf, f, soap12)
+	_ = encodeSOAPFaultAs(&buf, f, soap12, &h.cfg.version)
 	if soap12 && status == http.StatusInternalServerError && faultSender12(f) {
 		status = http.StatusBadRequest
 	}

@@ -267,7 +267,8 @@ func TestHandlerBadDocuments(t *testing.T) {
 		{"malformed", `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><Get`, 500, exchange.CodeSchemaValidation},
 		{"doctype", `<!DOCTYPE x [<!ENTITY e "boom">]><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>&e;</soap:Body></soap:Envelope>`, 500, exchange.CodeSchemaValidation},
 		{"too large", `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>` + strings.Repeat("<a/>", 2000) + `</soap:Body></soap:Envelope>`, 413, exchange.CodeInvalidRequest},
-		{"not availability", `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><m:GetItem xmlns:m="x"/></soap:Body></soap:Envelope>`, 500, exchange.CodeSchemaValidation},
+		{"other operation", `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><m:GetItem xmlns:m="x"/></soap:Body></soap:Envelope>`, 500, codeInvalidOperation},
+		{"empty body", `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body/></soap:Envelope>`, 500, exchange.CodeSchemaValidation},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

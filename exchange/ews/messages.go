@@ -12,9 +12,9 @@ import (
 // DecodeAvailabilityResponse; requests are built and read by Client and
 // Handler.
 
-// serverVersion is the RequestServerVersion the client sends, and the
-// version the handler answers as: Exchange 2013 is the first version that
-// reports WorkingElsewhere (§2.4).
+// serverVersion is the RequestServerVersion the client sends: Exchange
+// 2013 is the first version that reports WorkingElsewhere (§2.4). The
+// Handler answers as DefaultServerVersion.
 const serverVersion = "Exchange2013"
 
 // FreeBusyViewType is the kind of view requested (RequestedView) or returned

@@ -58,6 +58,8 @@ type CommonOption interface {
 type baseConfig struct {
 	config.Common
 	maxBodyBytes int64 // 0: the constructor's default
+	maxDepth     int   // 0: MaxDepth
+	maxElements  int   // 0: the constructor's default
 }
 
 // bodyLimit returns the configured document size cap, or def.
@@ -66,6 +68,19 @@ func (c *baseConfig) bodyLimit(def int64) int64 {
 		return c.maxBodyBytes
 	}
 	return def
+}
+
+// xmlLimits returns the configured document limits, with defBytes and
+// defElements where none is set.
+func (c *baseConfig) xmlLimits(defBytes int64, defElements int) xmlLimits {
+	lim := xmlLimits{bytes: c.bodyLimit(defBytes), depth: c.maxDepth, elements: c.maxElements}
+	if lim.depth == 0 {
+		lim.depth = MaxDepth
+	}
+	if lim.elements == 0 {
+		lim.elements = defElements
+	}
+	return lim
 }
 
 type clientConfig struct {
@@ -77,6 +92,7 @@ type handlerConfig struct {
 	baseConfig
 	details  bool
 	resolver MailboxResolver
+	version  ServerVersionInfo
 }
 
 type autodiscoverConfig struct {
@@ -125,7 +141,7 @@ func newClientConfig(opts []ClientOption) (clientConfig, error) {
 }
 
 func newHandlerConfig(opts []HandlerOption) (handlerConfig, error) {
-	c := handlerConfig{baseConfig: defaultBase(), resolver: defaultResolver}
+	c := handlerConfig{baseConfig: defaultBase(), resolver: defaultResolver, version: DefaultServerVersion()}
 	for _, o := range opts {
 		if o != nil {
 			o.applyHandler(&c)
@@ -163,6 +179,39 @@ func WithMaxBodyBytes(n int64) CommonOption {
 			return
 		}
 		c.maxBodyBytes = n
+	})
+}
+
+// WithMaxDepth caps how deeply the elements of a document read may nest:
+// requests a Handler reads, responses a Client reads. The default is
+// MaxDepth; zero means the default; a value below 0, or above 10,000,
+// makes the constructor fail. A deeper document is refused as soon as its
+// first too-deep element starts (ErrTooDeep; a Handler answers it with an
+// ErrorSchemaValidation fault).
+func WithMaxDepth(n int) Option {
+	return bothOption(func(c *baseConfig) {
+		if n < 0 || n > 10000 {
+			c.Invalid(pkg, "WithMaxDepth", "depth %d is outside 0..10000", n)
+			return
+		}
+		c.maxDepth = n
+	})
+}
+
+// WithMaxElements caps how many elements a document read may have:
+// requests a Handler reads (default MaxRequestElements), responses a
+// Client reads (default MaxResponseElements). Zero means the default; a
+// negative value makes the constructor fail. A document with more is
+// refused as soon as the first element over the cap starts
+// (ErrTooManyElements; a Handler answers it with an ErrorSchemaValidation
+// fault).
+func WithMaxElements(n int) Option {
+	return bothOption(func(c *baseConfig) {
+		if n < 0 {
+			c.Invalid(pkg, "WithMaxElements", "negative count %d", n)
+			return
+		}
+		c.maxElements = n
 	})
 }
 

@@ -27,6 +27,9 @@ func TestConstructorsRefuseInvalidOptions(t *testing.T) {
 		"negative body size":    WithMaxBodyBytes(-1),
 		"negative limit":        WithLimits(freebusy.Limits{MaxAttendees: -1}),
 		"granularity inverted":  WithLimits(freebusy.Limits{MinGranularity: time.Hour, MaxGranularity: time.Minute}),
+		"negative depth":        WithMaxDepth(-1),
+		"huge depth":            WithMaxDepth(10001),
+		"negative elements":     WithMaxElements(-1),
 	}
 	for name, opt := range client {
 		c, err := NewClient(testURL, opt)
@@ -36,6 +39,12 @@ func TestConstructorsRefuseInvalidOptions(t *testing.T) {
 	handler := map[string]HandlerOption{
 		"negative body size": WithMaxBodyBytes(-1),
 		"negative limit":     WithLimits(freebusy.Limits{MaxWindow: -time.Hour}),
+		"negative depth":     WithMaxDepth(-1),
+		"negative elements":  WithMaxElements(-1),
+		"version major 7":    WithServerVersion(ServerVersionInfo{MajorVersion: 7, Version: "Exchange2007"}),
+		"version empty":      WithServerVersion(ServerVersionInfo{MajorVersion: 15}),
+		"version markup":     WithServerVersion(ServerVersionInfo{MajorVersion: 15, Version: `a"b`}),
+		"version build":      WithServerVersion(ServerVersionInfo{MajorVersion: 15, MajorBuildNumber: 70000, Version: "V2017_07_11"}),
 	}
 	for name, opt := range handler {
 		h, err := NewHandler(emptySource(), opt)
@@ -57,9 +66,10 @@ func TestConstructorsAcceptDefaults(t *testing.T) {
 	assert.Equal(t, int64(MaxResponseBytes), c.cfg.bodyLimit(MaxResponseBytes))
 	assert.Equal(t, 0, c.cfg.maxRetries)
 
-	h, err := NewHandler(emptySource(), nil, WithLogger(nil), WithMailboxResolver(nil), WithDetails(false))
+	h, err := NewHandler(emptySource(), nil, WithLogger(nil), WithMailboxResolver(nil), WithDetails(false), WithMaxDepth(0), WithMaxElements(0))
 	require.NoError(t, err)
-	assert.Equal(t, int64(MaxRequestBytes), h.body)
+	assert.Equal(t, xmlLimits{bytes: MaxRequestBytes, depth: MaxDepth, elements: MaxRequestElements}, h.limits)
+	assert.Equal(t, DefaultServerVersion(), h.cfg.version)
 	a, err := h.cfg.resolver(context.Background(), EmailAddress{Address: "a@example.com"})
 	require.NoError(t, err)
 	assert.Equal(t, "a@example.com", a)

@@ -53,15 +53,46 @@ const (
 	maxEventsPerView = 100000
 )
 
+// Structure limits of the codec, checked by the tokenizer loop as each
+// element starts, so that a hostile document is refused after at most
+// that many elements, whatever its size.
+const (
+	// MaxDepth caps the nesting depth of every document read, unless
+	// WithMaxDepth says otherwise. The deepest EWS message calbridge
+	// reads nests about 12 levels (Envelope, Body, response, array,
+	// response, view, event array, event, details, value).
+	MaxDepth = 64
+	// MaxRequestElements caps the elements of the request documents a
+	// Handler reads, unless WithMaxElements says otherwise: a request for
+	// 100 mailboxes has about 1,000; this leaves room for the 10,000
+	// mailboxes the decoder keeps, so that too many mailboxes is answered
+	// with its own code.
+	MaxRequestElements = 1 << 16
+	// MaxResponseElements caps the elements of the response documents
+	// DecodeAvailabilityResponse reads, and those a Client reads unless
+	// WithMaxElements says otherwise: 100 mailboxes of 10,000 Detailed
+	// events (Exchange's highest cap, docs/exchange.md §2.8) at 13
+	// elements an event are 13 million.
+	MaxResponseElements = 1 << 24
+)
+
+// xmlLimits bounds one document: bytes, nesting depth, element count.
+type xmlLimits struct {
+	bytes    int64
+	depth    int
+	elements int
+}
+
 // DecodeAvailabilityResponse reads a SOAP GetUserAvailability response
 // (docs/exchange.md §2.4) of at most MaxResponseBytes, in a SOAP 1.1 or
 // 1.2 envelope. Elements are matched by local name whatever their
 // namespace, and unknown ones are skipped. A SOAP fault is returned as a
 // *SOAPFault error. Other errors are *DecodeError: ErrDTD for a DOCTYPE
-// (entities are never expanded), ErrTooLarge, ErrMalformedXML,
+// (entities are never expanded), ErrTooLarge, ErrTooDeep (deeper than
+// MaxDepth), ErrTooManyElements (more than MaxResponseElements), ErrMalformedXML,
 // ErrNotAvailability, ErrBadValue.
 func DecodeAvailabilityResponse(r io.Reader) (*AvailabilityResponse, error) {
-	return decodeResponse(r, MaxResponseBytes)
+	return decodeResponse(r, xmlLimits{bytes: MaxResponseBytes, depth: MaxDepth, elements: MaxResponseElements})
 }
 
 // limitedReader is io.LimitedReader that remembers that it hit the limit.
@@ -101,16 +132,35 @@ type decoder struct {
 	what   string // what is decoded, for DecodeError.Message: "request", "response"
 	text   []byte // character data of the element being read
 	soap12 bool   // the envelope is SOAP 1.2
+
+	depth, maxDepth       int // open elements now, and the most allowed
+	elements, maxElements int // elements started so far, and the most allowed
 }
 
+// newDecoder returns a decoder of at most limit bytes with the default
+// structure limits: MaxDepth, and as many elements as limit bytes could
+// hold (MaxResponseElements at most).
 func newDecoder(r io.Reader, limit int64, what string) *decoder {
-	lr := &limitedReader{r: r, n: limit}
+	return newLimitedDecoder(r, xmlLimits{bytes: limit}, what)
+}
+
+// newLimitedDecoder returns a decoder bounded by lim; zero fields take
+// the defaults of newDecoder.
+func newLimitedDecoder(r io.Reader, lim xmlLimits, what string) *decoder {
+	if lim.depth <= 0 {
+		lim.depth = MaxDepth
+	}
+	if lim.elements <= 0 {
+		// An element takes at least 4 bytes ("<a/>").
+		lim.elements = int(min(lim.bytes/4+1, MaxResponseElements))
+	}
+	lr := &limitedReader{r: r, n: lim.bytes}
 	x := xml.NewDecoder(lr)
 	x.Strict = true
 	// No Entity map: only the five predefined entities and character
 	// references are known; "&foo;" is a syntax error, never an expansion.
 	x.CharsetReader = nil
-	return &decoder{x: x, lr: lr, what: what}
+	return &decoder{x: x, lr: lr, what: what, maxDepth: lim.depth, maxElements: lim.elements}
 }
 
 func (d *decoder) fail(cond error, elem, detail string) *DecodeError {
@@ -124,11 +174,26 @@ func (d *decoder) badValue(elem string, b []byte) *DecodeError {
 
 // rawToken returns the next token, or io.EOF at the end of the input;
 // other tokenizer errors become *DecodeError (ErrTooLarge past the size
-// limit, ErrMalformedXML otherwise).
+// limit, ErrMalformedXML otherwise). It counts elements and nesting as they
+// start, and refuses the first element past a structure limit
+// (ErrTooDeep, ErrTooManyElements) before reading any further.
 func (d *decoder) rawToken() (xml.Token, error) {
 	tok, err := d.x.Token()
 	switch {
 	case err == nil:
+		switch t := tok.(type) {
+		case xml.StartElement:
+			d.depth++
+			d.elements++
+			if d.depth > d.maxDepth {
+				return nil, d.fail(ErrTooDeep, t.Name.Local, "more than "+strconv.Itoa(d.maxDepth)+" levels")
+			}
+			if d.elements > d.maxElements {
+				return nil, d.fail(ErrTooManyElements, t.Name.Local, "more than "+strconv.Itoa(d.maxElements)+" elements")
+			}
+		case xml.EndElement:
+			d.depth--
+		}
 		return tok, nil
 	case d.lr.exceeded || errors.Is(err, ErrTooLarge):
 		return nil, d.fail(ErrTooLarge, "", "")

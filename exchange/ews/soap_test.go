@@ -288,7 +288,7 @@ func TestDecodeRejectsBadInput(t *testing.T) {
 
 func TestDecodeSizeLimit(t *testing.T) {
 	big := `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><GetUserAvailabilityRequest>` +
-		strings.Repeat("<x>padding</x>", MaxRequestBytes/14+1) + `</GetUserAvailabilityRequest></soap:Body></soap:Envelope>`
+		strings.Repeat("<x>"+strings.Repeat("padding", 20)+"</x>", MaxRequestBytes/147+1) + `</GetUserAvailabilityRequest></soap:Body></soap:Envelope>`
 	_, err := decodeRequest(strings.NewReader(big), MaxRequestBytes)
 	assert.ErrorIs(t, err, ErrTooLarge)
 
