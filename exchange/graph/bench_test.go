@@ -2,7 +2,11 @@ package graph
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,6 +67,30 @@ func BenchmarkGraphDecode20(b *testing.B) {
 			if s.Err != nil {
 				b.Fatal(s.Err)
 			}
+		}
+	}
+}
+
+// BenchmarkGraphNestedRequest posts a request whose schedules hold a
+// hundred thousand '[' to the Handler: it must be refused (400) after a
+// scan that stops at MaxDepth, not decoded.
+func BenchmarkGraphNestedRequest(b *testing.B) {
+	body := []byte(`{"schedules":` + strings.Repeat("[", 100_000) + `"a@contoso.com"` + strings.Repeat("]", 100_000) +
+		`,"startTime":{"dateTime":"2024-03-05T08:00:00","timeZone":"UTC"},"endTime":{"dateTime":"2024-03-05T09:00:00","timeZone":"UTC"}}`)
+	h, err := NewHandler(freebusy.SourceFunc(func(context.Context, freebusy.Query) ([]freebusy.Schedule, error) {
+		b.Fatal("the Source was asked")
+		return nil, nil
+	}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/v1.0/me/calendar/getSchedule", bytes.NewReader(body)))
+		if w.Code != http.StatusBadRequest {
+			b.Fatalf("HTTP %d: %s", w.Code, w.Body)
 		}
 	}
 }

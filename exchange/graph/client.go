@@ -15,6 +15,7 @@ import (
 
 	"github.com/calbridge/calbridge/freebusy"
 	"github.com/calbridge/calbridge/internal/fanout"
+	"github.com/calbridge/calbridge/internal/jsonguard"
 	"github.com/calbridge/calbridge/internal/window"
 	"go.uber.org/zap"
 )
@@ -308,7 +309,8 @@ func (c *Client) roundTrip(ctx context.Context, body []byte) (*ScheduleResponse,
 	if resp.StatusCode != http.StatusOK {
 		ge := &HTTPError{StatusCode: resp.StatusCode, RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), c.cfg.Now())}
 		var env ErrorResponse
-		if b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10)); err == nil && json.Unmarshal(b, &env) == nil {
+		if b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10)); err == nil &&
+			jsonguard.Check(b, requestLimits) == nil && json.Unmarshal(b, &env) == nil {
 			ge.Code, ge.Message = env.Error.Code, env.Error.Message
 		}
 		fe := freebusy.NewError("", ge.Reason(), ge)

@@ -397,35 +397,64 @@ func formatTimeOfDay(d time.Duration) string {
 	return time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).Add(d).Format("15:04:05.0000000")
 }
 
-// NewWorkingHours converts canonical working hours into Graph's. Graph
-// holds one period a week: when all periods share their times their days
-// are joined, otherwise the first period is kept and the rest dropped (the
-// documented loss). nil or invalid hours give nil.
+// NewWorkingHours converts canonical working hours into Graph's, which
+// hold one startTime, one endTime and one daysOfWeek list (Microsoft Graph
+// documentation "workingHours resource type"). The rule, chosen to lose
+// the least (docs/mapping.md §4.10):
+//   - daysOfWeek lists every day with any working period, so no working
+//     day disappears;
+//   - each day's span runs from its earliest start to its latest end (a
+//     lunch break inside it is lost; Graph cannot hold a gap), and
+//     startTime and endTime are the span the most days share, ties going
+//     to the longer span and then to the earlier start, so that one odd
+//     day does not stretch or shrink the others.
+//
+// So Monday to Thursday 08:00-12:00 and 13:00-16:30 with Friday
+// 08:00-13:00 becomes Monday to Friday 08:00-16:30: Friday afternoon and
+// the lunch breaks read as working time. nil or invalid hours, or hours
+// without days, give nil.
 func NewWorkingHours(wh *freebusy.WorkingHours) *WorkingHours {
-	if wh == nil || wh.Validate() != nil || len(wh.Periods) == 0 {
+	if wh == nil || wh.Validate() != nil {
 		return nil
 	}
-	first := wh.Periods[0]
-	var days []time.Weekday
+	type span struct{ start, end time.Duration }
+	var spans [7]span
+	var working [7]bool
 	for _, p := range wh.Periods {
-		if p.Start != first.Start || p.End != first.End {
-			days = slices.Clone(first.Days)
-			break
+		for _, d := range p.Days {
+			if !working[d] {
+				spans[d], working[d] = span{p.Start, p.End}, true
+				continue
+			}
+			spans[d].start = min(spans[d].start, p.Start)
+			spans[d].end = max(spans[d].end, p.End)
 		}
-		days = append(days, p.Days...)
 	}
-	slices.Sort(days)
-	days = slices.Compact(days)
-	g := &WorkingHours{
-		DaysOfWeek: make([]string, len(days)),
-		StartTime:  formatTimeOfDay(first.Start),
-		EndTime:    formatTimeOfDay(first.End),
+	var days []string
+	count := make(map[span]int, 7)
+	var best span
+	for d := time.Sunday; d <= time.Saturday; d++ {
+		if !working[d] {
+			continue
+		}
+		days = append(days, strings.ToLower(d.String()))
+		sp := spans[d]
+		count[sp]++
+		if n, bn := count[sp], count[best]; len(days) == 1 || n > bn ||
+			n == bn && (sp.end-sp.start > best.end-best.start ||
+				sp.end-sp.start == best.end-best.start && sp.start < best.start) {
+			best = sp
+		}
+	}
+	if len(days) == 0 {
+		return nil
+	}
+	return &WorkingHours{
+		DaysOfWeek: days,
+		StartTime:  formatTimeOfDay(best.start),
+		EndTime:    formatTimeOfDay(best.end),
 		TimeZone:   &TimeZoneBase{Name: zoneName(wh.Location)},
 	}
-	for i, d := range days {
-		g.DaysOfWeek[i] = strings.ToLower(d.String())
-	}
-	return g
 }
 
 // ResponseOptions tune NewScheduleResponse.
@@ -452,13 +481,24 @@ func NewScheduleResponse(q freebusy.Query, schedules []freebusy.Schedule, opt Re
 }
 
 // NewScheduleInformation converts one schedule into a scheduleInformation
-// over q's window: the availabilityView at q.Slot() (working elsewhere as 0,
-// Graph's choice; no data as 4), scheduleItems from the schedule's Events
-// when q asks for DetailFull and the schedule has them, and from its
-// canonical intervals otherwise (Unknown time as status "unknown"; no
-// subjects leave unless asked for), working hours as NewWorkingHours writes
-// them. A failed schedule becomes an entry with only an error. Errors come
-// from freebusy.AvailabilityView for a schedule that does not normalize.
+// over q's window (Microsoft Graph documentation "scheduleInformation
+// resource type", "scheduleItem resource type"):
+//   - availabilityView at q.Slot(), clipped to the window as Graph clips
+//     it: working elsewhere as 0, Graph's choice, no data as 4.
+//   - scheduleItems are whole items, as Graph writes them: an item from
+//     08:30 in a window from 09:00 starts at 08:30 (the example of
+//     "calendar: getSchedule"). They come from the schedule's Events,
+//     which are whole, when it has any; every event overlapping the window
+//     is written with its own start and end, isPrivate and status, and its
+//     subject and location only when q asks for DetailFull and the event
+//     is not private. A schedule without Events has only its canonical
+//     intervals, clipped to the window by definition; their items are
+//     clipped too, merged where they touch, and Unknown time is status
+//     "unknown".
+//   - working hours as NewWorkingHours writes them.
+//
+// A failed schedule becomes an entry with only an error. Errors come from
+// freebusy.AvailabilityView for a schedule that does not normalize.
 func NewScheduleInformation(s *freebusy.Schedule, q freebusy.Query, opt ResponseOptions) (ScheduleInformation, error) {
 	info := ScheduleInformation{ScheduleID: s.Attendee}
 	if s.Err != nil {
@@ -475,15 +515,18 @@ func NewScheduleInformation(s *freebusy.Schedule, q freebusy.Query, opt Response
 	}
 	info.AvailabilityView = view
 	info.ScheduleItems = []ScheduleItem{}
-	if q.Detail == freebusy.DetailFull && len(s.Events) > 0 {
+	if len(s.Events) > 0 {
 		for _, ev := range s.Events {
+			if !overlaps(ev.Start, ev.End, q.Start, q.End) {
+				continue
+			}
 			it := ScheduleItem{
 				IsPrivate: ev.Private,
 				Status:    StatusOf(ev.Status),
 				Start:     NewDateTimeTimeZone(ev.Start, loc, zone),
 				End:       NewDateTimeTimeZone(ev.End, loc, zone),
 			}
-			if !ev.Private {
+			if q.Detail == freebusy.DetailFull && !ev.Private {
 				it.Subject, it.Location = ev.Subject, ev.Location
 			}
 			info.ScheduleItems = append(info.ScheduleItems, it)
@@ -503,4 +546,13 @@ func NewScheduleInformation(s *freebusy.Schedule, q freebusy.Query, opt Response
 	}
 	info.WorkingHours = NewWorkingHours(s.WorkingHours)
 	return info, nil
+}
+
+// overlaps reports whether the item [a, b) touches the window [start,
+// end): it overlaps it, or it is an instant inside it.
+func overlaps(a, b, start, end time.Time) bool {
+	if !a.Before(b) {
+		return !a.Before(start) && a.Before(end)
+	}
+	return a.Before(end) && b.After(start)
 }

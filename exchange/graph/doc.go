@@ -20,10 +20,23 @@
 //
 // Handler serves POST /me/calendar/getSchedule and
 // /users/{id}/calendar/getSchedule from any freebusy.Source (NewHandler):
-// a stand-in for Graph in tests and gateways. It refuses what Graph
-// refuses with the error codes Exchange's availability service uses
-// (§3.3; the table is package exchange's ResponseCode), and honours
-// Prefer: outlook.timezone for the item times it writes.
+// a stand-in for Graph in tests and gateways. It takes what Graph takes
+// (Microsoft Graph documentation "calendar: getSchedule"):
+//   - the paths in any case, with or without /v1.0
+//     (/v1.0/me/calendar/getschedule too); other paths are 404 with Graph's
+//     error envelope, {"error":{"code":"ResourceNotFound",...}};
+//   - availabilityViewInterval as a number or a string of digits ("15");
+//     another string is 400 with code ErrorInvalidRequest;
+//   - Prefer: outlook.timezone for the item times it writes.
+//
+// It refuses what Graph refuses with the error codes Exchange's
+// availability service uses (§3.3; the table is package exchange's
+// ResponseCode), and bodies beyond MaxRequestBytes (413), MaxDepth or
+// MaxRequestElements (400, refused as soon as the excess arrives). Its
+// answers carry "@odata.context" under the WithBaseURL service root,
+// scheduleItems whole (an item from 04:00 to 04:00 the next day stays so in
+// a window from 06:00 to 12:00; only availabilityView is clipped), and
+// subjects only under WithDetails.
 //
 // # Options
 //
@@ -40,9 +53,12 @@
 // ScheduleRequest, ScheduleResponse, ScheduleInformation, ScheduleItem,
 // WorkingHours and DateTimeTimeZone mirror the JSON resources (§3.1, §3.2).
 // DecodeGetScheduleRequest and DecodeGetScheduleResponse read bodies of at
-// most MaxRequestBytes and MaxResponseBytes and report bad input as a
-// *FormatError (matching ErrInvalid and freebusy.ErrInvalid); a request
-// Graph refuses as a whole is an *HTTPError. NewScheduleRequest,
+// most MaxRequestBytes and MaxResponseBytes, nested at most MaxDepth deep
+// and holding at most MaxRequestElements and MaxResponseElements elements
+// (checked by a scan of the bytes as they arrive, before encoding/json
+// sees them), and report bad input as a *FormatError (matching ErrInvalid
+// and freebusy.ErrInvalid); a request Graph refuses as a whole is an
+// *HTTPError. NewScheduleRequest,
 // ScheduleRequest.Query, ScheduleResponse.Schedules,
 // ScheduleInformation.Schedule, NewScheduleResponse and
 // NewScheduleInformation convert.
@@ -60,6 +76,10 @@
 //   - a schedule's failure travels as freeBusyError: "5009" (§3.2) for an
 //     unknown attendee, the EWS response code of the reason otherwise
 //     (ErrorReason reads them back).
-//   - Graph holds one working-hours period a week: NewWorkingHours keeps
-//     the first when periods differ (docs/mapping.md §4.9).
+//   - Graph holds one working-hours period a week (one startTime, endTime
+//     and daysOfWeek): NewWorkingHours keeps every day that has working
+//     time and writes the span (earliest start to latest end) most of
+//     those days share, so EWS's Monday to Thursday 08:00-12:00 and
+//     13:00-16:30 with Friday 08:00-13:00 becomes Monday to Friday
+//     08:00-16:30 (docs/mapping.md §4.10).
 package graph

@@ -81,3 +81,22 @@ func ExampleClient() {
 	// meganb@contoso.com 200220010
 	// nobody@contoso.com unknown-attendee
 }
+
+// EWS working hours of two periods a day and a short Friday become Graph's
+// single period: every working day kept, the span most days share
+// (docs/mapping.md §4.10).
+func ExampleNewWorkingHours() {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		panic(err)
+	}
+	monThu := []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday}
+	g := graph.NewWorkingHours(&freebusy.WorkingHours{Location: berlin, Periods: []freebusy.WorkingPeriod{
+		{Days: monThu, Start: 8 * time.Hour, End: 12 * time.Hour},
+		{Days: monThu, Start: 13 * time.Hour, End: 16*time.Hour + 30*time.Minute},
+		{Days: []time.Weekday{time.Friday}, Start: 8 * time.Hour, End: 13 * time.Hour},
+	}})
+	fmt.Println(g.DaysOfWeek, g.StartTime, g.EndTime, g.TimeZone.Name)
+	// Output:
+	// [monday tuesday wednesday thursday friday] 08:00:00.0000000 16:30:00.0000000 W. Europe Standard Time
+}

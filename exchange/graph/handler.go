@@ -18,9 +18,17 @@ import (
 
 // Handler serves Microsoft Graph getSchedule from any freebusy.Source
 // (§3): POST /me/calendar/getSchedule and POST
-// /users/{id}/calendar/getSchedule, optionally under /v1.0. It is Client's
-// test double and a local stand-in for Graph. The mailbox in the path only
-// hosts the call; the Source answers for the requested schedules.
+// /users/{id}/calendar/getSchedule, optionally under /v1.0, matched
+// case-insensitively as Graph matches its paths
+// (/V1.0/Me/Calendar/GetSchedule routes too); any other path is 404 with
+// Graph's error envelope. It is Client's test double and a local stand-in
+// for Graph. The mailbox in the path only hosts the call; the Source
+// answers for the requested schedules.
+//
+// It asks the Source for DetailFull, so that scheduleItems are whole
+// items as Graph writes them (see NewScheduleInformation), and writes
+// subjects and locations only under WithDetails. Answers carry
+// "@odata.context" naming the service root WithBaseURL sets.
 //
 // It enforces Graph's limits (§3.3: at most MaxSchedules schedules, a
 // window shorter than WithLimits' MaxWindow, so less than 62 days by
@@ -42,7 +50,7 @@ var _ http.Handler = (*Handler)(nil)
 var errNoSource = errors.New("graph: NewHandler: nil freebusy.Source")
 
 // NewHandler returns a handler answering from src. It reads WithLimits,
-// WithLogger and WithReadTimeout, and fails with an error matching ErrInvalidOption, naming the
+// WithLogger, WithReadTimeout, WithBaseURL and WithDetails, and fails with an error matching ErrInvalidOption, naming the
 // first option given a value it cannot take, or with an error when src is
 // nil.
 func NewHandler(src freebusy.Source, opts ...HandlerOption) (*Handler, error) {
@@ -71,13 +79,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	req, err := DecodeGetScheduleRequest(http.MaxBytesReader(w, r.Body, MaxRequestBytes))
 	if err != nil {
 		status, msg := http.StatusBadRequest, err.Error()
+		code := "BadRequest"
 		switch {
 		case timedOut():
 			status, msg = http.StatusRequestTimeout, "graph: the request body did not arrive in time"
 		case errors.Is(err, ErrTooLarge):
 			status = http.StatusRequestEntityTooLarge
+		case errors.Is(err, ErrInterval):
+			code = string(exchange.CodeInvalidRequest)
 		}
-		writeError(w, status, "BadRequest", msg, 0)
+		writeError(w, status, code, msg, 0)
 		return
 	}
 	q, err := req.Query()
@@ -99,9 +110,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	schedules, err := h.src.FreeBusy(r.Context(), q)
+	// Ask for the items whole; what leaves is decided below.
+	ask := q
+	ask.Detail = freebusy.DetailFull
+	if h.cfg.details {
+		q.Detail = freebusy.DetailFull
+	}
+	schedules, err := h.src.FreeBusy(r.Context(), ask)
 	if err == nil {
-		err = freebusy.CheckResult(q, schedules)
+		err = freebusy.CheckResult(ask, schedules)
 	}
 	if err != nil {
 		h.log.Debug("source failed", zap.Error(err))
@@ -114,6 +131,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, string(exchange.CodeInternalServerError), err.Error(), 0)
 		return
 	}
+	resp.ODataContext = h.cfg.baseURL + ODataContextPath
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	if err := EncodeGetScheduleResponse(w, resp); err != nil {
 		h.log.Debug("writing the response", zap.Error(err))
@@ -157,18 +175,25 @@ func (h *Handler) validate(q freebusy.Query) (code, msg string) {
 }
 
 // schedulePath reports whether p is /me/calendar/getSchedule or
-// /users/{id}/calendar/getSchedule, optionally under /v1.0.
+// /users/{id}/calendar/getSchedule, optionally under /v1.0, in any case:
+// Graph's segments are case-insensitive (the documentation writes
+// getSchedule, clients send getschedule too).
 func schedulePath(p string) bool {
-	p = strings.TrimPrefix(p, "/v1.0")
-	rest, ok := strings.CutSuffix(p, "/calendar/getSchedule")
-	if !ok {
+	const version, suffix, users = "/v1.0", "/calendar/getschedule", "/users/"
+	if len(p) >= len(version) && strings.EqualFold(p[:len(version)], version) {
+		p = p[len(version):]
+	}
+	if len(p) < len(suffix) || !strings.EqualFold(p[len(p)-len(suffix):], suffix) {
 		return false
 	}
-	if rest == "/me" {
+	rest := p[:len(p)-len(suffix)]
+	if strings.EqualFold(rest, "/me") {
 		return true
 	}
-	id, ok := strings.CutPrefix(rest, "/users/")
-	return ok && id != "" && !strings.Contains(id, "/")
+	if len(rest) <= len(users) || !strings.EqualFold(rest[:len(users)], users) {
+		return false
+	}
+	return !strings.Contains(rest[len(users):], "/")
 }
 
 // preferredTimeZone finds outlook.timezone in Prefer headers:

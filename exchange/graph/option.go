@@ -59,6 +59,8 @@ type clientConfig struct {
 // handlerConfig is what NewHandler reads.
 type handlerConfig struct {
 	config.Common
+	baseURL string
+	details bool
 }
 
 // commonOption sets a knob both constructors read.
@@ -132,26 +134,58 @@ func WithReadTimeout(d time.Duration) HandlerOption {
 	return handlerOption(func(h *handlerConfig) { h.SetReadTimeout(pkg, d) })
 }
 
-// WithBaseURL sets the base URL a Client posts to, without the trailing
-// "/me/calendar/getSchedule"; a trailing slash is dropped. The default is
-// DefaultBaseURL; tests and gateways point it at a Handler. A URL that is
-// not absolute http or https with a host, or that carries a query or a
-// fragment, makes NewClient fail with an error matching ErrInvalidOption.
-func WithBaseURL(u string) ClientOption {
-	return clientOption(func(c *clientConfig) {
-		trimmed := strings.TrimRight(u, "/")
-		p, err := url.Parse(trimmed)
-		if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" ||
-			p.RawQuery != "" || p.ForceQuery || p.Fragment != "" {
-			shown := u
-			if err == nil {
-				shown = p.Redacted()
-			}
-			c.Invalid(pkg, "WithBaseURL", "%q is not an absolute http or https URL without query", shown)
-			return
+// WithBaseURL sets the service root: the base URL a Client posts to,
+// without the trailing "/me/calendar/getSchedule", and the one a Handler
+// names in the "@odata.context" of its answers (service root +
+// ODataContextPath, as Graph writes it). A trailing slash is dropped. The
+// default is DefaultBaseURL; tests and gateways point a Client at a
+// Handler, and give a Handler the URL it is reached at. A Handler routes by
+// path alone whatever its base URL. A URL that is not absolute http or
+// https with a host, or that carries a query or a fragment, makes the
+// constructor fail with an error matching ErrInvalidOption.
+func WithBaseURL(u string) Option { return baseURLOption(u) }
+
+// baseURLOption is WithBaseURL's option: both constructors read it.
+type baseURLOption string
+
+func (u baseURLOption) applyClient(c *clientConfig) {
+	if v, ok := u.parse(&c.Common); ok {
+		c.baseURL = v
+	}
+}
+
+func (u baseURLOption) applyHandler(h *handlerConfig) {
+	if v, ok := u.parse(&h.Common); ok {
+		h.baseURL = v
+	}
+}
+
+// parse validates the URL, recording the error in c.
+func (u baseURLOption) parse(c *config.Common) (string, bool) {
+	trimmed := strings.TrimRight(string(u), "/")
+	p, err := url.Parse(trimmed)
+	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" ||
+		p.RawQuery != "" || p.ForceQuery || p.Fragment != "" {
+		shown := string(u)
+		if err == nil {
+			shown = p.Redacted()
 		}
-		c.baseURL = trimmed
-	})
+		c.Invalid(pkg, "WithBaseURL", "%q is not an absolute http or https URL without query", shown)
+		return "", false
+	}
+	return trimmed, true
+}
+
+// WithDetails sets whether a Handler writes the subject and location of
+// scheduleItems, where its Source supplies them for items that are not
+// private. Graph writes them when the caller may read the mailbox's
+// details (Microsoft Graph documentation "scheduleItem resource type");
+// the default, false, answers as Graph does for a caller that may not,
+// with status, times and isPrivate only. Either way the Handler asks its
+// Source for DetailFull, since only the Source's Events are whole items
+// (see NewScheduleInformation). Every value is valid.
+func WithDetails(allow bool) HandlerOption {
+	return handlerOption(func(h *handlerConfig) { h.details = allow })
 }
 
 // WithUser sets the mailbox whose calendar a Client calls getSchedule on:
@@ -192,7 +226,7 @@ func newClientConfig(opts []ClientOption) (clientConfig, error) {
 // newHandlerConfig applies opts over the defaults; nil options are
 // skipped. It returns the first invalid option's error.
 func newHandlerConfig(opts []HandlerOption) (handlerConfig, error) {
-	h := handlerConfig{Common: config.Defaults()}
+	h := handlerConfig{Common: config.Defaults(), baseURL: DefaultBaseURL}
 	for _, o := range opts {
 		if o != nil {
 			o.applyHandler(&h)

@@ -65,7 +65,7 @@ func TestHandlerCutsOffATricklingBody(t *testing.T) {
 	resp, br := httptestutil.Trickle(t, srv, "POST /me/calendar/getSchedule HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{")
 	var err error
 	var e ErrorResponse
-	require.NoError(t, decodeJSON(resp.Body, 1<<16, "error", &e))
+	require.NoError(t, decodeJSON(resp.Body, 1<<16, requestLimits, "error", &e))
 	assert.Equal(t, http.StatusRequestTimeout, resp.StatusCode)
 	assert.Contains(t, e.Error.Message, "did not arrive in time")
 	_, err = br.ReadByte()

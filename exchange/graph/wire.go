@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/calbridge/calbridge/freebusy"
+	"github.com/calbridge/calbridge/internal/jsonguard"
 )
 
 // Limits of Microsoft Graph getSchedule (§3.3) and of what this package
@@ -29,6 +30,20 @@ const (
 	// Client: 20 schedules of 62 days with 5-minute views and
 	// thousands of items stay far below it.
 	MaxResponseBytes = 32 << 20
+	// MaxDepth bounds how deeply arrays and objects nest in a body read by
+	// either side: getSchedule needs five levels (value, an entry, its
+	// scheduleItems, an item, its start), and encoding/json would accept
+	// ten thousand.
+	MaxDepth = 16
+	// MaxRequestElements bounds the array elements and object members
+	// of a request body (counted as package jsonguard counts them): a
+	// request of MaxSchedules schedules has about thirty.
+	MaxRequestElements = 4096
+	// MaxResponseElements bounds the elements of a response body: an item
+	// has about a dozen, so this admits some 80,000 scheduleItems (20
+	// schedules of 62 days at 60 items a day), while a body of "{}," aimed
+	// at the item slice cannot make a gigabyte of structs.
+	MaxResponseElements = 1 << 20
 )
 
 // dateTimeLayout is Graph's dateTimeTimeZone.dateTime: local wall time,
@@ -143,15 +158,76 @@ type ScheduleRequest struct {
 	EndTime   DateTimeTimeZone `json:"endTime"`
 	// AvailabilityViewInterval is the slot length in minutes, 5 to 1440;
 	// 0 leaves it out (Graph then uses 30). It is never sent as null, which
-	// made Graph fail with HTTP 500 (§3.1).
+	// made Graph fail with HTTP 500 (§3.1). Read from a JSON number or a
+	// string of digits, as some clients send it (see UnmarshalJSON).
 	AvailabilityViewInterval int `json:"availabilityViewInterval,omitempty"`
+}
+
+// UnmarshalJSON reads a request body. availabilityViewInterval (an
+// Edm.Int32 in Microsoft Graph documentation "calendar: getSchedule") may
+// be a JSON number, a string of decimal digits ("15"), or null or absent
+// for the default; anything else (a fraction, "15 minutes", true) is a
+// *FormatError matching ErrInterval.
+func (r *ScheduleRequest) UnmarshalJSON(data []byte) error {
+	type plain ScheduleRequest // without this method
+	aux := struct {
+		*plain
+		// The outer field wins over the embedded one of the same name.
+		Interval json.RawMessage `json:"availabilityViewInterval"`
+	}{plain: (*plain)(r)}
+	if err := json.Unmarshal(data, &aux); err != nil {
+		return err
+	}
+	n, err := parseInterval(aux.Interval)
+	if err != nil {
+		return err
+	}
+	r.AvailabilityViewInterval = n
+	return nil
+}
+
+// parseInterval reads availabilityViewInterval: absent or null is 0, a
+// number or a string of digits (with optional sign, spaces trimmed) is
+// its value, within ±2^31 as an Edm.Int32.
+func parseInterval(raw json.RawMessage) (int, error) {
+	text := string(bytes.TrimSpace(raw))
+	if text == "" || text == "null" {
+		return 0, nil
+	}
+	shown := text
+	if len(shown) > 32 {
+		shown = shown[:32] + "..."
+	}
+	if text[0] == '"' {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return 0, formatErr("availabilityViewInterval", ErrInterval, "%s is not a number of minutes", shown)
+		}
+		text = strings.TrimSpace(s)
+	}
+	n, err := strconv.ParseInt(text, 10, 32)
+	if err != nil {
+		return 0, formatErr("availabilityViewInterval", ErrInterval, "%s is not a number of minutes", shown)
+	}
+	return int(n), nil
 }
 
 // ScheduleResponse is the body of a successful getSchedule answer:
 // one ScheduleInformation per requested schedule (§3.2).
 type ScheduleResponse struct {
+	// ODataContext is "@odata.context", which Graph writes as
+	// the service root + ODataContextPath, i.e.
+	// "https://graph.microsoft.com/v1.0/$metadata#Collection(microsoft.graph.scheduleInformation)"
+	// (Microsoft Graph documentation "calendar: getSchedule", the example
+	// response). Handler writes it from its base URL; readers ignore it.
+	ODataContext string `json:"@odata.context,omitempty"`
+	// Value holds the entries, in request order.
 	Value []ScheduleInformation `json:"value"`
 }
+
+// ODataContextPath is what follows the service root in the
+// "@odata.context" of a getSchedule answer.
+const ODataContextPath = "/$metadata#Collection(microsoft.graph.scheduleInformation)"
 
 // ScheduleInformation is Graph's scheduleInformation (Microsoft Graph
 // documentation "scheduleInformation resource type"; §3.2).
@@ -265,6 +341,14 @@ var (
 	// ErrMismatch: a response does not answer its request (count or
 	// scheduleId differs).
 	ErrMismatch = errors.New("graph: response does not match its request")
+	// ErrInterval: availabilityViewInterval is neither a number nor a
+	// string of digits.
+	ErrInterval = errors.New("graph: invalid availabilityViewInterval")
+	// ErrTooDeep: the body nests arrays and objects deeper than MaxDepth.
+	ErrTooDeep = errors.New("graph: JSON nested too deeply")
+	// ErrTooManyElements: the body holds more elements than
+	// MaxRequestElements or MaxResponseElements.
+	ErrTooManyElements = errors.New("graph: too many JSON elements")
 )
 
 // FormatError reports getSchedule data that cannot be read.
@@ -348,12 +432,22 @@ func (e *HTTPError) Is(target error) bool {
 	return s != nil && target == s
 }
 
+// requestLimits and responseLimits bound the shape of bodies before
+// encoding/json reads them.
+var (
+	requestLimits  = jsonguard.Limits{MaxDepth: MaxDepth, MaxElements: MaxRequestElements}
+	responseLimits = jsonguard.Limits{MaxDepth: MaxDepth, MaxElements: MaxResponseElements}
+)
+
 // DecodeGetScheduleRequest reads a getSchedule request body of at most
-// MaxRequestBytes. Unknown fields are ignored (evolution-ews sends
-// "interval"). Errors are *FormatError values.
+// MaxRequestBytes, MaxDepth levels and MaxRequestElements elements.
+// Unknown fields are ignored (evolution-ews sends "interval");
+// availabilityViewInterval may be a number or a numeric string (see
+// ScheduleRequest.UnmarshalJSON). Errors are *FormatError values: ErrSyntax,
+// ErrTooLarge, ErrTooDeep, ErrTooManyElements, ErrInterval.
 func DecodeGetScheduleRequest(r io.Reader) (*ScheduleRequest, error) {
 	var req ScheduleRequest
-	if err := decodeJSON(r, MaxRequestBytes, "request", &req); err != nil {
+	if err := decodeJSON(r, MaxRequestBytes, requestLimits, "request", &req); err != nil {
 		return nil, err
 	}
 	return &req, nil
@@ -365,10 +459,12 @@ func EncodeGetScheduleRequest(w io.Writer, req *ScheduleRequest) error {
 }
 
 // DecodeGetScheduleResponse reads a getSchedule response body of at most
-// MaxResponseBytes. Errors are *FormatError values.
+// MaxResponseBytes, MaxDepth levels and MaxResponseElements elements;
+// "@odata.context" and unknown fields are ignored. Errors are *FormatError
+// values: ErrSyntax, ErrTooLarge, ErrTooDeep, ErrTooManyElements.
 func DecodeGetScheduleResponse(r io.Reader) (*ScheduleResponse, error) {
 	var resp ScheduleResponse
-	if err := decodeJSON(r, MaxResponseBytes, "response", &resp); err != nil {
+	if err := decodeJSON(r, MaxResponseBytes, responseLimits, "response", &resp); err != nil {
 		return nil, err
 	}
 	return &resp, nil
@@ -379,22 +475,41 @@ func EncodeGetScheduleResponse(w io.Writer, resp *ScheduleResponse) error {
 	return json.NewEncoder(w).Encode(resp)
 }
 
-func decodeJSON(r io.Reader, limit int64, what string, v any) error {
-	body, err := io.ReadAll(io.LimitReader(r, limit+1))
+func decodeJSON(r io.Reader, limit int64, shape jsonguard.Limits, what string, v any) error {
+	body, err := readJSON(r, limit, shape, what)
 	if err != nil {
-		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			return formatErr("", ErrTooLarge, "%s exceeds %d bytes", what, limit)
-		}
-		return formatErr("", ErrSyntax, "reading the %s: %v", what, err)
-	}
-	if int64(len(body)) > limit {
-		return formatErr("", ErrTooLarge, "%s exceeds %d bytes", what, limit)
+		return err
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return formatErr("", ErrSyntax, "empty %s", what)
 	}
 	if err := json.Unmarshal(body, v); err != nil {
+		if fe, ok := errors.AsType[*FormatError](err); ok {
+			return fe
+		}
 		return formatErr("", ErrSyntax, "%s is not a getSchedule %s: %v", what, what, err)
 	}
 	return nil
+}
+
+// readJSON reads a body of at most limit bytes, checking its shape as
+// it arrives: a body beyond shape is refused at the read that shows it,
+// without reading the rest.
+func readJSON(r io.Reader, limit int64, shape jsonguard.Limits, what string) ([]byte, error) {
+	sc := jsonguard.Scanner{Limits: shape}
+	body, err := io.ReadAll(io.TeeReader(io.LimitReader(r, limit+1), &sc))
+	if le, ok := errors.AsType[*jsonguard.LimitError](err); ok {
+		cond := ErrTooManyElements
+		if errors.Is(le, jsonguard.ErrTooDeep) {
+			cond = ErrTooDeep
+		}
+		return nil, formatErr("", cond, "%s beyond %d at byte %d", what, le.Limit, le.Offset)
+	}
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok || int64(len(body)) > limit {
+		return nil, formatErr("", ErrTooLarge, "%s exceeds %d bytes", what, limit)
+	}
+	if err != nil {
+		return nil, formatErr("", ErrSyntax, "reading the %s: %v", what, err)
+	}
+	return body, nil
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/calbridge/calbridge/freebusy"
+	"github.com/calbridge/calbridge/internal/jsonguard"
 )
 
 // MaxDocumentBytes bounds what the DAS decoders read: 4 MiB, some fifty
@@ -15,16 +16,35 @@ import (
 // with ErrTooLarge rather than read into memory.
 const MaxDocumentBytes = 4 << 20
 
+// MaxDocumentDepth bounds how deeply arrays and objects nest in a DAS
+// document: busytime needs four levels (the document, busyTimes, a
+// period, its start), and encoding/json would accept ten thousand. A
+// deeper document is refused with ErrTooDeep before it is decoded.
+const MaxDocumentDepth = 16
+
+// MaxDocumentElements bounds the array elements and object members of a
+// DAS document, counted as package internal/jsonguard counts them: a
+// busytime period has about eight, so this admits some 30,000 periods,
+// while megabytes of "{}," cannot become millions of structs. A document
+// with more is refused with ErrTooManyElements before it is decoded.
+const MaxDocumentElements = 1 << 18
+
 // Conditions of the DAS codec. Every error the decoders return is a
 // *freebusy.ParseError (matching freebusy.ErrInvalid) whose Err is one of
 // these, a *json.SyntaxError or *json.UnmarshalTypeError, or a cause
-// described on the function.
+// described on the function. ErrTooDeep and ErrTooManyElements come from
+// every JSON decoder of the package.
 var (
 	// ErrTooLarge: the document exceeds the size bound.
 	ErrTooLarge = errors.New("das: document too large")
 	// ErrMissingKey: a required exDateTime (start, end) is absent, null
 	// or empty.
 	ErrMissingKey = errors.New("das: document lacks a required key")
+	// ErrTooDeep: the document nests deeper than MaxDocumentDepth.
+	ErrTooDeep = errors.New("das: document nested too deeply")
+	// ErrTooManyElements: the document holds more than
+	// MaxDocumentElements elements.
+	ErrTooManyElements = errors.New("das: document has too many elements")
 )
 
 var (
@@ -164,9 +184,22 @@ func readDASDocument(r io.Reader, kind string) ([]byte, error) {
 	return data, nil
 }
 
+// documentShape bounds a document before encoding/json reads it.
+var documentShape = jsonguard.Limits{MaxDepth: MaxDocumentDepth, MaxElements: MaxDocumentElements}
+
 // unmarshalDAS decodes one JSON document into v, turning encoding/json's
-// errors into a *freebusy.ParseError that locates the problem.
+// errors into a *freebusy.ParseError that locates the problem. A document
+// beyond documentShape is refused first, with ErrTooDeep or
+// ErrTooManyElements and the offset of the excess.
 func unmarshalDAS(data []byte, v any, kind string) error {
+	if err := jsonguard.Check(data, documentShape); err != nil {
+		le, _ := errors.AsType[*jsonguard.LimitError](err)
+		cond := ErrTooManyElements
+		if errors.Is(err, jsonguard.ErrTooDeep) {
+			cond = ErrTooDeep
+		}
+		return &freebusy.ParseError{Kind: kind, Input: abbreviate(data), Offset: le.Offset, Err: cond}
+	}
 	err := json.Unmarshal(data, v)
 	if err == nil {
 		return nil
