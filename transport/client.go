@@ -137,7 +137,7 @@ func (c *Client) Call(ctx context.Context, q freebusy.Query, opts ...CallOption)
 	c.inFlight.Add(1)
 	defer c.inFlight.Add(-1)
 	var res freeBusyResult
-	if err := c.do(ctx, methodFreeBusy, q, &res, co); err != nil {
+	if err := c.do(ctx, methodFreeBusy, freeBusyParamsOf(ctx, q), &res, co); err != nil {
 		c.callFailures.Add(1)
 		return nil, err
 	}

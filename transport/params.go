@@ -2,10 +2,13 @@ package transport
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -20,7 +23,10 @@ import (
 
 var (
 	queryMembers = sync.OnceValue(func() []string { return jsonMembers(reflect.TypeFor[freebusy.Query]()) })
-	helloMembers = sync.OnceValue(func() []string { return jsonMembers(reflect.TypeFor[helloParams]()) })
+	// freeBusyMembers are the members of calbridge.freebusy's params: the
+	// query's and the hop count.
+	freeBusyMembers = sync.OnceValue(func() []string { return append(slices.Clip(queryMembers()), hopsMember) })
+	helloMembers    = sync.OnceValue(func() []string { return jsonMembers(reflect.TypeFor[helloParams]()) })
 )
 
 // jsonMembers lists the JSON member names of struct type t's fields.
@@ -177,4 +183,74 @@ func skipValue(b []byte, i int) int {
 		}
 	}
 	return i
+}
+
+// hopsMember is the optional member of calbridge.freebusy's params that
+// carries the query's gateway hop count, freebusy.Hops (PROTOCOL.md
+// "calbridge.freebusy").
+const hopsMember = "hops"
+
+// freeBusyParams are the params of calbridge.freebusy with a hop count:
+// the query's members and "hops". A query that has made no hop is sent as
+// the bare query, so that its params are what they were before hops.
+type freeBusyParams struct {
+	q    freebusy.Query
+	hops int
+}
+
+// MarshalJSON writes the query's object with "hops" as its last member.
+func (p freeBusyParams) MarshalJSON() ([]byte, error) {
+	b, err := json.Marshal(p.q)
+	if err != nil || p.hops <= 0 {
+		return b, err
+	}
+	b = append(b[:len(b)-1], `,"`+hopsMember+`":`...) // b is an object: reopen it
+	b = strconv.AppendInt(b, int64(p.hops), 10)
+	return append(b, '}'), nil
+}
+
+// freeBusyParamsOf returns the params to send for q under ctx.
+func freeBusyParamsOf(ctx context.Context, q freebusy.Query) any {
+	if h := freebusy.Hops(ctx); h > 0 {
+		return freeBusyParams{q: q, hops: h}
+	}
+	return q
+}
+
+// decodeHops returns the "hops" member of params that decodeParams has
+// accepted: 0 when absent or null; a negative or non-integer count is an
+// error. Params without the letters of "hops" in any case, nor an escape
+// that could spell them, skip the decoding.
+func decodeHops(params json.RawMessage) (int, error) {
+	if !containsFold(params, hopsMember) && bytes.IndexByte(params, '\\') < 0 {
+		return 0, nil
+	}
+	var p struct {
+		Hops *int `json:"hops"`
+	}
+	if err := json.Unmarshal(params, &p); err != nil {
+		return 0, err
+	}
+	if p.Hops == nil {
+		return 0, nil
+	}
+	if *p.Hops < 0 {
+		return 0, fmt.Errorf("hops %d is negative", *p.Hops)
+	}
+	return *p.Hops, nil
+}
+
+// containsFold reports whether b contains the ASCII lower-case word w in
+// any case.
+func containsFold(b []byte, w string) bool {
+	for i := 0; i+len(w) <= len(b); i++ {
+		j := 0
+		for j < len(w) && b[i+j]|0x20 == w[j] {
+			j++
+		}
+		if j == len(w) {
+			return true
+		}
+	}
+	return false
 }

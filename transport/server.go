@@ -423,7 +423,12 @@ func (sc *serverConn) dispatch(req *wireRequest, out chan<- []byte, helloHere bo
 			return reply(sc.errorLine(req.ID, &wireError{Code: CodeOverloaded, Message: fmt.Sprintf("too many calls in flight (limit %d); call not processed", cap(sc.sem)), Data: reasonData(freebusy.ReasonThrottled, 0)})), false, true
 		}
 		var q freebusy.Query
-		if err := decodeParams(req.Params, queryMembers(), &q); err != nil {
+		err := decodeParams(req.Params, freeBusyMembers(), &q)
+		var hops int
+		if err == nil {
+			hops, err = decodeHops(req.Params)
+		}
+		if err != nil {
 			<-sc.sem
 			sc.inFlight.Add(-1)
 			return reply(sc.errorLine(req.ID, &wireError{Code: CodeInvalidParams, Message: "invalid query: " + err.Error(), Data: reasonData(freebusy.ReasonInvalid, 0)})), false, true
@@ -437,7 +442,7 @@ func (sc *serverConn) dispatch(req *wireRequest, out chan<- []byte, helloHere bo
 			defer s.wg.Done()
 			defer sc.calls.Done()
 			e := getEncoder()
-			sc.freeBusy(e, id, q)
+			sc.freeBusy(e, id, q, hops)
 			<-sc.sem
 			switch {
 			case out != nil && notification:
@@ -558,9 +563,10 @@ func (sc *serverConn) handleBatch(line []byte) bool {
 	return keep
 }
 
-// freeBusy runs one query against the Source and encodes the response
-// line into e.
-func (sc *serverConn) freeBusy(e *encoder, id json.RawMessage, q freebusy.Query) {
+// freeBusy runs one query, which has made hops gateway hops, against the
+// Source and encodes the response line into e. The Source sees the hop
+// count as freebusy.Hops of its context.
+func (sc *serverConn) freeBusy(e *encoder, id json.RawMessage, q freebusy.Query, hops int) {
 	s := sc.s
 	if err := q.Validate(); err != nil {
 		_ = e.error(id, errorObject(err))
@@ -568,6 +574,9 @@ func (sc *serverConn) freeBusy(e *encoder, id json.RawMessage, q freebusy.Query)
 	}
 	ctx, cancel := context.WithTimeout(sc.ctx, s.o.callTimeout)
 	defer cancel()
+	if hops > 0 {
+		ctx = freebusy.WithHops(ctx, hops)
+	}
 	out, err := s.src.FreeBusy(ctx, q)
 	if err == nil {
 		err = freebusy.CheckResult(q, out)
