@@ -35,6 +35,13 @@ type Schedule struct {
 	// freshness bound, for example a cache serving after its origin failed.
 	// Stale data is still returned, and marked, rather than hidden.
 	Stale bool `json:"stale,omitempty"`
+	// StaleReason says why stale data is served: the reason its origin
+	// could not be asked again (ReasonUnavailable, ReasonTimeout,
+	// ReasonThrottled), so that a caller can tell "the backend is down"
+	// from "a refresh is under way". It is ReasonNone on fresh data, and
+	// on stale data whose refresh has not failed. In JSON it is
+	// "staleReason", a reason name, omitted when none.
+	StaleReason Reason `json:"staleReason,omitempty"`
 	// Err is set when no data could be produced for this attendee. Such a
 	// schedule has no intervals; the other schedules of the batch are
 	// unaffected.

@@ -1,0 +1,139 @@
+package cache
+
+import (
+	"slices"
+	"time"
+
+	"github.com/calbridge/calbridge/freebusy"
+)
+
+// assemble builds the answer of q from the day entries of each attendee:
+// states and entries from the store, the rest from the flights in waits.
+// ctxErr is set when the caller's context ended before every flight did.
+func (c *Source) assemble(q freebusy.Query, keys []Key, nd int, now time.Time, states []keyState, entries []Entry, waits map[Key]*flight, ctxErr error) ([]freebusy.Schedule, error) {
+	out := make([]freebusy.Schedule, len(q.Attendees))
+	start, end := q.Start.UTC(), q.End.UTC()
+	var batchErr error
+	batchFailed := 0
+	for i, a := range q.Attendees {
+		row := entries[i*nd : (i+1)*nd]
+		var fail *freebusy.Error
+		batch, waited, negative := false, false, false
+		for j := range nd {
+			k := i*nd + j
+			switch states[k] {
+			case stNegative:
+				fail, negative = row[j].Err, true
+			case stMissing:
+				waited = true
+				f := waits[keys[k]]
+				select {
+				case <-f.done:
+				default:
+					if fail == nil {
+						fail, batch = asError(ctxErr), true
+					}
+					continue
+				}
+				o := f.res[keys[k]]
+				if o.fail != nil {
+					if fail == nil {
+						fail, batch = o.fail, o.batch
+					}
+					continue
+				}
+				row[j] = o.entry
+			}
+		}
+		if fail != nil {
+			out[i] = freebusy.Schedule{Attendee: a, Start: start, End: end, Err: &freebusy.Error{
+				Attendee: a, Reason: fail.Reason, Message: fail.Message, RetryAfter: fail.RetryAfter, Cause: fail.Cause,
+			}}
+			if batch {
+				batchFailed++
+				if batchErr == nil {
+					batchErr = fail
+				}
+			}
+			switch {
+			case negative && !waited:
+				c.n.hits.Add(1)
+				c.observe(Event{Kind: KindHit, Attendees: 1, Days: nd})
+			default:
+				c.n.misses.Add(1)
+				c.observe(Event{Kind: KindMiss, Attendees: 1, Days: nd})
+			}
+			continue
+		}
+		s, err := c.build(a, start, end, now, row)
+		if err != nil {
+			s = freebusy.Failed(a, start, end, freebusy.ReasonInternal, err)
+		}
+		out[i] = s
+		switch {
+		case s.Stale:
+			c.n.stale.Add(1)
+			c.observe(Event{Kind: KindStale, Reason: s.StaleReason, Attendees: 1, Days: nd})
+		case waited:
+			c.n.misses.Add(1)
+			c.observe(Event{Kind: KindMiss, Attendees: 1, Days: nd})
+		default:
+			c.n.hits.Add(1)
+			c.observe(Event{Kind: KindHit, Attendees: 1, Days: nd})
+		}
+	}
+	if batchFailed == len(q.Attendees) {
+		// Nothing could be answered: the failure of the backend (or of
+		// the caller's context) is the query's, as the Source contract
+		// says.
+		return nil, batchErr
+	}
+	return out, nil
+}
+
+// build assembles one attendee's schedule from its day entries.
+func (c *Source) build(attendee string, start, end, now time.Time, row []Entry) (freebusy.Schedule, error) {
+	s := freebusy.Schedule{Attendee: attendee, Start: start, End: end}
+	n := 0
+	for _, e := range row {
+		n += len(e.Intervals)
+	}
+	ivs := make([]freebusy.Interval, 0, n)
+	var newest time.Time
+	for j, e := range row {
+		ivs = append(ivs, e.Intervals...)
+		if j == 0 || e.AsOf.Before(s.AsOf) {
+			s.AsOf = e.AsOf
+		}
+		if e.Stale || now.Sub(e.Stored) >= c.s.ttl {
+			s.Stale = true
+			if s.StaleReason == freebusy.ReasonNone {
+				s.StaleReason = e.Failure
+			}
+		}
+		if e.WorkingHours != nil && (s.WorkingHours == nil || e.Stored.After(newest)) {
+			s.WorkingHours, newest = e.WorkingHours, e.Stored
+		}
+		for _, ev := range e.Events {
+			if ev.Start.Before(end) && ev.End.After(start) && !slices.Contains(s.Events, ev) {
+				s.Events = append(s.Events, ev)
+			}
+		}
+	}
+	var err error
+	s.Intervals, _, err = freebusy.Normalize(ivs, start, end, freebusy.NormalizeOptions{})
+	if s.WorkingHours != nil {
+		s.WorkingHours = cloneHours(s.WorkingHours)
+	}
+	return s, err
+}
+
+// cloneHours copies working hours, so that a caller changing its answer
+// cannot change the cache's entries.
+func cloneHours(w *freebusy.WorkingHours) *freebusy.WorkingHours {
+	c := &freebusy.WorkingHours{Location: w.Location, Periods: slices.Clone(w.Periods)}
+	for i := range c.Periods {
+		c.Periods[i].Days = slices.Clone(c.Periods[i].Days)
+	}
+	return c
+}
