@@ -39,6 +39,12 @@ const aliasSep = ";"
 // malformed CSV (ErrSyntax), a bad header (ErrColumn), and everything New
 // refuses; or an invalid option (ErrInvalidOption).
 func LoadCSV(r io.Reader, opts ...Option) (*Table, error) {
+	return load(r, opts, parseCSV)
+}
+
+// load reads r within the size bound of opts, parses it with parse and
+// builds the Table: the one path of LoadCSV and LoadJSON.
+func load(r io.Reader, opts []Option, parse func([]byte) ([]Person, []int, error)) (*Table, error) {
 	c, err := newConfig(opts)
 	if err != nil {
 		return nil, err
@@ -47,7 +53,7 @@ func LoadCSV(r io.Reader, opts ...Option) (*Table, error) {
 	if err != nil {
 		return nil, err
 	}
-	people, lines, err := parseCSV(data)
+	people, lines, err := parse(data)
 	if err != nil {
 		return nil, err
 	}
@@ -130,19 +136,7 @@ func parseCSV(data []byte) ([]Person, []int, error) {
 // (ErrSyntax), and everything New refuses; or an invalid option
 // (ErrInvalidOption).
 func LoadJSON(r io.Reader, opts ...Option) (*Table, error) {
-	c, err := newConfig(opts)
-	if err != nil {
-		return nil, err
-	}
-	data, err := readAll(r, c.maxBytes)
-	if err != nil {
-		return nil, err
-	}
-	people, lines, err := parseJSON(data)
-	if err != nil {
-		return nil, err
-	}
-	return build(people, lines, c.norms)
+	return load(r, opts, parseJSON)
 }
 
 func parseJSON(data []byte) ([]Person, []int, error) {
