@@ -278,8 +278,11 @@ type serverConn struct {
 
 func (sc *serverConn) close() {
 	sc.closeOnce.Do(func() {
-		sc.cancel()
+		// The connection closes before the calls are cancelled: a Source
+		// that returns on cancellation must not get its error reply out
+		// first, so a cancelled call never looks answered to the peer.
 		_ = sc.nc.Close()
+		sc.cancel()
 	})
 }
 
