@@ -36,31 +36,37 @@ const (
 	prometheus   = "github.com/prometheus/client_golang/..."
 	oauth2       = "golang.org/x/oauth2/..."
 	ntlm         = "github.com/Azure/go-ntlmssp"
+	// Scaling out on engines operators already run: a shared cache tier
+	// on Redis and a transport over NATS.
+	redis = "github.com/redis/go-redis/v9/..."
+	nats  = "github.com/nats-io/nats.go/..."
 )
 
 // allowed maps a package pattern (a directory, or a directory followed by
 // "/..." for it and everything below) to the non-standard-library imports
 // its files may use. Patterns are matched most specific first.
 var allowed = map[string][]string{
-	".":                       {},
-	"freebusy":                {},
-	"freebusy/ical":           {fb, goical},
-	"notes":                   {fb, fbical, internal, zap},
-	"notes/das":               {fb, fbical, internal, module + "/notes", zap},
-	"exchange":                {fb, internal},
-	"exchange/ews":            {fb, internal, module + "/exchange", zap},
-	"exchange/graph":          {fb, internal, module + "/exchange", zap},
-	"exchange/publicfolder":   {fb, internal, module + "/exchange", zap},
-	"transport":               {fb, zap},
-	"transport/transporttest": {fb, module + "/transport", zap},
-	"freebusy/directory":      {fb, internal, zap},
-	"freebusy/router":         {fb, internal, zap},
-	"freebusy/cache":          {fb, internal, zap, otter, singleflight},
-	"freebusy/privacy":        {fb, internal, zap},
-	"freebusy/observe":        {fb, internal, zap},
-	"freebusy/observe/prom":   {fb, module + "/freebusy/observe", internal, prometheus},
-	"internal/...":            {fb, internal, zap},
-	"examples/...":            {module + "/...", goical, zap, prometheus, oauth2, ntlm},
+	".":                         {},
+	"freebusy":                  {},
+	"freebusy/ical":             {fb, goical},
+	"notes":                     {fb, fbical, internal, zap},
+	"notes/das":                 {fb, fbical, internal, module + "/notes", zap},
+	"exchange":                  {fb, internal},
+	"exchange/ews":              {fb, internal, module + "/exchange", zap},
+	"exchange/graph":            {fb, internal, module + "/exchange", zap},
+	"exchange/publicfolder":     {fb, internal, module + "/exchange", zap},
+	"transport":                 {fb, zap},
+	"transport/transporttest":   {fb, module + "/transport", zap},
+	"transport/natstransport":   {fb, module + "/transport", internal, zap, nats},
+	"freebusy/directory":        {fb, internal, zap},
+	"freebusy/router":           {fb, internal, zap},
+	"freebusy/cache":            {fb, internal, zap, otter, singleflight},
+	"freebusy/cache/rediscache": {fb, module + "/freebusy/cache", internal, zap, redis},
+	"freebusy/privacy":          {fb, internal, zap},
+	"freebusy/observe":          {fb, internal, zap},
+	"freebusy/observe/prom":     {fb, module + "/freebusy/observe", internal, prometheus},
+	"internal/...":              {fb, internal, zap},
+	"examples/...":              {module + "/...", goical, zap, prometheus, oauth2, ntlm, redis, nats},
 }
 
 const (
