@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -144,9 +145,51 @@ func TestTwoProcessesQ201280(t *testing.T) {
 	code, _ = ask()
 	assert.Equal(t, http.StatusOK, code)
 
-	// The frozen half (SIGSTOP) is not asserted here: on a loaded CI
-	// machine the answer raced the stop (seen once: 200 where 503 was
-	// expected). The frozen peer is covered on a fake clock by the
-	// transport's link tests; a deterministic two-process version is open
-	// work (issue 12's note).
+	// Frozen (SIGSTOP): the connection stays open but nothing answers.
+	// The ask waits until every thread of the process is stopped, read
+	// from /proc, so that it cannot race the signal on a loaded machine.
+	if runtime.GOOS != "linux" {
+		return
+	}
+	require.NoError(t, exchange.cmd.Process.Signal(syscall.SIGSTOP))
+	waitStopped(t, exchange.cmd.Process.Pid)
+	t1 := time.Now()
+	code, reason = ask()
+	t.Logf("frozen ask: %d %s after %v", code, reason, time.Since(t1))
+	assert.Contains(t, []int{http.StatusServiceUnavailable, http.StatusGatewayTimeout}, code)
+	assert.Contains(t, []string{"unavailable", "timeout"}, reason)
+	require.NoError(t, exchange.cmd.Process.Signal(syscall.SIGCONT))
+	waitHealth(http.StatusOK)
+	code, _ = ask()
+	assert.Equal(t, http.StatusOK, code)
+}
+
+// waitStopped waits until every thread of process pid is in the stopped
+// state ('T' in /proc/PID/task/TID/stat, proc(5)).
+func waitStopped(t *testing.T, pid int) {
+	t.Helper()
+	deadline := time.Now().Add(httptestutil.Patience)
+	for time.Now().Before(deadline) {
+		tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/stat", pid))
+		require.NoError(t, err)
+		stopped := len(tasks) > 0
+		for _, f := range tasks {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				stopped = false
+				break
+			}
+			// The state follows the parenthesised command name.
+			rest := string(b[strings.LastIndexByte(string(b), ')')+1:])
+			if f := strings.Fields(rest); len(f) == 0 || f[0] != "T" {
+				stopped = false
+				break
+			}
+		}
+		if stopped {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Fatalf("process %d did not stop", pid)
 }
