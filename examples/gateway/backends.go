@@ -2,12 +2,17 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	ntlmssp "github.com/Azure/go-ntlmssp"
@@ -17,6 +22,7 @@ import (
 
 	"github.com/calbridge/calbridge/exchange/ews"
 	"github.com/calbridge/calbridge/exchange/graph"
+	"github.com/calbridge/calbridge/exchange/publicfolder"
 	"github.com/calbridge/calbridge/freebusy"
 	"github.com/calbridge/calbridge/notes"
 	"github.com/calbridge/calbridge/notes/das"
@@ -154,6 +160,12 @@ func exchangeBackend(cfg BackendConfig, week demoWeek, log *zap.Logger, extra ..
 			return nil, err
 		}
 		return &backend{src: src, label: "graph", probe: dialProbe(baseURL)}, nil
+	case "publicfolder":
+		src, err := publicfolder.NewSource(publicFolderFiles(cfg.Calendars), publicfolder.WithLogger(log))
+		if err != nil {
+			return nil, err
+		}
+		return &backend{src: src, label: "publicfolder", probe: dirProbe(cfg.Calendars)}, nil
 	}
 	return nil, configError("exchange.kind", "%q", cfg.Kind)
 }
@@ -236,3 +248,44 @@ func dialProbe(rawURL string) func(ctx context.Context) error {
 }
 
 var errNoLink = errors.New("gateway: this half has no link to that side (see rpc and reverseRpc in the configuration)")
+
+// maxPublicFolderMessage bounds one message file: a year of free/busy in
+// four status pairs is a few kilobytes.
+const maxPublicFolderMessage = 4 << 20
+
+// publicFolderFiles looks attendees up in dir, where each user's
+// public-folder free/busy message is ADDRESS.json (lower case), in the
+// JSON form examples/convert reads and writes. A user without a file is
+// unknown.
+func publicFolderFiles(dir string) publicfolder.Lookup {
+	return func(ctx context.Context, attendee string) (*publicfolder.Message, error) {
+		name := strings.ToLower(strings.TrimSpace(attendee))
+		if name == "" || name != filepath.Base(name) || strings.HasPrefix(name, ".") {
+			return nil, nil // never a path outside dir
+		}
+		f, err := os.Open(filepath.Join(dir, name+".json"))
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, freebusy.NewError(attendee, freebusy.ReasonUnavailable, err)
+		}
+		defer f.Close()
+		var m publicfolder.Message
+		dec := json.NewDecoder(io.LimitReader(f, maxPublicFolderMessage))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&m); err != nil {
+			return nil, freebusy.NewError(attendee, freebusy.ReasonInvalid, fmt.Errorf("%s: %w", f.Name(), err))
+		}
+		return &m, nil
+	}
+}
+
+// dirProbe reports whether dir can be read: the health of a backend on
+// disk.
+func dirProbe(dir string) func(context.Context) error {
+	return func(context.Context) error {
+		_, err := os.ReadDir(dir)
+		return err
+	}
+}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
@@ -23,13 +22,11 @@ func BenchmarkGatewayNotesToExchange100(b *testing.B) { benchGateway(b, false) }
 func BenchmarkGatewayNotesToExchange100Warm(b *testing.B) { benchGateway(b, true) }
 
 func benchGateway(b *testing.B, warm bool) {
-	users := make([]string, 100)
-	for i := range users {
-		users[i] = fmt.Sprintf("user%03d@exchange.acme.example", i)
-	}
+	users := loadTestUsers(100)
+	cfg := Config{Exchange: BackendConfig{LoadTestUsers: len(users)}}
 	g, err := start(options{
-		role: roleBoth, httpFlag: "127.0.0.1:0", rpcFlag: "127.0.0.1:0",
-		now: func() time.Time { return testNow }, log: zap.NewNop(), extraExchangeUsers: users,
+		role: roleBoth, httpFlag: "127.0.0.1:0", rpcFlag: "127.0.0.1:0", cfg: cfg,
+		now: func() time.Time { return testNow }, log: zap.NewNop(),
 	})
 	require.NoError(b, err)
 	defer func() { require.NoError(b, g.close(context.Background())) }()

@@ -56,8 +56,8 @@ type Config struct {
 	// Notes is the Notes half's backend: "demo" (default), "calendars"
 	// or "das".
 	Notes BackendConfig `json:"notes"`
-	// Exchange is the Exchange half's backend: "demo" (default), "ews" or
-	// "graph".
+	// Exchange is the Exchange half's backend: "demo" (default), "ews",
+	// "graph" or "publicfolder".
 	Exchange BackendConfig `json:"exchange"`
 	// Privacy says how much of each calendar item each requester (the
 	// authenticated HTTP user; "bearer" for the bearer token) may see:
@@ -124,10 +124,18 @@ type CacheConfig struct {
 // calendars.
 type BackendConfig struct {
 	// Kind is "demo", "calendars" (a Notes calendar set on disk), "das"
-	// (Domino Access Services), "ews" or "graph".
+	// (Domino Access Services), "ews", "graph" or "publicfolder" (Exchange
+	// public-folder free/busy messages on disk).
 	Kind string `json:"kind"`
-	// Calendars is the directory holding calendars.json (kind calendars).
+	// Calendars is the directory holding calendars.json (kind calendars),
+	// or the public-folder messages, one ADDRESS.json file per user in
+	// the JSON form examples/convert reads and writes (kind publicfolder).
 	Calendars string `json:"calendars"`
+	// LoadTestUsers adds, to the Exchange demo, that many generated
+	// mailboxes user000@exchange.acme.example, user001@... (with copies of
+	// Grace Hopper's calendar) and their directory entries: a population
+	// for load tests and benchmarks (kind demo only).
+	LoadTestUsers int `json:"loadTestUsers"`
 	// URL is the DAS base URL, the EWS endpoint, or the Graph base URL
 	// (default https://graph.microsoft.com/v1.0).
 	URL string `json:"url"`
@@ -226,12 +234,26 @@ func (c Config) validate() error {
 		return configError("notes.kind", "%q is not demo, calendars or das", c.Notes.Kind)
 	}
 	switch c.Exchange.Kind {
-	case "", "demo", "ews", "graph":
+	case "", "demo", "ews", "graph", "publicfolder":
 	default:
-		return configError("exchange.kind", "%q is not demo, ews or graph", c.Exchange.Kind)
+		return configError("exchange.kind", "%q is not demo, ews, graph or publicfolder", c.Exchange.Kind)
 	}
 	if c.Notes.Kind == "calendars" && c.Notes.Calendars == "" {
 		return configError("notes.calendars", "kind calendars needs the calendar set's directory")
+	}
+	if c.Exchange.Kind == "publicfolder" && c.Exchange.Calendars == "" {
+		return configError("exchange.calendars", "kind publicfolder needs the directory of messages")
+	}
+	for _, b := range []struct {
+		field string
+		cfg   BackendConfig
+	}{{"notes", c.Notes}, {"exchange", c.Exchange}} {
+		if b.cfg.LoadTestUsers < 0 || b.cfg.LoadTestUsers > maxLoadTestUsers {
+			return configError(b.field+".loadTestUsers", "want 0 to %d", maxLoadTestUsers)
+		}
+		if b.cfg.LoadTestUsers > 0 && (b.field != "exchange" || (b.cfg.Kind != "" && b.cfg.Kind != "demo")) {
+			return configError(b.field+".loadTestUsers", "only the Exchange demo backend has load-test users")
+		}
 	}
 	for _, b := range []struct {
 		field string

@@ -221,3 +221,15 @@ func (m *mailboxStore) FreeBusy(ctx context.Context, q freebusy.Query) ([]freebu
 	}
 	return out, nil
 }
+
+// maxLoadTestUsers bounds Config's LoadTestUsers.
+const maxLoadTestUsers = 100000
+
+// loadTestUsers returns the addresses of n generated Exchange demo users.
+func loadTestUsers(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("user%03d@exchange.acme.example", i)
+	}
+	return out
+}

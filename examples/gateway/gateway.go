@@ -69,8 +69,9 @@ func start(o options) (g *gateway, err error) {
 	if g.week, err = newDemoWeek(o.now()); err != nil {
 		return g, err
 	}
+	loadTest := loadTestUsers(g.cfg.Exchange.LoadTestUsers)
 	var extraCSV []string
-	for _, a := range o.extraExchangeUsers {
+	for _, a := range loadTest {
 		extraCSV = append(extraCSV, a+",exchange,"+a+",,")
 	}
 	if g.dir, err = loadDirectory(g.cfg.Directory, extraCSV...); err != nil {
@@ -92,7 +93,7 @@ func start(o options) (g *gateway, err error) {
 		g.halves = append(g.halves, notesHalf)
 	}
 	if o.role != roleNotes {
-		b, err := exchangeBackend(g.cfg.Exchange, g.week, g.log.Named("exchange"), o.extraExchangeUsers...)
+		b, err := exchangeBackend(g.cfg.Exchange, g.week, g.log.Named("exchange"), loadTest...)
 		if err != nil {
 			return g, err
 		}

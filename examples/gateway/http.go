@@ -240,6 +240,10 @@ func (g *gateway) serveVFB(w http.ResponseWriter, r *http.Request, src freebusy.
 	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
 	defer cancel()
 	out, err := src.FreeBusy(ctx, q)
+	// A query that failed as a whole as invalid was the caller's fault
+	// (400); one attendee's data failing as invalid is the backend's, a
+	// bad gateway (502).
+	badRequest := err != nil
 	if err == nil && len(out) == 1 && out[0].Err != nil {
 		err = out[0].Err
 	}
@@ -249,7 +253,10 @@ func (g *gateway) serveVFB(w http.ResponseWriter, r *http.Request, src freebusy.
 		case freebusy.ReasonUnknownAttendee:
 			code = http.StatusNotFound
 		case freebusy.ReasonInvalid:
-			code = http.StatusBadRequest
+			code = http.StatusBadGateway
+			if badRequest {
+				code = http.StatusBadRequest
+			}
 		case freebusy.ReasonAccessDenied:
 			code = http.StatusForbidden
 		case freebusy.ReasonTimeout:

@@ -67,9 +67,6 @@ type options struct {
 	ready func(bound)
 	// quiet leaves out the grid at start.
 	quiet bool
-	// extraExchangeUsers are more demo Exchange users, with Grace Hopper's
-	// calendar (the benchmarks' hundred).
-	extraExchangeUsers []string
 }
 
 func main() {
