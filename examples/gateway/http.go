@@ -120,7 +120,10 @@ func (g *gateway) routes(d doors, baseURL string) (http.Handler, error) {
 	ewsPath := "/EWS/Exchange.asmx"
 	mux.Handle(ewsPath, eh)
 	mux.Handle("/ews/exchange.asmx", eh)
-	ah, err := ews.NewAutodiscoverHandler(baseURL + ewsPath)
+	// Autodiscover answers from the directory: a person it knows gets
+	// their SMTP address, display name and legacyExchangeDN; anyone else
+	// is InvalidUser, as Exchange answers for a mailbox it does not hold.
+	ah, err := ews.NewAutodiscoverHandler(baseURL+ewsPath, ews.WithUserLookup(g.autodiscoverUser))
 	if err != nil {
 		return nil, err
 	}
@@ -280,4 +283,20 @@ func parseWhen(v string) (time.Time, error) {
 		return t.UTC(), nil
 	}
 	return time.Parse(time.DateOnly, v)
+}
+
+// autodiscoverUser is the gateway's ews.UserLookup: the directory's person.
+func (g *gateway) autodiscoverUser(ctx context.Context, address string) (ews.AutodiscoverUser, error) {
+	p, err := g.dir.Lookup(ctx, address)
+	if err != nil {
+		return ews.AutodiscoverUser{}, err
+	}
+	u := ews.AutodiscoverUser{Address: label(p), DisplayName: p.DisplayName}
+	for _, a := range append([]string{p.Address}, p.Aliases...) {
+		if len(a) > 3 && strings.EqualFold(a[:3], "/o=") {
+			u.LegacyDN = a
+			break
+		}
+	}
+	return u, nil
 }
