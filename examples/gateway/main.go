@@ -10,8 +10,8 @@
 // Notes half answers about Notes users (from Notes calendar exports, a
 // calendar set on disk, or Domino Access Services); the Exchange half about
 // Exchange users (from a stand-in Exchange server on loopback, EWS with
-// Basic or NTLM authentication, or Microsoft Graph with OAuth2 client
-// credentials). The Notes half asks the Exchange half over the reconnect-safe
+// Basic or NTLM authentication, Microsoft Graph with OAuth2 client
+// credentials, or public-folder free/busy messages on disk). The Notes half asks the Exchange half over the reconnect-safe
 // RPC link (package transport); with -role both, both halves run in one
 // process and each asks the other over RPC on loopback. Every front door
 // resolves attendees through a directory (Notes names, SMTP addresses,
