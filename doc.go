@@ -9,18 +9,27 @@
 //
 // # The packages
 //
-//	package                 what it is for
-//	freebusy                the hub: the canonical model every other package speaks
-//	freebusy/ical           iCalendar: VFREEBUSY encode/decode, calendar (VEVENT) decoding
-//	notes                   Domino: names, TIMEDATE, busy-time policy, Calendar Profile,
-//	                        Notes time-zone strings, calendar exports as a Source
-//	notes/das               Domino Access Services freebusy: client and server
-//	exchange                Exchange addressing and the response codes EWS and Graph share
-//	exchange/ews            EWS GetUserAvailability: client, server, Autodiscover
-//	exchange/graph          Microsoft Graph getSchedule: client and server
-//	exchange/publicfolder   public-folder free/busy ([MS-OXOPFFB]) and its Source
-//	transport               the reconnect-safe JSON-RPC client and server between halves
-//	transport/transporttest an in-memory network and a fault-injecting proxy
+//	package                   what it is for
+//	freebusy                  the hub: the canonical model every other package speaks
+//	freebusy/ical             iCalendar: VFREEBUSY encode/decode, calendar (VEVENT) decoding
+//	notes                     Domino: names, TIMEDATE, busy-time policy, Calendar Profile,
+//	                          Notes time-zone strings, calendar exports as a Source
+//	notes/das                 Domino Access Services freebusy: client and server
+//	exchange                  Exchange addressing and the response codes EWS and Graph share
+//	exchange/ews              EWS GetUserAvailability and GetServerTimeZones: client,
+//	                          server, Autodiscover (POX and SOAP)
+//	exchange/graph            Microsoft Graph getSchedule: client and server
+//	exchange/publicfolder     public-folder free/busy ([MS-OXOPFFB]) and its Source
+//	freebusy/directory        one person behind every name form, and the side that owns them
+//	freebusy/router           each attendee to the Source of its side, in deadline-bounded batches
+//	freebusy/cache            per attendee and day, TTL, stale-while-revalidate, one call per key
+//	freebusy/cache/rediscache the cache's shared tier on Redis, for many gateway instances
+//	freebusy/privacy          a detail level per requester
+//	freebusy/observe          per-query logs, a metrics interface, a health summary
+//	freebusy/observe/prom     the metrics interface on Prometheus
+//	transport                 the reconnect-safe JSON-RPC client and server between halves
+//	transport/natstransport   the same contract over NATS, with a queue group of workers
+//	transport/transporttest   an in-memory network and a fault-injecting proxy
 //
 // [github.com/calbridge/calbridge/freebusy] holds statuses (Unknown is "no
 // data" and never Free), UTC half-open intervals, queries with limits,
@@ -50,21 +59,48 @@
 // A Notes user asks about Exchange users:
 //
 //	Domino-side caller -> das.Handler (DAS busytime request)
-//	  -> freebusy.Query -> transport.Client == JSON-RPC over TCP/TLS ==>
-//	  transport.Server (Exchange half) -> ews.Client or graph.Client
-//	  -> freebusy.Schedules -> back over the transport
-//	  -> DAS encoding (busyTimes JSON or VFREEBUSY)
+//	  -> freebusy.Query -> directory and router (whose side is each name?)
+//	  -> cache (fresh entries answer at once) -> transport.Client
+//	  == JSON-RPC over TCP/TLS (or NATS) ==> transport.Server (Exchange half)
+//	  -> cache -> ews.Client or graph.Client -> freebusy.Schedules
+//	  -> back over the transport -> DAS encoding (busyTimes JSON or VFREEBUSY)
 //
 // An Exchange user asks about Notes users: the mirror image. Exchange's
 // availability service (an availability address space pointing at the
-// gateway) calls ews.Handler with GetUserAvailability; the query crosses
-// the transport; a das.Client or notes.CalendarSource answers; the answer
-// goes back as EWS XML.
+// gateway, found through SOAP Autodiscover) calls ews.Handler with
+// GetUserAvailability; the query crosses the transport; a das.Client or
+// notes.CalendarSource answers; the answer goes back as EWS XML.
 //
 // Because every piece is a freebusy.Source, the pieces compose: a handler
 // serves any Source, a transport client is a Source, a backend client is a
-// Source. Middleware (caching, logging, name mapping) is a Source wrapping a
-// Source.
+// Source, and the middleware under freebusy/ is a Source wrapping a Source.
+//
+// # The gateway
+//
+// A gateway half is a few lines of wiring, which examples/gateway (the
+// program an operator runs, on embedded demo data or real servers) spells
+// out in full:
+//
+//	dir, _ := directory.LoadCSV(file,
+//		directory.WithNormalizer(notes.DirectoryKey), directory.WithNormalizer(exchange.DirectoryKey))
+//	local, _ := cache.New(dasClient)            // this side's users
+//	remote, _ := cache.New(rpcClient)           // the other half's users
+//	front, _ := router.New(dir, map[string]freebusy.Source{"notes": local, "exchange": remote})
+//	filtered, _ := privacy.New(front, policy)   // what each requester may see
+//	ewsHandler, _ := ews.NewHandler(filtered)   // and das.NewHandler, graph.NewHandler...
+//
+// The directory turns every name form into one person and the side that
+// owns them, and an unknown name into that attendee's UnknownAttendee
+// reason. The router batches attendees per side with a concurrency limit
+// and answers by the caller's deadline with what finished (the rest carry
+// Timeout reasons), and it counts hops so that two gateways pointed at
+// each other stop. The cache answers fresh entries at once and stale ones
+// marked Stale while one refresh runs, makes one backend call per attendee
+// and window however many callers ask, and keeps serving marked-stale data
+// when the backend fails; with rediscache, many gateway instances share
+// one store and one backend call. Privacy strips what a requester may not
+// see; observe logs each query without personal data and feeds metrics and
+// /healthz.
 //
 // # What the ancestor got wrong, and what we do instead
 //
