@@ -251,3 +251,33 @@ func BenchmarkRPCCallParallelVsNetRPC(b *testing.B) {
 	b.ReportMetric(float64(theirs)/float64(b.N*perRound), "floor-ns/call")
 	b.ReportMetric(float64(theirs)/float64(ours), "x-floor")
 }
+
+// rpcLegClient serves the week load of n attendees from memory and returns
+// a connected client and the query.
+func rpcLegClient(b *testing.B, n int, opts ...ClientOption) (*Client, freebusy.Query) {
+	q, ss := weekLoad(n)
+	_, addr := startServer(b, newMemorySource(ss))
+	c, err := NewClient([]string{addr}, append([]ClientOption{WithHeartbeat(time.Second, time.Second)}, opts...)...)
+	require.NoError(b, err)
+	b.Cleanup(func() { _ = c.Close() })
+	_, err = c.FreeBusy(context.Background(), q) // connect outside the timer
+	require.NoError(b, err)
+	return c, q
+}
+
+// BenchmarkRPCLeg100x7d is the RPC leg of the gateway path (issue 14): one
+// call for 100 attendees over 7 days, Client -> loopback TCP -> Server ->
+// in-memory Source and back, carrying what an EWS FreeBusyMerged answer at
+// 30 minutes carries (weekLoad).
+func BenchmarkRPCLeg100x7d(b *testing.B) {
+	c, q := rpcLegClient(b, 100)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	defer reportCPU(b, processCPU())
+	for b.Loop() {
+		if _, err := c.FreeBusy(ctx, q); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -44,7 +44,7 @@ type half struct {
 	localCache *cache.Source
 	// link is the transport client to the other half, nil when this half
 	// has none (then the other side's attendees are Unavailable).
-	link        *transport.Client
+	link        peerLink
 	watch       *linkWatch
 	backendComp *observe.Component
 	remote      freebusy.Source
@@ -259,6 +259,24 @@ func (g *gateway) chains(h *half) error {
 	h.front, err = g.metrics.instrument(h.side.String()+"-front", rt)
 	return err
 }
+
+// peerLink is what a half needs of its link to the other half: a Source
+// with a connection state. *transport.Client (the JSON-RPC link) has
+// exactly these methods; the NATS link adapts to them.
+type peerLink interface {
+	freebusy.Source
+	// State is the link's connectivity; WaitForStateChange waits for it to
+	// leave from, as transport.Client's does.
+	State() transport.State
+	WaitForStateChange(ctx context.Context, from transport.State) bool
+	// Connect asks an idle or backing-off link to connect now.
+	Connect()
+	// Stats are the link's counters, for the status page and metrics.
+	Stats() transport.Stats
+	Close() error
+}
+
+var _ peerLink = (*transport.Client)(nil)
 
 // unavailableSource answers every attendee Unavailable: the side of a half
 // that has no link to it.
