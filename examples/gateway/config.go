@@ -51,8 +51,10 @@ type Config struct {
 	// Directory is a CSV or JSON file of people (see loadDirectory); empty
 	// means the embedded demo directory.
 	Directory string `json:"directory"`
-	// Cache tunes the per-side caches.
+	// Cache tunes the per-side caches, and adds a shared Redis tier.
 	Cache CacheConfig `json:"cache"`
+	// Transport selects NATS instead of the RPC link between the halves.
+	Transport TransportConfig `json:"transport"`
 	// Notes is the Notes half's backend: "demo" (default), "calendars"
 	// or "das".
 	Notes BackendConfig `json:"notes"`
@@ -110,7 +112,9 @@ type TLSConfig struct {
 	ServerName   string `json:"serverName"`
 }
 
-// CacheConfig tunes the caches in front of each side.
+// CacheConfig tunes the caches in front of each side. In the file it is an
+// object, or just the Redis URL ("cache": "redis://cache.acme.example:6379/0")
+// for the defaults with a shared tier.
 type CacheConfig struct {
 	// Disabled turns caching off.
 	Disabled bool `json:"disabled"`
@@ -118,6 +122,65 @@ type CacheConfig struct {
 	TTL Duration `json:"ttl"`
 	// MaxBytes bounds each cache's memory (default 64 MiB).
 	MaxBytes int64 `json:"maxBytes"`
+	// Redis, when set, adds a shared tier behind the in-process one:
+	// redis://[user:password@]host:port/db, or rediss:// for TLS. Gateway
+	// instances sharing it make one backend call per attendee and day
+	// between them. A password is better given by PasswordEnv than in the
+	// URL.
+	Redis string `json:"redis"`
+	// RedisPasswordEnv names the variable holding the Redis password (the
+	// ACL user's, with a user in the URL).
+	RedisPasswordEnv string `json:"redisPasswordEnv"`
+	// RedisCAFile adds a CA for a rediss:// server's certificate.
+	RedisCAFile string `json:"redisCAFile"`
+}
+
+// UnmarshalJSON reads the object form or the Redis URL alone.
+func (c *CacheConfig) UnmarshalJSON(b []byte) error {
+	var url string
+	if json.Unmarshal(b, &url) == nil {
+		*c = CacheConfig{Redis: url}
+		return nil
+	}
+	type plain CacheConfig
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	return dec.Decode((*plain)(c))
+}
+
+// TransportConfig selects the carrier between the halves: the JSON-RPC
+// link (the default; see RPCConfig) or NATS. In the file it is an object,
+// or just the NATS URL ("transport": "nats://nats.acme.example:4222").
+type TransportConfig struct {
+	// NATS, when set, carries queries over NATS instead of the RPC link:
+	// a comma-separated list of nats:// or tls:// server URLs. The
+	// answering half serves as a worker in a queue group, so several
+	// processes of one role share the load; the asking half publishes
+	// requests.
+	NATS string `json:"nats"`
+	// Subject prefixes the subjects queries travel on (default
+	// "calbridge"): each half listens on PREFIX.<side>.
+	Subject string `json:"subject"`
+	// User, PasswordEnv, TokenEnv and CredsFile authenticate to NATS.
+	User        string `json:"user"`
+	PasswordEnv string `json:"passwordEnv"`
+	TokenEnv    string `json:"tokenEnv"`
+	CredsFile   string `json:"credsFile"`
+	// CAFile adds a CA for a tls:// server's certificate.
+	CAFile string `json:"caFile"`
+}
+
+// UnmarshalJSON reads the object form or the NATS URL alone.
+func (c *TransportConfig) UnmarshalJSON(b []byte) error {
+	var url string
+	if json.Unmarshal(b, &url) == nil {
+		*c = TransportConfig{NATS: url}
+		return nil
+	}
+	type plain TransportConfig
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	return dec.Decode((*plain)(c))
 }
 
 // BackendConfig points a half at the system that holds its side's
@@ -290,6 +353,17 @@ func (c Config) validate() error {
 	}
 	if c.Cache.TTL < 0 || c.Cache.MaxBytes < 0 {
 		return configError("cache", "negative ttl or maxBytes")
+	}
+	if r := c.Cache.Redis; r != "" && !strings.HasPrefix(r, "redis://") && !strings.HasPrefix(r, "rediss://") {
+		return configError("cache.redis", "%q is not a redis:// or rediss:// URL", r)
+	}
+	if c.Cache.Redis != "" && c.Cache.Disabled {
+		return configError("cache.redis", "a shared tier for a disabled cache")
+	}
+	for _, u := range strings.Split(c.Transport.NATS, ",") {
+		if u = strings.TrimSpace(u); u != "" && !strings.HasPrefix(u, "nats://") && !strings.HasPrefix(u, "tls://") {
+			return configError("transport.nats", "%q is not a nats:// or tls:// URL", u)
+		}
 	}
 	if (c.HTTP.TLS.CertFile == "") != (c.HTTP.TLS.KeyFile == "") {
 		return configError("http.tls", "certFile and keyFile go together")

@@ -389,14 +389,29 @@ func TestConfig(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotNil(t, hc.Transport)
 
+	c, err = loadConfig(write("short.json", `{"cache": "rediss://gw@cache.acme.example:6380/2", "transport": "nats://a.example:4222,tls://b.example:4222"}`))
+	require.NoError(t, err)
+	assert.Equal(t, "rediss://gw@cache.acme.example:6380/2", c.Cache.Redis)
+	assert.Equal(t, "nats://a.example:4222,tls://b.example:4222", c.Transport.NATS)
+	c, err = loadConfig(write("long.json", `{"cache": {"ttl": "1m", "redis": "redis://127.0.0.1:6379", "redisPasswordEnv": "P"}, "transport": {"nats": "nats://127.0.0.1:4222", "subject": "acme"}}`))
+	require.NoError(t, err)
+	assert.Equal(t, Duration(time.Minute), c.Cache.TTL)
+	assert.Equal(t, "P", c.Cache.RedisPasswordEnv)
+	assert.Equal(t, "acme", c.Transport.Subject)
+
 	for name, body := range map[string]string{
-		"unknown field":  `{"htp": {}}`,
-		"bad kind":       `{"notes": {"kind": "lotus"}}`,
-		"ntlm for graph": `{"exchange": {"kind": "graph", "auth": "ntlm", "username": "u", "passwordEnv": "P", "tenantId": "t", "clientId": "c", "clientSecretEnv": "S"}}`,
-		"graph":          `{"exchange": {"kind": "graph"}}`,
-		"das no url":     `{"notes": {"kind": "das"}}`,
-		"bad address":    `{"http": {"listen": "8080"}}`,
-		"cert only":      `{"http": {"tls": {"certFile": "x.pem"}}}`,
+		"unknown cache field":     `{"cache": {"tll": "5m"}}`,
+		"unknown transport field": `{"transport": {"url": "nats://x:1"}}`,
+		"not redis":               `{"cache": "memcache://x:1"}`,
+		"redis for no cache":      `{"cache": {"disabled": true, "redis": "redis://x:1"}}`,
+		"not nats":                `{"transport": "http://x:1"}`,
+		"unknown field":           `{"htp": {}}`,
+		"bad kind":                `{"notes": {"kind": "lotus"}}`,
+		"ntlm for graph":          `{"exchange": {"kind": "graph", "auth": "ntlm", "username": "u", "passwordEnv": "P", "tenantId": "t", "clientId": "c", "clientSecretEnv": "S"}}`,
+		"graph":                   `{"exchange": {"kind": "graph"}}`,
+		"das no url":              `{"notes": {"kind": "das"}}`,
+		"bad address":             `{"http": {"listen": "8080"}}`,
+		"cert only":               `{"http": {"tls": {"certFile": "x.pem"}}}`,
 	} {
 		_, err := loadConfig(write("bad.json", body))
 		assert.ErrorIs(t, err, errConfig, name)
