@@ -8,15 +8,17 @@ import (
 )
 
 // assemble builds the answer of q from the day entries of each attendee:
-// states and entries from the store, the rest from the flights in waits.
-// ctxErr is set when the caller's context ended before every flight did.
-func (c *Source) assemble(q freebusy.Query, keys []Key, nd int, now time.Time, states []keyState, entries []Entry, waits map[Key]*flight, ctxErr error) ([]freebusy.Schedule, error) {
+// states and entries from the store (from says which tier each came
+// from), the rest from the flights in waits. ctxErr is set when the
+// caller's context ended before every flight did.
+func (c *Source) assemble(q freebusy.Query, keys []Key, nd int, now time.Time, states []keyState, entries []Entry, from []int8, waits map[Key]*flight, ctxErr error) ([]freebusy.Schedule, error) {
 	out := make([]freebusy.Schedule, len(q.Attendees))
 	start, end := q.Start.UTC(), q.End.UTC()
 	var batchErr error
 	batchFailed := 0
 	for i, a := range q.Attendees {
 		row := entries[i*nd : (i+1)*nd]
+		tier := c.tiers[slices.Max(from[i*nd:(i+1)*nd])]
 		var fail *freebusy.Error
 		batch, waited, negative := false, false, false
 		for j := range nd {
@@ -58,7 +60,7 @@ func (c *Source) assemble(q freebusy.Query, keys []Key, nd int, now time.Time, s
 			switch {
 			case negative && !waited:
 				c.n.hits.Add(1)
-				c.observe(Event{Kind: KindHit, Attendees: 1, Days: nd})
+				c.observe(Event{Kind: KindHit, Attendees: 1, Days: nd, Tier: tier})
 			default:
 				c.n.misses.Add(1)
 				c.observe(Event{Kind: KindMiss, Attendees: 1, Days: nd})
@@ -73,13 +75,13 @@ func (c *Source) assemble(q freebusy.Query, keys []Key, nd int, now time.Time, s
 		switch {
 		case s.Stale:
 			c.n.stale.Add(1)
-			c.observe(Event{Kind: KindStale, Reason: s.StaleReason, Attendees: 1, Days: nd})
+			c.observe(Event{Kind: KindStale, Reason: s.StaleReason, Attendees: 1, Days: nd, Tier: tier})
 		case waited:
 			c.n.misses.Add(1)
 			c.observe(Event{Kind: KindMiss, Attendees: 1, Days: nd})
 		default:
 			c.n.hits.Add(1)
-			c.observe(Event{Kind: KindHit, Attendees: 1, Days: nd})
+			c.observe(Event{Kind: KindHit, Attendees: 1, Days: nd, Tier: tier})
 		}
 	}
 	if batchFailed == len(q.Attendees) {

@@ -52,6 +52,10 @@ type Source struct {
 	own   *Memory
 	log   *zap.Logger
 
+	tiered   *Tiered   // store, when it is one
+	flighter Flighter  // shares backend calls with other processes, or nil
+	tiers    [3]string // names of the tiers by origin (see read); [0] is ""
+
 	mu       sync.Mutex
 	inflight map[Key]*flight
 	closed   bool
@@ -98,6 +102,13 @@ func New(src freebusy.Source, opts ...Option) (*Source, error) {
 		}
 		c.own, c.store = m, m
 	}
+	c.tiered, _ = c.store.(*Tiered)
+	c.flighter = flighterOf(c.store)
+	if c.tiered != nil {
+		c.tiers[1], c.tiers[2] = c.tiered.names[tierFront], c.tiered.names[tierBack]
+	} else {
+		c.tiers[1] = storeName(c.store, "")
+	}
 	c.base, c.cancel = context.WithCancel(context.Background())
 	return c, nil
 }
@@ -123,7 +134,7 @@ func (c *Source) Close() error {
 func (c *Source) Invalidate(ctx context.Context, attendee string) error {
 	c.epoch.Add(1)
 	if err := c.store.Delete(ctx, NormalizeAttendee(attendee)); err != nil {
-		c.n.storeErrors.Add(1)
+		c.countStoreError(err)
 		return err
 	}
 	return nil
@@ -133,7 +144,7 @@ func (c *Source) Invalidate(ctx context.Context, attendee string) error {
 func (c *Source) InvalidateAll(ctx context.Context) error {
 	c.epoch.Add(1)
 	if err := c.store.Clear(ctx); err != nil {
-		c.n.storeErrors.Add(1)
+		c.countStoreError(err)
 		return err
 	}
 	return nil
@@ -148,9 +159,13 @@ func (c *Source) Stats() Stats {
 		BackendCalls: c.n.calls.Load(),
 		Errors:       c.n.errors.Load(),
 		StoreErrors:  c.n.storeErrors.Load(),
+		RemoteFills:  c.n.remote.Load(),
 	}
 	if sz, ok := c.store.(Sizer); ok {
 		st.Entries, st.Bytes = sz.Size()
+	}
+	if c.tiered != nil {
+		st.Tiers = c.tiered.Tiers()
 	}
 	return st
 }
@@ -185,19 +200,20 @@ func (c *Source) FreeBusy(ctx context.Context, q freebusy.Query) ([]freebusy.Sch
 	keys := make([]Key, na*nd)
 	entries := make([]Entry, len(keys))
 	found := make([]bool, len(keys))
+	from := make([]int8, len(keys))
 	for i, a := range q.Attendees {
 		norm := NormalizeAttendee(a)
 		for j := range nd {
 			keys[i*nd+j] = Key{Attendee: norm, Detail: q.Detail, Day: d0 + int64(j)}
 		}
 	}
-	if err := c.store.Get(ctx, keys, entries, found); err != nil {
-		c.storeFailed("get", err)
-		clear(found)
-	}
+	c.read(ctx, keys, entries, found, from)
 	states := make([]keyState, len(keys))
 	for k := range keys {
 		states[k] = c.classify(now, entries[k], found[k])
+	}
+	if c.tiered != nil {
+		c.recheckBack(ctx, now, keys, entries, found, from, states)
 	}
 
 	// Register the fetches: missing keys nobody fetches yet in the
@@ -255,7 +271,63 @@ func (c *Source) FreeBusy(ctx context.Context, q freebusy.Query) ([]freebusy.Sch
 			break
 		}
 	}
-	return c.assemble(q, keys, nd, now, states, entries, waits, ctxErr)
+	return c.assemble(q, keys, nd, now, states, entries, from, waits, ctxErr)
+}
+
+// read looks keys up in the store and reports in from where each found
+// entry came from: 1 for the store (the front tier of a Tiered store), 2
+// for the back tier of a Tiered store. A failure of the store counts as a
+// miss of every key, unless it is a *TierError (the other tier answered).
+func (c *Source) read(ctx context.Context, keys []Key, entries []Entry, found []bool, from []int8) {
+	var err error
+	if c.tiered != nil {
+		err = c.tiered.get(ctx, keys, entries, found, from)
+	} else {
+		err = c.store.Get(ctx, keys, entries, found)
+		for i, ok := range found {
+			if ok {
+				from[i] = 1
+			}
+		}
+	}
+	if err != nil {
+		c.storeFailed("get", err)
+		if _, partial := errors.AsType[*TierError](err); !partial {
+			clear(found)
+			clear(from)
+		}
+	}
+}
+
+// recheckBack asks the back tier of a Tiered store about the keys whose
+// front entries are stale or too old: another process may have refreshed
+// them in the shared tier since this process copied them.
+func (c *Source) recheckBack(ctx context.Context, now time.Time, keys []Key, entries []Entry, found []bool, from []int8, states []keyState) {
+	var idx []int
+	for k := range keys {
+		if from[k] == tierFront+1 && (states[k] == stStale || states[k] == stMissing) {
+			idx = append(idx, k)
+		}
+	}
+	if len(idx) == 0 {
+		return
+	}
+	bk := make([]Key, len(idx))
+	for x, k := range idx {
+		bk[x] = keys[k]
+	}
+	be := make([]Entry, len(idx))
+	bf := make([]bool, len(idx))
+	if err := c.tiered.getBack(ctx, bk, be, bf); err != nil {
+		c.storeFailed("get", err)
+		return
+	}
+	for x, k := range idx {
+		if bf[x] && be[x].Stored.After(entries[k].Stored) {
+			entries[k], found[k], from[k] = be[x], true, tierBack+1
+			states[k] = c.classify(now, be[x], true)
+		}
+	}
 }
 
 // classify returns the state of a key given what the store had.
@@ -291,9 +363,29 @@ func (c *Source) retryInterval(retryAfter time.Duration) time.Duration {
 	return max(d, retryAfter)
 }
 
-func (c *Source) storeFailed(op string, err error) {
+// countStoreError counts a failure of the store, reports it to the
+// observer, and returns the name of the tier that failed.
+func (c *Source) countStoreError(err error) string {
 	c.n.storeErrors.Add(1)
-	c.log.Warn("cache: store failed; going on without it", zap.String("op", op), zap.Error(err))
+	tier := c.tiers[1]
+	if te, ok := errors.AsType[*TierError](err); ok {
+		tier = te.Tier
+	}
+	c.observe(Event{Kind: KindStoreError, Tier: tier})
+	return tier
+}
+
+// storeFailed counts and reports a failure of the store, which the caller
+// goes on without. A store that skipped the operation because it knows it
+// is down (ErrStoreDown) reports its state itself: it is logged at Debug
+// level only, so that a down Redis does not log once per query.
+func (c *Source) storeFailed(op string, err error) {
+	tier := c.countStoreError(err)
+	level := zap.WarnLevel
+	if errors.Is(err, ErrStoreDown) {
+		level = zap.DebugLevel
+	}
+	c.log.Log(level, "cache: store failed; going on without it", zap.String("op", op), zap.String("tier", tier), zap.Error(err))
 }
 
 // job is one backend call to make.

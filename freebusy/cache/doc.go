@@ -14,9 +14,19 @@
 // freebusy.Schedule.StaleReason. Memory is bounded in bytes.
 //
 // Entries live in a Store, the contract of a cache tier. The in-memory
-// tier, Memory, is the default; a shared tier (such as Redis) implements
-// the same interface and is given with WithStore.
+// tier, Memory, is the default; a shared tier (package rediscache, on
+// Redis) implements the same interface, stores entries in the versioned
+// binary encoding of AppendEntry and DecodeEntry, and goes behind an
+// in-process tier in a Tiered store given with WithStore. A failing tier
+// never fails a query: the other tier and the backend answer.
 //
-// Stats gives counters for a status page, and WithObserver reports each
-// Event to a metrics package without this package importing it.
+// Several gateway instances sharing a tier also share backend calls: when
+// the tier is a Flighter, the instances that miss the same keys at once
+// make one backend call between them (a fill lock per key) and the others
+// read its answer from the tier. In a process, callers share backend
+// calls without help.
+//
+// Stats gives counters for a status page (per tier, for a Tiered store),
+// and WithObserver reports each Event (hits labelled with the tier that
+// answered) to a metrics package without this package importing it.
 package cache

@@ -2,6 +2,7 @@ package cache_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -45,4 +46,67 @@ func Example() {
 	// backend calls: 1
 	// ADA@example.com 2026-03-02T09:00:00Z/2026-03-02T10:00:00Z busy stale: false
 	// hits: 1 misses: 1
+}
+
+// A shared tier stores entries in their binary encoding: AppendEntry
+// writes it, DecodeEntry reads it back, and refuses what it cannot read
+// with an error a tier treats as a miss.
+func ExampleAppendEntry() {
+	day := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	e := cache.Entry{
+		Intervals: []freebusy.Interval{{Start: day.Add(9 * time.Hour), End: day.Add(10 * time.Hour), Status: freebusy.Busy}},
+		AsOf:      day.Add(8 * time.Hour),
+		Stored:    day.Add(8*time.Hour + time.Second),
+	}
+	b := cache.AppendEntry(nil, e)
+	fmt.Println("version:", b[0], "bytes:", len(b))
+
+	back, err := cache.DecodeEntry(b)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(back.Intervals[0], back.Stored.Format(time.RFC3339))
+
+	_, err = cache.DecodeEntry(append([]byte{9}, b[1:]...))
+	fmt.Println(err)
+	fmt.Println(errors.Is(err, cache.ErrBadEntry))
+	// Output:
+	// version: 1 bytes: 20
+	// 2026-03-02T09:00:00Z/2026-03-02T10:00:00Z busy 2026-03-02T08:00:01Z
+	// cache: entry encoding version 9 (this build reads version 1)
+	// true
+}
+
+// sharedTier stands in for a shared tier (a rediscache.Store in a
+// gateway); a tier's Name labels its figures.
+type sharedTier struct{ *cache.Memory }
+
+func (sharedTier) Name() string { return "shared" }
+
+// Two tiers: what the shared back tier holds, the in-process front tier
+// copies on first use.
+func ExampleNewTiered() {
+	front, _ := cache.NewMemory(1 << 20)
+	defer front.Close()
+	back, _ := cache.NewMemory(1 << 20)
+	defer back.Close()
+	tiers, err := cache.NewTiered(front, sharedTier{back}, cache.DefaultFrontKeep)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ctx := context.Background()
+	key := cache.Key{Attendee: "ada@example.com", Day: 20514}
+	_ = back.Set(ctx, []cache.Item{{Key: key, Entry: cache.Entry{Stored: time.Now()}, Keep: time.Hour}})
+	found := make([]bool, 1)
+	for range 2 {
+		_ = tiers.Get(ctx, []cache.Key{key}, make([]cache.Entry, 1), found)
+	}
+	for _, t := range tiers.Tiers() {
+		fmt.Printf("%s: hits %d, misses %d\n", t.Name, t.Hits, t.Misses)
+	}
+	// Output:
+	// memory: hits 1, misses 1
+	// shared: hits 1, misses 0
 }

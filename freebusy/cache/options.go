@@ -187,8 +187,8 @@ func WithLimits(l freebusy.Limits) Option {
 	}
 }
 
-// WithStore replaces the in-memory tier with st, for example a shared tier
-// in front of which the caller keeps a Memory of its own. The Source does
+// WithStore replaces the in-memory tier with st: a Tiered store of a
+// Memory and a shared tier, say, or a shared tier alone. The Source does
 // not close st.
 func WithStore(st Store) Option {
 	return func(s *settings) {

@@ -24,12 +24,20 @@ type Stats struct {
 	// Errors counts backend failures: calls that failed as a whole, and
 	// attendees the backend answered with a failure.
 	Errors uint64
-	// StoreErrors counts failures of the Store, which never fail a query.
+	// StoreErrors counts failures of the Store, which never fail a query
+	// (with a Tiered store, failures of either tier).
 	StoreErrors uint64
+	// RemoteFills counts attendee windows this Source needed and another
+	// process fetched: it waited for their entries to land in a shared
+	// store (a Flighter) instead of calling its backend.
+	RemoteFills uint64
 	// Entries and Bytes are the size of the store, when it reports one
 	// (Sizer; the default Memory does).
 	Entries int
 	Bytes   int64
+	// Tiers are the counters of each tier of a Tiered store, front
+	// first; nil for a store of one tier.
+	Tiers []TierStats
 }
 
 // Kind says what an Event reports.
@@ -52,9 +60,12 @@ const (
 	// KindFailure: the backend answered an attendee with a failure; Reason
 	// is the failure's.
 	KindFailure
+	// KindStoreError: an operation of the Store failed (the query went on
+	// without it); Tier names the tier that failed, where known.
+	KindStoreError
 )
 
-var kindNames = [...]string{"", "hit", "miss", "stale", "fetch", "failure"}
+var kindNames = [...]string{"", "hit", "miss", "stale", "fetch", "failure", "store-error"}
 
 // String returns the kind's name ("hit").
 func (k Kind) String() string {
@@ -81,9 +92,15 @@ type Event struct {
 	// Background is set for a refresh no caller waited for (KindFetch,
 	// KindFailure).
 	Background bool
+	// Tier names the tier an answer came from (KindHit, KindStale): the
+	// farthest tier that held any of its entries, "memory" or "redis" for
+	// a Tiered store of a Memory and a Redis tier; the store's name for a
+	// store of one tier, "" when it has none. For KindStoreError, the tier
+	// that failed.
+	Tier string
 }
 
 // counters are the atomic counters behind Stats.
 type counters struct {
-	hits, misses, stale, calls, errors, storeErrors atomic.Uint64
+	hits, misses, stale, calls, errors, storeErrors, remote atomic.Uint64
 }

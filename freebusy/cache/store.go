@@ -95,7 +95,10 @@ type Item struct {
 // A tier that fails returns an error; the Source then acts as on a miss
 // (Get) or goes on without storing (Set, Delete), logs, and counts the
 // failure in Stats.StoreErrors: a query never fails because its cache did.
-// Implementations are safe for concurrent use.
+// A *TierError says that part of the store worked (a Get's results are
+// usable); an error matching ErrStoreDown says the store skipped the
+// operation because it knows it is down, and is logged at Debug level
+// only. Implementations are safe for concurrent use.
 type Store interface {
 	// Get looks up keys: for each i it sets found[i] and, when found,
 	// entries[i]. The three slices have the same length.
@@ -150,6 +153,10 @@ func NewMemory(maxBytes int64) (*Memory, error) {
 	}
 	return &Memory{c: c}, nil
 }
+
+// Name returns "memory", the name of the tier in Stats.Tiers and
+// Event.Tier.
+func (m *Memory) Name() string { return "memory" }
 
 // Get implements Store.
 func (m *Memory) Get(_ context.Context, keys []Key, entries []Entry, found []bool) error {
