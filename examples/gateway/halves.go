@@ -107,7 +107,18 @@ func (g *gateway) newCache(halfName, label string, src freebusy.Source) (freebus
 	if g.cfg.Cache.TTL > 0 {
 		opts = append(opts, cache.WithTTL(time.Duration(g.cfg.Cache.TTL)))
 	}
-	if g.cfg.Cache.MaxBytes > 0 {
+	switch {
+	case g.cfg.Cache.Redis != "":
+		maxBytes := g.cfg.Cache.MaxBytes
+		if maxBytes == 0 {
+			maxBytes = cache.DefaultMaxBytes
+		}
+		tiers, err := g.sharedTier(halfName+"-"+label, maxBytes)
+		if err != nil {
+			return nil, nil, err
+		}
+		opts = append(opts, cache.WithStore(tiers))
+	case g.cfg.Cache.MaxBytes > 0:
 		opts = append(opts, cache.WithMaxBytes(g.cfg.Cache.MaxBytes))
 	}
 	c, err := cache.New(src, opts...)
@@ -126,6 +137,13 @@ func (g *gateway) newCache(halfName, label string, src freebusy.Source) (freebus
 		{"cache_backend_calls_total", "Calls of the Source behind the cache.", func(s cache.Stats) float64 { return float64(s.BackendCalls) }},
 	} {
 		g.metrics.counter(f.name, f.help, labels, func() float64 { return f.get(c.Stats()) })
+	}
+	// Hits and misses per tier (memory; redis with a shared tier).
+	for i, tier := range c.Stats().Tiers {
+		tl := prometheus.Labels{"half": halfName, "cache": label, "tier": tier.Name}
+		g.metrics.counter("cache_tier_hits_total", "Cache lookups answered by a tier (memory, redis).", tl, func() float64 { return float64(c.Stats().Tiers[i].Hits) })
+		g.metrics.counter("cache_tier_misses_total", "Cache lookups a tier could not answer.", tl, func() float64 { return float64(c.Stats().Tiers[i].Misses) })
+		g.metrics.counter("cache_tier_errors_total", "Cache lookups a tier failed.", tl, func() float64 { return float64(c.Stats().Tiers[i].Errors) })
 	}
 	g.metrics.gauge("cache_bytes", "Bytes held by the cache.", labels, func() float64 { return float64(c.Stats().Bytes) })
 	g.metrics.gauge("cache_entries", "Entries held by the cache.", labels, func() float64 { return float64(c.Stats().Entries) })

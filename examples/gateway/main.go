@@ -100,6 +100,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "gateway:", err)
 		os.Exit(1)
 	}
+	quietRedis()
 	o := options{role: r, cfg: cfg, log: log, now: time.Now}
 	if set["http"] || cfg.HTTP.Listen == "" {
 		o.httpFlag = *httpAddr
