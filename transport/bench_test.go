@@ -271,12 +271,83 @@ func rpcLegClient(b *testing.B, n int, opts ...ClientOption) (*Client, freebusy.
 // 30 minutes carries (weekLoad).
 func BenchmarkRPCLeg100x7d(b *testing.B) {
 	c, q := rpcLegClient(b, 100)
+	benchRPCLeg(b, c, q)
+}
+
+// benchRPCLeg runs the calls of an RPC leg benchmark. Besides the CPU per
+// call it reports the retries per call, which must be zero: a call that
+// succeeds only on a fresh connection is not a fast call.
+func benchRPCLeg(b *testing.B, c *Client, q freebusy.Query) {
 	ctx := context.Background()
+	before := c.Stats()
 	b.ReportAllocs()
 	b.ResetTimer()
 	defer reportCPU(b, processCPU())
 	for b.Loop() {
 		if _, err := c.FreeBusy(ctx, q); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(c.Stats().Retries-before.Retries)/float64(b.N), "retries/op")
+}
+
+// BenchmarkRPCLeg100x7dJSON is BenchmarkRPCLeg100x7d with the compact
+// form switched off: the results travel in the JSON form, as they do to a
+// client or from a server that does not speak the compact form.
+func BenchmarkRPCLeg100x7dJSON(b *testing.B) {
+	c, q := rpcLegClient(b, 100, WithCompactSchedules(false))
+	benchRPCLeg(b, c, q)
+}
+
+// The codecs of the RPC leg alone, on the week load: the compact form's
+// appender and decoder, and the JSON form written by hand beside
+// encoding/json writing the same bytes.
+
+func BenchmarkCompactEncode100x7d(b *testing.B) {
+	_, ss := weekLoad(100)
+	buf, err := AppendCompactSchedules(nil, ss)
+	require.NoError(b, err)
+	b.SetBytes(int64(len(buf)))
+	b.ReportAllocs()
+	for b.Loop() {
+		buf, _ = AppendCompactSchedules(buf[:0], ss)
+	}
+}
+
+func BenchmarkCompactDecode100x7d(b *testing.B) {
+	_, ss := weekLoad(100)
+	data, err := AppendCompactSchedules(nil, ss)
+	require.NoError(b, err)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := decodeCompactSchedules(data, len(ss)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkJSONFormEncode100x7d(b *testing.B) {
+	_, ss := weekLoad(100)
+	buf, err := appendJSONResult(nil, ss)
+	require.NoError(b, err)
+	b.SetBytes(int64(len(buf)))
+	b.ReportAllocs()
+	for b.Loop() {
+		buf, _ = appendJSONResult(buf[:0], ss)
+	}
+}
+
+func BenchmarkJSONFormEncodingJSON100x7d(b *testing.B) {
+	_, ss := weekLoad(100)
+	e := getEncoder()
+	defer putEncoder(e)
+	require.NoError(b, e.value(freeBusyResult{Schedules: ss}))
+	b.SetBytes(int64(len(e.buf)))
+	b.ReportAllocs()
+	for b.Loop() {
+		e.buf = e.buf[:0]
+		if err := e.value(freeBusyResult{Schedules: ss}); err != nil {
 			b.Fatal(err)
 		}
 	}

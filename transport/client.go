@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -136,10 +137,13 @@ func (c *Client) Call(ctx context.Context, q freebusy.Query, opts ...CallOption)
 	c.calls.Add(1)
 	c.inFlight.Add(1)
 	defer c.inFlight.Add(-1)
-	var res freeBusyResult
+	res := freeBusyResult{expect: len(q.Attendees)}
 	if err := c.do(ctx, methodFreeBusy, freeBusyParamsOf(ctx, q), &res, co); err != nil {
 		c.callFailures.Add(1)
 		return nil, err
+	}
+	if !res.compact {
+		toUTC(res.Schedules)
 	}
 	if err := freebusy.CheckResult(q, res.Schedules); err != nil {
 		c.callFailures.Add(1)
@@ -852,6 +856,9 @@ func (c *Client) connect(addr string, timeout time.Duration) (*clientConn, error
 }
 
 // hello runs the calbridge.hello exchange (id 0) under ctx's deadline.
+// With the compact form on, the client offers it; a server that predates
+// the offer refuses the unknown member with CodeInvalidParams, and the
+// client says hello again, on the same connection, without it.
 func (c *Client) hello(ctx context.Context, nc net.Conn, r io.Reader) (*bufio.Reader, helloResult, error) {
 	var hr helloResult
 	dl, _ := ctx.Deadline()
@@ -861,36 +868,24 @@ func (c *Client) hello(ctx context.Context, nc net.Conn, r io.Reader) (*bufio.Re
 	stop := context.AfterFunc(ctx, func() { _ = nc.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
 
-	e := getEncoder()
-	err := e.request(0, methodHello, helloParams{Version: ProtocolVersion, Token: c.o.token, Client: "calbridge-go"})
-	if err == nil {
-		_, err = nc.Write(e.buf.Bytes())
-	}
-	putEncoder(e)
-	if err != nil {
-		return nil, hr, ctxOr(ctx, err)
-	}
 	br := bufio.NewReaderSize(r, 32<<10)
-	var scratch []byte
-	line, err := readLine(br, c.o.maxMessageBytes, &scratch)
+	var forms []string
+	if c.o.compact {
+		forms = []string{CompactForm}
+	}
+	hr, err := c.helloExchange(ctx, nc, br, forms)
+	if re, ok := err.(*RemoteError); ok && re.Code == CodeInvalidParams && forms != nil {
+		forms = nil
+		hr, err = c.helloExchange(ctx, nc, br, forms)
+	}
 	if err != nil {
-		return nil, hr, ctxOr(ctx, err)
-	}
-	var resp wireResponse
-	if err := json.Unmarshal(line, &resp); err != nil {
-		return nil, hr, fmt.Errorf("%w: hello reply: %v", ErrProtocol, err)
-	}
-	if resp.Error != nil {
-		return nil, hr, newRemoteError(resp.Error)
-	}
-	if id, ok := parseID(resp.ID); !ok || id != 0 {
-		return nil, hr, fmt.Errorf("%w: hello reply with id %s", ErrProtocol, resp.ID)
-	}
-	if err := json.Unmarshal(resp.Result, &hr); err != nil {
-		return nil, hr, fmt.Errorf("%w: hello result: %v", ErrProtocol, err)
+		return nil, hr, err
 	}
 	if hr.Version != ProtocolVersion {
 		return nil, hr, fmt.Errorf("%w: server chose version %d, client speaks %d", ErrVersionMismatch, hr.Version, ProtocolVersion)
+	}
+	if hr.Form != "" && !slices.Contains(forms, hr.Form) {
+		return nil, hr, fmt.Errorf("%w: server chose result form %q, which the client did not offer", ErrProtocol, hr.Form)
 	}
 	if !stop() {
 		return nil, hr, ctxOr(ctx, context.Canceled)
@@ -899,6 +894,40 @@ func (c *Client) hello(ctx context.Context, nc net.Conn, r io.Reader) (*bufio.Re
 		return nil, hr, err
 	}
 	return br, hr, nil
+}
+
+// helloExchange sends one calbridge.hello offering forms and reads its
+// reply.
+func (c *Client) helloExchange(ctx context.Context, nc net.Conn, br *bufio.Reader, forms []string) (helloResult, error) {
+	var hr helloResult
+	e := getEncoder()
+	err := e.request(0, methodHello, helloParams{Version: ProtocolVersion, Token: c.o.token, Client: "calbridge-go", Forms: forms})
+	if err == nil {
+		_, err = nc.Write(e.buf)
+	}
+	putEncoder(e)
+	if err != nil {
+		return hr, ctxOr(ctx, err)
+	}
+	var scratch []byte
+	line, err := readLine(br, c.o.maxMessageBytes, &scratch)
+	if err != nil {
+		return hr, ctxOr(ctx, err)
+	}
+	var resp wireResponse
+	if err := json.Unmarshal(line, &resp); err != nil {
+		return hr, fmt.Errorf("%w: hello reply: %v", ErrProtocol, err)
+	}
+	if resp.Error != nil {
+		return hr, newRemoteError(resp.Error)
+	}
+	if id, ok := parseID(resp.ID); !ok || id != 0 {
+		return hr, fmt.Errorf("%w: hello reply with id %s", ErrProtocol, resp.ID)
+	}
+	if err := json.Unmarshal(resp.Result, &hr); err != nil {
+		return hr, fmt.Errorf("%w: hello result: %v", ErrProtocol, err)
+	}
+	return hr, nil
 }
 
 // ctxOr prefers ctx's error, which says why an I/O call was interrupted.

@@ -51,8 +51,11 @@ type clientConn struct {
 // pendingCall is one request awaiting its reply. The reader (or fail, or
 // the monitor) fills exactly one of result, rerr and err, then sends on ch.
 type pendingCall struct {
-	ch       chan struct{}
-	line     []byte // the reply line, copied into a buffer kept across uses
+	ch   chan struct{}
+	line []byte // the reply line, copied into a buffer kept across uses
+	// long holds a long reply line: the reader's buffer, handed over
+	// rather than copied; line is then a part of it.
+	long     *[]byte
 	rerr     *RemoteError
 	err      error
 	deadline int64 // monotonic expiry for calls without a context deadline; 0 none
@@ -71,11 +74,35 @@ func (c *Client) getPending() *pendingCall {
 // putPending recycles pc; only call it once pc's reply has been received,
 // when nothing else refers to it.
 func (c *Client) putPending(pc *pendingCall) {
+	if pc.long != nil {
+		putLineBuffer(pc.long)
+		pc.line = nil
+	}
 	if cap(pc.line) > 64<<10 { // do not pin huge buffers
 		pc.line = nil
 	}
 	*pc = pendingCall{ch: pc.ch, line: pc.line[:0]}
 	c.pendingPool.Put(pc)
+}
+
+// lineBuffers recycles the buffers long reply lines are read into: a
+// week of 100 calendars is a line of half a megabyte or more, which the
+// reader hands to its caller and the caller gives back once decoded.
+var lineBuffers sync.Pool // *[]byte
+
+func getLineBuffer() *[]byte {
+	if b, ok := lineBuffers.Get().(*[]byte); ok {
+		return b
+	}
+	return new([]byte)
+}
+
+func putLineBuffer(b *[]byte) {
+	if cap(*b) > maxPooledBuffer {
+		return
+	}
+	*b = (*b)[:0]
+	lineBuffers.Put(b)
 }
 
 func newClientConn(c *Client, nc net.Conn, br *bufio.Reader, live *liveReader, addr string, maxReq int) *clientConn {
@@ -196,8 +223,8 @@ func (cc *clientConn) roundTrip(ctx context.Context, method string, params, resu
 		putEncoder(e)
 		return &freebusy.Error{Reason: freebusy.ReasonInvalid, Message: "transport: cannot encode request: " + err.Error(), Cause: err}
 	}
-	if e.buf.Len() > cc.maxReq {
-		n := e.buf.Len()
+	if len(e.buf) > cc.maxReq {
+		n := len(e.buf)
 		putEncoder(e)
 		return &freebusy.Error{Reason: freebusy.ReasonInvalid, Message: fmt.Sprintf("transport: request of %d bytes exceeds the server's limit of %d", n, cc.maxReq), Cause: ErrMessageTooLarge}
 	}
@@ -213,7 +240,7 @@ func (cc *clientConn) roundTrip(ctx context.Context, method string, params, resu
 	cc.pending[id] = pc
 	cc.mu.Unlock()
 
-	n, werr := cc.write(ctx, e.buf.Bytes())
+	n, werr := cc.write(ctx, e.buf)
 	putEncoder(e)
 	if werr == errWriteWaitEnded {
 		// The call's context ended while it waited for its turn to write:
@@ -260,6 +287,18 @@ func (cc *clientConn) roundTrip(ctx context.Context, method string, params, resu
 	}
 	if pc.rerr != nil {
 		return pc.rerr
+	}
+	if cr, ok := result.(compactReader); ok {
+		if raw, ok := compactResultOf(pc.line); ok {
+			if err := cr.readCompact(raw); err != nil {
+				// As for a reply that is not JSON: the peer cannot be
+				// trusted with more calls.
+				ce := &CallError{Op: "read", Addr: cc.addr, MaySent: true, Err: err}
+				cc.fail(ce)
+				return ce
+			}
+			return nil
+		}
 	}
 	if result == nil {
 		result = &struct{}{}
@@ -313,9 +352,9 @@ func (cc *clientConn) write(ctx context.Context, b []byte) (int, error) {
 // readLoop is the connection's only reader.
 func (cc *clientConn) readLoop() {
 	defer cc.wg.Done()
-	var scratch []byte
+	scratch := getLineBuffer()
 	for {
-		line, err := readLine(cc.br, cc.c.o.maxMessageBytes, &scratch)
+		line, err := readLine(cc.br, cc.c.o.maxMessageBytes, scratch)
 		if err != nil {
 			if err == errLineTooLong {
 				err = fmt.Errorf("%w: response over %d bytes", ErrMessageTooLarge, cc.c.o.maxMessageBytes)
@@ -359,7 +398,14 @@ func (cc *clientConn) readLoop() {
 			continue // a reply to a call that gave up, or to a heartbeat
 		}
 		pc.rerr = rerr
-		pc.line = append(pc.line[:0], line...)
+		if len(line) > 0 && len(*scratch) > 0 && &line[0] == &(*scratch)[0] {
+			// A long line, read into scratch: hand it over instead of
+			// copying it, and read the next long one into another.
+			pc.line, pc.long = line, scratch
+			scratch = getLineBuffer()
+		} else {
+			pc.line = append(pc.line[:0], line...)
+		}
 		pc.ch <- struct{}{}
 	}
 }
@@ -501,7 +547,7 @@ func (cc *clientConn) ping(timeout time.Duration) (bool, error) {
 	if err := cc.nc.SetWriteDeadline(time.Now().Add(min(timeout, cc.c.o.writeTimeout))); err != nil {
 		return false, err
 	}
-	_, err := cc.nc.Write(e.buf.Bytes())
+	_, err := cc.nc.Write(e.buf)
 	return true, err
 }
 

@@ -22,6 +22,22 @@
 // Package transport/transporttest injects network faults for testing
 // transports, these two and any other.
 //
+// # Result forms
+//
+// Free/busy answers are most of what crosses the link: a week of 100
+// calendars is over a megabyte of JSON. A Client and a Server agree in
+// their handshake to carry them in the compact form (PROTOCOL.md "Compact
+// schedules"): still one JSON value, but with instants as seconds from a
+// base, statuses as digits and intervals as counted runs of numbers,
+// written by hand-made appenders and read in one pass, with one
+// allocation per slice instead of several per interval. Peers that do not
+// offer it, stock JSON-RPC clients and calbridge versions before it, get
+// and send the JSON form as before, and WithCompactSchedules(false) keeps
+// a link in the JSON form. The Server writes the JSON form by hand too,
+// byte for byte as encoding/json wrote it. AppendCompactSchedules and
+// DecodeCompactSchedules are the codec itself, for transports of other
+// kinds.
+//
 // # Options
 //
 // Each constructor has its own option type, so that an option that does not

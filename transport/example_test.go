@@ -130,3 +130,75 @@ func ExampleNewClient_invalidOption() {
 	// true
 	// true
 }
+
+// The compact form is a codec of its own too: a transport other than the
+// RPC link (a message queue, say) can carry schedules in it.
+func ExampleAppendCompactSchedules() {
+	ss := []freebusy.Schedule{{
+		Attendee: "alice@example.com", Start: day, End: day.Add(24 * time.Hour),
+		Intervals: []freebusy.Interval{{Start: day.Add(9 * time.Hour), End: day.Add(10 * time.Hour), Status: freebusy.Busy}},
+	}}
+	b, err := transport.AppendCompactSchedules(nil, ss)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(string(b))
+
+	back, err := transport.DecodeCompactSchedules(b)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(back[0].Intervals[0])
+	// Output:
+	// {"form":"compact1","base":1772409600,"schedules":[{"attendee":"alice@example.com","start":0,"end":86400,"intervals":[1,32400,36000,3]}]}
+	// 2026-03-02T09:00:00Z/2026-03-02T10:00:00Z busy
+}
+
+// A decoder is a decoder: bad input is a *CompactError, never a panic.
+func ExampleDecodeCompactSchedules() {
+	_, err := transport.DecodeCompactSchedules([]byte(`{"form":"compact1","base":0,"schedules":[{"intervals":[5,0,60,3]}]}`))
+	var ce *transport.CompactError
+	fmt.Println(errors.As(err, &ce), errors.Is(err, transport.ErrProtocol))
+	fmt.Println(err)
+	// Output:
+	// true true
+	// transport: invalid compact schedules at offset 56: item count out of range
+}
+
+// WithCompactSchedules(false) on either half keeps the link in the JSON
+// form; the answers are the same.
+func ExampleWithCompactSchedules() {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	srv, err := transport.NewServer(calendar)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); _ = srv.Serve(l) }()
+	defer func() { _ = srv.Close(); <-done }()
+
+	for _, on := range []bool{true, false} {
+		c, err := transport.NewClient([]string{l.Addr().String()}, transport.WithCompactSchedules(on))
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		ss, err := c.FreeBusy(context.Background(), freebusy.Query{Attendees: []string{"alice@example.com"}, Start: day, End: day.Add(24 * time.Hour)})
+		_ = c.Close()
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Println(on, ss[0].Intervals)
+	}
+	// Output:
+	// true [2026-03-02T09:00:00Z/2026-03-02T10:00:00Z busy]
+	// false [2026-03-02T09:00:00Z/2026-03-02T10:00:00Z busy]
+}

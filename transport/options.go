@@ -50,6 +50,7 @@ type clientOptions struct {
 	maxWaiting         int
 	eagerInterval      time.Duration
 	maxMessageBytes    int
+	compact            bool
 	onState            func(StateChange)
 	rand               func() float64
 	now                func() time.Time
@@ -71,6 +72,7 @@ func defaultClientOptions() clientOptions {
 		maxWaiting:         DefaultMaxWaiting,
 		eagerInterval:      DefaultEagerRetryInterval,
 		maxMessageBytes:    DefaultMaxMessageBytes,
+		compact:            true,
 		rand:               rand.Float64,
 		now:                time.Now,
 	}
@@ -129,6 +131,23 @@ func WithToken(token string) Option {
 	return sharedOption{
 		client: func(o *clientOptions) { o.token = token },
 		server: func(o *serverOptions) { o.token = token },
+	}
+}
+
+// WithCompactSchedules says whether calbridge.freebusy results may travel
+// in the compact form (PROTOCOL.md "Compact schedules"), which costs a
+// fraction of the JSON form to write and to read. It is on by default on
+// both halves, and a connection uses it only when both have it on: a
+// Client offers it in its calbridge.hello, and a Server accepts the offer.
+// A Client also talks to servers that predate the form (it says hello
+// again without the offer when one refuses it), and a Server answers
+// clients that do not offer it, stock JSON-RPC clients among them, in the
+// JSON form. Turn it off on either half to force the JSON form, for
+// example to read the traffic by eye.
+func WithCompactSchedules(on bool) Option {
+	return sharedOption{
+		client: func(o *clientOptions) { o.compact = on },
+		server: func(o *serverOptions) { o.compact = on },
 	}
 }
 

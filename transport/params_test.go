@@ -52,7 +52,7 @@ func TestDecodeParams(t *testing.T) {
 // (a new Query field must be documented there too, and then added here).
 func TestJSONMembers(t *testing.T) {
 	assert.ElementsMatch(t, []string{"attendees", "start", "end", "granularityMinutes", "detail"}, queryMembers(), "update PROTOCOL.md calbridge.freebusy params")
-	assert.ElementsMatch(t, []string{"version", "token", "client"}, helloMembers())
+	assert.ElementsMatch(t, []string{"version", "token", "client", "forms"}, helloMembers(), "update PROTOCOL.md calbridge.hello params")
 	type tagged struct {
 		A int `json:"a,omitempty"`
 		B int `json:"-"`

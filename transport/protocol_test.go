@@ -2,6 +2,7 @@ package transport
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"io"
 	"net"
@@ -111,4 +112,49 @@ func errorCode(resp map[string]any) int {
 	}
 	c, _ := e["code"].(float64)
 	return int(c)
+}
+
+// docJSONBlocks returns the ```json blocks of PROTOCOL.md's section named
+// title, in order.
+func docJSONBlocks(t *testing.T, title string) []string {
+	t.Helper()
+	b, err := os.ReadFile("PROTOCOL.md")
+	require.NoError(t, err)
+	_, section, ok := strings.Cut(string(b), "\n## "+title+"\n")
+	require.Truef(t, ok, "PROTOCOL.md lost its section %q", title)
+	section, _, _ = strings.Cut(section, "\n## ")
+	var out []string
+	for {
+		var block string
+		if _, section, ok = strings.Cut(section, "\n```json\n"); !ok {
+			return out
+		}
+		block, section, _ = strings.Cut(section, "\n```\n")
+		out = append(out, block)
+	}
+}
+
+// TestProtocolDocCompactExample: the worked example of PROTOCOL.md
+// "Compact schedules" is right: its JSON form and its compact form read
+// back as the same schedules, and the server writes the compact one, byte
+// for byte (the document adds line breaks), from those schedules.
+func TestProtocolDocCompactExample(t *testing.T) {
+	blocks := docJSONBlocks(t, "Compact schedules")
+	require.Len(t, blocks, 2, "the JSON form, then the compact form")
+	var res freeBusyResult
+	require.NoError(t, json.Unmarshal([]byte(blocks[0]), &res))
+	toUTC(res.Schedules)
+	require.Len(t, res.Schedules, 2)
+	require.NotNil(t, res.Schedules[0].WorkingHours, "the example has every member")
+	require.NotEmpty(t, res.Schedules[0].Events)
+
+	var compact bytes.Buffer
+	require.NoError(t, json.Compact(&compact, []byte(blocks[1])))
+	got, err := DecodeCompactSchedules(compact.Bytes())
+	require.NoError(t, err)
+	assert.Equal(t, res.Schedules, got)
+
+	written, err := AppendCompactSchedules(nil, res.Schedules)
+	require.NoError(t, err)
+	assert.Equal(t, compact.String(), string(written))
 }

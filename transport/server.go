@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -274,6 +275,10 @@ type serverConn struct {
 	closeOnce sync.Once
 	helloDone bool      // only the reader goroutine touches it
 	helloBy   time.Time // the handshake deadline
+	// compact is set by the hello when the connection's results travel in
+	// the compact form. The reader goroutine sets it before it starts any
+	// call's goroutine, which only reads it.
+	compact bool
 }
 
 func (sc *serverConn) close() {
@@ -451,9 +456,9 @@ func (sc *serverConn) dispatch(req *wireRequest, out chan<- []byte, helloHere bo
 			case out != nil && notification:
 				out <- nil
 			case out != nil:
-				out <- bytes.Clone(e.buf.Bytes())
+				out <- bytes.Clone(e.buf)
 			case !notification:
-				sc.writeLine(e.buf.Bytes())
+				sc.writeLine(e.buf)
 			}
 			putEncoder(e)
 			sc.inFlight.Add(-1)
@@ -495,7 +500,12 @@ func (sc *serverConn) hello(req *wireRequest) (resp []byte, keep bool) {
 	}
 	sc.helloDone = true
 	s.said(sc)
-	return sc.resultLine(req.ID, helloResult{Version: ProtocolVersion, Server: s.o.name, MaxMessageBytes: s.o.maxMessageBytes}), true
+	hr := helloResult{Version: ProtocolVersion, Server: s.o.name, MaxMessageBytes: s.o.maxMessageBytes}
+	if s.o.compact && slices.Contains(p.Forms, CompactForm) {
+		sc.compact = true
+		hr.Form = CompactForm
+	}
+	return sc.resultLine(req.ID, hr), true
 }
 
 func (sc *serverConn) invalidRequest(id json.RawMessage, why string) []byte {
@@ -593,9 +603,14 @@ func (sc *serverConn) freeBusy(e *encoder, id json.RawMessage, q freebusy.Query,
 		_ = e.error(id, errorObject(err))
 		return
 	}
-	if err := e.result(id, freeBusyResult{Schedules: out}); err != nil {
+	if sc.compact {
+		err = e.compactResult(id, out)
+	} else {
+		err = e.jsonResult(id, out)
+	}
+	if err != nil {
 		s.o.log.Error("transport: cannot encode result", zap.Error(err))
-		e.buf.Reset()
+		e.buf = e.buf[:0]
 		_ = e.error(id, &wireError{Code: CodeInternalError, Message: "cannot encode result: " + err.Error(), Data: reasonData(freebusy.ReasonInternal, 0)})
 	}
 }
@@ -632,17 +647,17 @@ func (sc *serverConn) resultLine(id json.RawMessage, v any) []byte {
 	e := getEncoder()
 	defer putEncoder(e)
 	if err := e.result(id, v); err != nil {
-		e.buf.Reset()
+		e.buf = e.buf[:0]
 		_ = e.error(id, &wireError{Code: CodeInternalError, Message: "cannot encode result: " + err.Error(), Data: reasonData(freebusy.ReasonInternal, 0)})
 	}
-	return bytes.Clone(e.buf.Bytes())
+	return bytes.Clone(e.buf)
 }
 
 func (sc *serverConn) errorLine(id json.RawMessage, we *wireError) []byte {
 	e := getEncoder()
 	defer putEncoder(e)
 	_ = e.error(id, we)
-	return bytes.Clone(e.buf.Bytes())
+	return bytes.Clone(e.buf)
 }
 
 func (sc *serverConn) writeError(id json.RawMessage, we *wireError) {

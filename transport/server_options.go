@@ -34,6 +34,7 @@ type serverOptions struct {
 	maxConns         int
 	authEvery        time.Duration
 	authBurst        int
+	compact          bool
 }
 
 // WithServerMaxMessageBytes bounds a request line (default 1 MiB). A
@@ -132,6 +133,7 @@ func defaultServerOptions() serverOptions {
 		maxConns:         DefaultServerMaxConns,
 		authEvery:        DefaultServerAuthFailureEvery,
 		authBurst:        DefaultServerAuthFailureBurst,
+		compact:          true,
 	}
 }
 

@@ -2,7 +2,6 @@ package transport
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -122,6 +121,11 @@ type helloParams struct {
 	Token string `json:"token,omitempty"`
 	// Client names the client software, for the server's logs.
 	Client string `json:"client,omitempty"`
+	// Forms are the forms of calbridge.freebusy results the client reads
+	// besides the JSON form (PROTOCOL.md "Compact schedules"). A server
+	// older than them refuses the member with CodeInvalidParams, and the
+	// client then says hello again without it.
+	Forms []string `json:"forms,omitempty"`
 }
 
 // helloResult is the result of calbridge.hello.
@@ -132,12 +136,81 @@ type helloResult struct {
 	Server string `json:"server"`
 	// MaxMessageBytes is the largest request line the server accepts.
 	MaxMessageBytes int `json:"maxMessageBytes"`
+	// Form is the form, one of those the client offered, in which the
+	// server writes calbridge.freebusy results on this connection; empty
+	// for the JSON form.
+	Form string `json:"form,omitempty"`
 }
 
 // freeBusyResult is the result of calbridge.freebusy: one schedule per
-// attendee, in query order, in freebusy.Schedule's JSON form.
+// attendee, in query order, in freebusy.Schedule's JSON form or in the
+// compact form.
 type freeBusyResult struct {
 	Schedules []freebusy.Schedule `json:"schedules"`
+	// expect is the number of schedules the query asked for: the size the
+	// compact decoder allocates at once.
+	expect int
+	// compact is set when the result came in the compact form, whose
+	// instants are already in UTC.
+	compact bool
+}
+
+// readCompact decodes a result in the compact form.
+func (r *freeBusyResult) readCompact(raw []byte) error {
+	ss, err := decodeCompactSchedules(raw, r.expect)
+	if err != nil {
+		return err
+	}
+	r.Schedules, r.compact = ss, true
+	return nil
+}
+
+// toUTC converts every instant of ss to UTC in place: a result in the
+// JSON form keeps the offsets its server wrote, and a caller gets the same
+// schedules whichever form its server speaks.
+func toUTC(ss []freebusy.Schedule) {
+	for i := range ss {
+		s := &ss[i]
+		s.Start, s.End, s.AsOf = s.Start.UTC(), s.End.UTC(), s.AsOf.UTC()
+		for k := range s.Intervals {
+			iv := &s.Intervals[k]
+			iv.Start, iv.End = iv.Start.UTC(), iv.End.UTC()
+		}
+		for k := range s.Events {
+			ev := &s.Events[k]
+			ev.Start, ev.End = ev.Start.UTC(), ev.End.UTC()
+		}
+	}
+}
+
+// compactReader is a result that reads the compact form: roundTrip hands
+// it the raw result when the reply carries one.
+type compactReader interface {
+	readCompact(raw []byte) error
+}
+
+// compactResultOf returns the raw result of a reply line in the shape
+// this package's server writes, {"jsonrpc":"2.0","id":N,"result":R}, when
+// R is in the compact form. Other replies take the full decode.
+func compactResultOf(line []byte) ([]byte, bool) {
+	if len(line) <= len(responsePrefix) || string(line[:len(responsePrefix)]) != responsePrefix {
+		return nil, false
+	}
+	rest := line[len(responsePrefix):]
+	end := 0
+	for end < len(rest) && end <= 20 && rest[end] >= '0' && rest[end] <= '9' {
+		end++
+	}
+	rest = rest[end:]
+	const result = `,"result":`
+	if end == 0 || len(rest) < len(result)+len(compactPrefix)+1 || string(rest[:len(result)]) != result {
+		return nil, false
+	}
+	raw := rest[len(result) : len(rest)-1]
+	if string(raw[:len(compactPrefix)]) != compactPrefix || rest[len(rest)-1] != '}' {
+		return nil, false
+	}
+	return raw, true
 }
 
 // ErrorData is the data member of every error object this server sends
@@ -204,27 +277,41 @@ type wireResponse struct {
 }
 
 // encoder is a reusable buffer with a JSON encoder bound to it, so that a
-// message costs one encoding pass and no intermediate copies.
+// message costs one encoding pass and no intermediate copies. The buffer
+// is a plain slice, so that hand-written appenders (the compact form)
+// append to it in place.
 type encoder struct {
-	buf bytes.Buffer
+	buf []byte
 	enc *json.Encoder
+}
+
+// Write appends p: the JSON encoder writes through it.
+func (e *encoder) Write(p []byte) (int, error) {
+	e.buf = append(e.buf, p...)
+	return len(p), nil
 }
 
 var encoderPool = sync.Pool{New: func() any {
 	e := new(encoder)
-	e.enc = json.NewEncoder(&e.buf)
+	e.enc = json.NewEncoder(e)
 	e.enc.SetEscapeHTML(false)
 	return e
 }}
 
 func getEncoder() *encoder {
 	e := encoderPool.Get().(*encoder)
-	e.buf.Reset()
+	e.buf = e.buf[:0]
 	return e
 }
 
+// maxPooledBuffer bounds the buffers kept for reuse. A week of 100
+// calendars is about 1.2 MB in the JSON form and half that in the compact
+// form; buffers for larger answers are left to the garbage collector, so
+// that one huge answer does not stay pinned.
+const maxPooledBuffer = 4 << 20
+
 func putEncoder(e *encoder) {
-	if e.buf.Cap() > 1<<20 { // do not pin huge buffers
+	if cap(e.buf) > maxPooledBuffer {
 		return
 	}
 	encoderPool.Put(e)
@@ -235,37 +322,64 @@ func (e *encoder) value(v any) error {
 	if err := e.enc.Encode(v); err != nil {
 		return err
 	}
-	e.buf.Truncate(e.buf.Len() - 1)
+	e.buf = e.buf[:len(e.buf)-1]
 	return nil
 }
 
 // request writes a request line: {"jsonrpc":"2.0","id":N,"method":M[,"params":P]}\n.
 func (e *encoder) request(id uint64, method string, params any) error {
-	e.buf.WriteString(`{"jsonrpc":"2.0","id":`)
-	var num [20]byte
-	e.buf.Write(strconv.AppendUint(num[:0], id, 10))
-	e.buf.WriteString(`,"method":"`)
-	e.buf.WriteString(method) // method names are constants without escapes
-	e.buf.WriteByte('"')
+	e.buf = append(e.buf, `{"jsonrpc":"2.0","id":`...)
+	e.buf = strconv.AppendUint(e.buf, id, 10)
+	e.buf = append(e.buf, `,"method":"`...)
+	e.buf = append(e.buf, method...) // method names are constants without escapes
+	e.buf = append(e.buf, '"')
 	if params != nil {
-		e.buf.WriteString(`,"params":`)
+		e.buf = append(e.buf, `,"params":`...)
 		if err := e.value(params); err != nil {
 			return err
 		}
 	}
-	e.buf.WriteString("}\n")
+	e.buf = append(e.buf, "}\n"...)
 	return nil
 }
 
 // result writes a success response line echoing the raw request id.
 func (e *encoder) result(id json.RawMessage, result any) error {
-	e.buf.WriteString(`{"jsonrpc":"2.0","id":`)
-	e.buf.Write(id)
-	e.buf.WriteString(`,"result":`)
+	e.buf = append(e.buf, `{"jsonrpc":"2.0","id":`...)
+	e.buf = append(e.buf, id...)
+	e.buf = append(e.buf, `,"result":`...)
 	if err := e.value(result); err != nil {
 		return err
 	}
-	e.buf.WriteString("}\n")
+	e.buf = append(e.buf, "}\n"...)
+	return nil
+}
+
+// jsonResult writes calbridge.freebusy's success response line with the
+// schedules in the JSON form: the bytes result writes, written by hand.
+func (e *encoder) jsonResult(id json.RawMessage, ss []freebusy.Schedule) error {
+	e.buf = append(e.buf, `{"jsonrpc":"2.0","id":`...)
+	e.buf = append(e.buf, id...)
+	e.buf = append(e.buf, `,"result":`...)
+	var err error
+	if e.buf, err = appendJSONResult(e.buf, ss); err != nil {
+		return err
+	}
+	e.buf = append(e.buf, "}\n"...)
+	return nil
+}
+
+// compactResult writes calbridge.freebusy's success response line with
+// the schedules in the compact form.
+func (e *encoder) compactResult(id json.RawMessage, ss []freebusy.Schedule) error {
+	e.buf = append(e.buf, `{"jsonrpc":"2.0","id":`...)
+	e.buf = append(e.buf, id...)
+	e.buf = append(e.buf, `,"result":`...)
+	var err error
+	if e.buf, err = AppendCompactSchedules(e.buf, ss); err != nil {
+		return err
+	}
+	e.buf = append(e.buf, "}\n"...)
 	return nil
 }
 
@@ -275,13 +389,13 @@ func (e *encoder) error(id json.RawMessage, we *wireError) error {
 	if len(id) == 0 {
 		id = nullID
 	}
-	e.buf.WriteString(`{"jsonrpc":"2.0","id":`)
-	e.buf.Write(id)
-	e.buf.WriteString(`,"error":`)
+	e.buf = append(e.buf, `{"jsonrpc":"2.0","id":`...)
+	e.buf = append(e.buf, id...)
+	e.buf = append(e.buf, `,"error":`...)
 	if err := e.value(we); err != nil {
 		return err
 	}
-	e.buf.WriteString("}\n")
+	e.buf = append(e.buf, "}\n"...)
 	return nil
 }
 

@@ -1,0 +1,927 @@
+package transport
+
+import (
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/calbridge/calbridge/freebusy"
+)
+
+// The decoder of the compact form: one pass over the bytes, no
+// reflection, one allocation per slice and one per schedule's strings.
+
+// DecodeCompactSchedules decodes a compact result written by
+// AppendCompactSchedules: the bytes of one JSON value, without
+// surrounding space. Bad input gets a *CompactError, never a panic; the
+// decoder allocates in proportion to its input (counts are checked
+// against the bytes left before anything is allocated), skips members it
+// does not know at most 64 levels deep, and each schedule's slices are
+// allocated once, at their final length. The strings of one schedule
+// share one allocation.
+func DecodeCompactSchedules(data []byte) ([]freebusy.Schedule, error) {
+	return decodeCompactSchedules(data, 0)
+}
+
+// decodeCompactSchedules is DecodeCompactSchedules with the number of
+// schedules expected (the query's attendees), so that the result is
+// allocated once.
+func decodeCompactSchedules(data []byte, expect int) ([]freebusy.Schedule, error) {
+	d := compactDecoderPool.Get().(*compactDecoder)
+	d.data, d.pos = data, 0
+	out, err := d.result(expect)
+	d.data = nil
+	clear(d.fixes[:cap(d.fixes)]) // drop pointers into the result
+	d.fixes = d.fixes[:0]
+	if cap(d.arena) <= 1<<20 && cap(d.scratch) <= 1<<20 {
+		compactDecoderPool.Put(d)
+	}
+	return out, err
+}
+
+var compactDecoderPool = sync.Pool{New: func() any { return new(compactDecoder) }}
+
+// compactDecoder reads one compact result. The strings of a schedule are
+// gathered in arena and become one string when the schedule is complete;
+// fixes say which field gets which part of it.
+type compactDecoder struct {
+	data    []byte
+	pos     int
+	base    int64
+	arena   []byte
+	fixes   []stringFix
+	periods []compactPeriod
+	scratch []byte
+}
+
+// stringFix is a string field waiting for its schedule's strings:
+// arena[off:end] goes to *dst.
+type stringFix struct {
+	dst      *string
+	off, end int
+}
+
+// compactPeriod is a working period being read: its days are in the
+// decoder's scratch from dayOff.
+type compactPeriod struct {
+	dayOff, dayEnd int
+	start, end     int64
+}
+
+// maxSkipDepth bounds the nesting of the unknown members the decoder
+// skips; nothing the protocol defines nests deeper than four.
+const maxSkipDepth = 64
+
+func (d *compactDecoder) fail(detail string) error {
+	return &CompactError{Offset: d.pos, Detail: detail}
+}
+
+func (d *compactDecoder) failErr(detail string, err error) error {
+	return &CompactError{Offset: d.pos, Detail: detail, Err: err}
+}
+
+// lit consumes s or fails.
+func (d *compactDecoder) lit(s string) error {
+	if len(d.data)-d.pos < len(s) || string(d.data[d.pos:d.pos+len(s)]) != s {
+		return d.fail("want " + strconv.Quote(s))
+	}
+	d.pos += len(s)
+	return nil
+}
+
+// char consumes the byte c or fails.
+func (d *compactDecoder) char(c byte) error {
+	if d.pos < len(d.data) && d.data[d.pos] == c {
+		d.pos++
+		return nil
+	}
+	return d.want(c)
+}
+
+// want reports a missing byte; apart from char, so that char inlines.
+func (d *compactDecoder) want(c byte) error {
+	return d.fail("want " + strconv.QuoteRune(rune(c)))
+}
+
+// peek returns the next byte, or 0 at the end.
+func (d *compactDecoder) peek() byte {
+	if d.pos < len(d.data) {
+		return d.data[d.pos]
+	}
+	return 0
+}
+
+// next consumes ',' (true) or close (false) or fails.
+func (d *compactDecoder) next(close byte) (bool, error) {
+	switch d.peek() {
+	case ',':
+		d.pos++
+		return true, nil
+	case close:
+		d.pos++
+		return false, nil
+	}
+	return false, d.fail("want ',' or " + strconv.QuoteRune(rune(close)))
+}
+
+// result reads the whole input: the result object.
+func (d *compactDecoder) result(expect int) ([]freebusy.Schedule, error) {
+	if err := d.lit(`{"form":"` + CompactForm + `"`); err != nil {
+		return nil, err
+	}
+	var out []freebusy.Schedule
+	haveBase, haveSchedules := false, false
+	for {
+		more, err := d.next('}')
+		if err != nil {
+			return nil, err
+		}
+		if !more {
+			break
+		}
+		key, err := d.key()
+		if err != nil {
+			return nil, err
+		}
+		switch string(key) {
+		case "base":
+			if d.base, err = d.integer(12); err != nil {
+				return nil, err
+			}
+			if d.base < minInstant || d.base > maxInstant {
+				return nil, d.fail("base outside the years 0000 to 9999")
+			}
+			haveBase = true
+		case "schedules":
+			if !haveBase {
+				return nil, d.fail(`"schedules" before "base"`)
+			}
+			if haveSchedules {
+				return nil, d.fail(`"schedules" twice`)
+			}
+			if out, err = d.schedules(expect); err != nil {
+				return nil, err
+			}
+			haveSchedules = true
+		default:
+			if err := d.skipValue(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if d.pos != len(d.data) {
+		return nil, d.fail("bytes after the result")
+	}
+	if !haveSchedules {
+		return nil, d.fail(`no "schedules"`)
+	}
+	return out, nil
+}
+
+// key reads a member name and its colon. Names are plain ASCII: the
+// protocol defines no other, and a name with an escape is refused.
+func (d *compactDecoder) key() ([]byte, error) {
+	if d.peek() != '"' {
+		return nil, d.fail("want a member name")
+	}
+	start := d.pos + 1
+	for i := start; i < len(d.data); i++ {
+		switch c := d.data[i]; {
+		case c == '"':
+			if i+1 >= len(d.data) || d.data[i+1] != ':' {
+				d.pos = i + 1
+				return nil, d.fail("want ':'")
+			}
+			d.pos = i + 2
+			return d.data[start:i], nil
+		case c == '\\' || c < 0x20 || c >= utf8.RuneSelf:
+			d.pos = i
+			return nil, d.fail("member names are plain ASCII")
+		}
+	}
+	d.pos = len(d.data)
+	return nil, d.fail("unterminated member name")
+}
+
+func (d *compactDecoder) schedules(expect int) ([]freebusy.Schedule, error) {
+	if err := d.char('['); err != nil {
+		return nil, err
+	}
+	if d.peek() == ']' {
+		d.pos++
+		return []freebusy.Schedule{}, nil
+	}
+	// A schedule takes at least 2 bytes ({} and a comma): a hint larger
+	// than the input allows is not believed.
+	out := make([]freebusy.Schedule, 0, min(max(expect, 1), (len(d.data)-d.pos)/3+1))
+	for {
+		out = append(out, freebusy.Schedule{})
+		if err := d.schedule(&out[len(out)-1]); err != nil {
+			return nil, err
+		}
+		more, err := d.next(']')
+		if err != nil {
+			return nil, err
+		}
+		if !more {
+			return out, nil
+		}
+	}
+}
+
+// schedule reads one schedule object into s (a zero Schedule).
+func (d *compactDecoder) schedule(s *freebusy.Schedule) error {
+	if err := d.char('{'); err != nil {
+		return err
+	}
+	d.arena, d.fixes = d.arena[:0], d.fixes[:0]
+	if d.peek() == '}' {
+		d.pos++
+		return nil
+	}
+	for {
+		key, err := d.key()
+		if err != nil {
+			return err
+		}
+		switch string(key) {
+		case "attendee":
+			err = d.str(&s.Attendee)
+		case "start":
+			s.Start, err = d.instant()
+		case "end":
+			s.End, err = d.instant()
+		case "intervals":
+			s.Intervals, err = d.intervals()
+		case "events":
+			s.Events, err = d.events()
+		case "workingHours":
+			s.WorkingHours, err = d.workingHours()
+		case "asOf":
+			s.AsOf, err = d.instant()
+		case "stale":
+			s.Stale, err = d.boolean()
+		case "staleReason":
+			s.StaleReason, err = d.reason()
+		case "error":
+			s.Err, err = d.errorObject()
+		default:
+			err = d.skipValue()
+		}
+		if err != nil {
+			return err
+		}
+		more, err := d.next('}')
+		if err != nil {
+			return err
+		}
+		if !more {
+			break
+		}
+	}
+	if len(d.fixes) > 0 {
+		all := string(d.arena) // the schedule's one string allocation
+		for i := range d.fixes {
+			f := &d.fixes[i]
+			*f.dst = all[f.off:f.end]
+			f.dst = nil
+		}
+	}
+	return nil
+}
+
+func (d *compactDecoder) intervals() ([]freebusy.Interval, error) {
+	n, err := d.count(len("0,0,0,"))
+	if err != nil || n == 0 {
+		return nil, err
+	}
+	ivs := make([]freebusy.Interval, n)
+	for k := range ivs {
+		iv := &ivs[k]
+		if err := d.char(','); err != nil {
+			return nil, err
+		}
+		if iv.Start, err = d.instant(); err != nil {
+			return nil, err
+		}
+		if err := d.char(','); err != nil {
+			return nil, err
+		}
+		if iv.End, err = d.instant(); err != nil {
+			return nil, err
+		}
+		if err := d.char(','); err != nil {
+			return nil, err
+		}
+		if iv.Status, err = d.status(); err != nil {
+			return nil, err
+		}
+	}
+	if err := d.char(']'); err != nil {
+		return nil, d.fail("more intervals than their count")
+	}
+	return ivs, nil
+}
+
+func (d *compactDecoder) events() ([]freebusy.Event, error) {
+	n, err := d.count(len(",[0,0,0,0]"))
+	if err != nil || n == 0 {
+		return nil, err
+	}
+	evs := make([]freebusy.Event, n)
+	for k := range evs {
+		ev := &evs[k]
+		if err := d.lit(",["); err != nil {
+			return nil, err
+		}
+		if ev.Start, err = d.instant(); err != nil {
+			return nil, err
+		}
+		if err := d.char(','); err != nil {
+			return nil, err
+		}
+		if ev.End, err = d.instant(); err != nil {
+			return nil, err
+		}
+		if err := d.char(','); err != nil {
+			return nil, err
+		}
+		if ev.Status, err = d.status(); err != nil {
+			return nil, err
+		}
+		if err := d.char(','); err != nil {
+			return nil, err
+		}
+		flags, err := d.integer(2)
+		if err != nil {
+			return nil, err
+		}
+		if flags < 0 || flags > eventFlagsAll {
+			return nil, d.fail("event flags out of range")
+		}
+		ev.Private = flags&eventPrivate != 0
+		ev.Meeting = flags&eventMeeting != 0
+		ev.Recurring = flags&eventRecurring != 0
+		ev.Exception = flags&eventException != 0
+		ev.Reminder = flags&eventReminder != 0
+		if err := d.eventStrings(ev); err != nil {
+			return nil, err
+		}
+	}
+	if err := d.char(']'); err != nil {
+		return nil, d.fail("more events than their count")
+	}
+	return evs, nil
+}
+
+// eventStrings reads the optional id, subject and location of an event
+// and its closing bracket.
+func (d *compactDecoder) eventStrings(ev *freebusy.Event) error {
+	for _, dst := range [...]*string{&ev.ID, &ev.Subject, &ev.Location} {
+		more, err := d.next(']')
+		if err != nil || !more {
+			return err
+		}
+		if err := d.str(dst); err != nil {
+			return err
+		}
+	}
+	return d.char(']')
+}
+
+// count reads '[' and an item count, and checks that the rest of the input
+// can hold that many items of at least minItem bytes each, so that a
+// forged count cannot make the decoder allocate more than its input
+// justifies.
+func (d *compactDecoder) count(minItem int) (int, error) {
+	if err := d.char('['); err != nil {
+		return 0, err
+	}
+	n, err := d.integer(10)
+	if err != nil {
+		return 0, err
+	}
+	if n < 0 || n > int64(len(d.data)-d.pos)/int64(minItem) {
+		return 0, d.fail("item count out of range")
+	}
+	if n == 0 {
+		if err := d.char(']'); err != nil {
+			return 0, d.fail("items after a zero count")
+		}
+	}
+	return int(n), nil
+}
+
+func (d *compactDecoder) workingHours() (*freebusy.WorkingHours, error) {
+	if err := d.char('['); err != nil {
+		return nil, err
+	}
+	d.scratch = d.scratch[:0]
+	if err := d.strBytes(); err != nil {
+		return nil, err
+	}
+	zoneEnd := len(d.scratch)
+	loc, err := loadLocation(d.scratch[:zoneEnd])
+	if err != nil {
+		return nil, d.failErr("working hours", err)
+	}
+	d.periods = d.periods[:0]
+	for {
+		more, err := d.next(']')
+		if err != nil {
+			return nil, err
+		}
+		if !more {
+			break
+		}
+		if err := d.lit(`["`); err != nil {
+			return nil, err
+		}
+		p := compactPeriod{dayOff: len(d.scratch)}
+		for d.peek() >= '0' && d.peek() <= '6' {
+			d.scratch = append(d.scratch, d.data[d.pos]-'0')
+			d.pos++
+		}
+		p.dayEnd = len(d.scratch)
+		if err := d.lit(`",`); err != nil {
+			return nil, d.fail("weekdays are digits 0 (Sunday) to 6")
+		}
+		if p.start, err = d.integer(9); err != nil {
+			return nil, err
+		}
+		if err := d.char(','); err != nil {
+			return nil, err
+		}
+		if p.end, err = d.integer(9); err != nil {
+			return nil, err
+		}
+		if err := d.char(']'); err != nil {
+			return nil, err
+		}
+		d.periods = append(d.periods, p)
+	}
+	// One allocation for the periods and one for all their days.
+	w := &freebusy.WorkingHours{Location: loc, Periods: make([]freebusy.WorkingPeriod, len(d.periods))}
+	days := make([]time.Weekday, len(d.scratch)-zoneEnd)
+	for i, p := range d.periods {
+		wp := &w.Periods[i]
+		if p.dayEnd > p.dayOff {
+			wp.Days = days[p.dayOff-zoneEnd : p.dayEnd-zoneEnd : p.dayEnd-zoneEnd]
+			for k, c := range d.scratch[p.dayOff:p.dayEnd] {
+				wp.Days[k] = time.Weekday(c)
+			}
+		}
+		wp.Start, wp.End = time.Duration(p.start)*time.Second, time.Duration(p.end)*time.Second
+	}
+	if err := w.Validate(); err != nil {
+		return nil, d.failErr("working hours", err)
+	}
+	return w, nil
+}
+
+// locations caches the zones working hours name: loading one reads the
+// tz database each time, and a week of 100 calendars names a handful.
+// Only names that loaded are kept, so the cache is bounded by the
+// database.
+var locations struct {
+	sync.RWMutex
+	m map[string]*time.Location
+}
+
+// loadLocation loads a zone as freebusy.WorkingHours' UnmarshalJSON does:
+// "" and "Local" are refused.
+func loadLocation(name []byte) (*time.Location, error) {
+	locations.RLock()
+	loc, ok := locations.m[string(name)]
+	locations.RUnlock()
+	if ok {
+		return loc, nil
+	}
+	loc, err := time.LoadLocation(string(name))
+	if err != nil || len(name) == 0 || string(name) == "Local" {
+		return nil, fmt.Errorf("%w: unknown time zone %q", freebusy.ErrBadWorkingHours, name)
+	}
+	locations.Lock()
+	if locations.m == nil {
+		locations.m = make(map[string]*time.Location)
+	}
+	locations.m[string(name)] = loc
+	locations.Unlock()
+	return loc, nil
+}
+
+func (d *compactDecoder) errorObject() (*freebusy.Error, error) {
+	if err := d.char('{'); err != nil {
+		return nil, err
+	}
+	e := new(freebusy.Error)
+	var retryMs int64
+	if d.peek() == '}' {
+		d.pos++
+	} else {
+		for {
+			key, err := d.key()
+			if err != nil {
+				return nil, err
+			}
+			switch string(key) {
+			case "attendee":
+				err = d.str(&e.Attendee)
+			case "reason":
+				e.Reason, err = d.reason()
+			case "message":
+				err = d.str(&e.Message)
+			case "retryAfterMs":
+				retryMs, err = d.integer(18)
+			default:
+				err = d.skipValue()
+			}
+			if err != nil {
+				return nil, err
+			}
+			more, err := d.next('}')
+			if err != nil {
+				return nil, err
+			}
+			if !more {
+				break
+			}
+		}
+	}
+	// The rules of freebusy.Error's UnmarshalJSON.
+	if retryMs < 0 || retryMs > int64(365*24*time.Hour/time.Millisecond) {
+		return nil, d.failErr("error", &freebusy.ParseError{Kind: "retryAfterMs", Input: strconv.FormatInt(retryMs, 10)})
+	}
+	if e.Reason == freebusy.ReasonNone {
+		e.Reason = freebusy.ReasonInternal
+	}
+	e.RetryAfter = time.Duration(retryMs) * time.Millisecond
+	return e, nil
+}
+
+func (d *compactDecoder) reason() (freebusy.Reason, error) {
+	d.scratch = d.scratch[:0]
+	if err := d.strBytes(); err != nil {
+		return 0, err
+	}
+	r, err := freebusy.ParseReason(string(d.scratch))
+	if err != nil {
+		return 0, d.failErr("reason", err)
+	}
+	return r, nil
+}
+
+func (d *compactDecoder) boolean() (bool, error) {
+	switch {
+	case d.lit("true") == nil:
+		return true, nil
+	case d.lit("false") == nil:
+		return false, nil
+	}
+	return false, d.fail("want true or false")
+}
+
+func (d *compactDecoder) status() (freebusy.Status, error) {
+	c := d.peek()
+	if c < '0' || int(c-'0') >= len(digitStatuses) {
+		return 0, d.fail("want a status digit")
+	}
+	d.pos++
+	if c := d.peek(); c >= '0' && c <= '9' {
+		return 0, d.fail("want a status digit")
+	}
+	return digitStatuses[c-'0'], nil
+}
+
+// integer reads a JSON integer of at most maxDigits digits.
+func (d *compactDecoder) integer(maxDigits int) (int64, error) {
+	neg := d.peek() == '-'
+	if neg {
+		d.pos++
+	}
+	n, err := d.digits(maxDigits)
+	if neg {
+		n = -n
+	}
+	return n, err
+}
+
+// digits reads the digits of a JSON integer without sign: no leading
+// zero, at most maxDigits (at most 18, so the value fits an int64).
+func (d *compactDecoder) digits(maxDigits int) (int64, error) {
+	start := d.pos
+	var n int64
+	for d.pos < len(d.data) {
+		c := d.data[d.pos]
+		if c < '0' || c > '9' {
+			break
+		}
+		if d.pos-start == maxDigits {
+			return 0, d.fail("number too long")
+		}
+		n = n*10 + int64(c-'0')
+		d.pos++
+	}
+	switch {
+	case d.pos == start:
+		return 0, d.fail("want a number")
+	case d.data[start] == '0' && d.pos-start > 1:
+		return 0, d.fail("number with a leading zero")
+	}
+	return n, nil
+}
+
+// instant reads seconds from the base, with an optional fraction of up to
+// nine digits, as an instant in UTC.
+func (d *compactDecoder) instant() (time.Time, error) {
+	neg := d.peek() == '-'
+	if neg {
+		d.pos++
+	}
+	sec, err := d.digits(12)
+	if err != nil {
+		return time.Time{}, err
+	}
+	var nsec int64
+	if d.peek() == '.' {
+		d.pos++
+		start := d.pos
+		for d.pos < len(d.data) && d.data[d.pos] >= '0' && d.data[d.pos] <= '9' {
+			if d.pos-start == 9 {
+				return time.Time{}, d.fail("more than nine decimals")
+			}
+			nsec = nsec*10 + int64(d.data[d.pos]-'0')
+			d.pos++
+		}
+		if d.pos == start {
+			return time.Time{}, d.fail("want decimals after '.'")
+		}
+		for range 9 - (d.pos - start) {
+			nsec *= 10
+		}
+	}
+	if c := d.peek(); c == 'e' || c == 'E' {
+		return time.Time{}, d.fail("instants have no exponent")
+	}
+	if neg {
+		sec, nsec = -sec, -nsec
+	}
+	sec += d.base
+	if nsec < 0 {
+		sec, nsec = sec-1, nsec+1e9
+	}
+	if sec < minInstant || sec > maxInstant {
+		return time.Time{}, d.fail("instant outside the years 0000 to 9999")
+	}
+	return time.Unix(sec, nsec).UTC(), nil
+}
+
+// str reads a string into the schedule's arena and queues it for *dst.
+func (d *compactDecoder) str(dst *string) error {
+	off := len(d.arena)
+	var err error
+	if d.arena, err = d.appendStr(d.arena); err != nil {
+		return err
+	}
+	if len(d.arena) > off {
+		d.fixes = append(d.fixes, stringFix{dst: dst, off: off, end: len(d.arena)})
+	} else {
+		*dst = ""
+	}
+	return nil
+}
+
+// strBytes reads a string and appends its text to the scratch buffer.
+func (d *compactDecoder) strBytes() error {
+	var err error
+	d.scratch, err = d.appendStr(d.scratch)
+	return err
+}
+
+// appendStr reads a JSON string and appends its text to buf. Raw control
+// characters and invalid UTF-8 are refused: the appender never writes
+// them.
+func (d *compactDecoder) appendStr(buf []byte) ([]byte, error) {
+	if d.peek() != '"' {
+		return buf, d.fail("want a string")
+	}
+	d.pos++
+	start := d.pos
+	ascii := true
+	for {
+		// The plain run, eight bytes at a time: most strings are nothing
+		// else.
+		i := plainRun(d.data, d.pos)
+		d.pos = i
+		if i >= len(d.data) {
+			return buf, d.fail("unterminated string")
+		}
+		switch c := d.data[i]; {
+		case c == '"':
+			text := d.data[start:i]
+			if !ascii && !utf8.Valid(text) {
+				return buf, d.fail("invalid UTF-8 in a string")
+			}
+			d.pos++
+			return append(buf, text...), nil
+		case c == '\\':
+			if !ascii && !utf8.Valid(d.data[start:i]) {
+				return buf, d.fail("invalid UTF-8 in a string")
+			}
+			buf = append(buf, d.data[start:i]...)
+			var err error
+			if buf, err = d.escape(buf); err != nil {
+				return buf, err
+			}
+			start, ascii = d.pos, true
+		case c < 0x20:
+			return buf, d.fail("control character in a string")
+		default: // c >= utf8.RuneSelf: checked as a whole at the end
+			ascii = false
+			d.pos++
+		}
+	}
+}
+
+// escape reads one escape sequence (at the backslash) and appends its
+// text. A lone surrogate reads as U+FFFD, as encoding/json reads it.
+func (d *compactDecoder) escape(buf []byte) ([]byte, error) {
+	if d.pos+1 >= len(d.data) {
+		return buf, d.fail("unterminated escape")
+	}
+	c := d.data[d.pos+1]
+	d.pos += 2
+	switch c {
+	case '"', '\\', '/':
+		return append(buf, c), nil
+	case 'b':
+		return append(buf, '\b'), nil
+	case 'f':
+		return append(buf, '\f'), nil
+	case 'n':
+		return append(buf, '\n'), nil
+	case 'r':
+		return append(buf, '\r'), nil
+	case 't':
+		return append(buf, '\t'), nil
+	case 'u':
+		r, ok := d.hex4()
+		if !ok {
+			return buf, d.fail(`bad \u escape`)
+		}
+		if utf16IsSurrogate(r) {
+			r2 := rune(-1)
+			if d.pos+1 < len(d.data) && d.data[d.pos] == '\\' && d.data[d.pos+1] == 'u' {
+				save := d.pos
+				d.pos += 2
+				var ok2 bool
+				if r2, ok2 = d.hex4(); !ok2 {
+					return buf, d.fail(`bad \u escape`)
+				}
+				if dec := utf16Decode(r, r2); dec != utf8.RuneError {
+					return utf8.AppendRune(buf, dec), nil
+				}
+				d.pos = save // not a pair: the second escape stands alone
+			}
+			return utf8.AppendRune(buf, utf8.RuneError), nil
+		}
+		return utf8.AppendRune(buf, r), nil
+	}
+	d.pos--
+	return buf, d.fail("unknown escape")
+}
+
+func (d *compactDecoder) hex4() (rune, bool) {
+	if len(d.data)-d.pos < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range d.data[d.pos : d.pos+4] {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c = c - 'a' + 10
+		case c >= 'A' && c <= 'F':
+			c = c - 'A' + 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	d.pos += 4
+	return r, true
+}
+
+func utf16IsSurrogate(r rune) bool { return 0xd800 <= r && r < 0xe000 }
+
+// utf16Decode joins a surrogate pair, or returns U+FFFD.
+func utf16Decode(r1, r2 rune) rune {
+	if 0xd800 <= r1 && r1 < 0xdc00 && 0xdc00 <= r2 && r2 < 0xe000 {
+		return (r1-0xd800)<<10 | (r2 - 0xdc00) + 0x10000
+	}
+	return utf8.RuneError
+}
+
+// skipValue skips one JSON value of a member the decoder does not know,
+// checking that its brackets match and its depth stays within
+// maxSkipDepth. Scalars are only checked for their alphabet: the value is
+// thrown away.
+func (d *compactDecoder) skipValue() error {
+	var closers [maxSkipDepth]byte
+	depth := 0
+	for {
+		// A value starts here.
+		switch c := d.peek(); {
+		case c == '"':
+			if err := d.skipString(); err != nil {
+				return err
+			}
+		case c == '{' || c == '[':
+			if depth == maxSkipDepth {
+				return d.fail("value nested too deeply")
+			}
+			closers[depth] = c + 2 // '{'+2 is '}', '['+2 is ']'
+			depth++
+			d.pos++
+			if d.peek() == c+2 {
+				d.pos++
+				depth--
+				break
+			}
+			if c == '{' {
+				if err := d.skipKey(); err != nil {
+					return err
+				}
+			}
+			continue
+		default:
+			start := d.pos
+			for d.pos < len(d.data) && scalarByte(d.data[d.pos]) {
+				d.pos++
+			}
+			if d.pos == start {
+				return d.fail("want a value")
+			}
+		}
+		// The value is complete: close what it completes, or go on to
+		// the next element.
+		for {
+			if depth == 0 {
+				return nil
+			}
+			c := d.peek()
+			if c == closers[depth-1] {
+				d.pos++
+				depth--
+				continue
+			}
+			if c != ',' {
+				return d.fail("want ',' or a closing bracket")
+			}
+			d.pos++
+			if closers[depth-1] == '}' {
+				if err := d.skipKey(); err != nil {
+					return err
+				}
+			}
+			break
+		}
+	}
+}
+
+// skipKey skips a member name and its colon.
+func (d *compactDecoder) skipKey() error {
+	if d.peek() != '"' {
+		return d.fail("want a member name")
+	}
+	if err := d.skipString(); err != nil {
+		return err
+	}
+	return d.char(':')
+}
+
+// scalarByte reports whether c may appear in a JSON number or literal.
+func scalarByte(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-' || c == '+' || c == '.'
+}
+
+// skipString skips a JSON string (at its quote), escapes included.
+func (d *compactDecoder) skipString() error {
+	for i := d.pos + 1; i < len(d.data); i++ {
+		switch c := d.data[i]; {
+		case c == '"':
+			d.pos = i + 1
+			return nil
+		case c == '\\':
+			i++
+		case c < 0x20:
+			d.pos = i
+			return d.fail("control character in a string")
+		}
+	}
+	d.pos = len(d.data)
+	return d.fail("unterminated string")
+}
