@@ -27,6 +27,10 @@
 // where nothing is known), Free dropped, equal neighbours joined.
 // Inverted intervals are dropped and counted by default (see
 // InvertedPolicy); nothing is dropped without a count in NormalizeReport.
+// IsCanonical tells, in one pass, whether intervals are already in that
+// form, as every Source of this module returns them; Normalize and
+// AvailabilityView then skip the sort, so an answer path normalizes each
+// schedule at most once.
 //
 // # Operations
 //

@@ -66,6 +66,29 @@ func ExampleSchedule_Normalize() {
 // The Graph getSchedule example for meganb (docs/exchange.md §3.4): an
 // item that started before the window makes the first slot busy, and busy
 // beats tentative in a slot.
+// An answer path normalizes a schedule once and renders the result: the
+// view of canonical intervals skips the second normalization.
+func ExampleIsCanonical() {
+	start, end := onMarch5(8, 0), onMarch5(12, 0)
+	raw := []freebusy.Interval{
+		{Start: onMarch5(10, 0), End: onMarch5(11, 0), Status: freebusy.Tentative},
+		{Start: onMarch5(9, 0), End: onMarch5(10, 30), Status: freebusy.Busy}, // overlaps, out of order
+	}
+	fmt.Println(freebusy.IsCanonical(raw, start, end))
+	canon, _, err := freebusy.Normalize(raw, start, end, freebusy.NormalizeOptions{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(freebusy.IsCanonical(canon, start, end))
+	view, err := freebusy.AvailabilityView(canon, start, end, 30*time.Minute, freebusy.ViewOptions{})
+	fmt.Println(view, err)
+	// Output:
+	// false
+	// true
+	// 00222100 <nil>
+}
+
 func ExampleAvailabilityView() {
 	la, err := time.LoadLocation("America/Los_Angeles")
 	if err != nil {

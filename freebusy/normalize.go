@@ -86,10 +86,66 @@ func (e *IntervalError) Is(target error) bool { return target == ErrInvalid }
 // status joined. The result is sorted and non-overlapping. ivs is not
 // modified.
 //
+// Input that is already canonical over the window (see IsCanonical), as
+// every Source of this module returns it, is only copied into UTC: one
+// pass instead of a sort, so normalizing again is cheap.
+//
 // Errors: a *QueryError (ErrEmptyWindow) when start is not before end, and an
 // *IntervalError for an undeclared status or, under RejectInverted, an
 // inverted interval.
 func Normalize(ivs []Interval, start, end time.Time, opt NormalizeOptions) ([]Interval, NormalizeReport, error) {
+	if IsCanonical(ivs, start, end) {
+		// Nothing to drop, clip, join or count: the result is ivs in UTC.
+		var out []Interval
+		if len(ivs) > 0 {
+			out = make([]Interval, len(ivs))
+			for i, iv := range ivs {
+				out[i] = Interval{Start: iv.Start.UTC(), End: iv.End.UTC(), Status: iv.Status}
+			}
+		}
+		return out, NormalizeReport{}, nil
+	}
+	return normalizeSweep(ivs, start, end, opt)
+}
+
+// IsCanonical reports whether ivs are already in the canonical form over
+// the window [start, end) that Normalize returns, whatever their time
+// zones: sorted, inside the window, non-empty, non-overlapping, never
+// Free, of declared statuses, and neighbours that touch differ in status.
+// Normalize would return the same instants for them. An empty window
+// holds nothing canonical.
+//
+// It is one pass without allocation, so an answer path can check the
+// schedules it is given (which every Source of this module returns in
+// canonical form) instead of normalizing them again, and render them
+// directly: AvailabilityView and Normalize take that shortcut themselves.
+func IsCanonical(ivs []Interval, start, end time.Time) bool {
+	// Instants, as Normalize compares them: wall-clock time, never a
+	// monotonic reading that time.Now may have left on the values.
+	prev, last := instantOf(start), instantOf(end)
+	if prev.compare(last) >= 0 {
+		return false
+	}
+	for i := range ivs {
+		iv := &ivs[i]
+		s, e := instantOf(iv.Start), instantOf(iv.End)
+		if !iv.Status.Valid() || iv.Status == Free || s.compare(e) >= 0 {
+			return false
+		}
+		switch c := s.compare(prev); {
+		case c < 0:
+			return false // before the window, or overlapping its neighbour
+		case c == 0 && i > 0 && iv.Status == ivs[i-1].Status:
+			return false // touching equal neighbours are one interval
+		}
+		prev = e
+	}
+	return prev.compare(last) <= 0
+}
+
+// normalizeSweep is Normalize without the canonical shortcut: the sweep
+// over every interval edge.
+func normalizeSweep(ivs []Interval, start, end time.Time, opt NormalizeOptions) ([]Interval, NormalizeReport, error) {
 	var rep NormalizeReport
 	if !start.Before(end) {
 		return nil, rep, &QueryError{Field: "Start", Detail: "normalize window is empty or inverted", Err: ErrEmptyWindow}

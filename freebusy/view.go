@@ -86,6 +86,8 @@ func collapse(mask uint8) Status {
 // ivs mean what Schedule.Intervals mean: time inside the window that no
 // interval covers is Free, and overlapping intervals resolve by Precedence;
 // they need not be normalized (inverted ones are dropped, as by Normalize).
+// Intervals already canonical over the window (IsCanonical), such as
+// Normalize's result, are rendered without normalizing them again.
 // Slot i covers [start+i*slot, start+(i+1)*slot), and the last slot ends at
 // end, so there are ceil((end-start)/slot) digits, as EWS counts them.
 //
@@ -105,9 +107,14 @@ func AvailabilityView(ivs []Interval, start, end time.Time, slot time.Duration, 
 	if err != nil {
 		return "", err
 	}
-	canon, _, err := Normalize(ivs, start, end, NormalizeOptions{})
-	if err != nil {
-		return "", err
+	canon := ivs
+	if !IsCanonical(ivs, start, end) {
+		// Intervals a caller has already normalized over this window, as
+		// every answer path does, are rendered as they are: normalizing
+		// them again would give the same instants.
+		if canon, _, err = normalizeSweep(ivs, start, end, NormalizeOptions{}); err != nil {
+			return "", err
+		}
 	}
 	return renderView(canon, start.UTC(), end.UTC(), slot, n, we), nil
 }
@@ -158,43 +165,69 @@ func checkView(start, end time.Time, slot time.Duration, opt ViewOptions) (byte,
 
 // renderView writes n digits for canonical intervals canon over [start,
 // end). One pass: each slot takes the statuses of the intervals reaching
-// into it, plus Free for any gap. It works in nanosecond offsets from start,
-// which checkView guarantees fit an int64, so that no slot costs a
-// time.Time operation.
+// into it, plus Free for any gap; the runs of slots that lie wholly in a
+// gap or wholly inside one interval, most of a view, are filled at once.
+// It works in nanosecond offsets from start, which checkView guarantees
+// fit an int64, so that no slot costs a time.Time operation.
 func renderView(canon []Interval, start, end time.Time, slot time.Duration, n int, we byte) string {
-	digits := [numStatuses]byte{
-		Unknown:          DigitNoData,
-		Free:             DigitFree,
-		Tentative:        DigitTentative,
-		Busy:             DigitBusy,
-		OutOfOffice:      DigitOOF,
-		WorkingElsewhere: we,
-	}
-	// The digit of every set of statuses a slot can hold.
-	var digitOf [1 << numStatuses]byte
-	for mask := range digitOf {
-		digitOf[mask] = digits[collapse(uint8(mask))]
-	}
+	digitOf := &viewDigits[we-'0']
 	const freeBit = 1 << Free
 	type segment struct {
 		from, to time.Duration
 		status   Status
 	}
-	segs := make([]segment, len(canon))
-	for k, iv := range canon {
-		segs[k] = segment{iv.Start.Sub(start), iv.End.Sub(start), iv.Status}
+	// A week of meetings fits on the stack; a longer schedule allocates.
+	var stack [128]segment
+	segs := stack[:0]
+	if len(canon) > len(stack) {
+		segs = make([]segment, 0, len(canon))
+	}
+	for _, iv := range canon {
+		segs = append(segs, segment{iv.Start.Sub(start), iv.End.Sub(start), iv.Status})
 	}
 	window := end.Sub(start)
-	buf := make([]byte, n)
-	j := 0
-	var a time.Duration
-	for i := range n {
-		// (i+1)*slot cannot overflow before the last slot: i+1 < n means
-		// (i+1)*slot < end-start.
-		b := window
+	// slotEnd is where slot i ends. (i+1)*slot cannot overflow before the
+	// last slot: i+1 < n means (i+1)*slot < end-start.
+	slotEnd := func(i int) time.Duration {
 		if i+1 < n {
-			b = time.Duration(i+1) * slot
+			return time.Duration(i+1) * slot
 		}
+		return window
+	}
+	buf := make([]byte, n)
+	j := 0 // the first segment that ends after the start of slot i
+	for i := 0; i < n; {
+		a, b := time.Duration(i)*slot, slotEnd(i)
+		if j == len(segs) {
+			fill(buf[i:], digitOf[freeBit])
+			break
+		}
+		sg := &segs[j]
+		switch {
+		case sg.from >= b:
+			// A gap: every slot that ends by the next segment's start is
+			// free (k > i, and k < n since the segment starts inside the
+			// window).
+			k := int(sg.from / slot)
+			fill(buf[i:k], digitOf[freeBit])
+			i = k
+			continue
+		case sg.from <= a && sg.to >= b:
+			// Inside one segment: every slot that ends by its end holds its
+			// status alone.
+			k := int(sg.to / slot)
+			if sg.to == window {
+				k = n
+			}
+			fill(buf[i:k], digitOf[1<<sg.status])
+			if slotEnd(k-1) == sg.to {
+				j++
+			}
+			i = k
+			continue
+		}
+		// A slot with edges inside it: the statuses of the segments
+		// reaching into it, plus Free for any gap.
 		var mask uint8
 		cursor := a
 		for j < len(segs) {
@@ -218,10 +251,37 @@ func renderView(canon []Interval, start, end time.Time, slot time.Duration, n in
 			mask |= freeBit
 		}
 		buf[i] = digitOf[mask]
-		a = b
+		i++
 	}
 	return string(buf)
 }
+
+// fill sets every byte of b to c.
+func fill(b []byte, c byte) {
+	for i := range b {
+		b[i] = c
+	}
+}
+
+// viewDigits holds, for each WorkingElsewhere digit '0' to '9', the digit
+// of every set of statuses a slot can hold (bit s for Status s), so that
+// a rendering looks digits up instead of collapsing every slot.
+var viewDigits = func() (t [10][1 << numStatuses]byte) {
+	for w := range t {
+		digits := [numStatuses]byte{
+			Unknown:          DigitNoData,
+			Free:             DigitFree,
+			Tentative:        DigitTentative,
+			Busy:             DigitBusy,
+			OutOfOffice:      DigitOOF,
+			WorkingElsewhere: byte('0' + w),
+		}
+		for mask := range t[w] {
+			t[w][mask] = digits[collapse(uint8(mask))]
+		}
+	}
+	return t
+}()
 
 // errViewDigit is the cause in a *ParseError for a byte that is not a digit
 // of the view.

@@ -3,7 +3,10 @@ package ews
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -235,6 +238,35 @@ func weekSchedules(canonical bool) (freebusy.Query, map[string]freebusy.Schedule
 		out[strings.ToLower(a)] = s
 	}
 	return q, out
+}
+
+// weekFingerprint is the SHA-256 of weekFingerprintOf over the raw
+// schedules; internal/e2ebench pins its copy of the generator to the same
+// value (TestWeekFingerprint), so that the floor and the end-to-end
+// benchmark answer the same request over the same data.
+const weekFingerprint = "5764e8ab41575859177b7d82551e333147233009e81f473d672a03de874186e0"
+
+// weekFingerprintOf hashes the attendees and intervals of schedules, in
+// query order.
+func weekFingerprintOf(q freebusy.Query, ss map[string]freebusy.Schedule) string {
+	h := sha256.New()
+	for _, a := range q.Attendees {
+		s := ss[strings.ToLower(a)]
+		fmt.Fprintln(h, s.Attendee, s.Start.Unix(), s.End.Unix())
+		for _, iv := range s.Intervals {
+			fmt.Fprintln(h, iv)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// TestWeekFingerprint: this copy of the 100x7d generator makes the data
+// internal/e2ebench's copy makes.
+func TestWeekFingerprint(t *testing.T) {
+	q, ss := weekSchedules(false)
+	if got := weekFingerprintOf(q, ss); got != weekFingerprint {
+		t.Fatalf("the 100x7d schedules changed: fingerprint %s, want %s (change both copies)", got, weekFingerprint)
+	}
 }
 
 // weekSource is the in-memory Source of the 100x7d benchmarks: it answers

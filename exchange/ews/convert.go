@@ -1,8 +1,10 @@
 package ews
 
 import (
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/calbridge/calbridge/exchange"
@@ -243,6 +245,100 @@ type viewParams struct {
 	// WorkingElsewhere exists from Exchange 2013 (§2.4), and a client that
 	// asked for an older schema would reject it. See legacyServerVersion.
 	LegacyBusyTypes bool
+	// events, when not nil, is where the CalendarEvents of interval views
+	// are appended (see eventArena); nil allocates them per schedule.
+	events *eventArena
+	// hours, when not nil, shares the converted WorkingHours between the
+	// mailboxes of one answer that have the same ones (see hoursCache).
+	hours *hoursCache
+}
+
+// hoursCache remembers the last working hours converted for an answer:
+// the mailboxes of one organisation mostly share their working hours, and
+// converting them (a SerializableTimeZone from tzdata, the periods) for
+// each mailbox made a tenth of the allocations of an answer. The result
+// is shared between the responses, which are only encoded.
+type hoursCache struct {
+	in   *freebusy.WorkingHours
+	year int
+	out  *WorkingHours
+}
+
+// workingHours returns workingHoursOf(w, year), shared with the previous
+// mailbox when its working hours were the same.
+func (p *viewParams) workingHours(w *freebusy.WorkingHours, year int) *WorkingHours {
+	c := p.hours
+	if c == nil || w == nil {
+		return workingHoursOf(w, year)
+	}
+	if c.out == nil || c.year != year || !sameWorkingHours(c.in, w) {
+		c.in, c.year, c.out = w, year, workingHoursOf(w, year)
+	}
+	return c.out
+}
+
+// sameWorkingHours reports whether a and b (both non-nil) are the same
+// zone and periods.
+func sameWorkingHours(a, b *freebusy.WorkingHours) bool {
+	if a == b {
+		return true
+	}
+	if a.Location != b.Location || len(a.Periods) != len(b.Periods) {
+		return false
+	}
+	for i := range a.Periods {
+		pa, pb := &a.Periods[i], &b.Periods[i]
+		if pa.Start != pb.Start || pa.End != pb.End || !slices.Equal(pa.Days, pb.Days) {
+			return false
+		}
+	}
+	return true
+}
+
+// eventArena holds the CalendarEvents of every mailbox of one answer in
+// one backing array that the Handler reuses from request to request: an
+// answer for 100 mailboxes over a week has thousands of events, and
+// allocating them afresh for each request, only to encode them and drop
+// them, was a large part of the answer's garbage.
+type eventArena struct{ events []CalendarEvent }
+
+// maxPooledEvents bounds the arenas put back into eventArenas (about 7 MB
+// of events), so that one huge answer does not keep its memory alive.
+const maxPooledEvents = 1 << 16
+
+// eventArenas holds the arenas of finished answers.
+var eventArenas = sync.Pool{New: func() any { return new(eventArena) }}
+
+// getEventArena returns an empty pooled arena.
+func getEventArena() *eventArena { return eventArenas.Get().(*eventArena) }
+
+// putEventArena clears a and returns it to the pool, unless it is too
+// large to keep; nothing built from a may be used after.
+func putEventArena(a *eventArena) {
+	if cap(a.events) > maxPooledEvents {
+		return
+	}
+	clear(a.events) // drop the references the events hold
+	a.events = a.events[:0]
+	eventArenas.Put(a)
+}
+
+// newEvents returns an empty slice with room for n events: from the
+// arena when there is one, else a new one.
+func (p *viewParams) newEvents(n int) []CalendarEvent {
+	if p.events == nil {
+		return make([]CalendarEvent, 0, n)
+	}
+	a := p.events
+	if cap(a.events)-len(a.events) < n {
+		// The slices handed out so far keep the old array alive until the
+		// answer is done; the new, larger one is what goes back to the
+		// pool, so the next answer fits at once.
+		a.events = make([]CalendarEvent, 0, max(n, 2*cap(a.events), 256))
+	}
+	at := len(a.events)
+	a.events = a.events[:at+n]
+	return a.events[at : at : at+n]
 }
 
 // legacyServerVersion reports whether a RequestServerVersion predates
@@ -285,9 +381,16 @@ func freeBusyResponseOf(s *freebusy.Schedule, p viewParams) FreeBusyResponse {
 		view = view.withoutDetails()
 	}
 	fr := FreeBusyResponse{ResponseMessage: ResponseMessage{Class: ClassSuccess, Code: exchange.CodeNoError}, View: FreeBusyView{ViewType: view}}
-	ivs, _, err := freebusy.Normalize(s.Intervals, p.Start, p.End, freebusy.NormalizeOptions{})
-	if err != nil {
-		return freeBusyResponseOf(&freebusy.Schedule{Err: freebusy.NewError(s.Attendee, freebusy.ReasonInternal, err)}, p)
+	// Normalize once, and only when needed: Sources hand over canonical
+	// schedules, which are read as they are (they are not modified), and
+	// AvailabilityView renders canonical intervals without normalizing
+	// them again.
+	ivs := s.Intervals
+	if !freebusy.IsCanonical(ivs, p.Start, p.End) {
+		var err error
+		if ivs, _, err = freebusy.Normalize(ivs, p.Start, p.End, freebusy.NormalizeOptions{}); err != nil {
+			return freeBusyResponseOf(&freebusy.Schedule{Err: freebusy.NewError(s.Attendee, freebusy.ReasonInternal, err)}, p)
+		}
 	}
 	if view.merged() {
 		merged, err := freebusy.AvailabilityView(ivs, p.Start, p.End, p.Slot, viewOptions)
@@ -298,7 +401,7 @@ func freeBusyResponseOf(s *freebusy.Schedule, p viewParams) FreeBusyResponse {
 	}
 	if view.hasEvents() {
 		if view.detailed() {
-			fr.View.CalendarEvents = make([]CalendarEvent, 0, len(s.Events))
+			fr.View.CalendarEvents = p.newEvents(len(s.Events))
 			for _, e := range s.Events {
 				ce := CalendarEvent{StartTime: localDateTime(e.Start, loc), EndTime: localDateTime(e.End, loc), BusyType: p.busyType(e.Status)}
 				d := &CalendarEventDetails{IsMeeting: e.Meeting, IsRecurring: e.Recurring, IsException: e.Exception, IsReminderSet: e.Reminder, IsPrivate: e.Private}
@@ -309,14 +412,14 @@ func freeBusyResponseOf(s *freebusy.Schedule, p viewParams) FreeBusyResponse {
 				fr.View.CalendarEvents = append(fr.View.CalendarEvents, ce)
 			}
 		} else {
-			fr.View.CalendarEvents = make([]CalendarEvent, 0, len(ivs))
+			fr.View.CalendarEvents = p.newEvents(len(ivs))
 			for _, iv := range ivs {
 				fr.View.CalendarEvents = append(fr.View.CalendarEvents, CalendarEvent{
 					StartTime: localDateTime(iv.Start, loc), EndTime: localDateTime(iv.End, loc), BusyType: p.busyType(iv.Status),
 				})
 			}
 		}
-		fr.View.WorkingHours = workingHoursOf(s.WorkingHours, p.Start.In(loc).Year())
+		fr.View.WorkingHours = p.workingHours(s.WorkingHours, p.Start.In(loc).Year())
 	}
 	return fr
 }

@@ -26,8 +26,14 @@ type DateTime struct {
 // the handler writes (§2.4, "encoders should emit naive local time in the
 // request zone").
 func localDateTime(t time.Time, loc *time.Location) DateTime {
-	l := t.In(loc)
-	return DateTime{Wall: time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute(), l.Second(), l.Nanosecond(), time.UTC)}
+	// The wall clock of t in loc is the UTC clock of t shifted by loc's
+	// offset at t: one zone lookup, where rebuilding the value from its
+	// fields with time.Date costs a calendar computation each way.
+	var off int
+	if loc != nil && loc != time.UTC {
+		_, off = t.In(loc).Zone()
+	}
+	return DateTime{Wall: t.UTC().Add(time.Duration(off) * time.Second)}
 }
 
 // offsetDateTime returns t with its own offset.
@@ -57,21 +63,68 @@ func (d DateTime) IsZero() bool { return d.Wall.IsZero() && !d.HasOffset }
 // when not zero, then "Z" or "±hh:mm" when d has an offset.
 func (d DateTime) String() string { return string(d.appendTo(nil)) }
 
-func (d DateTime) appendTo(b []byte) []byte {
+func (d DateTime) appendTo(b []byte) []byte { return d.appendCached(b, nil) }
+
+// dateCache remembers the last date appendCached wrote: the events of one
+// mailbox come a dozen to a day, and most of them start and end on the
+// same date, so the calendar arithmetic runs about once a day instead of
+// twice an event.
+type dateCache struct {
+	days int64    // days since 1970-01-01 of text
+	text [10]byte // "YYYY-MM-DD"
+	ok   bool
+}
+
+// appendCached is appendTo with the date taken from c (nil for none) when
+// it is the date of the last call.
+func (d DateTime) appendCached(b []byte, c *dateCache) []byte {
 	w := d.Wall
-	y, mo, day := w.Date()
-	h, mi, s := w.Clock()
-	b = append4(b, y)
-	b = append(b, '-')
-	b = append2(b, int(mo))
-	b = append(b, '-')
-	b = append2(b, day)
-	b = append(b, 'T')
-	b = append2(b, h)
-	b = append(b, ':')
-	b = append2(b, mi)
-	b = append(b, ':')
-	b = append2(b, s)
+	const daySec = 86400
+	u := w.Unix()
+	days, rem := u/daySec, u%daySec
+	if rem < 0 {
+		days, rem = days-1, rem+daySec
+	}
+	if w.Location() != time.UTC || days < minCivilDays || days > maxCivilDays {
+		// Outside years 0-9999, or a Wall someone built in another zone:
+		// the time package's own fields.
+		y, mo, day := w.Date()
+		h, mi, s := w.Clock()
+		b = append4(b, y)
+		b = append(b, '-')
+		b = append2(b, int(mo))
+		b = append(b, '-')
+		b = append2(b, day)
+		b = append(b, 'T')
+		b = append2(b, h)
+		b = append(b, ':')
+		b = append2(b, mi)
+		b = append(b, ':')
+		b = append2(b, s)
+	} else {
+		if c != nil && c.ok && c.days == days {
+			b = append(b, c.text[:]...)
+		} else {
+			y, mo, day := civilDate(days)
+			at := len(b)
+			b = append4(b, y)
+			b = append(b, '-')
+			b = append2(b, int(mo))
+			b = append(b, '-')
+			b = append2(b, day)
+			if c != nil {
+				copy(c.text[:], b[at:])
+				c.days, c.ok = days, true
+			}
+		}
+		s := int(rem)
+		b = append(b, 'T')
+		b = append2(b, s/3600)
+		b = append(b, ':')
+		b = append2(b, s/60%60)
+		b = append(b, ':')
+		b = append2(b, s%60)
+	}
 	if ns := w.Nanosecond(); ns != 0 {
 		b = append(b, '.')
 		frac := strconv.Itoa(ns + 1e9)[1:]
@@ -96,6 +149,36 @@ func (d DateTime) appendTo(b []byte) []byte {
 	}
 	return b
 }
+
+// civilDate returns the proleptic Gregorian date of a day counted from
+// 1970-01-01, for days between minCivilDays and maxCivilDays (years 0 to
+// 9999), with the days-to-civil algorithm of Howard Hinnant's
+// "chrono-Compatible Low-Level Date Algorithms": what t.Date computes,
+// without going through a time.Time.
+func civilDate(days int64) (year int, month time.Month, day int) {
+	z := days + 719468                                     // days since 0000-03-01, >= 0
+	era := z / 146097                                      // 400-year eras
+	doe := z - era*146097                                  // [0, 146096]
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365 // [0, 399]
+	doy := doe - (365*yoe + yoe/4 - yoe/100)               // [0, 365]
+	mp := (5*doy + 2) / 153                                // [0, 11], from March
+	m := mp + 3
+	if m > 12 {
+		m -= 12
+	}
+	y := yoe + era*400
+	if m <= 2 {
+		y++
+	}
+	return int(y), time.Month(m), int(doy - (153*mp+2)/5 + 1)
+}
+
+// The days since 1970-01-01 of 0000-03-01 and 9999-12-31: civilDate's
+// range.
+const (
+	minCivilDays = -719468
+	maxCivilDays = 2932896
+)
 
 func append2(b []byte, v int) []byte { return append(b, byte('0'+v/10%10), byte('0'+v%10)) }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/calbridge/calbridge/exchange"
@@ -13,7 +14,10 @@ import (
 )
 
 // encoder appends XML to a byte slice; callers write it out at the end.
-type encoder struct{ b []byte }
+type encoder struct {
+	b     []byte
+	dates dateCache // the last date elemDateTime wrote
+}
 
 func (e *encoder) raw(s string) { e.b = append(e.b, s...) }
 
@@ -95,7 +99,7 @@ func (e *encoder) elemBool(name string, v bool) {
 
 func (e *encoder) elemDateTime(name string, dt DateTime) {
 	e.openTag(name)
-	e.b = dt.appendTo(e.b)
+	e.b = dt.appendCached(e.b, &e.dates)
 	e.closeTag(name)
 }
 
@@ -225,6 +229,13 @@ func encodeAvailabilityResponse(w io.Writer, resp *AvailabilityResponse, soap12 
 // ServerVersionInfo header v.
 func encodeAvailabilityResponseAs(w io.Writer, resp *AvailabilityResponse, soap12 bool, v *ServerVersionInfo) error {
 	e := &encoder{b: make([]byte, 0, estimateResponse(resp))}
+	e.availabilityResponse(resp, soap12, v)
+	return e.writeTo(w)
+}
+
+// availabilityResponse appends the document encodeAvailabilityResponseAs
+// writes.
+func (e *encoder) availabilityResponse(resp *AvailabilityResponse, soap12 bool, v *ServerVersionInfo) {
 	e.envelopeStart(soap12, v)
 	e.raw(`<m:GetUserAvailabilityResponse xmlns:m="` + namespaceMessages + `" xmlns:t="` + namespaceTypes + `" xmlns:e="` + namespaceErrors + `">`)
 	e.raw("<m:FreeBusyResponseArray>")
@@ -233,7 +244,38 @@ func encodeAvailabilityResponseAs(w io.Writer, resp *AvailabilityResponse, soap1
 	}
 	e.raw("</m:FreeBusyResponseArray></m:GetUserAvailabilityResponse>")
 	e.envelopeEnd()
-	return e.writeTo(w)
+}
+
+// maxPooledAnswer is the largest buffer the handlers put back into
+// answerBuffers: an answer for 100 mailboxes over a week at 30 minutes is
+// about 1 MB, and a rare larger one (62 days, 5-minute slots) should not
+// keep its many megabytes alive between requests.
+const maxPooledAnswer = 4 << 20
+
+// answerBuffers holds the encoders of answers the handlers have written,
+// so that each answer is encoded into a buffer that is already grown and
+// written from it to the connection: no allocation and no second copy of
+// the whole body per request.
+var answerBuffers = sync.Pool{New: func() any { return new(encoder) }}
+
+// getEncoder returns an empty pooled encoder with room for about n bytes.
+func getEncoder(n int) *encoder {
+	e := answerBuffers.Get().(*encoder)
+	if cap(e.b) < n {
+		e.b = make([]byte, 0, n)
+	}
+	e.b = e.b[:0]
+	return e
+}
+
+// putEncoder returns e to the pool, unless its buffer is too large to
+// keep; e must not be used after.
+func putEncoder(e *encoder) {
+	if cap(e.b) > maxPooledAnswer {
+		return
+	}
+	e.b = e.b[:0]
+	answerBuffers.Put(e)
 }
 
 // envelopeStart writes the XML declaration, the s:Envelope (SOAP 1.2 with
@@ -307,7 +349,9 @@ func (e *encoder) freeBusyResponse(fr *FreeBusyResponse) {
 		e.raw("<t:WorkingPeriodArray>")
 		for _, p := range wh.Periods {
 			e.raw("<t:WorkingPeriod>")
-			e.elem("t:DayOfWeek", formatDays(p.Days))
+			e.raw("<t:DayOfWeek>")
+			e.days(p.Days)
+			e.raw("</t:DayOfWeek>")
 			e.elemInt("t:StartTimeInMinutes", p.StartTimeInMinutes)
 			e.elemInt("t:EndTimeInMinutes", p.EndTimeInMinutes)
 			e.raw("</t:WorkingPeriod>")
@@ -366,19 +410,32 @@ func (e *encoder) calendarEvent(ev *CalendarEvent) {
 	e.raw("</t:CalendarEvent>")
 }
 
-// formatDays writes a DayOfWeek list in Sunday..Saturday order (§2.4).
-func formatDays(days []time.Weekday) string {
+// days appends what formatDays returns, without building the string.
+func (e *encoder) days(days []time.Weekday) {
 	var mask uint8
 	for _, d := range days {
 		if d >= time.Sunday && d <= time.Saturday {
 			mask |= 1 << d
 		}
 	}
-	var parts []string
-	for _, wd := range daysOf(mask) {
-		parts = append(parts, weekdayNames[wd])
+	first := true
+	for wd := time.Sunday; wd <= time.Saturday; wd++ {
+		if mask&(1<<wd) == 0 {
+			continue
+		}
+		if !first {
+			e.b = append(e.b, ' ')
+		}
+		e.b = append(e.b, weekdayNames[wd]...)
+		first = false
 	}
-	return strings.Join(parts, " ")
+}
+
+// formatDays writes a DayOfWeek list in Sunday..Saturday order (§2.4).
+func formatDays(days []time.Weekday) string {
+	var e encoder
+	e.days(days)
+	return string(e.b)
 }
 
 // encodeSOAPFault writes f as a SOAP 1.1 fault in the shape Exchange uses
@@ -398,6 +455,12 @@ func encodeSOAPFault(w io.Writer, f *SOAPFault, soap12 bool) error {
 // v, which Exchange writes on faults too; nil writes none.
 func encodeSOAPFaultAs(w io.Writer, f *SOAPFault, soap12 bool, v *ServerVersionInfo) error {
 	e := &encoder{}
+	e.soapFault(f, soap12, v)
+	return e.writeTo(w)
+}
+
+// soapFault appends the document encodeSOAPFaultAs writes.
+func (e *encoder) soapFault(f *SOAPFault, soap12 bool, v *ServerVersionInfo) {
 	e.raw(xmlHeader)
 	header := func(prefix string) {
 		if v != nil {
@@ -426,7 +489,7 @@ func encodeSOAPFaultAs(w io.Writer, f *SOAPFault, soap12 bool, v *ServerVersionI
 		e.raw(`</env:Text></env:Reason><env:Detail>`)
 		e.faultDetail(f)
 		e.raw(`</env:Detail></env:Fault></env:Body></env:Envelope>`)
-		return e.writeTo(w)
+		return
 	}
 	e.raw(`<s:Envelope xmlns:s="` + namespaceSOAP11 + `">`)
 	header("s")
@@ -446,7 +509,6 @@ func encodeSOAPFaultAs(w io.Writer, f *SOAPFault, soap12 bool, v *ServerVersionI
 	e.raw(`</faultstring><detail>`)
 	e.faultDetail(f)
 	e.raw(`</detail></s:Fault></s:Body></s:Envelope>`)
-	return e.writeTo(w)
 }
 
 // faultSender12 reports whether f is the requester's fault (env:Sender)

@@ -1,7 +1,6 @@
 package ews
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"mime"
@@ -146,23 +145,26 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // serveAvailability answers a decoded GetUserAvailability request.
 func (h *Handler) serveAvailability(w http.ResponseWriter, r *http.Request, req *availabilityRequest) {
-	resp, fault := h.answer(r.Context(), req)
+	events := getEventArena()
+	defer putEventArena(events) // after the answer is written: it holds the events
+	resp, fault := h.answerWith(r.Context(), req, events)
 	if fault != nil {
 		h.log.Debug("request refused", zap.String("code", string(fault.ResponseCode)))
 		h.writeFault(w, http.StatusInternalServerError, fault, req.soap12)
 		return
 	}
-	var buf bytes.Buffer
-	if err := encodeAvailabilityResponseAs(&buf, resp, req.soap12, &h.cfg.version); err != nil {
-		h.writeFault(w, http.StatusInternalServerError, requestFault(exchange.CodeInternalServerError, "ews: encoding failed"), req.soap12)
-		return
-	}
-	h.writeOK(w, buf.Bytes(), req.soap12)
+	e := getEncoder(estimateResponse(resp))
+	defer putEncoder(e)
+	e.availabilityResponse(resp, req.soap12, &h.cfg.version)
+	h.writeOK(w, e.b, req.soap12)
 }
 
-// writeOK answers 200 with the SOAP document b.
+// writeOK answers 200 with the SOAP document b, written as it is: the
+// caller's buffer goes to the connection without another copy.
 func (h *Handler) writeOK(w http.ResponseWriter, b []byte, soap12 bool) {
-	w.Header().Set("Content-Type", soapContentType(soap12))
+	hd := w.Header()
+	hd.Set("Content-Type", soapContentType(soap12))
+	hd.Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(b)
 }
@@ -173,14 +175,17 @@ func (h *Handler) writeOK(w http.ResponseWriter, b []byte, soap12 bool) {
 // SOAP 1.2 fault other than 413 and 408 gets 400 for env:Sender and 500
 // for env:Receiver (SOAP 1.2 Part 2 §7.5.1.2).
 func (h *Handler) writeFault(w http.ResponseWriter, status int, f *SOAPFault, soap12 bool) {
-	var buf bytes.Buffer
-	_ = encodeSOAPFaultAs(&buf, f, soap12, &h.cfg.version)
+	e := getEncoder(0)
+	defer putEncoder(e)
+	e.soapFault(f, soap12, &h.cfg.version)
 	if soap12 && status == http.StatusInternalServerError && faultSender12(f) {
 		status = http.StatusBadRequest
 	}
-	w.Header().Set("Content-Type", soapContentType(soap12))
+	hd := w.Header()
+	hd.Set("Content-Type", soapContentType(soap12))
+	hd.Set("Content-Length", strconv.Itoa(len(e.b)))
 	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	_, _ = w.Write(e.b)
 }
 
 // soapContentType returns the Content-Type of a SOAP 1.2 or 1.1 message.
@@ -239,6 +244,12 @@ func wallDuration(start, end time.Time) time.Duration {
 // answer validates req and asks the Source; a non-nil fault refuses the
 // whole request.
 func (h *Handler) answer(ctx context.Context, req *availabilityRequest) (*AvailabilityResponse, *SOAPFault) {
+	return h.answerWith(ctx, req, nil)
+}
+
+// answerWith is answer with the CalendarEvents of the response in events
+// (nil allocates them): the response is valid until events is reused.
+func (h *Handler) answerWith(ctx context.Context, req *availabilityRequest, events *eventArena) (*AvailabilityResponse, *SOAPFault) {
 	lim := h.cfg.Limits.WithDefaults()
 	opts := req.FreeBusyViewOptions
 	if opts == nil && req.suggestions {
@@ -341,7 +352,7 @@ func (h *Handler) answer(ctx context.Context, req *availabilityRequest) (*Availa
 			}
 		}
 	}
-	params := viewParams{View: view, Start: start, End: end, Slot: slot, Location: loc, LegacyBusyTypes: legacyServerVersion(req.ServerVersion)}
+	params := viewParams{View: view, Start: start, End: end, Slot: slot, Location: loc, LegacyBusyTypes: legacyServerVersion(req.ServerVersion), events: events, hours: &hoursCache{}}
 	resp := &AvailabilityResponse{Responses: make([]FreeBusyResponse, n)}
 	for i, mb := range req.Mailboxes {
 		var s *freebusy.Schedule

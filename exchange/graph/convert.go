@@ -509,7 +509,21 @@ func NewScheduleInformation(s *freebusy.Schedule, q freebusy.Query, opt Response
 	if loc == nil {
 		loc, zone = time.UTC, "UTC"
 	}
-	view, err := freebusy.AvailabilityView(s.Intervals, q.Start, q.End, q.Slot(), freebusy.ViewOptions{})
+	// Normalize once: the view and the items are drawn from the same
+	// canonical intervals, which Sources mostly hand over already (then
+	// they are read as they are, not copied), and AvailabilityView renders
+	// canonical intervals without normalizing them again.
+	canon := s.Intervals
+	if !freebusy.IsCanonical(canon, q.Start, q.End) {
+		var err error
+		if canon, _, err = freebusy.Normalize(canon, q.Start, q.End, freebusy.NormalizeOptions{}); err != nil {
+			// The error of the view of the raw intervals, which checks
+			// the view's own arguments first.
+			_, err = freebusy.AvailabilityView(s.Intervals, q.Start, q.End, q.Slot(), freebusy.ViewOptions{})
+			return info, err
+		}
+	}
+	view, err := freebusy.AvailabilityView(canon, q.Start, q.End, q.Slot(), freebusy.ViewOptions{})
 	if err != nil {
 		return info, err
 	}
@@ -532,10 +546,7 @@ func NewScheduleInformation(s *freebusy.Schedule, q freebusy.Query, opt Response
 			info.ScheduleItems = append(info.ScheduleItems, it)
 		}
 	} else {
-		canon, _, err := freebusy.Normalize(s.Intervals, q.Start, q.End, freebusy.NormalizeOptions{})
-		if err != nil {
-			return info, err
-		}
+		info.ScheduleItems = make([]ScheduleItem, 0, len(canon))
 		for _, x := range canon {
 			info.ScheduleItems = append(info.ScheduleItems, ScheduleItem{
 				Status: StatusOf(x.Status),

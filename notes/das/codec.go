@@ -219,14 +219,12 @@ func unmarshalDAS(data []byte, v any, kind string) error {
 	return pe
 }
 
+// encodeDAS writes v as one JSON document and a newline, in one Write.
+// json.Encoder encodes into its own pooled buffer and writes that out, so
+// nothing is copied again on the way to w; it escapes HTML as
+// json.Marshal does, so the bytes are the same.
 func encodeDAS(w io.Writer, v any) error {
-	data, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	data = append(data, '\n')
-	_, err = w.Write(data)
-	return err
+	return json.NewEncoder(w).Encode(v)
 }
 
 // abbreviate returns the start of data as a string for error messages.

@@ -190,19 +190,12 @@ func NewBusyTime(s freebusy.Schedule, opt BusyTimeOptions) (*BusyTime, ScheduleR
 		iv.Status = freebusy.Busy
 		busy = append(busy, iv)
 	}
-	// Round outward to whole seconds (docs/mapping.md §4.8), then
-	// normalize again over the rounded window: neighbours that now share
-	// the busy status are joined, and periods that rounding made overlap
-	// (a gap of less than a second) are joined too.
+	// Round outward to whole seconds (docs/mapping.md §4.8), then join
+	// what touches: neighbours that now share the busy status, and
+	// periods that rounding made overlap (a gap of less than a second).
 	w := freebusy.Interval{Start: s.Start, End: s.End}.RoundOutward(time.Second)
 	start, end := w.Start, w.End
-	for i := range busy {
-		busy[i] = busy[i].RoundOutward(time.Second)
-	}
-	busy, _, err = freebusy.Normalize(busy, start, end, freebusy.NormalizeOptions{})
-	if err != nil {
-		return nil, rep, err
-	}
+	busy = joinRounded(busy)
 	out := &BusyTime{Start: NewDateTime(start), End: NewDateTime(end)}
 	if len(busy) > 0 {
 		out.BusyTimes = make([]DateTimeRange, len(busy))
@@ -211,6 +204,26 @@ func NewBusyTime(s freebusy.Schedule, opt BusyTimeOptions) (*BusyTime, ScheduleR
 		}
 	}
 	return out, rep, nil
+}
+
+// joinRounded rounds busy outward to whole seconds and joins the periods
+// that then overlap or touch, in place. busy is canonical and all Busy, so
+// it stays sorted by start and by end (rounding down and rounding up both
+// keep order) and inside the rounded window: one pass gives what
+// normalizing it again over that window would, without sorting it.
+func joinRounded(busy []freebusy.Interval) []freebusy.Interval {
+	out := busy[:0]
+	for _, iv := range busy {
+		iv = iv.RoundOutward(time.Second)
+		if n := len(out); n > 0 && !iv.Start.After(out[n-1].End) {
+			if iv.End.After(out[n-1].End) {
+				out[n-1].End = iv.End
+			}
+			continue
+		}
+		out = append(out, iv)
+	}
+	return out
 }
 
 // ceilSecond rounds t up to a whole second.

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -216,8 +217,11 @@ func (h *Handler) serveBusyTime(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Warning", staleWarning)
 	}
 	if ical {
-		var buf bytes.Buffer
-		if err := EncodeBusyTimeICalendar(&buf, bt, h.cfg.Now()); err != nil {
+		// Encoded whole before anything is sent, so that a failure can
+		// still be answered as an error, into a pooled buffer.
+		buf := icalBuffers.Get().(*bytes.Buffer)
+		defer putICalBuffer(buf)
+		if err := EncodeBusyTimeICalendar(buf, bt, h.cfg.Now()); err != nil {
 			h.cfg.Logger.Debug("das: handler iCalendar encoding failed", zap.String("attendee", name), zap.Error(err))
 			writeDASError(w, http.StatusInternalServerError, "iCalendar encoding failed")
 			return
@@ -227,6 +231,24 @@ func (h *Handler) serveBusyTime(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeDASJSON(w, bt)
+}
+
+// icalBuffers holds the buffers of VFREEBUSY answers between requests.
+var icalBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledICal is the largest buffer putICalBuffer keeps: a busytime
+// answer for one person is a few kilobytes, and a rare huge one should
+// not stay in memory.
+const maxPooledICal = 256 << 10
+
+// putICalBuffer empties buf and returns it to icalBuffers, unless it grew
+// too large to keep.
+func putICalBuffer(buf *bytes.Buffer) {
+	if buf.Cap() > maxPooledICal {
+		return
+	}
+	buf.Reset()
+	icalBuffers.Put(buf)
 }
 
 // windowMessage phrases a BusyTimeWindow error as DAS does: Java's
