@@ -35,6 +35,7 @@ var readers = map[string]reader{
 
 var writers = map[string]writer{
 	"das":          writeDAS,
+	"ews":          writeEWS,
 	"graph":        writeGraph,
 	"vfreebusy":    writeVFreeBusy,
 	"publicfolder": writePublicFolder,
@@ -220,6 +221,21 @@ func writeGraph(w io.Writer, schedules []freebusy.Schedule, o options) error {
 		return err
 	}
 	return graph.EncodeGetScheduleResponse(w, resp)
+}
+
+func writeEWS(w io.Writer, schedules []freebusy.Schedule, o options) error {
+	q, err := queryOf(schedules)
+	if err != nil {
+		return err
+	}
+	resp, err := ews.NewAvailabilityResponse(q, schedules, ews.ResponseOptions{View: ews.FreeBusyViewType(o.view), Location: o.zone})
+	if err != nil {
+		if errors.Is(err, ews.ErrResponseOptions) {
+			return usageError{fmt.Sprintf("-view: %v", err)}
+		}
+		return err
+	}
+	return ews.EncodeAvailabilityResponse(w, resp)
 }
 
 func writeVFreeBusy(w io.Writer, schedules []freebusy.Schedule, o options) error {

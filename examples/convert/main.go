@@ -7,7 +7,7 @@
 // Formats (r: can be read, w: can be written):
 //
 //	das           rw  Domino Access Services busytime JSON (one person)
-//	ews           r   EWS GetUserAvailabilityResponse (SOAP)
+//	ews           rw  EWS GetUserAvailabilityResponse (SOAP; written in the -view asked for)
 //	graph         rw  Microsoft Graph getSchedule response JSON
 //	vfreebusy     rw  iCalendar VFREEBUSY (RFC 5545 §3.6.4)
 //	ics           r   a Notes or Outlook calendar export (VEVENTs, recurrence, VTIMEZONE)
@@ -59,6 +59,7 @@ type options struct {
 	zone       *time.Location
 	owner      string
 	unknownAs  string
+	view       string
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -71,7 +72,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&attendees, "attendee", "", "comma-separated attendees, where the input does not name them (ews, das, ics)")
 	fs.StringVar(&start, "start", "", "window start, RFC 3339, where the input has none (ews, graph, ics)")
 	fs.StringVar(&end, "end", "", "window end, RFC 3339")
-	fs.StringVar(&zone, "zone", "UTC", "IANA zone for floating calendar times (ics) and written times (graph)")
+	fs.StringVar(&zone, "zone", "UTC", "IANA zone for floating calendar times (ics) and written times (graph, ews)")
+	fs.StringVar(&o.view, "view", "FreeBusyMerged", "EWS view written (ews output): FreeBusy, FreeBusyMerged, Detailed, DetailedMerged or MergedOnly")
 	fs.StringVar(&o.owner, "owner", "", "legacyExchangeDN of the owner (publicfolder output)")
 	fs.StringVar(&o.unknownAs, "unknown-as", "busy", "what a public folder publishes for \"no data\": busy, tentative, oof or free")
 	if err := fs.Parse(args); err != nil {

@@ -34,6 +34,7 @@ func TestLossesAreReported(t *testing.T) {
 	}{
 		{to: "vfreebusy", lossless: true, outSubstr: "FREEBUSY;FBTYPE=BUSY-TENTATIVE:20260302T100000Z/20260302T103000Z"},
 		{to: "graph", lossless: true, outSubstr: `"availabilityView"`},
+		{to: "ews", lossless: true, outSubstr: `<t:BusyType>Tentative</t:BusyType>`},
 		{to: "das", lost: []string{
 			"tentative written as busy for 30m0s (DAS has busy time only",
 			"out-of-office written as busy for 2h0m0s (DAS has busy time only",
@@ -95,6 +96,25 @@ func TestEWSInput(t *testing.T) {
 		"-attendee", "a@x", "-start", "2014-02-13T00:00:00Z", "-end", "2014-02-14T00:00:00Z")
 	require.NoError(t, err, report)
 	assert.Contains(t, out, "ATTENDEE:mailto:a@x")
+}
+
+// EWS output in every view reads back; a view EWS does not have is a
+// usage error.
+func TestEWSOutput(t *testing.T) {
+	mixed := filepath.Join("testdata", "mixed.ics")
+	for _, view := range []string{"FreeBusy", "FreeBusyMerged", "Detailed", "DetailedMerged"} {
+		out, report, err := convert(t, mixed, "-from", "vfreebusy", "-to", "ews", "-view", view)
+		require.NoError(t, err, view)
+		assert.Contains(t, out, "<t:FreeBusyViewType>", view)
+		assert.Contains(t, report, "wrote ews: nothing lost", view)
+	}
+	out, report, err := convert(t, mixed, "-from", "vfreebusy", "-to", "ews", "-view", "MergedOnly")
+	require.NoError(t, err)
+	assert.Contains(t, out, "<t:MergedFreeBusy>")
+	assert.NotContains(t, report, "nothing lost", "merged digits are coarser than the intervals")
+	_, _, err = convert(t, mixed, "-from", "vfreebusy", "-to", "ews", "-view", "Everything")
+	var ue usageError
+	assert.True(t, errors.As(err, &ue), "%v", err)
 }
 
 func TestUsage(t *testing.T) {

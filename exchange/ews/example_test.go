@@ -120,3 +120,29 @@ func ExampleNewSerializableTimeZone() {
 	// 300 -60 2 March 1 November
 	// America/New_York
 }
+
+// A converter writes the EWS answer for schedules it holds, without
+// serving HTTP: NewAvailabilityResponse builds what the Handler would
+// answer, EncodeAvailabilityResponse writes it.
+func ExampleNewAvailabilityResponse() {
+	day := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	q := freebusy.Query{Attendees: []string{"ada@example.com"}, Start: day.Add(8 * time.Hour), End: day.Add(12 * time.Hour)}
+	schedules := []freebusy.Schedule{{Attendee: "ada@example.com", Start: q.Start, End: q.End, Intervals: []freebusy.Interval{
+		freebusy.NewInterval(day.Add(9*time.Hour), day.Add(10*time.Hour), freebusy.Busy),
+	}}}
+	resp, err := ews.NewAvailabilityResponse(q, schedules, ews.ResponseOptions{View: ews.ViewMergedOnly, Interval: 30 * time.Minute})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(resp.Responses[0].View.MergedFreeBusy)
+	var b strings.Builder
+	if err := ews.EncodeAvailabilityResponse(&b, resp); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(strings.Contains(b.String(), "<t:MergedFreeBusy>00220000</t:MergedFreeBusy>"))
+	// Output:
+	// 00220000
+	// true
+}
