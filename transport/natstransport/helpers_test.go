@@ -1,0 +1,199 @@
+package natstransport
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/stretchr/testify/require"
+
+	"github.com/calbridge/calbridge/freebusy"
+	"github.com/calbridge/calbridge/transport"
+)
+
+// Two kinds of test live here. Those that assert timing run inside a
+// testing/synctest bubble, against a NATS server started in the bubble
+// that accepts no sockets: every connection is an in-memory pipe
+// (nats.InProcessServer), so the bubble's fake clock measures exactly
+// what the protocol does. They must not call nats.go functions that take
+// timers from its package-wide pool (Conn.Flush, FlushTimeout, Request,
+// Subscription.NextMsg, Subscription.Drain): a timer made in one bubble
+// and reused in another crashes the test binary. The others (server
+// restart, Shutdown's drain, TLS-free TCP wiring) use real sockets and
+// assert only outcomes and generous bounds.
+
+var t0 = time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+
+// testQuery is an n-attendee query over one day: the shape of
+// transport's benchmarks.
+func testQuery(n int) freebusy.Query {
+	q := freebusy.Query{Start: t0, End: t0.Add(24 * time.Hour)}
+	for i := range n {
+		q.Attendees = append(q.Attendees, "user"+string(rune('a'+i))+"@example.com")
+	}
+	return q
+}
+
+// staticSource answers every attendee with one busy hour at 09:00 and one
+// tentative half hour at 14:00; attendees starting with "nobody" fail as
+// unknown (transport's test and benchmark source).
+var staticSource = freebusy.SourceFunc(func(ctx context.Context, q freebusy.Query) ([]freebusy.Schedule, error) {
+	out := make([]freebusy.Schedule, len(q.Attendees))
+	for i, a := range q.Attendees {
+		if strings.HasPrefix(a, "nobody") {
+			out[i] = freebusy.Failed(a, q.Start, q.End, freebusy.ReasonUnknownAttendee, nil)
+			out[i].Err.Message = "no such user"
+			continue
+		}
+		day := q.Start.Truncate(24 * time.Hour)
+		out[i] = freebusy.Schedule{Attendee: a, Start: q.Start, End: q.End, Intervals: []freebusy.Interval{
+			{Start: day.Add(9 * time.Hour), End: day.Add(10 * time.Hour), Status: freebusy.Busy},
+			{Start: day.Add(14 * time.Hour), End: day.Add(14*time.Hour + 30*time.Minute), Status: freebusy.Tentative},
+		}}
+	}
+	return out, nil
+})
+
+// --- in a synctest bubble ---
+
+// bubbleNATS starts a NATS server that listens on no socket, inside the
+// current bubble, and shuts it down at cleanup.
+func bubbleNATS(t *testing.T) *server.Server {
+	t.Helper()
+	ns, err := server.NewServer(&server.Options{DontListen: true, NoLog: true, NoSigs: true})
+	require.NoError(t, err)
+	go ns.Start()
+	require.True(t, ns.ReadyForConnections(5*time.Second), "NATS server not ready")
+	t.Cleanup(func() {
+		ns.Shutdown()
+		ns.WaitForShutdown()
+	})
+	return ns
+}
+
+// pipeConn opens an in-memory connection to ns, closed at cleanup.
+func pipeConn(t *testing.T, ns *server.Server) *nats.Conn {
+	t.Helper()
+	nc, err := nats.Connect("", nats.InProcessServer(ns), nats.MaxReconnects(-1))
+	require.NoError(t, err)
+	t.Cleanup(nc.Close)
+	return nc
+}
+
+// bubbleWorker starts a Server for src on its own in-memory connection,
+// which it returns so that a test can kill the worker by closing it.
+func bubbleWorker(t *testing.T, ns *server.Server, src freebusy.Source, opts ...ServerOption) (*Server, *nats.Conn) {
+	t.Helper()
+	nc := pipeConn(t, ns)
+	s, err := NewServer(nil, src, append([]ServerOption{WithConn(nc)}, opts...)...)
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, s.Close()) })
+	return s, nc
+}
+
+// bubbleClient returns a Client on its own in-memory connection.
+func bubbleClient(t *testing.T, ns *server.Server, opts ...ClientOption) *Client {
+	t.Helper()
+	c, err := NewClient(nil, append([]ClientOption{WithConn(pipeConn(t, ns))}, opts...)...)
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, c.Close()) })
+	return c
+}
+
+// --- over TCP ---
+
+// startNATS starts a NATS server on a loopback port (0: any free one),
+// JetStream off, and shuts it down at cleanup.
+func startNATS(t testing.TB, port int) *server.Server {
+	t.Helper()
+	if port == 0 {
+		port = server.RANDOM_PORT
+	}
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: port, NoLog: true, NoSigs: true})
+	require.NoError(t, err)
+	go ns.Start()
+	require.True(t, ns.ReadyForConnections(10*time.Second), "NATS server not ready")
+	t.Cleanup(func() {
+		ns.Shutdown()
+		ns.WaitForShutdown()
+	})
+	return ns
+}
+
+// --- sources ---
+
+// countingSource answers like staticSource and counts its calls.
+type countingSource struct{ n atomic.Int64 }
+
+func (s *countingSource) FreeBusy(ctx context.Context, q freebusy.Query) ([]freebusy.Schedule, error) {
+	s.n.Add(1)
+	return staticSource(ctx, q)
+}
+
+// holdSource holds the queries for attendees starting with "hold" until
+// released (or until their context ends), announcing each on started;
+// it answers the others at once.
+type holdSource struct {
+	started chan string // the name of the worker that took a held query
+	release chan struct{}
+	name    string
+	calls   *atomic.Int64
+}
+
+func (s holdSource) FreeBusy(ctx context.Context, q freebusy.Query) ([]freebusy.Schedule, error) {
+	if s.calls != nil {
+		s.calls.Add(1)
+	}
+	if strings.HasPrefix(q.Attendees[0], "hold") {
+		s.started <- s.name
+		select {
+		case <-s.release:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return staticSource(ctx, q)
+}
+
+// recorder collects a Client's or Server's state changes.
+type recorder struct {
+	mu      sync.Mutex
+	changes []transport.StateChange
+}
+
+func (r *recorder) record(c transport.StateChange) {
+	r.mu.Lock()
+	r.changes = append(r.changes, c)
+	r.mu.Unlock()
+}
+
+func (r *recorder) states() []transport.State {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []transport.State
+	for _, c := range r.changes {
+		out = append(out, c.To)
+	}
+	return out
+}
+
+// waitState waits up to d for want.
+func waitState(t testing.TB, get func() transport.State, wait func(context.Context, transport.State) bool, want transport.State, d time.Duration) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	for {
+		s := get()
+		if s == want {
+			return
+		}
+		if !wait(ctx, s) {
+			require.Failf(t, "state not reached", "want %v, still %v after %v", want, get(), d)
+		}
+	}
+}
