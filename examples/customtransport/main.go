@@ -16,6 +16,14 @@
 // still comes, with a reason per attendee instead of a blank.
 //
 //	go run ./examples/customtransport
+//
+// This carrier is deliberately small. For one built the same way to run in
+// production, read package transport/natstransport: the same two pieces (a
+// Client that is a freebusy.Source, a Server that serves one) over NATS,
+// with a queue group of workers, heartbeats so that a dead worker costs a
+// retry and not a deadline, the hop count that stops loops, bounded
+// decoding, and the connection state a health page needs. examples/gateway
+// selects it with "transport": "nats://...".
 package main
 
 import (

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -41,6 +42,9 @@ type gateway struct {
 	errs chan error
 	// closers release links and caches, in reverse order.
 	closers []func() error
+	// closeOnce makes close idempotent; closeErr is its result.
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // bound are the addresses a running gateway listens on.
@@ -104,39 +108,12 @@ func start(o options) (g *gateway, err error) {
 		g.halves = append(g.halves, exchangeHalf)
 	}
 
-	// The RPC servers, then the links to them.
-	rpcListen := firstNonEmpty(o.rpcFlag, g.cfg.RPC.Listen, defaultRPC)
-	rpcPeer := firstNonEmpty(o.rpcFlag, g.cfg.RPC.Peer, rpcListen)
-	if exchangeHalf != nil {
-		if err := g.serveRPC(exchangeHalf, rpcListen, "rpc", g.cfg.RPC); err != nil {
+	if g.cfg.Transport.NATS != "" {
+		if err := g.natsLinks(notesHalf, exchangeHalf); err != nil {
 			return g, err
 		}
-		rpcPeer = exchangeHalf.rpcAddr
-	}
-	reverseListen := g.cfg.ReverseRPC.Listen
-	if o.role == roleBoth && reverseListen == "" {
-		reverseListen = "127.0.0.1:0"
-	}
-	if notesHalf != nil && reverseListen != "" {
-		if err := g.serveRPC(notesHalf, reverseListen, "reverseRpc", g.cfg.ReverseRPC); err != nil {
-			return g, err
-		}
-	}
-	if notesHalf != nil {
-		if err := g.dial(notesHalf, rpcPeer, "rpc", g.cfg.RPC); err != nil {
-			return g, err
-		}
-	}
-	if exchangeHalf != nil {
-		reversePeer := g.cfg.ReverseRPC.Peer
-		if notesHalf != nil {
-			reversePeer = notesHalf.rpcAddr
-		}
-		if reversePeer != "" {
-			if err := g.dial(exchangeHalf, reversePeer, "reverseRpc", g.cfg.ReverseRPC); err != nil {
-				return g, err
-			}
-		}
+	} else if err := g.rpcLinks(o, notesHalf, exchangeHalf); err != nil {
+		return g, err
 	}
 	for _, h := range g.halves {
 		if err := g.chains(h); err != nil {
@@ -187,6 +164,61 @@ func start(o options) (g *gateway, err error) {
 	return g, nil
 }
 
+// rpcLinks starts the RPC servers, then the links to them.
+func (g *gateway) rpcLinks(o options, notesHalf, exchangeHalf *half) error {
+	rpcListen := firstNonEmpty(o.rpcFlag, g.cfg.RPC.Listen, defaultRPC)
+	rpcPeer := firstNonEmpty(o.rpcFlag, g.cfg.RPC.Peer, rpcListen)
+	if exchangeHalf != nil {
+		if err := g.serveRPC(exchangeHalf, rpcListen, "rpc", g.cfg.RPC); err != nil {
+			return err
+		}
+		rpcPeer = exchangeHalf.rpcAddr
+	}
+	reverseListen := g.cfg.ReverseRPC.Listen
+	if o.role == roleBoth && reverseListen == "" {
+		reverseListen = "127.0.0.1:0"
+	}
+	if notesHalf != nil && reverseListen != "" {
+		if err := g.serveRPC(notesHalf, reverseListen, "reverseRpc", g.cfg.ReverseRPC); err != nil {
+			return err
+		}
+	}
+	if notesHalf != nil {
+		if err := g.dial(notesHalf, rpcPeer, "rpc", g.cfg.RPC); err != nil {
+			return err
+		}
+	}
+	if exchangeHalf != nil {
+		reversePeer := g.cfg.ReverseRPC.Peer
+		if notesHalf != nil {
+			reversePeer = notesHalf.rpcAddr
+		}
+		if reversePeer != "" {
+			if err := g.dial(exchangeHalf, reversePeer, "reverseRpc", g.cfg.ReverseRPC); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// natsLinks makes each half a worker for its side on NATS and gives each
+// a link to the other side's workers.
+func (g *gateway) natsLinks(halves ...*half) error {
+	for _, h := range halves {
+		if h == nil {
+			continue
+		}
+		if err := g.serveNATS(h); err != nil {
+			return err
+		}
+		if err := g.dialNATS(h); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (g *gateway) addCloser(f func() error) {
 	if f != nil {
 		g.closers = append(g.closers, f)
@@ -211,12 +243,21 @@ func (g *gateway) bound() bound {
 // in flight finish), then the RPC servers (calls in flight drain), then
 // links, caches and backends.
 func (g *gateway) close(ctx context.Context) error {
+	g.closeOnce.Do(func() { g.closeErr = g.closeAll(ctx) })
+	return g.closeErr
+}
+
+// closeAll is close's work, done once.
+func (g *gateway) closeAll(ctx context.Context) error {
 	var errs []error
 	if g.http != nil {
 		errs = append(errs, g.http.close(ctx))
 		close(g.http.errs)
 	}
 	for _, h := range g.halves {
+		if err := h.shutdownWorker(ctx); err != nil {
+			errs = append(errs, err)
+		}
 		if h.rpc == nil {
 			continue
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/calbridge/calbridge/freebusy/privacy"
 	"github.com/calbridge/calbridge/freebusy/router"
 	"github.com/calbridge/calbridge/transport"
+	"github.com/calbridge/calbridge/transport/natstransport"
 )
 
 // half is one half of the gateway: the side it owns, its backend, the RPC
@@ -51,8 +52,10 @@ type half struct {
 	remoteCache *cache.Source
 	// front is what the HTTP front doors ask.
 	front freebusy.Source
-	// rpc is the RPC server, nil when this half serves none.
+	// rpc is the RPC server, nil when this half serves none; worker is
+	// its NATS counterpart (Config.Transport.NATS).
 	rpc     *transport.Server
+	worker  *natstransport.Server
 	rpcAddr string
 	rpcDone chan struct{}
 

@@ -106,3 +106,17 @@ func TestSharedRedisTier(t *testing.T) {
 		return comp.State == "up"
 	}, 2*time.Minute, 50*time.Millisecond)
 }
+
+// startRole starts a gateway of one role on cfg; it is closed when the
+// test ends (closing twice is harmless).
+func startRole(t *testing.T, r role, cfg Config) *gateway {
+	t.Helper()
+	g, err := start(options{role: r, httpFlag: "127.0.0.1:0", rpcFlag: "127.0.0.1:0", cfg: cfg,
+		now: func() time.Time { return testNow }, log: zap.NewNop()})
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		_ = g.close(context.Background())
+		http.DefaultClient.CloseIdleConnections()
+	})
+	return g
+}
