@@ -352,3 +352,38 @@ func BenchmarkJSONFormEncodingJSON100x7d(b *testing.B) {
 		}
 	}
 }
+
+// statusWeekLoad is the week load as a status query answers it (what the
+// gateway's EWS FreeBusyMerged path carries): the schedules of weekLoad
+// without their events.
+func statusWeekLoad(n int) []freebusy.Schedule {
+	_, ss := weekLoad(n)
+	for i := range ss {
+		ss[i].Events = nil
+	}
+	return ss
+}
+
+func BenchmarkCompactEncodeStatus100x7d(b *testing.B) {
+	ss := statusWeekLoad(100)
+	buf, err := AppendCompactSchedules(nil, ss)
+	require.NoError(b, err)
+	b.SetBytes(int64(len(buf)))
+	b.ReportAllocs()
+	for b.Loop() {
+		buf, _ = AppendCompactSchedules(buf[:0], ss)
+	}
+}
+
+func BenchmarkCompactDecodeStatus100x7d(b *testing.B) {
+	ss := statusWeekLoad(100)
+	data, err := AppendCompactSchedules(nil, ss)
+	require.NoError(b, err)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := decodeCompactSchedules(data, len(ss)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

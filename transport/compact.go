@@ -2,6 +2,7 @@ package transport
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -154,8 +155,16 @@ func appendCompactSchedule(dst []byte, s *freebusy.Schedule, base int64) ([]byte
 	if len(s.Intervals) > 0 {
 		dst = append(dst, `,"intervals":[`...)
 		dst = strconv.AppendInt(dst, int64(len(s.Intervals)), 10)
+		// Room for all the intervals at once when their offsets have up
+		// to seven digits (115 days), so that the loop below appends
+		// without growing; appendPlainInterval wants 22 bytes spare.
+		dst = slices.Grow(dst, len(s.Intervals)*len(",6048000,6048000,3")+22)
 		for k := range s.Intervals {
 			iv := &s.Intervals[k]
+			if next, ok := appendPlainInterval(dst, iv, base); ok {
+				dst = next
+				continue
+			}
 			dst = append(dst, ',')
 			if dst, err = appendInstant(dst, iv.Start, base); err != nil {
 				return dst, err
@@ -352,24 +361,110 @@ func appendInstant(dst []byte, t time.Time, base int64) ([]byte, error) {
 	return append(dst, frac[:n]...), nil
 }
 
+// appendPlainInterval appends ,start,end,status for the common interval:
+// both instants whole seconds at most maxPlainOffset after base, and a
+// status with a digit. It reports false, having appended nothing, for any
+// other interval, which the general path then writes (or refuses).
+func appendPlainInterval(dst []byte, iv *freebusy.Interval, base int64) ([]byte, bool) {
+	start, end := iv.Start.Unix()-base, iv.End.Unix()-base
+	if uint64(start) > maxPlainOffset || uint64(end) > maxPlainOffset ||
+		iv.Start.Nanosecond() != 0 || iv.End.Nanosecond() != 0 ||
+		uint(iv.Status) >= uint(len(statusDigits)) || !iv.Status.Valid() {
+		return dst, false
+	}
+	if base+end > maxInstant || base+start > maxInstant {
+		return dst, false
+	}
+	// Written in place: ",start,end,d" takes at most 22 bytes.
+	n := len(dst)
+	if cap(dst)-n < 22 {
+		dst = slices.Grow(dst, 22)
+	}
+	b := dst[n : n+22]
+	b[0] = ','
+	k := 1 + putUint(b[1:], uint64(start))
+	b[k] = ','
+	k += 1 + putUint(b[k+1:], uint64(end))
+	b[k], b[k+1] = ',', statusDigits[iv.Status]
+	return dst[:n+k+2], true
+}
+
+// maxPlainOffset is the largest offset from the base that appendUint
+// writes and the decoder's fast path reads: nine digits, about 31 years.
+const maxPlainOffset = 999_999_999
+
 // appendInt appends n in decimal: strconv.AppendInt, with a shortcut for
-// the offsets of a week or two, which are most of what the form holds.
+// the offsets of a week or a month, which are most of what the form holds.
 func appendInt(dst []byte, n int64) []byte {
-	if n < 0 || n >= 1e7 {
+	if n < 0 || n > maxPlainOffset {
 		return strconv.AppendInt(dst, n, 10)
 	}
-	var b [7]byte
-	i := len(b)
-	for {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-		if n == 0 {
-			break
-		}
-	}
-	return append(dst, b[i:]...)
+	return appendUint(dst, uint64(n))
 }
+
+// appendUint appends n (at most maxPlainOffset) in decimal.
+func appendUint(dst []byte, n uint64) []byte {
+	var b [10]byte
+	return append(dst, b[:putUint(b[:], n)]...)
+}
+
+// putUint writes n (at most maxPlainOffset) in decimal at the start of b,
+// which has room for nine digits, and returns how many it wrote. It
+// writes two digits per division and in place: the offsets of a week
+// have six or seven digits, and writing them one division at a time, then
+// copying them, was the appender's largest cost.
+func putUint(b []byte, n uint64) int {
+	k := decimalLen(n)
+	i := k
+	for n >= 100 {
+		q := n / 100
+		r := (n - q*100) * 2
+		i -= 2
+		b[i], b[i+1] = digitPairs[r], digitPairs[r+1]
+		n = q
+	}
+	if n >= 10 {
+		b[0], b[1] = digitPairs[n*2], digitPairs[n*2+1]
+	} else {
+		b[0] = byte('0' + n)
+	}
+	return k
+}
+
+// decimalLen returns the number of decimal digits of n, at most nine.
+func decimalLen(n uint64) int {
+	switch {
+	case n < 10:
+		return 1
+	case n < 100:
+		return 2
+	case n < 1000:
+		return 3
+	case n < 10000:
+		return 4
+	case n < 100000:
+		return 5
+	case n < 1000000:
+		return 6
+	case n < 10000000:
+		return 7
+	case n < 100000000:
+		return 8
+	}
+	return 9
+}
+
+// digitPairs holds "00" to "99": the two decimal digits of n at 2n.
+const digitPairs = "00010203040506070809" +
+	"10111213141516171819" +
+	"20212223242526272829" +
+	"30313233343536373839" +
+	"40414243444546474849" +
+	"50515253545556575859" +
+	"60616263646566676869" +
+	"70717273747576777879" +
+	"80818283848586878889" +
+	"90919293949596979899"
 
 // plainRun returns the index of the first byte of b from i on that is not
 // a plainStringByte, or len(b). It tests eight bytes at a time: a word

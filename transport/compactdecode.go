@@ -33,7 +33,8 @@ func decodeCompactSchedules(data []byte, expect int) ([]freebusy.Schedule, error
 	d.data, d.pos = data, 0
 	out, err := d.result(expect)
 	d.data = nil
-	clear(d.fixes[:cap(d.fixes)]) // drop pointers into the result
+	d.hoursSlab, d.periodSlab, d.daySlab = nil, nil, nil // they belong to out
+	clear(d.fixes[:cap(d.fixes)])                        // drop pointers into the result
 	d.fixes = d.fixes[:0]
 	if cap(d.arena) <= 1<<20 && cap(d.scratch) <= 1<<20 {
 		compactDecoderPool.Put(d)
@@ -54,6 +55,15 @@ type compactDecoder struct {
 	fixes   []stringFix
 	periods []compactPeriod
 	scratch []byte
+
+	// The slabs of one result: the working hours, periods and days of
+	// its schedules come from chunks shared by several schedules, so
+	// that a week of 100 calendars costs a few allocations for them
+	// instead of three per schedule. A piece is capped at its length:
+	// appending to one schedule's slice never writes into another's.
+	hoursSlab  []freebusy.WorkingHours
+	periodSlab []freebusy.WorkingPeriod
+	daySlab    []time.Weekday
 }
 
 // stringFix is a string field waiting for its schedule's strings:
@@ -300,6 +310,10 @@ func (d *compactDecoder) intervals() ([]freebusy.Interval, error) {
 	ivs := make([]freebusy.Interval, n)
 	for k := range ivs {
 		iv := &ivs[k]
+		if next, ok := d.plainInterval(iv); ok {
+			d.pos = next
+			continue
+		}
 		if err := d.char(','); err != nil {
 			return nil, err
 		}
@@ -323,6 +337,61 @@ func (d *compactDecoder) intervals() ([]freebusy.Interval, error) {
 		return nil, d.fail("more intervals than their count")
 	}
 	return ivs, nil
+}
+
+// plainInterval reads ,start,end,status at d.pos into iv when both
+// instants are plain offsets of one to nine digits (no sign, no fraction,
+// no leading zero) within the years the form carries, as
+// appendPlainInterval writes them, and returns the position after it. It
+// reports false for anything else, leaving the general path to read it or
+// to say what is wrong; what it accepts, that path reads the same way.
+func (d *compactDecoder) plainInterval(iv *freebusy.Interval) (int, bool) {
+	data, i := d.data, d.pos
+	if i >= len(data) || data[i] != ',' {
+		return 0, false
+	}
+	start, i, ok := plainOffset(data, i+1)
+	if !ok || i >= len(data) || data[i] != ',' {
+		return 0, false
+	}
+	end, i, ok := plainOffset(data, i+1)
+	// The status digit must be followed by a byte that is not a digit.
+	if !ok || i+2 >= len(data) || data[i] != ',' {
+		return 0, false
+	}
+	digit, after := data[i+1]-'0', data[i+2]
+	if uint(digit) >= uint(len(digitStatuses)) || after >= '0' && after <= '9' {
+		return 0, false
+	}
+	start, end = d.base+start, d.base+end
+	if start > maxInstant || end > maxInstant {
+		return 0, false
+	}
+	iv.Start, iv.End = time.Unix(start, 0).UTC(), time.Unix(end, 0).UTC()
+	iv.Status = digitStatuses[digit]
+	return i + 2, true
+}
+
+// plainOffset reads the digits of a plain offset at data[i:]: one to nine
+// of them, no leading zero, not followed by a fraction or an exponent.
+func plainOffset(data []byte, i int) (n int64, next int, ok bool) {
+	start, limit := i, min(len(data), i+10)
+	for ; i < limit; i++ {
+		c := data[i] - '0'
+		if c > 9 {
+			break
+		}
+		n = n*10 + int64(c)
+	}
+	if k := i - start; k == 0 || k > 9 || k > 1 && data[start] == '0' {
+		return 0, 0, false
+	}
+	if i < len(data) {
+		if c := data[i]; c == '.' || c == 'e' || c == 'E' {
+			return 0, 0, false
+		}
+	}
+	return n, i, true
 }
 
 func (d *compactDecoder) events() ([]freebusy.Event, error) {
@@ -462,9 +531,11 @@ func (d *compactDecoder) workingHours() (*freebusy.WorkingHours, error) {
 		}
 		d.periods = append(d.periods, p)
 	}
-	// One allocation for the periods and one for all their days.
-	w := &freebusy.WorkingHours{Location: loc, Periods: make([]freebusy.WorkingPeriod, len(d.periods))}
-	days := make([]time.Weekday, len(d.scratch)-zoneEnd)
+	// Periods and days from the result's slabs, or one allocation for the
+	// periods and one for all their days.
+	w := d.newWorkingHours()
+	w.Location, w.Periods = loc, d.takePeriods(len(d.periods))
+	days := d.takeDays(len(d.scratch) - zoneEnd)
 	for i, p := range d.periods {
 		wp := &w.Periods[i]
 		if p.dayEnd > p.dayOff {
@@ -479,6 +550,54 @@ func (d *compactDecoder) workingHours() (*freebusy.WorkingHours, error) {
 		return nil, d.failErr("working hours", err)
 	}
 	return w, nil
+}
+
+// The slabs of working hours are filled in chunks that no input shorter
+// than what they hold can make the decoder allocate. (Intervals are not
+// pooled so: each schedule's are one allocation of its own, which
+// measured faster than chunks shared by several schedules, whose larger
+// objects cost the allocator more page faults than they save.)
+const hoursChunk = 64 // working hours, with two periods of five days each
+
+// newWorkingHours returns a zero WorkingHours.
+func (d *compactDecoder) newWorkingHours() *freebusy.WorkingHours {
+	if len(d.hoursSlab) == 0 {
+		// Working hours take more than twenty bytes.
+		d.hoursSlab = make([]freebusy.WorkingHours, max(1, min(hoursChunk, (len(d.data)-d.pos)/20)))
+	}
+	w := &d.hoursSlab[0]
+	d.hoursSlab = d.hoursSlab[1:]
+	return w
+}
+
+// takePeriods returns a zeroed slice of n working periods, capped at n.
+func (d *compactDecoder) takePeriods(n int) []freebusy.WorkingPeriod {
+	if n == 0 {
+		return []freebusy.WorkingPeriod{} // as encoding/json reads []: empty, not nil
+	}
+	if n > len(d.periodSlab) {
+		if n > 2*hoursChunk/4 {
+			return make([]freebusy.WorkingPeriod, n)
+		}
+		// A period takes at least nine bytes (`,["",0,0]`).
+		d.periodSlab = make([]freebusy.WorkingPeriod, max(n, min(2*hoursChunk, (len(d.data)-d.pos)/9)))
+	}
+	ps := d.periodSlab[:n:n]
+	d.periodSlab = d.periodSlab[n:]
+	return ps
+}
+
+// takeDays returns a zeroed slice of n weekdays, capped at n.
+func (d *compactDecoder) takeDays(n int) []time.Weekday {
+	if n > len(d.daySlab) {
+		if n > 5*hoursChunk/4 {
+			return make([]time.Weekday, n)
+		}
+		d.daySlab = make([]time.Weekday, max(n, min(5*hoursChunk, len(d.data)-d.pos)))
+	}
+	ds := d.daySlab[:n:n]
+	d.daySlab = d.daySlab[n:]
+	return ds
 }
 
 // locations caches the zones working hours name: loading one reads the
