@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/calbridge/calbridge/freebusy"
+	"github.com/calbridge/calbridge/internal/sample"
 )
 
 // answerCase is one GetUserAvailability request of the answer-path
@@ -69,7 +70,7 @@ func (c answerCase) request(addrs []string) []byte {
 // answerMailboxes are the mailboxes of the answer-path tests: four of the
 // benchmark's attendees (one twice, in another case) and one the Source
 // does not know.
-var answerMailboxes = []string{weekAttendee(0), weekAttendee(7), "nobody@exchange.example.com", weekAttendee(42), "USER7@exchange.example.com", weekAttendee(99)}
+var answerMailboxes = []string{sample.LoadAttendee(0), sample.LoadAttendee(7), "nobody@exchange.example.com", sample.LoadAttendee(42), "USER7@exchange.example.com", sample.LoadAttendee(99)}
 
 // serveAnswer runs h on body and returns the answer, failing on a status
 // other than 200.
@@ -109,8 +110,8 @@ func TestAnswerGolden(t *testing.T) {
 	want, err := os.ReadFile("testdata/answer-week.golden")
 	require.NoError(t, err)
 	for _, canonical := range []bool{false, true} {
-		_, ss := weekSchedules(canonical)
-		got := goldenAnswers(t, weekSource(ss))
+		_, ss := sample.Load100x7d(canonical)
+		got := goldenAnswers(t, sample.LoadSource(ss))
 		require.Equal(t, string(want), string(got), "canonical=%v", canonical)
 	}
 }
@@ -118,9 +119,9 @@ func TestAnswerGolden(t *testing.T) {
 // shuffledWeek returns attendee m's raw week intervals in a shuffled
 // order: overlapping, out of order, some touching with equal statuses.
 func shuffledWeek(m int) []freebusy.Interval {
-	ivs := weekIntervals(m)
+	ivs := sample.LoadIntervals(m)
 	for i := len(ivs) - 1; i > 0; i-- {
-		j := int(weekMix(m, i, 7) % uint32(i+1))
+		j := int(sample.LoadMix(m, i, 7) % uint32(i+1))
 		ivs[i], ivs[j] = ivs[j], ivs[i]
 	}
 	return ivs
@@ -132,14 +133,14 @@ func shuffledWeek(m int) []freebusy.Interval {
 // itself) and the events of Normalize, at every slot length; the pooled
 // events and shared working hours of the Handler change nothing.
 func TestFreeBusyResponseNormalizesOnce(t *testing.T) {
-	start, end := weekStart, weekStart.AddDate(0, 0, 7)
+	start, end := sample.Load100x7dStart, sample.Load100x7dStart.AddDate(0, 0, 7)
 	wh := &freebusy.WorkingHours{Location: time.UTC, Periods: []freebusy.WorkingPeriod{{Days: []time.Weekday{1, 2, 3, 4, 5}, Start: 8 * time.Hour, End: 17 * time.Hour}}}
 	arena := getEventArena()
 	defer putEventArena(arena)
 	for m := range 20 {
 		raw := shuffledWeek(m)
 		require.False(t, freebusy.IsCanonical(raw, start, end), "the input must need normalizing")
-		s := &freebusy.Schedule{Attendee: weekAttendee(m), Start: start, End: end, Intervals: raw, WorkingHours: wh}
+		s := &freebusy.Schedule{Attendee: sample.LoadAttendee(m), Start: start, End: end, Intervals: raw, WorkingHours: wh}
 		canon, _, err := freebusy.Normalize(raw, start, end, freebusy.NormalizeOptions{})
 		require.NoError(t, err)
 		for _, slot := range []time.Duration{5 * time.Minute, 30 * time.Minute, 60 * time.Minute, 7 * time.Hour} {
@@ -236,8 +237,8 @@ func TestAppendCachedMatchesAppendTo(t *testing.T) {
 // with its pooled encoder and events, get exactly the answers they get
 // one at a time (run it with -race).
 func TestHandlerPooledBuffersConcurrently(t *testing.T) {
-	_, ss := weekSchedules(false)
-	h, err := NewHandler(weekSource(ss))
+	_, ss := sample.Load100x7d(false)
+	h, err := NewHandler(sample.LoadSource(ss))
 	require.NoError(t, err)
 	type job struct {
 		c     answerCase
@@ -246,7 +247,7 @@ func TestHandlerPooledBuffersConcurrently(t *testing.T) {
 	}
 	var jobs []job
 	for i, c := range answerCases {
-		for _, addrs := range [][]string{answerMailboxes, answerMailboxes[i : i+2], {weekAttendee(10 + i)}} {
+		for _, addrs := range [][]string{answerMailboxes, answerMailboxes[i : i+2], {sample.LoadAttendee(10 + i)}} {
 			jobs = append(jobs, job{c: c, addrs: addrs, want: serveAnswer(t, h, c.request(addrs), c.soap12)})
 		}
 	}
@@ -269,8 +270,8 @@ func TestHandlerPooledBuffersConcurrently(t *testing.T) {
 // TestHandlerContentLength: answers and faults carry a Content-Length that
 // is the length of their body, over a real connection.
 func TestHandlerContentLength(t *testing.T) {
-	_, ss := weekSchedules(true)
-	h, err := NewHandler(weekSource(ss))
+	_, ss := sample.Load100x7d(true)
+	h, err := NewHandler(sample.LoadSource(ss))
 	require.NoError(t, err)
 	srv := httptest.NewServer(h)
 	defer srv.Close()

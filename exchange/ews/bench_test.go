@@ -2,20 +2,16 @@ package ews
 
 import (
 	"bytes"
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/xml"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/calbridge/calbridge/freebusy"
+	"github.com/calbridge/calbridge/internal/sample"
 )
 
 // benchSchedules builds 100 mailboxes over 42 days with about ten events a
@@ -146,185 +142,18 @@ func TestBenchmarkFixtureShape(t *testing.T) {
 	t.Logf("%d events per mailbox", len(resp.Responses[0].View.CalendarEvents))
 }
 
-// The 100x7d benchmarks measure one request as the gateway sees it: an
-// availability request for 100 mailboxes over one week, FreeBusyMerged at
-// 30 minutes, answered from an in-memory Source. internal/e2ebench sends
-// the same request across the whole gateway path (HTTP, the RPC link) and
-// builds its schedules with a copy of weekSchedules; keep the two alike.
-
-// weekStart is the Monday 00:00 UTC the 100x7d benchmarks start at.
-var weekStart = time.Date(2024, 3, 4, 0, 0, 0, 0, time.UTC)
-
-// weekMix mixes a few small integers into a pseudo-random 32-bit value,
-// so that the schedules vary without a random source (same bytes on every
-// run).
-func weekMix(a, b, c int) uint32 {
-	h := uint32(2166136261)
-	for _, v := range [3]int{a, b, c} {
-		h ^= uint32(v)
-		h *= 16777619
-		h ^= h >> 13
-	}
-	return h
-}
-
-// weekIntervals is one attendee's calendar for the week as a calendar
-// holds it: on working days meetings of 15 to 90 minutes from 07:00 to
-// about 20:00 (a team across time zones), mostly busy, some tentative, some overlapping their
-// neighbour; now and then an out-of-office afternoon, a day working
-// elsewhere or a block the source knows nothing about; a weekend errand.
-// The intervals are in calendar order, not normalized.
-func weekIntervals(m int) []freebusy.Interval {
-	var ivs []freebusy.Interval
-	add := func(day int, from, length time.Duration, st freebusy.Status) {
-		s := weekStart.AddDate(0, 0, day).Add(from)
-		ivs = append(ivs, freebusy.Interval{Start: s, End: s.Add(length), Status: st})
-	}
-	for d := range 7 {
-		if d >= 5 {
-			if weekMix(m, d, 0)%3 == 0 {
-				add(d, 10*time.Hour, 2*time.Hour, freebusy.Busy)
-			}
-			continue
-		}
-		at := 7 * time.Hour
-		for k := 0; at < 19*time.Hour+30*time.Minute; k++ {
-			h := weekMix(m, d, 100+k)
-			length := [...]time.Duration{15, 30, 30, 45, 60, 90}[h%6] * time.Minute
-			st := freebusy.Busy
-			switch h >> 8 % 10 {
-			case 0, 1, 2:
-				st = freebusy.Tentative
-			case 3:
-				st = freebusy.WorkingElsewhere
-			}
-			add(d, at, length, st)
-			// The next meeting starts up to 30 minutes before this one
-			// ends (a double booking), when it ends, or 15 minutes later.
-			at += length + [...]time.Duration{-30, -15, -15, 0, 15}[h>>16%5]*time.Minute
-			at = max(at, 7*time.Hour+time.Duration(k+1)*15*time.Minute)
-		}
-		switch weekMix(m, d, 2) % 12 {
-		case 0:
-			add(d, 13*time.Hour, 5*time.Hour, freebusy.OutOfOffice)
-		case 1:
-			add(d, 7*time.Hour, 2*time.Hour, freebusy.Unknown)
-		}
-	}
-	return ivs
-}
-
-// weekAttendee names attendee m of the 100x7d benchmarks.
-func weekAttendee(m int) string { return "user" + strconv.Itoa(m) + "@exchange.example.com" }
-
-// weekSchedules returns the 100x7d query and, per attendee, the schedule
-// an in-memory Source answers: canonical (normalized) when canonical is
-// set, as every calbridge Source (the EWS, Graph and DAS clients, the
-// cache, the RPC link relaying them) returns them, else the raw calendar
-// order of weekIntervals. Every schedule has working hours.
-func weekSchedules(canonical bool) (freebusy.Query, map[string]freebusy.Schedule) {
-	q := freebusy.Query{Start: weekStart, End: weekStart.AddDate(0, 0, 7), Granularity: 30 * time.Minute}
-	wh := &freebusy.WorkingHours{Location: time.UTC, Periods: []freebusy.WorkingPeriod{{Days: []time.Weekday{1, 2, 3, 4, 5}, Start: 8 * time.Hour, End: 17 * time.Hour}}}
-	out := make(map[string]freebusy.Schedule, 100)
-	for m := range 100 {
-		a := weekAttendee(m)
-		q.Attendees = append(q.Attendees, a)
-		s := freebusy.Schedule{Attendee: a, Start: q.Start, End: q.End, Intervals: weekIntervals(m), WorkingHours: wh}
-		if canonical {
-			if _, err := s.Normalize(); err != nil {
-				panic(err) // the generator is fixed: a failure is a bug in it
-			}
-		}
-		out[strings.ToLower(a)] = s
-	}
-	return q, out
-}
-
-// weekFingerprint is the SHA-256 of weekFingerprintOf over the raw
-// schedules; internal/e2ebench pins its copy of the generator to the same
-// value (TestWeekFingerprint), so that the floor and the end-to-end
-// benchmark answer the same request over the same data.
-const weekFingerprint = "5764e8ab41575859177b7d82551e333147233009e81f473d672a03de874186e0"
-
-// weekFingerprintOf hashes the attendees and intervals of schedules, in
-// query order.
-func weekFingerprintOf(q freebusy.Query, ss map[string]freebusy.Schedule) string {
-	h := sha256.New()
-	for _, a := range q.Attendees {
-		s := ss[strings.ToLower(a)]
-		fmt.Fprintln(h, s.Attendee, s.Start.Unix(), s.End.Unix())
-		for _, iv := range s.Intervals {
-			fmt.Fprintln(h, iv)
-		}
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
-
-// TestWeekFingerprint: this copy of the 100x7d generator makes the data
-// internal/e2ebench's copy makes.
-func TestWeekFingerprint(t *testing.T) {
-	q, ss := weekSchedules(false)
-	if got := weekFingerprintOf(q, ss); got != weekFingerprint {
-		t.Fatalf("the 100x7d schedules changed: fingerprint %s, want %s (change both copies)", got, weekFingerprint)
-	}
-}
-
-// weekSource is the in-memory Source of the 100x7d benchmarks: it answers
-// each attendee with its stored schedule, and unknown attendees as such.
-type weekSource map[string]freebusy.Schedule
-
-func (src weekSource) FreeBusy(_ context.Context, q freebusy.Query) ([]freebusy.Schedule, error) {
-	out := make([]freebusy.Schedule, len(q.Attendees))
-	for i, a := range q.Attendees {
-		s, ok := src[strings.ToLower(a)]
-		if !ok {
-			out[i] = freebusy.Failed(a, q.Start, q.End, freebusy.ReasonUnknownAttendee, nil)
-			continue
-		}
-		s.Attendee = a
-		out[i] = s
-	}
-	return out, nil
-}
-
-// weekRequest is the SOAP 1.1 GetUserAvailability request of the 100x7d
-// benchmarks, as an Exchange 2013 client sends it: a UTC body TimeZone,
-// one Required SMTP mailbox per attendee, FreeBusyMerged at 30 minutes.
-func weekRequest(q freebusy.Query) []byte {
-	var b strings.Builder
-	b.WriteString(`<?xml version="1.0" encoding="utf-8"?>` +
-		`<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types">` +
-		`<soap:Header><t:RequestServerVersion Version="Exchange2013"/></soap:Header>` +
-		`<soap:Body><m:GetUserAvailabilityRequest>` +
-		`<t:TimeZone><t:Bias>0</t:Bias>` +
-		`<t:StandardTime><t:Bias>0</t:Bias><t:Time>00:00:00</t:Time><t:DayOrder>0</t:DayOrder><t:Month>0</t:Month><t:DayOfWeek>Sunday</t:DayOfWeek></t:StandardTime>` +
-		`<t:DaylightTime><t:Bias>0</t:Bias><t:Time>00:00:00</t:Time><t:DayOrder>0</t:DayOrder><t:Month>0</t:Month><t:DayOfWeek>Sunday</t:DayOfWeek></t:DaylightTime>` +
-		`</t:TimeZone><m:MailboxDataArray>`)
-	for _, a := range q.Attendees {
-		b.WriteString(`<t:MailboxData><t:Email><t:Address>` + a + `</t:Address><t:RoutingType>SMTP</t:RoutingType></t:Email>` +
-			`<t:AttendeeType>Required</t:AttendeeType><t:ExcludeConflicts>false</t:ExcludeConflicts></t:MailboxData>`)
-	}
-	b.WriteString(`</m:MailboxDataArray><t:FreeBusyViewOptions><t:TimeWindow>` +
-		`<t:StartTime>` + q.Start.Format("2006-01-02T15:04:05") + `</t:StartTime>` +
-		`<t:EndTime>` + q.End.Format("2006-01-02T15:04:05") + `</t:EndTime></t:TimeWindow>` +
-		`<t:MergedFreeBusyIntervalInMinutes>30</t:MergedFreeBusyIntervalInMinutes>` +
-		`<t:RequestedView>FreeBusyMerged</t:RequestedView></t:FreeBusyViewOptions>` +
-		`</m:GetUserAvailabilityRequest></soap:Body></soap:Envelope>`)
-	return []byte(b.String())
-}
-
 // benchWeekHandler runs the handler alone on the 100x7d request, in
 // process: httptest.NewRequest in, an httptest.ResponseRecorder out whose
 // body buffer is reused, so that what is measured is the handler (decode,
 // Source call, conversion, encoding, the write into the recorder) and not
 // the recorder's growth.
 func benchWeekHandler(b *testing.B, canonical bool) {
-	q, ss := weekSchedules(canonical)
-	h, err := NewHandler(weekSource(ss))
+	q, ss := sample.Load100x7d(canonical)
+	h, err := NewHandler(sample.LoadSource(ss))
 	if err != nil {
 		b.Fatal(err)
 	}
-	body := weekRequest(q)
+	body := sample.LoadRequest(q)
 	var out bytes.Buffer
 	serve := func() {
 		out.Reset()

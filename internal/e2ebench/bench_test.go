@@ -16,6 +16,7 @@ import (
 
 	"github.com/calbridge/calbridge/exchange/ews"
 	"github.com/calbridge/calbridge/freebusy"
+	"github.com/calbridge/calbridge/internal/sample"
 	"github.com/calbridge/calbridge/transport"
 )
 
@@ -106,10 +107,10 @@ func handlerAnswer(tb testing.TB, src freebusy.Source, body []byte) []byte {
 // schedules in process, for canonical schedules and for raw ones.
 func TestGatewayAnswersAsHandler(t *testing.T) {
 	for _, canonical := range []bool{true, false} {
-		q, ss := weekSchedules(canonical)
-		body := weekRequest(q)
-		want := handlerAnswer(t, weekSource(ss), body)
-		g := startGateway(t, weekSource(ss))
+		q, ss := sample.Load100x7d(canonical)
+		body := sample.LoadRequest(q)
+		want := handlerAnswer(t, sample.LoadSource(ss), body)
+		g := startGateway(t, sample.LoadSource(ss))
 		var got bytes.Buffer
 		require.NoError(t, g.post(context.Background(), body, &got))
 		require.Equal(t, string(want), got.String(), "canonical=%v", canonical)
@@ -123,9 +124,9 @@ func TestGatewayAnswersAsHandler(t *testing.T) {
 // Source, and back. Its floor is BenchmarkEWSHandler100x7d in
 // exchange/ews. The whole answer is read into a reused buffer.
 func BenchmarkGatewayEWS100x7d(b *testing.B) {
-	q, ss := weekSchedules(true)
-	g := startGateway(b, weekSource(ss))
-	body := weekRequest(q)
+	q, ss := sample.Load100x7d(true)
+	g := startGateway(b, sample.LoadSource(ss))
+	body := sample.LoadRequest(q)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
 	defer cancel()
 	var out bytes.Buffer
@@ -150,8 +151,8 @@ func BenchmarkGatewayEWS100x7d(b *testing.B) {
 // and the same in-memory Source, and its schedules back. With the HTTP
 // leg below it splits the gap between the gateway and its floor.
 func BenchmarkGatewayRPCLeg100x7d(b *testing.B) {
-	q, ss := weekSchedules(true)
-	link := startLink(b, weekSource(ss))
+	q, ss := sample.Load100x7d(true)
+	link := startLink(b, sample.LoadSource(ss))
 	ctx := context.Background()
 	if _, err := link.FreeBusy(ctx, q); err != nil { // connect outside the timer
 		b.Fatal(err)
@@ -171,9 +172,9 @@ func BenchmarkGatewayRPCLeg100x7d(b *testing.B) {
 // to a handler that reads it and answers the same bytes, already encoded,
 // with a Content-Length, as the EWS Handler does.
 func BenchmarkGatewayHTTPLeg100x7d(b *testing.B) {
-	q, ss := weekSchedules(true)
-	body := weekRequest(q)
-	answer := handlerAnswer(b, weekSource(ss), body)
+	q, ss := sample.Load100x7d(true)
+	body := sample.LoadRequest(q)
+	answer := handlerAnswer(b, sample.LoadSource(ss), body)
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, err := io.Copy(io.Discard, r.Body); err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/calbridge/calbridge/exchange/ews"
 	"github.com/calbridge/calbridge/freebusy"
+	"github.com/calbridge/calbridge/internal/sample"
 	"github.com/calbridge/calbridge/transport"
 )
 
@@ -24,8 +25,8 @@ func Example() {
 		out := make([]freebusy.Schedule, len(q.Attendees))
 		for i, a := range q.Attendees {
 			out[i] = freebusy.Schedule{Attendee: a, Start: q.Start, End: q.End, Intervals: []freebusy.Interval{
-				{Start: weekStart.Add(9 * time.Hour), End: weekStart.Add(10*time.Hour + 30*time.Minute), Status: freebusy.Busy},
-				{Start: weekStart.Add(10 * time.Hour), End: weekStart.Add(11 * time.Hour), Status: freebusy.Tentative},
+				{Start: sample.Load100x7dStart.Add(9 * time.Hour), End: sample.Load100x7dStart.Add(10*time.Hour + 30*time.Minute), Status: freebusy.Busy},
+				{Start: sample.Load100x7dStart.Add(10 * time.Hour), End: sample.Load100x7dStart.Add(11 * time.Hour), Status: freebusy.Tentative},
 			}}
 		}
 		return out, nil
@@ -62,8 +63,8 @@ func Example() {
 	defer hs.Close()
 	defer hs.Client().CloseIdleConnections()
 
-	q := freebusy.Query{Attendees: []string{"jane@exchange.example.com"}, Start: weekStart.Add(8 * time.Hour), End: weekStart.Add(12 * time.Hour)}
-	body := strings.Replace(string(weekRequest(q)), "<t:RequestedView>FreeBusyMerged", "<t:RequestedView>MergedOnly", 1)
+	q := freebusy.Query{Attendees: []string{"jane@exchange.example.com"}, Start: sample.Load100x7dStart.Add(8 * time.Hour), End: sample.Load100x7dStart.Add(12 * time.Hour)}
+	body := strings.Replace(string(sample.LoadRequest(q)), "<t:RequestedView>FreeBusyMerged", "<t:RequestedView>MergedOnly", 1)
 	resp, err := hs.Client().Post(hs.URL+ewsPath, "text/xml; charset=utf-8", bytes.NewReader([]byte(body)))
 	if err != nil {
 		fmt.Println(err)

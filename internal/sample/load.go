@@ -1,10 +1,7 @@
-package e2ebench
+package sample
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -12,19 +9,21 @@ import (
 	"github.com/calbridge/calbridge/freebusy"
 )
 
-// The schedules and the request of the 100x7d benchmarks. They are a copy
-// of the generator in exchange/ews/bench_test.go (test code cannot be
-// shared across packages, and internal/ may hold no test fixtures in
-// non-test files); TestWeekMatchesFloor checks that both make the same
-// schedules.
+// The 100x7d load: one request as a gateway sees it from a scheduling
+// assistant, an availability request for 100 mailboxes over one week,
+// FreeBusyMerged at 30 minutes, answered from an in-memory Source. The
+// EWS handler's floor (exchange/ews BenchmarkEWSHandler100x7d) and the
+// whole gateway path (internal/e2ebench BenchmarkGatewayEWS100x7d) use
+// it, so that their figures compare; TestLoadFingerprint pins the data,
+// so that they stay comparable over time.
 
-// weekStart is the Monday 00:00 UTC the 100x7d benchmarks start at.
-var weekStart = time.Date(2024, 3, 4, 0, 0, 0, 0, time.UTC)
+// Load100x7dStart is the Monday 00:00 UTC the 100x7d load starts at.
+var Load100x7dStart = time.Date(2024, 3, 4, 0, 0, 0, 0, time.UTC)
 
-// weekMix mixes a few small integers into a pseudo-random 32-bit value,
+// LoadMix mixes a few small integers into a pseudo-random 32-bit value,
 // so that the schedules vary without a random source (same bytes on every
 // run).
-func weekMix(a, b, c int) uint32 {
+func LoadMix(a, b, c int) uint32 {
 	h := uint32(2166136261)
 	for _, v := range [3]int{a, b, c} {
 		h ^= uint32(v)
@@ -34,28 +33,28 @@ func weekMix(a, b, c int) uint32 {
 	return h
 }
 
-// weekIntervals is one attendee's calendar for the week as a calendar
+// LoadIntervals is one attendee's calendar for the week as a calendar
 // holds it: on working days meetings of 15 to 90 minutes from 07:00 to
-// about 20:00 (a team across time zones), mostly busy, some tentative,
-// some overlapping their neighbour; now and then an out-of-office
-// afternoon or a block the source knows nothing about; a weekend errand.
+// about 20:00 (a team across time zones), mostly busy, some tentative, some overlapping their
+// neighbour; now and then an out-of-office afternoon, a day working
+// elsewhere or a block the source knows nothing about; a weekend errand.
 // The intervals are in calendar order, not normalized.
-func weekIntervals(m int) []freebusy.Interval {
+func LoadIntervals(m int) []freebusy.Interval {
 	var ivs []freebusy.Interval
 	add := func(day int, from, length time.Duration, st freebusy.Status) {
-		s := weekStart.AddDate(0, 0, day).Add(from)
+		s := Load100x7dStart.AddDate(0, 0, day).Add(from)
 		ivs = append(ivs, freebusy.Interval{Start: s, End: s.Add(length), Status: st})
 	}
 	for d := range 7 {
 		if d >= 5 {
-			if weekMix(m, d, 0)%3 == 0 {
+			if LoadMix(m, d, 0)%3 == 0 {
 				add(d, 10*time.Hour, 2*time.Hour, freebusy.Busy)
 			}
 			continue
 		}
 		at := 7 * time.Hour
 		for k := 0; at < 19*time.Hour+30*time.Minute; k++ {
-			h := weekMix(m, d, 100+k)
+			h := LoadMix(m, d, 100+k)
 			length := [...]time.Duration{15, 30, 30, 45, 60, 90}[h%6] * time.Minute
 			st := freebusy.Busy
 			switch h >> 8 % 10 {
@@ -70,7 +69,7 @@ func weekIntervals(m int) []freebusy.Interval {
 			at += length + [...]time.Duration{-30, -15, -15, 0, 15}[h>>16%5]*time.Minute
 			at = max(at, 7*time.Hour+time.Duration(k+1)*15*time.Minute)
 		}
-		switch weekMix(m, d, 2) % 12 {
+		switch LoadMix(m, d, 2) % 12 {
 		case 0:
 			add(d, 13*time.Hour, 5*time.Hour, freebusy.OutOfOffice)
 		case 1:
@@ -80,21 +79,22 @@ func weekIntervals(m int) []freebusy.Interval {
 	return ivs
 }
 
-// weekAttendee names attendee m of the 100x7d benchmarks.
-func weekAttendee(m int) string { return "user" + strconv.Itoa(m) + "@exchange.example.com" }
+// LoadAttendee names attendee m of the 100x7d benchmarks.
+func LoadAttendee(m int) string { return "user" + strconv.Itoa(m) + "@exchange.example.com" }
 
-// weekSchedules returns the 100x7d query and, per attendee, the schedule
+// Load100x7d returns the 100x7d query and, per attendee, the schedule
 // an in-memory Source answers: canonical (normalized) when canonical is
-// set, as every calbridge Source returns them, else the raw calendar
-// order of weekIntervals. Every schedule has working hours.
-func weekSchedules(canonical bool) (freebusy.Query, map[string]freebusy.Schedule) {
-	q := freebusy.Query{Start: weekStart, End: weekStart.AddDate(0, 0, 7), Granularity: 30 * time.Minute}
+// set, as every calbridge Source (the EWS, Graph and DAS clients, the
+// cache, the RPC link relaying them) returns them, else the raw calendar
+// order of LoadIntervals. Every schedule has working hours.
+func Load100x7d(canonical bool) (freebusy.Query, map[string]freebusy.Schedule) {
+	q := freebusy.Query{Start: Load100x7dStart, End: Load100x7dStart.AddDate(0, 0, 7), Granularity: 30 * time.Minute}
 	wh := &freebusy.WorkingHours{Location: time.UTC, Periods: []freebusy.WorkingPeriod{{Days: []time.Weekday{1, 2, 3, 4, 5}, Start: 8 * time.Hour, End: 17 * time.Hour}}}
 	out := make(map[string]freebusy.Schedule, 100)
 	for m := range 100 {
-		a := weekAttendee(m)
+		a := LoadAttendee(m)
 		q.Attendees = append(q.Attendees, a)
-		s := freebusy.Schedule{Attendee: a, Start: q.Start, End: q.End, Intervals: weekIntervals(m), WorkingHours: wh}
+		s := freebusy.Schedule{Attendee: a, Start: q.Start, End: q.End, Intervals: LoadIntervals(m), WorkingHours: wh}
 		if canonical {
 			if _, err := s.Normalize(); err != nil {
 				panic(err) // the generator is fixed: a failure is a bug in it
@@ -105,11 +105,13 @@ func weekSchedules(canonical bool) (freebusy.Query, map[string]freebusy.Schedule
 	return q, out
 }
 
-// weekSource is the in-memory Source of the 100x7d benchmarks: it answers
+// LoadSource is the in-memory Source of the 100x7d benchmarks: it answers
 // each attendee with its stored schedule, and unknown attendees as such.
-type weekSource map[string]freebusy.Schedule
+type LoadSource map[string]freebusy.Schedule
 
-func (src weekSource) FreeBusy(_ context.Context, q freebusy.Query) ([]freebusy.Schedule, error) {
+// FreeBusy answers q from the stored schedules, keyed by lower-case
+// address.
+func (src LoadSource) FreeBusy(_ context.Context, q freebusy.Query) ([]freebusy.Schedule, error) {
 	out := make([]freebusy.Schedule, len(q.Attendees))
 	for i, a := range q.Attendees {
 		s, ok := src[strings.ToLower(a)]
@@ -123,10 +125,10 @@ func (src weekSource) FreeBusy(_ context.Context, q freebusy.Query) ([]freebusy.
 	return out, nil
 }
 
-// weekRequest is the SOAP 1.1 GetUserAvailability request of the 100x7d
+// LoadRequest is the SOAP 1.1 GetUserAvailability request of the 100x7d
 // benchmarks, as an Exchange 2013 client sends it: a UTC body TimeZone,
 // one Required SMTP mailbox per attendee, FreeBusyMerged at 30 minutes.
-func weekRequest(q freebusy.Query) []byte {
+func LoadRequest(q freebusy.Query) []byte {
 	var b strings.Builder
 	b.WriteString(`<?xml version="1.0" encoding="utf-8"?>` +
 		`<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types">` +
@@ -147,24 +149,4 @@ func weekRequest(q freebusy.Query) []byte {
 		`<t:RequestedView>FreeBusyMerged</t:RequestedView></t:FreeBusyViewOptions>` +
 		`</m:GetUserAvailabilityRequest></soap:Body></soap:Envelope>`)
 	return []byte(b.String())
-}
-
-// weekFingerprint is the SHA-256 of weekFingerprintOf over the raw
-// schedules. exchange/ews pins its copy of the generator to the same
-// value, so that the floor and the end-to-end benchmark answer the same
-// request over the same data.
-const weekFingerprint = "5764e8ab41575859177b7d82551e333147233009e81f473d672a03de874186e0"
-
-// weekFingerprintOf hashes the attendees and intervals of schedules, in
-// query order.
-func weekFingerprintOf(q freebusy.Query, ss map[string]freebusy.Schedule) string {
-	h := sha256.New()
-	for _, a := range q.Attendees {
-		s := ss[strings.ToLower(a)]
-		fmt.Fprintln(h, s.Attendee, s.Start.Unix(), s.End.Unix())
-		for _, iv := range s.Intervals {
-			fmt.Fprintln(h, iv)
-		}
-	}
-	return hex.EncodeToString(h.Sum(nil))
 }
