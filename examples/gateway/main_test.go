@@ -78,7 +78,32 @@ func startGateway(t *testing.T, o options) running {
 		assert.NoError(t, <-done, "run must shut down cleanly")
 		http.DefaultClient.CloseIdleConnections()
 	})
+	if strings.HasPrefix(b.URL, "http://") {
+		waitReady(t, http.DefaultClient, b.URL)
+	}
 	return running{bound: b, out: out}
+}
+
+// waitReady waits until /healthz at base answers 200: the gateway prints
+// that it listens before its links have connected, and on a loaded
+// machine a link (a TLS handshake, say) may take longer than the second
+// /healthz gives it. The loop paces itself, since /healthz waits up to a
+// second for a link that is not ready.
+func waitReady(t *testing.T, c *http.Client, base string) {
+	t.Helper()
+	var last string
+	for range 60 {
+		resp, err := c.Get(base + "/healthz")
+		require.NoError(t, err)
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.NoError(t, err)
+		if resp.StatusCode == http.StatusOK {
+			return
+		}
+		last = string(b)
+	}
+	t.Fatalf("the gateway never became ready: %s", last)
 }
 
 type syncBuffer struct {

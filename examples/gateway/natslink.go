@@ -78,14 +78,25 @@ func (g *gateway) serveNATS(h *half) error {
 	if err != nil {
 		return err
 	}
-	opts := make([]natstransport.ServerOption, 0, len(common))
+	// The worker is how the other side reaches this half: /healthz is
+	// ready only while the NATS server has its subscription.
+	comp, err := g.healthz.Register(h.side.String() + "-worker")
+	if err != nil {
+		return err
+	}
+	opts := make([]natstransport.ServerOption, 0, len(common)+1)
 	for _, o := range common {
 		opts = append(opts, o)
 	}
+	opts = append(opts, natstransport.WithStateCallback(func(c transport.StateChange) {
+		comp.Update(c.To == transport.Ready, c.To.String(), c.Err)
+	}))
 	srv, err := natstransport.NewServer(g.natsURLs(), h.local, opts...)
 	if err != nil {
 		return configError("transport.nats", "%v", err)
 	}
+	st := srv.Stats()
+	comp.Update(st.State == transport.Ready, st.State.String(), st.LastError)
 	h.worker = srv
 	labels := prometheus.Labels{"half": h.side.String()}
 	g.metrics.gauge("nats_worker_state", "State of the half's NATS worker connection: 0 idle, 1 connecting, 2 ready, 3 transient failure, 4 shutdown.", labels, func() float64 { return float64(srv.State()) })

@@ -26,6 +26,7 @@ func startShared(t *testing.T, cfg Config) *gateway {
 		assert.NoError(t, g.close(context.Background()))
 		http.DefaultClient.CloseIdleConnections()
 	})
+	waitReady(t, http.DefaultClient, g.bound().URL)
 	return g
 }
 
@@ -118,5 +119,6 @@ func startRole(t *testing.T, r role, cfg Config) *gateway {
 		_ = g.close(context.Background())
 		http.DefaultClient.CloseIdleConnections()
 	})
+	waitReady(t, http.DefaultClient, g.bound().URL)
 	return g
 }

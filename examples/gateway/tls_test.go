@@ -85,6 +85,7 @@ func TestTLS(t *testing.T) {
 	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
 	defer tr.CloseIdleConnections()
 	c := &http.Client{Transport: tr}
+	waitReady(t, c, g.URL)
 	resp, err := c.Get(g.URL + "/healthz")
 	require.NoError(t, err)
 	body, err := io.ReadAll(resp.Body)
