@@ -394,6 +394,7 @@ func TestWorkersKeepDying(t *testing.T) {
 			_ = nc.PublishMsg(&nats.Msg{Subject: m.Reply, Header: nats.Header{hdrKind: {kindAck}}})
 		})
 		require.NoError(t, err)
+		synctest.Wait() // the server has the subscription before the client asks
 		c := bubbleClient(t, ns, WithMaxAttempts(2))
 		start := time.Now()
 		_, err = c.FreeBusy(context.Background(), testQuery(1))

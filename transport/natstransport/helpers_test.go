@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -93,6 +94,9 @@ func bubbleWorker(t *testing.T, ns *server.Server, src freebusy.Source, opts ...
 	s, err := NewServer(nil, src, append([]ServerOption{WithConn(nc)}, opts...)...)
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, s.Close()) })
+	// The subscription travels to the NATS server asynchronously: let the
+	// bubble settle, so that the server has it before anyone asks.
+	synctest.Wait()
 	return s, nc
 }
 

@@ -30,6 +30,7 @@ func newRawPeer(t *testing.T, nc *nats.Conn) *rawPeer {
 	p := &rawPeer{t: t, nc: nc, replies: make(chan *nats.Msg, 16), inbox: nc.NewInbox()}
 	_, err := nc.ChanSubscribe(p.inbox, p.replies)
 	require.NoError(t, err)
+	synctest.Wait() // the server has the subscription before any reply
 	return p
 }
 
@@ -193,6 +194,7 @@ func TestClientRefusesBadAnswers(t *testing.T) {
 					_ = nc.PublishMsg(&nats.Msg{Subject: m.Reply, Header: tc.hdr, Data: []byte(tc.body)})
 				})
 				require.NoError(t, err)
+				synctest.Wait() // the server has the subscription before the client asks
 				c := bubbleClient(t, ns)
 				_, err = c.FreeBusy(context.Background(), testQuery(1))
 				require.Error(t, err)
