@@ -375,15 +375,9 @@ func (r *entryReader) uvarint() uint64 {
 		return 0
 	}
 	v, n := binary.Uvarint(r.b[r.off:])
-	if n <= 0 {
-		if n == 0 {
-			r.fail(r.off, "truncated")
-		} else {
-			r.fail(r.off, "varint overflows 64 bits")
-		}
+	if !r.advance(n) {
 		return 0
 	}
-	r.off += n
 	return v
 }
 
@@ -392,16 +386,25 @@ func (r *entryReader) varint() int64 {
 		return 0
 	}
 	v, n := binary.Varint(r.b[r.off:])
-	if n <= 0 {
-		if n == 0 {
-			r.fail(r.off, "truncated")
-		} else {
-			r.fail(r.off, "varint overflows 64 bits")
-		}
+	if !r.advance(n) {
 		return 0
 	}
-	r.off += n
 	return v
+}
+
+// advance moves past a varint of n bytes, as encoding/binary reports n:
+// 0 for a truncated varint and less than 0 for one that overflows.
+func (r *entryReader) advance(n int) bool {
+	switch {
+	case n == 0:
+		r.fail(r.off, "truncated")
+		return false
+	case n < 0:
+		r.fail(r.off, "varint overflows 64 bits")
+		return false
+	}
+	r.off += n
+	return true
 }
 
 // count reads the number of elements that follow, each at least min
