@@ -229,7 +229,9 @@ func appendCompactSchedule(dst []byte, s *freebusy.Schedule, base int64) ([]byte
 		dst = append(dst, '"')
 	}
 	if e := s.Err; e != nil {
-		if dst, err = appendErrorObject(dst, e); err != nil {
+		// The error object is the JSON form's, without its HTML
+		// escaping (nothing here is read by a browser).
+		if dst, err = appendJSONError(dst, e, false); err != nil {
 			return dst, err
 		}
 	}
@@ -292,38 +294,6 @@ func appendCompactEvent(dst []byte, ev *freebusy.Event, base int64) ([]byte, err
 		dst = appendJSONText(dst, ev.ID, false)
 	}
 	return append(dst, ']'), nil
-}
-
-// appendErrorObject appends ,"error":{...} exactly as freebusy.Error's
-// MarshalJSON writes its members, so that both forms carry one error
-// object.
-func appendErrorObject(dst []byte, e *freebusy.Error) ([]byte, error) {
-	reason, err := e.Reason.MarshalText()
-	if err != nil {
-		return dst, err
-	}
-	dst = append(dst, `,"error":{`...)
-	if e.Attendee != "" {
-		dst = append(dst, `"attendee":`...)
-		dst = appendJSONText(dst, e.Attendee, false)
-		dst = append(dst, ',')
-	}
-	dst = append(dst, `"reason":"`...)
-	dst = append(dst, reason...)
-	dst = append(dst, '"')
-	if e.Message != "" {
-		dst = append(dst, `,"message":`...)
-		dst = appendJSONText(dst, e.Message, false)
-	}
-	ms := int64(e.RetryAfter / time.Millisecond)
-	if e.RetryAfter%time.Millisecond > 0 {
-		ms++ // never ask again sooner than the source said
-	}
-	if ms != 0 {
-		dst = append(dst, `,"retryAfterMs":`...)
-		dst = strconv.AppendInt(dst, ms, 10)
-	}
-	return append(dst, '}'), nil
 }
 
 // instantRangeError reports an instant the compact form cannot carry.

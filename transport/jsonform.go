@@ -107,7 +107,7 @@ func appendJSONSchedule(dst []byte, s *freebusy.Schedule) ([]byte, error) {
 		dst = appendJSONText(dst, string(name), false)
 	}
 	if e := s.Err; e != nil {
-		if dst, err = appendJSONError(dst, e); err != nil {
+		if dst, err = appendJSONError(dst, e, true); err != nil {
 			return dst, err
 		}
 	}
@@ -215,9 +215,11 @@ func appendClock(dst []byte, d time.Duration) []byte {
 	return dst
 }
 
-// appendJSONError appends ,"error":{...} as freebusy.Error's MarshalJSON
-// writes it (through json.Marshal, so with HTML escaping).
-func appendJSONError(dst []byte, e *freebusy.Error) ([]byte, error) {
+// appendJSONError appends ,"error":{...} with the members freebusy.Error's
+// MarshalJSON writes. With escapeHTML it is byte for byte what that
+// method writes (through json.Marshal, so with HTML escaping); the compact
+// form writes the same object without the escaping.
+func appendJSONError(dst []byte, e *freebusy.Error, escapeHTML bool) ([]byte, error) {
 	reason, err := e.Reason.MarshalText()
 	if err != nil {
 		return dst, err
@@ -225,18 +227,18 @@ func appendJSONError(dst []byte, e *freebusy.Error) ([]byte, error) {
 	dst = append(dst, `,"error":{`...)
 	if e.Attendee != "" {
 		dst = append(dst, `"attendee":`...)
-		dst = appendJSONText(dst, e.Attendee, true)
+		dst = appendJSONText(dst, e.Attendee, escapeHTML)
 		dst = append(dst, ',')
 	}
 	dst = append(dst, `"reason":`...)
-	dst = appendJSONText(dst, string(reason), true)
+	dst = appendJSONText(dst, string(reason), escapeHTML)
 	if e.Message != "" {
 		dst = append(dst, `,"message":`...)
-		dst = appendJSONText(dst, e.Message, true)
+		dst = appendJSONText(dst, e.Message, escapeHTML)
 	}
 	ms := int64(e.RetryAfter / time.Millisecond)
 	if e.RetryAfter%time.Millisecond > 0 {
-		ms++
+		ms++ // never ask again sooner than the source said
 	}
 	if ms != 0 {
 		dst = append(dst, `,"retryAfterMs":`...)
