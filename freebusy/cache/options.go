@@ -61,9 +61,7 @@ type settings struct {
 
 func (s *settings) invalid(opt, format string, args ...any) {
 	if s.err == nil {
-		c := config.Defaults()
-		c.Invalid(pkg, opt, format, args...)
-		s.err = c.Err()
+		s.err = config.OptionError(pkg, opt, format, args...)
 	}
 }
 

@@ -2,7 +2,6 @@ package directory
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"unicode"
@@ -34,7 +33,7 @@ func (f option) apply(c *tableConfig) { f(c) }
 
 func (c *tableConfig) invalid(opt, format string, args ...any) {
 	if c.err == nil {
-		c.err = fmt.Errorf("directory: %s: %s: %w", opt, fmt.Sprintf(format, args...), ErrInvalidOption)
+		c.err = config.OptionError("directory", opt, format, args...)
 	}
 }
 

@@ -73,8 +73,15 @@ func Defaults() Common {
 // take; the first such error is the one Err returns.
 func (c *Common) Invalid(pkg, opt, format string, args ...any) {
 	if c.err == nil {
-		c.err = fmt.Errorf("%s: %s: %s: %w", pkg, opt, fmt.Sprintf(format, args...), ErrInvalidOption)
+		c.err = OptionError(pkg, opt, format, args...)
 	}
+}
+
+// OptionError is the error of the option named opt of package pkg given a
+// value it cannot take ("pkg: opt: problem"); it matches ErrInvalidOption.
+// Option types that do not embed Common record it themselves.
+func OptionError(pkg, opt, format string, args ...any) error {
+	return fmt.Errorf("%s: %s: %s: %w", pkg, opt, fmt.Sprintf(format, args...), ErrInvalidOption)
 }
 
 // Err returns the first invalid option's error, or nil.

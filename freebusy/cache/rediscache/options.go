@@ -8,7 +8,7 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/calbridge/calbridge/freebusy/cache"
+	"github.com/calbridge/calbridge/internal/config"
 )
 
 // The defaults of the options.
@@ -92,7 +92,7 @@ type settings struct {
 
 func (s *settings) invalid(opt, format string, args ...any) {
 	if s.err == nil {
-		s.err = fmt.Errorf("rediscache: %s: %s: %w", opt, fmt.Sprintf(format, args...), cache.ErrInvalidOption)
+		s.err = config.OptionError("rediscache", opt, format, args...)
 	}
 }
 

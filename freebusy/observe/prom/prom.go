@@ -40,7 +40,7 @@ type settings struct {
 
 func (s *settings) invalid(opt, format string, args ...any) {
 	if s.err == nil {
-		s.err = fmt.Errorf("%s: %s: %s: %w", pkg, opt, fmt.Sprintf(format, args...), ErrInvalidOption)
+		s.err = config.OptionError(pkg, opt, format, args...)
 	}
 }
 
