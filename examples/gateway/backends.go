@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -272,9 +271,7 @@ func publicFolderFiles(dir string) publicfolder.Lookup {
 		}
 		defer f.Close()
 		var m publicfolder.Message
-		dec := json.NewDecoder(io.LimitReader(f, maxPublicFolderMessage))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&m); err != nil {
+		if err := decodeStrict(io.LimitReader(f, maxPublicFolderMessage), &m); err != nil {
 			return nil, freebusy.NewError(attendee, freebusy.ReasonInvalid, fmt.Errorf("%s: %w", f.Name(), err))
 		}
 		return &m, nil

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"strings"
@@ -143,9 +144,7 @@ func (c *CacheConfig) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	type plain CacheConfig
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	return dec.Decode((*plain)(c))
+	return decodeStrict(bytes.NewReader(b), (*plain)(c))
 }
 
 // TransportConfig selects the carrier between the halves: the JSON-RPC
@@ -178,9 +177,7 @@ func (c *TransportConfig) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	type plain TransportConfig
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	return dec.Decode((*plain)(c))
+	return decodeStrict(bytes.NewReader(b), (*plain)(c))
 }
 
 // BackendConfig points a half at the system that holds its side's
@@ -270,12 +267,19 @@ func loadConfig(path string) (Config, error) {
 	if err != nil {
 		return c, fmt.Errorf("gateway: config: %w", err)
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
+	if err := decodeStrict(bytes.NewReader(b), &c); err != nil {
 		return c, fmt.Errorf("%w: %s: %v", errConfig, path, err)
 	}
 	return c, c.validate()
+}
+
+// decodeStrict decodes one JSON value from r into v, refusing members v
+// does not have, so that a misspelt key is an error rather than a default
+// silently kept.
+func decodeStrict(r io.Reader, v any) error {
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
 }
 
 // validate checks what can be checked without the network.
