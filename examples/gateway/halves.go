@@ -217,11 +217,9 @@ func (g *gateway) dial(h *half, peer, field string, c RPCConfig) error {
 	if err != nil {
 		return err
 	}
-	comp, err := g.healthz.Register(h.side.String() + "-link")
-	if err != nil {
+	if err := g.watchLink(h); err != nil {
 		return err
 	}
-	h.watch = &linkWatch{name: h.side.String() + "-link", metrics: g.metrics, component: comp}
 	backoff := transport.DefaultBackoff
 	backoff.MaxDelay = 15 * time.Second
 	opts := []transport.ClientOption{
@@ -240,13 +238,33 @@ func (g *gateway) dial(h *half, peer, field string, c RPCConfig) error {
 		return err
 	}
 	link.Connect()
-	h.link = link
-	g.closers = append(g.closers, link.Close)
-	labels := prometheus.Labels{"half": h.side.String()}
-	g.metrics.gauge("link_state", "State of the half's link to the other half: 0 idle, 1 connecting, 2 ready, 3 transient failure, 4 shutdown.", labels, func() float64 { return float64(link.State()) })
-	g.metrics.counter("link_reconnects_total", "Ready states reached after the first.", labels, func() float64 { return float64(link.Stats().Reconnects) })
+	labels := g.adoptLink(h, link)
 	g.metrics.counter("link_dial_failures_total", "Connection attempts that did not reach Ready.", labels, func() float64 { return float64(link.Stats().DialFailures) })
 	return nil
+}
+
+// watchLink registers the health component of the half's link and the
+// watch its state changes feed (h.watch.record), before the link exists.
+func (g *gateway) watchLink(h *half) error {
+	name := h.side.String() + "-link"
+	comp, err := g.healthz.Register(name)
+	if err != nil {
+		return err
+	}
+	h.watch = &linkWatch{name: name, metrics: g.metrics, component: comp}
+	return nil
+}
+
+// adoptLink makes l the half's link, closed with the gateway, with the
+// metrics every carrier has (state, reconnects); it returns the labels
+// for a carrier's own metrics.
+func (g *gateway) adoptLink(h *half, l peerLink) prometheus.Labels {
+	h.link = l
+	g.closers = append(g.closers, l.Close)
+	labels := prometheus.Labels{"half": h.side.String()}
+	g.metrics.gauge("link_state", "State of the half's link to the other half: 0 idle, 1 connecting, 2 ready, 3 transient failure, 4 shutdown.", labels, func() float64 { return float64(l.State()) })
+	g.metrics.counter("link_reconnects_total", "Ready states reached after the first.", labels, func() float64 { return float64(l.Stats().Reconnects) })
+	return labels
 }
 
 // chains assembles the half's Source chains (see half).

@@ -110,11 +110,9 @@ func (g *gateway) dialNATS(h *half) error {
 	if err != nil {
 		return err
 	}
-	comp, err := g.healthz.Register(h.side.String() + "-link")
-	if err != nil {
+	if err := g.watchLink(h); err != nil {
 		return err
 	}
-	h.watch = &linkWatch{name: h.side.String() + "-link", metrics: g.metrics, component: comp}
 	opts := []natstransport.ClientOption{natstransport.WithStateCallback(h.watch.record)}
 	for _, o := range common {
 		opts = append(opts, o)
@@ -123,12 +121,7 @@ func (g *gateway) dialNATS(h *half) error {
 	if err != nil {
 		return configError("transport.nats", "%v", err)
 	}
-	l := &natsLink{Client: c, addr: redactURL(g.natsURLs()[0])}
-	h.link = l
-	g.closers = append(g.closers, l.Close)
-	labels := prometheus.Labels{"half": h.side.String()}
-	g.metrics.gauge("link_state", "State of the half's link to the other half: 0 idle, 1 connecting, 2 ready, 3 transient failure, 4 shutdown.", labels, func() float64 { return float64(l.State()) })
-	g.metrics.counter("link_reconnects_total", "Ready states reached after the first.", labels, func() float64 { return float64(c.Stats().Reconnects) })
+	labels := g.adoptLink(h, &natsLink{Client: c, addr: redactURL(g.natsURLs()[0])})
 	g.metrics.counter("nats_retries_total", "NATS queries sent again after a lost or busy worker.", labels, func() float64 { return float64(c.Stats().Retries) })
 	g.metrics.counter("nats_lost_workers_total", "NATS query attempts given up because the worker went silent.", labels, func() float64 { return float64(c.Stats().LostWorkers) })
 	g.metrics.counter("nats_no_responders_total", "NATS queries that found no worker listening.", labels, func() float64 { return float64(c.Stats().NoResponders) })
