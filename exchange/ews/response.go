@@ -1,6 +1,7 @@
 package ews
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -45,12 +46,13 @@ func NewAvailabilityResponse(q freebusy.Query, schedules []freebusy.Schedule, op
 	if !view.requestable() {
 		return nil, fmt.Errorf("%w: view %q", ErrResponseOptions, view)
 	}
-	slot := opt.Interval
-	if slot == 0 {
-		slot = 30 * time.Minute
-	}
-	if slot%time.Minute != 0 || slot < 5*time.Minute || slot > 24*time.Hour {
-		return nil, fmt.Errorf("%w: interval %v", ErrResponseOptions, slot)
+	// The interval obeys the granularity rule of queries (whole minutes
+	// within freebusy's default limits, 5 to 1440), as the Handler's does.
+	slot := cmp.Or(opt.Interval, freebusy.DefaultGranularity)
+	withSlot := q
+	withSlot.Granularity = slot
+	if err := withSlot.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: interval %v: %w", ErrResponseOptions, slot, err)
 	}
 	start, end := q.Start.UTC(), q.End.UTC()
 	params := viewParams{View: view, Start: start, End: end, Slot: slot, Location: opt.Location, hours: &hoursCache{}}
