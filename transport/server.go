@@ -352,7 +352,7 @@ func (sc *serverConn) handle(line []byte) bool {
 		return sc.handleBatch(line)
 	}
 	var req wireRequest
-	if err := json.Unmarshal(line, &req); err != nil {
+	if err := unmarshalRequest(line, &req); err != nil {
 		if json.Valid(line) {
 			// JSON, but not a request object ("5", {"method":7}).
 			sc.writeError(nil, &wireError{Code: CodeInvalidRequest, Message: "invalid request: " + err.Error(), Data: reasonData(freebusy.ReasonInvalid, 0)})
@@ -430,12 +430,7 @@ func (sc *serverConn) dispatch(req *wireRequest, out chan<- []byte, helloHere bo
 			sc.inFlight.Add(-1)
 			return reply(sc.errorLine(req.ID, &wireError{Code: CodeOverloaded, Message: fmt.Sprintf("too many calls in flight (limit %d); call not processed", cap(sc.sem)), Data: reasonData(freebusy.ReasonThrottled, 0)})), false, true
 		}
-		var q freebusy.Query
-		err := decodeParams(req.Params, freeBusyMembers(), &q)
-		var hops int
-		if err == nil {
-			hops, err = decodeHops(req.Params)
-		}
+		q, hops, err := decodeFreeBusyParams(req.Params)
 		if err != nil {
 			<-sc.sem
 			sc.inFlight.Add(-1)

@@ -335,7 +335,7 @@ func (e *encoder) request(id uint64, method string, params any) error {
 	e.buf = append(e.buf, '"')
 	if params != nil {
 		e.buf = append(e.buf, `,"params":`...)
-		if err := e.value(params); err != nil {
+		if err := e.params(params); err != nil {
 			return err
 		}
 	}
