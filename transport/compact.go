@@ -2,10 +2,8 @@ package transport
 
 import (
 	"fmt"
-	"runtime"
 	"slices"
 	"strconv"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -127,106 +125,19 @@ func AppendCompactSchedules(dst []byte, ss []freebusy.Schedule) ([]byte, error) 
 	if len(ss) > 0 {
 		base = ss[0].Start.Unix()
 	}
-	dst = appendCompactHead(dst, base)
-	dst, err := appendCompactRun(dst, ss, base, 0)
-	if err != nil {
-		return dst, err
-	}
-	return append(dst, "]}"...), nil
-}
-
-// appendCompactHead appends what comes before the first schedule.
-func appendCompactHead(dst []byte, base int64) []byte {
 	dst = append(dst, compactPrefix...)
 	dst = strconv.AppendInt(dst, base, 10)
-	return append(dst, `,"schedules":[`...)
-}
-
-// appendCompactRun appends the schedules ss, which are the result's
-// schedules from index first on, each after a comma but the result's
-// first.
-func appendCompactRun(dst []byte, ss []freebusy.Schedule, base int64, first int) ([]byte, error) {
+	dst = append(dst, `,"schedules":[`...)
 	for i := range ss {
-		if first+i > 0 {
+		if i > 0 {
 			dst = append(dst, ',')
 		}
 		var err error
 		if dst, err = appendCompactSchedule(dst, &ss[i], base); err != nil {
-			return dst, fmt.Errorf("transport: cannot encode schedule %d: %w", first+i, err)
+			return dst, fmt.Errorf("transport: cannot encode schedule %d: %w", i, err)
 		}
 	}
-	return dst, nil
-}
-
-// Large results are written, and read, in two halves at once when the
-// process may run two goroutines in parallel: a week of 100 calendars
-// (5,600 intervals, 100 KB) takes a few hundred microseconds to write and
-// to read, time a caller waits for on an otherwise idle core. Below
-// these sizes, or with GOMAXPROCS at 1, one goroutine does it all: the
-// hand-over costs more than it saves. The bytes, the schedules and the
-// errors are the same either way.
-var (
-	// splitEncodeItems is the number of intervals and events from which
-	// appendCompactResult writes in two halves.
-	splitEncodeItems = 2048
-	// splitDecodeBytes is the size from which decodeCompactSchedules
-	// reads in two halves.
-	splitDecodeBytes = 32 << 10
-)
-
-// splitBufPool holds the buffers the second half of a result is written
-// into.
-var splitBufPool = sync.Pool{New: func() any { return new([]byte) }}
-
-// appendCompactResult is AppendCompactSchedules for the server: a large
-// result is written in two halves at once (appendCompactHalves).
-func appendCompactResult(dst []byte, ss []freebusy.Schedule) ([]byte, error) {
-	items := 0
-	for i := range ss {
-		items += len(ss[i].Intervals) + len(ss[i].Events)
-	}
-	if items < splitEncodeItems || len(ss) < 2 || runtime.GOMAXPROCS(0) < 2 {
-		return AppendCompactSchedules(dst, ss)
-	}
-	// Split where the items are halved, so that both halves take about
-	// as long.
-	h, seen := 1, len(ss[0].Intervals)+len(ss[0].Events)
-	for h < len(ss)-1 && 2*seen < items {
-		seen += len(ss[h].Intervals) + len(ss[h].Events)
-		h++
-	}
-	return appendCompactHalves(dst, ss, h)
-}
-
-// appendCompactHalves is AppendCompactSchedules with ss[h:], 0 < h <
-// len(ss), written on a second goroutine into a buffer of its own.
-func appendCompactHalves(dst []byte, ss []freebusy.Schedule, h int) ([]byte, error) {
-	base := ss[0].Start.Unix()
-	type half struct {
-		buf *[]byte
-		err error
-	}
-	done := make(chan half, 1)
-	go func() {
-		buf := splitBufPool.Get().(*[]byte)
-		var err error
-		*buf, err = appendCompactRun((*buf)[:0], ss[h:], base, h)
-		done <- half{buf, err}
-	}()
-	dst = appendCompactHead(dst, base)
-	dst, err := appendCompactRun(dst, ss[:h], base, 0)
-	second := <-done
-	if err == nil {
-		err = second.err
-	}
-	if err == nil {
-		dst = append(dst, *second.buf...)
-		dst = append(dst, "]}"...)
-	}
-	if cap(*second.buf) <= 1<<20 {
-		splitBufPool.Put(second.buf)
-	}
-	return dst, err
+	return append(dst, "]}"...), nil
 }
 
 func appendCompactSchedule(dst []byte, s *freebusy.Schedule, base int64) ([]byte, error) {

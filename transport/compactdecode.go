@@ -1,9 +1,7 @@
 package transport
 
 import (
-	"bytes"
 	"fmt"
-	"runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -24,37 +22,27 @@ import (
 // allocated once, at their final length. The strings of one schedule
 // share one allocation.
 func DecodeCompactSchedules(data []byte) ([]freebusy.Schedule, error) {
-	return decodeCompact(data, 0, false)
+	return decodeCompactSchedules(data, 0)
 }
 
-// decodeCompactSchedules is DecodeCompactSchedules for the client: with
-// the number of schedules expected (the query's attendees), so that the
-// result is allocated once, and reading a large result in two halves at
-// once (see splitDecodeBytes).
+// decodeCompactSchedules is DecodeCompactSchedules with the number of
+// schedules expected (the query's attendees), so that the result is
+// allocated once.
 func decodeCompactSchedules(data []byte, expect int) ([]freebusy.Schedule, error) {
-	return decodeCompact(data, expect, len(data) >= splitDecodeBytes && runtime.GOMAXPROCS(0) > 1)
-}
-
-func decodeCompact(data []byte, expect int, split bool) ([]freebusy.Schedule, error) {
 	d := compactDecoderPool.Get().(*compactDecoder)
-	d.data, d.pos, d.split = data, 0, split
+	d.data, d.pos = data, 0
 	out, err := d.result(expect)
-	d.release()
-	return out, err
-}
-
-var compactDecoderPool = sync.Pool{New: func() any { return new(compactDecoder) }}
-
-// release returns d to the pool, without anything of the result it read.
-func (d *compactDecoder) release() {
 	d.data = nil
-	d.hoursSlab, d.periodSlab, d.daySlab = nil, nil, nil // they belong to the result
+	d.hoursSlab, d.periodSlab, d.daySlab = nil, nil, nil // they belong to out
 	clear(d.fixes[:cap(d.fixes)])                        // drop pointers into the result
 	d.fixes = d.fixes[:0]
 	if cap(d.arena) <= 1<<20 && cap(d.scratch) <= 1<<20 {
 		compactDecoderPool.Put(d)
 	}
+	return out, err
 }
+
+var compactDecoderPool = sync.Pool{New: func() any { return new(compactDecoder) }}
 
 // compactDecoder reads one compact result. The strings of a schedule are
 // gathered in arena and become one string when the schedule is complete;
@@ -63,7 +51,6 @@ type compactDecoder struct {
 	data    []byte
 	pos     int
 	base    int64
-	split   bool // read the schedules in two halves at once if they allow it
 	arena   []byte
 	fixes   []stringFix
 	periods []compactPeriod
@@ -236,19 +223,6 @@ func (d *compactDecoder) schedules(expect int) ([]freebusy.Schedule, error) {
 		d.pos++
 		return []freebusy.Schedule{}, nil
 	}
-	if d.split {
-		if out, ok := d.halves(expect); ok {
-			return out, nil
-		}
-	}
-	return d.scheduleList(expect, len(d.data))
-}
-
-// scheduleList reads schedules separated by commas from d.pos, up to and
-// including the closing bracket, or, when stop is within the input, up
-// to the comma at stop: the schedules end there and the comma is left
-// unread.
-func (d *compactDecoder) scheduleList(expect, stop int) ([]freebusy.Schedule, error) {
 	// A schedule takes at least 2 bytes ({} and a comma): a hint larger
 	// than the input allows is not believed.
 	out := make([]freebusy.Schedule, 0, min(max(expect, 1), (len(d.data)-d.pos)/3+1))
@@ -256,12 +230,6 @@ func (d *compactDecoder) scheduleList(expect, stop int) ([]freebusy.Schedule, er
 		out = append(out, freebusy.Schedule{})
 		if err := d.schedule(&out[len(out)-1]); err != nil {
 			return nil, err
-		}
-		if d.pos == stop {
-			return out, nil
-		}
-		if d.pos > stop {
-			return nil, d.fail("a schedule runs past the half's end")
 		}
 		more, err := d.next(']')
 		if err != nil {
@@ -271,56 +239,6 @@ func (d *compactDecoder) scheduleList(expect, stop int) ([]freebusy.Schedule, er
 			return out, nil
 		}
 	}
-}
-
-// scheduleStart is what begins every schedule after the first, as
-// AppendCompactSchedules writes them: the end of the one before, a
-// comma, and the attendee member.
-const scheduleStart = `},{"attendee":`
-
-// halves reads the schedules, d.pos being just past the opening
-// bracket, in two halves at once: a second goroutine reads from the
-// first scheduleStart after the middle of the input (or the last before
-// it, when there is none after), while this one
-// reads up to it. The halves are kept only when they meet: the first
-// half's last schedule ends exactly where the second half's first one
-// begins, so that reading in one go would have read the same schedules.
-// Otherwise (the marker was inside a string, the input is bad, a peer
-// writes its members in another order) it reports false and d.pos is
-// back where it was, for the reading in one go to decide.
-func (d *compactDecoder) halves(expect int) ([]freebusy.Schedule, bool) {
-	from := d.pos
-	mid := from + (len(d.data)-from)/2
-	at := mid + bytes.Index(d.data[mid:], []byte(scheduleStart))
-	if at < mid { // none after the middle: the last before it
-		at = from + bytes.LastIndex(d.data[from:mid], []byte(scheduleStart))
-		if at < from {
-			return nil, false
-		}
-	}
-	comma := at + 1
-	type half struct {
-		out []freebusy.Schedule
-		end int
-		err error
-	}
-	done := make(chan half, 1)
-	go func() {
-		e := compactDecoderPool.Get().(*compactDecoder)
-		e.data, e.pos, e.base, e.split = d.data, comma+1, d.base, false
-		out, err := e.scheduleList(expect/2, len(e.data))
-		end := e.pos
-		e.release()
-		done <- half{out, end, err}
-	}()
-	first, err := d.scheduleList(expect, comma)
-	second := <-done
-	if err != nil || second.err != nil || d.pos != comma {
-		d.pos = from
-		return nil, false
-	}
-	d.pos = second.end
-	return append(first, second.out...), true
 }
 
 // schedule reads one schedule object into s (a zero Schedule).

@@ -34,15 +34,9 @@
 // offer it, stock JSON-RPC clients and calbridge versions before it, get
 // and send the JSON form as before, and WithCompactSchedules(false) keeps
 // a link in the JSON form. The Server writes the JSON form by hand too,
-// byte for byte as encoding/json wrote it. When the process may run
-// goroutines in parallel (GOMAXPROCS above 1), a Server writes a large
-// result (2,048 intervals and events or more) in two halves at once and a
-// Client reads one of 32 KiB or more in two halves at once, so that a
-// caller waiting for a week of 100 calendars does not wait for one core
-// while another idles; the bytes, the schedules and the errors are those
-// of one goroutine. AppendCompactSchedules and DecodeCompactSchedules are
-// the codec itself, for transports of other kinds, and always run on the
-// caller's goroutine.
+// byte for byte as encoding/json wrote it. AppendCompactSchedules and
+// DecodeCompactSchedules are the codec itself, for transports of other
+// kinds.
 //
 // # Options
 //

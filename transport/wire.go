@@ -376,7 +376,7 @@ func (e *encoder) compactResult(id json.RawMessage, ss []freebusy.Schedule) erro
 	e.buf = append(e.buf, id...)
 	e.buf = append(e.buf, `,"result":`...)
 	var err error
-	if e.buf, err = appendCompactResult(e.buf, ss); err != nil {
+	if e.buf, err = AppendCompactSchedules(e.buf, ss); err != nil {
 		return err
 	}
 	e.buf = append(e.buf, "}\n"...)
