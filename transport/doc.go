@@ -34,7 +34,10 @@
 // offer it, stock JSON-RPC clients and calbridge versions before it, get
 // and send the JSON form as before, and WithCompactSchedules(false) keeps
 // a link in the JSON form. The Server writes the JSON form by hand too,
-// byte for byte as encoding/json wrote it. AppendCompactSchedules and
+// byte for byte as encoding/json wrote it, and the requests of
+// calbridge.freebusy are written and read by hand in the shapes clients
+// send, with anything unusual left to encoding/json, so that what a peer
+// gets back never depends on which path read it. AppendCompactSchedules and
 // DecodeCompactSchedules are the codec itself, for transports of other
 // kinds.
 //
