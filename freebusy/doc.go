@@ -11,11 +11,11 @@
 //
 // Instants are UTC time.Time values and intervals are half-open [Start,
 // End). Conversion to and from time zones happens at the edges, with real
-// tzdata (time.LoadLocation; never hand-written DST tables, never
-// time.Local). A Query names attendees and a window; a Source answers it
-// with one Schedule per attendee, in query order, each carrying its own
-// outcome (data, working hours, as-of time, staleness, or a typed *Error),
-// so one attendee's failure never fails the batch.
+// tzdata (time.LoadLocation, through LoadZone's cache; never hand-written
+// DST tables, never time.Local). A Query names attendees and a window; a
+// Source answers it with one Schedule per attendee, in query order, each
+// carrying its own outcome (data, working hours, as-of time, staleness, or
+// a typed *Error), so one attendee's failure never fails the batch.
 //
 // A Status says what is known about a stretch of time: Free, Tentative,
 // Busy, OutOfOffice, WorkingElsewhere, or Unknown ("no data", the zero

@@ -273,3 +273,17 @@ func ExampleWindowsToIANA() {
 	fmt.Println(iana, "|", win)
 	// Output: Europe/Berlin | India Standard Time
 }
+
+// A zone is loaded from the tz database once per process: every later
+// call for its name, from any package, gets the same location.
+func ExampleLoadZone() {
+	berlin, err := freebusy.LoadZone("Europe/Berlin")
+	if err != nil {
+		panic(err)
+	}
+	again, _ := freebusy.LoadZone("Europe/Berlin")
+	summer := time.Date(2026, 7, 1, 9, 0, 0, 0, berlin)
+	_, err = freebusy.LoadZone("W. Europe Standard Time") // a Windows id, not a tz name
+	fmt.Println(summer.UTC().Format(time.Kitchen), berlin == again, err != nil)
+	// Output: 7:00AM true true
+}

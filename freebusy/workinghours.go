@@ -192,13 +192,13 @@ func (w WorkingHours) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON reads what MarshalJSON writes, loading the zone with
-// time.LoadLocation.
+// LoadZone.
 func (w *WorkingHours) UnmarshalJSON(data []byte) error {
 	var j workingHoursJSON
 	if err := json.Unmarshal(data, &j); err != nil {
 		return err
 	}
-	loc, err := time.LoadLocation(j.TimeZone)
+	loc, err := LoadZone(j.TimeZone)
 	if err != nil || j.TimeZone == "" || j.TimeZone == "Local" {
 		return fmt.Errorf("%w: unknown time zone %q", ErrBadWorkingHours, j.TimeZone)
 	}

@@ -133,7 +133,7 @@ func (p CalendarProfile) Location() (*time.Location, error) {
 		if s == "Local" {
 			return nil, &ProfileError{Item: "CurrentTimeZone", Value: s, Err: errors.New("the machine's zone is never used")}
 		}
-		loc, err := time.LoadLocation(s)
+		loc, err := freebusy.LoadZone(s)
 		if err != nil {
 			return nil, &ProfileError{Item: "CurrentTimeZone", Value: s, Err: err}
 		}

@@ -284,7 +284,7 @@ const referenceYear = 2025
 func (tz TimeZone) Location() (*time.Location, error) {
 	ref := time.Date(referenceYear, time.January, 15, 12, 0, 0, 0, time.UTC)
 	if id, ok := windowsZoneFor(tz.Name); ok {
-		if loc, err := time.LoadLocation(id); err == nil {
+		if loc, err := freebusy.LoadZone(id); err == nil {
 			// The standard offset must agree. DO=0 with a DST zone means
 			// the user turned DST off, so the name does not decide; DO=1
 			// with a zone that no longer observes DST (Mexico City since
@@ -305,7 +305,7 @@ func (tz TimeZone) Location() (*time.Location, error) {
 		case h < 0:
 			id += strconv.Itoa(h)
 		}
-		if loc, err := time.LoadLocation(id); err == nil {
+		if loc, err := freebusy.LoadZone(id); err == nil {
 			return loc, nil
 		}
 	}
@@ -314,7 +314,7 @@ func (tz TimeZone) Location() (*time.Location, error) {
 	// observance alone decide.
 	for _, strict := range []bool{true, false} {
 		for _, id := range candidateZones {
-			loc, err := time.LoadLocation(id)
+			loc, err := freebusy.LoadZone(id)
 			if err != nil {
 				continue
 			}

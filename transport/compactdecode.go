@@ -600,34 +600,13 @@ func (d *compactDecoder) takeDays(n int) []time.Weekday {
 	return ds
 }
 
-// locations caches the zones working hours name: loading one reads the
-// tz database each time, and a week of 100 calendars names a handful.
-// Only names that loaded are kept, so the cache is bounded by the
-// database.
-var locations struct {
-	sync.RWMutex
-	m map[string]*time.Location
-}
-
 // loadLocation loads a zone as freebusy.WorkingHours' UnmarshalJSON does:
 // "" and "Local" are refused.
 func loadLocation(name []byte) (*time.Location, error) {
-	locations.RLock()
-	loc, ok := locations.m[string(name)]
-	locations.RUnlock()
-	if ok {
-		return loc, nil
-	}
-	loc, err := time.LoadLocation(string(name))
+	loc, err := freebusy.LoadZone(string(name))
 	if err != nil || len(name) == 0 || string(name) == "Local" {
 		return nil, fmt.Errorf("%w: unknown time zone %q", freebusy.ErrBadWorkingHours, name)
 	}
-	locations.Lock()
-	if locations.m == nil {
-		locations.m = make(map[string]*time.Location)
-	}
-	locations.m[string(name)] = loc
-	locations.Unlock()
 	return loc, nil
 }
 

@@ -219,7 +219,7 @@ func requestZone(req *availabilityRequest, year int) (*time.Location, *SOAPFault
 		if !ok {
 			return nil, requestFault(exchange.CodeTimeZone, "ews: unknown time zone id "+id)
 		}
-		loc, err := time.LoadLocation(iana)
+		loc, err := freebusy.LoadZone(iana)
 		if err != nil {
 			return nil, requestFault(exchange.CodeTimeZone, "ews: time zone "+iana+" is not in tzdata")
 		}

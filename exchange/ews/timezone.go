@@ -273,7 +273,7 @@ func fixedLocation(off int) *time.Location {
 		if off < 0 {
 			name = "Etc/GMT+" + strconv.Itoa(-off/3600)
 		}
-		if loc, err := time.LoadLocation(name); err == nil {
+		if loc, err := freebusy.LoadZone(name); err == nil {
 			return loc
 		}
 	}

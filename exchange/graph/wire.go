@@ -78,7 +78,7 @@ func (d DateTimeTimeZone) Time() (time.Time, error) {
 }
 
 // Zones resolves Graph zone names to locations, remembering each one
-// it loaded (time.LoadLocation reads tzdata from disk). The zero value is
+// it resolved, so that a decode maps each name once. The zero value is
 // ready to use; it is not safe for concurrent use, so keep one per decode.
 type Zones struct {
 	cache map[string]*time.Location
@@ -86,7 +86,7 @@ type Zones struct {
 
 // Location returns the location a Graph zone name stands for: "" and "UTC"
 // are UTC, a Windows zone id is mapped with freebusy.WindowsToIANA,
-// anything else is loaded as an IANA name with time.LoadLocation. Unknown
+// anything else is loaded as an IANA name with freebusy.LoadZone. Unknown
 // names (and "Local") are a *FormatError matching ErrTimeZone.
 func (z *Zones) Location(name string) (*time.Location, error) {
 	if loc, ok := z.cache[name]; ok {
@@ -114,11 +114,11 @@ func loadLocation(name string) (*time.Location, error) {
 		return nil, formatErr("timeZone", ErrTimeZone, "unknown time zone %q", name)
 	}
 	if iana, ok := freebusy.WindowsToIANA(trimmed); ok {
-		if loc, err := time.LoadLocation(iana); err == nil {
+		if loc, err := freebusy.LoadZone(iana); err == nil {
 			return loc, nil
 		}
 	}
-	loc, err := time.LoadLocation(trimmed)
+	loc, err := freebusy.LoadZone(trimmed)
 	if err != nil {
 		return nil, formatErr("timeZone", ErrTimeZone, "unknown time zone %q", name)
 	}

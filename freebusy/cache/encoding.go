@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/calbridge/calbridge/freebusy"
@@ -242,29 +241,16 @@ func isFixedZone(loc *time.Location) bool {
 	return start.IsZero() && end.IsZero()
 }
 
-// zones caches the locations DecodeEntry loaded by name: loading reads
-// the tz database, and a shared tier decodes the same few zones over and
-// over. Only names that loaded are kept, so it is bounded by the database.
-var zones sync.Map // string -> *time.Location
-
-// loadZone returns the location of name, from the cache or loaded.
-func loadZone(name string) (*time.Location, error) {
-	if v, ok := zones.Load(name); ok {
-		return v.(*time.Location), nil
-	}
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return nil, err
-	}
-	v, _ := zones.LoadOrStore(name, loc)
-	return v.(*time.Location), nil
-}
+// loadZone returns the location of name, from the process's zone cache
+// (freebusy.LoadZone): a shared tier decodes the same few zones over and
+// over.
+func loadZone(name string) (*time.Location, error) { return freebusy.LoadZone(name) }
 
 // decodedZone reports whether loc is the one DecodeEntry hands out for its
-// name, so that it is written by name again.
+// name (the cache's), so that it is written by name again.
 func decodedZone(loc *time.Location) bool {
-	v, ok := zones.Load(loc.String())
-	return ok && v.(*time.Location) == loc
+	l, err := freebusy.LoadZone(loc.String())
+	return err == nil && l == loc
 }
 
 // DecodeEntry decodes what AppendEntry wrote. Bad input gives an error

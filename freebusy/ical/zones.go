@@ -170,7 +170,7 @@ func loadIANA(name string) *time.Location {
 	if name == "" || strings.EqualFold(name, "Local") {
 		return nil
 	}
-	loc, err := time.LoadLocation(name)
+	loc, err := freebusy.LoadZone(name)
 	if err != nil {
 		return nil
 	}

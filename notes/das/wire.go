@@ -94,7 +94,7 @@ func (d DateTime) Instant() (time.Time, error) {
 	}
 	loc := time.UTC
 	if d.TZID != "" {
-		l, err := time.LoadLocation(d.TZID)
+		l, err := freebusy.LoadZone(d.TZID)
 		// "Local" would be this machine's zone, which the sender cannot mean.
 		if err != nil || d.TZID == "Local" {
 			return fail(fmt.Errorf("das: unknown tzid %q", d.TZID))
