@@ -96,14 +96,9 @@ func (c *Source) assemble(q freebusy.Query, keys []Key, nd int, now time.Time, s
 // build assembles one attendee's schedule from its day entries.
 func (c *Source) build(attendee string, start, end, now time.Time, row []Entry) (freebusy.Schedule, error) {
 	s := freebusy.Schedule{Attendee: attendee, Start: start, End: end}
-	n := 0
-	for _, e := range row {
-		n += len(e.Intervals)
-	}
-	ivs := make([]freebusy.Interval, 0, n)
+	ivs := joinDays(row, start, end)
 	var newest time.Time
 	for j, e := range row {
-		ivs = append(ivs, e.Intervals...)
 		if j == 0 || e.AsOf.Before(s.AsOf) {
 			s.AsOf = e.AsOf
 		}
@@ -123,11 +118,68 @@ func (c *Source) build(attendee string, start, end, now time.Time, row []Entry) 
 		}
 	}
 	var err error
-	s.Intervals, _, err = freebusy.Normalize(ivs, start, end, freebusy.NormalizeOptions{})
+	if freebusy.IsCanonical(ivs, start, end) {
+		s.Intervals = ivs
+	} else {
+		var all []freebusy.Interval
+		for _, e := range row {
+			all = append(all, e.Intervals...)
+		}
+		s.Intervals, _, err = freebusy.Normalize(all, start, end, freebusy.NormalizeOptions{})
+	}
 	if s.WorkingHours != nil {
 		s.WorkingHours = cloneHours(s.WorkingHours)
 	}
 	return s, err
+}
+
+// joinDays lays the intervals of a row of day entries end to end in UTC,
+// clipped to [start, end), joining an interval that runs past midnight
+// with its continuation the next day. Each entry holds its day in
+// canonical form (Normalize's), so the result is canonical for the
+// window without a sort; build checks that it is (IsCanonical), and
+// normalizes the entries in full when it is not. It returns nil when no
+// interval falls in the window, as Normalize does.
+func joinDays(row []Entry, start, end time.Time) []freebusy.Interval {
+	n := 0
+	for _, e := range row {
+		n += len(e.Intervals)
+	}
+	if n == 0 {
+		return nil
+	}
+	ivs := make([]freebusy.Interval, 0, n)
+	for _, e := range row {
+		for _, iv := range e.Intervals {
+			if !iv.End.After(start) || !iv.Start.Before(end) {
+				continue
+			}
+			iv.Start, iv.End = later(iv.Start, start).UTC(), earlier(iv.End, end).UTC()
+			if k := len(ivs) - 1; k >= 0 && ivs[k].Status == iv.Status && ivs[k].End.Equal(iv.Start) {
+				ivs[k].End = iv.End
+				continue
+			}
+			ivs = append(ivs, iv)
+		}
+	}
+	if len(ivs) == 0 {
+		return nil
+	}
+	return ivs
+}
+
+func later(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return b
+	}
+	return a
+}
+
+func earlier(a, b time.Time) time.Time {
+	if a.After(b) {
+		return b
+	}
+	return a
 }
 
 // cloneHours copies working hours, so that a caller changing its answer
