@@ -31,6 +31,13 @@ func decodeFreeBusyParams(params json.RawMessage) (freebusy.Query, int, error) {
 	if q, hops, ok := decodeQueryParams(params); ok {
 		return q, hops, nil
 	}
+	return decodeQueryParamsGeneral(params)
+}
+
+// decodeQueryParamsGeneral is decodeFreeBusyParams through encoding/json:
+// the path for params the fast one declines, and the reference it must
+// match.
+func decodeQueryParamsGeneral(params json.RawMessage) (freebusy.Query, int, error) {
 	var q freebusy.Query
 	if err := decodeParams(params, freeBusyMembers(), &q); err != nil {
 		return freebusy.Query{}, 0, err

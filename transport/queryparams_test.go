@@ -14,20 +14,6 @@ import (
 	"github.com/calbridge/calbridge/freebusy"
 )
 
-// generalQueryParams decodes calbridge.freebusy's params the general way,
-// as the server did before the fast path: the reference it must match.
-func generalQueryParams(params []byte) (freebusy.Query, int, error) {
-	var q freebusy.Query
-	if err := decodeParams(params, freeBusyMembers(), &q); err != nil {
-		return freebusy.Query{}, 0, err
-	}
-	hops, err := decodeHops(params)
-	if err != nil {
-		return freebusy.Query{}, 0, err
-	}
-	return q, hops, nil
-}
-
 // encodingJSONParams writes params as the client did before the
 // hand-written appender: through encoding/json, by the encoder's value.
 func encodingJSONParams(params any) ([]byte, error) {
@@ -57,7 +43,7 @@ func assertFastMatchesGeneral(t testing.TB, params []byte) (handled bool) {
 	if !ok {
 		return false
 	}
-	want, wantHops, err := generalQueryParams(params)
+	want, wantHops, err := decodeQueryParamsGeneral(params)
 	require.NoErrorf(t, err, "the fast path read %q, the general path refuses it", params)
 	assert.Equalf(t, want, q, "query of %q", params)
 	assert.Equalf(t, wantHops, hops, "hops of %q", params)
@@ -208,7 +194,7 @@ func TestQueryParamsMatchGeneralPath(t *testing.T) {
 		`{"hops":1.5}`,
 		`[1]`,
 	} {
-		_, _, wantErr := generalQueryParams([]byte(bad))
+		_, _, wantErr := decodeQueryParamsGeneral([]byte(bad))
 		require.Error(t, wantErr, bad)
 		_, _, err := decodeFreeBusyParams([]byte(bad))
 		assert.EqualError(t, err, wantErr.Error(), bad)
@@ -373,7 +359,7 @@ func BenchmarkDecodeQueryParams100(b *testing.B) {
 	b.Run("general", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, _, err := generalQueryParams(params); err != nil {
+			if _, _, err := decodeQueryParamsGeneral(params); err != nil {
 				b.Fatal(err)
 			}
 		}

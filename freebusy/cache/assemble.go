@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/calbridge/calbridge/freebusy"
+	"github.com/calbridge/calbridge/internal/window"
 )
 
 // assemble builds the answer of q from the day entries of each attendee:
@@ -154,7 +155,7 @@ func joinDays(row []Entry, start, end time.Time) []freebusy.Interval {
 			if !iv.End.After(start) || !iv.Start.Before(end) {
 				continue
 			}
-			iv.Start, iv.End = later(iv.Start, start).UTC(), earlier(iv.End, end).UTC()
+			iv.Start, iv.End = window.Max(iv.Start, start).UTC(), window.Min(iv.End, end).UTC()
 			if k := len(ivs) - 1; k >= 0 && ivs[k].Status == iv.Status && ivs[k].End.Equal(iv.Start) {
 				ivs[k].End = iv.End
 				continue
@@ -166,20 +167,6 @@ func joinDays(row []Entry, start, end time.Time) []freebusy.Interval {
 		return nil
 	}
 	return ivs
-}
-
-func later(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return b
-	}
-	return a
-}
-
-func earlier(a, b time.Time) time.Time {
-	if a.After(b) {
-		return b
-	}
-	return a
 }
 
 // cloneHours copies working hours, so that a caller changing its answer
