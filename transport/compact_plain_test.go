@@ -131,3 +131,79 @@ func TestCompactWorkingHoursNotShared(t *testing.T) {
 	assert.Equal(t, second, *with[1])
 	assert.Equal(t, secondDays, with[1].Periods[0].Days)
 }
+
+// generalEventHead reads start,end,status,flags at pos as the general
+// path of compactDecoder.events does.
+func generalEventHead(data []byte, pos int, base int64) (freebusy.Event, int, error) {
+	d := &compactDecoder{data: data, pos: pos, base: base}
+	var ev freebusy.Event
+	var err error
+	if ev.Start, err = d.instant(); err != nil {
+		return ev, 0, err
+	}
+	if err := d.char(','); err != nil {
+		return ev, 0, err
+	}
+	if ev.End, err = d.instant(); err != nil {
+		return ev, 0, err
+	}
+	if err := d.char(','); err != nil {
+		return ev, 0, err
+	}
+	if ev.Status, err = d.status(); err != nil {
+		return ev, 0, err
+	}
+	if err := d.char(','); err != nil {
+		return ev, 0, err
+	}
+	flags, err := d.integer(2)
+	if err != nil {
+		return ev, 0, err
+	}
+	if flags < 0 || flags > eventFlagsAll {
+		return ev, 0, d.fail("event flags out of range")
+	}
+	ev.Private, ev.Meeting, ev.Recurring = flags&eventPrivate != 0, flags&eventMeeting != 0, flags&eventRecurring != 0
+	ev.Exception, ev.Reminder = flags&eventException != 0, flags&eventReminder != 0
+	return ev, d.pos, nil
+}
+
+// FuzzCompactEventHead: what the fast path reads of an event's head, the
+// general path reads the same way, to the same position.
+func FuzzCompactEventHead(f *testing.F) {
+	for _, s := range []string{
+		"32400,36000,3,22]", "0,0,0,0,\"id\"]", "999999999,1,5,31]", "1,2,3,32]", "1,2,3,05]",
+		"1,2,3,0", "01,2,3,0]", "1.5,2,3,0]", "1,2,6,0]", "1,2,3,-0]", "1,2,3,1e1]", "1,2,3,100]",
+	} {
+		f.Add([]byte(s), int64(1772409600))
+	}
+	f.Add([]byte("999999999,999999999,3,0]"), int64(maxInstant)-999_999_998)
+	f.Fuzz(func(t *testing.T, head []byte, base int64) {
+		if base < minInstant || base > maxInstant {
+			return
+		}
+		d := &compactDecoder{data: head, base: base}
+		var fast freebusy.Event
+		next, ok := d.plainEventHead(&fast)
+		if !ok {
+			return
+		}
+		general, pos, err := generalEventHead(head, 0, base)
+		require.NoError(t, err, "%q", head)
+		require.Equal(t, general, fast, "%q", head)
+		require.Equal(t, pos, next, "%q", head)
+	})
+}
+
+func TestCompactPlainEventHeadDeclines(t *testing.T) {
+	for _, head := range []string{"1,2,3,05]", "01,2,3,0]", "1.5,2,3,0]", "1,2,6,0]", "1,2,3,-0]", "1,2,3,32]", "1,2,3,0", "1,2,3,100]", "-1,2,3,0]"} {
+		var ev freebusy.Event
+		_, ok := (&compactDecoder{data: []byte(head), base: 1772409600}).plainEventHead(&ev)
+		assert.False(t, ok, "%q is left to the general path", head)
+	}
+	for _, head := range []string{"32400,36000,3,22]", "0,0,0,0,", "999999999,1,5,31]", "1,2,3,9]"} {
+		var ev freebusy.Event
+		_, ok := (&compactDecoder{data: []byte(head), base: 1772409600}).plainEventHead(&ev)
+		assert.True(t, ok, "%q takes the fast path", head)
+	}
+}

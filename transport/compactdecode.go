@@ -405,6 +405,13 @@ func (d *compactDecoder) events() ([]freebusy.Event, error) {
 		if err := d.lit(",["); err != nil {
 			return nil, err
 		}
+		if next, ok := d.plainEventHead(ev); ok {
+			d.pos = next
+			if err := d.eventStrings(ev); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		if ev.Start, err = d.instant(); err != nil {
 			return nil, err
 		}
@@ -443,6 +450,53 @@ func (d *compactDecoder) events() ([]freebusy.Event, error) {
 		return nil, d.fail("more events than their count")
 	}
 	return evs, nil
+}
+
+// plainEventHead reads start,end,status,flags at d.pos into ev when the
+// instants are plain offsets (as plainInterval reads them), the status a
+// digit and the flags one or two digits without a leading zero, followed
+// by ',' or ']', and returns the position of that byte. It reports false
+// for anything else, leaving the general path to read it or to say what
+// is wrong; what it accepts, that path reads the same way.
+func (d *compactDecoder) plainEventHead(ev *freebusy.Event) (int, bool) {
+	data := d.data
+	start, i, ok := plainOffset(data, d.pos)
+	if !ok || i >= len(data) || data[i] != ',' {
+		return 0, false
+	}
+	end, i, ok := plainOffset(data, i+1)
+	if !ok || i+3 >= len(data) || data[i] != ',' || data[i+2] != ',' {
+		return 0, false
+	}
+	digit := data[i+1] - '0'
+	if uint(digit) >= uint(len(digitStatuses)) {
+		return 0, false
+	}
+	i += 3
+	flags := int64(data[i] - '0')
+	if flags > 9 {
+		return 0, false
+	}
+	i++
+	if i < len(data) && data[i]-'0' <= 9 && flags != 0 {
+		flags = flags*10 + int64(data[i]-'0')
+		i++
+	}
+	if i >= len(data) || data[i] != ',' && data[i] != ']' || flags > eventFlagsAll {
+		return 0, false
+	}
+	start, end = d.base+start, d.base+end
+	if start > maxInstant || end > maxInstant {
+		return 0, false
+	}
+	ev.Start, ev.End = time.Unix(start, 0).UTC(), time.Unix(end, 0).UTC()
+	ev.Status = digitStatuses[digit]
+	ev.Private = flags&eventPrivate != 0
+	ev.Meeting = flags&eventMeeting != 0
+	ev.Recurring = flags&eventRecurring != 0
+	ev.Exception = flags&eventException != 0
+	ev.Reminder = flags&eventReminder != 0
+	return i, true
 }
 
 // eventStrings reads the optional id, subject and location of an event
