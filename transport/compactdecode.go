@@ -405,43 +405,9 @@ func (d *compactDecoder) events() ([]freebusy.Event, error) {
 		if err := d.lit(",["); err != nil {
 			return nil, err
 		}
-		if next, ok := d.plainEventHead(ev); ok {
-			d.pos = next
-			if err := d.eventStrings(ev); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		if ev.Start, err = d.instant(); err != nil {
+		if err := d.eventHead(ev); err != nil {
 			return nil, err
 		}
-		if err := d.char(','); err != nil {
-			return nil, err
-		}
-		if ev.End, err = d.instant(); err != nil {
-			return nil, err
-		}
-		if err := d.char(','); err != nil {
-			return nil, err
-		}
-		if ev.Status, err = d.status(); err != nil {
-			return nil, err
-		}
-		if err := d.char(','); err != nil {
-			return nil, err
-		}
-		flags, err := d.integer(2)
-		if err != nil {
-			return nil, err
-		}
-		if flags < 0 || flags > eventFlagsAll {
-			return nil, d.fail("event flags out of range")
-		}
-		ev.Private = flags&eventPrivate != 0
-		ev.Meeting = flags&eventMeeting != 0
-		ev.Recurring = flags&eventRecurring != 0
-		ev.Exception = flags&eventException != 0
-		ev.Reminder = flags&eventReminder != 0
 		if err := d.eventStrings(ev); err != nil {
 			return nil, err
 		}
@@ -450,6 +416,58 @@ func (d *compactDecoder) events() ([]freebusy.Event, error) {
 		return nil, d.fail("more events than their count")
 	}
 	return evs, nil
+}
+
+// eventHead reads an event's start,end,status,flags into ev: through
+// plainEventHead when it can, else one piece at a time.
+func (d *compactDecoder) eventHead(ev *freebusy.Event) error {
+	if next, ok := d.plainEventHead(ev); ok {
+		d.pos = next
+		return nil
+	}
+	return d.generalEventHead(ev)
+}
+
+// generalEventHead is eventHead without the fast path: every form the
+// compact form allows, and the errors for what it does not.
+func (d *compactDecoder) generalEventHead(ev *freebusy.Event) error {
+	var err error
+	if ev.Start, err = d.instant(); err != nil {
+		return err
+	}
+	if err := d.char(','); err != nil {
+		return err
+	}
+	if ev.End, err = d.instant(); err != nil {
+		return err
+	}
+	if err := d.char(','); err != nil {
+		return err
+	}
+	if ev.Status, err = d.status(); err != nil {
+		return err
+	}
+	if err := d.char(','); err != nil {
+		return err
+	}
+	flags, err := d.integer(2)
+	if err != nil {
+		return err
+	}
+	if flags < 0 || flags > eventFlagsAll {
+		return d.fail("event flags out of range")
+	}
+	setEventFlags(ev, flags)
+	return nil
+}
+
+// setEventFlags sets ev's booleans from the flags digit sum.
+func setEventFlags(ev *freebusy.Event, flags int64) {
+	ev.Private = flags&eventPrivate != 0
+	ev.Meeting = flags&eventMeeting != 0
+	ev.Recurring = flags&eventRecurring != 0
+	ev.Exception = flags&eventException != 0
+	ev.Reminder = flags&eventReminder != 0
 }
 
 // plainEventHead reads start,end,status,flags at d.pos into ev when the
@@ -491,11 +509,7 @@ func (d *compactDecoder) plainEventHead(ev *freebusy.Event) (int, bool) {
 	}
 	ev.Start, ev.End = time.Unix(start, 0).UTC(), time.Unix(end, 0).UTC()
 	ev.Status = digitStatuses[digit]
-	ev.Private = flags&eventPrivate != 0
-	ev.Meeting = flags&eventMeeting != 0
-	ev.Recurring = flags&eventRecurring != 0
-	ev.Exception = flags&eventException != 0
-	ev.Reminder = flags&eventReminder != 0
+	setEventFlags(ev, flags)
 	return i, true
 }
 
