@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/calbridge/calbridge/freebusy"
@@ -286,4 +287,37 @@ func ExampleLoadZone() {
 	_, err = freebusy.LoadZone("W. Europe Standard Time") // a Windows id, not a tz name
 	fmt.Println(summer.UTC().Format(time.Kitchen), berlin == again, err != nil)
 	// Output: 7:00AM true true
+}
+
+// A handler answering query after query lends each answer a buffer and
+// resets it once the answer is written; with a BufferedSource (such as
+// transport.Client) the schedules of the next answer reuse its memory.
+func ExampleFreeBusyInto() {
+	src := freebusy.SourceFunc(func(ctx context.Context, q freebusy.Query) ([]freebusy.Schedule, error) {
+		out := make([]freebusy.Schedule, len(q.Attendees))
+		for i, a := range q.Attendees {
+			out[i] = freebusy.Schedule{Attendee: a, Start: q.Start, End: q.End,
+				Intervals: []freebusy.Interval{{Start: onMarch5(9, 0), End: onMarch5(10, 0), Status: freebusy.Busy}}}
+		}
+		return out, nil
+	})
+	pool := sync.Pool{New: func() any { return new(freebusy.ScheduleBuffer) }}
+	answer := func(q freebusy.Query) {
+		buf := pool.Get().(*freebusy.ScheduleBuffer)
+		defer func() { buf.Reset(); pool.Put(buf) }() // once the answer is written
+		ss, err := freebusy.FreeBusyInto(context.Background(), src, q, buf)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		for _, s := range ss {
+			view, err := freebusy.AvailabilityView(s.Intervals, q.Start, q.End, time.Hour, freebusy.ViewOptions{})
+			fmt.Println(s.Attendee, view, err)
+		}
+	}
+	answer(freebusy.Query{Attendees: []string{"ada@example.com"}, Start: onMarch5(8, 0), End: onMarch5(12, 0)})
+	answer(freebusy.Query{Attendees: []string{"grace@example.com"}, Start: onMarch5(8, 0), End: onMarch5(12, 0)})
+	// Output:
+	// ada@example.com 0200 <nil>
+	// grace@example.com 0200 <nil>
 }

@@ -321,7 +321,7 @@ func BenchmarkCompactDecode100x7d(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := decodeCompactSchedules(data, len(ss)); err != nil {
+		if _, err := decodeCompactSchedules(data, len(ss), nil); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -382,8 +382,27 @@ func BenchmarkCompactDecodeStatus100x7d(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := decodeCompactSchedules(data, len(ss)); err != nil {
+		if _, err := decodeCompactSchedules(data, len(ss), nil); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkRPCLeg100x7dInto is BenchmarkRPCLeg100x7d through
+// Client.FreeBusyInto, with one freebusy.ScheduleBuffer Reset after each
+// call, as the EWS and Graph handlers lend theirs: the schedules,
+// intervals and events of the answer reuse the memory of the one before.
+func BenchmarkRPCLeg100x7dInto(b *testing.B) {
+	c, q := rpcLegClient(b, 100)
+	ctx := context.Background()
+	var buf freebusy.ScheduleBuffer
+	b.ReportAllocs()
+	b.ResetTimer()
+	defer reportCPU(b, processCPU())
+	for b.Loop() {
+		if _, err := c.FreeBusyInto(ctx, q, &buf); err != nil {
+			b.Fatal(err)
+		}
+		buf.Reset()
 	}
 }

@@ -127,6 +127,25 @@ func (c *Client) FreeBusy(ctx context.Context, q freebusy.Query) ([]freebusy.Sch
 // *freebusy.Error carrying the last connection error, unless it waits for
 // ready. After Close, Call returns ErrClosed.
 func (c *Client) Call(ctx context.Context, q freebusy.Query, opts ...CallOption) ([]freebusy.Schedule, error) {
+	return c.call(ctx, q, nil, opts)
+}
+
+var _ freebusy.BufferedSource = (*Client)(nil)
+
+// FreeBusyInto implements freebusy.BufferedSource: it is FreeBusy, with
+// a result in the compact form (PROTOCOL.md "Compact schedules") decoded
+// into buf's memory, so that a handler answering query after query
+// through the link does not allocate each answer's schedules, intervals
+// and events anew. The schedules are valid until buf is Reset. A result
+// in the JSON form (an older server) does not use buf. The decode runs
+// in the calling goroutine: once FreeBusyInto returns, nothing touches
+// buf.
+func (c *Client) FreeBusyInto(ctx context.Context, q freebusy.Query, buf *freebusy.ScheduleBuffer) ([]freebusy.Schedule, error) {
+	return c.call(ctx, q, buf, nil)
+}
+
+// call is Call, decoding a compact result into buf when it is set.
+func (c *Client) call(ctx context.Context, q freebusy.Query, buf *freebusy.ScheduleBuffer, opts []CallOption) ([]freebusy.Schedule, error) {
 	co := callOptions{waitForReady: c.o.waitForReady}
 	for _, opt := range opts {
 		opt(&co)
@@ -137,7 +156,7 @@ func (c *Client) Call(ctx context.Context, q freebusy.Query, opts ...CallOption)
 	c.calls.Add(1)
 	c.inFlight.Add(1)
 	defer c.inFlight.Add(-1)
-	res := freeBusyResult{expect: len(q.Attendees)}
+	res := freeBusyResult{expect: len(q.Attendees), buf: buf}
 	if err := c.do(ctx, methodFreeBusy, freeBusyParamsOf(ctx, q), &res, co); err != nil {
 		c.callFailures.Add(1)
 		return nil, err

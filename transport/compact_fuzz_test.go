@@ -115,3 +115,46 @@ func FuzzCompactDecode(f *testing.F) {
 		require.Equal(t, ss, again)
 	})
 }
+
+// FuzzCompactDecodeInto holds DecodeCompactSchedulesInto to
+// DecodeCompactSchedules: the same schedules or the same error, whether
+// the buffer's memory is reused after a Reset or the buffer still lends
+// an earlier answer, which must come through untouched.
+func FuzzCompactDecodeInto(f *testing.F) {
+	_, ss := weekLoad(3)
+	week, err := AppendCompactSchedules(nil, ss)
+	require.NoError(f, err)
+	f.Add(week)
+	f.Add([]byte(`{"form":"compact1","base":0,"schedules":[{"attendee":"a","intervals":[2,0,60,3,60,120,2],"events":[1,[0,60,3,0,"i","s","l"]]},{}]}`))
+	f.Add([]byte(`{"form":"compact1","base":0,"schedules":[{"intervals":[2,0,60,3]}]}`))
+	var buf freebusy.ScheduleBuffer
+	f.Fuzz(func(t *testing.T, data []byte) {
+		want, wantErr := DecodeCompactSchedules(data)
+
+		// Reused memory: the buffer held the week and was Reset.
+		buf.Reset()
+		_, err := DecodeCompactSchedulesInto(week, &buf)
+		require.NoError(t, err)
+		buf.Reset()
+		got, err := DecodeCompactSchedulesInto(data, &buf)
+		if wantErr != nil {
+			require.EqualError(t, err, wantErr.Error())
+		} else {
+			require.NoError(t, err)
+			require.Equal(t, want, got)
+		}
+
+		// An earlier answer still lent out: it is left as it was.
+		buf.Reset()
+		first, err := DecodeCompactSchedulesInto(week, &buf)
+		require.NoError(t, err)
+		got, err = DecodeCompactSchedulesInto(data, &buf)
+		if wantErr != nil {
+			require.EqualError(t, err, wantErr.Error())
+		} else {
+			require.NoError(t, err)
+			require.Equal(t, want, got)
+		}
+		require.Equal(t, ss, first)
+	})
+}

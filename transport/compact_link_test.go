@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -295,4 +296,63 @@ func TestCompactLinkEncodeError(t *testing.T) {
 		assert.Equal(t, CodeInternalError, re.Code)
 		assert.Equal(t, uint64(1), c.Stats().Dials)
 	}
+}
+
+// TestClientFreeBusyInto: FreeBusyInto answers as FreeBusy does; over the
+// compact form its schedules, intervals and events come from the buffer,
+// whose memory the next answer reuses after a Reset, while an answer
+// still lent out is left alone. Over the JSON form the buffer is not used.
+func TestClientFreeBusyInto(t *testing.T) {
+	q, ss := weekLoad(20)
+	ctx := context.Background()
+	t.Run("compact", func(t *testing.T) {
+		_, addr := startServer(t, newMemorySource(ss))
+		c := newTestClient(t, []string{addr})
+		var buf freebusy.ScheduleBuffer
+		first, err := c.FreeBusyInto(ctx, q, &buf)
+		require.NoError(t, err)
+		require.Equal(t, ss, first)
+		require.NotZero(t, buf.Retained())
+
+		// Without a Reset the next answer takes other memory: the first
+		// is intact.
+		second, err := c.FreeBusyInto(ctx, q, &buf)
+		require.NoError(t, err)
+		require.Equal(t, ss, second)
+		require.Equal(t, ss, first)
+		require.NotSame(t, &first[0], &second[0])
+
+		// After a Reset the buffer's memory serves the answer again:
+		// schedules, intervals and events from the same arrays.
+		buf.Reset()
+		third, err := c.FreeBusyInto(ctx, q, &buf)
+		require.NoError(t, err)
+		require.Equal(t, ss, third)
+		buf.Reset()
+		fourth, err := c.FreeBusyInto(ctx, q, &buf)
+		require.NoError(t, err)
+		require.Equal(t, ss, fourth)
+		require.Same(t, &third[0], &fourth[0])
+		k := slices.IndexFunc(fourth, func(s freebusy.Schedule) bool { return len(s.Intervals) > 0 && len(s.Events) > 0 })
+		require.GreaterOrEqual(t, k, 0)
+		require.Same(t, &third[k].Intervals[0], &fourth[k].Intervals[0])
+		require.Same(t, &third[k].Events[0], &fourth[k].Events[0])
+	})
+	t.Run("json form", func(t *testing.T) {
+		_, addr := startServer(t, newMemorySource(ss))
+		c := newTestClient(t, []string{addr}, WithCompactSchedules(false))
+		var buf freebusy.ScheduleBuffer
+		got, err := c.FreeBusyInto(ctx, q, &buf)
+		require.NoError(t, err)
+		require.Equal(t, ss, got)
+		require.Zero(t, buf.Retained(), "the JSON form does not use the buffer")
+	})
+	t.Run("invalid query", func(t *testing.T) {
+		_, addr := startServer(t, newMemorySource(ss))
+		c := newTestClient(t, []string{addr})
+		var buf freebusy.ScheduleBuffer
+		_, err := c.FreeBusyInto(ctx, freebusy.Query{}, &buf)
+		var qe *freebusy.QueryError
+		require.ErrorAs(t, err, &qe)
+	})
 }

@@ -37,7 +37,7 @@ func viaCompact(t testing.TB, ss []freebusy.Schedule) ([]freebusy.Schedule, erro
 		return nil, err
 	}
 	require.Truef(t, json.Valid(b), "the compact form must be valid JSON: %s", b)
-	return decodeCompactSchedules(b, len(ss))
+	return decodeCompactSchedules(b, len(ss), nil)
 }
 
 // assertSameBothWays checks that ss reads back the same through both forms.

@@ -22,17 +22,27 @@ import (
 // allocated once, at their final length. The strings of one schedule
 // share one allocation.
 func DecodeCompactSchedules(data []byte) ([]freebusy.Schedule, error) {
-	return decodeCompactSchedules(data, 0)
+	return decodeCompactSchedules(data, 0, nil)
+}
+
+// DecodeCompactSchedulesInto is DecodeCompactSchedules taking the
+// schedules, intervals and events of the result from buf, so that a
+// caller decoding result after result reuses their memory. The schedules
+// are valid until buf is Reset; their strings are not taken from buf and
+// stay valid. On an error, what the decoder took from buf is left unused.
+func DecodeCompactSchedulesInto(data []byte, buf *freebusy.ScheduleBuffer) ([]freebusy.Schedule, error) {
+	return decodeCompactSchedules(data, 0, buf)
 }
 
 // decodeCompactSchedules is DecodeCompactSchedules with the number of
 // schedules expected (the query's attendees), so that the result is
-// allocated once.
-func decodeCompactSchedules(data []byte, expect int) ([]freebusy.Schedule, error) {
+// allocated once, and the buffer to take its slices from (nil: allocate
+// them).
+func decodeCompactSchedules(data []byte, expect int, buf *freebusy.ScheduleBuffer) ([]freebusy.Schedule, error) {
 	d := compactDecoderPool.Get().(*compactDecoder)
-	d.data, d.pos = data, 0
+	d.data, d.pos, d.buf = data, 0, buf
 	out, err := d.result(expect)
-	d.data = nil
+	d.data, d.buf = nil, nil
 	d.hoursSlab, d.periodSlab, d.daySlab = nil, nil, nil // they belong to out
 	clear(d.fixes[:cap(d.fixes)])                        // drop pointers into the result
 	d.fixes = d.fixes[:0]
@@ -55,6 +65,9 @@ type compactDecoder struct {
 	fixes   []stringFix
 	periods []compactPeriod
 	scratch []byte
+	// buf, when set, lends the result its schedules, intervals and
+	// events (DecodeCompactSchedulesInto, Client.FreeBusyInto).
+	buf *freebusy.ScheduleBuffer
 
 	// The slabs of one result: the working hours, periods and days of
 	// its schedules come from chunks shared by several schedules, so
@@ -225,7 +238,13 @@ func (d *compactDecoder) schedules(expect int) ([]freebusy.Schedule, error) {
 	}
 	// A schedule takes at least 2 bytes ({} and a comma): a hint larger
 	// than the input allows is not believed.
-	out := make([]freebusy.Schedule, 0, min(max(expect, 1), (len(d.data)-d.pos)/3+1))
+	n := min(max(expect, 1), (len(d.data)-d.pos)/3+1)
+	var out []freebusy.Schedule
+	if d.buf != nil {
+		out = d.buf.Schedules(n)[:0]
+	} else {
+		out = make([]freebusy.Schedule, 0, n)
+	}
 	for {
 		out = append(out, freebusy.Schedule{})
 		if err := d.schedule(&out[len(out)-1]); err != nil {
@@ -307,7 +326,12 @@ func (d *compactDecoder) intervals() ([]freebusy.Interval, error) {
 	if err != nil || n == 0 {
 		return nil, err
 	}
-	ivs := make([]freebusy.Interval, n)
+	var ivs []freebusy.Interval
+	if d.buf != nil {
+		ivs = d.buf.Intervals(n)
+	} else {
+		ivs = make([]freebusy.Interval, n)
+	}
 	for k := range ivs {
 		iv := &ivs[k]
 		if next, ok := d.plainInterval(iv); ok {
@@ -399,7 +423,12 @@ func (d *compactDecoder) events() ([]freebusy.Event, error) {
 	if err != nil || n == 0 {
 		return nil, err
 	}
-	evs := make([]freebusy.Event, n)
+	var evs []freebusy.Event
+	if d.buf != nil {
+		evs = d.buf.Events(n)
+	} else {
+		evs = make([]freebusy.Event, n)
+	}
 	for k := range evs {
 		ev := &evs[k]
 		if err := d.lit(",["); err != nil {

@@ -153,11 +153,14 @@ type freeBusyResult struct {
 	// compact is set when the result came in the compact form, whose
 	// instants are already in UTC.
 	compact bool
+	// buf, when set, lends a compact result its slices
+	// (Client.FreeBusyInto); the JSON form does not use it.
+	buf *freebusy.ScheduleBuffer
 }
 
 // readCompact decodes a result in the compact form.
 func (r *freeBusyResult) readCompact(raw []byte) error {
-	ss, err := decodeCompactSchedules(raw, r.expect)
+	ss, err := decodeCompactSchedules(raw, r.expect, r.buf)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/calbridge/calbridge/exchange"
 	"github.com/calbridge/calbridge/freebusy"
+	"github.com/calbridge/calbridge/internal/schedpool"
 )
 
 // Handler is an http.Handler that answers EWS GetUserAvailability
@@ -147,7 +148,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) serveAvailability(w http.ResponseWriter, r *http.Request, req *availabilityRequest) {
 	events := getEventArena()
 	defer putEventArena(events) // after the answer is written: it holds the events
-	resp, fault := h.answerWith(r.Context(), req, events)
+	// The schedules' memory, reused from answer to answer when the Source
+	// is a freebusy.BufferedSource (a transport.Client).
+	buf := schedpool.Get()
+	defer schedpool.Put(buf)
+	resp, fault := h.answerWith(r.Context(), req, events, buf)
 	if fault != nil {
 		h.log.Debug("request refused", zap.String("code", string(fault.ResponseCode)))
 		h.writeFault(w, http.StatusInternalServerError, fault, req.soap12)
@@ -244,12 +249,14 @@ func wallDuration(start, end time.Time) time.Duration {
 // answer validates req and asks the Source; a non-nil fault refuses the
 // whole request.
 func (h *Handler) answer(ctx context.Context, req *availabilityRequest) (*AvailabilityResponse, *SOAPFault) {
-	return h.answerWith(ctx, req, nil)
+	return h.answerWith(ctx, req, nil, nil)
 }
 
 // answerWith is answer with the CalendarEvents of the response in events
-// (nil allocates them): the response is valid until events is reused.
-func (h *Handler) answerWith(ctx context.Context, req *availabilityRequest, events *eventArena) (*AvailabilityResponse, *SOAPFault) {
+// (nil allocates them) and the Source's schedules in buf (nil: the Source
+// allocates them): the response is valid until events is reused, and buf
+// is not Reset before the response is written.
+func (h *Handler) answerWith(ctx context.Context, req *availabilityRequest, events *eventArena, buf *freebusy.ScheduleBuffer) (*AvailabilityResponse, *SOAPFault) {
 	lim := h.cfg.Limits.WithDefaults()
 	opts := req.FreeBusyViewOptions
 	if opts == nil && req.suggestions {
@@ -332,7 +339,7 @@ func (h *Handler) answerWith(ctx context.Context, req *availabilityRequest, even
 	var schedules []freebusy.Schedule
 	if len(q.Attendees) > 0 {
 		var err error
-		schedules, err = h.src.FreeBusy(ctx, q)
+		schedules, err = freebusy.FreeBusyInto(ctx, h.src, q, buf)
 		if err == nil {
 			err = freebusy.CheckResult(q, schedules)
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/calbridge/calbridge/freebusy"
+	"github.com/calbridge/calbridge/internal/sample"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -376,4 +377,28 @@ func TestGraphJSONShapeLimits(t *testing.T) {
 		require.Equal(t, http.StatusBadRequest, w.Code, name)
 		assert.Equal(t, "BadRequest", graphErrorCode(t, w), name)
 	}
+}
+
+// TestGraphHandlerBufferedSource: over a freebusy.BufferedSource the
+// Handler asks FreeBusyInto, answers as over the plain Source, and resets
+// the buffer only after the response is written.
+func TestGraphHandlerBufferedSource(t *testing.T) {
+	src := freebusy.SourceFunc(func(_ context.Context, q freebusy.Query) ([]freebusy.Schedule, error) {
+		s := freebusy.Schedule{Attendee: q.Attendees[0], Start: q.Start, End: q.End,
+			Intervals: []freebusy.Interval{{Start: q.Start, End: q.End, Status: freebusy.OutOfOffice}},
+			Events:    []freebusy.Event{tradeShow()}}
+		return []freebusy.Schedule{s}, nil
+	})
+	body := `{"schedules":["a@contoso.com"],"startTime":{"dateTime":"2024-03-05T06:00:00","timeZone":"UTC"},"endTime":{"dateTime":"2024-03-05T12:00:00","timeZone":"UTC"},"availabilityViewInterval":60}`
+	want := serve(t, newTestHandler(t, src, WithDetails(true)), "/me/calendar/getSchedule", body)
+	require.Equal(t, http.StatusOK, want.Code, want.Body.String())
+	buffered := &sample.Buffered{Src: src}
+	h := newTestHandler(t, buffered, WithDetails(true))
+	for range 2 {
+		got := serve(t, h, "/me/calendar/getSchedule", body)
+		require.Equal(t, http.StatusOK, got.Code, got.Body.String())
+		require.Equal(t, want.Body.String(), got.Body.String())
+	}
+	require.Equal(t, 2, buffered.Calls())
+	require.True(t, buffered.AllReset(), "the buffer was reset after the response")
 }

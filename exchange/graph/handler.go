@@ -13,6 +13,7 @@ import (
 	"github.com/calbridge/calbridge/exchange"
 
 	"github.com/calbridge/calbridge/freebusy"
+	"github.com/calbridge/calbridge/internal/schedpool"
 	"go.uber.org/zap"
 )
 
@@ -116,7 +117,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h.cfg.details {
 		q.Detail = freebusy.DetailFull
 	}
-	schedules, err := h.src.FreeBusy(r.Context(), ask)
+	// The schedules' memory, reused from answer to answer when the Source
+	// is a freebusy.BufferedSource (a transport.Client); put back after
+	// the response is written, which may refer to it.
+	buf := schedpool.Get()
+	defer schedpool.Put(buf)
+	schedules, err := freebusy.FreeBusyInto(r.Context(), h.src, ask, buf)
 	if err == nil {
 		err = freebusy.CheckResult(ask, schedules)
 	}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -114,6 +115,42 @@ func TestGatewayAnswersAsHandler(t *testing.T) {
 		var got bytes.Buffer
 		require.NoError(t, g.post(context.Background(), body, &got))
 		require.Equal(t, string(want), got.String(), "canonical=%v", canonical)
+	}
+}
+
+// TestGatewayConcurrentAnswers: requests served at once through the
+// gateway, each decoding the link's answer into a pooled
+// freebusy.ScheduleBuffer, get the answer the Handler gives in process:
+// no request sees another's schedules, and none sees its own after they
+// went back to the pool (the race detector watches the buffers).
+func TestGatewayConcurrentAnswers(t *testing.T) {
+	q, ss := sample.Load100x7d(true)
+	body := sample.LoadRequest(q)
+	want := string(handlerAnswer(t, sample.LoadSource(ss), body))
+	g := startGateway(t, sample.LoadSource(ss))
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var got bytes.Buffer
+			for range 5 {
+				if err := g.post(context.Background(), body, &got); err != nil {
+					errs <- err
+					return
+				}
+				if got.String() != want {
+					errs <- errors.New("an answer differs from the Handler's in process")
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }
 

@@ -1,0 +1,155 @@
+package freebusy_test
+
+import (
+	"context"
+	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/calbridge/calbridge/freebusy"
+)
+
+// TestScheduleBufferPieces: the pieces a buffer hands out are zero, have
+// capacity equal to their length, do not overlap, and keep what was
+// written into them when the buffer starts a larger array.
+func TestScheduleBufferPieces(t *testing.T) {
+	var b freebusy.ScheduleBuffer
+	require.Nil(t, b.Intervals(0))
+	require.Nil(t, b.Events(-1))
+	require.Nil(t, b.Schedules(0))
+	var pieces [][]freebusy.Interval
+	for i := range 40 { // past several growths
+		p := b.Intervals(i%7 + 1)
+		require.Len(t, p, i%7+1)
+		require.Equal(t, len(p), cap(p), "a piece is capped at its length")
+		for k := range p {
+			require.Zero(t, p[k])
+			p[k] = freebusy.Interval{Start: time.Unix(int64(i), 0), End: time.Unix(int64(i+1), 0), Status: freebusy.Busy}
+		}
+		pieces = append(pieces, p)
+	}
+	// Appending to a piece allocates elsewhere: the next piece is intact.
+	pieces[0] = append(pieces[0], freebusy.Interval{Status: freebusy.OutOfOffice})
+	for i, p := range pieces[1:] {
+		for _, iv := range p {
+			require.Equal(t, int64(i+1), iv.Start.Unix(), "piece %d was overwritten", i+1)
+			require.Equal(t, freebusy.Busy, iv.Status)
+		}
+	}
+	ss, evs := b.Schedules(3), b.Events(5)
+	require.Len(t, ss, 3)
+	require.Len(t, evs, 5)
+	require.Equal(t, 3, cap(ss))
+	require.Equal(t, 5, cap(evs))
+}
+
+// TestScheduleBufferReset: after Reset the buffer hands out the same
+// memory again, cleared, and serves a repeated answer without allocating.
+func TestScheduleBufferReset(t *testing.T) {
+	var b freebusy.ScheduleBuffer
+	fe, wh := &freebusy.Error{}, &freebusy.WorkingHours{}
+	fill := func() ([]freebusy.Schedule, []freebusy.Interval, []freebusy.Event) {
+		ss, ivs, evs := b.Schedules(100), b.Intervals(4000), b.Events(500)
+		for i := range ss {
+			ss[i] = freebusy.Schedule{Attendee: "a", Err: fe, WorkingHours: wh}
+		}
+		for i := range ivs {
+			ivs[i] = freebusy.Interval{Start: time.Unix(1, 0).In(time.Local), Status: freebusy.Tentative}
+		}
+		for i := range evs {
+			evs[i] = freebusy.Event{Subject: "s", Private: true}
+		}
+		return ss, ivs, evs
+	}
+	fill()
+	b.Reset()
+	ss, ivs, evs := fill() // the arrays have settled
+	b.Reset()
+	for _, s := range ss {
+		require.Zero(t, s, "Reset clears what was handed out")
+	}
+	for _, iv := range ivs {
+		require.Zero(t, iv)
+	}
+	for _, e := range evs {
+		require.Zero(t, e)
+	}
+	ss2, ivs2, evs2 := b.Schedules(100), b.Intervals(4000), b.Events(500)
+	require.Same(t, &ss[0], &ss2[0], "the same array is handed out again")
+	require.Same(t, &ivs[0], &ivs2[0])
+	require.Same(t, &evs[0], &evs2[0])
+	b.Reset()
+	allocs := testing.AllocsPerRun(20, func() {
+		fill()
+		b.Reset()
+	})
+	require.Zero(t, allocs, "a buffer of settled size serves the answer without allocating")
+}
+
+// TestScheduleBufferRetained counts the arrays the buffer keeps.
+func TestScheduleBufferRetained(t *testing.T) {
+	var b freebusy.ScheduleBuffer
+	require.Zero(t, b.Retained())
+	b.Intervals(1000)
+	b.Events(10)
+	b.Schedules(20)
+	want := 1000*int(unsafe.Sizeof(freebusy.Interval{})) + 16*int(unsafe.Sizeof(freebusy.Event{})) + 20*int(unsafe.Sizeof(freebusy.Schedule{}))
+	require.Equal(t, want, b.Retained())
+	b.Reset()
+	require.Equal(t, want, b.Retained(), "Reset keeps the arrays")
+}
+
+// bufferedSource answers from ss, taking its slices from the buffer when
+// asked through FreeBusyInto, and counts how it was asked.
+type bufferedSource struct {
+	ss          []freebusy.Schedule
+	plain, into int
+}
+
+func (s *bufferedSource) FreeBusy(ctx context.Context, q freebusy.Query) ([]freebusy.Schedule, error) {
+	s.plain++
+	return s.ss, nil
+}
+
+func (s *bufferedSource) FreeBusyInto(ctx context.Context, q freebusy.Query, buf *freebusy.ScheduleBuffer) ([]freebusy.Schedule, error) {
+	s.into++
+	out := buf.Schedules(len(s.ss))
+	for i, src := range s.ss {
+		out[i] = src
+		out[i].Intervals = buf.Intervals(len(src.Intervals))
+		copy(out[i].Intervals, src.Intervals)
+	}
+	return out, nil
+}
+
+// TestFreeBusyInto: a BufferedSource is asked through FreeBusyInto, a
+// plain Source through FreeBusy without touching the buffer, and a nil
+// buffer asks FreeBusy.
+func TestFreeBusyInto(t *testing.T) {
+	q := freebusy.Query{Attendees: []string{"ada@example.com"}, Start: onMarch5(8, 0), End: onMarch5(18, 0)}
+	ss := []freebusy.Schedule{{Attendee: "ada@example.com", Start: q.Start, End: q.End,
+		Intervals: []freebusy.Interval{{Start: onMarch5(9, 0), End: onMarch5(10, 0), Status: freebusy.Busy}}}}
+	ctx := context.Background()
+
+	bs := &bufferedSource{ss: ss}
+	var buf freebusy.ScheduleBuffer
+	got, err := freebusy.FreeBusyInto(ctx, bs, q, &buf)
+	require.NoError(t, err)
+	require.Equal(t, ss, got)
+	require.Equal(t, 1, bs.into)
+	require.Zero(t, bs.plain)
+	require.NotZero(t, buf.Retained())
+
+	_, err = freebusy.FreeBusyInto(ctx, bs, q, nil)
+	require.NoError(t, err)
+	require.Equal(t, 1, bs.plain, "a nil buffer asks FreeBusy")
+
+	var plainBuf freebusy.ScheduleBuffer
+	plain := freebusy.SourceFunc(func(ctx context.Context, q freebusy.Query) ([]freebusy.Schedule, error) { return ss, nil })
+	got, err = freebusy.FreeBusyInto(ctx, plain, q, &plainBuf)
+	require.NoError(t, err)
+	require.Equal(t, ss, got)
+	require.Zero(t, plainBuf.Retained(), "a plain Source does not use the buffer")
+}
