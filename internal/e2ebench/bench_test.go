@@ -185,22 +185,26 @@ func BenchmarkGatewayEWS100x7d(b *testing.B) {
 // BenchmarkGatewayRPCLeg100x7d is the RPC leg of BenchmarkGatewayEWS100x7d
 // alone: the EWS Handler's query (100 attendees, one week, 30-minute
 // slots) from a transport.Client over loopback TCP to a transport.Server
-// and the same in-memory Source, and its schedules back. With the HTTP
-// leg below it splits the gap between the gateway and its floor.
+// and the same in-memory Source, and its schedules back, decoded into a
+// freebusy.ScheduleBuffer Reset after each call as the Handler does. With
+// the HTTP leg below it splits the gap between the gateway and its floor.
 func BenchmarkGatewayRPCLeg100x7d(b *testing.B) {
 	q, ss := sample.Load100x7d(true)
 	link := startLink(b, sample.LoadSource(ss))
 	ctx := context.Background()
-	if _, err := link.FreeBusy(ctx, q); err != nil { // connect outside the timer
+	var buf freebusy.ScheduleBuffer
+	if _, err := link.FreeBusyInto(ctx, q, &buf); err != nil { // connect outside the timer
 		b.Fatal(err)
 	}
+	buf.Reset()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		out, err := link.FreeBusy(ctx, q)
+		out, err := link.FreeBusyInto(ctx, q, &buf)
 		if err != nil || len(out) != len(q.Attendees) {
 			b.Fatal(err)
 		}
+		buf.Reset()
 	}
 }
 
