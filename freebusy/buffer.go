@@ -68,28 +68,63 @@ func (s *slab[T]) bytes() int {
 
 // Schedules returns n zero schedules taken from the buffer, or nil for
 // n <= 0. The slice has capacity n: appending to it allocates elsewhere.
-func (b *ScheduleBuffer) Schedules(n int) []Schedule { return b.schedules.take(n) }
+// A nil buffer allocates the slice, so that code written to fill a
+// buffer works without one.
+func (b *ScheduleBuffer) Schedules(n int) []Schedule {
+	if b == nil {
+		return allocate[Schedule](n)
+	}
+	return b.schedules.take(n)
+}
 
 // Intervals returns n zero intervals taken from the buffer, or nil for
 // n <= 0. The slice has capacity n: appending to it allocates elsewhere.
-func (b *ScheduleBuffer) Intervals(n int) []Interval { return b.intervals.take(n) }
+// A nil buffer allocates the slice.
+func (b *ScheduleBuffer) Intervals(n int) []Interval {
+	if b == nil {
+		return allocate[Interval](n)
+	}
+	return b.intervals.take(n)
+}
 
 // Events returns n zero events taken from the buffer, or nil for n <= 0.
-// The slice has capacity n: appending to it allocates elsewhere.
-func (b *ScheduleBuffer) Events(n int) []Event { return b.events.take(n) }
+// The slice has capacity n: appending to it allocates elsewhere. A nil
+// buffer allocates the slice.
+func (b *ScheduleBuffer) Events(n int) []Event {
+	if b == nil {
+		return allocate[Event](n)
+	}
+	return b.events.take(n)
+}
+
+// allocate is what a nil buffer hands out: a new slice of n, or nil.
+func allocate[T any](n int) []T {
+	if n <= 0 {
+		return nil
+	}
+	return make([]T, n)
+}
 
 // Reset makes all of the buffer's memory available again. Every slice
 // the buffer handed out before, and every schedule built from them, must
-// no longer be used: the next answers overwrite them.
+// no longer be used: Reset clears them, and the next answers overwrite
+// them. Reset of a nil buffer does nothing.
 func (b *ScheduleBuffer) Reset() {
+	if b == nil {
+		return
+	}
 	b.schedules.reset()
 	b.intervals.reset()
 	b.events.reset()
 }
 
 // Retained returns the bytes of the arrays the buffer keeps for reuse, so
-// that a pool can drop a buffer that one very large answer grew.
+// that a pool can drop a buffer that one very large answer grew; zero for
+// a nil buffer.
 func (b *ScheduleBuffer) Retained() int {
+	if b == nil {
+		return 0
+	}
 	return b.schedules.bytes() + b.intervals.bytes() + b.events.bytes()
 }
 

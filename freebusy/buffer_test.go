@@ -45,6 +45,24 @@ func TestScheduleBufferPieces(t *testing.T) {
 	require.Equal(t, 5, cap(evs))
 }
 
+// TestScheduleBufferNil: a nil buffer allocates what it is asked for,
+// holds nothing and resets to nothing, so that code written to fill a
+// buffer works without one.
+func TestScheduleBufferNil(t *testing.T) {
+	var b *freebusy.ScheduleBuffer
+	ivs, evs, ss := b.Intervals(3), b.Events(2), b.Schedules(4)
+	require.Len(t, ivs, 3)
+	require.Len(t, evs, 2)
+	require.Len(t, ss, 4)
+	require.Equal(t, 3, cap(ivs))
+	require.Nil(t, b.Intervals(0))
+	require.Nil(t, b.Events(0))
+	require.Nil(t, b.Schedules(-1))
+	require.NotSame(t, &b.Intervals(1)[0], &b.Intervals(1)[0], "every slice is new")
+	b.Reset()
+	require.Zero(t, b.Retained())
+}
+
 // TestScheduleBufferReset: after Reset the buffer hands out the same
 // memory again, cleared, and serves a repeated answer without allocating.
 func TestScheduleBufferReset(t *testing.T) {

@@ -65,8 +65,9 @@ type compactDecoder struct {
 	fixes   []stringFix
 	periods []compactPeriod
 	scratch []byte
-	// buf, when set, lends the result its schedules, intervals and
-	// events (DecodeCompactSchedulesInto, Client.FreeBusyInto).
+	// buf lends the result its schedules, intervals and events
+	// (DecodeCompactSchedulesInto, Client.FreeBusyInto); nil allocates
+	// them.
 	buf *freebusy.ScheduleBuffer
 
 	// The slabs of one result: the working hours, periods and days of
@@ -239,12 +240,7 @@ func (d *compactDecoder) schedules(expect int) ([]freebusy.Schedule, error) {
 	// A schedule takes at least 2 bytes ({} and a comma): a hint larger
 	// than the input allows is not believed.
 	n := min(max(expect, 1), (len(d.data)-d.pos)/3+1)
-	var out []freebusy.Schedule
-	if d.buf != nil {
-		out = d.buf.Schedules(n)[:0]
-	} else {
-		out = make([]freebusy.Schedule, 0, n)
-	}
+	out := d.buf.Schedules(n)[:0] // a nil buf allocates
 	for {
 		out = append(out, freebusy.Schedule{})
 		if err := d.schedule(&out[len(out)-1]); err != nil {
@@ -326,12 +322,7 @@ func (d *compactDecoder) intervals() ([]freebusy.Interval, error) {
 	if err != nil || n == 0 {
 		return nil, err
 	}
-	var ivs []freebusy.Interval
-	if d.buf != nil {
-		ivs = d.buf.Intervals(n)
-	} else {
-		ivs = make([]freebusy.Interval, n)
-	}
+	ivs := d.buf.Intervals(n)
 	for k := range ivs {
 		iv := &ivs[k]
 		if next, ok := d.plainInterval(iv); ok {
@@ -423,12 +414,7 @@ func (d *compactDecoder) events() ([]freebusy.Event, error) {
 	if err != nil || n == 0 {
 		return nil, err
 	}
-	var evs []freebusy.Event
-	if d.buf != nil {
-		evs = d.buf.Events(n)
-	} else {
-		evs = make([]freebusy.Event, n)
-	}
+	evs := d.buf.Events(n)
 	for k := range evs {
 		ev := &evs[k]
 		if err := d.lit(",["); err != nil {
