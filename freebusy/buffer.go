@@ -12,16 +12,16 @@ import (
 // less to do.
 //
 // A BufferedSource takes the slices of its answer from the buffer through
-// Schedules, Intervals and Events; FreeBusyInto calls it. The schedules
+// Schedules, Intervals and Events; AnswerInto calls it. The schedules
 // of such an answer share the buffer's memory: they are valid until the
 // buffer is Reset, and must not be used after that. Strings are never
 // shared: a string a schedule holds stays valid for good.
 //
-// The buffer keeps its largest arrays across Reset, so that after a few
-// answers it serves the next one without allocating. The zero value is
-// an empty buffer ready to use. A ScheduleBuffer is not safe for
-// concurrent use; a server keeps one per request, typically in a
-// sync.Pool, resetting it before it puts it back.
+// The buffer keeps its arrays across Reset (up to 8 MB each), so that
+// after a few answers it serves the next one without allocating. The
+// zero value is an empty buffer ready to use. A ScheduleBuffer is not
+// safe for concurrent use; a server keeps one per request, typically in
+// a sync.Pool, resetting it before it puts it back.
 type ScheduleBuffer struct {
 	schedules slab[Schedule]
 	intervals slab[Interval]
@@ -54,10 +54,20 @@ func (s *slab[T]) take(n int) []T {
 	return p
 }
 
+// maxKept bounds the bytes of an array that reset keeps for reuse, so
+// that one very large answer (thousands of calendars) does not keep its
+// memory alive in a pool after it was written.
+const maxKept = 8 << 20
+
 // reset clears the pieces handed out, so that the buffer neither shows an
-// old answer to the next one nor keeps what it refers to alive.
+// old answer to the next one nor keeps what it refers to alive, and lets
+// go of an array larger than maxKept.
 func (s *slab[T]) reset() {
-	clear(s.buf[:s.used])
+	if s.bytes() > maxKept {
+		s.buf = nil
+	} else {
+		clear(s.buf[:s.used])
+	}
 	s.used = 0
 }
 
@@ -118,16 +128,6 @@ func (b *ScheduleBuffer) Reset() {
 	b.events.reset()
 }
 
-// Retained returns the bytes of the arrays the buffer keeps for reuse, so
-// that a pool can drop a buffer that one very large answer grew; zero for
-// a nil buffer.
-func (b *ScheduleBuffer) Retained() int {
-	if b == nil {
-		return 0
-	}
-	return b.schedules.bytes() + b.intervals.bytes() + b.events.bytes()
-}
-
 // A BufferedSource is a Source that can take the memory of its answers
 // from a caller's ScheduleBuffer. transport.Client is one: it decodes the
 // link's answer straight into the buffer.
@@ -140,12 +140,12 @@ type BufferedSource interface {
 	FreeBusyInto(ctx context.Context, q Query, buf *ScheduleBuffer) ([]Schedule, error)
 }
 
-// FreeBusyInto answers q from src: through src.FreeBusyInto when src is
-// a BufferedSource, so that the answer takes its memory from buf, and
+// AnswerInto answers q from src: through src.FreeBusyInto when src is a
+// BufferedSource, so that the answer takes its memory from buf, and
 // through src.FreeBusy otherwise. Either way the schedules are valid
 // until buf is Reset (an answer of a plain Source does not use buf at
 // all). A nil buf is the same as calling src.FreeBusy.
-func FreeBusyInto(ctx context.Context, src Source, q Query, buf *ScheduleBuffer) ([]Schedule, error) {
+func AnswerInto(ctx context.Context, src Source, q Query, buf *ScheduleBuffer) ([]Schedule, error) {
 	if bs, ok := src.(BufferedSource); ok && buf != nil {
 		return bs.FreeBusyInto(ctx, q, buf)
 	}

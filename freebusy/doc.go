@@ -33,7 +33,7 @@
 // schedule at most once.
 //
 // A program that answers query after query (a gateway's EWS or Graph
-// handler) can lend each answer a ScheduleBuffer through FreeBusyInto: a
+// handler) can lend each answer a ScheduleBuffer through AnswerInto: a
 // BufferedSource, such as transport.Client, then takes the answer's
 // schedules, intervals and events from the buffer, whose memory serves the
 // next answer once it is Reset, instead of allocating them every time.

@@ -292,7 +292,7 @@ func ExampleLoadZone() {
 // A handler answering query after query lends each answer a buffer and
 // resets it once the answer is written; with a BufferedSource (such as
 // transport.Client) the schedules of the next answer reuse its memory.
-func ExampleFreeBusyInto() {
+func ExampleAnswerInto() {
 	src := freebusy.SourceFunc(func(ctx context.Context, q freebusy.Query) ([]freebusy.Schedule, error) {
 		out := make([]freebusy.Schedule, len(q.Attendees))
 		for i, a := range q.Attendees {
@@ -305,7 +305,7 @@ func ExampleFreeBusyInto() {
 	answer := func(q freebusy.Query) {
 		buf := pool.Get().(*freebusy.ScheduleBuffer)
 		defer func() { buf.Reset(); pool.Put(buf) }() // once the answer is written
-		ss, err := freebusy.FreeBusyInto(context.Background(), src, q, buf)
+		ss, err := freebusy.AnswerInto(context.Background(), src, q, buf)
 		if err != nil {
 			fmt.Println(err)
 			return

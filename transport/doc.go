@@ -43,7 +43,7 @@
 //
 // A handler that answers query after query through the link need not
 // allocate every answer anew: Client is a freebusy.BufferedSource, and
-// Client.FreeBusyInto (or freebusy.FreeBusyInto) decodes a compact answer
+// Client.FreeBusyInto (or freebusy.AnswerInto) decodes a compact answer
 // into a freebusy.ScheduleBuffer whose memory the next answer reuses once
 // the buffer is Reset. The EWS and Graph handlers of this module do so
 // with a pooled buffer per request: an answer for 100 calendars over a

@@ -339,7 +339,7 @@ func (h *Handler) answerWith(ctx context.Context, req *availabilityRequest, even
 	var schedules []freebusy.Schedule
 	if len(q.Attendees) > 0 {
 		var err error
-		schedules, err = freebusy.FreeBusyInto(ctx, h.src, q, buf)
+		schedules, err = freebusy.AnswerInto(ctx, h.src, q, buf)
 		if err == nil {
 			err = freebusy.CheckResult(q, schedules)
 		}

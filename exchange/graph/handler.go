@@ -122,7 +122,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// the response is written, which may refer to it.
 	buf := schedpool.Get()
 	defer schedpool.Put(buf)
-	schedules, err := freebusy.FreeBusyInto(r.Context(), h.src, ask, buf)
+	schedules, err := freebusy.AnswerInto(r.Context(), h.src, ask, buf)
 	if err == nil {
 		err = freebusy.CheckResult(ask, schedules)
 	}

@@ -20,7 +20,7 @@ func Example() {
 
 	buf := schedpool.Get()
 	defer schedpool.Put(buf) // after the answer is written
-	ss, err := freebusy.FreeBusyInto(context.Background(), src, q, buf)
+	ss, err := freebusy.AnswerInto(context.Background(), src, q, buf)
 	fmt.Println(len(ss), ss[0].Attendee, err)
 	// Output: 1 ada@example.com <nil>
 }
