@@ -85,12 +85,20 @@ func (c *Client) putPending(pc *pendingCall) {
 	c.pendingPool.Put(pc)
 }
 
-// lineBuffers recycles the buffers long reply lines are read into: a
-// week of 100 calendars is a line of half a megabyte or more, which the
-// reader hands to its caller and the caller gives back once decoded.
-var lineBuffers sync.Pool // *[]byte
+// lineBuffers and largeLines recycle the buffers long reply lines are
+// read into: a week of 100 calendars is a line of half a megabyte or
+// more, which the reader hands to its caller and the caller gives back
+// once decoded. The large ones go on a stack, where the reader finds
+// them whichever P the caller gave them back on (see bufferStack).
+var (
+	lineBuffers sync.Pool // *[]byte
+	largeLines  bufferStack[*[]byte]
+)
 
 func getLineBuffer() *[]byte {
+	if b, ok := largeLines.pop(); ok {
+		return b
+	}
 	if b, ok := lineBuffers.Get().(*[]byte); ok {
 		return b
 	}
@@ -102,6 +110,9 @@ func putLineBuffer(b *[]byte) {
 		return
 	}
 	*b = (*b)[:0]
+	if cap(*b) >= stackedMin && largeLines.push(b) {
+		return
+	}
 	lineBuffers.Put(b)
 }
 

@@ -301,8 +301,15 @@ var encoderPool = sync.Pool{New: func() any {
 	return e
 }}
 
+// largeEncoders keeps the encoders that wrote large replies, for the
+// next one whichever goroutine writes it (see bufferStack).
+var largeEncoders bufferStack[*encoder]
+
 func getEncoder() *encoder {
-	e := encoderPool.Get().(*encoder)
+	e, ok := largeEncoders.pop()
+	if !ok {
+		e = encoderPool.Get().(*encoder)
+	}
 	e.buf = e.buf[:0]
 	return e
 }
@@ -315,6 +322,9 @@ const maxPooledBuffer = 4 << 20
 
 func putEncoder(e *encoder) {
 	if cap(e.buf) > maxPooledBuffer {
+		return
+	}
+	if cap(e.buf) >= stackedMin && largeEncoders.push(e) {
 		return
 	}
 	encoderPool.Put(e)
