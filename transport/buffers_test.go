@@ -37,12 +37,12 @@ func TestBufferStack(t *testing.T) {
 func drain(t *testing.T) {
 	t.Helper()
 	for {
-		if _, ok := largeEncoders.pop(); !ok {
+		if _, ok := encoders.stack.pop(); !ok {
 			break
 		}
 	}
 	for {
-		if _, ok := largeLines.pop(); !ok {
+		if _, ok := lines.stack.pop(); !ok {
 			break
 		}
 	}
@@ -66,20 +66,20 @@ func TestLargeBuffersSharedAcrossGoroutines(t *testing.T) {
 	e := getEncoder()
 	e.buf = make([]byte, 0, stackedMin)
 	putElsewhere(func() { putEncoder(e) })
-	onStack, ok := largeEncoders.pop()
+	onStack, ok := encoders.stack.pop()
 	require.True(t, ok, "a large encoder goes on the stack")
 	require.Same(t, e, onStack)
-	require.True(t, largeEncoders.push(e))
+	require.True(t, encoders.stack.push(e))
 	require.Same(t, e, getEncoder(), "and is the next one handed out")
 
 	line := getLineBuffer()
 	*line = make([]byte, 10, stackedMin)
 	putElsewhere(func() { putLineBuffer(line) })
-	onLines, ok := largeLines.pop()
+	onLines, ok := lines.stack.pop()
 	require.True(t, ok, "a large line buffer goes on the stack")
 	require.Same(t, line, onLines)
 	require.Empty(t, *onLines, "emptied")
-	require.True(t, largeLines.push(line))
+	require.True(t, lines.stack.push(line))
 	require.Same(t, line, getLineBuffer(), "and is the next one handed out")
 
 	small := getEncoder()
@@ -88,8 +88,8 @@ func TestLargeBuffersSharedAcrossGoroutines(t *testing.T) {
 	huge := &[]byte{}
 	*huge = make([]byte, 0, maxPooledBuffer+1)
 	putLineBuffer(huge)
-	_, ok = largeEncoders.pop()
+	_, ok = encoders.stack.pop()
 	require.False(t, ok, "a small encoder goes to the pool")
-	_, ok = largeLines.pop()
+	_, ok = lines.stack.pop()
 	require.False(t, ok, "a buffer over maxPooledBuffer is dropped")
 }

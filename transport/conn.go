@@ -85,35 +85,19 @@ func (c *Client) putPending(pc *pendingCall) {
 	c.pendingPool.Put(pc)
 }
 
-// lineBuffers and largeLines recycle the buffers long reply lines are
-// read into: a week of 100 calendars is a line of half a megabyte or
-// more, which the reader hands to its caller and the caller gives back
-// once decoded. The large ones go on a stack, where the reader finds
-// them whichever P the caller gave them back on (see bufferStack).
-var (
-	lineBuffers sync.Pool // *[]byte
-	largeLines  bufferStack[*[]byte]
-)
-
-func getLineBuffer() *[]byte {
-	if b, ok := largeLines.pop(); ok {
-		return b
-	}
-	if b, ok := lineBuffers.Get().(*[]byte); ok {
-		return b
-	}
-	return new([]byte)
+// lines recycles the buffers long reply lines are read into: a week of
+// 100 calendars is a line of half a megabyte or more, which the reader
+// hands to its caller and the caller gives back once decoded.
+var lines = bufferPool[*[]byte]{
+	capacity: func(b *[]byte) int { return cap(*b) },
+	create:   func() *[]byte { return new([]byte) },
 }
 
+func getLineBuffer() *[]byte { return lines.get() }
+
 func putLineBuffer(b *[]byte) {
-	if cap(*b) > maxPooledBuffer {
-		return
-	}
 	*b = (*b)[:0]
-	if cap(*b) >= stackedMin && largeLines.push(b) {
-		return
-	}
-	lineBuffers.Put(b)
+	lines.put(b)
 }
 
 func newClientConn(c *Client, nc net.Conn, br *bufio.Reader, live *liveReader, addr string, maxReq int) *clientConn {

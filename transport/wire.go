@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/calbridge/calbridge/freebusy"
@@ -294,41 +293,25 @@ func (e *encoder) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-var encoderPool = sync.Pool{New: func() any {
-	e := new(encoder)
-	e.enc = json.NewEncoder(e)
-	e.enc.SetEscapeHTML(false)
-	return e
-}}
-
-// largeEncoders keeps the encoders that wrote large replies, for the
-// next one whichever goroutine writes it (see bufferStack).
-var largeEncoders bufferStack[*encoder]
+// encoders recycles the encoders messages are written with; the large
+// ones wrote replies.
+var encoders = bufferPool[*encoder]{
+	capacity: func(e *encoder) int { return cap(e.buf) },
+	create: func() *encoder {
+		e := new(encoder)
+		e.enc = json.NewEncoder(e)
+		e.enc.SetEscapeHTML(false)
+		return e
+	},
+}
 
 func getEncoder() *encoder {
-	e, ok := largeEncoders.pop()
-	if !ok {
-		e = encoderPool.Get().(*encoder)
-	}
+	e := encoders.get()
 	e.buf = e.buf[:0]
 	return e
 }
 
-// maxPooledBuffer bounds the buffers kept for reuse. A week of 100
-// calendars is about 1.2 MB in the JSON form and half that in the compact
-// form; buffers for larger answers are left to the garbage collector, so
-// that one huge answer does not stay pinned.
-const maxPooledBuffer = 4 << 20
-
-func putEncoder(e *encoder) {
-	if cap(e.buf) > maxPooledBuffer {
-		return
-	}
-	if cap(e.buf) >= stackedMin && largeEncoders.push(e) {
-		return
-	}
-	encoderPool.Put(e)
-}
+func putEncoder(e *encoder) { encoders.put(e) }
 
 // value appends v's JSON without the encoder's trailing newline.
 func (e *encoder) value(v any) error {
