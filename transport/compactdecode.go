@@ -378,13 +378,21 @@ func (d *compactDecoder) plainInterval(iv *freebusy.Interval) (int, bool) {
 	if uint(digit) >= uint(len(digitStatuses)) || after >= '0' && after <= '9' {
 		return 0, false
 	}
-	start, end = d.base+start, d.base+end
-	if start > maxInstant || end > maxInstant {
+	if iv.Start, iv.End, ok = d.plainInstants(start, end); !ok {
 		return 0, false
 	}
-	iv.Start, iv.End = time.Unix(start, 0).UTC(), time.Unix(end, 0).UTC()
 	iv.Status = digitStatuses[digit]
 	return i + 2, true
+}
+
+// plainInstants turns two plain offsets from the base into instants, or
+// reports false when either lies past the years the form carries.
+func (d *compactDecoder) plainInstants(start, end int64) (time.Time, time.Time, bool) {
+	start, end = d.base+start, d.base+end
+	if start > maxInstant || end > maxInstant {
+		return time.Time{}, time.Time{}, false
+	}
+	return time.Unix(start, 0).UTC(), time.Unix(end, 0).UTC(), true
 }
 
 // plainOffset reads the digits of a plain offset at data[i:]: one to nine
@@ -518,11 +526,9 @@ func (d *compactDecoder) plainEventHead(ev *freebusy.Event) (int, bool) {
 	if i >= len(data) || data[i] != ',' && data[i] != ']' || flags > eventFlagsAll {
 		return 0, false
 	}
-	start, end = d.base+start, d.base+end
-	if start > maxInstant || end > maxInstant {
+	if ev.Start, ev.End, ok = d.plainInstants(start, end); !ok {
 		return 0, false
 	}
-	ev.Start, ev.End = time.Unix(start, 0).UTC(), time.Unix(end, 0).UTC()
 	ev.Status = digitStatuses[digit]
 	setEventFlags(ev, flags)
 	return i, true
