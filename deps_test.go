@@ -225,10 +225,10 @@ func isStandard(imp string) bool {
 	return !strings.Contains(first, ".")
 }
 
-// TestTestSupportStaysOutOfLibrary: the sample calendars (internal/sample)
-// and the HTTP test fixtures (internal/httptestutil) are for tests and the
-// example programs; no library package may build them into the programs
-// that import calbridge.
+// TestTestSupportStaysOutOfLibrary: the sample calendars (internal/sample),
+// the HTTP test fixtures (internal/httptestutil) and the transports' test
+// support (internal/linktest) are for tests and the example programs; no
+// library package may build them into the programs that import calbridge.
 func TestTestSupportStaysOutOfLibrary(t *testing.T) {
 	for dir, imports := range packageImports(t) {
 		if strings.HasPrefix(dir, "examples/") {
@@ -237,6 +237,7 @@ func TestTestSupportStaysOutOfLibrary(t *testing.T) {
 		for _, imp := range imports {
 			assert.NotEqual(t, module+"/internal/sample", imp, "library package %q imports the sample data", dir)
 			assert.NotEqual(t, module+"/internal/httptestutil", imp, "library package %q imports test fixtures", dir)
+			assert.NotEqual(t, module+"/internal/linktest", imp, "library package %q imports the transports' test support", dir)
 		}
 	}
 }

@@ -14,17 +14,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/calbridge/calbridge/freebusy"
+	"github.com/calbridge/calbridge/internal/linktest"
 )
 
 // The benchmarks compare the Client with its floor, the standard library's
 // net/rpc with net/rpc/jsonrpc carrying the same 5-attendee query and
 // answer over loopback TCP (docs/reconnect.md §7). The Client runs with
 // everything on: heartbeats, write deadlines, the default call timeout.
-
-// reportCPU reports the process CPU time per operation since start.
-func reportCPU(b *testing.B, start time.Duration) {
-	b.ReportMetric(float64(processCPU()-start)/float64(b.N), "cpu-ns/op")
-}
 
 func benchClient(b *testing.B) *Client {
 	_, addr := startServer(b, staticSource)
@@ -36,35 +32,10 @@ func benchClient(b *testing.B) *Client {
 	return c
 }
 
-func BenchmarkRPCCall(b *testing.B) {
-	c := benchClient(b)
-	q := testQuery(5)
-	ctx := context.Background()
-	b.ReportAllocs()
-	b.ResetTimer()
-	defer reportCPU(b, processCPU())
-	for b.Loop() {
-		if _, err := c.FreeBusy(ctx, q); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
+func BenchmarkRPCCall(b *testing.B) { linktest.Calls(b, benchClient(b), testQuery(5)) }
 
 func BenchmarkRPCCallParallel(b *testing.B) {
-	c := benchClient(b)
-	q := testQuery(5)
-	ctx := context.Background()
-	b.ReportAllocs()
-	b.ResetTimer()
-	defer reportCPU(b, processCPU())
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			if _, err := c.FreeBusy(ctx, q); err != nil {
-				b.Error(err)
-				return
-			}
-		}
-	})
+	linktest.ParallelCalls(b, benchClient(b), testQuery(5))
 }
 
 // NetRPCFreeBusy is the net/rpc service of the floor benchmarks.
@@ -96,7 +67,7 @@ func BenchmarkNetRPCJSONCall(b *testing.B) {
 	q := testQuery(5)
 	b.ReportAllocs()
 	b.ResetTimer()
-	defer reportCPU(b, processCPU())
+	defer linktest.ReportCPU(b, linktest.ProcessCPU())
 	for b.Loop() {
 		var res NetRPCReply
 		if err := c.Call("NetRPCFreeBusy.FreeBusy", q, &res); err != nil {
@@ -110,7 +81,7 @@ func BenchmarkNetRPCJSONCallParallel(b *testing.B) {
 	q := testQuery(5)
 	b.ReportAllocs()
 	b.ResetTimer()
-	defer reportCPU(b, processCPU())
+	defer linktest.ReportCPU(b, linktest.ProcessCPU())
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			var res NetRPCReply
@@ -282,7 +253,7 @@ func benchRPCLeg(b *testing.B, c *Client, q freebusy.Query) {
 	before := c.Stats()
 	b.ReportAllocs()
 	b.ResetTimer()
-	defer reportCPU(b, processCPU())
+	defer linktest.ReportCPU(b, linktest.ProcessCPU())
 	for b.Loop() {
 		if _, err := c.FreeBusy(ctx, q); err != nil {
 			b.Fatal(err)
@@ -398,7 +369,7 @@ func BenchmarkRPCLeg100x7dInto(b *testing.B) {
 	var buf freebusy.ScheduleBuffer
 	b.ReportAllocs()
 	b.ResetTimer()
-	defer reportCPU(b, processCPU())
+	defer linktest.ReportCPU(b, linktest.ProcessCPU())
 	for b.Loop() {
 		if _, err := c.FreeBusyInto(ctx, q, &buf); err != nil {
 			b.Fatal(err)

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/calbridge/calbridge/internal/linktest"
 )
 
 // The benchmarks mirror transport's BenchmarkRPCCall and
@@ -29,33 +31,8 @@ func benchClient(b *testing.B) *Client {
 	return c
 }
 
-func BenchmarkNATSCall(b *testing.B) {
-	c := benchClient(b)
-	q := testQuery(5)
-	ctx := context.Background()
-	b.ReportAllocs()
-	b.ResetTimer()
-	defer reportCPU(b, processCPU())
-	for b.Loop() {
-		if _, err := c.FreeBusy(ctx, q); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
+func BenchmarkNATSCall(b *testing.B) { linktest.Calls(b, benchClient(b), testQuery(5)) }
 
 func BenchmarkNATSCallParallel(b *testing.B) {
-	c := benchClient(b)
-	q := testQuery(5)
-	ctx := context.Background()
-	b.ReportAllocs()
-	b.ResetTimer()
-	defer reportCPU(b, processCPU())
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			if _, err := c.FreeBusy(ctx, q); err != nil {
-				b.Error(err)
-				return
-			}
-		}
-	})
+	linktest.ParallelCalls(b, benchClient(b), testQuery(5))
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/calbridge/calbridge/freebusy"
+	"github.com/calbridge/calbridge/internal/linktest"
 	"github.com/calbridge/calbridge/transport"
 )
 
@@ -28,37 +29,15 @@ import (
 // restart, Shutdown's drain, TLS-free TCP wiring) use real sockets and
 // assert only outcomes and generous bounds.
 
-var t0 = time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
-
-// testQuery is an n-attendee query over one day: the shape of
-// transport's benchmarks.
-func testQuery(n int) freebusy.Query {
-	q := freebusy.Query{Start: t0, End: t0.Add(24 * time.Hour)}
-	for i := range n {
-		q.Attendees = append(q.Attendees, "user"+string(rune('a'+i))+"@example.com")
-	}
-	return q
-}
-
-// staticSource answers every attendee with one busy hour at 09:00 and one
-// tentative half hour at 14:00; attendees starting with "nobody" fail as
-// unknown (transport's test and benchmark source).
-var staticSource = freebusy.SourceFunc(func(ctx context.Context, q freebusy.Query) ([]freebusy.Schedule, error) {
-	out := make([]freebusy.Schedule, len(q.Attendees))
-	for i, a := range q.Attendees {
-		if strings.HasPrefix(a, "nobody") {
-			out[i] = freebusy.Failed(a, q.Start, q.End, freebusy.ReasonUnknownAttendee, nil)
-			out[i].Err.Message = "no such user"
-			continue
-		}
-		day := q.Start.Truncate(24 * time.Hour)
-		out[i] = freebusy.Schedule{Attendee: a, Start: q.Start, End: q.End, Intervals: []freebusy.Interval{
-			{Start: day.Add(9 * time.Hour), End: day.Add(10 * time.Hour), Status: freebusy.Busy},
-			{Start: day.Add(14 * time.Hour), End: day.Add(14*time.Hour + 30*time.Minute), Status: freebusy.Tentative},
-		}}
-	}
-	return out, nil
-})
+// t0, testQuery and staticSource are linktest's, shared with the other
+// transport's tests: an n-attendee query over t0's day, and a Source
+// answering every attendee with a busy hour at 09:00 and a tentative half
+// hour at 14:00, failing those starting with "nobody" as unknown.
+var (
+	t0           = linktest.Start
+	testQuery    = linktest.Query
+	staticSource = linktest.StaticSource
+)
 
 // --- in a synctest bubble ---
 
