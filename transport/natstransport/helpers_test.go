@@ -45,15 +45,7 @@ var (
 // current bubble, and shuts it down at cleanup.
 func bubbleNATS(t *testing.T) *server.Server {
 	t.Helper()
-	ns, err := server.NewServer(&server.Options{DontListen: true, NoLog: true, NoSigs: true})
-	require.NoError(t, err)
-	go ns.Start()
-	require.True(t, ns.ReadyForConnections(5*time.Second), "NATS server not ready")
-	t.Cleanup(func() {
-		ns.Shutdown()
-		ns.WaitForShutdown()
-	})
-	return ns
+	return runNATS(t, &server.Options{DontListen: true, NoLog: true, NoSigs: true}, 5*time.Second)
 }
 
 // pipeConn opens an in-memory connection to ns, closed at cleanup.
@@ -97,10 +89,17 @@ func startNATS(t testing.TB, port int) *server.Server {
 	if port == 0 {
 		port = server.RANDOM_PORT
 	}
-	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: port, NoLog: true, NoSigs: true})
+	return runNATS(t, &server.Options{Host: "127.0.0.1", Port: port, NoLog: true, NoSigs: true}, 10*time.Second)
+}
+
+// runNATS starts a NATS server with opts in process, waits up to wait for
+// it to take connections, and shuts it down at cleanup.
+func runNATS(t testing.TB, opts *server.Options, wait time.Duration) *server.Server {
+	t.Helper()
+	ns, err := server.NewServer(opts)
 	require.NoError(t, err)
 	go ns.Start()
-	require.True(t, ns.ReadyForConnections(10*time.Second), "NATS server not ready")
+	require.True(t, ns.ReadyForConnections(wait), "NATS server not ready")
 	t.Cleanup(func() {
 		ns.Shutdown()
 		ns.WaitForShutdown()
