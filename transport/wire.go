@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/calbridge/calbridge/freebusy"
+	"github.com/calbridge/calbridge/internal/bufpool"
 )
 
 // The wire protocol: JSON-RPC 2.0 (https://www.jsonrpc.org/specification),
@@ -294,24 +295,25 @@ func (e *encoder) Write(p []byte) (int, error) {
 }
 
 // encoders recycles the encoders messages are written with; the large
-// ones wrote replies.
-var encoders = bufferPool[*encoder]{
-	capacity: func(e *encoder) int { return cap(e.buf) },
-	create: func() *encoder {
+// ones wrote replies, each on the goroutine of its call, so that the next
+// call's goroutine must find them wherever they were given back.
+var encoders = bufpool.Pool[*encoder]{
+	New: func() *encoder {
 		e := new(encoder)
 		e.enc = json.NewEncoder(e)
 		e.enc.SetEscapeHTML(false)
 		return e
 	},
+	Size: func(e *encoder) int { return cap(e.buf) },
 }
 
 func getEncoder() *encoder {
-	e := encoders.get()
+	e := encoders.Get()
 	e.buf = e.buf[:0]
 	return e
 }
 
-func putEncoder(e *encoder) { encoders.put(e) }
+func putEncoder(e *encoder) { encoders.Put(e) }
 
 // value appends v's JSON without the encoder's trailing newline.
 func (e *encoder) value(v any) error {

@@ -4,11 +4,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/calbridge/calbridge/exchange"
 	"github.com/calbridge/calbridge/freebusy"
+	"github.com/calbridge/calbridge/internal/bufpool"
 )
 
 // viewOptions are the availability-view options of EWS MergedFreeBusy:
@@ -306,18 +307,23 @@ type eventArena struct{ events []CalendarEvent }
 // of events), so that one huge answer does not keep its memory alive.
 const maxPooledEvents = 1 << 16
 
-// eventArenas holds the arenas of finished answers.
-var eventArenas = sync.Pool{New: func() any { return new(eventArena) }}
+// eventSize is the memory one CalendarEvent takes in an arena.
+const eventSize = int(unsafe.Sizeof(CalendarEvent{}))
+
+// eventArenas holds the arenas of finished answers, where the next
+// request finds them on whichever P it runs (see answerBuffers).
+var eventArenas = bufpool.Pool[*eventArena]{
+	New:  func() *eventArena { return new(eventArena) },
+	Size: func(a *eventArena) int { return cap(a.events) * eventSize },
+	Max:  maxPooledEvents * eventSize,
+}
 
 // getEventArena returns an empty pooled arena.
-func getEventArena() *eventArena { return eventArenas.Get().(*eventArena) }
+func getEventArena() *eventArena { return eventArenas.Get() }
 
 // putEventArena clears a and returns it to the pool, unless it is too
 // large to keep; nothing built from a may be used after.
 func putEventArena(a *eventArena) {
-	if cap(a.events) > maxPooledEvents {
-		return
-	}
 	clear(a.events) // drop the references the events hold
 	a.events = a.events[:0]
 	eventArenas.Put(a)

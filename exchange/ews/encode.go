@@ -6,11 +6,11 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/calbridge/calbridge/exchange"
 	"github.com/calbridge/calbridge/freebusy"
+	"github.com/calbridge/calbridge/internal/bufpool"
 )
 
 // encoder appends XML to a byte slice; callers write it out at the end.
@@ -255,12 +255,19 @@ const maxPooledAnswer = 4 << 20
 // answerBuffers holds the encoders of answers the handlers have written,
 // so that each answer is encoded into a buffer that is already grown and
 // written from it to the connection: no allocation and no second copy of
-// the whole body per request.
-var answerBuffers = sync.Pool{New: func() any { return new(encoder) }}
+// the whole body per request. It is a bufpool.Pool, not a bare sync.Pool,
+// because the next request often runs on another P than the one that gave
+// the encoder back, and would not find it there (BenchmarkEWSHandler100x7d
+// grew a new megabyte about one request in fifteen).
+var answerBuffers = bufpool.Pool[*encoder]{
+	New:  func() *encoder { return new(encoder) },
+	Size: func(e *encoder) int { return cap(e.b) },
+	Max:  maxPooledAnswer,
+}
 
 // getEncoder returns an empty pooled encoder with room for about n bytes.
 func getEncoder(n int) *encoder {
-	e := answerBuffers.Get().(*encoder)
+	e := answerBuffers.Get()
 	if cap(e.b) < n {
 		e.b = make([]byte, 0, n)
 	}
@@ -271,9 +278,6 @@ func getEncoder(n int) *encoder {
 // putEncoder returns e to the pool, unless its buffer is too large to
 // keep; e must not be used after.
 func putEncoder(e *encoder) {
-	if cap(e.b) > maxPooledAnswer {
-		return
-	}
 	e.b = e.b[:0]
 	answerBuffers.Put(e)
 }

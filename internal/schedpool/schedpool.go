@@ -5,15 +5,19 @@
 package schedpool
 
 import (
-	"sync"
-
 	"github.com/calbridge/calbridge/freebusy"
+	"github.com/calbridge/calbridge/internal/bufpool"
 )
 
-var buffers = sync.Pool{New: func() any { return new(freebusy.ScheduleBuffer) }}
+// buffers has no Size: a buffer bounds itself when it is Reset, and the
+// one that answered a large query is the one worth finding first, from
+// whichever P the next request runs on (see bufpool).
+var buffers = bufpool.Pool[*freebusy.ScheduleBuffer]{
+	New: func() *freebusy.ScheduleBuffer { return new(freebusy.ScheduleBuffer) },
+}
 
 // Get returns an empty buffer.
-func Get() *freebusy.ScheduleBuffer { return buffers.Get().(*freebusy.ScheduleBuffer) }
+func Get() *freebusy.ScheduleBuffer { return buffers.Get() }
 
 // Put resets b and keeps it for a later Get; Reset lets go of the arrays
 // one very large answer grew. Nothing taken from b may be used after.
