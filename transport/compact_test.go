@@ -342,3 +342,36 @@ func TestPlainRun(t *testing.T) {
 		}
 	}
 }
+
+// TestCompactDecodeIntoReusesSchedules: DecodeCompactSchedulesInto, which
+// is not told how many schedules to expect, still takes the result's
+// schedules from the buffer (after reading them all, so that their number
+// is known): after a Reset the next result lies in the same memory, and
+// the decoder keeps no reference to a result once it has returned it.
+func TestCompactDecodeIntoReusesSchedules(t *testing.T) {
+	_, ss := weekLoad(30)
+	data, err := AppendCompactSchedules(nil, ss)
+	require.NoError(t, err)
+	var buf freebusy.ScheduleBuffer
+	first, err := DecodeCompactSchedulesInto(data, &buf)
+	require.NoError(t, err)
+	require.Equal(t, ss, first)
+	require.Equal(t, len(ss), cap(first), "exactly as many schedules as read")
+	buf.Reset()
+	second, err := DecodeCompactSchedulesInto(data, &buf)
+	require.NoError(t, err)
+	require.Equal(t, ss, second)
+	require.Same(t, &first[0], &second[0], "the buffer's schedules serve again")
+
+	plain, err := DecodeCompactSchedules(data)
+	require.NoError(t, err)
+	require.Equal(t, ss, plain)
+	require.Equal(t, len(ss), cap(plain), "without a buffer, one slice of the right size")
+	require.NotSame(t, &plain[0], &second[0])
+
+	d := compactDecoderPool.Get().(*compactDecoder)
+	for _, s := range d.found[:cap(d.found)] {
+		require.Zero(t, s.Attendee, "a pooled decoder holds no schedule of a result")
+	}
+	compactDecoderPool.Put(d)
+}

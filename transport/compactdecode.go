@@ -46,7 +46,7 @@ func decodeCompactSchedules(data []byte, expect int, buf *freebusy.ScheduleBuffe
 	d.hoursSlab, d.periodSlab, d.daySlab = nil, nil, nil // they belong to out
 	clear(d.fixes[:cap(d.fixes)])                        // drop pointers into the result
 	d.fixes = d.fixes[:0]
-	if cap(d.arena) <= 1<<20 && cap(d.scratch) <= 1<<20 {
+	if cap(d.arena) <= 1<<20 && cap(d.scratch) <= 1<<20 && cap(d.found) <= 1<<12 {
 		compactDecoderPool.Put(d)
 	}
 	return out, err
@@ -65,6 +65,11 @@ type compactDecoder struct {
 	fixes   []stringFix
 	periods []compactPeriod
 	scratch []byte
+	// found holds the schedules of a result whose count was not given
+	// (DecodeCompactSchedules, DecodeCompactSchedulesInto) until they are
+	// all read; then they are copied into a slice of exactly their
+	// number, taken from buf when there is one.
+	found []freebusy.Schedule
 	// buf lends the result its schedules, intervals and events
 	// (DecodeCompactSchedulesInto, Client.FreeBusyInto); nil allocates
 	// them.
@@ -237,23 +242,46 @@ func (d *compactDecoder) schedules(expect int) ([]freebusy.Schedule, error) {
 		d.pos++
 		return []freebusy.Schedule{}, nil
 	}
-	// A schedule takes at least 2 bytes ({} and a comma): a hint larger
-	// than the input allows is not believed.
-	n := min(max(expect, 1), (len(d.data)-d.pos)/3+1)
-	out := d.buf.Schedules(n)[:0] // a nil buf allocates
+	var out []freebusy.Schedule
+	if expect > 0 {
+		// A schedule takes at least 2 bytes ({} and a comma): a hint
+		// larger than the input allows is not believed.
+		out = d.buf.Schedules(min(expect, (len(d.data)-d.pos)/3+1))[:0] // a nil buf allocates
+	} else {
+		out = d.found[:0]
+	}
 	for {
 		out = append(out, freebusy.Schedule{})
 		if err := d.schedule(&out[len(out)-1]); err != nil {
+			d.dropFound(out, expect)
 			return nil, err
 		}
 		more, err := d.next(']')
 		if err != nil {
+			d.dropFound(out, expect)
 			return nil, err
 		}
 		if !more {
-			return out, nil
+			break
 		}
 	}
+	if expect > 0 {
+		return out, nil
+	}
+	exact := d.buf.Schedules(len(out))
+	copy(exact, out)
+	d.dropFound(out, expect)
+	return exact, nil
+}
+
+// dropFound keeps the array of found for the next result, emptied of
+// the references its schedules hold, when it was found's.
+func (d *compactDecoder) dropFound(found []freebusy.Schedule, expect int) {
+	if expect > 0 {
+		return
+	}
+	clear(found)
+	d.found = found[:0]
 }
 
 // schedule reads one schedule object into s (a zero Schedule).
