@@ -108,6 +108,20 @@ func NewClient(urls []string, opts ...ClientOption) (*Client, error) {
 // passed and freebusy.ErrUnavailable when the workers kept dying, and
 // transport.ErrClosed after Close.
 func (c *Client) FreeBusy(ctx context.Context, q freebusy.Query) ([]freebusy.Schedule, error) {
+	return c.FreeBusyInto(ctx, q, nil)
+}
+
+var _ freebusy.BufferedSource = (*Client)(nil)
+
+// FreeBusyInto implements freebusy.BufferedSource: it is FreeBusy, with
+// an answer in the compact form (see WithCompactSchedules) decoded into
+// buf's memory, so that a handler answering query after query through
+// NATS does not allocate each answer's schedules, intervals and events
+// anew. The schedules are valid until buf is Reset. An answer in JSON (a
+// worker from before the form, or one with it off) does not use buf. The
+// answer is decoded in the calling goroutine: once FreeBusyInto returns,
+// nothing touches buf.
+func (c *Client) FreeBusyInto(ctx context.Context, q freebusy.Query, buf *freebusy.ScheduleBuffer) ([]freebusy.Schedule, error) {
 	if c.isClosed() {
 		return nil, transport.ErrClosed
 	}
@@ -117,7 +131,7 @@ func (c *Client) FreeBusy(ctx context.Context, q freebusy.Query) ([]freebusy.Sch
 	c.calls.Add(1)
 	c.inFlight.Add(1)
 	defer c.inFlight.Add(-1)
-	out, err := c.call(ctx, q)
+	out, err := c.call(ctx, q, buf)
 	if err != nil {
 		c.callFailures.Add(1)
 		return nil, err
@@ -148,7 +162,7 @@ const (
 	clientClosed                // Close was called
 )
 
-func (c *Client) call(ctx context.Context, q freebusy.Query) ([]freebusy.Schedule, error) {
+func (c *Client) call(ctx context.Context, q freebusy.Query, buf *freebusy.ScheduleBuffer) ([]freebusy.Schedule, error) {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.o.callTimeout)
@@ -225,7 +239,7 @@ func (c *Client) call(ctx context.Context, q freebusy.Query) ([]freebusy.Schedul
 		case kindAnswer:
 			attempts++
 			refusals = 0
-			schedules, fe, err := decodeAnswer(m.Data, c.o.maxAnswerBytes)
+			schedules, fe, err := decodeAnswer(m.Header.Get(hdrForm), m.Data, c.o.maxAnswerBytes, buf)
 			switch {
 			case err != nil:
 				// A worker of another version, or a broken one: another
@@ -356,9 +370,12 @@ func (c *Client) attempt(ctx context.Context, body []byte, hops int) (attemptRes
 	token := c.register(p)
 	defer c.unregister(token)
 
-	msg := &nats.Msg{Subject: c.o.subject, Reply: c.inbox + token, Data: body, Header: make(nats.Header, 2)}
+	msg := &nats.Msg{Subject: c.o.subject, Reply: c.inbox + token, Data: body, Header: make(nats.Header, 3)}
 	if hops > 0 {
 		msg.Header.Set(hdrHops, strconv.Itoa(hops))
+	}
+	if !c.o.jsonOnly {
+		msg.Header.Set(hdrForms, transport.CompactForm)
 	}
 	if dl, ok := ctx.Deadline(); ok {
 		msg.Header.Set(hdrTimeout, strconv.FormatInt(max(time.Until(dl).Milliseconds(), 1), 10))

@@ -23,13 +23,15 @@
 //	{"v":1,"attendees":["alice@example.com"],"start":"2026-03-02T00:00:00Z",
 //	 "end":"2026-03-03T00:00:00Z","granularityMinutes":30,"detail":"status"}
 //
-// and two optional headers: Calbridge-Hops, the number of gateway hops the
+// and three optional headers: Calbridge-Hops, the number of gateway hops the
 // query has made (freebusy.Hops; absent means 0), and Calbridge-Timeout,
 // the milliseconds the caller will still wait. A worker runs the query
 // within that time (and its own WithCallTimeout) and puts the hop count on
 // the context its Source sees, so that a router (freebusy/router) can end
 // a loop between two gateways pointed at each other. A header that is not
-// a decimal integer in range is refused like a malformed body. Members the
+// a decimal integer in range is refused like a malformed body. The third,
+// Calbridge-Forms, names the forms of schedules the Client reads besides
+// JSON, separated by commas: "compact1" (see below). Members the
 // envelope does not define are ignored, so that a later minor addition
 // does not need a new version; a different "v" is refused.
 //
@@ -61,15 +63,30 @@
 // Status header is 503 ("no responders").
 //
 // Queries are bounded (64 KiB, four thousand JSON elements, two levels of
-// nesting) and so are answers (WithMaxAnswerBytes, a million elements,
-// eight levels), before any of it is decoded; bad input is a *DecodeError.
+// nesting) and so are answers (WithMaxAnswerBytes; in JSON a million
+// elements and eight levels), before any of it is decoded; a compact
+// answer's decoder checks each count and instant as it reads it. Bad
+// input is a *DecodeError.
 //
-// The schedules travel as JSON. Should package transport offer a faster
-// schedule encoding, it would be negotiated per message: the Client
-// naming the encodings it reads in a query header, the worker naming the
-// one it used in the answer's headers, JSON remaining the default, so
-// that peers of different ages keep understanding each other. The
-// envelope code (wire.go) is the only code that would change.
+// # The compact form
+//
+// The schedules of an answer may travel in the compact form of package
+// transport (transport/PROTOCOL.md, "Compact schedules": instants as
+// seconds from a base, statuses as digits), a fifth of the JSON or less
+// and several times cheaper to write and to read. A worker uses it only
+// when the query's Calbridge-Forms header names "compact1" and the worker
+// has it on (WithCompactSchedules); it then marks the answer with the
+// header Calbridge-Form: compact1, and the body is
+//
+//	{"v":1,"compact":{"form":"compact1","base":1772409600,"schedules":[...]}}
+//
+// Errors are always JSON, without the header. A Client offers the form
+// unless it has it off, and reads an answer in whichever form its header
+// names, so that Clients and workers from before the form, which neither
+// offer nor use it, keep speaking JSON with everyone: no version change.
+// The form matters most for large answers: four weeks of 100 busy
+// calendars are 1.8 MB of JSON, over a NATS server's default max_payload
+// of 1 MiB, and 389 KB in the compact form.
 //
 // # Liveness and the retry rule
 //

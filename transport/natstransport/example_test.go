@@ -118,3 +118,40 @@ func ExampleSubject() {
 	// calbridge.exchange.freebusy
 	// calbridge.notes.freebusy
 }
+
+// A handler that answers query after query lends each answer a
+// freebusy.ScheduleBuffer: the Client decodes the worker's compact answer
+// into it, and the next answer, after a Reset, reuses its memory.
+func ExampleClient_FreeBusyInto() {
+	url, stop := startNATS()
+	defer stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	worker, err := natstransport.NewServer([]string{url}, calendar)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer worker.Shutdown(ctx)
+	client, err := natstransport.NewClient([]string{url})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer client.Close()
+
+	var buf freebusy.ScheduleBuffer
+	q := freebusy.Query{Attendees: []string{"alice@example.com"}, Start: day, End: day.Add(24 * time.Hour)}
+	for range 2 {
+		schedules, err := freebusy.AnswerInto(ctx, client, q, &buf)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Println(schedules[0].Attendee, schedules[0].StatusAt(day.Add(9*time.Hour)))
+		buf.Reset() // once the answer is written: the schedules are gone
+	}
+	// Output:
+	// alice@example.com busy
+	// alice@example.com busy
+}

@@ -66,6 +66,7 @@ type common struct {
 	conn        *nats.Conn
 	natsOpts    []nats.Option
 	onState     func(transport.StateChange)
+	jsonOnly    bool  // WithCompactSchedules(false)
 	err         error // the first invalid option
 }
 
@@ -138,6 +139,24 @@ func WithLogger(l *zap.Logger) Option {
 		}
 		c.log = l
 	})
+}
+
+// WithCompactSchedules turns the compact form of the schedules on or off
+// (default on). It is the form of transport's link (transport/PROTOCOL.md,
+// "Compact schedules"): instants as seconds, statuses as digits, a fifth
+// of the JSON or less, and cheaper to write and to read. A week of 100
+// busy calendars is 96 KB in it against 468 KB of JSON; four such weeks
+// are 389 KB, where their 1.8 MB of JSON is over a NATS server's default
+// max_payload of 1 MiB and cannot be answered.
+//
+// A Client that has it on offers the form in each query's
+// Calbridge-Forms header; a Server that has it on answers in it when
+// offered, and names it in the answer's Calbridge-Form header. Peers that
+// predate the form neither offer it nor answer in it, so they keep
+// speaking JSON with both old and new peers. Turn it off on either end to
+// force JSON, for example to read the traffic by eye.
+func WithCompactSchedules(on bool) Option {
+	return commonOption(func(c *common) { c.jsonOnly = !on })
 }
 
 // WithSubject sets the subject a Client sends its queries to and a Server

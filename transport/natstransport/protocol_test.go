@@ -57,7 +57,7 @@ func (p *rawPeer) ask(hdr nats.Header, body string) (kinds []string, answer *nat
 func answerOf(t *testing.T, m *nats.Msg) ([]freebusy.Schedule, *freebusy.Error) {
 	t.Helper()
 	require.NotNil(t, m, "no answer")
-	out, fe, err := decodeAnswer(m.Data, DefaultMaxAnswerBytes)
+	out, fe, err := decodeAnswer(m.Header.Get(hdrForm), m.Data, DefaultMaxAnswerBytes, nil)
 	require.NoError(t, err, "%s", m.Data)
 	return out, fe
 }

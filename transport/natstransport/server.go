@@ -43,6 +43,7 @@ type Server struct {
 	wg       sync.WaitGroup // the queries' goroutines
 
 	ackHdr, progressHdr, busyHdr, goneHdr, answerHdr nats.Header
+	compactAnswerHdr                                 nats.Header
 
 	hbStop    chan struct{}
 	hbDone    chan struct{}
@@ -90,6 +91,7 @@ func NewServer(urls []string, src freebusy.Source, opts ...ServerOption) (*Serve
 	s.busyHdr = nats.Header{hdrKind: {kindBusy}}
 	s.goneHdr = nats.Header{hdrKind: {kindGone}}
 	s.answerHdr = nats.Header{hdrKind: {kindAnswer}}
+	s.compactAnswerHdr = nats.Header{hdrKind: {kindAnswer}, hdrForm: {transport.CompactForm}}
 	s.base, s.cancel = context.WithCancel(context.Background())
 	if s.sub, err = nc.QueueSubscribe(o.subject, o.queue, s.handle); err != nil {
 		s.cancel()
@@ -131,7 +133,7 @@ func (s *Server) handle(m *nats.Msg) {
 			// version: a temporary reason makes the Client ask again.
 			reason = freebusy.ReasonUnavailable
 		}
-		s.answer(m.Reply, nil, &freebusy.Error{Reason: reason, Message: err.Error()})
+		s.answer(m.Reply, nil, &freebusy.Error{Reason: reason, Message: err.Error()}, false)
 		return
 	}
 	s.mu.Lock()
@@ -196,7 +198,7 @@ func (s *Server) run(cl *call, req request) {
 		}
 		s.failures.Add(1)
 	}
-	s.answer(cl.reply, out, err)
+	s.answer(cl.reply, out, err, req.compact && !s.o.jsonOnly)
 }
 
 // query runs the Source within the caller's deadline (as sent) and the
@@ -229,14 +231,33 @@ func (s *Server) query(req request) ([]freebusy.Schedule, error) {
 	return out, nil
 }
 
-// answer sends the final answer: the schedules, or the error.
-func (s *Server) answer(reply string, out []freebusy.Schedule, err error) {
-	body, encErr := encodeAnswer(out, err)
+// answer sends the final answer: the schedules, in the compact form when
+// compact (the caller offered it and the worker has it on), or the error.
+func (s *Server) answer(reply string, out []freebusy.Schedule, err error, compact bool) {
+	var body []byte
+	var encErr error
+	hdr := s.answerHdr
+	switch {
+	case err == nil && compact:
+		b := answerBodies.Get()
+		defer func() {
+			*b = (*b)[:0]
+			answerBodies.Put(b)
+		}()
+		body, encErr = appendCompactAnswer((*b)[:0], out)
+		if encErr == nil {
+			*b = body
+		}
+		hdr = s.compactAnswerHdr
+	default:
+		body, encErr = encodeAnswer(out, err)
+	}
 	if encErr != nil {
 		s.o.log.Error("natstransport: cannot encode the answer", zap.Error(encErr))
 		body, _ = encodeAnswer(nil, &freebusy.Error{Reason: freebusy.ReasonInternal, Message: "natstransport: cannot encode the answer"})
+		hdr = s.answerHdr
 	}
-	if pubErr := s.nc.PublishMsg(&nats.Msg{Subject: reply, Header: s.answerHdr, Data: body}); errors.Is(pubErr, nats.ErrMaxPayload) {
+	if pubErr := s.nc.PublishMsg(&nats.Msg{Subject: reply, Header: hdr, Data: body}); errors.Is(pubErr, nats.ErrMaxPayload) {
 		s.o.log.Warn("natstransport: answer larger than the NATS server's max_payload", zap.Int("bytes", len(body)))
 		body, _ = encodeAnswer(nil, &freebusy.Error{Reason: freebusy.ReasonInternal, Message: "natstransport: answer of " + strconv.Itoa(len(body)) + " bytes exceeds the NATS server's max_payload"})
 		s.reply(reply, s.answerHdr, body)

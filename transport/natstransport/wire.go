@@ -1,15 +1,19 @@
 package natstransport
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
 
 	"github.com/calbridge/calbridge/freebusy"
+	"github.com/calbridge/calbridge/internal/bufpool"
 	"github.com/calbridge/calbridge/internal/jsonguard"
+	"github.com/calbridge/calbridge/transport"
 )
 
 // ProtocolVersion is the version of the envelope a Client sends and a
@@ -23,6 +27,8 @@ const (
 	hdrTimeout   = "Calbridge-Timeout"   // on a query: milliseconds the caller still waits
 	hdrHeartbeat = "Calbridge-Heartbeat" // on an ack: the worker's heartbeat interval, milliseconds
 	hdrWorker    = "Calbridge-Worker"    // on an ack: the worker's id, for logs
+	hdrForms     = "Calbridge-Forms"     // on a query: the schedule forms the caller reads besides JSON
+	hdrForm      = "Calbridge-Form"      // on an answer: the form of its schedules, when not JSON
 	hdrStatus    = "Status"              // set by the NATS server: "503" means no responders
 )
 
@@ -102,6 +108,8 @@ type request struct {
 	q       freebusy.Query
 	hops    int
 	timeout time.Duration // zero: the caller sent none
+	// compact: the caller reads schedules in transport's compact form.
+	compact bool
 }
 
 // encodeRequest returns the body of a query message: the query's JSON
@@ -158,7 +166,19 @@ func decodeRequest(hdr nats.Header, data []byte) (request, error) {
 		return r, badQuery(ErrMalformed, err.Error())
 	}
 	r.timeout = time.Duration(ms) * time.Millisecond
+	r.compact = offers(hdr.Get(hdrForms), transport.CompactForm)
 	return r, nil
+}
+
+// offers reports whether a Calbridge-Forms header (form names separated
+// by commas, with optional spaces) names form.
+func offers(forms, form string) bool {
+	for f := range strings.SplitSeq(forms, ",") {
+		if strings.TrimSpace(f) == form {
+			return true
+		}
+	}
+	return false
 }
 
 func versionDetail(v *int) string {
@@ -177,27 +197,45 @@ func headerInt(hdr nats.Header, key string, limit int) (int, error) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 0 || n > limit {
-		if len(s) > 32 {
-			s = s[:32] + "..."
-		}
-		return 0, errors.New("header " + key + " is " + strconv.Quote(s) + ", not an integer from 0 to " + strconv.Itoa(limit))
+		return 0, errors.New("header " + key + " is " + strconv.Quote(truncate(s)) + ", not an integer from 0 to " + strconv.Itoa(limit))
 	}
 	return n, nil
 }
 
 // answerJSON is the envelope of an answer: exactly one of Schedules and
-// Error is set.
-//
-// The schedules travel in freebusy.Schedule's JSON form, the one
-// transport/PROTOCOL.md documents. This is the seam for a faster schedule
-// encoding: encodeAnswer and decodeAnswer are the only code that knows
-// it, and a second encoding would be offered by the Client in a query
-// header and named by the worker in the answer's headers, so that peers
-// of either age keep speaking JSON to each other.
+// Error is set, or, in the compact form, Compact alone.
 type answerJSON struct {
 	V         *int                `json:"v"`
 	Schedules []freebusy.Schedule `json:"schedules,omitempty"`
 	Error     *freebusy.Error     `json:"error,omitempty"`
+	Compact   json.RawMessage     `json:"compact,omitempty"`
+}
+
+// compactAnswerPrefix starts every compact answer this package writes;
+// the decoder takes the schedules of an answer so framed without
+// decoding the envelope as JSON.
+var compactAnswerPrefix = `{"v":` + strconv.Itoa(ProtocolVersion) + `,"compact":`
+
+// appendCompactAnswer appends the body of an answer whose schedules
+// travel in transport's compact form (transport/PROTOCOL.md, "Compact
+// schedules"): {"v":1,"compact":{"form":"compact1",...}}. Errors are never
+// sent so; encodeAnswer writes them.
+func appendCompactAnswer(dst []byte, out []freebusy.Schedule) ([]byte, error) {
+	dst = append(dst, compactAnswerPrefix...)
+	dst, err := transport.AppendCompactSchedules(dst, out)
+	if err != nil {
+		return nil, err
+	}
+	return append(dst, '}'), nil
+}
+
+// answerBodies recycles the bodies of compact answers between the
+// queries a worker runs, each on a goroutine of its own. A body may go
+// back as soon as PublishMsg returns: nats.go copies the message into the
+// connection's buffer first.
+var answerBodies = bufpool.Pool[*[]byte]{
+	New:  func() *[]byte { return new([]byte) },
+	Size: func(b *[]byte) int { return cap(*b) },
 }
 
 // encodeAnswer returns the body of an answer: the schedules, or the
@@ -218,12 +256,23 @@ func wireError(err error) *freebusy.Error {
 	return &freebusy.Error{Reason: freebusy.ReasonOf(err), Message: err.Error()}
 }
 
-// decodeAnswer reads an answer's body: the schedules, or the worker's
-// error (an *freebusy.Error; its Reason is never ReasonNone), or a
-// *DecodeError.
-func decodeAnswer(data []byte, maxBytes int) ([]freebusy.Schedule, *freebusy.Error, error) {
+// decodeAnswer reads an answer's body, whose schedules are in the form
+// its Calbridge-Form header names (form; "" for JSON): the schedules, or
+// the worker's error (an *freebusy.Error; its Reason is never
+// ReasonNone), or a *DecodeError.
+//
+// Compact schedules are decoded into buf's memory when buf is not nil
+// (freebusy.ScheduleBuffer); JSON ones never are.
+func decodeAnswer(form string, data []byte, maxBytes int, buf *freebusy.ScheduleBuffer) ([]freebusy.Schedule, *freebusy.Error, error) {
 	if len(data) > maxBytes {
 		return nil, nil, badAnswer(ErrTooLarge, strconv.Itoa(len(data))+" bytes")
+	}
+	switch form {
+	case "":
+	case transport.CompactForm:
+		return decodeCompactAnswer(data, buf)
+	default:
+		return nil, nil, badAnswer(ErrMalformed, "schedules in form "+strconv.Quote(truncate(form))+", which this client does not read")
 	}
 	if err := jsonguard.Check(data, answerShape); err != nil {
 		return nil, nil, badAnswer(ErrMalformed, err.Error())
@@ -236,6 +285,8 @@ func decodeAnswer(data []byte, maxBytes int) ([]freebusy.Schedule, *freebusy.Err
 		return nil, nil, badAnswer(ErrVersion, versionDetail(a.V))
 	}
 	switch {
+	case a.Compact != nil:
+		return nil, nil, badAnswer(ErrMalformed, "compact schedules without the "+hdrForm+" header")
 	case a.Error != nil && a.Schedules != nil:
 		return nil, nil, badAnswer(ErrMalformed, "both schedules and an error")
 	case a.Error != nil:
@@ -246,4 +297,48 @@ func decodeAnswer(data []byte, maxBytes int) ([]freebusy.Schedule, *freebusy.Err
 		return nil, nil, badAnswer(ErrMalformed, "neither schedules nor an error")
 	}
 	return a.Schedules, nil, nil
+}
+
+// decodeCompactAnswer reads the body of an answer in the compact form.
+// The answer this package writes is read in one pass: the prefix, the
+// compact object (transport.DecodeCompactSchedules, which bounds and
+// checks everything it reads), the closing brace. Any other framing (the
+// members in another order, spaces) goes through encoding/json first.
+func decodeCompactAnswer(data []byte, buf *freebusy.ScheduleBuffer) ([]freebusy.Schedule, *freebusy.Error, error) {
+	raw, ok := bytes.CutPrefix(data, []byte(compactAnswerPrefix))
+	if ok {
+		raw, ok = bytes.CutSuffix(raw, []byte("}"))
+	}
+	if !ok {
+		if err := jsonguard.Check(data, answerShape); err != nil {
+			return nil, nil, badAnswer(ErrMalformed, err.Error())
+		}
+		var a answerJSON
+		if err := json.Unmarshal(data, &a); err != nil {
+			return nil, nil, badAnswer(ErrMalformed, err.Error())
+		}
+		if a.V == nil || *a.V != ProtocolVersion {
+			return nil, nil, badAnswer(ErrVersion, versionDetail(a.V))
+		}
+		if a.Compact == nil || a.Schedules != nil || a.Error != nil {
+			return nil, nil, badAnswer(ErrMalformed, `a compact answer holds "compact" and nothing else`)
+		}
+		raw = a.Compact
+	}
+	out, err := transport.DecodeCompactSchedulesInto(raw, buf)
+	if err != nil {
+		return nil, nil, badAnswer(ErrMalformed, err.Error())
+	}
+	if len(out) == 0 {
+		return nil, nil, badAnswer(ErrMalformed, "no schedules")
+	}
+	return out, nil, nil
+}
+
+// truncate shortens a peer's string for an error message.
+func truncate(s string) string {
+	if len(s) > 32 {
+		return s[:32] + "..."
+	}
+	return s
 }

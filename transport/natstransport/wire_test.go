@@ -77,7 +77,7 @@ func TestAnswerRoundTrip(t *testing.T) {
 	out[0].WorkingHours = &freebusy.WorkingHours{Location: berlin, Periods: []freebusy.WorkingPeriod{{Days: []time.Weekday{time.Monday, time.Friday}, Start: 9 * time.Hour, End: 17 * time.Hour}}}
 	body, err := encodeAnswer(out, nil)
 	require.NoError(t, err)
-	got, fe, err := decodeAnswer(body, DefaultMaxAnswerBytes)
+	got, fe, err := decodeAnswer("", body, DefaultMaxAnswerBytes, nil)
 	require.NoError(t, err)
 	require.Nil(t, fe)
 	require.Len(t, got, 2)
@@ -91,7 +91,7 @@ func TestAnswerRoundTrip(t *testing.T) {
 
 	body, err = encodeAnswer(nil, &freebusy.Error{Reason: freebusy.ReasonThrottled, Message: "later", RetryAfter: 250 * time.Millisecond})
 	require.NoError(t, err)
-	got, fe, err = decodeAnswer(body, DefaultMaxAnswerBytes)
+	got, fe, err = decodeAnswer("", body, DefaultMaxAnswerBytes, nil)
 	require.NoError(t, err)
 	assert.Nil(t, got)
 	assert.Equal(t, &freebusy.Error{Reason: freebusy.ReasonThrottled, Message: "later", RetryAfter: 250 * time.Millisecond}, fe)
@@ -99,7 +99,7 @@ func TestAnswerRoundTrip(t *testing.T) {
 	// An error that is not a *freebusy.Error crosses with its reason.
 	body, err = encodeAnswer(nil, context.DeadlineExceeded)
 	require.NoError(t, err)
-	_, fe, err = decodeAnswer(body, DefaultMaxAnswerBytes)
+	_, fe, err = decodeAnswer("", body, DefaultMaxAnswerBytes, nil)
 	require.NoError(t, err)
 	assert.Equal(t, freebusy.ReasonTimeout, fe.Reason)
 }
@@ -122,7 +122,7 @@ func TestDecodeAnswerErrors(t *testing.T) {
 		"trailing":       {`{"v":1,"schedules":[]} {}`, ErrMalformed},
 		"over the limit": {`{"v":1,"schedules":[` + strings.Repeat(" ", 2048) + `]}`, ErrTooLarge},
 	} {
-		_, _, err := decodeAnswer([]byte(tc.body), 2048)
+		_, _, err := decodeAnswer("", []byte(tc.body), 2048, nil)
 		var de *DecodeError
 		if assert.ErrorAs(t, err, &de, name) {
 			assert.ErrorIs(t, err, tc.cond, name)
@@ -130,7 +130,7 @@ func TestDecodeAnswerErrors(t *testing.T) {
 		}
 	}
 	// A reason-less error still failed: it reads as internal.
-	_, fe, err := decodeAnswer([]byte(`{"v":1,"error":{"message":"?"}}`), 2048)
+	_, fe, err := decodeAnswer("", []byte(`{"v":1,"error":{"message":"?"}}`), 2048, nil)
 	require.NoError(t, err)
 	assert.Equal(t, freebusy.ReasonInternal, fe.Reason)
 }
@@ -190,7 +190,7 @@ func FuzzDecodeReply(f *testing.F) {
 	f.Add([]byte(`{"v":1,"schedules":null,"error":null}`))
 	f.Add([]byte(`{"v":1,"schedules":[{"asOf":"2026-03-02T00:00:00Z","stale":true,"staleReason":"timeout"}]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		schedules, fe, err := decodeAnswer(body, DefaultMaxAnswerBytes)
+		schedules, fe, err := decodeAnswer("", body, DefaultMaxAnswerBytes, nil)
 		if err != nil {
 			var de *DecodeError
 			if !assert.ErrorAs(t, err, &de) {
@@ -211,7 +211,7 @@ func FuzzDecodeReply(f *testing.F) {
 			again, err = encodeAnswer(schedules, nil)
 		}
 		require.NoError(t, err)
-		s2, fe2, err := decodeAnswer(again, DefaultMaxAnswerBytes)
+		s2, fe2, err := decodeAnswer("", again, DefaultMaxAnswerBytes, nil)
 		require.NoError(t, err, "%s", again)
 		a, _ := json.Marshal(schedules)
 		b, _ := json.Marshal(s2)
