@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"time"
+	"unsafe"
 )
 
 // The availability-view digits shared by EWS MergedFreeBusy
@@ -253,7 +254,10 @@ func renderView(canon []Interval, start, end time.Time, slot time.Duration, n in
 		buf[i] = digitOf[mask]
 		i++
 	}
-	return string(buf)
+	// buf is not touched again: the string may share its memory rather
+	// than copy it, as strings.Builder does. A FreeBusyMerged answer for
+	// 100 mailboxes makes 100 of these strings.
+	return unsafe.String(unsafe.SliceData(buf), len(buf))
 }
 
 // fill sets every byte of b to c.
