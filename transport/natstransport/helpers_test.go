@@ -2,6 +2,7 @@ package natstransport
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -105,6 +106,35 @@ func runNATS(t testing.TB, opts *server.Options, wait time.Duration) *server.Ser
 		ns.WaitForShutdown()
 	})
 	return ns
+}
+
+// --- answers ---
+
+// richAnswer is an answer with every part a schedule can carry: working
+// hours in a named zone, staleness, a failed attendee.
+func richAnswer(t testing.TB) []freebusy.Schedule {
+	t.Helper()
+	q := freebusy.Query{Attendees: []string{"a@example.com", "nobody@example.com"}, Start: t0, End: t0.Add(24 * time.Hour)}
+	out, err := staticSource(context.Background(), q)
+	require.NoError(t, err)
+	out[0].AsOf = t0.Add(-time.Minute)
+	out[0].Stale = true
+	out[0].StaleReason = freebusy.ReasonUnavailable
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	require.NoError(t, err)
+	out[0].WorkingHours = &freebusy.WorkingHours{Location: berlin, Periods: []freebusy.WorkingPeriod{{Days: []time.Weekday{time.Monday, time.Friday}, Start: 9 * time.Hour, End: 17 * time.Hour}}}
+	return out
+}
+
+// sameSchedules asserts that two answers say the same, compared in their
+// JSON form (instants as instants, whatever their location).
+func sameSchedules(t testing.TB, want, got []freebusy.Schedule) {
+	t.Helper()
+	a, err := json.Marshal(want)
+	require.NoError(t, err)
+	b, err := json.Marshal(got)
+	require.NoError(t, err)
+	require.JSONEq(t, string(a), string(b))
 }
 
 // --- sources ---

@@ -274,15 +274,9 @@ func decodeAnswer(form string, data []byte, maxBytes int, buf *freebusy.Schedule
 	default:
 		return nil, nil, badAnswer(ErrMalformed, "schedules in form "+strconv.Quote(truncate(form))+", which this client does not read")
 	}
-	if err := jsonguard.Check(data, answerShape); err != nil {
-		return nil, nil, badAnswer(ErrMalformed, err.Error())
-	}
-	var a answerJSON
-	if err := json.Unmarshal(data, &a); err != nil {
-		return nil, nil, badAnswer(ErrMalformed, err.Error())
-	}
-	if a.V == nil || *a.V != ProtocolVersion {
-		return nil, nil, badAnswer(ErrVersion, versionDetail(a.V))
+	a, err := decodeEnvelope(data)
+	if err != nil {
+		return nil, nil, err
 	}
 	switch {
 	case a.Compact != nil:
@@ -299,6 +293,22 @@ func decodeAnswer(form string, data []byte, maxBytes int, buf *freebusy.Schedule
 	return a.Schedules, nil, nil
 }
 
+// decodeEnvelope reads an answer's envelope as JSON, within answerShape,
+// and checks its version.
+func decodeEnvelope(data []byte) (answerJSON, error) {
+	var a answerJSON
+	if err := jsonguard.Check(data, answerShape); err != nil {
+		return a, badAnswer(ErrMalformed, err.Error())
+	}
+	if err := json.Unmarshal(data, &a); err != nil {
+		return a, badAnswer(ErrMalformed, err.Error())
+	}
+	if a.V == nil || *a.V != ProtocolVersion {
+		return a, badAnswer(ErrVersion, versionDetail(a.V))
+	}
+	return a, nil
+}
+
 // decodeCompactAnswer reads the body of an answer in the compact form.
 // The answer this package writes is read in one pass: the prefix, the
 // compact object (transport.DecodeCompactSchedules, which bounds and
@@ -310,15 +320,9 @@ func decodeCompactAnswer(data []byte, buf *freebusy.ScheduleBuffer) ([]freebusy.
 		raw, ok = bytes.CutSuffix(raw, []byte("}"))
 	}
 	if !ok {
-		if err := jsonguard.Check(data, answerShape); err != nil {
-			return nil, nil, badAnswer(ErrMalformed, err.Error())
-		}
-		var a answerJSON
-		if err := json.Unmarshal(data, &a); err != nil {
-			return nil, nil, badAnswer(ErrMalformed, err.Error())
-		}
-		if a.V == nil || *a.V != ProtocolVersion {
-			return nil, nil, badAnswer(ErrVersion, versionDetail(a.V))
+		a, err := decodeEnvelope(data)
+		if err != nil {
+			return nil, nil, err
 		}
 		if a.Compact == nil || a.Schedules != nil || a.Error != nil {
 			return nil, nil, badAnswer(ErrMalformed, `a compact answer holds "compact" and nothing else`)

@@ -66,15 +66,7 @@ func TestDecodeRequestErrors(t *testing.T) {
 }
 
 func TestAnswerRoundTrip(t *testing.T) {
-	q := freebusy.Query{Attendees: []string{"a@example.com", "nobody@example.com"}, Start: t0, End: t0.Add(24 * time.Hour)}
-	out, err := staticSource(context.Background(), q)
-	require.NoError(t, err)
-	out[0].AsOf = t0.Add(-time.Minute)
-	out[0].Stale = true
-	out[0].StaleReason = freebusy.ReasonUnavailable
-	berlin, err := time.LoadLocation("Europe/Berlin")
-	require.NoError(t, err)
-	out[0].WorkingHours = &freebusy.WorkingHours{Location: berlin, Periods: []freebusy.WorkingPeriod{{Days: []time.Weekday{time.Monday, time.Friday}, Start: 9 * time.Hour, End: 17 * time.Hour}}}
+	out := richAnswer(t)
 	body, err := encodeAnswer(out, nil)
 	require.NoError(t, err)
 	got, fe, err := decodeAnswer("", body, DefaultMaxAnswerBytes, nil)
