@@ -172,3 +172,34 @@ func TestCompactPlainEventHeadDeclines(t *testing.T) {
 		assert.True(t, ok, "%q takes the fast path", head)
 	}
 }
+
+// TestPutUintAsStrconv: putUint writes what strconv does, for every
+// number below 100,000, around every power of ten and for a spread of
+// larger ones up to maxPlainOffset, and touches no byte past the ninth.
+func TestPutUintAsStrconv(t *testing.T) {
+	check := func(n uint64) {
+		var b [12]byte
+		for i := range b {
+			b[i] = '#'
+		}
+		k := putUint(b[:], n)
+		want := strconv.FormatUint(n, 10)
+		if string(b[:k]) != want || b[9] != '#' {
+			t.Fatalf("putUint(%d) wrote %q of %q, want %q", n, b[:k], b[:], want)
+		}
+	}
+	for n := range uint64(100_000) {
+		check(n)
+	}
+	for p := uint64(10); p <= maxPlainOffset+1; p *= 10 {
+		for _, n := range []uint64{p - 1, p, p + 1, p*5 - 1} {
+			if n <= maxPlainOffset {
+				check(n)
+			}
+		}
+	}
+	for n := uint64(100_000); n <= maxPlainOffset; n += 9_999_991 / 7 {
+		check(n)
+	}
+	check(maxPlainOffset)
+}
