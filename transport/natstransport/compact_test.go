@@ -385,3 +385,32 @@ func TestClientFreeBusyInto(t *testing.T) {
 	var qe *freebusy.QueryError
 	require.ErrorAs(t, err, &qe, "an invalid query is refused before anything is sent")
 }
+
+// TestCompactEncodeError: schedules a worker cannot write (a status
+// outside the enum) fail the call as internal in either form, and the
+// worker stays up for the next query.
+func TestCompactEncodeError(t *testing.T) {
+	bad := freebusy.SourceFunc(func(ctx context.Context, q freebusy.Query) ([]freebusy.Schedule, error) {
+		out, err := staticSource(ctx, q)
+		if q.Attendees[0] == "bad@example.com" {
+			out[0].Intervals[0].Status = 42
+		}
+		return out, err
+	})
+	for _, compact := range []bool{true, false} {
+		synctest.Test(t, func(t *testing.T) {
+			ns := bubbleNATS(t)
+			bubbleWorker(t, ns, bad, WithCompactSchedules(compact))
+			c := bubbleClient(t, ns, WithCompactSchedules(compact))
+			q := testQuery(1)
+			q.Attendees = []string{"bad@example.com"}
+			_, err := c.FreeBusy(context.Background(), q)
+			require.Error(t, err, "compact %v", compact)
+			assert.Equal(t, freebusy.ReasonInternal, freebusy.ReasonOf(err), "compact %v: %v", compact, err)
+			assert.Contains(t, err.Error(), "cannot encode the answer", "compact %v", compact)
+			out, err := c.FreeBusy(context.Background(), testQuery(1))
+			require.NoError(t, err, "compact %v", compact)
+			assert.Len(t, out, 1)
+		})
+	}
+}
