@@ -242,46 +242,39 @@ func (d *compactDecoder) schedules(expect int) ([]freebusy.Schedule, error) {
 		d.pos++
 		return []freebusy.Schedule{}, nil
 	}
-	var out []freebusy.Schedule
 	if expect > 0 {
 		// A schedule takes at least 2 bytes ({} and a comma): a hint
 		// larger than the input allows is not believed.
-		out = d.buf.Schedules(min(expect, (len(d.data)-d.pos)/3+1))[:0] // a nil buf allocates
-	} else {
-		out = d.found[:0]
+		out, err := d.appendSchedules(d.buf.Schedules(min(expect, (len(d.data)-d.pos)/3+1))[:0]) // a nil buf allocates
+		if err != nil {
+			return nil, err
+		}
+		return out, nil
 	}
+	found, err := d.appendSchedules(d.found[:0])
+	var out []freebusy.Schedule
+	if err == nil {
+		out = d.buf.Schedules(len(found))
+		copy(out, found)
+	}
+	clear(found) // found keeps no schedule of this result alive
+	d.found = found[:0]
+	return out, err
+}
+
+// appendSchedules reads the schedules of the array at d.pos, past its
+// '[', onto out.
+func (d *compactDecoder) appendSchedules(out []freebusy.Schedule) ([]freebusy.Schedule, error) {
 	for {
 		out = append(out, freebusy.Schedule{})
 		if err := d.schedule(&out[len(out)-1]); err != nil {
-			d.dropFound(out, expect)
-			return nil, err
+			return out, err
 		}
 		more, err := d.next(']')
-		if err != nil {
-			d.dropFound(out, expect)
-			return nil, err
-		}
-		if !more {
-			break
+		if err != nil || !more {
+			return out, err
 		}
 	}
-	if expect > 0 {
-		return out, nil
-	}
-	exact := d.buf.Schedules(len(out))
-	copy(exact, out)
-	d.dropFound(out, expect)
-	return exact, nil
-}
-
-// dropFound keeps the array of found for the next result, emptied of
-// the references its schedules hold, when it was found's.
-func (d *compactDecoder) dropFound(found []freebusy.Schedule, expect int) {
-	if expect > 0 {
-		return
-	}
-	clear(found)
-	d.found = found[:0]
 }
 
 // schedule reads one schedule object into s (a zero Schedule).
