@@ -16,8 +16,7 @@ type Buffered struct {
 	Src freebusy.Source
 
 	mu   sync.Mutex
-	into int
-	lent [][]freebusy.Schedule
+	lent [][]freebusy.Schedule // each answer of FreeBusyInto
 }
 
 // FreeBusy asks Src.
@@ -41,7 +40,6 @@ func (b *Buffered) FreeBusyInto(ctx context.Context, q freebusy.Query, buf *free
 		copy(out[i].Events, s.Events)
 	}
 	b.mu.Lock()
-	b.into++
 	b.lent = append(b.lent, out)
 	b.mu.Unlock()
 	return out, nil
@@ -51,7 +49,7 @@ func (b *Buffered) FreeBusyInto(ctx context.Context, q freebusy.Query, buf *free
 func (b *Buffered) Calls() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.into
+	return len(b.lent)
 }
 
 // AllReset reports whether every schedule FreeBusyInto lent out reads as
