@@ -22,17 +22,28 @@ import (
 // to NATS server to worker, and back) and the worker also sends an ack,
 // so it does more than the point-to-point RPC link by design.
 
-func benchClient(b *testing.B) *Client {
-	ns := startNATS(b, 0)
-	w, err := NewServer([]string{ns.ClientURL()}, staticSource)
+// benchLink starts a worker serving src and a Client, both connected to
+// ns with opts, makes one call of q outside the timer, and returns the
+// Client.
+func benchLink(b *testing.B, ns *server.Server, src freebusy.Source, q freebusy.Query, opts ...Option) *Client {
+	var serverOpts []ServerOption
+	var clientOpts []ClientOption
+	for _, o := range opts {
+		serverOpts, clientOpts = append(serverOpts, o), append(clientOpts, o)
+	}
+	w, err := NewServer([]string{ns.ClientURL()}, src, serverOpts...)
 	require.NoError(b, err)
 	b.Cleanup(func() { _ = w.Close() })
-	c, err := NewClient([]string{ns.ClientURL()})
+	c, err := NewClient([]string{ns.ClientURL()}, clientOpts...)
 	require.NoError(b, err)
 	b.Cleanup(func() { _ = c.Close() })
-	_, err = c.FreeBusy(context.Background(), testQuery(5)) // warm up outside the timer
+	_, err = c.FreeBusy(context.Background(), q) // warm up outside the timer
 	require.NoError(b, err)
 	return c
+}
+
+func benchClient(b *testing.B) *Client {
+	return benchLink(b, startNATS(b, 0), staticSource, testQuery(5))
 }
 
 func BenchmarkNATSCall(b *testing.B) { linktest.Calls(b, benchClient(b), testQuery(5)) }
@@ -48,15 +59,7 @@ func BenchmarkNATSCallParallel(b *testing.B) {
 func benchWeekClient(b *testing.B, compact bool) (*Client, freebusy.Query) {
 	ns := runNATS(b, &server.Options{Host: "127.0.0.1", Port: server.RANDOM_PORT, NoLog: true, NoSigs: true, MaxPayload: 8 << 20}, 10*time.Second)
 	q, ss := sample.Load100x7d(true)
-	w, err := NewServer([]string{ns.ClientURL()}, sample.LoadSource(ss), WithCompactSchedules(compact))
-	require.NoError(b, err)
-	b.Cleanup(func() { _ = w.Close() })
-	c, err := NewClient([]string{ns.ClientURL()}, WithCompactSchedules(compact))
-	require.NoError(b, err)
-	b.Cleanup(func() { _ = c.Close() })
-	_, err = c.FreeBusy(context.Background(), q) // warm up outside the timer
-	require.NoError(b, err)
-	return c, q
+	return benchLink(b, ns, sample.LoadSource(ss), q, WithCompactSchedules(compact)), q
 }
 
 // BenchmarkNATSCall100x7d is a week of 100 calendars (the load of
