@@ -129,8 +129,8 @@ func (b *ScheduleBuffer) Reset() {
 }
 
 // A BufferedSource is a Source that can take the memory of its answers
-// from a caller's ScheduleBuffer. transport.Client is one: it decodes the
-// link's answer straight into the buffer.
+// from a caller's ScheduleBuffer. transport.Client and natstransport.Client
+// are: they decode the link's answer straight into the buffer.
 type BufferedSource interface {
 	Source
 	// FreeBusyInto answers q as FreeBusy does, under the same contract,

@@ -149,7 +149,7 @@ func (h *Handler) serveAvailability(w http.ResponseWriter, r *http.Request, req 
 	events := getEventArena()
 	defer putEventArena(events) // after the answer is written: it holds the events
 	// The schedules' memory, reused from answer to answer when the Source
-	// is a freebusy.BufferedSource (a transport.Client).
+	// is a freebusy.BufferedSource (transport.Client, natstransport.Client).
 	buf := schedpool.Get()
 	defer schedpool.Put(buf)
 	resp, fault := h.answerWith(r.Context(), req, events, buf)

@@ -118,8 +118,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		q.Detail = freebusy.DetailFull
 	}
 	// The schedules' memory, reused from answer to answer when the Source
-	// is a freebusy.BufferedSource (a transport.Client); put back after
-	// the response is written, which may refer to it.
+	// is a freebusy.BufferedSource (transport.Client, natstransport.Client);
+	// put back after the response is written, which may refer to it.
 	buf := schedpool.Get()
 	defer schedpool.Put(buf)
 	schedules, err := freebusy.AnswerInto(r.Context(), h.src, ask, buf)
