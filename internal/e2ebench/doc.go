@@ -11,14 +11,35 @@
 // two network legs, HTTP and the RPC link (BenchmarkRPCLeg100x7d in
 // transport measures the second alone).
 //
-// Run the pair with -test.cpu 1,2 as well as by default. The gateway path
-// hands each request from goroutine to goroutine (the HTTP client, the
-// server's connection, the link's reader and writer, the RPC server's
-// call), and with two Ps the runtime wakes the idle one at each handoff
-// and the work moves between cores; the Handler alone never does. On a
-// two-vCPU VM, where waking an idle vCPU is slow, that difference was
-// most of the gap: the gateway took 2.2-2.3 ms with one P and 2.9-3.0 ms
-// with two, over a floor of about 1.8-1.9 ms either way.
+// Compare the pair where it runs, too: on Linux, run both once more with
+// the process held to one CPU (taskset -c 0), where the runtime still has
+// two Ps and the gateway's goroutines hand each request on as usual (the
+// HTTP client, the server's connection, the link's reader and writer, the
+// RPC server's call), but all on one core. On the two-vCPU VM these
+// benchmarks were written on, where the pair ran made most of the gap.
+// Twelve interleaved rounds at two Ps gave (medians; the ratio's range in
+// brackets):
+//
+//	                     gateway   floor    ratio
+//	free on both vCPUs   2.98 ms   1.69 ms  1.74 (1.65-1.97)
+//	held to vCPU 0       2.52 ms   1.89 ms  1.28 (1.24-1.65)
+//	held to vCPU 1       2.65 ms   1.87 ms  1.39 (1.24-1.47)
+//
+// The legs alone cost no more free than held: BenchmarkGatewayRPCLeg100x7d
+// the same, BenchmarkGatewayHTTPLeg100x7d less. What differs is where the
+// Handler's own work runs. The Handler alone never waits, so
+// its vCPU never idles; in the gateway it waits for the RPC answer and
+// resumes wherever the link's reader ran, often on the vCPU that sat
+// idle, and on a shared host that vCPU comes back slow, presumably with
+// its caches emptied by whatever else the host ran on that core
+// meanwhile. BenchmarkHandlerCPUHop100x7d measures this without the
+// gateway. Over ten rounds the Handler's work alone took a median 1.85 ms
+// per request held to vCPU 0 and 1.74 ms held to vCPU 1, and 2.86 ms when
+// consecutive requests took turns on the two, which was the slowest of
+// the three in every round. The same code and the same handoffs cost a
+// millisecond more for changing vCPU between requests. Free on both
+// vCPUs, the floor also gains: its garbage collector works on the idle
+// vCPU.
 //
 // The package sits under internal/ because only tests may import the
 // sides and the transport together (deps_test.go); the example programs
