@@ -29,18 +29,14 @@
 // the same, BenchmarkGatewayHTTPLeg100x7d less. What differs is where the
 // Handler's own work runs. The Handler alone never waits, so it stays on
 // one vCPU with its working set in that core's cache. In the gateway it
-// waits for the RPC answer and resumes wherever the link's reader ran, and
-// on that VM the two vCPUs appear to share no cache: following pointers
-// through memory last written on the other vCPU took about 110 ns a line,
-// against 5-6 ns on the same one. The Handler's working set (its pooled
-// buffers, the heap it allocates from) then comes across a line at a time.
-// BenchmarkHandlerCPUHop100x7d measures this without the gateway. Over ten
-// rounds the Handler's work alone took a median 1.85 ms per request held
-// to vCPU 0 and 1.74 ms held to vCPU 1, and 2.86 ms when consecutive
-// requests took turns on the two: the slowest of the three in every round,
-// and as slow with both vCPUs kept busy by lowest-priority spinners, so it
-// is not an idle vCPU waking up slowly. Free on both vCPUs, the floor also
-// gains: its garbage collector works on the other one.
+// waits for the RPC answer and resumes wherever the link's reader ran,
+// often on the other vCPU (a runtime trace counted 0.57 changes of P per
+// request), and on that VM the two vCPUs appear to share no cache:
+// following pointers through memory last written on the other vCPU took
+// about 110 ns a line, against 5-6 ns on the same one. Which part of the
+// working set pays most was not pinned down (the VM exposes no performance
+// counters). Free on both vCPUs, the floor also gains: its garbage
+// collector works on the other one.
 //
 // The package sits under internal/ because only tests may import the
 // sides and the transport together (deps_test.go); the example programs
