@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/calbridge/calbridge/freebusy"
+	"github.com/calbridge/calbridge/internal/linktest"
 	"github.com/calbridge/calbridge/transport"
 	"github.com/calbridge/calbridge/transport/transporttest"
 )
@@ -36,7 +37,7 @@ func TestFaultT6ResetAndCut(t *testing.T) {
 		srv := startServer(t, src)
 		p := newProxy(t, srv.addr)
 		c, log := newClient(t, p.Addr(), transport.WithMaxAttempts(1))
-		q := faultQuery(3)
+		q := linktest.Query(3)
 		_, _, err := callWithin(c, q, time.Second)
 		require.NoError(t, err)
 
@@ -81,7 +82,7 @@ func TestFaultT6ResetAndCut(t *testing.T) {
 		p := newProxy(t, srv.addr)
 		// Long heartbeats: no ping may eat the cut budget.
 		c, _ := newClient(t, p.Addr(), transport.WithMaxAttempts(1), transport.WithHeartbeat(10*time.Second, 10*time.Second))
-		q := faultQuery(40) // a reply of several kB
+		q := linktest.Query(40) // a reply of several kB
 		want, _, err := callWithin(c, q, time.Second)
 		require.NoError(t, err)
 
@@ -117,7 +118,7 @@ func TestFaultT7Slow(t *testing.T) {
 		src := newSource()
 		srv := startServer(t, src)
 		c, log := newClient(t, srv.addr)
-		q := faultQuery(1)
+		q := linktest.Query(1)
 		_, _, err := callWithin(c, q, time.Second)
 		require.NoError(t, err)
 
@@ -145,7 +146,7 @@ func TestFaultT7Slow(t *testing.T) {
 		srv := startServer(t, newSource())
 		p := newProxy(t, srv.addr)
 		c, log := newClient(t, p.Addr(), transport.WithHeartbeat(100*time.Millisecond, 400*time.Millisecond))
-		q := faultQuery(1)
+		q := linktest.Query(1)
 		_, _, err := callWithin(c, q, time.Second)
 		require.NoError(t, err)
 
@@ -182,7 +183,7 @@ func TestFaultT8HalfClosedPeer(t *testing.T) {
 	srv := startServer(t, src)
 	p := newProxy(t, srv.addr)
 	c, log := newClient(t, p.Addr(), transport.WithMaxAttempts(1), transport.WithRand(midRand))
-	q := faultQuery(2)
+	q := linktest.Query(2)
 	_, _, err := callWithin(c, q, time.Second)
 	require.NoError(t, err)
 
@@ -229,7 +230,7 @@ func TestFaultT15ApplicationErrors(t *testing.T) {
 	srv := startServer(t, src)
 	const ratio, perSecond = 0.1, 1
 	c, log := newClient(t, srv.addr, transport.WithRetryBudget(ratio, perSecond))
-	q := faultQuery(1)
+	q := linktest.Query(1)
 	_, _, err := callWithin(c, q, time.Second)
 	require.NoError(t, err)
 
@@ -283,7 +284,7 @@ func TestFaultT9BandwidthSqueeze(t *testing.T) {
 	// The JSON form, whose size the transfer time below is computed from:
 	// the compact form would make the reply half as long.
 	c, _ := newClient(t, p.Addr(), transport.WithHeartbeat(200*time.Millisecond, 3*time.Second), transport.WithCompactSchedules(false))
-	q := faultQuery(60)
+	q := linktest.Query(60)
 	want, _, err := callWithin(c, q, time.Second)
 	require.NoError(t, err)
 	replyBytes, err := json.Marshal(want)
@@ -326,7 +327,7 @@ func TestFaultStuckPeerWriteTimeout(t *testing.T) {
 	const writeTimeout = 200 * time.Millisecond
 	c, log := newClient(t, "stuck:7000", transport.WithDialer(n), transport.WithHeartbeat(0, 0),
 		transport.WithWriteTimeout(writeTimeout), transport.WithMaxAttempts(1))
-	q := faultQuery(100) // about 2.5 kB a request: 40 of them overflow the 64 kB buffer
+	q := linktest.Query(100) // about 2.4 kB a request: 40 of them overflow the 64 kB buffer
 	start := time.Now()
 	errs := make(chan error, 40)
 	var calls sync.WaitGroup
@@ -385,7 +386,7 @@ func TestFaultFailFastCallerSeesAttemptFail(t *testing.T) {
 	var worst time.Duration
 	var worstErr error
 	for range 5 {
-		_, took, err := callWithin(c, faultQuery(1), deadline)
+		_, took, err := callWithin(c, linktest.Query(1), deadline)
 		require.Error(t, err)
 		assert.True(t, isUnavailable(err) || errors.Is(err, freebusy.ErrTimeout), "got %v", err)
 		if took >= worst {
@@ -415,7 +416,7 @@ func TestFaultT10NATIdleDrop(t *testing.T) {
 	srv := startServer(t, newSource())
 	p := newProxy(t, srv.addr)
 	c, log := newClient(t, p.Addr(), transport.WithHeartbeat(interval, timeout))
-	q := faultQuery(2)
+	q := linktest.Query(2)
 	_, _, err := callWithin(c, q, time.Second)
 	require.NoError(t, err)
 	time.Sleep(2 * interval) // idle, kept alive by heartbeats
@@ -448,7 +449,7 @@ func TestFaultCallCutsReconnectSpreadShort(t *testing.T) {
 	p := newProxy(t, srv.addr)
 	slow := transport.Backoff{BaseDelay: 2 * time.Second, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 10 * time.Second, MinConnectTimeout: time.Second}
 	c, _ := newClient(t, p.Addr(), transport.WithBackoff(slow), transport.WithRand(func() float64 { return 0.9 }))
-	q := faultQuery(1)
+	q := linktest.Query(1)
 	_, _, err := callWithin(c, q, time.Second)
 	require.NoError(t, err)
 
@@ -503,7 +504,7 @@ func TestFaultWriteHonoursCallDeadline(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, took, err := callWithin(c, faultQuery(100), 300*time.Millisecond)
+			_, took, err := callWithin(c, linktest.Query(100), 300*time.Millisecond)
 			assert.Error(t, err)
 			mu.Lock()
 			worst = max(worst, took)

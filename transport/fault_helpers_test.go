@@ -24,17 +24,6 @@ import (
 	"github.com/calbridge/calbridge/transport/transporttest"
 )
 
-var faultDay = time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
-
-// faultQuery is a valid query for n attendees over one day.
-func faultQuery(n int) freebusy.Query {
-	q := freebusy.Query{Start: faultDay, End: faultDay.Add(24 * time.Hour)}
-	for i := range n {
-		q.Attendees = append(q.Attendees, fmt.Sprintf("user%03d@example.com", i))
-	}
-	return q
-}
-
 // checkLeaks registers a goroutine-leak check that runs after every other
 // cleanup of the test (cleanups run last-registered first), ignoring
 // goroutines that existed before the test started.

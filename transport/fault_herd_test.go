@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/calbridge/calbridge/internal/linktest"
 	"github.com/calbridge/calbridge/transport"
 	"github.com/calbridge/calbridge/transport/transporttest"
 )
@@ -41,7 +42,7 @@ func TestFaultT12Flapping(t *testing.T) {
 	const clients, maxWaiting = 8, 4
 	cs := make([]*transport.Client, clients)
 	callers := make([]*caller, clients)
-	q := faultQuery(3)
+	q := linktest.Query(3)
 	for i := range cs {
 		cs[i], _ = newClient(t, p.Addr(), transport.WithMaxWaiting(maxWaiting))
 		callers[i] = startCaller(cs[i], q, 300*time.Millisecond)
@@ -115,7 +116,7 @@ func TestFaultT12Flapping(t *testing.T) {
 // ErrClosed at once; a second Close does nothing; the state ends Shutdown;
 // no goroutine is left (checkLeaks).
 func TestFaultT13CloseInEveryPhase(t *testing.T) {
-	q := faultQuery(1)
+	q := linktest.Query(1)
 	// startCalls starts n calls and returns their errors' channel.
 	startCalls := func(c *transport.Client, n int, opts ...transport.CallOption) chan error {
 		out := make(chan error, n)
@@ -286,7 +287,7 @@ func isCloseRace(err error) bool {
 // runs 200 times and the failures are counted.
 func TestFaultCloseDuringDialGivesErrClosed(t *testing.T) {
 	checkLeaks(t)
-	q := faultQuery(1)
+	q := linktest.Query(1)
 	hang := transporttest.DialerFunc(func(ctx context.Context, _, _ string) (net.Conn, error) {
 		<-ctx.Done()
 		return nil, ctx.Err()

@@ -26,6 +26,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/calbridge/calbridge/freebusy"
+	"github.com/calbridge/calbridge/internal/linktest"
 	"github.com/calbridge/calbridge/transport"
 	"github.com/calbridge/calbridge/transport/transporttest"
 )
@@ -148,7 +149,7 @@ func TestFaultT1CleanRestart(t *testing.T) {
 			checkLeaks(t)
 			srv := startServer(t, newSource())
 			c, log := newClient(t, srv.addr, transport.WithRand(midRand))
-			q := faultQuery(2)
+			q := linktest.Query(2)
 			_, _, err := callWithin(c, q, time.Second)
 			require.NoError(t, err)
 			bg := startCaller(c, q, 200*time.Millisecond)
@@ -219,7 +220,7 @@ func TestFaultT2CallInFlight(t *testing.T) {
 		srv := startServer(t, src)
 		p := newProxy(t, srv.addr)
 		c, _ := newClient(t, p.Addr())
-		q := faultQuery(3)
+		q := linktest.Query(3)
 		_, _, err := callWithin(c, q, time.Second)
 		require.NoError(t, err)
 
@@ -251,7 +252,7 @@ func TestFaultT2CallInFlight(t *testing.T) {
 		src := newSource()
 		srv := startServer(t, src)
 		c, _ := newClient(t, srv.addr)
-		q := faultQuery(3)
+		q := linktest.Query(3)
 		_, _, err := callWithin(c, q, time.Second)
 		require.NoError(t, err)
 
@@ -280,7 +281,7 @@ func TestFaultT2CallInFlight(t *testing.T) {
 		src := newSource()
 		srv := startServer(t, src)
 		c, _ := newClient(t, srv.addr)
-		q := faultQuery(1)
+		q := linktest.Query(1)
 		_, _, err := callWithin(c, q, time.Second)
 		require.NoError(t, err)
 
@@ -349,7 +350,7 @@ func TestFaultT3LongOutage(t *testing.T) {
 	bound := time.Duration(float64(fastBackoff.MaxDelay)*1.2) + 100*time.Millisecond
 	assert.LessOrEqual(t, time.Since(up), hangGuard, "recovery (the %v bound: TestTwinT3LongOutage)", bound)
 	t.Logf("recovered %v after the server appeared (bound %v on the fake clock)", time.Since(up), bound)
-	_, _, err := callWithin(c, faultQuery(1), hangGuard)
+	_, _, err := callWithin(c, linktest.Query(1), hangGuard)
 	require.NoError(t, err)
 }
 
@@ -371,7 +372,7 @@ func TestFaultT3EagerRetry(t *testing.T) {
 	c.Connect()
 	waitFor(t, c, hangGuard, "in TransientFailure", is(transport.TransientFailure))
 
-	q := faultQuery(1)
+	q := linktest.Query(1)
 	before := len(rec.Attempts())
 	start := time.Now()
 	var worst time.Duration
@@ -418,7 +419,7 @@ func TestFaultT4BlackHole(t *testing.T) {
 		srv := startServer(t, newSource())
 		p := newProxy(t, srv.addr)
 		c, log := newClient(t, p.Addr(), transport.WithHeartbeat(interval, timeout), transport.WithRand(midRand))
-		q := faultQuery(1)
+		q := linktest.Query(1)
 		_, _, err := callWithin(c, q, time.Second)
 		require.NoError(t, err)
 
@@ -451,7 +452,7 @@ func TestFaultT4BlackHole(t *testing.T) {
 		srv := startServer(t, newSource())
 		p := newProxy(t, srv.addr)
 		c, _ := newClient(t, p.Addr(), transport.WithHeartbeat(interval, timeout))
-		q := faultQuery(1)
+		q := linktest.Query(1)
 		_, _, err := callWithin(c, q, time.Second)
 		require.NoError(t, err)
 
@@ -469,7 +470,7 @@ func TestFaultT4BlackHole(t *testing.T) {
 		srv := startServer(t, newSource())
 		p := newProxy(t, srv.addr)
 		c, _ := newClient(t, p.Addr(), transport.WithHeartbeat(0, 0))
-		q := faultQuery(1)
+		q := linktest.Query(1)
 		_, _, err := callWithin(c, q, time.Second)
 		require.NoError(t, err)
 

@@ -7,6 +7,7 @@ package linktest
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,14 +18,27 @@ import (
 // Start is the first instant of Query's day: Monday 2026-03-02, UTC.
 var Start = time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
 
-// Query is an n-attendee query over Start's day; the attendees are
-// usera@example.com, userb@example.com and so on.
+// Query is an n-attendee query over Start's day. The attendees are
+// usera@example.com to userz@example.com, then useraa@example.com,
+// userab@example.com and so on: letters counted in bijective base 26, so
+// that every n gives n distinct ASCII addresses.
 func Query(n int) freebusy.Query {
 	q := freebusy.Query{Start: Start, End: Start.Add(24 * time.Hour)}
 	for i := range n {
-		q.Attendees = append(q.Attendees, "user"+string(rune('a'+i))+"@example.com")
+		q.Attendees = append(q.Attendees, "user"+letters(i)+"@example.com")
 	}
 	return q
+}
+
+// letters returns the i-th (from 0) word of the sequence a, ..., z, aa,
+// ab, ..., zz, aaa, ...
+func letters(i int) string {
+	var b []byte
+	for i++; i > 0; i = (i - 1) / 26 {
+		b = append(b, byte('a'+(i-1)%26))
+	}
+	slices.Reverse(b)
+	return string(b)
 }
 
 // StaticSource answers every attendee with one busy hour at 09:00 and one
