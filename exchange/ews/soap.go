@@ -126,12 +126,24 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 // tokenizer itself on large responses (BenchmarkEWSDecodeResponse100).
 // Every document the package reads, SOAP or Autodiscover, goes through it,
 // so that one set of rules refuses bad input.
+//
+// It reads raw tokens (xml.Decoder.RawToken) and checks their nesting
+// itself. The readers match elements by local name and look at a
+// namespace only on the root element, so translating every prefix, as
+// xml.Decoder.Token does, bought nothing; it also boxed each start and end
+// tag a second time, about a third of the bytes that decoding a request
+// allocated.
 type decoder struct {
 	x      *xml.Decoder
 	lr     *limitedReader
-	what   string // what is decoded, for DecodeError.Message: "request", "response"
-	text   []byte // character data of the element being read
-	soap12 bool   // the envelope is SOAP 1.2
+	what   string     // what is decoded, for DecodeError.Message: "request", "response"
+	text   []byte     // character data of the element being read
+	open   []xml.Name // the open elements' names as written (prefix in Space), outermost first
+	soap12 bool       // the envelope is SOAP 1.2
+	// translated reads through xml.Decoder.Token instead: the reference
+	// the raw path is fuzzed against (FuzzRawTokensAsTranslated). Only
+	// the package's tests set it, by handing in a translatedReader.
+	translated bool
 
 	depth, maxDepth       int // open elements now, and the most allowed
 	elements, maxElements int // elements started so far, and the most allowed
@@ -160,8 +172,15 @@ func newLimitedDecoder(r io.Reader, lim xmlLimits, what string) *decoder {
 	// No Entity map: only the five predefined entities and character
 	// references are known; "&foo;" is a syntax error, never an expansion.
 	x.CharsetReader = nil
-	return &decoder{x: x, lr: lr, what: what, maxDepth: lim.depth, maxElements: lim.elements}
+	_, translated := r.(translatedReader)
+	return &decoder{x: x, lr: lr, what: what, maxDepth: lim.depth, maxElements: lim.elements, translated: translated}
 }
+
+// translatedReader is a document the decoder reads through
+// xml.Decoder.Token, translating prefixes and matching tags as
+// encoding/xml does, rather than through its raw-token path. It exists so
+// that tests can check that both paths decode every input alike.
+type translatedReader struct{ io.Reader }
 
 func (d *decoder) fail(cond error, elem, detail string) *DecodeError {
 	return &DecodeError{Message: d.what, Element: elem, Offset: d.x.InputOffset(), Err: cond, Detail: detail}
@@ -176,9 +195,17 @@ func (d *decoder) badValue(elem string, b []byte) *DecodeError {
 // other tokenizer errors become *DecodeError (ErrTooLarge past the size
 // limit, ErrMalformedXML otherwise). It counts elements and nesting as they
 // start, and refuses the first element past a structure limit
-// (ErrTooDeep, ErrTooManyElements) before reading any further.
+// (ErrTooDeep, ErrTooManyElements) before reading any further, and an end
+// tag that does not close the open element (ErrMalformedXML). Names keep
+// their prefixes in Space, as the document wrote them.
 func (d *decoder) rawToken() (xml.Token, error) {
-	tok, err := d.x.Token()
+	var tok xml.Token
+	var err error
+	if d.translated {
+		tok, err = d.x.Token()
+	} else {
+		tok, err = d.x.RawToken()
+	}
 	switch {
 	case err == nil:
 		switch t := tok.(type) {
@@ -191,7 +218,23 @@ func (d *decoder) rawToken() (xml.Token, error) {
 			if d.elements > d.maxElements {
 				return nil, d.fail(ErrTooManyElements, t.Name.Local, "more than "+strconv.Itoa(d.maxElements)+" elements")
 			}
+			if !d.translated {
+				d.open = append(d.open, t.Name)
+			}
 		case xml.EndElement:
+			if d.translated {
+				d.depth--
+				break
+			}
+			// XML 1.0 §3 (WFC: Element Type Match): the end tag repeats the
+			// start tag's name as written, prefix included.
+			if len(d.open) == 0 {
+				return nil, d.fail(ErrMalformedXML, t.Name.Local, "end tag </"+qualified(t.Name)+"> with no element open")
+			}
+			if top := d.open[len(d.open)-1]; top != t.Name {
+				return nil, d.fail(ErrMalformedXML, top.Local, "element <"+qualified(top)+"> closed by </"+qualified(t.Name)+">")
+			}
+			d.open = d.open[:len(d.open)-1]
 			d.depth--
 		}
 		return tok, nil
@@ -201,6 +244,35 @@ func (d *decoder) rawToken() (xml.Token, error) {
 		return nil, io.EOF
 	}
 	return nil, d.fail(ErrMalformedXML, "", err.Error())
+}
+
+// qualified is name as written: prefix:local, or local alone.
+func qualified(name xml.Name) string {
+	if name.Space == "" {
+		return name.Local
+	}
+	return name.Space + ":" + name.Local
+}
+
+// rootSpace is the namespace of the root element's start tag, from the
+// declarations on that tag, the only ones in scope at the root
+// ("Namespaces in XML 1.0" §6.1, §6.2): the URI its prefix is bound to,
+// or the default namespace for a name without a prefix. As with
+// xml.Decoder.Token, the last of repeated declarations counts, and an
+// undeclared prefix is left as it is, so that it matches no namespace URI.
+func rootSpace(root xml.StartElement) string {
+	prefix := root.Name.Space
+	if prefix == "xml" {
+		return "http://www.w3.org/XML/1998/namespace"
+	}
+	space := prefix
+	for _, a := range root.Attr {
+		if (prefix != "" && a.Name.Space == "xmlns" && a.Name.Local == prefix) ||
+			(prefix == "" && a.Name.Space == "" && a.Name.Local == "xmlns") {
+			space = a.Value
+		}
+	}
+	return space
 }
 
 // token returns the next token inside the document: the end of input is
@@ -231,6 +303,9 @@ func (d *decoder) root() (xml.StartElement, error) {
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
+			if !d.translated {
+				t.Name.Space = rootSpace(t)
+			}
 			return t, nil
 		case xml.CharData:
 			// A UTF-8 byte-order mark, which .NET writers may put first,
