@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -25,7 +26,7 @@ import (
 // through the raw-token path or, when translated is set, through
 // xml.Decoder.Token, and returns what each gave.
 func decodeEveryWay(data []byte, translated bool) (results []any, errs []error) {
-	reader := func() interface{ Read([]byte) (int, error) } {
+	reader := func() io.Reader {
 		if translated {
 			return translatedReader{bytes.NewReader(data)}
 		}
@@ -140,7 +141,7 @@ func TestRawTokensRefuseBadNesting(t *testing.T) {
 		"root closed by other": env + `</s:Body>`,
 	} {
 		for _, translated := range []bool{false, true} {
-			var r interface{ Read([]byte) (int, error) } = strings.NewReader(doc)
+			var r io.Reader = strings.NewReader(doc)
 			if translated {
 				r = translatedReader{r}
 			}
@@ -167,7 +168,7 @@ func TestRootSpace(t *testing.T) {
 		`<s:Envelope xmlns:ss="urn:a" xmlns:s="urn:b" ss:s="x"/>`: "urn:b",
 	} {
 		for _, translated := range []bool{false, true} {
-			var r interface{ Read([]byte) (int, error) } = strings.NewReader(doc)
+			var r io.Reader = strings.NewReader(doc)
 			if translated {
 				r = translatedReader{r}
 			}
