@@ -17,13 +17,17 @@
 // HTTP client, the server's connection, the link's reader and writer, the
 // RPC server's call), but all on one core. On the two-vCPU VM these
 // benchmarks were written on, where the pair ran made most of the gap.
-// Twelve interleaved rounds at two Ps gave (medians; the ratio's range in
+// Ten interleaved rounds at two Ps gave (medians; the ratio's range in
 // brackets):
 //
 //	                     gateway   floor    ratio
-//	free on both vCPUs   2.98 ms   1.69 ms  1.74 (1.65-1.97)
-//	held to vCPU 0       2.52 ms   1.89 ms  1.28 (1.24-1.65)
-//	held to vCPU 1       2.65 ms   1.87 ms  1.39 (1.24-1.47)
+//	free on both vCPUs   2.54 ms   1.55 ms  1.64 (1.45-1.78)
+//	held to vCPU 0       2.50 ms   1.70 ms  1.45 (1.35-1.82)
+//	held to vCPU 1       2.42 ms   1.72 ms  1.41 (1.23-1.52)
+//
+// The Handler's own speed moves the ratio too: before its decoder read raw
+// tokens (a floor about 0.2 ms slower), twelve rounds gave medians of 1.74
+// free and 1.28 and 1.39 held.
 //
 // The legs alone cost no more free than held: BenchmarkGatewayRPCLeg100x7d
 // the same, BenchmarkGatewayHTTPLeg100x7d less. What differs is where the
