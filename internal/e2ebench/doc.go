@@ -26,7 +26,7 @@
 //	held to vCPU 1       2.42 ms   1.72 ms  1.41 (1.23-1.52)
 //
 // The Handler's own speed moves the ratio too: before its decoder read raw
-// tokens (a floor about 0.2 ms slower), twelve rounds gave medians of 1.74
+// tokens (a floor 0.15-0.2 ms slower), twelve rounds gave medians of 1.74
 // free and 1.28 and 1.39 held.
 //
 // The legs alone cost no more free than held: BenchmarkGatewayRPCLeg100x7d
