@@ -149,6 +149,15 @@ func TestRawTokensRefuseBadNesting(t *testing.T) {
 			assert.ErrorIs(t, err, ErrMalformedXML, "%s, translated=%v", name, translated)
 		}
 	}
+	// The raw path names both tags as written.
+	_, err := decodeOperation(strings.NewReader(env+`<s:Body><m:GetUserAvailabilityRequest></n:GetUserAvailabilityRequest>`), xmlLimits{bytes: MaxRequestBytes})
+	var de *DecodeError
+	require.ErrorAs(t, err, &de)
+	assert.Equal(t, "GetUserAvailabilityRequest", de.Element)
+	assert.Equal(t, "element <m:GetUserAvailabilityRequest> closed by </n:GetUserAvailabilityRequest>", de.Detail)
+	_, err = decodeOperation(strings.NewReader(`</s:Envelope>`), xmlLimits{bytes: MaxRequestBytes})
+	require.ErrorAs(t, err, &de)
+	assert.Equal(t, "end tag </s:Envelope> with no element open", de.Detail)
 }
 
 // TestRootSpace: the root's namespace comes from the declarations on its
