@@ -138,14 +138,14 @@ type decoder struct {
 	lr     *limitedReader
 	what   string     // what is decoded, for DecodeError.Message: "request", "response"
 	text   []byte     // character data of the element being read
-	open   []xml.Name // the open elements' names as written (prefix in Space), outermost first
+	open   []xml.Name // the open elements' names, outermost first: as written (prefix in Space) on the raw path
 	soap12 bool       // the envelope is SOAP 1.2
 	// translated reads through xml.Decoder.Token instead: the reference
 	// the raw path is fuzzed against (FuzzRawTokensAsTranslated). Only
 	// the package's tests set it, by handing in a translatedReader.
 	translated bool
 
-	depth, maxDepth       int // open elements now, and the most allowed
+	maxDepth              int // the most elements open at once (len(open))
 	elements, maxElements int // elements started so far, and the most allowed
 }
 
@@ -210,24 +210,18 @@ func (d *decoder) rawToken() (xml.Token, error) {
 	case err == nil:
 		switch t := tok.(type) {
 		case xml.StartElement:
-			d.depth++
+			d.open = append(d.open, t.Name)
 			d.elements++
-			if d.depth > d.maxDepth {
+			if len(d.open) > d.maxDepth {
 				return nil, d.fail(ErrTooDeep, t.Name.Local, "more than "+strconv.Itoa(d.maxDepth)+" levels")
 			}
 			if d.elements > d.maxElements {
 				return nil, d.fail(ErrTooManyElements, t.Name.Local, "more than "+strconv.Itoa(d.maxElements)+" elements")
 			}
-			if !d.translated {
-				d.open = append(d.open, t.Name)
-			}
 		case xml.EndElement:
-			if d.translated {
-				d.depth--
-				break
-			}
 			// XML 1.0 §3 (WFC: Element Type Match): the end tag repeats the
-			// start tag's name as written, prefix included.
+			// start tag's name as written, prefix included. (Token has
+			// checked it already on the translated path.)
 			if len(d.open) == 0 {
 				return nil, d.fail(ErrMalformedXML, t.Name.Local, "end tag </"+qualified(t.Name)+"> with no element open")
 			}
@@ -235,7 +229,6 @@ func (d *decoder) rawToken() (xml.Token, error) {
 				return nil, d.fail(ErrMalformedXML, top.Local, "element <"+qualified(top)+"> closed by </"+qualified(t.Name)+">")
 			}
 			d.open = d.open[:len(d.open)-1]
-			d.depth--
 		}
 		return tok, nil
 	case d.lr.exceeded || errors.Is(err, ErrTooLarge):
