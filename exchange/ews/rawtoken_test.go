@@ -22,16 +22,20 @@ import (
 // decoder). These tests hold it to what encoding/xml's Token, which
 // translates prefixes and matches tags, made of the same documents.
 
+// document reads data for the decoder: through the raw-token path, or
+// through xml.Decoder.Token when translated is set.
+func document(data []byte, translated bool) io.Reader {
+	if translated {
+		return translatedReader{bytes.NewReader(data)}
+	}
+	return bytes.NewReader(data)
+}
+
 // decodeEveryWay runs each of the package's document readers over data,
 // through the raw-token path or, when translated is set, through
 // xml.Decoder.Token, and returns what each gave.
 func decodeEveryWay(data []byte, translated bool) (results []any, errs []error) {
-	reader := func() io.Reader {
-		if translated {
-			return translatedReader{bytes.NewReader(data)}
-		}
-		return bytes.NewReader(data)
-	}
+	reader := func() io.Reader { return document(data, translated) }
 	add := func(v any, err error) {
 		results = append(results, v)
 		errs = append(errs, err)
@@ -141,11 +145,7 @@ func TestRawTokensRefuseBadNesting(t *testing.T) {
 		"root closed by other": env + `</s:Body>`,
 	} {
 		for _, translated := range []bool{false, true} {
-			var r io.Reader = strings.NewReader(doc)
-			if translated {
-				r = translatedReader{r}
-			}
-			_, err := decodeOperation(r, xmlLimits{bytes: MaxRequestBytes})
+			_, err := decodeOperation(document([]byte(doc), translated), xmlLimits{bytes: MaxRequestBytes})
 			assert.ErrorIs(t, err, ErrMalformedXML, "%s, translated=%v", name, translated)
 		}
 	}
@@ -177,11 +177,7 @@ func TestRootSpace(t *testing.T) {
 		`<s:Envelope xmlns:ss="urn:a" xmlns:s="urn:b" ss:s="x"/>`: "urn:b",
 	} {
 		for _, translated := range []bool{false, true} {
-			var r io.Reader = strings.NewReader(doc)
-			if translated {
-				r = translatedReader{r}
-			}
-			d := newDecoder(r, 1<<10, "test")
+			d := newDecoder(document([]byte(doc), translated), 1<<10, "test")
 			root, err := d.root()
 			require.NoError(t, err, doc)
 			assert.Equal(t, "Envelope", root.Name.Local, doc)
